@@ -1,0 +1,32 @@
+# Everything a fresh machine needs, from Python 3 and make alone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit clean
+
+$(STAMP): pyproject.toml .ci/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c .ci/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+## The main job: a tour of the client against a local server (never the internet).
+demo: $(STAMP)
+	$(BIN)/python examples/smoke.py
+
+## The whole suite: lint, strict typing, tests.
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check heygen_async tests benchmarks examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy heygen_async tests examples
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV)

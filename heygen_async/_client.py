@@ -1,0 +1,362 @@
+"""``HeyGenClient``: the long-lived object users hold; settings, lifecycle and the ``request`` escape hatch."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import attrs
+
+from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits, OrDefault, RetryPolicy, Timeout
+from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
+from ._http import NO_BODY, CallOptions, ConnectionPool, Transport
+from ._redact import REDACTED, Secret
+from ._urls import HTTP_METHODS, IDEMPOTENT_METHODS, PATH_STYLES, PathStyle, PathStyleMemory, Route
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+__all__ = ["DEFAULT_BASE_URL", "DIRECT_BASE_URL", "DIRECT_UPLOAD_URL", "HeyGenClient"]
+
+DEFAULT_BASE_URL: Final = "https://api.lowcodeapi.com/heygen"
+DIRECT_BASE_URL: Final = "https://api.heygen.com"
+DIRECT_UPLOAD_URL: Final = "https://upload.heygen.com"
+TOKEN_ENV: Final = "LOWCODEAPI_API_TOKEN"
+DIRECT_KEY_ENV: Final = "HEYGEN_API_KEY"
+
+_PLACEHOLDER: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_UNSAFE_PATH: Final = re.compile(r"[\s?#\\%]|[\x00-\x1f\x7f]")
+
+
+def _check_base_url(name: str, url: str) -> str:
+    if not isinstance(url, str) or not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", url):
+        raise ConfigurationError(f"{name} must be an http(s) URL without query or fragment, got {url!r}")
+    return url.rstrip("/")
+
+
+def _check_token(token: str | None, source: str) -> Secret:
+    if token is None or token == "":
+        raise ConfigurationError(f"no API token: {source}")
+    if not isinstance(token, str):
+        raise ConfigurationError(f"the API token must be a string, not {type(token).__name__}")
+    if token != token.strip() or any(ch.isspace() or ord(ch) < 32 for ch in token):
+        raise ConfigurationError("the API token contains whitespace or control characters")
+    return Secret(token)
+
+
+@functools.lru_cache(maxsize=256)
+def _adhoc_route(method: str, path: str, idempotent: bool) -> Route:
+    return Route(method, path, idempotent)
+
+
+class HeyGenClient:
+    """An asyncio client for HeyGen, through the LowCodeAPI gateway (default) or directly.
+
+    One client serves many concurrent tasks and owns one connection pool; close it with ``async with`` or
+    :meth:`aclose`. :meth:`with_options` gives light handles on the same pool for other tokens (tenants)
+    or other defaults.
+
+    ``timeout`` is a :class:`Timeout`, a number of seconds (bounding each attempt and the whole call), or
+    ``None`` for no limit. ``max_retries`` or ``retry`` set the retry policy. ``path_style`` chooses the
+    gateway's path format: ``"new"``, ``"old"`` or ``"auto"`` (new, then old on a gateway 404, remembered
+    per route; pass ``path_style_memory`` to start from what an earlier run learnt).
+    """
+
+    def __init__(
+        self,
+        api_token: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: Timeout | float | None = DEFAULT_TIMEOUT,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        path_style: PathStyle = "auto",
+        path_style_memory: PathStyleMemory | Mapping[str, str] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+        upload_url: str | None = None,
+    ) -> None:
+        token = api_token if api_token is not None else os.environ.get(TOKEN_ENV)
+        secret = _check_token(token, f"pass api_token= or set {TOKEN_ENV}")
+        base = _check_base_url("base_url", base_url)
+        self._setup(
+            mode="gateway",
+            token=secret,
+            base_url=base,
+            upload_url=_check_base_url("upload_url", upload_url) if upload_url else base,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            path_style=path_style,
+            path_style_memory=path_style_memory,
+            limits=limits,
+        )
+
+    @classmethod
+    def direct(
+        cls,
+        heygen_api_key: str | None = None,
+        *,
+        base_url: str = DIRECT_BASE_URL,
+        upload_url: str = DIRECT_UPLOAD_URL,
+        timeout: Timeout | float | None = DEFAULT_TIMEOUT,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> HeyGenClient:
+        """A client that talks to HeyGen itself with the ``X-Api-Key`` header, without the gateway.
+
+        The key comes from ``heygen_api_key`` or the ``HEYGEN_API_KEY`` environment variable.
+        """
+        key = heygen_api_key if heygen_api_key is not None else os.environ.get(DIRECT_KEY_ENV)
+        self = cls.__new__(cls)
+        self._setup(
+            mode="direct",
+            token=_check_token(key, f"pass heygen_api_key= or set {DIRECT_KEY_ENV}"),
+            base_url=_check_base_url("base_url", base_url),
+            upload_url=_check_base_url("upload_url", upload_url),
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            path_style="new",
+            path_style_memory=None,
+            limits=limits,
+        )
+        return self
+
+    def _setup(
+        self,
+        *,
+        mode: Literal["gateway", "direct"],
+        token: Secret,
+        base_url: str,
+        upload_url: str,
+        timeout: Timeout | float | None,
+        max_retries: int | None,
+        retry: RetryPolicy | None,
+        path_style: PathStyle,
+        path_style_memory: PathStyleMemory | Mapping[str, str] | None,
+        limits: Limits,
+    ) -> None:
+        if path_style not in PATH_STYLES:
+            raise ConfigurationError(f"path_style must be one of {PATH_STYLES}, got {path_style!r}")
+        if not isinstance(limits, Limits):
+            raise ConfigurationError(f"limits must be a Limits, not {type(limits).__name__}")
+        try:
+            policy = retry if retry is not None else RetryPolicy()
+            if max_retries is not None:
+                policy = policy.with_max_retries(max_retries)
+            limits_timeout = Timeout.coerce(timeout)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(str(exc)) from None
+        if isinstance(path_style_memory, PathStyleMemory):
+            memory = path_style_memory
+        else:
+            try:
+                memory = PathStyleMemory(path_style_memory)
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
+        options = CallOptions(
+            mode=mode,
+            base_url=base_url,
+            upload_url=upload_url,
+            token=token,
+            timeout=limits_timeout,
+            retry=policy,
+            path_style=path_style,
+        )
+        self._owner = True
+        self._closed = False
+        self._transport = Transport(ConnectionPool(limits), memory, options)
+
+    # -- handles ------------------------------------------------------------------------------------
+
+    def with_options(
+        self,
+        *,
+        api_token: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        path_style: PathStyle | None = None,
+    ) -> HeyGenClient:
+        """A light handle sharing this client's pool and path-format memory, with other settings.
+
+        Typical use: one client per process, ``client.with_options(api_token=tenant_token)`` per request.
+        Closing a handle never closes the shared pool; closing the client that created the pool does.
+        """
+        current = self._transport.options
+        changes: dict[str, Any] = {}
+        if api_token is not None:
+            label = "api_token" if current.mode == "gateway" else "heygen_api_key"
+            changes["token"] = _check_token(api_token, f"{label} must not be empty")
+        try:
+            if timeout is not USE_CLIENT_DEFAULT:
+                changes["timeout"] = Timeout.coerce(timeout)
+            policy = retry if retry is not None else current.retry
+            if max_retries is not None:
+                policy = policy.with_max_retries(max_retries)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(str(exc)) from None
+        changes["retry"] = policy
+        if path_style is not None:
+            if path_style not in PATH_STYLES:
+                raise ConfigurationError(f"path_style must be one of {PATH_STYLES}, got {path_style!r}")
+            if current.mode == "gateway":
+                changes["path_style"] = path_style
+        handle = type(self).__new__(type(self))
+        handle._owner = False
+        handle._closed = False
+        handle._transport = Transport(self._transport.pool, self._transport.memory, attrs.evolve(current, **changes))
+        return handle
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._closed or self._transport.pool.closed:
+            raise ClientClosedError("the client is closed; create a new HeyGenClient")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client; idempotent. A handle from :meth:`with_options` leaves the shared pool open."""
+        self._closed = True
+        if self._owner:
+            await self._transport.pool.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed or self._transport.pool.closed
+
+    def __del__(self) -> None:
+        # No I/O here: the loop may be gone. Say so, and let aclose() be the only cleanup path.
+        transport = getattr(self, "_transport", None)
+        if getattr(self, "_owner", False) and transport is not None and transport.pool.is_open:
+            warnings.warn(
+                f"unclosed {self!r}; use 'async with HeyGenClient()' or 'await client.aclose()'",
+                ResourceWarning,
+                stacklevel=2,
+                source=self,
+            )
+
+    # -- introspection ------------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> Literal["gateway", "direct"]:
+        return self._transport.options.mode
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.options.base_url
+
+    @property
+    def timeout(self) -> Timeout:
+        return self._transport.options.timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._transport.options.retry
+
+    @property
+    def path_style(self) -> PathStyle:
+        return self._transport.options.path_style
+
+    @property
+    def path_style_memory(self) -> PathStyleMemory:
+        """Which path format each route was found to use; ``export()`` it to keep it across runs."""
+        return self._transport.memory
+
+    def __repr__(self) -> str:
+        options = self._transport.options
+        state = " closed" if self.is_closed else ""
+        return f"<HeyGenClient {options.mode} base_url={options.base_url!r} token={REDACTED}{state}>"
+
+    __str__ = __repr__
+
+    # -- escape hatch -------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+        retry: OrDefault[RetryPolicy] = USE_CLIENT_DEFAULT,
+    ) -> Any:
+        """Call any HeyGen route the endpoint table lacks, with the same envelopes, retries and errors.
+
+        ``path`` is HeyGen's path, optionally with ``{placeholders}`` filled from ``path_params`` (and so
+        subject to the gateway's path formats). ``json=None`` sends no body. Returns HeyGen's decoded
+        ``data``. ``idempotent`` defaults
+        from the method (GET, PUT, DELETE, ... are; POST and PATCH are not) and decides what is retried.
+        """
+        endpoint = f"{method} {path}" if isinstance(method, str) and isinstance(path, str) else "request"
+        if not isinstance(method, str) or method.upper() not in HTTP_METHODS:
+            raise ValidationError(f"method must be one of {sorted(HTTP_METHODS)}, got {method!r}", parameter="method")
+        method = method.upper()
+        route = self._adhoc_route(method, path, endpoint)
+        values = dict(path_params or {})
+        missing = set(route.path_params) - set(values)
+        extra = set(values) - set(route.path_params)
+        if missing or extra:
+            raise ValidationError(
+                f"path_params must fill exactly the placeholders {sorted(route.path_params)}; "
+                f"missing {sorted(missing)}, unexpected {sorted(extra)}",
+                parameter="path_params",
+                endpoint=route.key,
+            )
+        route.check_path_values(values)
+        if params is not None and not isinstance(params, Mapping):
+            raise ValidationError("params must be a mapping", parameter="params", endpoint=route.key)
+        if params and any(str(key).lower() == "api_token" for key in params):
+            raise ValidationError(
+                "params must not set api_token; the client adds its own", parameter="params", endpoint=route.key
+            )
+        if self._closed:
+            raise ClientClosedError("this client handle is closed")
+        return await self._transport.call(
+            route,
+            path_values=values,
+            query=params,
+            json=NO_BODY if json is None else json,
+            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+        )
+
+    @staticmethod
+    def _adhoc_route(method: str, path: str, endpoint: str) -> Route:
+        if not isinstance(path, str) or not path.startswith("/") or "://" in path or _UNSAFE_PATH.search(path):
+            raise ValidationError(
+                "path must be an absolute path such as '/v2/avatars' with no query, fragment, "
+                "whitespace or percent-escapes (pass params= for the query)",
+                parameter="path",
+                endpoint=endpoint,
+            )
+        segments = path.split("/")
+        if any(segment in (".", "..") for segment in segments) or "//" in path:
+            raise ValidationError(
+                "path must not contain '.', '..' or empty segments", parameter="path", endpoint=endpoint
+            )
+        stripped = _PLACEHOLDER.sub("", path)
+        if "{" in stripped or "}" in stripped:
+            raise ValidationError("path has a malformed {placeholder}", parameter="path", endpoint=endpoint)
+        return _adhoc_route(method, path, method in IDEMPOTENT_METHODS)

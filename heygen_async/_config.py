@@ -1,0 +1,152 @@
+"""Client settings as small frozen values: timeouts, retries, connection-pool limits.
+
+``USE_CLIENT_DEFAULT`` marks a per-call argument the caller left alone, so that ``timeout=None`` can keep
+its own meaning ("no timeout at all").
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar
+
+import attrs
+
+if TYPE_CHECKING:
+    from ._exceptions import APIError
+
+__all__ = ["USE_CLIENT_DEFAULT", "Limits", "RetryEvent", "RetryPolicy", "Timeout", "UseClientDefault"]
+
+
+class UseClientDefault(enum.Enum):
+    """Type of :data:`USE_CLIENT_DEFAULT`."""
+
+    USE_CLIENT_DEFAULT = "USE_CLIENT_DEFAULT"
+
+    def __repr__(self) -> str:
+        return "USE_CLIENT_DEFAULT"
+
+
+USE_CLIENT_DEFAULT: Final = UseClientDefault.USE_CLIENT_DEFAULT
+"""Sentinel for "use the client's setting"; distinct from ``None``, which means "no limit"."""
+
+_T = TypeVar("_T")
+OrDefault: TypeAlias = "_T | Literal[UseClientDefault.USE_CLIENT_DEFAULT]"
+
+
+def _non_negative_or_none(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not value >= 0:
+        raise ValueError(f"{attribute.name} must be >= 0 or None, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Timeout:
+    """How long a call may take, in seconds; ``None`` switches a limit off.
+
+    ``total`` bounds the whole call, retries and waits between them included; ``attempt`` bounds each
+    single request/response; ``connect`` bounds opening a connection (a connect timeout is known not to
+    have reached the server, so even a create may be retried after it).
+    """
+
+    total: float | None = attrs.field(default=300.0, validator=_non_negative_or_none)
+    attempt: float | None = attrs.field(default=60.0, validator=_non_negative_or_none)
+    connect: float | None = attrs.field(default=10.0, validator=_non_negative_or_none)
+
+    @classmethod
+    def coerce(cls, value: Timeout | float | None) -> Timeout:
+        """A number bounds both the whole call and each attempt; ``None`` means no limits at all."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return _NO_TIMEOUT
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"timeout must be a Timeout, a number of seconds or None, not {type(value).__name__}")
+        seconds = float(value)
+        return cls(total=seconds, attempt=seconds, connect=min(seconds, 10.0))
+
+
+_NO_TIMEOUT: Final = Timeout(total=None, attempt=None, connect=None)
+DEFAULT_TIMEOUT: Final = Timeout()
+
+
+@attrs.frozen(kw_only=True)
+class RetryEvent:
+    """What the ``on_retry`` hook is told before the client waits and tries again."""
+
+    endpoint: str
+    attempt: int
+    """The attempt that just failed, counting from 1."""
+    wait: float
+    """Seconds the client will wait before the next attempt."""
+    error: APIError
+
+
+OnRetry = Callable[[RetryEvent], Awaitable[None] | None]
+
+
+def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{attribute.name} must be an int >= 1, got {value!r}")
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value >= 0:
+        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """When and how a failed attempt is tried again.
+
+    ``attempts`` counts every try, the first included. Waits grow as ``wait_initial * wait_exp_base ** n``
+    up to ``wait_max``, plus up to ``wait_jitter`` seconds of random jitter. A ``Retry-After`` the API sends
+    is honoured instead when it is at most ``retry_after_max``; a longer one raises
+    :class:`~heygen_async.RateLimitError` carrying it rather than retrying early. ``on_retry`` (sync or
+    async) is called before each wait.
+
+    What is retried: connection failures, timeouts, 408, 429 and 5xx for idempotent calls; for calls that
+    create something only what surely did not reach processing (connection refused, connect timeout, 429,
+    503).
+    """
+
+    attempts: int = attrs.field(default=3, validator=_positive_int)
+    wait_initial: float = attrs.field(default=0.5, validator=_non_negative)
+    wait_max: float = attrs.field(default=8.0, validator=_non_negative)
+    wait_jitter: float = attrs.field(default=0.5, validator=_non_negative)
+    wait_exp_base: float = attrs.field(default=2.0, validator=_non_negative)
+    retry_after_max: float = attrs.field(default=60.0, validator=_non_negative)
+    on_retry: OnRetry | None = attrs.field(default=None, eq=False)
+
+    @property
+    def max_retries(self) -> int:
+        return self.attempts - 1
+
+    def with_max_retries(self, max_retries: int) -> RetryPolicy:
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        return attrs.evolve(self, attempts=max_retries + 1)
+
+    def backoff(self, failed_attempt: int, jitter: float) -> float:
+        """The wait after attempt ``failed_attempt`` (from 1) fails; ``jitter`` is a draw from [0, 1)."""
+        base = self.wait_initial * self.wait_exp_base ** (failed_attempt - 1)
+        return min(base, self.wait_max) + jitter * self.wait_jitter
+
+
+NO_RETRIES: Final = RetryPolicy(attempts=1)
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """The connection pool's size and keep-alive.
+
+    ``max_connections`` bounds open connections across all hosts (0 = unbounded);
+    ``max_connections_per_host`` bounds them per host (0 = only the global bound);
+    ``keepalive_expiry`` is how long an idle connection is kept for reuse, in seconds.
+    """
+
+    max_connections: int = 100
+    max_connections_per_host: int = 0
+    keepalive_expiry: float = 30.0
+
+
+DEFAULT_LIMITS: Final = Limits()

@@ -1,0 +1,190 @@
+"""Every error heygen_async raises, in one place.
+
+    HeyGenError
+    ├── ConfigurationError        bad client settings (no token, bad base_url); ValueError too
+    ├── ValidationError           bad call arguments, raised before anything is sent; ValueError too
+    ├── ClientClosedError         the client (or its pool) was closed; RuntimeError too
+    └── APIError                  talking to the API went wrong; carries the endpoint
+        ├── APIConnectionError    no usable response (refused, reset, dropped); see ``maybe_processed``
+        │   └── APITimeoutError   an attempt or the whole call ran out of time
+        ├── APIResponseError      a success status whose body is not JSON or not understood
+        └── APIStatusError        the API answered with an error (HTTP status and/or envelope)
+            ├── BadRequestError          400, 422, or an error envelope on a 2xx
+            ├── AuthenticationError      401, or HeyGen's credential codes
+            ├── InsufficientCreditError  402, ``insufficient_credit``
+            ├── PermissionDeniedError    403, or HeyGen's permission/plan codes
+            ├── NotFoundError            404
+            ├── RateLimitError           429; ``retry_after`` in seconds when the API said
+            └── ServerError              5xx
+
+No message, repr or attribute of these errors holds the API token: the client scrubs every text it
+copies from a response before it builds an error, and URLs appear only as path templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "HeyGenError",
+    "InsufficientCreditError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+]
+
+
+class HeyGenError(Exception):
+    """Base class of every error raised by heygen_async."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors defeat Exception's default pickling; rebuild from __dict__ instead.
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[HeyGenError], state: dict[str, Any]) -> HeyGenError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, state.get("message", ""))
+    err.__dict__.update(state)
+    return err
+
+
+class ConfigurationError(HeyGenError, ValueError):
+    """The client was configured in a way that cannot work (no token, a malformed base URL, ...)."""
+
+
+class ValidationError(HeyGenError, ValueError):
+    """A call's arguments are invalid. Raised before any request is sent, so nothing was spent.
+
+    ``parameter`` names the offending argument (dotted for nested values, e.g. ``video_inputs[0].voice``).
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None, endpoint: str | None = None) -> None:
+        prefix = f"{endpoint}: " if endpoint else ""
+        super().__init__(f"{prefix}{message}")
+        self.parameter = parameter
+        self.endpoint = endpoint
+
+
+class ClientClosedError(HeyGenError, RuntimeError):
+    """The client, or the connection pool it shares, is closed."""
+
+
+class APIError(HeyGenError):
+    """Something went wrong talking to the API.
+
+    ``endpoint`` is the route as a template (``"GET /v2/photo_avatar/{id}"``), never a concrete URL;
+    ``attempts`` is how many attempts the call made before giving up.
+    """
+
+    def __init__(self, message: str, *, endpoint: str) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.attempts = 1
+
+
+class APIConnectionError(APIError):
+    """No usable response arrived: the connection was refused, reset, dropped or the body cut short.
+
+    ``maybe_processed`` is False only when the request surely never reached the server (for example the
+    connection was refused); a create that fails with ``maybe_processed=True`` may have created something.
+    """
+
+    def __init__(self, message: str, *, endpoint: str, maybe_processed: bool) -> None:
+        super().__init__(message, endpoint=endpoint)
+        self.maybe_processed = maybe_processed
+
+
+class APITimeoutError(APIConnectionError):
+    """An attempt, or the call's whole time budget, ran out before a response arrived."""
+
+
+class APIResponseError(APIError):
+    """The API answered with a success status but a body that is not JSON or has no recognisable shape."""
+
+    def __init__(self, message: str, *, endpoint: str, status_code: int, body: str) -> None:
+        super().__init__(message, endpoint=endpoint)
+        self.status_code = status_code
+        self.body = body
+
+
+class APIStatusError(APIError):
+    """The API answered with an error.
+
+    Attributes: ``status_code`` (HTTP), ``code`` (HeyGen's code: an int such as 40119 or a string such as
+    ``"invalid_parameter"``, when given), ``error_message`` (HeyGen's words), ``request_id`` (when a header
+    carried one), ``body`` (the decoded JSON, or a short text excerpt for non-JSON bodies), ``headers``, and
+    ``retry_after``: the seconds the API asked the client to wait (``Retry-After``), when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        status_code: int,
+        code: int | str | None = None,
+        error_message: str | None = None,
+        request_id: str | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint)
+        self.retry_after = retry_after
+        self.status_code = status_code
+        self.code = code
+        self.error_message = error_message
+        self.request_id = request_id
+        self.body = body
+        self.headers: dict[str, str] = dict(headers or {})
+
+
+class BadRequestError(APIStatusError):
+    """400 or 422, or an error envelope inside a 2xx answer: HeyGen refused the parameters."""
+
+
+class AuthenticationError(APIStatusError):
+    """401, or one of HeyGen's credential codes: the token or API key is missing, wrong or expired."""
+
+
+class InsufficientCreditError(APIStatusError):
+    """402 or ``insufficient_credit``: the account cannot pay for this."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403, or HeyGen's permission and plan codes: the account may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the route or the resource does not exist."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is the wait the API asked for, in seconds, when it said.
+
+    Also raised when the API asks for a longer wait than the retry policy's ``retry_after_max``.
+    """
+
+
+class ServerError(APIStatusError):
+    """5xx: the gateway or HeyGen failed."""

@@ -1,0 +1,382 @@
+"""The request path: one connection pool per client, and the call loop every request goes through.
+
+A call builds the URL (path format, percent-encoding, the token), sends one attempt under the attempt's
+time limit, decodes the envelope, and on failure decides from the retry policy, the call's idempotency
+and the time left whether to wait and try again. aiohttp errors never escape: they become
+:class:`APIConnectionError` / :class:`APITimeoutError` with ``maybe_processed`` saying whether the request
+may have reached the server, and their text is scrubbed of the token (aiohttp puts the URL in some messages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json as jsonlib
+import logging
+import random
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal
+
+import aiohttp
+import anyio
+import attrs
+from yarl import URL
+
+from ._config import USE_CLIENT_DEFAULT, Limits, OrDefault, RetryEvent, RetryPolicy, Timeout
+from ._envelope import decode_envelope, is_route_miss
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    ClientClosedError,
+    ConfigurationError,
+    RateLimitError,
+    ValidationError,
+)
+from ._redact import Secret, scrub
+from ._urls import PathStyle, PathStyleMemory, Route, encode_query
+from ._version import __version__
+
+__all__ = ["NO_BODY", "CallOptions", "ConnectionPool", "Transport"]
+
+logger = logging.getLogger("heygen_async")
+
+USER_AGENT: Final = f"heygen-async/{__version__} aiohttp/{aiohttp.__version__}"
+NO_BODY: Final = object()
+"""Marks a call that sends no JSON body (``None`` is a valid JSON body: ``null``)."""
+_RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
+# Answers that mean the request was refused before anything was processed, so even a create may repeat it.
+_UNPROCESSED_STATUSES: Final = frozenset({429, 503})
+_sleep = anyio.sleep  # module-level so tests can make retry waits instant
+
+
+def _seconds(value: float | None) -> str:
+    return "an unlimited time" if value is None else f"{value:.3g} s"
+
+
+class ConnectionPool:
+    """The "session pool": one aiohttp session and connector, created lazily on the running loop.
+
+    Owned by the client that created it; handles from ``with_options`` share it and never close it.
+    Cookies are never stored, so tenants sharing the pool cannot see each other's.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
+
+    @property
+    def is_open(self) -> bool:
+        """Whether an aiohttp session exists and still needs closing."""
+        return self._session is not None and not self._session.closed
+
+    def session(self) -> aiohttp.ClientSession:
+        if self.closed:
+            raise ClientClosedError("the client is closed; create a new HeyGenClient")
+        session = self._session
+        loop = asyncio.get_running_loop()
+        if session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self.limits.max_connections,
+                limit_per_host=self.limits.max_connections_per_host,
+                keepalive_timeout=self.limits.keepalive_expiry,
+            )
+            session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                timeout=aiohttp.ClientTimeout(total=None),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=False,
+            )
+            self._session = session
+            self._loop = loop
+        elif self._loop is not loop:
+            raise ConfigurationError(
+                "this client's connection pool belongs to another event loop; "
+                "create the client inside the event loop that uses it"
+            )
+        return session
+
+    async def aclose(self) -> None:
+        """Close the pool; idempotent. Open connections are closed, not left for the garbage collector."""
+        self.closed = True
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+
+@attrs.frozen(kw_only=True)
+class CallOptions:
+    """A handle's settings for every call it makes. The token is a :class:`Secret`."""
+
+    mode: Literal["gateway", "direct"]
+    base_url: str
+    upload_url: str
+    token: Secret = attrs.field(repr=False)
+    timeout: Timeout
+    retry: RetryPolicy
+    path_style: PathStyle
+
+
+class Transport:
+    """Sends calls for one handle (one token, one set of settings) through a shared pool."""
+
+    def __init__(self, pool: ConnectionPool, memory: PathStyleMemory, options: CallOptions) -> None:
+        self.pool = pool
+        self.memory = memory
+        self.options = options
+        self._gateway = options.mode == "gateway"
+        token = options.token.reveal()
+        self._secrets: tuple[str, ...] = (token,)
+        self._token_query = "api_token=" + encode_query([("x", token)])[2:] if self._gateway else ""
+        self._headers: dict[str, str] | None = None if self._gateway else {"X-Api-Key": token}
+        self._client_timeout = self._aiohttp_timeout(options.timeout.attempt, options.timeout.connect)
+
+    @staticmethod
+    def _aiohttp_timeout(total: float | None, connect: float | None) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=total, sock_connect=connect)
+
+    def scrub(self, text: str) -> str:
+        return scrub(text, self._secrets)
+
+    # -- URLs -----------------------------------------------------------------------------------------
+
+    def _style_for(self, route: Route) -> Literal["new", "old"]:
+        if not self._gateway or not route.path_params:
+            return "new"
+        style = self.options.path_style
+        if style == "auto":
+            return self.memory.get(route.key) or "new"
+        return style
+
+    def build_url(
+        self,
+        route: Route,
+        style: Literal["new", "old"],
+        path_values: Mapping[str, Any],
+        query: Sequence[tuple[str, Any]],
+    ) -> URL:
+        """The full, encoded URL of one attempt (with the token in gateway mode)."""
+        base = self.options.upload_url if route.host == "upload" else self.options.base_url
+        if style == "old":
+            route.check_path_values(path_values)
+            path = route.old_path
+            query = [*((name, str(path_values[name])) for name in route.path_params), *query]
+        else:
+            path = route.new_path(path_values)
+        qs = encode_query(query) if query else ""
+        if self._gateway:
+            qs = f"{qs}&{self._token_query}" if qs else self._token_query
+        return URL(f"{base}{path}?{qs}" if qs else f"{base}{path}", encoded=True)
+
+    # -- calls ----------------------------------------------------------------------------------------
+
+    async def call(
+        self,
+        route: Route,
+        *,
+        path_values: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        json: Any = NO_BODY,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        replayable: bool = True,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+        retry: OrDefault[RetryPolicy] = USE_CLIENT_DEFAULT,
+    ) -> Any:
+        """Send ``route`` and return HeyGen's decoded ``data``, retrying as the policy allows.
+
+        ``replayable=False`` marks a body that cannot be sent twice (a stream): such a call is never retried.
+        """
+        policy = self.options.retry if retry is USE_CLIENT_DEFAULT else retry
+        if max_retries is not USE_CLIENT_DEFAULT:
+            policy = policy.with_max_retries(max_retries)
+        limits = self.options.timeout if timeout is USE_CLIENT_DEFAULT else Timeout.coerce(timeout)
+        client_timeout = (
+            self._client_timeout
+            if timeout is USE_CLIENT_DEFAULT
+            else self._aiohttp_timeout(limits.attempt, limits.connect)
+        )
+        if json is not NO_BODY:
+            data = self._encode_json(route, json)
+            headers = {**(headers or {}), "Content-Type": "application/json"}
+        values = path_values or {}
+        items: Sequence[tuple[str, Any]] = list(query.items()) if isinstance(query, Mapping) else (query or ())
+        idempotent = route.idempotent if idempotent is None else idempotent
+        request_headers = self._headers
+        if headers:
+            request_headers = {**(request_headers or {}), **headers}
+        start = time.monotonic()
+        deadline = None if limits.total is None else start + limits.total
+        style = self._style_for(route)
+        may_fall_back = (
+            style == "new" and self.options.path_style == "auto" and self._gateway and bool(route.path_params)
+        )
+        url = self.build_url(route, style, values, items)
+        session = self.pool.session()
+        attempt = 0
+        debug = logger.isEnabledFor(logging.DEBUG)
+
+        while True:
+            attempt += 1
+            attempt_timeout = client_timeout
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._out_of_time(route, limits, attempt - 1)
+                if limits.attempt is None or remaining < limits.attempt:
+                    attempt_timeout = self._aiohttp_timeout(remaining, limits.connect)
+            error: APIError | None = None
+            sent_at = time.monotonic() if debug else 0.0
+            try:
+                async with session.request(
+                    route.method,
+                    url,
+                    data=data,
+                    headers=request_headers,
+                    timeout=attempt_timeout,
+                    allow_redirects=False,
+                ) as response:
+                    raw = await response.read()
+                    status = response.status
+                    response_headers = response.headers
+            except aiohttp.ConnectionTimeoutError:
+                error = APITimeoutError(
+                    f"{route.key} timed out: no connection within {_seconds(attempt_timeout.sock_connect)}",
+                    endpoint=route.key,
+                    maybe_processed=False,
+                )
+            except aiohttp.ClientConnectorError as exc:
+                error = self._connection_error(route, exc, maybe_processed=False)
+            except asyncio.TimeoutError:
+                error = APITimeoutError(
+                    f"{route.key} timed out: no complete answer within {_seconds(attempt_timeout.total)}",
+                    endpoint=route.key,
+                    maybe_processed=True,
+                )
+            except aiohttp.ClientError as exc:
+                error = self._connection_error(route, exc, maybe_processed=True)
+            else:
+                if debug:
+                    logger.debug(
+                        "%s -> HTTP %d in %.1f ms (attempt %d, %s format)",
+                        route.key,
+                        status,
+                        (time.monotonic() - sent_at) * 1000,
+                        attempt,
+                        style,
+                    )
+                if may_fall_back and is_route_miss(status, raw):
+                    # The gateway does not serve this route in the new format: try the old one, once.
+                    may_fall_back = False
+                    style = "old"
+                    url = self.build_url(route, style, values, items)
+                    attempt -= 1
+                    continue
+                try:
+                    result = decode_envelope(
+                        status,
+                        response_headers,
+                        raw,
+                        gateway=self._gateway,
+                        endpoint=route.key,
+                        secrets=self._secrets,
+                    )
+                except APIError as exc:
+                    error = exc
+                else:
+                    self._confirm_style(route, style)
+                    return result
+                if status != 404 or not is_route_miss(status, raw):
+                    self._confirm_style(route, style)
+
+            error.attempts = attempt
+            if not (replayable and self._retryable(error, idempotent)) or attempt >= policy.attempts:
+                raise error
+            wait = self._wait_before_retry(error, policy, attempt)
+            if deadline is not None and time.monotonic() + wait >= deadline:
+                raise error
+            logger.info(
+                "retrying %s in %.2f s after attempt %d of %d failed: %s",
+                route.key,
+                wait,
+                attempt,
+                policy.attempts,
+                type(error).__name__,
+            )
+            if policy.on_retry is not None:
+                outcome = policy.on_retry(RetryEvent(endpoint=route.key, attempt=attempt, wait=wait, error=error))
+                if inspect.isawaitable(outcome):
+                    await outcome
+            await _sleep(wait)
+
+    @staticmethod
+    def _encode_json(route: Route, body: Any) -> bytes:
+        try:
+            return jsonlib.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"the request body cannot be sent as JSON: {exc}", endpoint=route.key) from None
+
+    def _confirm_style(self, route: Route, style: Literal["new", "old"]) -> None:
+        if self._gateway and route.path_params and self.options.path_style == "auto":
+            self.memory.remember(route.key, style)
+
+    @staticmethod
+    def _retryable(error: APIError, idempotent: bool) -> bool:
+        if isinstance(error, APIConnectionError):
+            return idempotent or not error.maybe_processed
+        if isinstance(error, APIStatusError):
+            if error.status_code in _UNPROCESSED_STATUSES or isinstance(error, RateLimitError):
+                return True
+            return idempotent and error.status_code in _RETRYABLE_STATUSES
+        if isinstance(error, APIResponseError):
+            # A garbled or cut-short success body: repeating a read is harmless, repeating a create is not.
+            return idempotent
+        return False
+
+    @staticmethod
+    def _wait_before_retry(error: APIError, policy: RetryPolicy, attempt: int) -> float:
+        if not isinstance(error, APIStatusError) or error.retry_after is None:
+            return policy.backoff(attempt, random.random())
+        retry_after = error.retry_after
+        if retry_after > policy.retry_after_max:
+            if isinstance(error, RateLimitError):
+                raise error
+            raise RateLimitError(
+                f"{error}; the API asked to wait {retry_after:.0f} s, more than the retry policy allows "
+                f"({policy.retry_after_max:.0f} s)",
+                endpoint=error.endpoint,
+                status_code=error.status_code,
+                code=error.code,
+                error_message=error.error_message,
+                request_id=error.request_id,
+                body=error.body,
+                headers=error.headers,
+                retry_after=retry_after,
+            )
+        return retry_after
+
+    def _connection_error(self, route: Route, exc: BaseException, *, maybe_processed: bool) -> APIConnectionError:
+        detail = self.scrub(str(exc)) or "no detail"
+        return APIConnectionError(
+            f"{route.key} could not complete: {type(exc).__name__}: {detail}",
+            endpoint=route.key,
+            maybe_processed=maybe_processed,
+        )
+
+    @staticmethod
+    def _out_of_time(route: Route, limits: Timeout, attempts: int) -> APITimeoutError:
+        error = APITimeoutError(
+            f"{route.key} ran out of its {limits.total} s budget after {attempts} attempt(s)",
+            endpoint=route.key,
+            maybe_processed=attempts > 0,
+        )
+        error.attempts = attempts
+        return error

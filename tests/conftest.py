@@ -1,0 +1,97 @@
+"""Shared fixtures: a token that must never leak, clients, aioresponses, and real local servers."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import types
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import aioresponses.core as aioresponses_core
+import pytest
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestServer
+from aioresponses import aioresponses
+from yarl import URL
+
+import heygen_async as hg
+from heygen_async import _http
+
+
+def _teach_aioresponses_aiohttp_314() -> None:
+    """aioresponses 0.7.9 builds ClientResponse without the ``stream_writer`` aiohttp 3.14 requires
+    (pnuckowski/aioresponses#289, open). aiohttp 3.14 is a security release, so rather than pin aiohttp
+    below it, hand aioresponses a response class that supplies a no-op writer."""
+    if "stream_writer" not in inspect.signature(ClientResponse.__init__).parameters:
+        return
+
+    class _MockedResponse(ClientResponse):
+        def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
+            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
+            super().__init__(method, url, **kwargs)
+
+    aioresponses_core.ClientResponse = _MockedResponse  # type: ignore[attr-defined]
+
+
+_teach_aioresponses_aiohttp_314()
+
+TOKEN = "at_test-Sup3rSecret-token-0123456789"
+BASE = "http://gateway.test/heygen"
+FAST = hg.RetryPolicy(attempts=3, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Make retry waits instant, recording how long each would have been."""
+    recorded: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(_http, "_sleep", fake_sleep)
+    return recorded
+
+
+@pytest.fixture
+def mocked() -> Iterator[aioresponses]:
+    with aioresponses() as m:
+        yield m
+
+
+@pytest.fixture
+async def client(sleeps: list[float]) -> AsyncIterator[hg.HeyGenClient]:
+    async with hg.HeyGenClient(TOKEN, base_url=BASE, retry=FAST) as c:
+        yield c
+
+
+def sent(m: aioresponses) -> list[tuple[str, URL, dict[str, Any]]]:
+    """Every request aioresponses saw, in order: (method, URL, kwargs)."""
+    calls = [
+        (key[0], key[1], call.kwargs, index) for key, calls in m.requests.items() for index, call in enumerate(calls)
+    ]
+    return [(method, url, kwargs) for method, url, kwargs, _ in calls]
+
+
+def sent_json(kwargs: dict[str, Any]) -> Any:
+    data = kwargs.get("data")
+    return None if data is None else json.loads(data)
+
+
+ServerFactory = Callable[[web.Application], Awaitable[str]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[ServerFactory]:
+    """Start an aiohttp app on 127.0.0.1 (access log off) and return its base URL with ``/heygen``."""
+    servers: list[TestServer] = []
+
+    async def start(app: web.Application) -> str:
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server(access_log=None)
+        servers.append(server)
+        return str(server.make_url("/heygen"))
+
+    yield start
+    for server in servers:
+        await server.close()

@@ -1,0 +1,18 @@
+"""``__all__`` is exactly the public surface, and public objects report ``heygen_async`` as their module."""
+
+from __future__ import annotations
+
+import heygen_async
+
+
+def test_all_lists_every_public_name() -> None:
+    public = {name for name in dir(heygen_async) if not name.startswith("_")}
+    assert set(heygen_async.__all__) - {"__version__"} == public
+    assert len(heygen_async.__all__) == len(set(heygen_async.__all__))
+
+
+def test_public_classes_live_in_the_package_namespace() -> None:
+    for name in heygen_async.__all__:
+        obj = getattr(heygen_async, name)
+        if isinstance(obj, type):
+            assert obj.__module__ == "heygen_async", name

@@ -1,0 +1,289 @@
+"""Timeouts, cancellation and the client's lifecycle, against real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import anyio
+import pytest
+from aiohttp import web
+
+import heygen_async as hg
+
+from .conftest import TOKEN, ServerFactory
+
+OK = {"error": None, "data": {"ok": True}}
+
+
+class SlowApp:
+    """A server whose handler sleeps ``delays[i]`` seconds on its i-th request (the last delay repeats)."""
+
+    def __init__(self, *delays: float) -> None:
+        self.delays = list(delays)
+        self.received = 0
+        self.cancelled = 0
+        self._changed = asyncio.Condition()
+
+    async def wait_until(self, predicate: Callable[[], bool]) -> None:
+        with anyio.fail_after(10):
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        index = self.received
+        self.received += 1
+        await self._notify()
+        try:
+            await asyncio.sleep(self.delays[min(index, len(self.delays) - 1)])
+        except asyncio.CancelledError:
+            self.cancelled += 1  # the client closed the connection
+            await asyncio.shield(self._notify())
+            raise
+        return web.json_response(OK)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/heygen/{tail:.*}", self.handle)
+        return app
+
+
+@pytest.fixture
+def loop_errors() -> Iterator[list[dict[str, Any]]]:
+    """Anything aiohttp reports to the loop's exception handler (e.g. "Unclosed client session")."""
+    errors: list[dict[str, Any]] = []
+    loop = asyncio.get_event_loop_policy().get_event_loop()
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    yield errors
+    loop.set_exception_handler(previous)
+
+
+# -- timeouts -----------------------------------------------------------------------------------------
+
+
+async def test_attempt_timeout_retries_a_read(serve: ServerFactory) -> None:
+    slow = SlowApp(30, 0)
+    base = await serve(slow.app())
+    policy = hg.RetryPolicy(attempts=2, wait_initial=0, wait_jitter=0)
+    async with hg.HeyGenClient(TOKEN, base_url=base, retry=policy, timeout=hg.Timeout(attempt=0.3, total=20)) as c:
+        started = time.monotonic()
+        assert await c.request("GET", "/v2/avatars") == {"ok": True}
+    assert slow.received == 2
+    assert time.monotonic() - started < 10  # far below the 30 s the first attempt would have hung
+
+
+async def test_total_budget_bounds_the_whole_call(serve: ServerFactory) -> None:
+    slow = SlowApp(30)
+    base = await serve(slow.app())
+    policy = hg.RetryPolicy(attempts=10, wait_initial=0, wait_jitter=0)
+    async with hg.HeyGenClient(TOKEN, base_url=base, retry=policy, timeout=hg.Timeout(attempt=0.4, total=1.0)) as c:
+        started = time.monotonic()
+        with pytest.raises(hg.APITimeoutError) as caught:
+            await c.request("GET", "/v2/avatars")
+    assert time.monotonic() - started < 10
+    assert 1 <= caught.value.attempts <= 4
+    assert slow.received == caught.value.attempts
+
+
+async def test_a_create_that_timed_out_waiting_for_its_answer_is_not_retried(serve: ServerFactory) -> None:
+    slow = SlowApp(30, 0)
+    base = await serve(slow.app())
+    async with hg.HeyGenClient(TOKEN, base_url=base, timeout=hg.Timeout(attempt=0.3, total=20)) as c:
+        with pytest.raises(hg.APITimeoutError) as caught:
+            await c.request("POST", "/v2/video/generate", json={"video_inputs": []})
+    assert caught.value.maybe_processed is True
+    assert slow.received == 1
+
+
+async def test_per_call_timeout_overrides_and_none_means_no_limit(serve: ServerFactory) -> None:
+    slow = SlowApp(0.5)
+    base = await serve(slow.app())
+    async with hg.HeyGenClient(TOKEN, base_url=base, max_retries=0, timeout=0.1) as c:
+        with pytest.raises(hg.APITimeoutError):
+            await c.request("GET", "/v2/avatars")  # the client default (0.1 s) applies
+        assert await c.request("GET", "/v2/avatars", timeout=None) == {"ok": True}
+        assert await c.request("GET", "/v2/avatars", timeout=5) == {"ok": True}
+        assert await c.request("GET", "/v2/avatars", timeout=hg.Timeout(total=5, attempt=5)) == {"ok": True}
+        with pytest.raises(hg.APITimeoutError, match=r"within 0\.1 s"):
+            await c.request("GET", "/v2/avatars", timeout=hg.USE_CLIENT_DEFAULT)
+
+
+def test_timeout_coercion() -> None:
+    assert hg.Timeout.coerce(None) == hg.Timeout(total=None, attempt=None, connect=None)
+    assert hg.Timeout.coerce(3) == hg.Timeout(total=3.0, attempt=3.0, connect=3.0)
+    assert hg.Timeout.coerce(30) == hg.Timeout(total=30.0, attempt=30.0, connect=10.0)
+    with pytest.raises(TypeError):
+        hg.Timeout.coerce("5")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="attempt"):
+        hg.Timeout(attempt=-1)
+    with pytest.raises(hg.ConfigurationError):
+        hg.HeyGenClient(TOKEN, timeout="fast")  # type: ignore[arg-type]
+
+
+# -- cancellation -------------------------------------------------------------------------------------
+
+
+async def test_cancelling_an_in_flight_call_closes_its_connection(
+    serve: ServerFactory, loop_errors: list[dict[str, Any]]
+) -> None:
+    slow = SlowApp(30, 0)
+    base = await serve(slow.app())
+    client = hg.HeyGenClient(TOKEN, base_url=base)
+    task = asyncio.create_task(client.request("GET", "/v2/avatars"))
+    await slow.wait_until(lambda: slow.received == 1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await slow.wait_until(lambda: slow.cancelled == 1)  # the server saw the connection close
+    # The pool is still healthy after the cancellation.
+    assert await client.request("GET", "/v2/avatars") == {"ok": True}
+    await client.aclose()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert [w for w in caught if "nclosed" in str(w.message)] == []
+    assert loop_errors == []
+
+
+async def test_cancel_scope_around_a_call(serve: ServerFactory) -> None:
+    slow = SlowApp(30, 0)
+    base = await serve(slow.app())
+    async with hg.HeyGenClient(TOKEN, base_url=base) as client:
+        with anyio.move_on_after(0.3) as scope:
+            await client.request("POST", "/v2/video/generate", json={})
+        assert scope.cancelled_caught
+        assert await client.request("GET", "/v2/avatars") == {"ok": True}
+    assert slow.received == 2
+
+
+async def test_many_concurrent_cancellations_leave_nothing_behind(
+    serve: ServerFactory, loop_errors: list[dict[str, Any]]
+) -> None:
+    slow = SlowApp(30)
+    base = await serve(slow.app())
+    async with hg.HeyGenClient(TOKEN, base_url=base) as client, anyio.create_task_group() as tg:
+        for _ in range(50):
+            tg.start_soon(client.request, "GET", "/v2/avatars")
+        await slow.wait_until(lambda: slow.received == 50)
+        tg.cancel_scope.cancel()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
+    assert loop_errors == []
+
+
+# -- lifecycle ------------------------------------------------------------------------------------------
+
+
+async def test_aclose_is_idempotent_and_a_closed_client_refuses_calls(serve: ServerFactory) -> None:
+    base = await serve(SlowApp(0).app())
+    client = hg.HeyGenClient(TOKEN, base_url=base)
+    assert await client.request("GET", "/v2/avatars") == {"ok": True}
+    await client.aclose()
+    await client.aclose()
+    assert client.is_closed
+    assert "closed" in repr(client)
+    with pytest.raises(hg.ClientClosedError):
+        await client.request("GET", "/v2/avatars")
+    with pytest.raises(hg.ClientClosedError):
+        async with client:
+            pass
+
+
+async def test_an_unclosed_client_warns_when_collected_without_doing_io(serve: ServerFactory) -> None:
+    base = await serve(SlowApp(0).app())
+    client = hg.HeyGenClient(TOKEN, base_url=base)
+    await client.request("GET", "/v2/avatars")
+    pool = client._transport.pool
+    session = pool.session()  # keep the aiohttp session alive so only our warning is under test
+    with pytest.warns(ResourceWarning, match="unclosed <HeyGenClient") as record:  # noqa: PT031
+        del client
+        gc.collect()
+    assert all(TOKEN not in str(w.message) for w in record)
+    await session.close()
+
+
+def test_an_unused_client_needs_no_closing() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hg.HeyGenClient(TOKEN)
+        gc.collect()
+    assert caught == []
+
+
+async def test_the_pool_is_created_lazily_once(serve: ServerFactory) -> None:
+    base = await serve(SlowApp(0).app())
+    async with hg.HeyGenClient(TOKEN, base_url=base) as client:
+        pool = client._transport.pool
+        assert not pool.is_open
+        await asyncio.gather(*(client.request("GET", "/v2/avatars") for _ in range(20)))
+        first = pool.session()
+        await client.request("GET", "/v2/avatars")
+        assert pool.session() is first
+    assert not pool.is_open
+
+
+async def test_handles_share_the_pool_and_never_close_it(serve: ServerFactory) -> None:
+    tokens: list[str] = []
+
+    async def record(request: web.Request) -> web.Response:
+        tokens.append(request.query["api_token"])
+        return web.json_response(OK)
+
+    app = web.Application()
+    app.router.add_get("/heygen/v2/avatars", record)
+    base = await serve(app)
+    client = hg.HeyGenClient(TOKEN, base_url=base)
+    tenant = client.with_options(api_token="at_tenant-two", max_retries=0, timeout=5)
+    assert tenant._transport.pool is client._transport.pool
+    assert tenant.path_style_memory is client.path_style_memory
+    assert tenant.retry.attempts == 1
+    assert client.retry.attempts == 3
+    async with tenant:
+        await tenant.request("GET", "/v2/avatars")
+    # Leaving the handle's block did not close the shared pool.
+    await client.request("GET", "/v2/avatars")
+    assert tokens == ["at_tenant-two", TOKEN]
+    with pytest.raises(hg.ClientClosedError):
+        await tenant.request("GET", "/v2/avatars")
+    other = client.with_options(api_token="at_three")
+    await client.aclose()
+    with pytest.raises(hg.ClientClosedError):
+        await other.request("GET", "/v2/avatars")
+
+
+def test_a_client_is_bound_to_one_event_loop() -> None:
+    client = hg.HeyGenClient(TOKEN, base_url="http://127.0.0.1:9")
+
+    async def use() -> None:
+        client._transport.pool.session()
+
+    async def use_then_close_session() -> None:
+        await client._transport.pool.session().close()
+
+    asyncio.run(use_then_close_session())
+    errors: list[BaseException] = []
+
+    def other_loop() -> None:
+        try:
+            asyncio.run(use())
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=other_loop)
+    thread.start()
+    thread.join()
+    assert len(errors) == 1
+    assert isinstance(errors[0], hg.ConfigurationError)
+    assert "another event loop" in str(errors[0])

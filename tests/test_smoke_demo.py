@@ -1,0 +1,23 @@
+"""``make demo`` (examples/smoke.py) runs to completion against its local stand-in gateway."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_smoke_demo_runs_and_tells_its_story() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "smoke.py")], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "quota: 3600 seconds = 60 credits" in out
+    assert "1 retry after a 503" in out
+    assert "'GET /v2/video_translate/{video_translate_id}': 'old'" in out
+    assert "refused as expected: BadRequestError (code invalid_parameter)" in out
+    assert "caught before sending" in out
+    assert "at_demo-" not in out + result.stderr
