@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml .ci/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check heygen_async tests benchmarks examples
 
 typecheck: $(STAMP)
-	$(BIN)/mypy heygen_async tests examples
+	$(BIN)/mypy heygen_async tests examples benchmarks
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+## Speed and memory, measured as ratios against baselines in the same run (see benchmarks/RESULTS.md).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV)

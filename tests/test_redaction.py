@@ -8,7 +8,6 @@ import pickle
 import re
 import traceback
 import types
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -97,7 +96,7 @@ async def test_direct_mode_never_shows_the_api_key(
     mocked: aioresponses, caplog: pytest.LogCaptureFixture, sleeps: list[float], failure: dict[str, Any]
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    raw = {k: v for k, v in failure.items()}
+    raw = dict(failure)
     if "payload" in raw:
         raw["payload"] = _replace(raw["payload"], TOKEN, DIRECT_KEY)
     if "body" in raw:
@@ -184,5 +183,3 @@ async def test_errors_survive_pickling_without_the_token(mocked: aioresponses) -
     assert clone.status_code == 429
     assert TOKEN not in everything_visible(clone)
 
-
-Call = Callable[[hg.HeyGenClient], Awaitable[Any]]

@@ -1,0 +1,33 @@
+"""Run every benchmark scenario and print a Markdown report (``python -m benchmarks [--quick]``)."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+
+import aiohttp
+
+import heygen_async
+
+from . import per_call
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the benchmarks still run")
+    args = parser.parse_args(argv)
+    total, rounds = (200, 1) if args.quick else (3000, 5)
+    print(f"# heygen_async {heygen_async.__version__} benchmarks")
+    print()
+    print(f"Python {platform.python_version()} on {platform.machine()}, aiohttp {aiohttp.__version__}, ")
+    print(f"`python -m benchmarks{' --quick' if args.quick else ''}`")
+    print()
+    print(f"## Per-call cost: GET /v1/video_status.get, {total} calls per round, {rounds} rounds")
+    print()
+    print(per_call.run(total=total, rounds=rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Per-call client cost: ``HeyGenClient.request`` against raw aiohttp doing the same GET and ``json()``.
+
+The server runs in its own process, so the CPU time measured here (``time.process_time``) is the client's
+alone. Each round runs raw aiohttp and heygen_async back to back on the same route and concurrency; ratios
+are computed per round and reported as min / median / max.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import socket
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+import heygen_async as hg
+
+TOKEN = "at_benchmark-token"
+STATUS_BODY = {
+    "message": "Request completed",
+    "provider": "heygen",
+    "result": {
+        "code": 100,
+        "data": {
+            "id": "v-1",
+            "status": "processing",
+            "video_url": None,
+            "thumbnail_url": None,
+            "duration": None,
+            "created_at": 1732550000,
+            "error": None,
+        },
+        "message": "Success",
+    },
+    "response_headers": {},
+}
+
+
+def _serve(port: int, ready: Any) -> None:
+    async def status(request: web.Request) -> web.Response:
+        return web.json_response(STATUS_BODY)
+
+    app = web.Application()
+    app.router.add_get("/heygen/v1/video_status.get", status)
+
+    async def main() -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _drive(call: Callable[[], Awaitable[Any]], total: int, concurrency: int) -> tuple[float, float]:
+    """Run ``total`` calls with ``concurrency`` workers; return (client CPU seconds, wall seconds)."""
+    remaining = total
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await call()
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+async def _round(base: str, total: int, concurrency: int) -> dict[str, tuple[float, float]]:
+    url = f"{base}/v1/video_status.get?video_id=v-1&api_token={TOKEN}"
+    connector = aiohttp.TCPConnector(limit=100)
+    results: dict[str, tuple[float, float]] = {}
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def raw() -> Any:
+            async with session.get(url) as response:
+                return await response.json()
+
+        await _drive(raw, 50, concurrency)  # warm the pool
+        results["raw aiohttp"] = await _drive(raw, total, concurrency)
+    async with hg.HeyGenClient(TOKEN, base_url=base) as client:
+
+        async def ours() -> Any:
+            return await client.request("GET", "/v1/video_status.get", params={"video_id": "v-1"})
+
+        await _drive(ours, 50, concurrency)
+        results["heygen_async"] = await _drive(ours, total, concurrency)
+    return results
+
+
+def _stats(values: list[float]) -> str:
+    return f"{min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
+
+
+def run(total: int = 3000, rounds: int = 5, concurrencies: tuple[int, ...] = (1, 10, 100)) -> str:
+    """Run the scenario and return a Markdown report."""
+    port = _free_port()
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    server = ctx.Process(target=_serve, args=(port, ready), daemon=True)
+    server.start()
+    try:
+        if not ready.wait(30):
+            raise RuntimeError("benchmark server did not start")
+        base = f"http://127.0.0.1:{port}/heygen"
+        lines = [
+            "| concurrency | client | CPU µs/call (min / median / max) | req/s (min / median / max) |",
+            "|---|---|---|---|",
+        ]
+        ratios: list[str] = []
+        for concurrency in concurrencies:
+            per: dict[str, list[tuple[float, float]]] = {"raw aiohttp": [], "heygen_async": []}
+            for _ in range(rounds):
+                for name, value in asyncio.run(_round(base, total, concurrency)).items():
+                    per[name].append(value)
+            for name, samples in per.items():
+                cpu_us = [cpu / total * 1e6 for cpu, _ in samples]
+                rps = [total / wall for _, wall in samples]
+                lines.append(f"| {concurrency} | {name} | {_stats(cpu_us)} | {_stats(rps)} |")
+            cpu_ratio = [o[0] / r[0] for o, r in zip(per["heygen_async"], per["raw aiohttp"], strict=True)]
+            rps_ratio = [r[1] / o[1] for o, r in zip(per["heygen_async"], per["raw aiohttp"], strict=True)]
+            ratios.append(
+                f"| {concurrency} | {_stats(cpu_ratio)} | "
+                f"{_stats([x * 100 for x in rps_ratio])} |"
+            )
+        lines += [
+            "",
+            "Paired ratios (heygen_async / raw aiohttp, same round):",
+            "",
+            "| concurrency | CPU per call ratio (min / median / max) | throughput % of raw (min / median / max) |",
+            "|---|---|---|",
+            *ratios,
+        ]
+        return "\n".join(lines)
+    finally:
+        server.terminate()
+        server.join(10)

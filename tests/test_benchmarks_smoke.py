@@ -1,0 +1,25 @@
+"""The benchmarks still run (tiny sizes); their numbers live in benchmarks/RESULTS.md, never in assertions."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmarks_quick_pass_produces_every_table() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = re.findall(r"^\| (1|10|100) \| (raw aiohttp|heygen_async) \| [0-9.]+ / ", result.stdout, re.M)
+    assert len(rows) == 6
+    assert len(re.findall(r"^\| (1|10|100) \| [0-9.]+ / [0-9.]+ / [0-9.]+ \|", result.stdout, re.M)) == 3
