@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits, OrDefault, RetryPolicy, Timeout
+from ._endpoint_table import ENDPOINTS
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
 from ._http import NO_BODY, CallOptions, ConnectionPool, Transport
 from ._redact import REDACTED, Secret
+from ._resources import Namespaces
+from ._spec import Endpoint
 from ._urls import HTTP_METHODS, IDEMPOTENT_METHODS, PATH_STYLES, PathStyle, PathStyleMemory, Route
 
 if TYPE_CHECKING:
@@ -55,12 +58,13 @@ def _adhoc_route(method: str, path: str, idempotent: bool) -> Route:
     return Route(method, path, idempotent)
 
 
-class HeyGenClient:
+class HeyGenClient(Namespaces):
     """An asyncio client for HeyGen, through the LowCodeAPI gateway (default) or directly.
 
-    One client serves many concurrent tasks and owns one connection pool; close it with ``async with`` or
-    :meth:`aclose`. :meth:`with_options` gives light handles on the same pool for other tokens (tenants)
-    or other defaults.
+    Every endpoint is a coroutine on a namespace (``await client.videos.status(video_id)``; the whole table
+    is :attr:`endpoints`). One client serves many concurrent tasks and owns one connection pool; close it
+    with ``async with`` or :meth:`aclose`. :meth:`with_options` gives light handles on the same pool for other
+    tokens (tenants) or other defaults.
 
     ``timeout`` is a :class:`Timeout`, a number of seconds (bounding each attempt and the whole call), or
     ``None`` for no limit. ``max_retries`` or ``retry`` set the retry policy. ``path_style`` chooses the
@@ -171,8 +175,8 @@ class HeyGenClient:
             path_style=path_style,
         )
         self._owner = True
-        self._closed = False
         self._transport = Transport(ConnectionPool(limits), memory, options)
+        self._bind_namespaces(self._transport)
 
     # -- handles ------------------------------------------------------------------------------------
 
@@ -211,14 +215,14 @@ class HeyGenClient:
                 changes["path_style"] = path_style
         handle = type(self).__new__(type(self))
         handle._owner = False
-        handle._closed = False
         handle._transport = Transport(self._transport.pool, self._transport.memory, attrs.evolve(current, **changes))
+        handle._bind_namespaces(handle._transport)
         return handle
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        if self._closed or self._transport.pool.closed:
+        if self.is_closed:
             raise ClientClosedError("the client is closed; create a new HeyGenClient")
         return self
 
@@ -232,13 +236,13 @@ class HeyGenClient:
 
     async def aclose(self) -> None:
         """Close the client; idempotent. A handle from :meth:`with_options` leaves the shared pool open."""
-        self._closed = True
+        self._transport.closed = True
         if self._owner:
             await self._transport.pool.aclose()
 
     @property
     def is_closed(self) -> bool:
-        return self._closed or self._transport.pool.closed
+        return self._transport.closed or self._transport.pool.closed
 
     def __del__(self) -> None:
         # No I/O here: the loop may be gone. Say so, and let aclose() be the only cleanup path.
@@ -252,6 +256,11 @@ class HeyGenClient:
             )
 
     # -- introspection ------------------------------------------------------------------------------
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """The endpoint table every namespace method is generated from (48 rows)."""
+        return ENDPOINTS
 
     @property
     def mode(self) -> Literal["gateway", "direct"]:
@@ -329,7 +338,7 @@ class HeyGenClient:
             raise ValidationError(
                 "params must not set api_token; the client adds its own", parameter="params", endpoint=route.key
             )
-        if self._closed:
+        if self._transport.closed:
             raise ClientClosedError("this client handle is closed")
         return await self._transport.call(
             route,

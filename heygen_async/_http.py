@@ -130,6 +130,7 @@ class Transport:
         self.pool = pool
         self.memory = memory
         self.options = options
+        self.closed = False  # this handle's own state; the pool may outlive it
         self._gateway = options.mode == "gateway"
         token = options.token.reveal()
         self._secrets: tuple[str, ...] = (token,)

@@ -1,0 +1,299 @@
+"""Checking a call's arguments against the endpoint table before anything is sent or spent.
+
+:func:`build_request` turns the keyword arguments of a generated method into path values, query items and a
+JSON body, or raises :class:`ValidationError` naming the parameter (dotted for nested values, e.g.
+``video_inputs[2].voice.input_text``). Attrs inputs and plain dicts go through the same checks, because
+inputs are turned into JSON first and the JSON is what is checked.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, cast
+
+import attrs
+
+from ._converter import converter
+from ._exceptions import ValidationError
+from ._http import NO_BODY
+from ._inputs import Input
+from ._spec import AtLeastOneOf, Endpoint, Param, Requires
+
+__all__ = ["RequestParts", "build_request"]
+
+MIN_DIMENSION: Final = 128
+MAX_DIMENSION: Final = 4096
+MAX_INPUT_TEXT: Final = 5000  # v3 docs; older pages said 1500, so HeyGen may refuse long texts on some plans
+CHARACTER_TYPES: Final = ("avatar", "talking_photo")
+AVATAR_STYLES: Final = ("normal", "circle", "closeUp")
+VOICE_TYPES: Final = ("text", "audio", "silence")
+BACKGROUND_TYPES: Final = ("color", "image", "video")
+PLAY_STYLES: Final = ("fit_to_scene", "freeze", "loop", "once")
+STREAMING_EMOTIONS: Final = ("Excited", "Serious", "Friendly", "Soothing", "Broadcaster")
+TEMPLATE_VARIABLE_TYPES: Final = ("text", "image", "video", "audio", "character", "voice")
+SDP_TYPES: Final = ("offer", "answer")
+_COLOR: Final = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+
+
+@attrs.frozen
+class RequestParts:
+    path_values: dict[str, Any]
+    query: list[tuple[str, Any]]
+    body: Any
+
+
+class _Check:
+    """Raises errors that name the endpoint and the offending parameter."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def fail(self, where: str, message: str) -> ValidationError:
+        return ValidationError(f"{where} {message}", parameter=where, endpoint=self.endpoint.qualname)
+
+    def mapping(self, where: str, value: Any) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(where, f"must be an object (a dict or an input class), not {type(value).__name__}")
+        return value
+
+    def text(self, where: str, value: Any, *, required: bool = False, max_length: int | None = None) -> None:
+        if value is None:
+            if required:
+                raise self.fail(where, "is required")
+            return
+        if not isinstance(value, str):
+            raise self.fail(where, f"must be a string, not {type(value).__name__}")
+        if required and not value.strip():
+            raise self.fail(where, "must not be empty")
+        if max_length is not None and len(value) > max_length:
+            raise self.fail(where, f"must be at most {max_length} characters, got {len(value)}")
+
+    def number(
+        self,
+        where: str,
+        value: Any,
+        *,
+        required: bool = False,
+        integer: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        exclusive_minimum: float | None = None,
+    ) -> None:
+        if value is None:
+            if required:
+                raise self.fail(where, "is required")
+            return
+        kinds: tuple[type, ...] = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise self.fail(where, f"must be {'an integer' if integer else 'a number'}, not {type(value).__name__}")
+        number = cast(float, value)
+        if not math.isfinite(number):
+            raise self.fail(where, "must be a finite number")
+        if minimum is not None and number < minimum:
+            raise self.fail(where, f"must be >= {minimum:g}, got {value}")
+        if maximum is not None and number > maximum:
+            raise self.fail(where, f"must be <= {maximum:g}, got {value}")
+        if exclusive_minimum is not None and number <= exclusive_minimum:
+            raise self.fail(where, f"must be > {exclusive_minimum:g}, got {value}")
+
+    def choice(self, where: str, value: Any, allowed: Sequence[Any], *, required: bool = False) -> None:
+        if value is None:
+            if required:
+                raise self.fail(where, f"is required (one of {', '.join(map(repr, allowed))})")
+            return
+        if value not in allowed or isinstance(value, bool) != any(isinstance(a, bool) for a in allowed):
+            raise self.fail(where, f"must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+
+    def flag(self, where: str, value: Any) -> None:
+        if value is not None and not isinstance(value, bool):
+            raise self.fail(where, f"must be True or False, not {type(value).__name__}")
+
+    # -- nested inputs ----------------------------------------------------------------------------
+
+    def dimension(self, where: str, value: Any) -> None:
+        dim = self.mapping(where, value)
+        for side in ("width", "height"):
+            size = dim.get(side)
+            self.number(
+                f"{where}.{side}", size, required=True, integer=True, minimum=MIN_DIMENSION, maximum=MAX_DIMENSION
+            )
+            if isinstance(size, int) and size % 2:
+                raise self.fail(f"{where}.{side}", f"must be even, got {size}")
+
+    def video_input(self, where: str, value: Any) -> None:
+        scene = self.mapping(where, value)
+        character = self.mapping(f"{where}.character", scene.get("character"))
+        kind = character.get("type")
+        self.choice(f"{where}.character.type", kind, CHARACTER_TYPES, required=True)
+        if kind == "avatar":
+            self.text(f"{where}.character.avatar_id", character.get("avatar_id"), required=True)
+            self.choice(f"{where}.character.avatar_style", character.get("avatar_style"), AVATAR_STYLES)
+        else:
+            self.text(f"{where}.character.talking_photo_id", character.get("talking_photo_id"), required=True)
+        self.number(f"{where}.character.scale", character.get("scale"), exclusive_minimum=0)
+        if character.get("offset") is not None:
+            offset = self.mapping(f"{where}.character.offset", character["offset"])
+            for axis in ("x", "y"):
+                self.number(f"{where}.character.offset.{axis}", offset.get(axis), required=True)
+
+        voice = self.mapping(f"{where}.voice", scene.get("voice"))
+        kind = voice.get("type")
+        self.choice(f"{where}.voice.type", kind, VOICE_TYPES, required=True)
+        if kind == "text":
+            self.text(f"{where}.voice.input_text", voice.get("input_text"), required=True, max_length=MAX_INPUT_TEXT)
+            self.text(f"{where}.voice.voice_id", voice.get("voice_id"), required=True)
+            self.number(f"{where}.voice.speed", voice.get("speed"), minimum=0.5, maximum=1.5)
+            self.number(f"{where}.voice.pitch", voice.get("pitch"), minimum=-50, maximum=50)
+        elif kind == "audio":
+            if not (voice.get("audio_url") or voice.get("audio_asset_id")):
+                raise self.fail(f"{where}.voice", "of type 'audio' needs audio_url or audio_asset_id")
+        else:
+            self.number(f"{where}.voice.duration", voice.get("duration"), required=True, exclusive_minimum=0)
+
+        if scene.get("background") is None:
+            return
+        background = self.mapping(f"{where}.background", scene["background"])
+        kind = background.get("type")
+        self.choice(f"{where}.background.type", kind, BACKGROUND_TYPES, required=True)
+        if kind == "color":
+            self.text(f"{where}.background.value", background.get("value"), required=True)
+            if not _COLOR.match(background["value"]):
+                raise self.fail(f"{where}.background.value", f"must be a #RRGGBB colour, got {background['value']!r}")
+        elif kind == "image":
+            if not (background.get("url") or background.get("image_asset_id")):
+                raise self.fail(f"{where}.background", "of type 'image' needs url or image_asset_id")
+        else:
+            if not (background.get("url") or background.get("video_asset_id")):
+                raise self.fail(f"{where}.background", "of type 'video' needs url or video_asset_id")
+            self.choice(f"{where}.background.play_style", background.get("play_style"), PLAY_STYLES)
+
+    def streaming_voice(self, where: str, value: Any) -> None:
+        voice = self.mapping(where, value)
+        self.text(f"{where}.voice_id", voice.get("voice_id"))
+        self.number(f"{where}.rate", voice.get("rate"), minimum=0.5, maximum=1.5)
+        self.choice(f"{where}.emotion", voice.get("emotion"), STREAMING_EMOTIONS)
+        if voice.get("elevenlabs_settings") is not None:
+            self.mapping(f"{where}.elevenlabs_settings", voice["elevenlabs_settings"])
+
+    def template_variables(self, where: str, value: Any) -> None:
+        variables = self.mapping(where, value)
+        for name, variable in variables.items():
+            spot = f"{where}[{name!r}]"
+            if not isinstance(name, str) or not name:
+                raise self.fail(where, "keys must be the variables' names")
+            entry = self.mapping(spot, variable)
+            self.choice(f"{spot}.type", entry.get("type"), TEMPLATE_VARIABLE_TYPES, required=True)
+            self.mapping(f"{spot}.properties", entry.get("properties"))
+
+    def sdp(self, where: str, value: Any) -> None:
+        sdp = self.mapping(where, value)
+        self.text(f"{where}.sdp", sdp.get("sdp"), required=True)
+        self.choice(f"{where}.type", sdp.get("type"), SDP_TYPES, required=True)
+
+
+def _to_json(value: Any) -> Any:
+    """Inputs (attrs classes, possibly nested in lists and dicts) as plain JSON-ready values."""
+    if isinstance(value, Input):
+        return _to_json(converter.unstructure(value))
+    if isinstance(value, Mapping):
+        return {key: _to_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(item) for item in value]
+    return value
+
+
+def _check_param(check: _Check, param: Param, value: Any) -> Any:
+    """The JSON-ready value of one given (non-None) argument, after its checks."""
+    name = param.name
+    kind = param.type
+    if kind == "str":
+        check.text(name, value, required=param.required, max_length=param.max_length)
+    elif kind in ("int", "number"):
+        check.number(name, value, integer=kind == "int", minimum=param.minimum, maximum=param.maximum)
+    elif kind == "bool":
+        check.flag(name, value)
+    elif kind == "list[str]":
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise check.fail(name, f"must be a list of strings, not {type(value).__name__}")
+        for index, item in enumerate(value):
+            check.text(f"{name}[{index}]", item, required=True)
+        value = list(value)
+    elif kind == "object":
+        value = _to_json(check.mapping(name, value))
+    else:
+        value = _to_json(value)
+        if kind == "list[VideoInput]":
+            if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+                raise check.fail(name, f"must be a list of scenes, not {type(value).__name__}")
+            for index, scene in enumerate(value):
+                check.video_input(f"{name}[{index}]", scene)
+        else:
+            _NESTED[kind](check, name, value)
+    if param.enum is not None:
+        check.choice(name, value, param.enum)
+    if param.min_items is not None and len(value) < param.min_items:
+        raise check.fail(name, f"must have at least {param.min_items} item(s), got {len(value)}")
+    if param.max_items is not None and len(value) > param.max_items:
+        raise check.fail(name, f"must have at most {param.max_items} item(s), got {len(value)}")
+    return value
+
+
+_NESTED: Final[dict[str, Callable[[_Check, str, Any], None]]] = {
+    "Dimension": _Check.dimension,
+    "StreamingVoice": _Check.streaming_voice,
+    "TemplateVariables": _Check.template_variables,
+    "Sdp": _Check.sdp,
+}
+
+
+def build_request(
+    endpoint: Endpoint,
+    arguments: Mapping[str, Any],
+    *,
+    extra_query: Mapping[str, Any] | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+) -> RequestParts:
+    """Validate ``arguments`` (``None`` = not given) and split them into path values, query and body."""
+    check = _Check(endpoint)
+    path_values: dict[str, Any] = {}
+    query: list[tuple[str, Any]] = []
+    body: dict[str, Any] = {}
+    for param in endpoint.params:
+        value = arguments.get(param.name)
+        if value is None:
+            if param.required:
+                raise check.fail(param.name, "is required")
+            continue
+        value = _check_param(check, param, value)
+        if param.location == "path":
+            endpoint.route.check_path_values({param.name: value})
+            path_values[param.name] = value
+        elif param.location == "query":
+            query.append((param.name, value))
+            if param.also_in_body:
+                body[param.name] = value
+        else:
+            body[param.name] = value
+    for rule in endpoint.rules:
+        if isinstance(rule, AtLeastOneOf):
+            if all(arguments.get(name) is None for name in rule.names):
+                raise check.fail(rule.names[0], f"or {' or '.join(rule.names[1:])} is required")
+        elif isinstance(rule, Requires) and arguments.get(rule.name) is not None:
+            for needed in rule.needs:
+                if arguments.get(needed) is None:
+                    raise check.fail(needed, f"is required when {rule.name} is given")
+    if extra_query:
+        taken = {name for name, _ in query} | {"api_token"}
+        clash = sorted(set(extra_query) & taken)
+        if clash:
+            raise check.fail("extra_query", f"must not repeat {clash}; pass them as arguments")
+        query.extend(extra_query.items())
+    if extra_body:
+        clash = sorted(set(extra_body) & set(body))
+        if clash:
+            raise check.fail("extra_body", f"must not repeat {clash}; pass them as arguments")
+        body.update(_to_json(dict(extra_body)))
+    sends_body = endpoint.http_method in ("POST", "PATCH", "PUT") or bool(body)
+    return RequestParts(path_values, query, body if sends_body else NO_BODY)
