@@ -15,7 +15,7 @@ from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits
 from ._endpoint_table import ENDPOINTS
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
 from ._http import NO_BODY, CallOptions, ConnectionPool, Transport
-from ._redact import REDACTED, Secret
+from ._redact import REDACTED, Secret, scrub
 from ._resources import Namespaces
 from ._spec import Endpoint
 from ._urls import HTTP_METHODS, IDEMPOTENT_METHODS, PATH_STYLES, PathStyle, PathStyleMemory, Route
@@ -37,19 +37,31 @@ _PLACEHOLDER: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _UNSAFE_PATH: Final = re.compile(r"[\s?#\\%]|[\x00-\x1f\x7f]")
 
 
-def _check_base_url(name: str, url: str) -> str:
+def _check_base_url(name: str, url: object) -> str | ConfigurationError:
+    """``url`` without its trailing slash, or the error to raise (returned, like :func:`_check_token`, so the
+    caller can drop a URL that carries ``?api_token=`` before raising)."""
     if not isinstance(url, str) or not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", url):
-        raise ConfigurationError(f"{name} must be an http(s) URL without query or fragment, got {url!r}")
+        # Never echo the URL itself: one copied from LowCodeAPI's docs carries ?api_token=...
+        shown = re.split(r"[?#]", url, maxsplit=1)[0] if isinstance(url, str) else type(url).__name__
+        return ConfigurationError(
+            f"{name} must be an http(s) URL without query or fragment (pass the token as api_token=); "
+            f"got {scrub(shown, ())!r}{' with a query' if isinstance(url, str) and '?' in url else ''}"
+        )
     return url.rstrip("/")
 
 
-def _check_token(token: str | None, source: str) -> Secret:
+def _check_token(token: object, source: str) -> Secret | ConfigurationError:
+    """The token as a :class:`Secret`, or the error to raise.
+
+    Returning the error lets callers ``del`` their plain-text copy before raising it, so no frame of the
+    traceback holds the token as a local variable.
+    """
     if token is None or token == "":
-        raise ConfigurationError(f"no API token: {source}")
+        return ConfigurationError(f"no API token: {source}")
     if not isinstance(token, str):
-        raise ConfigurationError(f"the API token must be a string, not {type(token).__name__}")
+        return ConfigurationError(f"the API token must be a string, not {type(token).__name__}")
     if token != token.strip() or any(ch.isspace() or ord(ch) < 32 for ch in token):
-        raise ConfigurationError("the API token contains whitespace or control characters")
+        return ConfigurationError("the API token contains whitespace or control characters")
     return Secret(token)
 
 
@@ -85,14 +97,23 @@ class HeyGenClient(Namespaces):
         limits: Limits = DEFAULT_LIMITS,
         upload_url: str | None = None,
     ) -> None:
-        token = api_token if api_token is not None else os.environ.get(TOKEN_ENV)
-        secret = _check_token(token, f"pass api_token= or set {TOKEN_ENV}")
+        secret = _check_token(
+            api_token if api_token is not None else os.environ.get(TOKEN_ENV), f"pass api_token= or set {TOKEN_ENV}"
+        )
         base = _check_base_url("base_url", base_url)
+        upload = _check_base_url("upload_url", upload_url) if upload_url is not None else base
+        del api_token, base_url, upload_url
+        if isinstance(secret, ConfigurationError):
+            raise secret
+        if isinstance(base, ConfigurationError):
+            raise base
+        if isinstance(upload, ConfigurationError):
+            raise upload
         self._setup(
             mode="gateway",
             token=secret,
             base_url=base,
-            upload_url=_check_base_url("upload_url", upload_url) if upload_url else base,
+            upload_url=upload,
             timeout=timeout,
             max_retries=max_retries,
             retry=retry,
@@ -117,13 +138,25 @@ class HeyGenClient(Namespaces):
 
         The key comes from ``heygen_api_key`` or the ``HEYGEN_API_KEY`` environment variable.
         """
-        key = heygen_api_key if heygen_api_key is not None else os.environ.get(DIRECT_KEY_ENV)
+        secret = _check_token(
+            heygen_api_key if heygen_api_key is not None else os.environ.get(DIRECT_KEY_ENV),
+            f"pass heygen_api_key= or set {DIRECT_KEY_ENV}",
+        )
+        base = _check_base_url("base_url", base_url)
+        upload = _check_base_url("upload_url", upload_url)
+        del heygen_api_key, base_url, upload_url
+        if isinstance(secret, ConfigurationError):
+            raise secret
+        if isinstance(base, ConfigurationError):
+            raise base
+        if isinstance(upload, ConfigurationError):
+            raise upload
         self = cls.__new__(cls)
         self._setup(
             mode="direct",
-            token=_check_token(key, f"pass heygen_api_key= or set {DIRECT_KEY_ENV}"),
-            base_url=_check_base_url("base_url", base_url),
-            upload_url=_check_base_url("upload_url", upload_url),
+            token=secret,
+            base_url=base,
+            upload_url=upload,
             timeout=timeout,
             max_retries=max_retries,
             retry=retry,
@@ -175,6 +208,7 @@ class HeyGenClient(Namespaces):
             path_style=path_style,
         )
         self._owner = True
+        self._pool_owner: HeyGenClient | None = None
         self._transport = Transport(ConnectionPool(limits), memory, options)
         self._bind_namespaces(self._transport)
 
@@ -198,7 +232,11 @@ class HeyGenClient(Namespaces):
         changes: dict[str, Any] = {}
         if api_token is not None:
             label = "api_token" if current.mode == "gateway" else "heygen_api_key"
-            changes["token"] = _check_token(api_token, f"{label} must not be empty")
+            secret = _check_token(api_token, f"{label} must not be empty")
+            del api_token
+            if isinstance(secret, ConfigurationError):
+                raise secret
+            changes["token"] = secret
         try:
             if timeout is not USE_CLIENT_DEFAULT:
                 changes["timeout"] = Timeout.coerce(timeout)
@@ -215,6 +253,9 @@ class HeyGenClient(Namespaces):
                 changes["path_style"] = path_style
         handle = type(self).__new__(type(self))
         handle._owner = False
+        # A handle keeps the client that owns the pool alive, so the pool is never orphaned: it is closed by
+        # that client's aclose(), or reported by its ResourceWarning once every handle is gone.
+        handle._pool_owner = self if self._owner else self._pool_owner
         handle._transport = Transport(self._transport.pool, self._transport.memory, attrs.evolve(current, **changes))
         handle._bind_namespaces(handle._transport)
         return handle
@@ -288,6 +329,8 @@ class HeyGenClient(Namespaces):
         return self._transport.memory
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_transport"):
+            return "<HeyGenClient (not initialised)>"
         options = self._transport.options
         state = " closed" if self.is_closed else ""
         return f"<HeyGenClient {options.mode} base_url={options.base_url!r} token={REDACTED}{state}>"

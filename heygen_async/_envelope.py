@@ -29,7 +29,7 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
-from ._redact import scrub, scrub_headers, scrub_json
+from ._redact import Redactor
 
 __all__ = ["decode_envelope", "is_route_miss", "parse_retry_after"]
 
@@ -58,16 +58,8 @@ _REQUEST_ID_HEADERS: Final = ("x-request-id", "request-id", "x-amzn-requestid", 
 def _loads(raw: bytes) -> Any:
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _NOT_JSON
-
-
-def _excerpt(raw: bytes, secrets: tuple[str, ...]) -> str:
-    text = raw[: _EXCERPT * 4].decode("utf-8", "replace")
-    text = " ".join(text.split())
-    if len(text) > _EXCERPT:
-        text = text[:_EXCERPT] + "..."
-    return scrub(text, secrets)
 
 
 def _is_heygen_envelope(value: Any) -> bool:
@@ -85,27 +77,28 @@ def decode_envelope(
     *,
     gateway: bool,
     endpoint: str,
-    secrets: tuple[str, ...],
+    redactor: Redactor,
 ) -> Any:
     """HeyGen's ``data`` for a successful answer; raise the matching :class:`APIStatusError` otherwise."""
     body = _loads(raw) if raw else _NOT_JSON
     if not 200 <= status < 300:
-        raise _status_error(status, headers, body, raw, endpoint=endpoint, secrets=secrets)
+        raise _status_error(status, headers, body, raw, endpoint=endpoint, redactor=redactor)
     if body is _NOT_JSON:
         if not raw and status == 204:
             return None
-        what = "an empty body" if not raw else f"a body that is not JSON: {_excerpt(raw, secrets)!r}"
+        excerpt = redactor.excerpt(raw, _EXCERPT)
+        what = "an empty body" if not raw else f"a body that is not JSON: {excerpt!r}"
         raise APIResponseError(
             f"{endpoint} answered HTTP {status} with {what}",
             endpoint=endpoint,
             status_code=status,
-            body=_excerpt(raw, secrets),
+            body=excerpt,
         )
     payload = body
     if gateway and isinstance(payload, dict):
         if _is_gateway_wrapper(payload):
             if "result" not in payload:
-                raise _status_error(status, headers, body, raw, endpoint=endpoint, secrets=secrets)
+                raise _status_error(status, headers, body, raw, endpoint=endpoint, redactor=redactor)
             payload = payload["result"]
         elif len(payload) == 1 and _is_heygen_envelope(payload.get("data")):
             payload = payload["data"]
@@ -113,13 +106,13 @@ def decode_envelope(
         return payload
     if "code" in payload:
         code = payload["code"]
-        if code in _SUCCESS_CODES:
+        if isinstance(code, (int, str)) and code in _SUCCESS_CODES:
             return payload.get("data")
-        raise _status_error(status, headers, body, raw, endpoint=endpoint, secrets=secrets)
+        raise _status_error(status, headers, body, raw, endpoint=endpoint, redactor=redactor)
     if "error" in payload:
         if payload["error"] in (None, {}, "", []):
             return payload.get("data")
-        raise _status_error(status, headers, body, raw, endpoint=endpoint, secrets=secrets)
+        raise _status_error(status, headers, body, raw, endpoint=endpoint, redactor=redactor)
     if len(payload) == 1 and "data" in payload:
         return payload["data"]
     return payload
@@ -184,6 +177,8 @@ def _classify(status: int, code: Any) -> type[APIStatusError]:
         return ServerError
     if status in (401, 402, 403, 404, 429):
         return _STATUS_CLASSES[status]
+    if not isinstance(code, (int, str)):
+        code = None
     if code in _AUTH_CODES:
         return AuthenticationError
     if code in _PERMISSION_CODES:
@@ -254,18 +249,18 @@ def _status_error(
     raw: bytes,
     *,
     endpoint: str,
-    secrets: tuple[str, ...],
+    redactor: Redactor,
 ) -> APIStatusError:
     if body is _NOT_JSON:
         code, message, forwarded = None, None, None
-        kept: Any = _excerpt(raw, secrets)
+        kept: Any = redactor.excerpt(raw, _EXCERPT)
         detail = f"a non-JSON body: {kept!r}" if raw else "an empty body"
     else:
         code, message, forwarded = _error_details(body)
         if isinstance(code, str):
-            code = scrub(code, secrets)
-        kept = scrub_json(body, secrets)
-        detail = scrub(message, secrets) if message else "no message"
+            code = redactor.text(code)
+        kept = redactor.json(body)
+        detail = redactor.text(message) if message else "no message"
     request_id = None
     for name in _REQUEST_ID_HEADERS:
         request_id = _header(headers, name) or _header(forwarded, name)
@@ -276,15 +271,16 @@ def _status_error(
     if code is not None:
         text += f" (code {code})"
     if request_id:
-        text += f" [request id {scrub(request_id, secrets)}]"
+        request_id = redactor.text(request_id)
+        text += f" [request id {request_id}]"
     return cls(
         text,
         endpoint=endpoint,
         status_code=status,
         code=code,
-        error_message=scrub(message, secrets) if message else None,
-        request_id=scrub(request_id, secrets) if request_id else None,
+        error_message=redactor.text(message) if message else None,
+        request_id=request_id,
         body=kept,
-        headers=scrub_headers(headers, secrets),
+        headers=redactor.headers(headers),
         retry_after=retry_after_from(headers, forwarded),
     )

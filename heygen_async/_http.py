@@ -36,7 +36,7 @@ from ._exceptions import (
     RateLimitError,
     ValidationError,
 )
-from ._redact import Secret, scrub
+from ._redact import Redactor, Secret
 from ._urls import PathStyle, PathStyleMemory, Route, encode_query
 from ._version import __version__
 
@@ -47,7 +47,8 @@ logger = logging.getLogger("heygen_async")
 USER_AGENT: Final = f"heygen-async/{__version__} aiohttp/{aiohttp.__version__}"
 NO_BODY: Final = object()
 """Marks a call that sends no JSON body (``None`` is a valid JSON body: ``null``)."""
-_RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
+# 5xx answers are retried for idempotent calls, except those that say the request can never work.
+_PERMANENT_5XX: Final = frozenset({501, 505})
 # Answers that mean the request was refused before anything was processed, so even a create may repeat it.
 _UNPROCESSED_STATUSES: Final = frozenset({429, 503})
 _sleep = anyio.sleep  # module-level so tests can make retry waits instant
@@ -123,8 +124,17 @@ class CallOptions:
     path_style: PathStyle
 
 
+_ROUTE_MISS: Final = object()
+_NO_CEILING: Final = 1e9  # aiohttp rounds timeouts over its ceil threshold up to whole seconds; never do that
+
+
 class Transport:
-    """Sends calls for one handle (one token, one set of settings) through a shared pool."""
+    """Sends calls for one handle (one token, one set of settings) through a shared pool.
+
+    No local variable of :meth:`call` holds the URL, the response or the raw body, and errors are re-raised
+    without the frames that did: a traceback that captures locals (Sentry, ``pytest --showlocals``) cannot
+    show the token.
+    """
 
     def __init__(self, pool: ConnectionPool, memory: PathStyleMemory, options: CallOptions) -> None:
         self.pool = pool
@@ -132,18 +142,17 @@ class Transport:
         self.options = options
         self.closed = False  # this handle's own state; the pool may outlive it
         self._gateway = options.mode == "gateway"
-        token = options.token.reveal()
-        self._secrets: tuple[str, ...] = (token,)
-        self._token_query = "api_token=" + encode_query([("x", token)])[2:] if self._gateway else ""
-        self._headers: dict[str, str] | None = None if self._gateway else {"X-Api-Key": token}
+        self.redactor = Redactor(options.token.reveal())
+        self._token_query = "api_token=" + encode_query([("x", options.token.reveal())])[2:] if self._gateway else ""
+        self._auth_headers: dict[str, str] = {} if self._gateway else {"X-Api-Key": options.token.reveal()}
         self._client_timeout = self._aiohttp_timeout(options.timeout.attempt, options.timeout.connect)
+
+    def __repr__(self) -> str:
+        return f"<Transport {self.options.mode} {self.options.base_url!r}>"
 
     @staticmethod
     def _aiohttp_timeout(total: float | None, connect: float | None) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(total=total, sock_connect=connect)
-
-    def scrub(self, text: str) -> str:
-        return scrub(text, self._secrets)
+        return aiohttp.ClientTimeout(total=total, sock_connect=connect, ceil_threshold=_NO_CEILING)
 
     # -- URLs -----------------------------------------------------------------------------------------
 
@@ -211,19 +220,13 @@ class Transport:
         values = path_values or {}
         items: Sequence[tuple[str, Any]] = list(query.items()) if isinstance(query, Mapping) else (query or ())
         idempotent = route.idempotent if idempotent is None else idempotent
-        request_headers = self._headers
-        if headers:
-            request_headers = {**(request_headers or {}), **headers}
-        start = time.monotonic()
-        deadline = None if limits.total is None else start + limits.total
+        deadline = None if limits.total is None else time.monotonic() + limits.total
         style = self._style_for(route)
         may_fall_back = (
             style == "new" and self.options.path_style == "auto" and self._gateway and bool(route.path_params)
         )
-        url = self.build_url(route, style, values, items)
-        session = self.pool.session()
+        route.check_path_values(values)
         attempt = 0
-        debug = logger.isEnabledFor(logging.DEBUG)
 
         while True:
             attempt += 1
@@ -231,72 +234,27 @@ class Transport:
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise self._out_of_time(route, limits, attempt - 1)
+                    raise self._out_of_time(route, limits, attempt - 1, idempotent)
                 if limits.attempt is None or remaining < limits.attempt:
                     attempt_timeout = self._aiohttp_timeout(remaining, limits.connect)
-            error: APIError | None = None
-            sent_at = time.monotonic() if debug else 0.0
             try:
-                async with session.request(
-                    route.method,
-                    url,
-                    data=data,
-                    headers=request_headers,
-                    timeout=attempt_timeout,
-                    allow_redirects=False,
-                ) as response:
-                    raw = await response.read()
-                    status = response.status
-                    response_headers = response.headers
-            except aiohttp.ConnectionTimeoutError:
-                error = APITimeoutError(
-                    f"{route.key} timed out: no connection within {_seconds(attempt_timeout.sock_connect)}",
-                    endpoint=route.key,
-                    maybe_processed=False,
+                result = await self._exchange(
+                    route, style, values, items, data, headers, attempt_timeout, attempt, may_fall_back
                 )
-            except aiohttp.ClientConnectorError as exc:
-                error = self._connection_error(route, exc, maybe_processed=False)
-            except asyncio.TimeoutError:
-                error = APITimeoutError(
-                    f"{route.key} timed out: no complete answer within {_seconds(attempt_timeout.total)}",
-                    endpoint=route.key,
-                    maybe_processed=True,
-                )
-            except aiohttp.ClientError as exc:
-                error = self._connection_error(route, exc, maybe_processed=True)
+            except APIError as exc:
+                error = exc.with_traceback(None)  # drop the frames that held the URL and the raw body
             else:
-                if debug:
-                    logger.debug(
-                        "%s -> HTTP %d in %.1f ms (attempt %d, %s format)",
-                        route.key,
-                        status,
-                        (time.monotonic() - sent_at) * 1000,
-                        attempt,
-                        style,
-                    )
-                if may_fall_back and is_route_miss(status, raw):
+                if result is _ROUTE_MISS:
                     # The gateway does not serve this route in the new format: try the old one, once.
                     may_fall_back = False
                     style = "old"
-                    url = self.build_url(route, style, values, items)
                     attempt -= 1
                     continue
-                try:
-                    result = decode_envelope(
-                        status,
-                        response_headers,
-                        raw,
-                        gateway=self._gateway,
-                        endpoint=route.key,
-                        secrets=self._secrets,
-                    )
-                except APIError as exc:
-                    error = exc
-                else:
-                    self._confirm_style(route, style)
-                    return result
-                if status != 404 or not is_route_miss(status, raw):
-                    self._confirm_style(route, style)
+                self._confirm_style(route, style)
+                return result
+            if isinstance(error, APIStatusError) and (error.status_code != 404 or may_fall_back):
+                # The route answered (a 404 while a fallback was still possible was HeyGen's own).
+                self._confirm_style(route, style)
 
             error.attempts = attempt
             if not (replayable and self._retryable(error, idempotent)) or attempt >= policy.attempts:
@@ -313,10 +271,87 @@ class Transport:
                 type(error).__name__,
             )
             if policy.on_retry is not None:
-                outcome = policy.on_retry(RetryEvent(endpoint=route.key, attempt=attempt, wait=wait, error=error))
-                if inspect.isawaitable(outcome):
-                    await outcome
+                await self._run_hook(
+                    policy, RetryEvent(endpoint=route.key, attempt=attempt, wait=wait, error=error), deadline
+                )
             await _sleep(wait)
+
+    async def _exchange(
+        self,
+        route: Route,
+        style: Literal["new", "old"],
+        values: Mapping[str, Any],
+        items: Sequence[tuple[str, Any]],
+        data: Any,
+        headers: Mapping[str, str] | None,
+        timeout: aiohttp.ClientTimeout,
+        attempt: int,
+        may_fall_back: bool,
+    ) -> Any:
+        """One attempt: HeyGen's decoded data, ``_ROUTE_MISS``, or an :class:`APIError` (never aiohttp's).
+
+        The credentials (query token, ``X-Api-Key``) are added here, in this frame only.
+        """
+        session = self.pool.session()  # per attempt: a pool closed during a retry wait says so clearly
+        debug = logger.isEnabledFor(logging.DEBUG)
+        sent_at = time.monotonic() if debug else 0.0
+        error: APIError
+        try:
+            async with session.request(
+                route.method,
+                self.build_url(route, style, values, items),
+                data=data,
+                headers={**self._auth_headers, **headers} if headers else self._auth_headers or None,
+                timeout=timeout,
+                allow_redirects=False,
+            ) as response:
+                raw = await response.read()
+                status = response.status
+                response_headers = response.headers
+        except aiohttp.ConnectionTimeoutError:
+            error = APITimeoutError(
+                f"{route.key} timed out: no connection within {_seconds(timeout.sock_connect)}",
+                endpoint=route.key,
+                maybe_processed=False,
+            )
+        except aiohttp.ClientConnectorError as exc:
+            error = self._connection_error(route, exc, maybe_processed=False)
+        except asyncio.TimeoutError:
+            error = APITimeoutError(
+                f"{route.key} timed out: no complete answer within {_seconds(timeout.total)}",
+                endpoint=route.key,
+                maybe_processed=True,
+            )
+        except aiohttp.ClientError as exc:
+            error = self._connection_error(route, exc, maybe_processed=True)
+        else:
+            if debug:
+                logger.debug(
+                    "%s -> HTTP %d in %.1f ms (attempt %d, %s format)",
+                    route.key,
+                    status,
+                    (time.monotonic() - sent_at) * 1000,
+                    attempt,
+                    style,
+                )
+            if may_fall_back and is_route_miss(status, raw):
+                return _ROUTE_MISS
+            return decode_envelope(
+                status, response_headers, raw, gateway=self._gateway, endpoint=route.key, redactor=self.redactor
+            )
+        raise error
+
+    @staticmethod
+    async def _run_hook(policy: RetryPolicy, event: RetryEvent, deadline: float | None) -> None:
+        assert policy.on_retry is not None
+        outcome = policy.on_retry(event)
+        if inspect.isawaitable(outcome):
+            if deadline is None:
+                await outcome
+                return
+            # A slow async hook must not carry the call past its budget.
+            with anyio.move_on_after(max(0.0, deadline - time.monotonic())):
+                await outcome
 
     @staticmethod
     def _encode_json(route: Route, body: Any) -> bytes:
@@ -334,9 +369,10 @@ class Transport:
         if isinstance(error, APIConnectionError):
             return idempotent or not error.maybe_processed
         if isinstance(error, APIStatusError):
-            if error.status_code in _UNPROCESSED_STATUSES or isinstance(error, RateLimitError):
+            status = error.status_code
+            if status in _UNPROCESSED_STATUSES or isinstance(error, RateLimitError):
                 return True
-            return idempotent and error.status_code in _RETRYABLE_STATUSES
+            return idempotent and (status == 408 or (status >= 500 and status not in _PERMANENT_5XX))
         if isinstance(error, APIResponseError):
             # A garbled or cut-short success body: repeating a read is harmless, repeating a create is not.
             return idempotent
@@ -365,7 +401,7 @@ class Transport:
         return retry_after
 
     def _connection_error(self, route: Route, exc: BaseException, *, maybe_processed: bool) -> APIConnectionError:
-        detail = self.scrub(str(exc)) or "no detail"
+        detail = self.redactor.text(str(exc)) or "no detail"
         return APIConnectionError(
             f"{route.key} could not complete: {type(exc).__name__}: {detail}",
             endpoint=route.key,
@@ -373,11 +409,12 @@ class Transport:
         )
 
     @staticmethod
-    def _out_of_time(route: Route, limits: Timeout, attempts: int) -> APITimeoutError:
+    def _out_of_time(route: Route, limits: Timeout, attempts: int, idempotent: bool) -> APITimeoutError:
+        # A create is only ever retried after attempts that surely were not processed.
         error = APITimeoutError(
             f"{route.key} ran out of its {limits.total} s budget after {attempts} attempt(s)",
             endpoint=route.key,
-            maybe_processed=attempts > 0,
+            maybe_processed=idempotent and attempts > 0,
         )
         error.attempts = attempts
         return error

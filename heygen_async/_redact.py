@@ -42,6 +42,48 @@ class Secret:
         raise TypeError("a Secret is not picklable")
 
 
+class Redactor:
+    """Scrubs the secrets it was given from text and JSON. Its repr never shows them, so a traceback that
+    captures local variables (Sentry, ``pytest --showlocals``) cannot reveal the token through it."""
+
+    __slots__ = ("_secrets",)
+
+    def __init__(self, *secrets: str) -> None:
+        self._secrets = tuple(s for s in secrets if s)
+
+    def __repr__(self) -> str:
+        return f"Redactor({REDACTED})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Redactor is not picklable")
+
+    def text(self, text: str) -> str:
+        return scrub(text, self._secrets)
+
+    def json(self, value: Any) -> Any:
+        return scrub_json(value, self._secrets)
+
+    def headers(self, headers: Any) -> dict[str, str]:
+        return scrub_headers(headers, self._secrets)
+
+    def excerpt(self, raw: bytes, limit: int) -> str:
+        """A short, whitespace-collapsed, scrubbed excerpt of a body.
+
+        Scrubbing happens before cutting, and a secret's prefix left dangling at the cut is masked too.
+        """
+        text = scrub(raw[:65536].decode("utf-8", "replace"), self._secrets)
+        text = " ".join(text.split())
+        if len(text) <= limit:
+            return text
+        text = text[:limit]
+        for secret in (*self._secrets, "api_token="):
+            for size in range(min(len(secret), len(text)), 3, -1):
+                if text.endswith(secret[:size]):
+                    text = text[:-size] + REDACTED
+                    break
+        return text + "..."
+
+
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
     """Text with every secret and every ``api_token=`` value replaced by ``***``."""
     for secret in secrets:

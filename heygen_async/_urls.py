@@ -5,8 +5,10 @@ LowCodeAPI serves a path parameter in two ways. The *new* format keeps the value
 to the query (``/v2/photo_avatar/id?id=abc``). ``path_style="auto"`` tries new first, falls back to old on
 a gateway 404, and remembers per route which one worked (:class:`PathStyleMemory`).
 
-Every value is percent-encoded as one path segment or one query value, so an id such as ``../v1/user/me``
-or ``a?b=c`` can only ever reach its own route.
+Every value is percent-encoded as one path segment or one query value. Path values are also refused when
+they hold ``/ \\ ? # %``, whitespace or control characters, or are only dots: the gateway decodes a value
+before splicing it into HeyGen's URL, so encoding alone could not keep ``../v1/user/me`` or ``a?b=c`` on its
+own route.
 """
 
 from __future__ import annotations
@@ -36,8 +38,18 @@ def _quote_component(value: str) -> str:
     return quote(value, safe="")
 
 
+# The gateway decodes a path value and splices it, unencoded, into HeyGen's URL, so percent-encoding only
+# protects the first hop. Characters that could change the route after that splice are refused outright.
+_UNSAFE_IN_ID: Final = re.compile(r"[/\\?#%\s\x00-\x1f\x7f]")
+
+
 def encode_path_value(name: str, value: Any, endpoint: str) -> str:
-    """``value`` as one percent-encoded path segment; refuses what could never be a valid id."""
+    """``value`` as one percent-encoded path segment; refuses what could never be a valid id.
+
+    Refused: empty values, ``.``/``..``, and ``/ \\ ? # %``, whitespace or control characters, none of which
+    appear in HeyGen ids and any of which could steer the request to another route once the gateway decodes
+    the value and splices it into HeyGen's URL.
+    """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(
             f"path parameter {name!r} must be a string, not {type(value).__name__}",
@@ -45,10 +57,18 @@ def encode_path_value(name: str, value: Any, endpoint: str) -> str:
             endpoint=endpoint,
         )
     text = str(value)
-    if not text.strip():
+    if not text:
         raise ValidationError(f"path parameter {name!r} must not be empty", parameter=name, endpoint=endpoint)
-    if text in (".", ".."):
+    if text.strip(".") == "":
         raise ValidationError(f"path parameter {name!r} must not be {text!r}", parameter=name, endpoint=endpoint)
+    bad = _UNSAFE_IN_ID.search(text)
+    if bad:
+        raise ValidationError(
+            f"path parameter {name!r} must not contain {bad.group()!r} (ids never do, and the gateway would "
+            "splice it into HeyGen's URL)",
+            parameter=name,
+            endpoint=endpoint,
+        )
     return _quote_component(text)
 
 

@@ -273,3 +273,22 @@ async def test_long_non_json_body_is_cut_to_a_short_excerpt(mocked: aioresponses
     assert len(str(caught.value)) < 400
     assert isinstance(caught.value.body, str)
     assert len(caught.value.body) < 300
+
+
+@pytest.mark.parametrize(
+    ("status", "raw", "error_class"),
+    [
+        pytest.param(502, b"[" * 20_000 + b"]" * 20_000, hg.ServerError, id="deeply-nested-502"),
+        pytest.param(200, b"[" * 20_000 + b"]" * 20_000, hg.APIResponseError, id="deeply-nested-200"),
+        pytest.param(200, b'{"code": {"a": 1}, "data": 1}', hg.BadRequestError, id="dict-code"),
+        pytest.param(200, b'{"code": [100], "data": 1}', hg.BadRequestError, id="list-code"),
+        pytest.param(400, b'{"code": {"a": 1}, "message": "m"}', hg.BadRequestError, id="dict-code-400"),
+    ],
+)
+async def test_hostile_bodies_still_give_typed_errors(
+    mocked: aioresponses, status: int, raw: bytes, error_class: type[hg.APIError]
+) -> None:
+    mocked.get(AVATARS, status=status, body=raw)
+    async with hg.HeyGenClient(TOKEN, base_url=BASE, max_retries=0) as client:
+        with pytest.raises(error_class):
+            await client.request("GET", "/v2/avatars")

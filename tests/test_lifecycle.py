@@ -7,7 +7,7 @@ import gc
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -58,14 +58,19 @@ class SlowApp:
 
 
 @pytest.fixture
-def loop_errors() -> Iterator[list[dict[str, Any]]]:
-    """Anything aiohttp reports to the loop's exception handler (e.g. "Unclosed client session")."""
+async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
+    """Anything aiohttp reports to the running loop's exception handler (e.g. "Unclosed client session")."""
     errors: list[dict[str, Any]] = []
-    loop = asyncio.get_event_loop_policy().get_event_loop()
+    loop = asyncio.get_running_loop()
     previous = loop.get_exception_handler()
     loop.set_exception_handler(lambda _loop, context: errors.append(context))
     yield errors
     loop.set_exception_handler(previous)
+
+
+async def test_loop_errors_fixture_sees_what_aiohttp_reports(loop_errors: list[dict[str, Any]]) -> None:
+    asyncio.get_running_loop().call_exception_handler({"message": "Unclosed client session"})
+    assert [e["message"] for e in loop_errors] == ["Unclosed client session"]
 
 
 # -- timeouts -----------------------------------------------------------------------------------------
@@ -287,3 +292,62 @@ def test_a_client_is_bound_to_one_event_loop() -> None:
     assert len(errors) == 1
     assert isinstance(errors[0], hg.ConfigurationError)
     assert "another event loop" in str(errors[0])
+
+
+async def test_closing_the_client_during_a_retry_wait_gives_client_closed_error(serve: ServerFactory) -> None:
+    slow = SlowApp(0)
+
+    async def busy(request: web.Request) -> web.Response:
+        await slow.handle(request)
+        return web.json_response({"code": 1, "message": "busy"}, status=503)
+
+    app = web.Application()
+    app.router.add_get("/heygen/v2/avatars", busy)
+    base = await serve(app)
+    client = hg.HeyGenClient(TOKEN, base_url=base, retry=hg.RetryPolicy(attempts=3, wait_initial=0.5, wait_jitter=0))
+    task = asyncio.create_task(client.request("GET", "/v2/avatars"))
+    await slow.wait_until(lambda: slow.received == 1)
+    await asyncio.sleep(0.05)  # the first attempt's 503 is in; the call now waits to retry
+    await client.aclose()
+    with pytest.raises(hg.ClientClosedError):
+        await task
+    assert slow.received == 1
+
+
+async def test_a_handle_keeps_its_pool_owner_alive_so_the_pool_is_never_orphaned(serve: ServerFactory) -> None:
+    base = await serve(SlowApp(0).app())
+    async with hg.HeyGenClient(TOKEN, base_url=base).with_options(api_token="at_tenant") as tenant:
+        assert await tenant.request("GET", "/v2/avatars") == {"ok": True}
+    pool = tenant._transport.pool
+    session = pool.session()
+    assert pool.is_open  # leaving the handle's block leaves the owner's pool open, and the owner is still alive
+    with pytest.warns(ResourceWarning, match="unclosed <HeyGenClient"):  # noqa: PT031
+        del tenant
+        gc.collect()
+    await session.close()
+
+
+async def test_a_slow_async_retry_hook_cannot_carry_a_call_past_its_budget(serve: ServerFactory) -> None:
+    async def flaky(request: web.Request) -> web.Response:
+        return web.json_response({"code": 1, "message": "busy"}, status=503)
+
+    async def stuck_hook(event: hg.RetryEvent) -> None:
+        await asyncio.sleep(30)
+
+    app = web.Application()
+    app.router.add_get("/heygen/v2/avatars", flaky)
+    base = await serve(app)
+    policy = hg.RetryPolicy(attempts=3, wait_initial=0, wait_jitter=0, on_retry=stuck_hook)
+    async with hg.HeyGenClient(TOKEN, base_url=base, retry=policy, timeout=hg.Timeout(total=0.5)) as client:
+        started = time.monotonic()
+        with pytest.raises(hg.HeyGenError):
+            await client.request("GET", "/v2/avatars")
+    assert time.monotonic() - started < 10
+
+
+def test_timeouts_are_not_rounded_up_to_whole_seconds() -> None:
+    # aiohttp rounds timers above its ceil threshold up to the next second; a 5.5 s budget must stay 5.5 s.
+    client = hg.HeyGenClient(TOKEN, timeout=5.5)
+    timeout = client._transport._client_timeout
+    assert timeout.total == 5.5
+    assert timeout.ceil_threshold >= 1e6

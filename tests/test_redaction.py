@@ -26,9 +26,25 @@ ANY_DIRECT = re.compile(r"^https://api\.heygen\.com/.*$")
 ECHO = f"GET https://api.lowcodeapi.com/heygen/v2/avatars?api_token={TOKEN} failed (token {TOKEN})"
 
 
+def library_locals(error: BaseException | None) -> list[str]:
+    """The reprs of every local variable of heygen_async's frames in the error's traceback (and chain), as an
+    error tracker capturing locals would record them. The test's own frames are left out: their parameters
+    hold the token on purpose."""
+    found: list[str] = []
+    while error is not None:
+        tb = error.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            if "heygen_async" in frame.f_code.co_filename:
+                found += [f"{name}={value!r}" for name, value in frame.f_locals.items()]
+            tb = tb.tb_next
+        error = error.__cause__ or error.__context__
+    return found
+
+
 def everything_visible(error: BaseException) -> str:
-    """All the text a user or a log could get from an error."""
-    parts = [str(error), repr(error), "".join(traceback.format_exception(error))]
+    """All the text a user, a log or an error tracker could get from an error."""
+    parts = [str(error), repr(error), "".join(traceback.format_exception(error)), *library_locals(error)]
     for name, value in vars(error).items():
         parts.append(f"{name}={value!r}")
     return "\n".join(parts)
@@ -183,3 +199,60 @@ async def test_errors_survive_pickling_without_the_token(mocked: aioresponses) -
     assert clone.status_code == 429
     assert TOKEN not in everything_visible(clone)
 
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://api.lowcodeapi.com/heygen?api_token={TOKEN}",
+        f"https://api.lowcodeapi.com/heygen/?x=1&api_token={TOKEN}#frag",
+        f"api.lowcodeapi.com/heygen?api_token={TOKEN}",
+    ],
+)
+def test_a_base_url_carrying_the_token_is_refused_without_showing_it(url: str) -> None:
+    with pytest.raises(hg.ConfigurationError) as caught:
+        hg.HeyGenClient(TOKEN, base_url=url)
+    assert "base_url" in str(caught.value)
+    assert TOKEN not in everything_visible(caught.value)
+    with pytest.raises(hg.ConfigurationError) as caught:
+        hg.HeyGenClient.direct(heygen_api_key=DIRECT_KEY, upload_url=url.replace(TOKEN, DIRECT_KEY))
+    assert DIRECT_KEY not in everything_visible(caught.value)
+
+
+@pytest.mark.parametrize("token", [f"{TOKEN} ", f"{TOKEN}\n", f" {TOKEN}"])
+def test_a_malformed_token_is_not_in_the_constructor_traceback_locals(token: str) -> None:
+    with pytest.raises(hg.ConfigurationError) as caught:
+        hg.HeyGenClient(token)
+    assert TOKEN not in everything_visible(caught.value)
+    client = hg.HeyGenClient("at_fine")
+    with pytest.raises(hg.ConfigurationError) as caught:
+        client.with_options(api_token=token)
+    assert TOKEN not in everything_visible(caught.value)
+
+
+async def test_a_secret_straddling_the_excerpt_cut_is_masked(mocked: aioresponses) -> None:
+    body = "<html>" + "x" * 188 + f" invalid key {DIRECT_KEY}</html>"
+    mocked.get(ANY_DIRECT, status=401, body=body)
+    async with hg.HeyGenClient.direct(heygen_api_key=DIRECT_KEY) as client:
+        with pytest.raises(hg.AuthenticationError) as caught:
+            await client.request("GET", "/v2/avatars")
+    seen = everything_visible(caught.value)
+    assert DIRECT_KEY not in seen
+    assert DIRECT_KEY[:8] not in seen
+
+
+async def test_traceback_locals_of_a_real_failing_call_hold_no_token(serve: ServerFactory) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"code": 40001, "message": f"bad {request.path_qs}"}, status=400)
+
+    app = web.Application()
+    app.router.add_route("*", "/heygen/{tail:.*}", handler)
+    base = await serve(app)
+    async with hg.HeyGenClient(TOKEN, base_url=base) as client:
+        for call in (
+            client.request("GET", "/v2/avatars"),
+            client.videos.status("v-1"),
+            client.request("POST", "/v2/video/generate", json={"x": 1}),
+        ):
+            with pytest.raises(hg.BadRequestError) as caught:
+                await call
+            assert TOKEN not in everything_visible(caught.value)

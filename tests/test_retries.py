@@ -47,6 +47,7 @@ async def create(client: hg.HeyGenClient, **kwargs: Any) -> Any:
         pytest.param({"status": 502, "body": "<html>502</html>"}, id="502"),
         pytest.param({"status": 503, "payload": {"code": 503, "message": "busy"}}, id="503"),
         pytest.param({"status": 504, "body": ""}, id="504"),
+        pytest.param({"status": 522, "body": "cloudflare"}, id="522"),
         pytest.param({"status": 408, "body": ""}, id="408"),
         pytest.param({"status": 429, "payload": {"error": {"code": "rate_limit_exceeded"}}}, id="429"),
         pytest.param({"exception": aiohttp.ServerDisconnectedError()}, id="disconnected"),
@@ -67,7 +68,7 @@ async def test_reads_are_retried_after_transient_failures(
     assert len(sleeps) == 1
 
 
-@pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 409, 422])
+@pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 409, 422, 501, 505])
 async def test_client_errors_are_never_retried(client: hg.HeyGenClient, mocked: aioresponses, status: int) -> None:
     mocked.get(GET_URL, status=status, payload={"code": 1, "message": "no"}, repeat=True)
     with pytest.raises(hg.APIStatusError) as caught:

@@ -8,6 +8,7 @@ import re
 import pytest
 from aiohttp import web
 from aioresponses import aioresponses
+from yarl import URL
 
 import heygen_async as hg
 from heygen_async._urls import Route, encode_query
@@ -25,26 +26,43 @@ def test_route_derives_old_and_new_forms() -> None:
     assert route.key == "POST /v2/template/{template_id}/generate"
     assert route.path_params == ("template_id",)
     assert route.old_path == "/v2/template/template_id/generate"
-    assert route.new_path({"template_id": "t 1/x"}) == "/v2/template/t%201%2Fx/generate"
+    assert route.new_path({"template_id": "tëmplate:1"}) == "/v2/template/t%C3%ABmplate%3A1/generate"
 
 
 @pytest.mark.parametrize(
     ("value", "encoded"),
     [
-        ("../v1/user/me", "..%2Fv1%2Fuser%2Fme"),
-        ("a?b=c", "a%3Fb%3Dc"),
+        ("Angela-inTshirt-20220820", "Angela-inTshirt-20220820"),
         ("a&api_token=evil", "a%26api_token%3Devil"),
-        ("x#frag", "x%23frag"),
-        ("ünï cødé", "%C3%BCn%C3%AF%20c%C3%B8d%C3%A9"),
-        ("%2e%2e", "%252e%252e"),
-        ("line\nbreak", "line%0Abreak"),
+        ("ünï-cødé", "%C3%BCn%C3%AF-c%C3%B8d%C3%A9"),
+        ("a:b@c+d;e", "a%3Ab%40c%2Bd%3Be"),
+        ("v1.2", "v1.2"),
     ],
 )
 def test_path_values_are_one_percent_encoded_segment(value: str, encoded: str) -> None:
     assert Route("GET", "/v2/photo_avatar/{id}", True).new_path({"id": value}) == f"/v2/photo_avatar/{encoded}"
 
 
-@pytest.mark.parametrize("value", ["", "  ", ".", "..", None, 3.5, True, ["a"]])
+HOSTILE_IDS = [
+    "../v1/user/me",
+    "../../heygen/v1/user/me",
+    "x/../../../v2/user/remaining_quota",
+    "a?b=c",
+    "a#frag",
+    "%2e%2e%2fv1",
+    "a%3Fb",
+    "back\\slash",
+    "line\nbreak",
+    "tab\there",
+    "sp ace",
+    "nul\x00",
+    ".",
+    "..",
+    "...",
+]
+
+
+@pytest.mark.parametrize("value", [*HOSTILE_IDS, "", None, 3.5, True, ["a"]])
 def test_unusable_path_values_are_refused(value: object) -> None:
     with pytest.raises(hg.ValidationError) as caught:
         Route("GET", "/v2/photo_avatar/{id}", True).new_path({"id": value})
@@ -147,27 +165,41 @@ def test_memory_refuses_unknown_styles() -> None:
         memory.load({"GET /x/{id}": "sideways"})
 
 
-async def test_hostile_ids_reach_only_their_own_route_on_a_real_server(serve: ServerFactory) -> None:
-    """The server sees each id as one opaque segment (new format) or one query value (old format)."""
-    seen: list[tuple[str, str, str | None]] = []
+def splicing_gateway(upstream: list[tuple[str, str]]) -> web.Application:
+    """Behaves like LowCodeAPI's open-source gateway: it decodes the value (from the path in the new format,
+    from the query in the old one) and pastes it, unencoded, into HeyGen's URL, whose dots are then resolved."""
 
-    async def photo(request: web.Request) -> web.Response:
-        seen.append((request.match_info.get("pid", ""), request.raw_path, request.query.get("id")))
+    def forward(value: str) -> web.Response:
+        resolved = URL("https://api.heygen.com/v2/photo_avatar/{id}".replace("{id}", value))
+        upstream.append((value, resolved.path + (f"?{resolved.query_string}" if resolved.query_string else "")))
         return web.json_response({"error": None, "data": {"ok": True}})
 
-    async def me(request: web.Request) -> web.Response:
-        raise AssertionError("a hostile id reached /v1/user/me")
+    async def new(request: web.Request) -> web.Response:
+        return forward(request.match_info["pid"])
+
+    async def old(request: web.Request) -> web.Response:
+        return forward(request.query["id"])
 
     app = web.Application()
-    app.router.add_get("/heygen/v1/user/me", me)
-    app.router.add_get("/heygen/v2/photo_avatar/id", photo)
-    app.router.add_get("/heygen/v2/photo_avatar/{pid}", photo)
-    base = await serve(app)
-    hostile = ["../v1/user/me", "../../heygen/v1/user/me", "a?b=c", "x&api_token=evil", "%2e%2e%2fv1", "a#b", "é/ü"]
-    for style in ("new", "old"):
-        async with hg.HeyGenClient(TOKEN, base_url=base, path_style=style) as client:
-            for value in hostile:
-                assert await client.request("GET", "/v2/photo_avatar/{id}", path_params={"id": value}) == {"ok": True}
-    new, old = seen[: len(hostile)], seen[len(hostile) :]
-    assert [pid for pid, _, _ in new] == hostile
-    assert [qid for _, _, qid in old] == hostile
+    app.router.add_get("/heygen/v2/photo_avatar/id", old)
+    app.router.add_get("/heygen/v2/photo_avatar/{pid}", new)
+    return app
+
+
+@pytest.mark.parametrize("style", ["new", "old"])
+async def test_hostile_ids_never_reach_another_heygen_route(serve: ServerFactory, style: str) -> None:
+    upstream: list[tuple[str, str]] = []
+    base = await serve(splicing_gateway(upstream))
+    async with hg.HeyGenClient(TOKEN, base_url=base, path_style=style) as client:  # type: ignore[arg-type]
+        for value in HOSTILE_IDS:
+            with pytest.raises(hg.ValidationError):
+                await client.request("GET", "/v2/photo_avatar/{id}", path_params={"id": value})
+        assert upstream == []  # refused before anything was sent
+        accepted = ["Angela-inTshirt-20220820", "a&b=c", "é+ü:x@y", "v1.2"]
+        for value in accepted:
+            assert await client.request("GET", "/v2/photo_avatar/{id}", path_params={"id": value}) == {"ok": True}
+    assert [value for value, _ in upstream] == accepted
+    for _, heygen_path in upstream:
+        # After the gateway's decode-and-splice, each id is still one segment of the photo avatar route.
+        assert heygen_path.startswith("/v2/photo_avatar/")
+        assert heygen_path.count("/") == 3
