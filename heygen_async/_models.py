@@ -65,6 +65,8 @@ __all__ = [
     "VideoPage",
     "VideoStatus",
     "VideoSummary",
+    "Voice",
+    "VoiceList",
     "WebhookEndpoint",
     "WebhookEndpointList",
     "WebhookEventList",

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from ._config import USE_CLIENT_DEFAULT, OrDefault, RetryPolicy, Timeout
 from ._converter import structure_result
-from ._exceptions import APIResponseError, ClientClosedError, ValidationError
+from ._exceptions import APIConnectionError, APIResponseError, ClientClosedError, ValidationError
 from ._http import Transport
 from ._models import ListModel, Model
 from ._spec import Endpoint
@@ -124,13 +124,18 @@ class Resource:
         if self._transport.closed:
             raise ClientClosedError("this client handle is closed")
         body = await prepare_upload(source, content_type, multipart=self._transport.options.mode == "gateway")
-        data = await self._transport.call(
-            endpoint.route,
-            query=list((extra_query or {}).items()),
-            data=body.data,
-            headers=body.headers,
-            replayable=body.replayable,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        try:
+            data = await self._transport.call(
+                endpoint.route,
+                query=list((extra_query or {}).items()),
+                data=body.data,
+                headers=body.headers,
+                replayable=body.replayable,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+        except APIConnectionError:
+            if body.refusals:  # the stream itself refused to go on (too large, not bytes)
+                raise body.refusals[0] from None
+            raise
         return self._structure(endpoint, result, data)

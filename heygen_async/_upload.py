@@ -67,12 +67,17 @@ def _fail(parameter: str, message: str) -> ValidationError:
 
 @attrs.frozen
 class UploadBody:
-    """What to send: ``data`` (bytes, or an async iterator when streaming), its headers, and the file name."""
+    """What to send: ``data`` (bytes, or an async iterator when streaming) and its headers.
+
+    ``refusals`` receives the :class:`ValidationError` a stream raised mid-send (aiohttp reports it as a
+    connection failure; the caller raises this instead).
+    """
 
     data: Any
     content_type: str
     headers: dict[str, str]
     replayable: bool
+    refusals: list[ValidationError] = attrs.Factory(list)
 
 
 def _check_type(content_type: str | None, detected: str | None) -> str:
@@ -92,16 +97,24 @@ def _check_size(size: int, content_type: str) -> None:
         raise _fail("data_or_path", "is empty")
 
 
-async def _counted(chunks: AsyncIterator[bytes], first: bytes, content_type: str) -> AsyncIterator[bytes]:
+async def _counted(
+    chunks: AsyncIterator[object], first: bytes, content_type: str, refusals: list[ValidationError]
+) -> AsyncIterator[bytes]:
     limit = CONTENT_TYPES[content_type]
     sent = len(first)
     if first:
         yield first
     async for chunk in chunks:
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            refusals.append(_fail("data_or_path", f"must yield bytes, not {type(chunk).__name__}"))
+            raise refusals[-1]
         sent += len(chunk)
         if sent > limit:
-            raise _fail("data_or_path", f"passed HeyGen's {limit // MB} MB limit for {content_type} while streaming")
-        yield chunk
+            refusals.append(
+                _fail("data_or_path", f"passed HeyGen's {limit // MB} MB limit for {content_type} while streaming")
+            )
+            raise refusals[-1]
+        yield bytes(chunk)
 
 
 async def _multipart(
@@ -173,9 +186,12 @@ async def prepare_upload(source: Source, content_type: str | None, *, multipart:
         payload = _multipart_head(chosen, filename, boundary) + data + _multipart_tail(boundary)
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         return UploadBody(payload, chosen, headers, replayable=True)
-    counted = _counted(stream, first, chosen)
+    refusals: list[ValidationError] = []
+    counted = _counted(stream, first, chosen, refusals)
     if not multipart:
-        return UploadBody(counted, chosen, {"Content-Type": chosen}, replayable=False)
+        return UploadBody(counted, chosen, {"Content-Type": chosen}, replayable=False, refusals=refusals)
     boundary = secrets.token_hex(16)
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    return UploadBody(_multipart(counted, chosen, filename, boundary), chosen, headers, replayable=False)
+    return UploadBody(
+        _multipart(counted, chosen, filename, boundary), chosen, headers, replayable=False, refusals=refusals
+    )
