@@ -1,0 +1,37 @@
+"""Wrong calls ``mypy --strict`` must reject: each marked line must report exactly the error code after ``E:``.
+
+Not part of the normal type check (pyproject excludes it); ``tests/test_typing.py`` runs mypy on it.
+"""
+
+from __future__ import annotations
+
+import heygen_async as hg
+
+
+async def misuse(client: hg.HeyGenClient) -> None:
+    await client.photo_avatars.generate_photos(  # E: call-arg
+        name="Lina",
+        age="Young Adult",
+        gender="Woman",
+        ethnicity="East Asian",
+        orientation="square",
+        pose="half_body",
+        style="Realistic",
+    )
+    await client.photo_avatars.generate_looks("g", "p", orientation="square", pose="lying", style="Noir")  # E: arg-type
+    await client.videos.status()  # E: call-arg
+    await client.videos.status(123)  # E: arg-type
+    await client.videos.list(limit="10")  # E: arg-type
+    await client.videos.list(10)  # E: call-arg
+    wrong: hg.Video = await client.videos.list()  # E: assignment
+    await client.streaming.new(quality="ultra")  # E: arg-type
+    await client.streaming.task("s", "hi", task_type="sing")  # E: arg-type
+    await client.videos.generate([1, 2])  # E: list-item
+    await client.videos.frobnicate()  # E: attr-defined
+    forgot_await = client.videos.status("v").video_url  # E: attr-defined
+    await client.videos.status("v", timeout="5")  # E: arg-type
+    hg.Dimension(width="1280", height=720)  # E: arg-type
+    await client.assets.upload(123)  # E: arg-type
+    client.videos.iter_all(token="x")  # E: call-arg
+    await client.folders.create("Q3", project_type="music")  # E: arg-type
+    del wrong, forgot_await
