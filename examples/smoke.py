@@ -79,7 +79,7 @@ def stand_in_gateway() -> web.Application:
 
     async def generate(request: web.Request) -> web.Response:
         body = await request.json()
-        if not body.get("video_inputs"):
+        if "video_inputs_override" in body:
             error = {"data": None, "error": {"code": "invalid_parameter", "message": "video_inputs is invalid"}}
             return web.json_response(
                 {"message": "Error received from the heygen API", "provider": "heygen", "error": error, "headers": {}},
@@ -101,33 +101,35 @@ async def tour(base_url: str) -> None:
     policy = hg.RetryPolicy(attempts=3, wait_initial=0.2, on_retry=retries.append)
     started = time.perf_counter()
     async with hg.HeyGenClient(TOKEN, base_url=base_url, retry=policy) as client:
-        print(f"client: {client!r}")
-        quota = await client.request("GET", "/v2/user/remaining_quota")
-        print(f"quota: {quota['remaining_quota']} seconds = {quota['remaining_quota'] / 60:.0f} credits")
+        print(f"client: {client!r} ({len(client.endpoints)} endpoints)")
+        quota = await client.user.remaining_quota()
+        print(f"quota: {quota.remaining_quota:.0f} seconds = {quota.credits:.0f} credits")
 
-        data = await client.request("GET", "/v2/avatars")
-        names = ", ".join(a["avatar_name"] for a in data["avatars"])
+        avatars = await client.avatars.list()
+        names = ", ".join(a.avatar_name or "?" for a in avatars)
         print(f"avatars ({len(retries)} retry after a 503): {names}")
 
-        status = await client.request(
-            "GET", "/v2/video_translate/{video_translate_id}", path_params={"video_translate_id": "tr-42"}
-        )
-        print(f"translation {status['video_translate_id']}: {status['status']}")
+        translation = await client.translations.status("tr-42")
+        print(f"translation {translation.video_translate_id}: {translation.status}")
         print(f"path formats learnt: {client.path_style_memory.export()}")
 
-        job = await client.request(
-            "POST",
-            "/v2/video/generate",
-            json={"video_inputs": [{"character": {"type": "avatar", "avatar_id": "Angela-inTshirt-20220820"}}]},
+        scene = hg.VideoInput(
+            character=hg.AvatarCharacter(avatar_id="Angela-inTshirt-20220820"),
+            voice=hg.TextVoice(input_text="Hello from heygen_async!", voice_id="1bd001e7e50f421d891986aad5158bc8"),
         )
-        print(f"video submitted: {job['video_id']}")
+        job = await client.videos.generate([scene], dimension=hg.Dimension(1280, 720))
+        print(f"video submitted: {job.video_id}")
         try:
-            await client.request("POST", "/v2/video/generate", json={"video_inputs": []})
+            await client.videos.generate([scene], extra_body={"video_inputs_override": []}, title="")
         except hg.BadRequestError as exc:
             print(f"refused as expected: {type(exc).__name__} (code {exc.code}): {exc.error_message}")
 
         try:
-            await client.request("GET", "/v2/photo_avatar/{id}", path_params={"id": ".."})
+            await client.photo_avatars.get("..")
+        except hg.ValidationError as exc:
+            print(f"caught before sending: {exc}")
+        try:
+            await client.videos.generate([scene], dimension=hg.Dimension(1281, 720))
         except hg.ValidationError as exc:
             print(f"caught before sending: {exc}")
 

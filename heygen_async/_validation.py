@@ -20,6 +20,7 @@ from ._exceptions import ValidationError
 from ._http import NO_BODY
 from ._inputs import Input
 from ._spec import AtLeastOneOf, Endpoint, Param, Requires
+from ._urls import encode_path_value
 
 __all__ = ["RequestParts", "build_request"]
 
@@ -268,7 +269,7 @@ def build_request(
             continue
         value = _check_param(check, param, value)
         if param.location == "path":
-            endpoint.route.check_path_values({param.name: value})
+            encode_path_value(param.name, value, endpoint.qualname)
             path_values[param.name] = value
         elif param.location == "query":
             query.append((param.name, value))

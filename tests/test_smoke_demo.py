@@ -19,5 +19,7 @@ def test_smoke_demo_runs_and_tells_its_story() -> None:
     assert "1 retry after a 503" in out
     assert "'GET /v2/video_translate/{video_translate_id}': 'old'" in out
     assert "refused as expected: BadRequestError (code invalid_parameter)" in out
-    assert "caught before sending" in out
+    assert "caught before sending: photo_avatars.get" in out
+    assert "dimension.width must be even" in out
+    assert "(48 endpoints)" in out
     assert "at_demo-" not in out + result.stderr
