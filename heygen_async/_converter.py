@@ -2,8 +2,8 @@
 
 Structuring a :class:`~heygen_async._models.Model` drops ``null`` values (so a field falls back to its
 default instead of failing), accepts the item keys HeyGen has used for a list, and stores the original JSON
-in ``raw``. Unstructuring an :class:`~heygen_async._inputs.Input` omits unset (``None``) fields and writes
-the scene parts' ``type`` discriminator.
+in ``raw``. Unstructuring an :class:`~heygen_async._inputs.Input` omits unset (``None``) fields, keeps set
+defaults, and writes the scene parts' ``type`` discriminator.
 """
 
 from __future__ import annotations
@@ -66,11 +66,12 @@ def _unstructure_input_factory(cls: type[Input]) -> Callable[[Any], Any]:
     to_json = getattr(cls, "to_json", None)
     if to_json is not None:
         return lambda obj: obj.to_json()
-    build = make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
+    build = make_dict_unstructure_fn(cls, converter)
     kind = cls.kind
 
     def unstructure(obj: Any) -> dict[str, Any]:
-        data: dict[str, Any] = build(obj)
+        # Only unset (None) fields are left out: a non-None default such as Sdp.type="answer" is meant.
+        data = {key: value for key, value in build(obj).items() if value is not None}
         return {"type": kind, **data} if kind else data
 
     return unstructure
@@ -82,7 +83,9 @@ converter.register_unstructure_hook_factory(_is_input, _unstructure_input_factor
 
 
 def structure_result(data: Any, cls: type[T]) -> T:
-    """``data`` (HeyGen's decoded ``data``) as ``cls``; a missing body becomes an empty model."""
+    """``data`` (HeyGen's decoded ``data``) as ``cls``; ``null`` becomes an empty model whose ``raw`` is None."""
     if data is None:
-        data = {}
+        empty = converter.structure({}, cls)
+        object.__setattr__(empty, "raw", None)
+        return empty
     return converter.structure(data, cls)

@@ -97,6 +97,12 @@ def test_credentials_in_results_stay_out_of_reprs() -> None:
     assert "tok-SECRET" not in repr(token)
 
 
+def test_a_null_answer_is_an_empty_model_whose_raw_is_none() -> None:
+    ack = structure_result(None, m.Ack)
+    assert ack.raw is None
+    assert structure_result(None, m.VoiceList).voices == []
+
+
 def test_helpers_on_results() -> None:
     assert structure_result({"remaining_quota": 3600}, m.Quota).credits == 60.0
     assert structure_result({"task_id": "t", "duration_ms": 1500}, m.StreamingTask).duration == 1.5
