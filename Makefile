@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench generate clean
 
 $(STAMP): pyproject.toml .ci/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+## Rebuild heygen_async/_resources/ from the endpoint table (tests/test_codegen.py checks it is current).
+generate: $(STAMP)
+	$(BIN)/python -m heygen_async._codegen
 
 ## Speed and memory, measured as ratios against baselines in the same run (see benchmarks/RESULTS.md).
 bench: $(STAMP)
