@@ -83,11 +83,16 @@ def _add_spec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     diff.add_argument("file", metavar="FILE", help="a LowCodeAPI definition JSON file")
     diff.add_argument("--json", action="store_true", help="print a machine-readable JSON object")
+    diff.add_argument(
+        "--emit-rows",
+        action="store_true",
+        help="also print draft endpoint-table rows (Python) for the routes the document adds",
+    )
     diff.set_defaults(handler=_spec_diff)
 
 
 def _spec_diff(args: argparse.Namespace) -> int:
-    from ._definition import DefinitionError, diff, load_definition
+    from ._definition import DefinitionError, diff, draft_row, load_definition
     from ._endpoint_table import ENDPOINTS
 
     try:
@@ -98,10 +103,16 @@ def _spec_diff(args: argparse.Namespace) -> int:
     if args.json:
         report: dict[str, Any] = {"file": args.file, "document_routes": len(definition.routes),
                                   "table_endpoints": len(ENDPOINTS), **result.to_json()}
+        if args.emit_rows:
+            report["draft_rows"] = [draft_row(route) for route in result.added]
         json.dump(report, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         _print_report(sys.stdout, args.file, definition, len(ENDPOINTS), result)
+        if args.emit_rows and result.added:
+            print("\nDraft rows for heygen_async/_endpoint_table.py (review every TODO):\n")
+            for route in result.added:
+                print(draft_row(route) + ",")
     return EXIT_DIFFERENCES if result.has_differences else EXIT_OK
 
 

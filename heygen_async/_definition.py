@@ -590,3 +590,61 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return value
+
+
+# -- Drafting table rows ---------------------------------------------------------------------------------------
+
+_DRAFT_TYPES: Final = {
+    "string": "str",
+    "number": "number",
+    "integer": "int",
+    "boolean": "bool",
+    "object": "object",
+    "array of strings": "list[str]",
+    "file": "file",
+}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "todo"
+
+
+def draft_row(route: DefinitionRoute) -> str:
+    """An ``Endpoint(...)`` literal for the endpoint table, drafted from a definition route.
+
+    Namespace, method name, result model and idempotency are guesses to review; every parameter keeps
+    LowCodeAPI's type, required flag and enum, and a type the table has no word for is left as ``object``
+    with a note, so nothing is silently lost.
+    """
+    lines = [
+        "Endpoint(",
+        f"    namespace={_slug(route.category)!r},  # TODO: pick the namespace",
+        f"    method={_slug(route.seed_name)!r},  # TODO: pick the method name",
+        f"    seed_name={route.seed_name!r},",
+        f"    category={route.category!r},",
+        f"    http_method={route.http_method!r},",
+        f"    path={route.path!r},",
+    ]
+    if route.host != "api":
+        lines.append(f"    host={route.host!r},")
+    if route.params:
+        lines.append("    params=(")
+        for param in route.params:
+            kind = _DRAFT_TYPES.get(param.type, "object")
+            extras = [f"required={bool(param.required) or param.location == 'path'}"]
+            if param.enum is not None and kind != "bool":
+                extras.append(f"enum={tuple(param.enum)!r}")
+            if kind == "object" and param.type not in ("object", ""):
+                extras.append(f"note={'LowCodeAPI type ' + repr(param.type) + '; check the shape'!r}")
+            lines.append(
+                f"        Param(name={param.name!r}, location={param.location!r}, type={kind!r}, "
+                f"doc={param.doc!r}, {', '.join(extras)}),"
+            )
+        lines.append("    ),")
+    lines += [
+        f"    idempotent={route.http_method in ('GET', 'HEAD', 'PUT', 'DELETE')},  # TODO: confirm",
+        '    result="Ack",  # TODO: a model from _models.py',
+        f"    docs_url={route.docs_url!r},",
+        ")",
+    ]
+    return "\n".join(lines)

@@ -406,3 +406,47 @@ def test_python_dash_m(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
         runpy.run_module("heygen_async", run_name="__main__", alter_sys=True)
     assert caught.value.code == 0
     assert json.loads(capsys.readouterr().out)["differences"] is False
+
+
+KEEP_ALIVE: dict[str, Any] = {
+    "provider_alias_intent": "/v1/streaming.keep_alive",
+    "provider_proxy_intent": "/v1/streaming.keep_alive",
+    "text": "Keep Session Alive",
+    "category": "Streaming API",
+    "method": "POST",
+    "params": {},
+    "path": {},
+    "body": {
+        "session_id": {"text": "The session to keep open", "type": "string", "required": True},
+        "mode": {"text": "How", "type": "string", "enum": ["soft", "hard"]},
+        "ids": {"text": "Several", "type": "array of objects"},
+    },
+    "meta": {"api_ref": "https://docs.heygen.com/reference/keep-alive"},
+}
+
+
+def test_emit_rows_drafts_table_rows_that_close_the_difference(
+    document: Document, write: Callable[[Any], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    document["routes"].append(KEEP_ALIVE)
+    assert main(["spec", "diff", write(document), "--emit-rows"]) == 1
+    out = capsys.readouterr().out
+    draft = out.split("Draft rows for heygen_async/_endpoint_table.py (review every TODO):\n\n", 1)[1].strip()
+    from heygen_async._spec import Endpoint, Param
+
+    row = eval(draft.rstrip(","), {"Endpoint": Endpoint, "Param": Param})
+    assert isinstance(row, Endpoint)
+    assert (row.http_method, row.path, row.seed_name) == ("POST", "/v1/streaming.keep_alive", "Keep Session Alive")
+    assert row.param("session_id").required
+    assert row.param("mode").enum == ("soft", "hard")
+    assert "array of objects" in row.param("ids").note
+    assert not row.idempotent
+    assert not diff(read_document(document).routes, (*ENDPOINTS, row)).has_differences
+
+
+def test_emit_rows_in_json(document: Document, write: Callable[[Any], str], capsys: pytest.CaptureFixture[str]) -> None:
+    document["routes"].append(KEEP_ALIVE)
+    assert main(["spec", "diff", write(document), "--json", "--emit-rows"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["draft_rows"]) == 1
+    assert report["draft_rows"][0].startswith("Endpoint(")
