@@ -65,6 +65,22 @@ def _check_token(token: object, source: str) -> Secret | ConfigurationError:
     return Secret(token)
 
 
+def _check_settings(
+    token: object, source: str, base_url: object, upload_url: object | None
+) -> tuple[Secret, str, str] | ConfigurationError:
+    """The checked token, base URL and upload URL (defaulting to the base), or the first error to raise."""
+    secret = _check_token(token, source)
+    base = _check_base_url("base_url", base_url)
+    upload = base if upload_url is None else _check_base_url("upload_url", upload_url)
+    for checked in (secret, base, upload):
+        if isinstance(checked, ConfigurationError):
+            return checked
+    assert isinstance(secret, Secret)
+    assert isinstance(base, str)
+    assert isinstance(upload, str)
+    return secret, base, upload
+
+
 @functools.lru_cache(maxsize=256)
 def _adhoc_route(method: str, path: str, idempotent: bool) -> Route:
     return Route(method, path, idempotent)
@@ -97,18 +113,16 @@ class HeyGenClient(Namespaces):
         limits: Limits = DEFAULT_LIMITS,
         upload_url: str | None = None,
     ) -> None:
-        secret = _check_token(
-            api_token if api_token is not None else os.environ.get(TOKEN_ENV), f"pass api_token= or set {TOKEN_ENV}"
+        checked = _check_settings(
+            api_token if api_token is not None else os.environ.get(TOKEN_ENV),
+            f"pass api_token= or set {TOKEN_ENV}",
+            base_url,
+            upload_url,
         )
-        base = _check_base_url("base_url", base_url)
-        upload = _check_base_url("upload_url", upload_url) if upload_url is not None else base
         del api_token, base_url, upload_url
-        if isinstance(secret, ConfigurationError):
-            raise secret
-        if isinstance(base, ConfigurationError):
-            raise base
-        if isinstance(upload, ConfigurationError):
-            raise upload
+        if isinstance(checked, ConfigurationError):
+            raise checked
+        secret, base, upload = checked
         self._setup(
             mode="gateway",
             token=secret,
@@ -138,19 +152,16 @@ class HeyGenClient(Namespaces):
 
         The key comes from ``heygen_api_key`` or the ``HEYGEN_API_KEY`` environment variable.
         """
-        secret = _check_token(
+        checked = _check_settings(
             heygen_api_key if heygen_api_key is not None else os.environ.get(DIRECT_KEY_ENV),
             f"pass heygen_api_key= or set {DIRECT_KEY_ENV}",
+            base_url,
+            upload_url,
         )
-        base = _check_base_url("base_url", base_url)
-        upload = _check_base_url("upload_url", upload_url)
         del heygen_api_key, base_url, upload_url
-        if isinstance(secret, ConfigurationError):
-            raise secret
-        if isinstance(base, ConfigurationError):
-            raise base
-        if isinstance(upload, ConfigurationError):
-            raise upload
+        if isinstance(checked, ConfigurationError):
+            raise checked
+        secret, base, upload = checked
         self = cls.__new__(cls)
         self._setup(
             mode="direct",

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
+import attrs
+
 from . import _models
 from ._endpoint_table import ENDPOINTS
 from ._spec import Endpoint, Param
@@ -236,19 +238,7 @@ def _render_iterator(endpoint: Endpoint) -> list[str]:
         f"Every item of ``{endpoint.method}()`` across all its pages, following ``token`` until HeyGen returns "
         "an empty one."
     )
-    doc_endpoint = Endpoint(
-        namespace=endpoint.namespace,
-        method="iter_all",
-        seed_name=endpoint.seed_name,
-        category=endpoint.category,
-        http_method=endpoint.http_method,
-        path=endpoint.path,
-        params=endpoint.params,
-        idempotent=endpoint.idempotent,
-        result=endpoint.result,
-        docs_url=endpoint.docs_url,
-        summary=summary,
-    )
+    doc_endpoint = attrs.evolve(endpoint, method="iter_all", summary=summary, notes=())
     lines.append(_docstring(doc_endpoint, [*required, *kept], COMMON_ARGS, "        "))
     args = [
         _constant(endpoint),
