@@ -19,6 +19,7 @@ from ._redact import REDACTED, Secret, scrub
 from ._resources import Namespaces
 from ._spec import Endpoint
 from ._urls import HTTP_METHODS, IDEMPOTENT_METHODS, PATH_STYLES, PathStyle, PathStyleMemory, Route
+from ._validation import query_value_problem
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -388,10 +389,19 @@ class HeyGenClient(Namespaces):
         route.check_path_values(values)
         if params is not None and not isinstance(params, Mapping):
             raise ValidationError("params must be a mapping", parameter="params", endpoint=route.key)
-        if params and any(str(key).lower() == "api_token" for key in params):
-            raise ValidationError(
-                "params must not set api_token; the client adds its own", parameter="params", endpoint=route.key
-            )
+        for key, value in (params or {}).items():
+            if not isinstance(key, str) or not key:
+                raise ValidationError(
+                    f"params keys must be non-empty strings, got {key!r}", parameter="params", endpoint=route.key
+                )
+            if key.lower() == "api_token":
+                raise ValidationError(
+                    "params must not set api_token; the client adds its own", parameter="params", endpoint=route.key
+                )
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                problem = query_value_problem(item)
+                if problem:
+                    raise ValidationError(f"params[{key!r}] {problem}", parameter="params", endpoint=route.key)
         if self._transport.closed:
             raise ClientClosedError("this client handle is closed")
         return await self._transport.call(

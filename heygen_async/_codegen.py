@@ -35,7 +35,7 @@ INPUT_ANNOTATIONS: Final = {
     "int": "int",
     "number": "float",
     "bool": "bool",
-    "list[str]": "Sequence[str]",
+    "list[str]": "list[str] | tuple[str, ...]",  # not Sequence[str]: a bare str would type-check
     "object": "Mapping[str, Any]",
     "Dimension": "Dimension | Mapping[str, Any]",
     "list[VideoInput]": "Sequence[VideoInput | Mapping[str, Any]]",
@@ -129,7 +129,8 @@ def _wrap(text: str, indent: str, hanging: str = "") -> list[str]:
 
 def _docstring(endpoint: Endpoint, params: Iterable[Param], extra_args: list[tuple[str, str]], indent: str) -> str:
     lines = [*_wrap(endpoint.summary, indent), ""]
-    lines += _wrap(f"``{endpoint.http_method} {endpoint.path}`` ({endpoint.seed_name}): {endpoint.docs_url}", indent)
+    shown = f"upload.heygen.com{endpoint.path}" if endpoint.host == "upload" else endpoint.path
+    lines += _wrap(f"``{endpoint.http_method} {shown}`` ({endpoint.seed_name}): {endpoint.docs_url}", indent)
     for note in endpoint.notes:
         lines += ["", *_wrap(f"Differs from LowCodeAPI's definition: {note}", indent)]
     args = [(p.name, _param_doc(p)) for p in params] + extra_args

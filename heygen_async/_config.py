@@ -7,6 +7,7 @@ its own meaning ("no timeout at all").
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar
 
@@ -35,8 +36,10 @@ OrDefault: TypeAlias = "_T | Literal[UseClientDefault.USE_CLIENT_DEFAULT]"
 
 
 def _non_negative_or_none(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and not value >= 0:
-        raise ValueError(f"{attribute.name} must be >= 0 or None, got {value!r}")
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0, or None; got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -61,7 +64,10 @@ class Timeout:
             return _NO_TIMEOUT
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"timeout must be a Timeout, a number of seconds or None, not {type(value).__name__}")
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise ValueError(f"timeout is too large: {value!r}") from None
         return cls(total=seconds, attempt=seconds, connect=min(seconds, 10.0))
 
 
@@ -90,8 +96,8 @@ def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int)
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value >= 0:
-        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)

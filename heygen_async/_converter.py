@@ -1,13 +1,16 @@
 """The one cattrs converter: results in (JSON -> models), inputs out (attrs classes -> JSON).
 
-Structuring a :class:`~heygen_async._models.Model` drops ``null`` values (so a field falls back to its
-default instead of failing), accepts the item keys HeyGen has used for a list, and stores the original JSON
-in ``raw``. Unstructuring an :class:`~heygen_async._inputs.Input` omits unset (``None``) fields, keeps set
+Structuring a :class:`~heygen_async._models.Model` drops ``null`` values, and ``null`` items inside lists
+(so a field falls back to its default instead of failing), accepts the item keys HeyGen has used for a list,
+and stores the original JSON in ``raw``. Scalars convert only where nothing is lost (``"12.5"`` to a float,
+``"true"`` to a bool, an ISO timestamp to epoch seconds); an object where text was expected is an error,
+never its repr. Unstructuring an :class:`~heygen_async._inputs.Input` omits unset (``None``) fields, keeps set
 defaults, and writes the scene parts' ``type`` discriminator.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -15,7 +18,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._inputs import Input
-from ._models import ListModel, Model
+from ._models import ListModel, Model, TolerantEnum
 
 __all__ = ["converter", "structure_result"]
 
@@ -45,11 +48,66 @@ def _structure_model_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
                         break
         if not isinstance(value, Mapping):
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(value).__name__}")
-        obj = build({key: item for key, item in value.items() if item is not None}, cls)
+        cleaned = {
+            key: [entry for entry in item if entry is not None] if isinstance(item, list) else item
+            for key, item in value.items()
+            if item is not None
+        }
+        obj = build(cleaned, cls)
         object.__setattr__(obj, "raw", original)
         return obj
 
     return structure
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    # Ids sometimes come as numbers; anything else (an object, a list) is not text and must not become its repr.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"expected text, got {type(value).__name__}")
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise TypeError(f"expected true or false, got {value!r:.40}")
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise TypeError(f"expected a whole number, got {value!r:.40}")
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+        try:  # timestamps sometimes come as ISO 8601 text rather than epoch seconds
+            return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    raise TypeError(f"expected a number, got {value!r:.40}")
+
+
+def _structure_status(value: Any, cls: type[TolerantEnum]) -> TolerantEnum:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a status name, got {value!r:.40}")
+    return cls(value)
 
 
 def _structure_code(value: Any, _: Any) -> int | str | None:
@@ -78,6 +136,12 @@ def _unstructure_input_factory(cls: type[Input]) -> Callable[[Any], Any]:
 
 
 converter.register_structure_hook_factory(_is_model, _structure_model_factory)
+converter.register_structure_hook(str, _structure_str)
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(float, _structure_float)
+# The status enums are str subclasses: this more specific hook keeps them from being caught by the str hook.
+converter.register_structure_hook(TolerantEnum, _structure_status)
 converter.register_structure_hook(int | str | None, _structure_code)
 converter.register_unstructure_hook_factory(_is_input, _unstructure_input_factory)
 

@@ -205,10 +205,7 @@ class Transport:
 
         ``replayable=False`` marks a body that cannot be sent twice (a stream): such a call is never retried.
         """
-        policy = self.options.retry if retry is USE_CLIENT_DEFAULT else retry
-        if max_retries is not USE_CLIENT_DEFAULT:
-            policy = policy.with_max_retries(max_retries)
-        limits = self.options.timeout if timeout is USE_CLIENT_DEFAULT else Timeout.coerce(timeout)
+        policy, limits = self._call_settings(route, timeout, max_retries, retry)
         client_timeout = (
             self._client_timeout
             if timeout is USE_CLIENT_DEFAULT
@@ -352,6 +349,33 @@ class Transport:
             # A slow async hook must not carry the call past its budget.
             with anyio.move_on_after(max(0.0, deadline - time.monotonic())):
                 await outcome
+
+    def _call_settings(
+        self,
+        route: Route,
+        timeout: OrDefault[Timeout | float | None],
+        max_retries: OrDefault[int],
+        retry: OrDefault[RetryPolicy],
+    ) -> tuple[RetryPolicy, Timeout]:
+        """The call's retry policy and time limits; a malformed override is a :class:`ValidationError`."""
+        policy = self.options.retry
+        if retry is not USE_CLIENT_DEFAULT:
+            if not isinstance(retry, RetryPolicy):
+                raise ValidationError(
+                    f"retry must be a RetryPolicy, not {type(retry).__name__}", parameter="retry", endpoint=route.key
+                )
+            policy = retry
+        try:
+            if max_retries is not USE_CLIENT_DEFAULT:
+                policy = policy.with_max_retries(max_retries)
+        except ValueError as exc:
+            raise ValidationError(str(exc), parameter="max_retries", endpoint=route.key) from None
+        try:
+            limits = self.options.timeout if timeout is USE_CLIENT_DEFAULT else Timeout.coerce(timeout)
+        except (TypeError, ValueError) as exc:
+            message = str(exc) if str(exc).startswith("timeout") else f"timeout is invalid: {exc}"
+            raise ValidationError(message, parameter="timeout", endpoint=route.key) from None
+        return policy, limits
 
     @staticmethod
     def _encode_json(route: Route, body: Any) -> bytes:

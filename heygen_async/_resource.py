@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
 
+import cattrs
+from cattrs.errors import BaseValidationError
+
 from ._config import USE_CLIENT_DEFAULT, OrDefault, RetryPolicy, Timeout
 from ._converter import structure_result
 from ._exceptions import APIConnectionError, APIResponseError, ClientClosedError, ValidationError
@@ -16,7 +19,7 @@ from ._http import Transport
 from ._models import ListModel, Model
 from ._spec import Endpoint
 from ._upload import Source, prepare_upload
-from ._validation import build_request
+from ._validation import build_request, check_extra_query
 
 __all__ = ["Resource"]
 
@@ -66,9 +69,12 @@ class Resource:
         try:
             return structure_result(data, result)
         except Exception as exc:  # cattrs raises several types; all mean "not the documented shape"
+            problems = (
+                "; ".join(cattrs.transform_error(exc, path="data")) if isinstance(exc, BaseValidationError) else ""
+            )
             raise APIResponseError(
                 f"{endpoint.key} answered with data that does not fit {result.__name__}: "
-                f"{type(exc).__name__}: {str(exc)[:200]}",
+                f"{(problems or f'{type(exc).__name__}: {exc}')[:300]}",
                 endpoint=endpoint.key,
                 status_code=200,
                 body=repr(data)[:200],
@@ -123,11 +129,12 @@ class Resource:
             )
         if self._transport.closed:
             raise ClientClosedError("this client handle is closed")
+        query = check_extra_query(endpoint, extra_query, set()) if extra_query is not None else []
         body = await prepare_upload(source, content_type, multipart=self._transport.options.mode == "gateway")
         try:
             data = await self._transport.call(
                 endpoint.route,
-                query=list((extra_query or {}).items()),
+                query=query,
                 data=body.data,
                 headers=body.headers,
                 replayable=body.replayable,

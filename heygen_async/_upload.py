@@ -42,6 +42,29 @@ _EXTENSIONS: Final = {
     ".m4v": "video/mp4",
     ".webm": "video/webm",
 }
+# ISO base media files all say "ftyp"; only these brands are MP4 video (HEIC images, M4A audio and QuickTime
+# files share the box and must not be sent as video/mp4).
+_MP4_BRANDS: Final = frozenset(
+    {
+        b"isom",
+        b"iso2",
+        b"iso3",
+        b"iso4",
+        b"iso5",
+        b"iso6",
+        b"mp41",
+        b"mp42",
+        b"avc1",
+        b"M4V ",
+        b"M4VH",
+        b"M4VP",
+        b"dash",
+        b"MSNV",
+        b"f4v ",
+        b"mmp4",
+    }
+)
+_SNIFF_BYTES: Final = 16
 _ENDPOINT: Final = "assets.upload"
 Source = bytes | bytearray | memoryview | str | os.PathLike[str] | AsyncIterable[bytes]
 
@@ -54,7 +77,7 @@ def sniff(head: bytes) -> str | None:
         return "image/png"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "video/webm"
-    if head[4:8] == b"ftyp":
+    if head[4:8] == b"ftyp" and head[8:12] in _MP4_BRANDS:
         return "video/mp4"
     if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return "audio/mpeg"
@@ -97,6 +120,19 @@ def _check_size(size: int, content_type: str) -> None:
         raise _fail("data_or_path", "is empty")
 
 
+async def _head(stream: AsyncIterator[object]) -> bytes:
+    """The stream's first chunks, at least enough bytes to tell the file type (empty chunks skipped)."""
+    head = b""
+    while len(head) < _SNIFF_BYTES:
+        chunk = await anext(stream, None)
+        if chunk is None:
+            break
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise _fail("data_or_path", f"must yield bytes, not {type(chunk).__name__}")
+        head += bytes(chunk)
+    return head
+
+
 async def _counted(
     chunks: AsyncIterator[object], first: bytes, content_type: str, refusals: list[ValidationError]
 ) -> AsyncIterator[bytes]:
@@ -127,7 +163,11 @@ async def _multipart(
 
 
 def _multipart_head(content_type: str, filename: str, boundary: str) -> bytes:
-    safe_name = filename.replace('"', "").replace("\r", "").replace("\n", "") or "upload"
+    # Percent-encode what would end or escape the quoted string, as browsers do (HTML's form encoding).
+    safe_name = (
+        filename.replace("\\", "%5C").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+        or "upload"
+    )
     return (
         f"--{boundary}\r\n"
         f'Content-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
@@ -154,8 +194,8 @@ async def prepare_upload(source: Source, content_type: str | None, *, multipart:
         file = Path(source)
         try:
             info = await anyio.Path(file).stat()
-        except OSError as exc:
-            raise _fail("data_or_path", f"cannot be read: {exc.strerror or exc}") from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+            raise _fail("data_or_path", f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
         if not stat.S_ISREG(info.st_mode):
             raise _fail("data_or_path", "is not a regular file")
         size = info.st_size
@@ -168,13 +208,12 @@ async def prepare_upload(source: Source, content_type: str | None, *, multipart:
             raise _fail("data_or_path", f"is named {file.name!r} but its bytes are {sniff(data[:16])}")
     elif isinstance(source, AsyncIterable):
         stream = aiter(source)
-        first = await anext(stream, b"")
-        if not isinstance(first, (bytes, bytearray)):
-            raise _fail("data_or_path", f"must yield bytes, not {type(first).__name__}")
-        first = bytes(first)
-        chosen = _check_type(content_type, sniff(first[:16]))
+        first = await _head(stream)
         if not first:
             raise _fail("data_or_path", "is empty")
+        chosen = _check_type(content_type, sniff(first[:_SNIFF_BYTES]))
+        if len(first) > CONTENT_TYPES[chosen]:
+            raise _fail("data_or_path", f"is over HeyGen's {CONTENT_TYPES[chosen] // MB} MB limit for {chosen}")
         data = b""
     else:
         raise _fail("data_or_path", f"must be bytes, a path or an async iterable of bytes, not {type(source).__name__}")

@@ -22,7 +22,7 @@ from ._inputs import Input
 from ._spec import AtLeastOneOf, Endpoint, Param, Requires
 from ._urls import encode_path_value
 
-__all__ = ["RequestParts", "build_request"]
+__all__ = ["RequestParts", "build_request", "check_extra_query", "query_value_problem"]
 
 MIN_DIMENSION: Final = 128
 MAX_DIMENSION: Final = 4096
@@ -66,6 +66,8 @@ class _Check:
             return
         if not isinstance(value, str):
             raise self.fail(where, f"must be a string, not {type(value).__name__}")
+        if not _encodable(value):
+            raise self.fail(where, "must be valid Unicode text (it holds a lone surrogate)")
         if required and not value.strip():
             raise self.fail(where, "must not be empty")
         if max_length is not None and len(value) > max_length:
@@ -90,14 +92,14 @@ class _Check:
         if isinstance(value, bool) or not isinstance(value, kinds):
             raise self.fail(where, f"must be {'an integer' if integer else 'a number'}, not {type(value).__name__}")
         number = cast(float, value)
-        if not math.isfinite(number):
+        if isinstance(number, float) and not math.isfinite(number):  # ints are finite, however large
             raise self.fail(where, "must be a finite number")
         if minimum is not None and number < minimum:
-            raise self.fail(where, f"must be >= {minimum:g}, got {value}")
+            raise self.fail(where, f"must be >= {minimum:g}, got {_short(value)}")
         if maximum is not None and number > maximum:
-            raise self.fail(where, f"must be <= {maximum:g}, got {value}")
+            raise self.fail(where, f"must be <= {maximum:g}, got {_short(value)}")
         if exclusive_minimum is not None and number <= exclusive_minimum:
-            raise self.fail(where, f"must be > {exclusive_minimum:g}, got {value}")
+            raise self.fail(where, f"must be > {exclusive_minimum:g}, got {_short(value)}")
 
     def choice(self, where: str, value: Any, allowed: Sequence[Any], *, required: bool = False) -> None:
         if value is None:
@@ -148,8 +150,7 @@ class _Check:
             self.number(f"{where}.voice.speed", voice.get("speed"), minimum=0.5, maximum=1.5)
             self.number(f"{where}.voice.pitch", voice.get("pitch"), minimum=-50, maximum=50)
         elif kind == "audio":
-            if not (voice.get("audio_url") or voice.get("audio_asset_id")):
-                raise self.fail(f"{where}.voice", "of type 'audio' needs audio_url or audio_asset_id")
+            self.source(f"{where}.voice", voice, ("audio_url", "audio_asset_id"), "audio")
         else:
             self.number(f"{where}.voice.duration", voice.get("duration"), required=True, exclusive_minimum=0)
 
@@ -163,12 +164,17 @@ class _Check:
             if not _COLOR.match(background["value"]):
                 raise self.fail(f"{where}.background.value", f"must be a #RRGGBB colour, got {background['value']!r}")
         elif kind == "image":
-            if not (background.get("url") or background.get("image_asset_id")):
-                raise self.fail(f"{where}.background", "of type 'image' needs url or image_asset_id")
+            self.source(f"{where}.background", background, ("url", "image_asset_id"), "image")
         else:
-            if not (background.get("url") or background.get("video_asset_id")):
-                raise self.fail(f"{where}.background", "of type 'video' needs url or video_asset_id")
+            self.source(f"{where}.background", background, ("url", "video_asset_id"), "video")
             self.choice(f"{where}.background.play_style", background.get("play_style"), PLAY_STYLES)
+
+    def source(self, where: str, part: Mapping[str, Any], keys: tuple[str, ...], kind: str) -> None:
+        """At least one of ``keys`` is a non-empty string, and none is anything but a string."""
+        for key in keys:
+            self.text(f"{where}.{key}", part.get(key))
+        if not any(isinstance(part.get(key), str) and part[key].strip() for key in keys):
+            raise self.fail(where, f"of type {kind!r} needs {' or '.join(keys)}")
 
     def streaming_voice(self, where: str, value: Any) -> None:
         voice = self.mapping(where, value)
@@ -180,18 +186,89 @@ class _Check:
 
     def template_variables(self, where: str, value: Any) -> None:
         variables = self.mapping(where, value)
+        if not variables:
+            raise self.fail(where, "must name at least one variable")
         for name, variable in variables.items():
             spot = f"{where}[{name!r}]"
             if not isinstance(name, str) or not name:
                 raise self.fail(where, "keys must be the variables' names")
             entry = self.mapping(spot, variable)
-            self.choice(f"{spot}.type", entry.get("type"), TEMPLATE_VARIABLE_TYPES, required=True)
-            self.mapping(f"{spot}.properties", entry.get("properties"))
+            kind = entry.get("type")
+            self.choice(f"{spot}.type", kind, TEMPLATE_VARIABLE_TYPES, required=True)
+            self.text(f"{spot}.name", entry.get("name"))
+            properties = self.mapping(f"{spot}.properties", entry.get("properties"))
+            if kind == "text":
+                self.text(f"{spot}.properties.content", properties.get("content"), required=True)
+            elif kind in ("image", "video", "audio"):
+                self.source(f"{spot}.properties", properties, ("url", "asset_id"), str(kind))
+            elif kind == "character":
+                self.text(f"{spot}.properties.character_id", properties.get("character_id"), required=True)
+                self.choice(f"{spot}.properties.type", properties.get("type"), CHARACTER_TYPES)
+            else:
+                self.text(f"{spot}.properties.voice_id", properties.get("voice_id"), required=True)
 
     def sdp(self, where: str, value: Any) -> None:
         sdp = self.mapping(where, value)
         self.text(f"{where}.sdp", sdp.get("sdp"), required=True)
         self.choice(f"{where}.type", sdp.get("type"), SDP_TYPES, required=True)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, int) and abs(value) >= 10**30:  # str() of a huge int is slow, then refused outright
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _given(value: Any) -> bool:
+    """Whether an argument counts as given for the either-or rules: an empty string does not."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def check_extra_query(endpoint: Endpoint, extra_query: Any, taken: set[str]) -> list[tuple[str, Any]]:
+    """``extra_query`` as query items, after checking it cannot clash with, or stand in for, a real parameter
+    (the path parameters included: in the old path format their values travel in the query)."""
+    check = _Check(endpoint)
+    if not isinstance(extra_query, Mapping):
+        raise check.fail("extra_query", f"must be a mapping, not {type(extra_query).__name__}")
+    blocked = taken | set(endpoint.route.path_params) | {"api_token"}
+    items: list[tuple[str, Any]] = []
+    for key, value in extra_query.items():
+        if not isinstance(key, str) or not key or not _encodable(key):
+            raise check.fail("extra_query", f"keys must be non-empty strings, got {key!r}")
+        if key in blocked or key.lower() == "api_token":
+            raise check.fail("extra_query", f"must not repeat {key!r}; pass it as an argument")
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            problem = query_value_problem(item)
+            if problem:
+                raise check.fail(f"extra_query[{key!r}]", problem)
+        items.append((key, value))
+    return items
+
+
+def query_value_problem(value: Any) -> str | None:
+    """Why a value cannot go in the query string, or None if it can (text, a number, a boolean, None)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return None if _encodable(value) else "must be valid Unicode text (it holds a lone surrogate)"
+    if isinstance(value, (int, float)):
+        try:
+            text = str(value)
+        except ValueError:  # an int too long to print
+            return "is too large"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number, got {text}"
+        return None
+    return f"must be a string, a number or a boolean, not {type(value).__name__}"
 
 
 def _to_json(value: Any) -> Any:
@@ -279,20 +356,21 @@ def build_request(
             body[param.name] = value
     for rule in endpoint.rules:
         if isinstance(rule, AtLeastOneOf):
-            if all(arguments.get(name) is None for name in rule.names):
+            if not any(_given(arguments.get(name)) for name in rule.names):
                 raise check.fail(rule.names[0], f"or {' or '.join(rule.names[1:])} is required")
-        elif isinstance(rule, Requires) and arguments.get(rule.name) is not None:
+        elif isinstance(rule, Requires) and _given(arguments.get(rule.name)):
             for needed in rule.needs:
-                if arguments.get(needed) is None:
+                if not _given(arguments.get(needed)):
                     raise check.fail(needed, f"is required when {rule.name} is given")
-    if extra_query:
-        taken = {name for name, _ in query} | {"api_token"}
-        clash = sorted(set(extra_query) & taken)
-        if clash:
-            raise check.fail("extra_query", f"must not repeat {clash}; pass them as arguments")
-        query.extend(extra_query.items())
-    if extra_body:
-        clash = sorted(set(extra_body) & set(body))
+    if extra_query is not None:
+        query.extend(check_extra_query(endpoint, extra_query, {p.name for p in endpoint.params}))
+    if extra_body is not None:
+        if not isinstance(extra_body, Mapping):
+            raise check.fail("extra_body", f"must be a mapping, not {type(extra_body).__name__}")
+        for key in extra_body:
+            if not isinstance(key, str) or not key:
+                raise check.fail("extra_body", f"keys must be non-empty strings, got {key!r}")
+        clash = sorted(set(extra_body) & ({p.name for p in endpoint.params} | set(body)))
         if clash:
             raise check.fail("extra_body", f"must not repeat {clash}; pass them as arguments")
         body.update(_to_json(dict(extra_body)))

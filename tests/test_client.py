@@ -48,7 +48,9 @@ def test_base_url_default_and_override() -> None:
     assert (direct.mode, direct.base_url, direct.path_style) == ("direct", "https://api.heygen.com", "new")
 
 
-@pytest.mark.parametrize("url", ["ftp://x/heygen", "api.lowcodeapi.com/heygen", "https://x/h?api_token=1", "", "http://"])
+@pytest.mark.parametrize(
+    "url", ["ftp://x/heygen", "api.lowcodeapi.com/heygen", "https://x/h?api_token=1", "", "http://"]
+)
 def test_bad_base_urls_are_refused(url: str) -> None:
     with pytest.raises(hg.ConfigurationError, match="base_url"):
         hg.HeyGenClient(TOKEN, base_url=url)

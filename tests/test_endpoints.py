@@ -1447,3 +1447,59 @@ async def test_sdp_input_sends_its_default_type(mocked: aioresponses) -> None:
         await client.streaming.start(SESSION, sdp=Sdp(sdp="v=0\r\n"))
     ((_, _, kwargs),) = sent(mocked)
     assert sent_json(kwargs) == {"session_id": SESSION, "sdp": {"sdp": "v=0\r\n", "type": "answer"}}
+
+
+# Calls that create something (and cost credits or start a billed session) must never be repeated once they may
+# have reached HeyGen; calls that are harmless to repeat must be, so a stop or an interrupt survives a 502.
+NEVER_RETRIED_AFTER_A_5XX: Final = frozenset(
+    {
+        "videos.generate",
+        "videos.generate_webm",
+        "templates.generate",
+        "translations.create",
+        "streaming.create_token",
+        "streaming.new",
+        "streaming.start",
+        "streaming.task",
+        "photo_avatars.generate_photos",
+        "photo_avatars.create_group",
+        "photo_avatars.add_looks",
+        "photo_avatars.train",
+        "photo_avatars.generate_looks",
+        "photo_avatars.add_motion",
+        "photo_avatars.add_sound_effect",
+        "photo_avatars.upscale",
+        "webhooks.add_endpoint",
+        "folders.create",
+        "assets.upload",
+    }
+)
+RETRIED_EVEN_THOUGH_POST: Final = frozenset(
+    {"streaming.stop", "streaming.interrupt", "folders.rename", "folders.trash", "folders.restore"}
+)
+
+
+def test_the_idempotency_flags_are_the_pinned_ones() -> None:
+    not_idempotent = {e.qualname for e in ENDPOINTS if not e.idempotent}
+    assert not_idempotent == NEVER_RETRIED_AFTER_A_5XX
+    posts_retried = {e.qualname for e in ENDPOINTS if e.idempotent and e.http_method == "POST"}
+    assert posts_retried == RETRIED_EVEN_THOUGH_POST
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.name) for case in CASES])
+async def test_a_502_is_retried_exactly_when_the_endpoint_is_idempotent(
+    mocked: aioresponses, sleeps: list[float], case: Case
+) -> None:
+    path, _ = case.wire("new")
+    pattern = re.compile(rf"^{re.escape(BASE + path)}(\?.*)?$")
+    getattr(mocked, case.method.lower())(pattern, status=502, body="<html>502 Bad Gateway</html>")
+    respond(mocked, case.method, BASE + path, seed_wrapper(case.response))
+    async with hg.HeyGenClient(TOKEN, base_url=BASE, path_style="new", retry=FAST) as client:
+        if case.name in NEVER_RETRIED_AFTER_A_5XX:
+            with pytest.raises(hg.ServerError) as caught:
+                await call(client, case)
+            assert caught.value.attempts == 1
+            assert len(sent(mocked)) == 1
+        else:
+            await call(client, case)
+            assert len(sent(mocked)) == 2

@@ -11,6 +11,8 @@ from aioresponses import aioresponses
 import heygen_async as hg
 from heygen_async import _models as m
 from heygen_async._converter import structure_result
+from heygen_async._endpoint_table import ENDPOINTS
+from heygen_async._resource import Resource
 
 
 def test_unknown_fields_are_kept_in_raw_and_never_fatal() -> None:
@@ -101,6 +103,35 @@ def test_a_null_answer_is_an_empty_model_whose_raw_is_none() -> None:
     ack = structure_result(None, m.Ack)
     assert ack.raw is None
     assert structure_result(None, m.VoiceList).voices == []
+
+
+def test_scalars_convert_only_where_nothing_is_lost() -> None:
+    avatar = structure_result({"avatar_id": 123, "premium": "false", "tags": ["a", None, "b"]}, m.Avatar)
+    assert avatar.avatar_id == "123"
+    assert avatar.premium is False
+    assert avatar.tags == ["a", "b"]  # a null item is dropped, not fatal
+    group = structure_result({"id": "g", "num_looks": 3.0, "created_at": "2026-01-02T03:04:05Z"}, m.AvatarGroup)
+    assert group.num_looks == 3
+    assert group.created_at == 1767323045.0
+    page = structure_result({"videos": [{"video_id": "a"}, None, {"video_id": "b"}], "token": None}, m.VideoPage)
+    assert [v.video_id for v in page] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("data", "model"),
+    [
+        pytest.param({"avatar_id": {"nested": 1}}, m.Avatar, id="object-for-text"),
+        pytest.param({"premium": "maybe"}, m.Avatar, id="text-for-bool"),
+        pytest.param({"num_looks": 2.9}, m.AvatarGroup, id="fraction-for-int"),
+        pytest.param({"num_looks": True}, m.AvatarGroup, id="bool-for-int"),
+        pytest.param({"created_at": "yesterday"}, m.AvatarGroup, id="text-for-time"),
+    ],
+)
+def test_lossy_conversions_are_refused(data: dict[str, Any], model: type[m.Model]) -> None:
+    endpoint = next(e for e in ENDPOINTS if e.result == "AvatarList")
+    with pytest.raises(hg.APIResponseError, match=r"expected .* @ data\.") as caught:
+        Resource._structure(endpoint, model, data)
+    assert model.__name__ in str(caught.value)
 
 
 def test_helpers_on_results() -> None:

@@ -108,8 +108,13 @@ def test_tolerates_missing_keys_and_rebuilds_the_path_from_the_alias() -> None:
         }
     )
     first, second, third, fourth = definition.routes
-    assert (first.http_method, first.path, first.host, first.seed_name, first.params) == ("GET", "/v1/thing", "api",
-                                                                                           "", ())
+    assert (first.http_method, first.path, first.host, first.seed_name, first.params) == (
+        "GET",
+        "/v1/thing",
+        "api",
+        "",
+        (),
+    )
     assert second.path == "/v2/folder/{folder_id}/item"
     assert second.param("folder_id").type == ""
     assert (third.host, third.path) == ("upload", "/v1/asset")
@@ -130,8 +135,10 @@ def test_tolerates_missing_keys_and_rebuilds_the_path_from_the_alias() -> None:
         ('{"routes": [{"text": "X", "method": "GET"}]}', "route 1 ('X') has no path"),
         ('{"routes": [{"method": "GET", "path": "/a"}]}', "'path' should be an object of parameters"),
         ('{"routes": [{"method": "GET", "provider_proxy_intent": "/a", "body": {"x": 1}}]}', "parameter 'x' should"),
-        ('{"routes": [{"method": "GET", "provider_proxy_intent": "/a", "body": {"x": {"required": "maybe"}}}]}',
-         "'required' 'maybe'"),
+        (
+            '{"routes": [{"method": "GET", "provider_proxy_intent": "/a", "body": {"x": {"required": "maybe"}}}]}',
+            "'required' 'maybe'",
+        ),
         ('{"routes": [{"method": "GET", "provider_proxy_intent": "/a", "body": {"x": {"enum": "a"}}}]}', "'enum'"),
     ],
 )
@@ -143,10 +150,20 @@ def test_malformed_documents_say_what_is_wrong(text: str, message: str) -> None:
 
 def test_type_mapping_accepts_our_richer_types() -> None:
     for theirs, ours in [
-        ("string", "str"), ("number", "int"), ("number", "number"), ("boolean", "bool"), ("object", "Dimension"),
-        ("object", "Sdp"), ("object", "StreamingVoice"), ("object", "TemplateVariables"), ("object", "object"),
-        ("array of objects", "list[VideoInput]"), ("array of strings", "list[str]"), ("file", "file"),
-        ("Array  of Strings", "list[str]"), ("", "anything"),
+        ("string", "str"),
+        ("number", "int"),
+        ("number", "number"),
+        ("boolean", "bool"),
+        ("object", "Dimension"),
+        ("object", "Sdp"),
+        ("object", "StreamingVoice"),
+        ("object", "TemplateVariables"),
+        ("object", "object"),
+        ("array of objects", "list[VideoInput]"),
+        ("array of strings", "list[str]"),
+        ("file", "file"),
+        ("Array  of Strings", "list[str]"),
+        ("", "anything"),
     ]:
         assert types_compatible(theirs, ours), (theirs, ours)
     for theirs, ours in [("string", "int"), ("number", "str"), ("object", "list[str]"), ("date", "str")]:
@@ -226,8 +243,11 @@ def test_a_removed_route(document: Document) -> None:
 
 def test_an_added_route(document: Document) -> None:
     new = copy.deepcopy(route(document, "Close Session"))
-    new.update(text="Keep Alive", provider_alias_intent="/v1/streaming.keep_alive",
-               provider_proxy_intent="/v1/streaming.keep_alive")
+    new.update(
+        text="Keep Alive",
+        provider_alias_intent="/v1/streaming.keep_alive",
+        provider_proxy_intent="/v1/streaming.keep_alive",
+    )
     document["routes"].append(new)
     result = run_diff(document)
     assert [(r.seed_name, r.key) for r in result.added] == [("Keep Alive", "POST /v1/streaming.keep_alive")]
@@ -253,8 +273,11 @@ def test_a_flipped_required_flag(document: Document) -> None:
     route(document, "Create photo avatar group")["body"]["name"]["required"] = False
     route(document, "Train photo avatar group")["body"]["group_id"]["required"] = False
     result = run_diff(document)
-    assert [m.endpoint.qualname for m in result.changed] == ["photo_avatars.create_group", "photo_avatars.train",
-                                                             "videos.status"]
+    assert [m.endpoint.qualname for m in result.changed] == [
+        "photo_avatars.create_group",
+        "photo_avatars.train",
+        "videos.status",
+    ]
     status = matched(result, "videos.status").changes
     assert kinds(status) == {("param", "video_id", "required")}
     assert (status[0].document, status[0].table) == (False, True)
@@ -353,8 +376,9 @@ def test_cli_json(document: Document, write: Callable[[Any], str], capsys: pytes
     assert main(["spec", "diff", "--json", write(document)]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["differences"] is True
-    assert report["added"] == [{"document_route": 49, "seed_name": "Keep Alive", "method": "POST",
-                                "path": "/v1/streaming.ka", "host": "api"}]
+    assert report["added"] == [
+        {"document_route": 49, "seed_name": "Keep Alive", "method": "POST", "path": "/v1/streaming.ka", "host": "api"}
+    ]
     [changed] = report["changed"]
     assert changed["endpoint"] == "videos.generate"
     assert [(d["param"], d["kind"], d["document"]["type"]) for d in changed["differences"]] == [

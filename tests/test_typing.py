@@ -34,3 +34,11 @@ def test_mypy_rejects_each_wrong_call() -> None:
     assert set(reported) == set(expected), result.stdout
     for number, code in expected.items():
         assert code in reported[number], f"line {number}: expected [{code}], got {reported[number]}"
+
+
+def test_mypy_accepts_the_correct_usage_files() -> None:
+    files = [str(ROOT / "tests" / "typing" / name) for name in ("endpoints_usage.py", "client_usage.py")]
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", *files], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -211,3 +211,66 @@ async def test_a_stream_is_never_retried(serve: ServerFactory) -> None:
             await client.assets.upload(PNG)  # bytes can be sent again: a 503 is retried
         assert caught.value.attempts == 3
     assert len(sink.bodies) == 4
+
+
+async def _one(*chunks: bytes) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+async def test_a_one_chunk_stream_over_the_limit_is_refused_before_sending(mocked: aioresponses) -> None:
+    mocked.post(re.compile(r".*"), payload=ASSET, repeat=True)
+    async with hg.HeyGenClient(TOKEN, base_url=BASE) as client:
+        with pytest.raises(hg.ValidationError, match="over HeyGen's 100 MB limit"):
+            await client.assets.upload(_one(MP4 + b"\x00" * (100 * MB)))
+    assert sent(mocked) == []
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        pytest.param((PNG[:4], PNG[4:]), id="header-split-across-chunks"),
+        pytest.param((b"", PNG[:2], b"", PNG[2:]), id="empty-chunks-skipped"),
+    ],
+)
+async def test_streams_are_sniffed_from_enough_bytes(mocked: aioresponses, chunks: tuple[bytes, ...]) -> None:
+    mocked.post("https://upload.heygen.com/v1/asset", payload=ASSET)
+    async with hg.HeyGenClient.direct(heygen_api_key="k") as client:
+        await client.assets.upload(_one(*chunks))
+    ((_, _, kwargs),) = sent(mocked)
+    assert kwargs["headers"]["Content-Type"] == "image/png"
+    assert kwargs["data"] == PNG
+
+
+@pytest.mark.parametrize("brand", [b"heic", b"M4A ", b"qt  ", b"mif1"])
+def test_other_iso_media_files_are_not_taken_for_mp4(brand: bytes) -> None:
+    assert sniff(b"\x00\x00\x00\x18ftyp" + brand + b"\x00" * 8) is None
+
+
+async def test_a_nul_byte_in_a_path_is_a_validation_error(mocked: aioresponses) -> None:
+    async with hg.HeyGenClient(TOKEN, base_url=BASE) as client:
+        with pytest.raises(hg.ValidationError, match="cannot be read"):
+            await client.assets.upload("photo\x00.png")
+    assert sent(mocked) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("we\\ird.png", 'filename="we%5Cird.png"'),
+        ("trailing\\.png", 'filename="trailing%5C.png"'),
+        ('q"uote.png', 'filename="q%22uote.png"'),
+        ("café ☃.png", 'filename="café ☃.png"'),
+    ],
+)
+async def test_multipart_file_names_cannot_break_their_quotes(
+    mocked: aioresponses, tmp_path: Path, name: str, shown: str
+) -> None:
+    file = tmp_path / name
+    file.write_bytes(PNG)
+    mocked.post(re.compile(r".*/v1/asset.*"), payload=ASSET)
+    async with hg.HeyGenClient(TOKEN, base_url=BASE) as client:
+        await client.assets.upload(file)
+    ((_, _, kwargs),) = sent(mocked)
+    head = kwargs["data"].split(b"\r\n\r\n", 1)[0].decode()
+    assert shown in head

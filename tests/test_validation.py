@@ -205,6 +205,85 @@ BAD: list[Any] = [
     pytest.param(lambda c: c.templates.get("t?x=1"), "template_id", id="query-injection"),
     pytest.param(lambda c: c.folders.rename("a/b", "new name"), "folder_id", id="slash-in-id"),
     pytest.param(lambda c: c.translations.status(".."), "video_translate_id", id="dot-dot"),
+    # odd Python values
+    pytest.param(lambda c: c.videos.list(limit=10**400), "limit", id="huge-int"),
+    pytest.param(lambda c: c.videos.list(limit=10**5000), "limit", id="int-too-long-to-print"),
+    pytest.param(generate(SCENE, dimension={"width": 10**400, "height": 720}), "dimension.width", id="huge-width"),
+    pytest.param(lambda c: c.videos.status("\ud800"), "video_id", id="lone-surrogate-in-query"),
+    pytest.param(lambda c: c.photo_avatars.get("a\udcff"), "id", id="lone-surrogate-in-path"),
+    pytest.param(lambda c: c.folders.list(name_filter="\ud800"), "name_filter", id="lone-surrogate-in-filter"),
+    pytest.param(lambda c: c.videos.status(b"v1"), "video_id", id="bytes-for-string"),
+    pytest.param(lambda c: c.photo_avatars.add_looks("g1", ["k1", None]), "image_keys[1]", id="none-in-list"),
+    # nested values of the wrong type
+    pytest.param(
+        generate(scene(voice={"type": "audio", "audio_url": 123})),
+        "video_inputs[0].voice.audio_url",
+        id="audio-url-not-text",
+    ),
+    pytest.param(
+        generate(scene(voice={"type": "audio", "audio_asset_id": ["x"]})),
+        "video_inputs[0].voice.audio_asset_id",
+        id="audio-asset-not-text",
+    ),
+    pytest.param(
+        generate(scene(background={"type": "image", "url": True})),
+        "video_inputs[0].background.url",
+        id="image-url-not-text",
+    ),
+    pytest.param(
+        generate(scene(background={"type": "video", "video_asset_id": {"id": 1}})),
+        "video_inputs[0].background.video_asset_id",
+        id="video-asset-not-text",
+    ),
+    pytest.param(
+        generate(scene(voice={"type": "audio", "audio_url": "  "})), "video_inputs[0].voice", id="audio-url-blank"
+    ),
+    pytest.param(lambda c: c.templates.generate("t1", {}), "variables", id="no-template-variables"),
+    pytest.param(
+        lambda c: c.templates.generate("t1", {"n": {"type": "text", "properties": {}}}),
+        "variables['n'].properties.content",
+        id="text-variable-without-content",
+    ),
+    pytest.param(
+        lambda c: c.templates.generate("t1", {"n": {"type": "text", "properties": {"content": 123}}}),
+        "variables['n'].properties.content",
+        id="text-variable-content-not-text",
+    ),
+    pytest.param(
+        lambda c: c.templates.generate("t1", {"n": {"type": "character", "properties": {}}}),
+        "variables['n'].properties.character_id",
+        id="character-variable-without-id",
+    ),
+    pytest.param(
+        lambda c: c.templates.generate("t1", {"n": {"type": "image", "properties": {"fit": "cover"}}}),
+        "variables['n'].properties",
+        id="image-variable-without-source",
+    ),
+    pytest.param(
+        lambda c: c.templates.generate("t1", {"n": {"type": "voice", "properties": {"voice_id": ""}}}),
+        "variables['n'].properties.voice_id",
+        id="voice-variable-blank",
+    ),
+    # an empty string does not count as given for either-or rules
+    pytest.param(
+        lambda c: c.videos.generate_webm("a", input_text="", voice_id="v"), "input_text", id="webm-empty-text"
+    ),
+    pytest.param(
+        lambda c: c.videos.generate_webm("a", input_text="hi", voice_id=""), "voice_id", id="webm-empty-voice"
+    ),
+    pytest.param(
+        lambda c: c.translations.create("https://x/v.mp4", output_language=""),
+        "output_language",
+        id="translate-empty-language",
+    ),
+    # per-call options
+    pytest.param(lambda c: c.avatars.list(timeout="5"), "timeout", id="timeout-text"),
+    pytest.param(lambda c: c.avatars.list(timeout=float("inf")), "timeout", id="timeout-infinite"),
+    pytest.param(lambda c: c.avatars.list(timeout=-1), "timeout", id="timeout-negative"),
+    pytest.param(lambda c: c.avatars.list(timeout=10**400), "timeout", id="timeout-huge"),
+    pytest.param(lambda c: c.avatars.list(max_retries=-1), "max_retries", id="max-retries-negative"),
+    pytest.param(lambda c: c.avatars.list(max_retries="2"), "max_retries", id="max-retries-text"),
+    pytest.param(lambda c: c.request("GET", "/v2/avatars", retry="fast"), "retry", id="retry-not-a-policy"),
     # escape hatches
     pytest.param(
         lambda c: c.videos.status("v1", extra_query={"video_id": "v2"}), "extra_query", id="extra-query-repeats-a-param"
@@ -213,6 +292,29 @@ BAD: list[Any] = [
         lambda c: c.avatars.list(extra_query={"api_token": "at_other"}), "extra_query", id="extra-query-sets-the-token"
     ),
     pytest.param(generate(SCENE, title="t", extra_body={"title": "u"}), "extra_body", id="extra-body-repeats"),
+    pytest.param(generate(SCENE, extra_body={"title": "u"}), "extra_body", id="extra-body-stands-in-for-a-param"),
+    pytest.param(
+        lambda c: c.photo_avatars.get("look1", extra_query={"id": "../../v1/user/me"}),
+        "extra_query",
+        id="extra-query-smuggles-a-path-value",
+    ),
+    pytest.param(lambda c: c.avatars.list(extra_query=[("a", 1)]), "extra_query", id="extra-query-not-a-mapping"),
+    pytest.param(lambda c: c.avatars.list(extra_query="a=1"), "extra_query", id="extra-query-a-string"),
+    pytest.param(lambda c: c.avatars.list(extra_query={1: "x"}), "extra_query", id="extra-query-int-key"),
+    pytest.param(lambda c: c.avatars.list(extra_query={"n": 10**5000}), "extra_query['n']", id="extra-query-huge-int"),
+    pytest.param(
+        lambda c: c.avatars.list(extra_query={"n": {"a": 1}}), "extra_query['n']", id="extra-query-object-value"
+    ),
+    pytest.param(lambda c: c.avatars.list(extra_query={"n": float("nan")}), "extra_query['n']", id="extra-query-nan"),
+    pytest.param(generate(SCENE, extra_body=["x"]), "extra_body", id="extra-body-not-a-mapping"),
+    pytest.param(
+        lambda c: c.assets.upload(b"\x89PNG\r\n\x1a\n" + b"0" * 10, extra_query={"api_token": "at_x"}),
+        "extra_query",
+        id="upload-extra-query-sets-the-token",
+    ),
+    pytest.param(lambda c: c.request("GET", "/v2/avatars", params={"n": object()}), "params", id="params-object"),
+    pytest.param(lambda c: c.request("GET", "/v2/avatars", params={"n": "\ud800"}), "params", id="params-surrogate"),
+    pytest.param(lambda c: c.request("GET", "/v2/avatars", params={2: "x"}), "params", id="params-int-key"),
     pytest.param(
         lambda c: c.assets.upload(b"\x89PNG\r\n\x1a\n" + b"0" * 10, extra_body={"x": 1}),
         "extra_body",
@@ -221,12 +323,12 @@ BAD: list[Any] = [
 ]
 
 
-@pytest.fixture
-async def guarded() -> AsyncIterator[tuple[hg.HeyGenClient, aioresponses]]:
+@pytest.fixture(params=["new", "old"])
+async def guarded(request: pytest.FixtureRequest) -> AsyncIterator[tuple[hg.HeyGenClient, aioresponses]]:
     with aioresponses() as mocked:
         for method in ("get", "post", "patch", "delete"):
             getattr(mocked, method)(re.compile(r".*"), payload={"error": None, "data": {}}, repeat=True)
-        async with hg.HeyGenClient(TOKEN, base_url=BASE, retry=FAST) as client:
+        async with hg.HeyGenClient(TOKEN, base_url=BASE, retry=FAST, path_style=request.param) as client:
             yield client, mocked
 
 

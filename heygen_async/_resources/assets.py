@@ -37,7 +37,7 @@ class AssetsResource(Resource):
     ) -> Asset:
         """Upload an image, video or audio file to use in videos.
 
-        ``POST /v1/asset`` (Upload Asset): https://docs.heygen.com/reference/upload-asset
+        ``POST upload.heygen.com/v1/asset`` (Upload Asset): https://docs.heygen.com/reference/upload-asset
 
         Differs from LowCodeAPI's definition: HeyGen takes the raw bytes at https://upload.heygen.com/v1/asset;
         LowCodeAPI's route is an Upload type (multipart field `file`) with a malformed alias

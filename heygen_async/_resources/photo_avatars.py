@@ -5,7 +5,7 @@ add_looks, train, generate_looks, add_motion, add_sound_effect, upscale."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
@@ -241,7 +241,7 @@ class PhotoAvatarsResource(Resource):
     async def add_looks(
         self,
         group_id: str,
-        image_keys: Sequence[str],
+        image_keys: list[str] | tuple[str, ...],
         *,
         name: str | None = None,
         generation_id: str | None = None,

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
@@ -59,7 +59,7 @@ class TranslationsResource(Resource):
         video_url: str,
         *,
         output_language: str | None = None,
-        output_languages: Sequence[str] | None = None,
+        output_languages: list[str] | tuple[str, ...] | None = None,
         title: str | None = None,
         translate_audio_only: bool | None = None,
         speaker_num: int | None = None,

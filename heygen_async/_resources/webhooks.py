@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
@@ -82,7 +82,7 @@ class WebhooksResource(Resource):
         self,
         url: str,
         *,
-        events: Sequence[str] | None = None,
+        events: list[str] | tuple[str, ...] | None = None,
         entity_id: str | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -118,7 +118,7 @@ class WebhooksResource(Resource):
         endpoint_id: str,
         *,
         url: str | None = None,
-        events: Sequence[str] | None = None,
+        events: list[str] | tuple[str, ...] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
