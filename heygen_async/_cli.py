@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_spec(commands)
+    _add_emulator(commands)
     return parser
 
 
@@ -68,12 +69,76 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+# -- emulator ---------------------------------------------------------------------------------------------------
+
+
+def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    emulator = commands.add_parser(
+        "emulator",
+        help="run the LowCodeAPI + HeyGen emulator on 127.0.0.1",
+        description="Serve an emulator of LowCodeAPI in front of HeyGen on 127.0.0.1 until interrupted. The "
+        "gateway is at <url>/heygen (any at_ token), HeyGen itself at <url> (any X-Api-Key); the control API is "
+        "at <url>/_emulator/ (stats, log, reset, advance, faults).",
+    )
+    add_emulator_arguments(emulator)
+    emulator.set_defaults(handler=_emulator)
+
+
+def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
+    """The emulator's options (shared with ``python -m heygen_async.emulator``)."""
+    parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0 picks a free one)")
+    parser.add_argument(
+        "--faults", default="", metavar="SPEC", help="e.g. 'rate=0.2,kinds=500+502+429+drop,retry_after=1,seed=7'"
+    )
+    parser.add_argument("--time-scale", type=float, default=1.0, help="emulated seconds per real second")
+    parser.add_argument("--manual-clock", action="store_true", help="time moves only via POST /_emulator/advance")
+    parser.add_argument("--wrapper", choices=("data", "result"), default="data", help="the gateway's success wrapper")
+    parser.add_argument("--concurrent-renders", type=int, default=3, help="renders at once (the plan's limit)")
+    parser.add_argument("--max-sessions", type=int, default=3, help="open streaming sessions allowed")
+    parser.add_argument("--render-seconds", type=float, default=30.0, help="emulated seconds one render takes")
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .emulator import EmulatorConfig, Faults, ManualClock, ScaledClock, run_emulator
+
+    try:
+        faults = Faults.parse(args.faults) if args.faults else None
+        clock = ManualClock() if args.manual_clock else ScaledClock(args.time_scale)
+        config = EmulatorConfig(
+            wrapper=args.wrapper,
+            concurrent_renders=args.concurrent_renders,
+            max_sessions=args.max_sessions,
+            render_seconds=args.render_seconds,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+    async def serve() -> None:
+        async with run_emulator(config, clock=clock, faults=faults, port=args.port) as emulator:
+            print(f"HeyGen emulator on {emulator.url} (127.0.0.1 only)", flush=True)
+            print(f"  gateway: HeyGenClient(api_token='at_...', base_url='{emulator.base_url}')", flush=True)
+            print(f"  direct:  HeyGenClient.direct(heygen_api_key='...', base_url='{emulator.url}')", flush=True)
+            print(f"  control: {emulator.url}/_emulator/stats; Ctrl-C stops", flush=True)
+            await asyncio.Event().wait()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except OSError as exc:
+        raise UsageError(f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
+    return EXIT_OK
+
+
 # -- spec ---------------------------------------------------------------------------------------------------
 
 
 def _add_spec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    spec = commands.add_parser("spec", help="inspect the bundled endpoint table",
-                               description="Inspect the bundled endpoint table.")
+    spec = commands.add_parser(
+        "spec", help="inspect the bundled endpoint table", description="Inspect the bundled endpoint table."
+    )
     spec_commands = spec.add_subparsers(dest="spec_command", metavar="COMMAND", required=True)
     diff = spec_commands.add_parser(
         "diff",
@@ -101,8 +166,12 @@ def _spec_diff(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     result = diff(definition.routes, ENDPOINTS)
     if args.json:
-        report: dict[str, Any] = {"file": args.file, "document_routes": len(definition.routes),
-                                  "table_endpoints": len(ENDPOINTS), **result.to_json()}
+        report: dict[str, Any] = {
+            "file": args.file,
+            "document_routes": len(definition.routes),
+            "table_endpoints": len(ENDPOINTS),
+            **result.to_json(),
+        }
         if args.emit_rows:
             report["draft_rows"] = [draft_row(route) for route in result.added]
         json.dump(report, sys.stdout, indent=2)

@@ -380,13 +380,23 @@ class Diff:
             "differences": self.has_differences,
             "counts": self.counts(),
             "added": [
-                {"document_route": r.index, "seed_name": r.seed_name, "method": r.http_method, "path": r.path,
-                 "host": r.host}
+                {
+                    "document_route": r.index,
+                    "seed_name": r.seed_name,
+                    "method": r.http_method,
+                    "path": r.path,
+                    "host": r.host,
+                }
                 for r in self.added
             ],
             "removed": [
-                {"endpoint": e.qualname, "seed_name": e.seed_name, "method": e.http_method, "path": e.path,
-                 "host": e.host}
+                {
+                    "endpoint": e.qualname,
+                    "seed_name": e.seed_name,
+                    "method": e.http_method,
+                    "path": e.path,
+                    "host": e.host,
+                }
                 for e in self.removed
             ],
             "changed": [m.to_json(m.changes) for m in self.changed],
@@ -461,8 +471,12 @@ def _compare(
         else:
             changes.append(difference)
     return RouteDiff(
-        route=route, endpoint=endpoint, matched_by=matched_by,
-        changes=tuple(changes), known=tuple(known), extras=tuple(extras),
+        route=route,
+        endpoint=endpoint,
+        matched_by=matched_by,
+        changes=tuple(changes),
+        known=tuple(known),
+        extras=tuple(extras),
     )
 
 
@@ -491,25 +505,24 @@ def _pair_params(route: DefinitionRoute, endpoint: Endpoint) -> ParamPairing:
 def _compare_params(route: DefinitionRoute, endpoint: Endpoint) -> list[Difference]:
     pairs, only_document, only_table = _pair_params(route, endpoint)
     found = [
-        Difference(field="param", kind="only_in_document", param=p.name, document=_param_json(p))
-        for p in only_document
+        Difference(field="param", kind="only_in_document", param=p.name, document=_param_json(p)) for p in only_document
     ]
     for theirs, ours in pairs:
         name = ours.name
         same_place = (
-            theirs.location == ours.location
-            or (ours.also_in_body and theirs.location == "body")
-            or ours.type == "file"
+            theirs.location == ours.location or (ours.also_in_body and theirs.location == "body") or ours.type == "file"
         )
         if not same_place:
-            found.append(Difference(field="param", kind="location", param=name, document=theirs.location,
-                                    table=ours.location))
+            found.append(
+                Difference(field="param", kind="location", param=name, document=theirs.location, table=ours.location)
+            )
         if not types_compatible(theirs.type, ours.type):
             found.append(Difference(field="param", kind="type", param=name, document=theirs.type, table=ours.type))
         stated_and_differs = theirs.required is not None and theirs.required != ours.required
         if stated_and_differs or (theirs.required is None and ours.required):
-            found.append(Difference(field="param", kind="required", param=name, document=theirs.required,
-                                    table=ours.required))
+            found.append(
+                Difference(field="param", kind="required", param=name, document=theirs.required, table=ours.required)
+            )
         their_enum = _enum_set(theirs.enum, theirs.type)
         our_enum = _enum_set(ours.enum, "")
         if their_enum != our_enum:
@@ -558,13 +571,21 @@ def _enum_set(values: tuple[Any, ...] | None, document_type: str) -> frozenset[s
 
 
 def _param_json(param: DefinitionParam) -> dict[str, Any]:
-    return {"location": param.location, "type": param.type, "required": param.required,
-            "enum": list(param.enum) if param.enum is not None else None}
+    return {
+        "location": param.location,
+        "type": param.type,
+        "required": param.required,
+        "enum": list(param.enum) if param.enum is not None else None,
+    }
 
 
 def _table_param_json(param: Param) -> dict[str, Any]:
-    return {"location": param.location, "type": param.type, "required": param.required,
-            "enum": list(param.enum) if param.enum is not None else None}
+    return {
+        "location": param.location,
+        "type": param.type,
+        "required": param.required,
+        "enum": list(param.enum) if param.enum is not None else None,
+    }
 
 
 def _param_summary(value: Any) -> str:

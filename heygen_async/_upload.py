@@ -164,10 +164,7 @@ async def _multipart(
 
 def _multipart_head(content_type: str, filename: str, boundary: str) -> bytes:
     # Percent-encode what would end or escape the quoted string, as browsers do (HTML's form encoding).
-    safe_name = (
-        filename.replace("\\", "%5C").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
-        or "upload"
-    )
+    safe_name = filename.replace("\\", "%5C").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A") or "upload"
     return (
         f"--{boundary}\r\n"
         f'Content-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'

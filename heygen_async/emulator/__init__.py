@@ -1,0 +1,35 @@
+"""An embedded emulator of LowCodeAPI in front of HeyGen, on 127.0.0.1: for the demo, tests and benchmarks.
+
+::
+
+    from heygen_async.emulator import Emulator, ManualClock
+
+    async with Emulator(clock=ManualClock()) as emulator:
+        async with emulator.client() as client:
+            job = await client.videos.generate([...])
+            await emulator.advance(60)                 # renders finish, webhooks fire
+            video = await client.videos.status(job.video_id)
+
+Also ``heygen-async emulator --port 8080`` (or ``python -m heygen_async.emulator``), and a pytest fixture in
+``heygen_async.emulator.pytest_plugin``.
+"""
+
+from ._config import OLD_FORMAT_ONLY, EmulatorConfig
+from ._faults import FAULT_KINDS, Faults
+from ._server import Emulator, run_emulator
+from ._timeline import Clock, ManualClock, ScaledClock
+from ._webhooks import Delivery, sign
+
+__all__ = [
+    "FAULT_KINDS",
+    "OLD_FORMAT_ONLY",
+    "Clock",
+    "Delivery",
+    "Emulator",
+    "EmulatorConfig",
+    "Faults",
+    "ManualClock",
+    "ScaledClock",
+    "run_emulator",
+    "sign",
+]

@@ -1,0 +1,389 @@
+"""The emulator's aiohttp application: LowCodeAPI's gateway at ``/heygen/...``, HeyGen itself at ``/...``.
+
+Every route comes from the client's endpoint table: the gateway serves each endpoint in the new path format
+(unless ``old_format_only`` names it: then that format answers the gateway's 404) and in the old one,
+requires an ``at_`` ``api_token`` and wraps answers as the hosted (``{"data": ...}``) or the open-source
+(``{"message", "provider", "result", ...}``) gateway does; the direct routes take ``X-Api-Key`` and answer
+HeyGen's envelopes bare. Around the handlers sit fault injection, counters, a request log with tokens
+redacted, signed expiring media URLs, and a small control API under ``/_emulator/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final, Literal
+
+from aiohttp import web
+
+from heygen_async._endpoint_table import ENDPOINTS
+from heygen_async._redact import REDACTED
+from heygen_async._spec import Endpoint
+
+from ._config import EmulatorConfig
+from ._faults import AFTER_PROCESSING, FaultPlan, Faults
+from ._handlers import HANDLERS, Call, keep_alive
+from ._state import Account, Refusal
+from ._timeline import ManualClock, Timeline
+from ._webhooks import WebhookDispatcher
+
+__all__ = ["EmulatorApp"]
+
+GATEWAY_PREFIX: Final = "/heygen"
+Mode = Literal["gateway", "direct"]
+RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_JSON: Final = "application/json"
+
+
+def _v2(endpoint: Endpoint) -> bool:
+    """Which of HeyGen's two envelopes this endpoint answers in (v2 paths, and create_token, use v2)."""
+    return endpoint.path.startswith("/v2/") or endpoint.qualname == "streaming.create_token"
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+class EmulatorApp:
+    """State, behaviour and routes of one emulator; ``build()`` gives the aiohttp application."""
+
+    def __init__(self, config: EmulatorConfig, timeline: Timeline, faults: Faults | None = None) -> None:
+        self.config = config
+        self.timeline = timeline
+        self.faults = FaultPlan(faults)
+        self.account = Account(config, timeline, lambda *event: self.webhooks.emit(*event))
+        self.webhooks = WebhookDispatcher(
+            self.account, attempts=config.webhook_attempts, probe_timeout=config.webhook_probe_timeout
+        )
+        self.requests: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.fault_counts: Counter[str] = Counter()
+        self.log: deque[dict[str, Any]] = deque(maxlen=config.request_log_size)
+
+    def reset(self) -> None:
+        """Forget every job, session, endpoint, counter and logged request; queued faults too."""
+        self.account.reset()
+        self.requests.clear()
+        self.statuses.clear()
+        self.fault_counts.clear()
+        self.log.clear()
+        self.faults.queued.clear()
+        self.webhooks.deliveries.clear()
+
+    def stats(self) -> dict[str, Any]:
+        account = self.account
+        return {
+            "requests": sum(self.requests.values()),
+            "requests_by_route": dict(self.requests),
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "faults": dict(self.fault_counts),
+            "videos_created": account.counters["videos_created"],
+            "videos_completed": account.counters["videos_completed"],
+            "videos_failed": account.counters["videos_failed"],
+            "videos_rendering": len(account.rendering),
+            "videos_queued": len(account.render_queue),
+            "translations_created": account.counters["translations_created"],
+            "sessions_created": account.counters["sessions_created"],
+            "sessions_open": len(account.open_sessions()),
+            "webhook_deliveries": len(self.webhooks.deliveries),
+            "webhooks_delivered": sum(d.delivered for d in self.webhooks.deliveries),
+            "clock": self.timeline.clock.now(),
+        }
+
+    # -- building ------------------------------------------------------------------------------------------
+
+    def build(self) -> web.Application:
+        app = web.Application(client_max_size=200 * 1024 * 1024)
+        plain = [e for e in ENDPOINTS if not e.route.path_params]
+        with_params = [e for e in ENDPOINTS if e.route.path_params]
+        # Literal paths first: the old format's ``/v2/photo_avatar/id`` and ``/v1/folders/create`` must win
+        # over ``/v2/photo_avatar/{id}`` and ``/v1/folders/{folder_id}``. Without placeholders both formats are
+        # the same path, served (and counted) once as "new".
+        for endpoint in plain:
+            self._add(app, endpoint, "gateway", "new")
+        for endpoint in with_params:
+            self._add(app, endpoint, "gateway", "old")
+        for endpoint in with_params:
+            if endpoint.qualname not in self.config.old_format_only:
+                self._add(app, endpoint, "gateway", "new")
+        for endpoint in plain + with_params:
+            self._add(app, endpoint, "direct", "new")
+        app.router.add_post("/v1/streaming.keep_alive", self._keep_alive)
+        app.router.add_get("/media/{kind}/{name}", self._media)
+        app.router.add_get("/_emulator/stats", self._control_stats)
+        app.router.add_get("/_emulator/log", self._control_log)
+        app.router.add_post("/_emulator/reset", self._control_reset)
+        app.router.add_post("/_emulator/advance", self._control_advance)
+        app.router.add_post("/_emulator/faults", self._control_faults)
+        app.router.add_route("*", GATEWAY_PREFIX + "/{tail:.*}", self._gateway_miss)
+        app.router.add_route("*", "/{tail:.*}", self._direct_miss)
+        return app
+
+    def _add(self, app: web.Application, endpoint: Endpoint, mode: Mode, style: Literal["new", "old"]) -> None:
+        path = endpoint.path if style == "new" else endpoint.route.old_path
+        if mode == "gateway":
+            path = GATEWAY_PREFIX + path
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await self._serve(request, endpoint, mode, style)
+
+        app.router.add_route(endpoint.http_method, path, handle)
+
+    # -- the request path ---------------------------------------------------------------------------------------
+
+    async def _serve(
+        self, request: web.Request, endpoint: Endpoint, mode: Mode, style: Literal["new", "old"]
+    ) -> web.StreamResponse:
+        name = endpoint.qualname
+        self.requests[f"{endpoint.key} [{mode} {style}]"] += 1
+        entry: dict[str, Any] = {
+            "time": time.time(),
+            "endpoint": name,
+            "route": endpoint.key,
+            "mode": mode,
+            "format": style,
+            "query": {k: (REDACTED if k.lower() == "api_token" else v) for k, v in request.query.items()},
+        }
+        self.log.append(entry)
+        refusal = self._authenticate(request, mode)
+        if refusal is not None:
+            return self._finish(entry, self._gateway_auth_error() if mode == "gateway" else refusal)
+
+        fault = self.faults.draw(name)
+        if fault is not None:
+            entry["fault"] = fault
+            self.fault_counts[fault] += 1
+            if fault == "slow":
+                await asyncio.sleep(self.faults.latency())
+            elif fault not in AFTER_PROCESSING:
+                return self._finish(entry, self._fault_response(request, fault, mode))
+
+        self.timeline.run_due()
+        try:
+            call = await self._read_call(request, endpoint, style)
+            self._check_required(endpoint, call)
+            if name == "webhooks.add_endpoint":
+                await self.webhooks.probe(call.get("url"))
+            data = HANDLERS[name](self.account, call)
+            response = self._success(endpoint, mode, data)
+        except Refusal as exc:
+            response = self._refusal(endpoint, mode, exc)
+        if fault in AFTER_PROCESSING:
+            return await self._lose_response(request, response, fault, entry)
+        return self._finish(entry, response)
+
+    def _finish(self, entry: dict[str, Any], response: web.StreamResponse) -> web.StreamResponse:
+        entry["status"] = response.status
+        self.statuses[response.status] += 1
+        return response
+
+    def _authenticate(self, request: web.Request, mode: Mode) -> web.Response | None:
+        if mode == "gateway":
+            token = request.query.get("api_token", "")
+            allowed = self.config.api_tokens
+            ok = token.startswith("at_") and (allowed is None or token in allowed)
+            return None if ok else self._gateway_auth_error()
+        key = request.headers.get("X-Api-Key", "")
+        allowed = self.config.api_keys
+        if key and (allowed is None or key in allowed):
+            return None
+        return self._json(401, {"code": 40009, "message": "Invalid credentials: X-Api-Key is missing or wrong"})
+
+    def _gateway_auth_error(self) -> web.Response:
+        message = "A valid API token is required to access this API."
+        if self.config.wrapper == "data":
+            return self._json(401, {"data": {"error": {"message": message, "code": 401}}})
+        return self._json(401, {"message": message, "provider": "heygen", "error": {}, "headers": {}})
+
+    async def _read_call(self, request: web.Request, endpoint: Endpoint, style: Literal["new", "old"]) -> Call:
+        query = {k: v for k, v in request.query.items() if k != "api_token"}
+        names = endpoint.route.path_params
+        if style == "old":
+            path = {n: query.pop(n) for n in names if n in query}
+        else:
+            path = {n: request.match_info[n] for n in names}
+        upload = None
+        body: Mapping[str, Any] = {}
+        if endpoint.qualname == "assets.upload":
+            upload = await self._read_upload(request)
+        elif request.can_read_body:
+            raw = await request.read()
+            if raw:
+                try:
+                    parsed = json.loads(raw)
+                except ValueError:
+                    raise Refusal(400, "invalid_parameter", "The request body is not valid JSON") from None
+                if not isinstance(parsed, dict):
+                    raise Refusal(400, "invalid_parameter", "The request body must be a JSON object")
+                body = parsed
+        return Call(path=path, query=query, body=body, upload=upload)
+
+    async def _read_upload(self, request: web.Request) -> tuple[bytes, str, str] | None:
+        content_type = request.content_type
+        if content_type.startswith("multipart/"):
+            form = await request.post()
+            field = form.get("file")
+            if not isinstance(field, web.FileField):
+                raise Refusal(400, 400, "No 'file' field in the multipart body")
+            return field.file.read(), field.content_type, field.filename
+        data = await request.read()
+        return data, content_type, "upload"
+
+    @staticmethod
+    def _check_required(endpoint: Endpoint, call: Call) -> None:
+        for param in endpoint.params:
+            if param.required and param.type != "file" and call.get(param.name) in (None, ""):
+                if _v2(endpoint):
+                    raise Refusal(400, "invalid_parameter", f"{param.name} is invalid: field required")
+                raise Refusal(400, 40001, f"Missing params: {param.name}")
+
+    # -- answers ----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> web.Response:
+        return web.Response(status=status, body=_dumps(body), content_type=_JSON, headers=headers)
+
+    def _success(self, endpoint: Endpoint, mode: Mode, data: Any) -> web.Response:
+        heygen = {"error": None, "data": data} if _v2(endpoint) else {"code": 100, "data": data, "message": "Success"}
+        if mode == "direct":
+            return self._json(200, heygen)
+        if self.config.wrapper == "data":
+            return self._json(200, {"data": heygen})
+        wrapped = {"message": "Request completed", "provider": "heygen", "result": heygen, "response_headers": {}}
+        return self._json(200, wrapped)
+
+    def _refusal(self, endpoint: Endpoint, mode: Mode, refusal: Refusal) -> web.Response:
+        if _v2(endpoint):
+            heygen: dict[str, Any] = {"data": None, "error": {"code": refusal.code, "message": refusal.message}}
+        else:
+            heygen = {"code": refusal.code, "message": refusal.message}
+        if mode == "direct":
+            return self._json(refusal.status, heygen)
+        if self.config.wrapper == "data":
+            return self._json(refusal.status, {"data": {"error": {"message": refusal.message, "code": refusal.code}}})
+        wrapped = {"message": refusal.message, "provider": "heygen", "error": heygen, "headers": {}}
+        return self._json(refusal.status, wrapped)
+
+    def _fault_response(self, request: web.Request, fault: str, mode: Mode) -> web.StreamResponse:
+        wait = self.faults.faults.retry_after
+        if fault in ("500", "502", "503"):
+            status = int(fault)
+            body: dict[str, Any] = {
+                "code": status,
+                "message": "Internal server error" if status == 500 else "Service unavailable",
+            }
+            if mode == "gateway" and self.config.wrapper == "result":
+                body = {
+                    "message": "Error received from the heygen API",
+                    "provider": "heygen",
+                    "error": body,
+                    "headers": {},
+                }
+            return self._json(status, body)
+        if fault.startswith("429"):
+            heygen = {"error": {"code": "rate_limit_exceeded", "message": "Too many requests"}}
+            seconds = str(max(0, round(wait)))
+            if fault == "429-body":
+                if mode == "gateway":
+                    wrapped = {
+                        "message": "Too many requests",
+                        "provider": "heygen",
+                        "error": heygen,
+                        "headers": {"retry-after": seconds},
+                    }
+                    return self._json(429, wrapped)
+                return self._json(429, heygen, {"Retry-After": seconds})
+            value = seconds if fault == "429" else email.utils.formatdate(time.time() + wait, usegmt=True)
+            return self._json(429, heygen, {"Retry-After": value})
+        if fault == "html":
+            page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+            return web.Response(status=502, text=page, content_type="text/html")
+        # "drop": close the connection without answering
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=499)
+
+    async def _lose_response(
+        self, request: web.Request, response: web.StreamResponse, fault: str, entry: dict[str, Any]
+    ) -> web.StreamResponse:
+        """The work is done; the answer does not arrive whole (``lost``: not at all; ``truncate``: half)."""
+        entry["status"] = f"{response.status} ({fault})"
+        body = response.body if isinstance(response, web.Response) and isinstance(response.body, bytes) else b""
+        if fault == "truncate" and body:
+            stream = web.StreamResponse(status=response.status, headers={"Content-Type": _JSON})
+            stream.content_length = len(body)
+            await stream.prepare(request)
+            await stream.write(body[: len(body) // 2])
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=499)
+
+    # -- other routes ---------------------------------------------------------------------------------------
+
+    async def _keep_alive(self, request: web.Request) -> web.StreamResponse:
+        refusal = self._authenticate(request, "direct")
+        if refusal is not None:
+            return refusal
+        self.timeline.run_due()
+        try:
+            body = await request.json() if request.can_read_body else {}
+            data = keep_alive(self.account, Call(path={}, query=dict(request.query), body=body))
+        except Refusal as exc:
+            return self._json(exc.status, {"code": exc.code, "message": exc.message})
+        except ValueError:
+            return self._json(400, {"code": 40001, "message": "The request body is not valid JSON"})
+        return self._json(200, {"code": 100, "data": data, "message": "Success"})
+
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        kind, name = request.match_info["kind"], request.match_info["name"]
+        expires, signature = request.query.get("Expires", ""), request.query.get("Signature", "")
+        if not self.account.media_valid(kind, name, expires, signature):
+            page = "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
+            return web.Response(status=403, text=page, content_type="application/xml")
+        payload = {"video": b"\x00\x00\x00\x18ftypmp42", "gif": b"GIF89a", "thumbnail": b"\xff\xd8\xff\xe0"}
+        data = payload.get(kind, b"\x00\x00\x00\x18ftypmp42") + name.encode() * 64
+        types = {"gif": "image/gif", "thumbnail": "image/jpeg", "photo": "image/png"}
+        return web.Response(body=data, content_type=types.get(kind, "video/mp4"))
+
+    async def _gateway_miss(self, request: web.Request) -> web.StreamResponse:
+        # What the gateway says for a route it does not serve: not HeyGen's answer (no "provider").
+        return self._json(404, {"message": f"Cannot {request.method} {request.path}"})
+
+    async def _direct_miss(self, request: web.Request) -> web.StreamResponse:
+        return self._json(404, {"code": 404, "message": f"Not found: {request.method} {request.path}"})
+
+    async def _control_stats(self, request: web.Request) -> web.StreamResponse:
+        self.timeline.run_due()
+        return self._json(200, self.stats())
+
+    async def _control_log(self, request: web.Request) -> web.StreamResponse:
+        limit = int(request.query.get("limit", "100"))
+        return self._json(200, list(self.log)[-limit:])
+
+    async def _control_reset(self, request: web.Request) -> web.StreamResponse:
+        self.reset()
+        return self._json(200, {"reset": True})
+
+    async def _control_advance(self, request: web.Request) -> web.StreamResponse:
+        clock = self.timeline.clock
+        if not isinstance(clock, ManualClock):
+            return self._json(409, {"message": "the emulator's clock is not manual"})
+        clock.move_to(clock.now() + float(request.query.get("seconds", "0")))
+        self.timeline.run_due()
+        await self.webhooks.drain()
+        return self._json(200, {"clock": clock.now()})
+
+    async def _control_faults(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        try:
+            if "inject" in body:
+                self.faults.inject(body["inject"], endpoint=body.get("endpoint"), times=int(body.get("times", 1)))
+            if "spec" in body:
+                self.faults.set(Faults.parse(body["spec"]))
+        except (TypeError, ValueError) as exc:
+            return self._json(400, {"message": str(exc)})
+        return self._json(200, {"faults": str(self.faults.faults), "queued": len(self.faults.queued)})

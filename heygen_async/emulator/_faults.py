@@ -1,0 +1,110 @@
+"""Fault injection: which answers go wrong, and how.
+
+Kinds that fail *before* the request is processed (nothing is created): ``500``, ``502``, ``503``, ``429``
+(Retry-After in seconds, in the header), ``429-date`` (an HTTP-date), ``429-body`` (inside the gateway's error
+body, as LowCodeAPI forwards HeyGen's headers), ``html`` (an HTML 502 page), ``drop`` (the connection closes
+with no answer). Kinds that fail *after* processing (the job exists, the answer is lost): ``lost`` (the
+connection closes once the work is done) and ``truncate`` (half the body, then the connection closes).
+``slow`` adds up to ``max_latency`` real seconds and then answers normally.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Mapping
+from typing import Final
+
+import attrs
+
+__all__ = ["AFTER_PROCESSING", "BEFORE_PROCESSING", "FAULT_KINDS", "FaultPlan", "Faults"]
+
+BEFORE_PROCESSING: Final = frozenset({"500", "502", "503", "429", "429-date", "429-body", "html", "drop"})
+AFTER_PROCESSING: Final = frozenset({"lost", "truncate"})
+FAULT_KINDS: Final = BEFORE_PROCESSING | AFTER_PROCESSING | {"slow"}
+
+
+def _check_kinds(instance: object, attribute: attrs.Attribute[Mapping[str, float]], value: Mapping[str, float]) -> None:
+    unknown = set(value) - FAULT_KINDS
+    if unknown:
+        raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {sorted(FAULT_KINDS)}")
+    if any(weight < 0 for weight in value.values()) or not any(value.values()):
+        raise ValueError("fault weights must be >= 0, at least one positive")
+
+
+def _check_rate(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"rate must be within 0..1, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Faults:
+    """A share ``rate`` of answers (to ``endpoints``, or all) goes wrong, the kind drawn by ``kinds`` weight.
+
+    ``retry_after`` is the wait a 429 asks for; ``max_latency`` bounds ``slow``; ``seed`` makes a run
+    repeatable.
+    """
+
+    rate: float = attrs.field(default=0.0, validator=_check_rate)
+    kinds: Mapping[str, float] = attrs.field(
+        factory=lambda: dict.fromkeys(sorted(FAULT_KINDS), 1.0), validator=_check_kinds
+    )
+    retry_after: float = 1.0
+    max_latency: float = 2.0
+    endpoints: frozenset[str] | None = None
+    seed: int | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> Faults:
+        """From ``"rate=0.2,kinds=500+502+429,retry_after=1,max_latency=2,seed=7"`` (the CLI's ``--faults``)."""
+        values: dict[str, object] = {}
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            key, _, value = part.partition("=")
+            if key == "rate":
+                values["rate"] = float(value)
+            elif key == "kinds":
+                values["kinds"] = dict.fromkeys(value.split("+"), 1.0)
+            elif key in ("retry_after", "max_latency"):
+                values[key] = float(value)
+            elif key == "seed":
+                values["seed"] = int(value)
+            elif key == "endpoints":
+                values["endpoints"] = frozenset(value.split("+"))
+            else:
+                raise ValueError(f"unknown fault setting {key!r} in {spec!r}")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+class FaultPlan:
+    """Decides, request by request, whether and how to misbehave: queued one-shot faults first, then the rate."""
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.queued: deque[tuple[str, str | None]] = deque()
+        self.set(faults or Faults())
+
+    def set(self, faults: Faults) -> None:
+        self.faults = faults
+        self._random = random.Random(faults.seed)
+        self._kinds = list(faults.kinds)
+        self._weights = list(faults.kinds.values())
+
+    def inject(self, kind: str, *, endpoint: str | None = None, times: int = 1) -> None:
+        """The next ``times`` requests (to ``endpoint``, or any) fail with ``kind``."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(FAULT_KINDS)}")
+        self.queued.extend([(kind, endpoint)] * times)
+
+    def draw(self, endpoint: str) -> str | None:
+        for index, (kind, target) in enumerate(self.queued):
+            if target is None or target == endpoint:
+                del self.queued[index]
+                return kind
+        faults = self.faults
+        if not faults.rate or (faults.endpoints is not None and endpoint not in faults.endpoints):
+            return None
+        if self._random.random() >= faults.rate:
+            return None
+        return self._random.choices(self._kinds, self._weights)[0]
+
+    def latency(self) -> float:
+        return self._random.uniform(0.0, self.faults.max_latency)

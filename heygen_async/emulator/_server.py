@@ -1,0 +1,176 @@
+"""Running the emulator: in-process on a free 127.0.0.1 port, as an async context manager.
+
+``async with Emulator() as emulator:`` starts the server and its background work (the ticker that moves
+jobs along on a :class:`ScaledClock`, and webhook deliveries); leaving the block stops them and the server.
+The background work runs as plain asyncio tasks rather than an anyio task group because a test fixture may
+start the emulator in one task and stop it in another, which a task group's cancel scope does not allow.
+
+``emulator.base_url`` is the gateway URL for ``HeyGenClient(base_url=...)``; ``emulator.url`` is HeyGen itself
+for ``HeyGenClient.direct(base_url=..., upload_url=...)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from aiohttp import web
+
+from heygen_async._client import HeyGenClient
+
+from ._app import GATEWAY_PREFIX, EmulatorApp
+from ._config import EmulatorConfig
+from ._faults import Faults
+from ._timeline import Clock, ManualClock, ScaledClock, Timeline
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._state import Account
+    from ._webhooks import Delivery
+
+__all__ = ["Emulator", "run_emulator"]
+
+HOST = "127.0.0.1"
+
+
+class Emulator:
+    """LowCodeAPI + HeyGen on 127.0.0.1, with state, time and faults under the caller's control."""
+
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        faults: Faults | None = None,
+        port: int = 0,
+    ) -> None:
+        self.config = config or EmulatorConfig()
+        self.clock: Clock = clock or ScaledClock(1.0)
+        self.timeline = Timeline(self.clock)
+        self.app = EmulatorApp(self.config, self.timeline, faults)
+        self.port = port
+        self.token = "at_emulator_" + secrets.token_hex(8)
+        self.api_key = "emulator-key-" + secrets.token_hex(8)
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        runner = web.AppRunner(self.app.build(), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, HOST, self.port, backlog=1024)
+        await site.start()
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+        self.app.account.public_url = self.url
+        self._tasks.append(asyncio.create_task(self.app.webhooks.run(), name="emulator-webhooks"))
+        if not isinstance(self.clock, ManualClock):
+            self._tasks.append(asyncio.create_task(self._tick(), name="emulator-ticker"))
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop deliveries, the ticker and the server; idempotent."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        with anyio.move_on_after(5, shield=True):
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.app.webhooks.aclose()
+            runner, self._runner = self._runner, None
+            if runner is not None:
+                await runner.cleanup()
+
+    async def _tick(self) -> None:
+        """Run jobs' events when they fall due (a scaled clock moves on its own)."""
+        while True:
+            self.timeline.run_due()
+            due = self.timeline.next_due()
+            delay = 0.5 if due is None else min(0.5, max(0.0, self.clock.real_seconds(due - self.clock.now())))
+            await anyio.sleep(delay)
+
+    # -- addresses and clients --------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """HeyGen itself (direct mode): ``HeyGenClient.direct(base_url=url, upload_url=url)``."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The gateway: ``HeyGenClient(base_url=base_url)``."""
+        return self.url + GATEWAY_PREFIX
+
+    def client(self, **options: Any) -> HeyGenClient:
+        """A gateway client for this emulator (close it, or use it with ``async with``)."""
+        return HeyGenClient(self.token, base_url=self.base_url, **options)
+
+    def direct_client(self, **options: Any) -> HeyGenClient:
+        return HeyGenClient.direct(self.api_key, base_url=self.url, upload_url=self.url, **options)
+
+    # -- control ------------------------------------------------------------------------------------------------
+
+    @property
+    def account(self) -> Account:
+        """The emulated account's state (videos, sessions, endpoints, ...), for assertions."""
+        return self.app.account
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every webhook delivery made or attempted, in order."""
+        return self.app.webhooks.deliveries
+
+    def stats(self) -> dict[str, Any]:
+        """Counters: requests by route, statuses, faults, videos created, sessions open, ..."""
+        self.timeline.run_due()
+        return self.app.stats()
+
+    @property
+    def request_log(self) -> list[dict[str, Any]]:
+        """Requests as the emulator saw them (route template, mode, path format, status; tokens redacted)."""
+        return list(self.app.log)
+
+    def reset(self) -> None:
+        self.app.reset()
+
+    def set_faults(self, faults: Faults) -> None:
+        self.app.faults.set(faults)
+
+    def inject(self, kind: str, *, endpoint: str | None = None, times: int = 1) -> None:
+        """Make the next ``times`` requests (to ``endpoint``, e.g. ``"videos.generate"``) fail with ``kind``."""
+        self.app.faults.inject(kind, endpoint=endpoint, times=times)
+
+    async def advance(self, seconds: float) -> None:
+        """Move a :class:`ManualClock` on, run what fell due, and wait for the webhooks that fired."""
+        if not isinstance(self.clock, ManualClock):
+            raise TypeError("advance() needs an Emulator(clock=ManualClock())")
+        self.clock.move_to(self.clock.now() + seconds)
+        self.timeline.run_due()
+        await self.app.webhooks.drain()
+
+    async def drain_webhooks(self) -> None:
+        await self.app.webhooks.drain()
+
+
+@asynccontextmanager
+async def run_emulator(
+    config: EmulatorConfig | None = None,
+    *,
+    clock: Clock | None = None,
+    faults: Faults | None = None,
+    port: int = 0,
+) -> AsyncIterator[Emulator]:
+    """``async with run_emulator() as emulator:``: an emulator on a free 127.0.0.1 port for the block."""
+    async with Emulator(config, clock=clock, faults=faults, port=port) as emulator:
+        yield emulator
