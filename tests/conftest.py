@@ -36,6 +36,8 @@ def _teach_aioresponses_aiohttp_314() -> None:
 
 _teach_aioresponses_aiohttp_314()
 
+pytest_plugins = ["heygen_async.emulator.pytest_plugin"]  # heygen_emulator, heygen_client
+
 TOKEN = "at_test-Sup3rSecret-token-0123456789"
 BASE = "http://gateway.test/heygen"
 FAST = hg.RetryPolicy(attempts=3, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)

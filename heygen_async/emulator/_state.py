@@ -202,7 +202,7 @@ class Account:
 
     @property
     def now(self) -> float:
-        return self.timeline.clock.now()
+        return self.timeline.now()
 
     # -- media URLs that expire ---------------------------------------------------------------------------
 
