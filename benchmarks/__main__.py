@@ -10,7 +10,7 @@ import aiohttp
 
 import heygen_async
 
-from . import per_call
+from . import emulator_throughput, per_call
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"## Per-call cost: GET /v1/video_status.get, {total} calls per round, {rounds} rounds")
     print()
     print(per_call.run(total=total, rounds=rounds))
+    print()
+    print("## Emulator throughput")
+    print()
+    print(emulator_throughput.run(seconds=0.5 if args.quick else 3.0, rounds=1 if args.quick else 3))
     return 0
 
 
