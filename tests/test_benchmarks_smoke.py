@@ -23,3 +23,6 @@ def test_benchmarks_quick_pass_produces_every_table() -> None:
     clients = r"(raw aiohttp|videos\.status\(\)|client\.request\(\))"
     rows = re.findall(rf"^\| (1|10|100) \| {clients} \| [0-9.]+ / ", result.stdout, re.M)
     assert len(rows) == 9 + 6  # three clients' absolute numbers and two paired ratios, at three concurrencies
+    assert re.search(
+        r"^\| requests/s one emulator core sustains .* \| [0-9,]+ / [0-9,]+ / [0-9,]+ \|$", result.stdout, re.M
+    )

@@ -1,4 +1,4 @@
-"""``make demo`` (examples/smoke.py) runs to completion against its local stand-in gateway."""
+"""``make demo`` (examples/smoke.py) runs to completion against the embedded emulator."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ def test_smoke_demo_runs_and_tells_its_story() -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "quota: 3600 seconds = 60 credits" in out
-    assert "1 retry after a 503" in out
+    assert "(48 endpoints)" in out
+    assert "quota: 36000 seconds = 600 credits" in out
+    assert "(1 retry after a 503)" in out
+    assert "rendered: completed" in out
+    assert "failed as HeyGen fails: failed (code 40119: Video is too long)" in out
     assert "'GET /v2/video_translate/{video_translate_id}': 'old'" in out
-    assert "refused as expected: BadRequestError (code invalid_parameter)" in out
     assert "caught before sending: photo_avatars.get" in out
     assert "dimension.width must be even" in out
-    assert "(48 endpoints)" in out
-    assert "at_demo-" not in out + result.stderr
+    assert "2 videos created (1 completed, 1 failed)" in out
+    assert "at_emulator" not in out + result.stderr
