@@ -94,6 +94,11 @@ class ConnectionPool:
                 cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=False,
             )
+            # aiohttp resends a GET/PUT/DELETE once, unseen, when a kept-alive connection turns out closed.
+            # One retry layer only: the call loop decides (max_retries, idempotent=False, on_retry, attempts).
+            # There is no public switch; aiohttp's own test client clears this attribute too.
+            if hasattr(session, "_retry_connection"):
+                session._retry_connection = False
             self._session = session
             self._loop = loop
         elif self._loop is not loop:

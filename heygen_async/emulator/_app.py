@@ -272,10 +272,8 @@ class EmulatorApp:
         wait = self.faults.faults.retry_after
         if fault in ("500", "502", "503"):
             status = int(fault)
-            body: dict[str, Any] = {
-                "code": status,
-                "message": "Internal server error" if status == 500 else "Service unavailable",
-            }
+            messages = {500: "Internal server error", 502: "Bad gateway", 503: "Service unavailable"}
+            body: dict[str, Any] = {"code": status, "message": messages[status]}
             if mode == "gateway" and self.config.wrapper == "result":
                 body = {
                     "message": "Error received from the heygen API",
@@ -378,12 +376,16 @@ class EmulatorApp:
         return self._json(200, {"clock": clock.now()})
 
     async def _control_faults(self, request: web.Request) -> web.StreamResponse:
-        body = await request.json()
         try:
+            body = await request.json()
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object with 'inject' and/or 'spec'")
             if "inject" in body:
                 self.faults.inject(body["inject"], endpoint=body.get("endpoint"), times=int(body.get("times", 1)))
             if "spec" in body:
+                if not isinstance(body["spec"], str):
+                    raise ValueError("'spec' must be text such as 'rate=0.2,kinds=500+429'")
                 self.faults.set(Faults.parse(body["spec"]))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
             return self._json(400, {"message": str(exc)})
         return self._json(200, {"faults": str(self.faults.faults), "queued": len(self.faults.queued)})

@@ -92,6 +92,8 @@ class FaultPlan:
         """The next ``times`` requests (to ``endpoint``, or any) fail with ``kind``."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(FAULT_KINDS)}")
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(f"times must be a whole number >= 1, got {times!r}")
         self.queued.extend([(kind, endpoint)] * times)
 
     def draw(self, endpoint: str) -> str | None:
