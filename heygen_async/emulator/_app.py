@@ -323,6 +323,20 @@ class EmulatorApp:
     # -- other routes ---------------------------------------------------------------------------------------
 
     async def _keep_alive(self, request: web.Request) -> web.StreamResponse:
+        route = "POST /v1/streaming.keep_alive"
+        self.requests[f"{route} [direct new]"] += 1
+        entry: dict[str, Any] = {
+            "time": time.time(),
+            "endpoint": "streaming.keep_alive",
+            "route": route,
+            "mode": "direct",
+            "format": "new",
+            "query": dict(request.query),
+        }
+        self.log.append(entry)
+        return self._finish(entry, await self._keep_alive_answer(request))
+
+    async def _keep_alive_answer(self, request: web.Request) -> web.Response:
         refusal = self._authenticate(request, "direct")
         if refusal is not None:
             return refusal
@@ -359,8 +373,11 @@ class EmulatorApp:
         return self._json(200, self.stats())
 
     async def _control_log(self, request: web.Request) -> web.StreamResponse:
-        limit = int(request.query.get("limit", "100"))
-        return self._json(200, list(self.log)[-limit:])
+        text = request.query.get("limit", "100")
+        if not text.isdigit():
+            return self._json(400, {"message": f"limit must be a whole number >= 0, got {text!r}"})
+        limit = int(text)
+        return self._json(200, list(self.log)[-limit:] if limit else [])
 
     async def _control_reset(self, request: web.Request) -> web.StreamResponse:
         self.reset()
@@ -370,7 +387,13 @@ class EmulatorApp:
         clock = self.timeline.clock
         if not isinstance(clock, ManualClock):
             return self._json(409, {"message": "the emulator's clock is not manual"})
-        clock.move_to(clock.now() + float(request.query.get("seconds", "0")))
+        try:
+            seconds = float(request.query.get("seconds", "0"))
+            if not 0 <= seconds < float("inf"):
+                raise ValueError(f"seconds must be a finite number >= 0, got {seconds}")
+        except ValueError as exc:
+            return self._json(400, {"message": str(exc)})
+        clock.move_to(clock.now() + seconds)
         self.timeline.run_due()
         await self.webhooks.drain()
         return self._json(200, {"clock": clock.now()})

@@ -113,7 +113,8 @@ class WebhookDispatcher:
                 delivery.status, delivery.error = None, f"{type(exc).__name__}: {exc}"
             if delivery.delivered:
                 return
-            await asyncio.sleep(0.05 * 2**attempt)
+            if attempt < self.attempts:
+                await asyncio.sleep(0.05 * 2**attempt)
         logger.info("webhook %s to %s not delivered after %d attempts", delivery.event_type, delivery.url, attempt)
 
     async def probe(self, url: str) -> None:

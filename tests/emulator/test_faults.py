@@ -383,8 +383,6 @@ async def test_drop_closes_the_connection_without_an_answer(
     assert videos_created(heygen_emulator) == 0
 
 
-
-
 async def test_a_dropped_read_with_max_retries_0_is_sent_once(
     heygen_emulator: Emulator, heygen_client: hg.HeyGenClient
 ) -> None:
@@ -813,7 +811,6 @@ async def test_control_api_rejects_bad_settings_with_400(
 
     assert answer["message"]
     assert len(heygen_emulator.app.faults.queued) == 0
-
 
 
 @pytest.mark.parametrize("payload", [b"not json", b'{"spec": 5}'])
