@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import socket
 import statistics
 import time
 from typing import Any
 
 import aiohttp
+
+from ._server_process import server_process
 
 TOKEN = "at_benchmark"
 
@@ -32,12 +33,6 @@ def _serve(port: int, ready: Any) -> None:
             await asyncio.Event().wait()
 
     asyncio.run(main())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -88,13 +83,7 @@ def _create_video(base: str) -> str:
 def run(seconds: float = 3.0, rounds: int = 3, loaders: int = 2, concurrency: int = 64) -> str:
     """Run the scenario and return a Markdown report."""
     ctx = multiprocessing.get_context("spawn")
-    port = _free_port()
-    ready = ctx.Event()
-    server = ctx.Process(target=_serve, args=(port, ready), daemon=True)
-    server.start()
-    try:
-        if not ready.wait(30):
-            raise RuntimeError("emulator did not start")
+    with server_process(_serve) as (port, server):
         base = f"http://127.0.0.1:{port}/heygen"
         url = f"{base}/v1/video_status.get?video_id={_create_video(base)}&api_token={TOKEN}"
         assert server.pid is not None
@@ -130,6 +119,3 @@ def run(seconds: float = 3.0, rounds: int = 3, loaders: int = 2, concurrency: in
                 f"| requests/s one emulator core sustains (1e6 / CPU per request) | {span(one_core)} |",
             ]
         )
-    finally:
-        server.terminate()
-        server.join(10)

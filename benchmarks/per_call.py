@@ -9,8 +9,6 @@ are computed per round and reported as min / median / max.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import socket
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -20,6 +18,8 @@ import aiohttp
 from aiohttp import web
 
 import heygen_async as hg
+
+from ._server_process import server_process
 
 TOKEN = "at_benchmark-token"
 STATUS_BODY = {
@@ -57,12 +57,6 @@ def _serve(port: int, ready: Any) -> None:
         await asyncio.Event().wait()
 
     asyncio.run(main())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _drive(call: Callable[[], Awaitable[Any]], total: int, concurrency: int) -> tuple[float, float]:
@@ -112,14 +106,7 @@ def _stats(values: list[float]) -> str:
 
 def run(total: int = 3000, rounds: int = 5, concurrencies: tuple[int, ...] = (1, 10, 100)) -> str:
     """Run the scenario and return a Markdown report."""
-    port = _free_port()
-    ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    server = ctx.Process(target=_serve, args=(port, ready), daemon=True)
-    server.start()
-    try:
-        if not ready.wait(30):
-            raise RuntimeError("benchmark server did not start")
+    with server_process(_serve) as (port, _):
         base = f"http://127.0.0.1:{port}/heygen"
         lines = [
             "| concurrency | client | CPU µs/call (min / median / max) | req/s (min / median / max) |",
@@ -153,6 +140,3 @@ def run(total: int = 3000, rounds: int = 5, concurrencies: tuple[int, ...] = (1,
             *ratios,
         ]
         return "\n".join(lines)
-    finally:
-        server.terminate()
-        server.join(10)
