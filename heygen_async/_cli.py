@@ -103,6 +103,8 @@ def _emulator(args: argparse.Namespace) -> int:
 
     from .emulator import EmulatorConfig, Faults, ManualClock, ScaledClock, run_emulator
 
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be within 0..65535, got {args.port}")
     try:
         faults = Faults.parse(args.faults) if args.faults else None
         clock = ManualClock() if args.manual_clock else ScaledClock(args.time_scale)

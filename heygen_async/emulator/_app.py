@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -33,15 +35,54 @@ from ._webhooks import WebhookDispatcher
 
 __all__ = ["EmulatorApp"]
 
+logger = logging.getLogger("heygen_async.emulator")
+
 GATEWAY_PREFIX: Final = "/heygen"
 Mode = Literal["gateway", "direct"]
 RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _JSON: Final = "application/json"
 
 
+_V2_ON_V1_PATHS: Final = frozenset({"streaming.create_token", "folders.restore"})
+# HeyGen's v1 envelope carries numeric codes, v2 string ones; refusals are written once and rendered per envelope.
+_V1_CODES: Final = {
+    "invalid_parameter": 400175,
+    "not_found": 404,
+    "insufficient_credit": 402,
+    "rate_limit_exceeded": 429,
+}
+_V2_CODES: Final = {400: "invalid_parameter", 404: "not_found", 402: "insufficient_credit", 429: "rate_limit_exceeded"}
+_DIGITS: Final = re.compile(r"[0-9]+")
+
+
 def _v2(endpoint: Endpoint) -> bool:
-    """Which of HeyGen's two envelopes this endpoint answers in (v2 paths, and create_token, use v2)."""
-    return endpoint.path.startswith("/v2/") or endpoint.qualname == "streaming.create_token"
+    """Which of HeyGen's two envelopes this endpoint answers in (v2 paths, and a few v1 ones, per its docs)."""
+    return endpoint.path.startswith("/v2/") or endpoint.qualname in _V2_ON_V1_PATHS
+
+
+def _code_for(endpoint: Endpoint, code: int | str) -> int | str:
+    if _v2(endpoint):
+        return _V2_CODES.get(code, "invalid_parameter") if isinstance(code, int) and code < 1000 else code
+    return _V1_CODES.get(code, 400) if isinstance(code, str) else code
+
+
+_JSON_TYPES: Final[dict[str, Callable[[Any], bool]]] = {
+    "str": lambda v: isinstance(v, str),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+    "list[str]": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
+    "object": lambda v: isinstance(v, dict),
+    "Dimension": lambda v: isinstance(v, dict),
+    "StreamingVoice": lambda v: isinstance(v, dict),
+    "Sdp": lambda v: isinstance(v, dict),
+    "list[VideoInput]": lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v),
+    "TemplateVariables": lambda v: isinstance(v, dict) and all(isinstance(i, dict) for i in v.values()),
+}
+_QUERY_TYPES: Final[dict[str, Callable[[str], bool]]] = {
+    "int": lambda v: _DIGITS.fullmatch(v) is not None,
+    "bool": lambda v: v.lower() in ("true", "false"),
+}
 
 
 def _dumps(value: Any) -> bytes:
@@ -57,7 +98,10 @@ class EmulatorApp:
         self.faults = FaultPlan(faults)
         self.account = Account(config, timeline, lambda *event: self.webhooks.emit(*event))
         self.webhooks = WebhookDispatcher(
-            self.account, attempts=config.webhook_attempts, probe_timeout=config.webhook_probe_timeout
+            self.account,
+            attempts=config.webhook_attempts,
+            probe_timeout=config.webhook_probe_timeout,
+            timeout=config.webhook_timeout,
         )
         self.requests: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
@@ -65,14 +109,15 @@ class EmulatorApp:
         self.log: deque[dict[str, Any]] = deque(maxlen=config.request_log_size)
 
     def reset(self) -> None:
-        """Forget every job, session, endpoint, counter and logged request; queued faults too."""
+        """Forget every job, session, endpoint, counter, logged request and queued delivery; faults go back to
+        the emulator's starting ones."""
         self.account.reset()
         self.requests.clear()
         self.statuses.clear()
         self.fault_counts.clear()
         self.log.clear()
-        self.faults.queued.clear()
-        self.webhooks.deliveries.clear()
+        self.faults.reset()
+        self.webhooks.clear()
 
     def stats(self) -> dict[str, Any]:
         account = self.account
@@ -146,7 +191,7 @@ class EmulatorApp:
             "route": endpoint.key,
             "mode": mode,
             "format": style,
-            "query": {k: (REDACTED if k.lower() == "api_token" else v) for k, v in request.query.items()},
+            "query": self._redacted(request.query),
         }
         self.log.append(entry)
         refusal = self._authenticate(request, mode)
@@ -165,14 +210,18 @@ class EmulatorApp:
         self.timeline.run_due()
         try:
             call = await self._read_call(request, endpoint, style)
-            self._check_required(endpoint, call)
-            if name == "webhooks.add_endpoint":
-                await self.webhooks.probe(call.get("url"))
+            self._check_params(endpoint, call)
+            if name == "webhooks.add_endpoint" or (name == "webhooks.update_endpoint" and call.body.get("url")):
+                await self.webhooks.probe(call.body.get("url"))
             data = HANDLERS[name](self.account, call)
             response = self._success(endpoint, mode, data)
         except Refusal as exc:
             response = self._refusal(endpoint, mode, exc)
+        except Exception:  # an emulator bug: answer as HeyGen would, say so in the log, keep serving
+            logger.exception("emulator handler for %s failed", name)
+            response = self._refusal(endpoint, mode, Refusal(500, 500, "Internal server error"))
         if fault in AFTER_PROCESSING:
+            self._finish(entry, response)
             return await self._lose_response(request, response, fault, entry)
         return self._finish(entry, response)
 
@@ -215,7 +264,7 @@ class EmulatorApp:
             if raw:
                 try:
                     parsed = json.loads(raw)
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise Refusal(400, "invalid_parameter", "The request body is not valid JSON") from None
                 if not isinstance(parsed, dict):
                     raise Refusal(400, "invalid_parameter", "The request body must be a JSON object")
@@ -225,7 +274,10 @@ class EmulatorApp:
     async def _read_upload(self, request: web.Request) -> tuple[bytes, str, str] | None:
         content_type = request.content_type
         if content_type.startswith("multipart/"):
-            form = await request.post()
+            try:
+                form = await request.post()
+            except (ValueError, AssertionError, RuntimeError) as exc:  # what aiohttp raises for a broken body
+                raise Refusal(400, 400, f"The multipart body cannot be read: {type(exc).__name__}") from None
             field = form.get("file")
             if not isinstance(field, web.FileField):
                 raise Refusal(400, 400, "No 'file' field in the multipart body")
@@ -234,12 +286,28 @@ class EmulatorApp:
         return data, content_type, "upload"
 
     @staticmethod
-    def _check_required(endpoint: Endpoint, call: Call) -> None:
+    def _check_params(endpoint: Endpoint, call: Call) -> None:
+        """HeyGen's own checks: required parameters present, and each of the JSON type the table says."""
         for param in endpoint.params:
-            if param.required and param.type != "file" and call.get(param.name) in (None, ""):
-                if _v2(endpoint):
+            if param.type == "file":
+                continue
+            source: Mapping[str, Any] = {"path": call.path, "query": call.query, "body": call.body}[param.location]
+            value = source.get(param.name)
+            if param.also_in_body and value is None:
+                value = call.body.get(param.name)
+            if value is None or value == "":
+                if param.required:
                     raise Refusal(400, "invalid_parameter", f"{param.name} is invalid: field required")
-                raise Refusal(400, 40001, f"Missing params: {param.name}")
+                continue
+            if param.location == "body" or (param.also_in_body and not isinstance(value, str)):
+                valid = _JSON_TYPES[param.type](value)
+            else:
+                query_check = _QUERY_TYPES.get(param.type)
+                valid = isinstance(value, str) and (query_check is None or query_check(value))
+            if not valid:
+                raise Refusal(400, "invalid_parameter", f"{param.name} is invalid: expected {param.type}")
+            if param.enum is not None and param.type == "str" and value not in param.enum:
+                raise Refusal(400, "invalid_parameter", f"{param.name} is invalid: not one of {list(param.enum)}")
 
     # -- answers ----------------------------------------------------------------------------------------------
 
@@ -257,46 +325,52 @@ class EmulatorApp:
         return self._json(200, wrapped)
 
     def _refusal(self, endpoint: Endpoint, mode: Mode, refusal: Refusal) -> web.Response:
+        code = _code_for(endpoint, refusal.code)
         if _v2(endpoint):
-            heygen: dict[str, Any] = {"data": None, "error": {"code": refusal.code, "message": refusal.message}}
+            heygen: dict[str, Any] = {"data": None, "error": {"code": code, "message": refusal.message}}
         else:
-            heygen = {"code": refusal.code, "message": refusal.message}
+            heygen = {"code": code, "message": refusal.message}
+        return self._error(mode, refusal.status, heygen, code, refusal.message)
+
+    def _error(
+        self,
+        mode: Mode,
+        status: int,
+        heygen: Any,
+        code: int | str,
+        message: str,
+        heygen_headers: Mapping[str, str] | None = None,
+    ) -> web.Response:
+        """HeyGen's error answer as it reaches the client: bare directly, in the chosen gateway's error shape
+        otherwise (the open-source gateway copies HeyGen's headers into its body rather than its own headers)."""
         if mode == "direct":
-            return self._json(refusal.status, heygen)
+            return self._json(status, heygen, heygen_headers)
         if self.config.wrapper == "data":
-            return self._json(refusal.status, {"data": {"error": {"message": refusal.message, "code": refusal.code}}})
-        wrapped = {"message": refusal.message, "provider": "heygen", "error": heygen, "headers": {}}
-        return self._json(refusal.status, wrapped)
+            return self._json(status, {"data": {"error": {"message": message, "code": code}}}, heygen_headers)
+        # The open-source gateway (axios) hands HeyGen's headers on with lower-case names.
+        headers = {name.lower(): value for name, value in (heygen_headers or {}).items()}
+        wrapped = {"message": message, "provider": "heygen", "error": heygen, "headers": headers}
+        return self._json(status, wrapped)
 
     def _fault_response(self, request: web.Request, fault: str, mode: Mode) -> web.StreamResponse:
         wait = self.faults.faults.retry_after
         if fault in ("500", "502", "503"):
             status = int(fault)
-            messages = {500: "Internal server error", 502: "Bad gateway", 503: "Service unavailable"}
-            body: dict[str, Any] = {"code": status, "message": messages[status]}
-            if mode == "gateway" and self.config.wrapper == "result":
-                body = {
-                    "message": "Error received from the heygen API",
-                    "provider": "heygen",
-                    "error": body,
-                    "headers": {},
-                }
-            return self._json(status, body)
+            message = {500: "Internal server error", 502: "Bad gateway", 503: "Service unavailable"}[status]
+            return self._error(mode, status, {"code": status, "message": message}, status, message)
         if fault.startswith("429"):
             heygen = {"error": {"code": "rate_limit_exceeded", "message": "Too many requests"}}
             seconds = str(max(0, round(wait)))
-            if fault == "429-body":
-                if mode == "gateway":
-                    wrapped = {
-                        "message": "Too many requests",
-                        "provider": "heygen",
-                        "error": heygen,
-                        "headers": {"retry-after": seconds},
-                    }
-                    return self._json(429, wrapped)
-                return self._json(429, heygen, {"Retry-After": seconds})
-            value = seconds if fault == "429" else email.utils.formatdate(time.time() + wait, usegmt=True)
-            return self._json(429, heygen, {"Retry-After": value})
+            if fault == "429-body" and mode == "gateway":  # the open-source gateway's way, whatever the wrapper
+                wrapped = {
+                    "message": "Too many requests",
+                    "provider": "heygen",
+                    "error": heygen,
+                    "headers": {"retry-after": seconds},
+                }
+                return self._json(429, wrapped)
+            value = email.utils.formatdate(time.time() + wait, usegmt=True) if fault == "429-date" else seconds
+            return self._error(mode, 429, heygen, "rate_limit_exceeded", "Too many requests", {"Retry-After": value})
         if fault == "html":
             page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
             return web.Response(status=502, text=page, content_type="text/html")
@@ -331,7 +405,7 @@ class EmulatorApp:
             "route": route,
             "mode": "direct",
             "format": "new",
-            "query": dict(request.query),
+            "query": self._redacted(request.query),
         }
         self.log.append(entry)
         return self._finish(entry, await self._keep_alive_answer(request))
@@ -343,11 +417,13 @@ class EmulatorApp:
         self.timeline.run_due()
         try:
             body = await request.json() if request.can_read_body else {}
-            data = keep_alive(self.account, Call(path={}, query=dict(request.query), body=body))
+            if not isinstance(body, dict) or not isinstance(body.get("session_id"), str):
+                raise Refusal(400, 400175, "session_id is invalid: field required")
+            data = keep_alive(self.account, Call(path={}, query={}, body=body))
         except Refusal as exc:
             return self._json(exc.status, {"code": exc.code, "message": exc.message})
-        except ValueError:
-            return self._json(400, {"code": 40001, "message": "The request body is not valid JSON"})
+        except (ValueError, RecursionError):
+            return self._json(400, {"code": 400175, "message": "The request body is not valid JSON"})
         return self._json(200, {"code": 100, "data": data, "message": "Success"})
 
     async def _media(self, request: web.Request) -> web.StreamResponse:
@@ -361,12 +437,30 @@ class EmulatorApp:
         types = {"gif": "image/gif", "thumbnail": "image/jpeg", "photo": "image/png"}
         return web.Response(body=data, content_type=types.get(kind, "video/mp4"))
 
+    def _miss(self, request: web.Request, mode: Mode, body: Any) -> web.StreamResponse:
+        self.requests[f"route miss [{mode}]"] += 1
+        entry = {
+            "time": time.time(),
+            "endpoint": None,
+            "route": "route miss",
+            "mode": mode,
+            "format": None,
+            "path": request.path,
+            "query": self._redacted(request.query),
+        }
+        self.log.append(entry)
+        return self._finish(entry, self._json(404, body))
+
     async def _gateway_miss(self, request: web.Request) -> web.StreamResponse:
         # What the gateway says for a route it does not serve: not HeyGen's answer (no "provider").
-        return self._json(404, {"message": f"Cannot {request.method} {request.path}"})
+        return self._miss(request, "gateway", {"message": f"Cannot {request.method} {request.path}"})
 
     async def _direct_miss(self, request: web.Request) -> web.StreamResponse:
-        return self._json(404, {"code": 404, "message": f"Not found: {request.method} {request.path}"})
+        return self._miss(request, "direct", {"code": 404, "message": f"Not found: {request.method} {request.path}"})
+
+    @staticmethod
+    def _redacted(query: Mapping[str, str]) -> dict[str, str]:
+        return {k: (REDACTED if k.lower() == "api_token" else v) for k, v in query.items()}
 
     async def _control_stats(self, request: web.Request) -> web.StreamResponse:
         self.timeline.run_due()
@@ -374,7 +468,7 @@ class EmulatorApp:
 
     async def _control_log(self, request: web.Request) -> web.StreamResponse:
         text = request.query.get("limit", "100")
-        if not text.isdigit():
+        if _DIGITS.fullmatch(text) is None:
             return self._json(400, {"message": f"limit must be a whole number >= 0, got {text!r}"})
         limit = int(text)
         return self._json(200, list(self.log)[-limit:] if limit else [])

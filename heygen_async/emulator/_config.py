@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+import math
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -23,6 +24,16 @@ definition store an absolute proxy URL, so no new-format route is registered for
 a 404 there, which is what ``path_style="auto"`` falls back on."""
 
 
+def _seconds(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0, got {value!r}")
+
+
+def _at_least_one(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{attribute.name} must be a whole number >= 1, got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class EmulatorConfig:
     """Emulated seconds for every duration; a :class:`ScaledClock` decides how long they take for real.
@@ -34,23 +45,24 @@ class EmulatorConfig:
     the only credentials accepted (otherwise any ``at_`` token, any non-empty key).
     """
 
-    concurrent_renders: int = 3
-    pending_seconds: float = 2.0
-    render_seconds: float = 30.0
-    translation_seconds: float = 60.0
-    generation_seconds: float = 10.0
-    training_seconds: float = 60.0
-    motion_seconds: float = 15.0
-    max_sessions: int = 3
-    idle_timeout: float = 120.0
-    session_duration_limit: float = 600.0
-    url_ttl: float = 7 * 24 * 3600.0
-    initial_quota: float = 36_000.0
+    concurrent_renders: int = attrs.field(default=3, validator=_at_least_one)
+    pending_seconds: float = attrs.field(default=2.0, validator=_seconds)
+    render_seconds: float = attrs.field(default=30.0, validator=_seconds)
+    translation_seconds: float = attrs.field(default=60.0, validator=_seconds)
+    generation_seconds: float = attrs.field(default=10.0, validator=_seconds)
+    training_seconds: float = attrs.field(default=60.0, validator=_seconds)
+    motion_seconds: float = attrs.field(default=15.0, validator=_seconds)
+    max_sessions: int = attrs.field(default=3, validator=_at_least_one)
+    idle_timeout: float = attrs.field(default=120.0, validator=_seconds)
+    session_duration_limit: float = attrs.field(default=600.0, validator=_seconds)
+    url_ttl: float = attrs.field(default=7 * 24 * 3600.0, validator=_seconds)
+    initial_quota: float = attrs.field(default=36_000.0, validator=_seconds)
     failure_marker: str = "#fail"
     wrapper: Literal["data", "result"] = "data"
     old_format_only: frozenset[str] = OLD_FORMAT_ONLY
     api_tokens: frozenset[str] | None = None
     api_keys: frozenset[str] | None = None
-    webhook_probe_timeout: float = 1.0
-    webhook_attempts: int = 3
-    request_log_size: int = 10_000
+    webhook_probe_timeout: float = attrs.field(default=1.0, validator=_seconds)
+    webhook_timeout: float = attrs.field(default=5.0, validator=_seconds)
+    webhook_attempts: int = attrs.field(default=3, validator=_at_least_one)
+    request_log_size: int = attrs.field(default=10_000, validator=_at_least_one)

@@ -10,6 +10,7 @@ connection closes once the work is done) and ``truncate`` (half the body, then t
 
 from __future__ import annotations
 
+import math
 import random
 from collections import deque
 from collections.abc import Mapping
@@ -17,11 +18,14 @@ from typing import Final
 
 import attrs
 
+from heygen_async._endpoint_table import ENDPOINTS
+
 __all__ = ["AFTER_PROCESSING", "BEFORE_PROCESSING", "FAULT_KINDS", "FaultPlan", "Faults"]
 
 BEFORE_PROCESSING: Final = frozenset({"500", "502", "503", "429", "429-date", "429-body", "html", "drop"})
 AFTER_PROCESSING: Final = frozenset({"lost", "truncate"})
 FAULT_KINDS: Final = BEFORE_PROCESSING | AFTER_PROCESSING | {"slow"}
+ENDPOINT_NAMES: Final = frozenset(e.qualname for e in ENDPOINTS)
 
 
 def _check_kinds(instance: object, attribute: attrs.Attribute[Mapping[str, float]], value: Mapping[str, float]) -> None:
@@ -37,6 +41,19 @@ def _check_rate(instance: object, attribute: attrs.Attribute[float], value: floa
         raise ValueError(f"rate must be within 0..1, got {value!r}")
 
 
+def _check_seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0, got {value!r}")
+
+
+def _check_endpoints(
+    instance: object, attribute: attrs.Attribute[frozenset[str] | None], value: frozenset[str] | None
+) -> None:
+    unknown = sorted(set(value or ()) - ENDPOINT_NAMES)
+    if unknown:
+        raise ValueError(f"unknown endpoints {unknown}; names look like 'videos.generate'")
+
+
 @attrs.frozen(kw_only=True)
 class Faults:
     """A share ``rate`` of answers (to ``endpoints``, or all) goes wrong, the kind drawn by ``kinds`` weight.
@@ -49,9 +66,9 @@ class Faults:
     kinds: Mapping[str, float] = attrs.field(
         factory=lambda: dict.fromkeys(sorted(FAULT_KINDS), 1.0), validator=_check_kinds
     )
-    retry_after: float = 1.0
-    max_latency: float = 2.0
-    endpoints: frozenset[str] | None = None
+    retry_after: float = attrs.field(default=1.0, validator=_check_seconds)
+    max_latency: float = attrs.field(default=2.0, validator=_check_seconds)
+    endpoints: frozenset[str] | None = attrs.field(default=None, validator=_check_endpoints)
     seed: int | None = None
 
     @classmethod
@@ -80,7 +97,13 @@ class FaultPlan:
 
     def __init__(self, faults: Faults | None = None) -> None:
         self.queued: deque[tuple[str, str | None]] = deque()
-        self.set(faults or Faults())
+        self.initial = faults or Faults()
+        self.set(self.initial)
+
+    def reset(self) -> None:
+        """Back to the faults the emulator started with (and their random sequence), nothing queued."""
+        self.queued.clear()
+        self.set(self.initial)
 
     def set(self, faults: Faults) -> None:
         self.faults = faults
@@ -94,6 +117,8 @@ class FaultPlan:
             raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(FAULT_KINDS)}")
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError(f"times must be a whole number >= 1, got {times!r}")
+        if endpoint is not None and endpoint not in ENDPOINT_NAMES:
+            raise ValueError(f"unknown endpoint {endpoint!r}; names look like 'videos.generate'")
         self.queued.extend([(kind, endpoint)] * times)
 
     def draw(self, endpoint: str) -> str | None:

@@ -7,12 +7,14 @@ required ones and wraps what these return.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import attrs
 
 from ._state import WEBHOOK_EVENTS, Account, Asset, Folder, Refusal, new_id
+from ._webhooks import check_webhook_url
 
 __all__ = ["HANDLERS", "Call"]
 
@@ -64,7 +66,7 @@ def _page(items: list[Any], call: Call, default: int) -> tuple[list[Any], str | 
     """Token pagination as HeyGen does it: ``token`` is the offset of the next page, None on the last."""
     limit = _limit(call, default)
     token = call.get("token") or "0"
-    if not str(token).isdigit():
+    if not isinstance(token, str) or not re.fullmatch(r"[0-9]{1,9}", token):
         raise Refusal(400, 40012, f"invalid pagination token {token!r}")
     start = int(token)
     end = start + limit
@@ -469,7 +471,7 @@ def generate_from_template(account: Account, call: Call) -> Any:
         title=call.get("title") or "Untitled Video",
         text=text or "template",
         callback_id=call.get("callback_id"),
-        callback_url=call.get("callback_url"),
+        callback_url=_callback_url(call),
         folder_id=call.get("folder_id"),
         include_gif=_flag(call.get("include_gif")),
     )
@@ -488,6 +490,11 @@ def me(account: Account, call: Call) -> Any:
 
 
 # -- videos --------------------------------------------------------------------------------------------------------
+
+
+def _callback_url(call: Call) -> str | None:
+    url = call.get("callback_url")
+    return None if url in (None, "") else check_webhook_url(url, "callback_url")
 
 
 def _scene_text(scene: Any) -> str:
@@ -517,7 +524,7 @@ def list_videos(account: Account, call: Call) -> Any:
         {
             "video_id": v.id,
             "video_title": v.title,
-            "status": v.status,
+            "status": v.status if v.status in ("completed", "failed") else "processing",  # video.list's own set
             "created_at": int(v.created_at),
             "type": "GENERATED",
         }
@@ -541,7 +548,7 @@ def generate_video(account: Account, call: Call) -> Any:
         title=call.get("title") or "Untitled Video",
         text=" ".join(_scene_text(scene) for scene in scenes),
         callback_id=call.get("callback_id"),
-        callback_url=call.get("callback_url"),
+        callback_url=_callback_url(call),
         folder_id=call.get("folder_id"),
     )
     return {"video_id": video.id}
@@ -578,7 +585,7 @@ def translate(account: Account, call: Call) -> Any:
             language=language,
             title=call.get("title") or "Untitled translation",
             callback_id=call.get("callback_id"),
-            callback_url=call.get("callback_url"),
+            callback_url=_callback_url(call),
         )
         for language in languages
     ]
@@ -636,10 +643,9 @@ def add_endpoint(account: Account, call: Call) -> Any:
 @handles("webhooks.update_endpoint")
 def update_endpoint(account: Account, call: Call) -> Any:
     endpoint = account.endpoint(call.get("endpoint_id"))
-    if call.get("url"):
-        endpoint.url = call.get("url")
-    if "events" in call.body:
-        endpoint.events = call.body["events"] or None
+    url = check_webhook_url(call.get("url")) if call.get("url") else endpoint.url
+    events = account.check_events(call.body["events"]) if "events" in call.body else endpoint.events
+    endpoint.url, endpoint.events = url, events
     return endpoint_json(endpoint)
 
 

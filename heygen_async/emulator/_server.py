@@ -59,11 +59,13 @@ class Emulator:
         self.api_key = "emulator-key-" + secrets.token_hex(8)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._wake = asyncio.Event()
+        self.timeline.on_schedule = self._wake.set
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        runner = web.AppRunner(self.app.build(), access_log=None, handle_signals=False)
+        runner = web.AppRunner(self.app.build(), access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, HOST, self.port, backlog=1024)
         await site.start()
@@ -85,20 +87,25 @@ class Emulator:
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
-        with anyio.move_on_after(5, shield=True):
+        with anyio.move_on_after(10, shield=True):
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self.app.webhooks.aclose()
+            # The server first (it waits up to 2 s for requests in flight, which may still probe a webhook
+            # URL), then the webhook client those requests used.
             runner, self._runner = self._runner, None
             if runner is not None:
                 await runner.cleanup()
+            await self.app.webhooks.aclose()
 
     async def _tick(self) -> None:
-        """Run jobs' events when they fall due (a scaled clock moves on its own)."""
+        """Run jobs' events when they fall due (a scaled clock moves on its own). Sleeps until the next event,
+        and wakes early when a sooner one is scheduled."""
         while True:
+            self._wake.clear()
             self.timeline.run_due()
             due = self.timeline.next_due()
-            delay = 0.5 if due is None else min(0.5, max(0.0, self.clock.real_seconds(due - self.clock.now())))
-            await anyio.sleep(delay)
+            delay = 60.0 if due is None else max(0.0, self.clock.real_seconds(due - self.clock.now()))
+            with anyio.move_on_after(delay):
+                await self._wake.wait()
 
     # -- addresses and clients --------------------------------------------------------------------------------
 
@@ -155,6 +162,8 @@ class Emulator:
         """Move a :class:`ManualClock` on, run what fell due, and wait for the webhooks that fired."""
         if not isinstance(self.clock, ManualClock):
             raise TypeError("advance() needs an Emulator(clock=ManualClock())")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
+            raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
         self.clock.move_to(self.clock.now() + seconds)
         self.timeline.run_due()
         await self.app.webhooks.drain()

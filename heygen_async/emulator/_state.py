@@ -214,7 +214,9 @@ class Account:
 
     def media_valid(self, kind: str, name: str, expires: str, signature: str) -> bool:
         expected = hmac.new(self._url_key, f"{kind}/{name}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
-        return hmac.compare_digest(expected, signature) and expires.isdigit() and int(expires) >= self.now
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+            return False
+        return expires.isascii() and expires.isdigit() and int(expires) >= self.now
 
     # -- videos ----------------------------------------------------------------------------------------------
 
@@ -271,6 +273,12 @@ class Account:
 
     def _finish_render(self, video: Video, _when: float) -> None:
         self.rendering.discard(video.id)
+        try:
+            self._report_render(video)
+        finally:
+            self._start_renders()  # the queue moves on whatever happened to this one
+
+    def _report_render(self, video: Video) -> None:
         if video.id in self.videos:
             if video.fails:
                 video.status = "failed"
@@ -299,7 +307,8 @@ class Account:
                 if video.include_gif:
                     data["gif_download_url"] = self.media_url("gif", f"{video.id}.gif")
                 self.on_event("avatar_video.success", data, video.callback_url, (video.id,))
-        self._start_renders()
+                if video.include_gif:
+                    self.on_event("avatar_video_gif.success", data, video.callback_url, (video.id,))
 
     def video(self, video_id: str) -> Video:
         video = self.videos.get(video_id)
@@ -539,16 +548,26 @@ class Account:
 
     # -- webhooks ------------------------------------------------------------------------------------------------
 
-    def add_endpoint(self, url: str, events: list[str] | None, entity_id: str | None) -> WebhookEndpoint:
-        unknown = sorted(set(events or ()) - set(WEBHOOK_EVENTS))
+    @staticmethod
+    def check_events(events: Any) -> list[str] | None:
+        """A valid event list (None or empty: all events), or the Refusal HeyGen answers."""
+        if events is None:
+            return None
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise Refusal(400, 400, "events must be a list of event names")
+        unknown = sorted(set(events) - set(WEBHOOK_EVENTS))
         if unknown:
             raise Refusal(400, 400, f"Unknown webhook events: {', '.join(unknown)}")
+        return list(events) or None
+
+    def add_endpoint(self, url: str, events: list[str] | None, entity_id: str | None) -> WebhookEndpoint:
+        events = self.check_events(events)
         endpoint = WebhookEndpoint(
             endpoint_id=new_id(),
             url=url,
             secret="whsec_" + secrets.token_urlsafe(24),
             created_at=self.now,
-            events=list(events) if events else None,
+            events=events,
             entity_id=entity_id,
         )
         self.endpoints[endpoint.endpoint_id] = endpoint

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Protocol
 
 __all__ = ["Clock", "ManualClock", "ScaledClock", "Timeline"]
+
+logger = logging.getLogger("heygen_async.emulator")
 
 
 class Clock(Protocol):
@@ -59,8 +63,8 @@ class ManualClock:
         return float("inf")
 
     def move_to(self, when: float) -> None:
-        if when < self._now:
-            raise ValueError("time does not run backwards")
+        if not math.isfinite(when) or when < self._now:
+            raise ValueError(f"time moves forward by a finite amount; cannot go from {self._now} to {when}")
         self._now = when
 
     def __repr__(self) -> str:
@@ -75,6 +79,8 @@ class Timeline:
         self._events: list[tuple[float, int, Callable[[float], None]]] = []
         self._order = itertools.count()
         self._running_at: float | None = None
+        self.on_schedule: Callable[[], None] | None = None
+        """Called whenever an event is scheduled (the ticker wakes up for events sooner than it planned)."""
 
     def now(self) -> float:
         """The emulated time: the clock's, or while an event runs, the time that event was due.
@@ -87,6 +93,8 @@ class Timeline:
     def at(self, when: float, action: Callable[[float], None]) -> None:
         """Run ``action(when)`` once the clock reaches ``when``."""
         heapq.heappush(self._events, (when, next(self._order), action))
+        if self.on_schedule is not None:
+            self.on_schedule()
 
     def after(self, delay: float, action: Callable[[float], None]) -> None:
         self.at(self.now() + delay, action)
@@ -103,6 +111,8 @@ class Timeline:
             self._running_at = when
             try:
                 action(when)
+            except Exception:  # one broken event must not stall every later one
+                logger.exception("emulator event %r failed", action)
             finally:
                 self._running_at = None
             ran += 1

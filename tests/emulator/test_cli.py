@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import aiohttp
 
@@ -53,3 +54,28 @@ def test_bad_options_are_a_usage_error() -> None:
     assert result.returncode == 2
     assert "rate must be within 0..1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_pytest_plugin_works_in_strict_asyncio_mode(tmp_path: Path) -> None:
+    (tmp_path / "test_user.py").write_text(
+        "import pytest\n"
+        "pytest_plugins = ['heygen_async.emulator.pytest_plugin']\n\n"
+        "@pytest.mark.asyncio\n"
+        "async def test_render(heygen_emulator, heygen_client):\n"
+        "    quota = await heygen_client.user.remaining_quota()\n"
+        "    assert quota.credits == 600\n"
+        "    await heygen_emulator.advance(1)\n"
+    )
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

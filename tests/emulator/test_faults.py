@@ -248,7 +248,7 @@ async def test_429_sends_retry_after_seconds_in_the_header(
         assert response.status == 429
         assert response.headers["Retry-After"] == "7"
 
-    assert body["error"]["code"] == "rate_limit_exceeded"
+    assert body["data"]["error"]["code"] == "rate_limit_exceeded"  # the hosted gateway's error shape
 
 
 async def test_429_date_sends_an_http_date_in_the_header(heygen_emulator: Emulator, raw: aiohttp.ClientSession) -> None:
