@@ -21,11 +21,19 @@ from ._exceptions import (
     ConfigurationError,
     HeyGenError,
     InsufficientCreditError,
+    JobError,
+    JobFailed,
     NotFoundError,
     PermissionDeniedError,
+    PhotoAvatarFailed,
+    PhotoGenerationFailed,
+    PollTimeout,
     RateLimitError,
     ServerError,
+    TrainingFailed,
+    TranslationFailed,
     ValidationError,
+    VideoFailed,
 )
 from ._inputs import (
     AudioVoice,
@@ -47,6 +55,7 @@ from ._inputs import (
     VideoInput,
     VoiceVariable,
 )
+from ._jobs import BatchItem, BatchSummary, Job, JobManager
 from ._models import (
     Ack,
     Asset,
@@ -103,6 +112,7 @@ from ._models import (
     WebhookEndpointList,
     WebhookEventList,
 )
+from ._poller import PollPolicy, PollStats
 from ._spec import Endpoint, Param
 from ._urls import PathStyleMemory
 from ._version import __version__
@@ -125,6 +135,8 @@ __all__ = [
     "AvatarGroupList",
     "AvatarList",
     "BadRequestError",
+    "BatchItem",
+    "BatchSummary",
     "BrandVoice",
     "BrandVoicePage",
     "CharacterVariable",
@@ -143,6 +155,10 @@ __all__ = [
     "ImageVariable",
     "Input",
     "InsufficientCreditError",
+    "Job",
+    "JobError",
+    "JobFailed",
+    "JobManager",
     "LanguageList",
     "Limits",
     "ListModel",
@@ -153,10 +169,15 @@ __all__ = [
     "PathStyleMemory",
     "PermissionDeniedError",
     "PhotoAvatar",
+    "PhotoAvatarFailed",
     "PhotoAvatarList",
     "PhotoAvatarRef",
     "PhotoAvatarStatus",
     "PhotoGeneration",
+    "PhotoGenerationFailed",
+    "PollPolicy",
+    "PollStats",
+    "PollTimeout",
     "Quota",
     "RateLimitError",
     "RetryEvent",
@@ -185,8 +206,10 @@ __all__ = [
     "Timeout",
     "TolerantEnum",
     "Training",
+    "TrainingFailed",
     "TrainingStatus",
     "Translation",
+    "TranslationFailed",
     "TranslationJob",
     "TranslationStatus",
     "UpscaleAvailability",
@@ -195,6 +218,7 @@ __all__ = [
     "Video",
     "VideoBackground",
     "VideoError",
+    "VideoFailed",
     "VideoInput",
     "VideoJob",
     "VideoPage",

@@ -15,6 +15,8 @@ from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits
 from ._endpoint_table import ENDPOINTS
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
 from ._http import NO_BODY, CallOptions, ConnectionPool, Transport
+from ._jobs import JobManager
+from ._poller import PollPolicy
 from ._redact import REDACTED, Secret, scrub
 from ._resources import Namespaces
 from ._spec import Endpoint
@@ -98,7 +100,9 @@ class HeyGenClient(Namespaces):
     ``timeout`` is a :class:`Timeout`, a number of seconds (bounding each attempt and the whole call), or
     ``None`` for no limit. ``max_retries`` or ``retry`` set the retry policy. ``path_style`` chooses the
     gateway's path format: ``"new"``, ``"old"`` or ``"auto"`` (new, then old on a gateway 404, remembered
-    per route; pass ``path_style_memory`` to start from what an earlier run learnt).
+    per route; pass ``path_style_memory`` to start from what an earlier run learnt). ``poll_budget`` caps the
+    status polls of every job waiter together, per second; ``poll_policy`` replaces each job kind's default
+    cadence.
     """
 
     def __init__(
@@ -113,6 +117,8 @@ class HeyGenClient(Namespaces):
         path_style_memory: PathStyleMemory | Mapping[str, str] | None = None,
         limits: Limits = DEFAULT_LIMITS,
         upload_url: str | None = None,
+        poll_budget: float = 10.0,
+        poll_policy: PollPolicy | None = None,
     ) -> None:
         checked = _check_settings(
             api_token if api_token is not None else os.environ.get(TOKEN_ENV),
@@ -135,6 +141,8 @@ class HeyGenClient(Namespaces):
             path_style=path_style,
             path_style_memory=path_style_memory,
             limits=limits,
+            poll_budget=poll_budget,
+            poll_policy=poll_policy,
         )
 
     @classmethod
@@ -148,6 +156,8 @@ class HeyGenClient(Namespaces):
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        poll_budget: float = 10.0,
+        poll_policy: PollPolicy | None = None,
     ) -> HeyGenClient:
         """A client that talks to HeyGen itself with the ``X-Api-Key`` header, without the gateway.
 
@@ -175,6 +185,8 @@ class HeyGenClient(Namespaces):
             path_style="new",
             path_style_memory=None,
             limits=limits,
+            poll_budget=poll_budget,
+            poll_policy=poll_policy,
         )
         return self
 
@@ -191,11 +203,17 @@ class HeyGenClient(Namespaces):
         path_style: PathStyle,
         path_style_memory: PathStyleMemory | Mapping[str, str] | None,
         limits: Limits,
+        poll_budget: float,
+        poll_policy: PollPolicy | None,
     ) -> None:
         if path_style not in PATH_STYLES:
             raise ConfigurationError(f"path_style must be one of {PATH_STYLES}, got {path_style!r}")
         if not isinstance(limits, Limits):
             raise ConfigurationError(f"limits must be a Limits, not {type(limits).__name__}")
+        if isinstance(poll_budget, bool) or not isinstance(poll_budget, (int, float)) or not 0 < poll_budget < 1e9:
+            raise ConfigurationError(f"poll_budget must be a number of polls per second > 0, got {poll_budget!r}")
+        if poll_policy is not None and not isinstance(poll_policy, PollPolicy):
+            raise ConfigurationError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
         try:
             policy = retry if retry is not None else RetryPolicy()
             if max_retries is not None:
@@ -218,11 +236,13 @@ class HeyGenClient(Namespaces):
             timeout=limits_timeout,
             retry=policy,
             path_style=path_style,
+            poll_policy=poll_policy,
         )
         self._owner = True
         self._pool_owner: HeyGenClient | None = None
-        self._transport = Transport(ConnectionPool(limits), memory, options)
+        self._transport = Transport(ConnectionPool(limits, poll_budget), memory, options)
         self._bind_namespaces(self._transport)
+        self.jobs = JobManager(self._transport)
 
     # -- handles ------------------------------------------------------------------------------------
 
@@ -270,6 +290,7 @@ class HeyGenClient(Namespaces):
         handle._pool_owner = self if self._owner else self._pool_owner
         handle._transport = Transport(self._transport.pool, self._transport.memory, attrs.evolve(current, **changes))
         handle._bind_namespaces(handle._transport)
+        handle.jobs = JobManager(handle._transport)
         return handle
 
     # -- lifecycle ----------------------------------------------------------------------------------

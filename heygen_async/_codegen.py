@@ -18,6 +18,7 @@ import attrs
 
 from . import _models
 from ._endpoint_table import ENDPOINTS
+from ._job_methods import MIXINS
 from ._spec import Endpoint, Param
 
 __all__ = ["render_all", "write_all"]
@@ -284,12 +285,17 @@ def render_namespace(namespace: str, endpoints: list[Endpoint]) -> str:
     lines.append("from heygen_async._endpoint_table import ENDPOINTS_BY_NAME")
     if inputs:
         lines.append(f"from heygen_async._inputs import {', '.join(inputs)}")
+    mixin = MIXINS.get(namespace)
+    base = mixin.__name__ if mixin is not None else "Resource"
+    if mixin is not None:
+        lines.append(f"from heygen_async._job_methods import {base}")
     model_import = f"from heygen_async._models import {', '.join(results)}"
     if len(model_import) <= 120:
         lines.append(model_import)
     else:
         lines += ["from heygen_async._models import (", *(f"    {name}," for name in results), ")"]
-    lines.append("from heygen_async._resource import Resource")
+    if mixin is None:
+        lines.append("from heygen_async._resource import Resource")
     lines.append("")
     lines.append(f'__all__ = ["{class_name(namespace)}"]')
     lines.append("")
@@ -298,7 +304,7 @@ def render_namespace(namespace: str, endpoints: list[Endpoint]) -> str:
     for endpoint in endpoints:
         lines.append(f'{_constant(endpoint)} = ENDPOINTS_BY_NAME["{endpoint.qualname}"]')
     lines += ["", ""]
-    lines.append(f"class {class_name(namespace)}(Resource):")
+    lines.append(f"class {class_name(namespace)}({base}):")
     categories = sorted({e.category for e in endpoints})
     lines.append(f'    """HeyGen {" / ".join(categories)}: ``client.{namespace}``."""')
     lines.append("")

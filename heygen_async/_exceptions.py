@@ -16,6 +16,14 @@
             ├── NotFoundError            404
             ├── RateLimitError           429; ``retry_after`` in seconds when the API said
             └── ServerError              5xx
+    JobError                      a long-running job did not end well; ``job_id``, ``kind``, ``resume_token``
+    ├── JobFailed                 HeyGen says the job failed; ``result`` is its last status, ``reason`` why
+    │   ├── VideoFailed           ``error`` is HeyGen's error object (code, message, detail)
+    │   ├── TranslationFailed
+    │   ├── PhotoGenerationFailed
+    │   ├── TrainingFailed
+    │   └── PhotoAvatarFailed     add_motion / upscale
+    └── PollTimeout               the wait's deadline passed first; ``last_status``, ``resume_token``
 
 No message, repr or attribute of these errors holds the API token: the client scrubs every text it
 copies from a response before it builds an error, and URLs appear only as path templates.
@@ -38,11 +46,19 @@ __all__ = [
     "ConfigurationError",
     "HeyGenError",
     "InsufficientCreditError",
+    "JobError",
+    "JobFailed",
     "NotFoundError",
     "PermissionDeniedError",
+    "PhotoAvatarFailed",
+    "PhotoGenerationFailed",
+    "PollTimeout",
     "RateLimitError",
     "ServerError",
+    "TrainingFailed",
+    "TranslationFailed",
     "ValidationError",
+    "VideoFailed",
 ]
 
 
@@ -188,3 +204,62 @@ class RateLimitError(APIStatusError):
 
 class ServerError(APIStatusError):
     """5xx: the gateway or HeyGen failed."""
+
+
+class JobError(HeyGenError):
+    """A long-running job (render, translation, ...) did not end well.
+
+    ``kind`` (``"video"``, ``"translation"``, ...), ``job_id``, and ``resume_token``: pass it to
+    ``Job.resume(client, token)`` to pick the job up again, in this process or another.
+    """
+
+    def __init__(self, message: str, *, kind: str, job_id: str, resume_token: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.job_id = job_id
+        self.resume_token = resume_token
+
+
+class JobFailed(JobError):
+    """HeyGen reports the job failed. ``result`` is the final status (a model), ``reason`` HeyGen's words."""
+
+    def __init__(self, message: str, *, result: Any, reason: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.result = result
+        self.reason = reason
+
+
+class VideoFailed(JobFailed):
+    """A render failed; ``error`` is HeyGen's error object (``code`` such as 40119, ``message``, ``detail``)."""
+
+    @property
+    def error(self) -> Any:
+        return getattr(self.result, "error", None)
+
+
+class TranslationFailed(JobFailed):
+    """A translation failed; ``reason`` is HeyGen's message."""
+
+
+class PhotoGenerationFailed(JobFailed):
+    """A photo or look generation failed."""
+
+
+class TrainingFailed(JobFailed):
+    """A photo avatar group's training failed."""
+
+
+class PhotoAvatarFailed(JobFailed):
+    """A photo avatar made by add_motion or upscale failed."""
+
+
+class PollTimeout(JobError):
+    """The wait's deadline passed before the job finished (the job itself goes on).
+
+    ``last_status`` is the last status seen (None if no poll answered), ``last_result`` the last model.
+    """
+
+    def __init__(self, message: str, *, last_status: str | None, last_result: Any, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.last_status = last_status
+        self.last_result = last_result

@@ -36,6 +36,7 @@ from ._exceptions import (
     RateLimitError,
     ValidationError,
 )
+from ._poller import PollPolicy, PollScheduler
 from ._redact import Redactor, Secret
 from ._urls import PathStyle, PathStyleMemory, Route, encode_query
 from ._version import __version__
@@ -65,11 +66,21 @@ class ConnectionPool:
     Cookies are never stored, so tenants sharing the pool cannot see each other's.
     """
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, poll_budget: float = 10.0) -> None:
         self.limits = limits
+        self.poll_budget = poll_budget
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._scheduler: PollScheduler | None = None
         self.closed = False
+
+    def scheduler(self) -> PollScheduler:
+        """The one poll scheduler of this pool (created on first use): every job waiter shares its budget."""
+        if self.closed:
+            raise ClientClosedError("the client is closed; create a new HeyGenClient")
+        if self._scheduler is None:
+            self._scheduler = PollScheduler(self.poll_budget)
+        return self._scheduler
 
     @property
     def is_open(self) -> bool:
@@ -111,6 +122,9 @@ class ConnectionPool:
     async def aclose(self) -> None:
         """Close the pool; idempotent. Open connections are closed, not left for the garbage collector."""
         self.closed = True
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            await scheduler.aclose()
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
@@ -127,6 +141,7 @@ class CallOptions:
     timeout: Timeout
     retry: RetryPolicy
     path_style: PathStyle
+    poll_policy: PollPolicy | None = None
 
 
 _ROUTE_MISS: Final = object()

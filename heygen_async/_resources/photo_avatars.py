@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
 from heygen_async._endpoint_table import ENDPOINTS_BY_NAME
+from heygen_async._job_methods import PhotoAvatarsJobs
 from heygen_async._models import (
     Ack,
     GenerationJob,
@@ -19,7 +20,6 @@ from heygen_async._models import (
     PhotoGeneration,
     Training,
 )
-from heygen_async._resource import Resource
 
 __all__ = ["PhotoAvatarsResource"]
 
@@ -54,7 +54,7 @@ _PHOTO_AVATARS_ADD_SOUND_EFFECT = ENDPOINTS_BY_NAME["photo_avatars.add_sound_eff
 _PHOTO_AVATARS_UPSCALE = ENDPOINTS_BY_NAME["photo_avatars.upscale"]
 
 
-class PhotoAvatarsResource(Resource):
+class PhotoAvatarsResource(PhotoAvatarsJobs):
     """HeyGen Photo Avatars: ``client.photo_avatars``."""
 
     __slots__ = ()

@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
 from heygen_async._endpoint_table import ENDPOINTS_BY_NAME
+from heygen_async._job_methods import TranslationsJobs
 from heygen_async._models import LanguageList, Translation, TranslationJob
-from heygen_async._resource import Resource
 
 __all__ = ["TranslationsResource"]
 
@@ -21,7 +21,7 @@ _TRANSLATIONS_CREATE = ENDPOINTS_BY_NAME["translations.create"]
 _TRANSLATIONS_STATUS = ENDPOINTS_BY_NAME["translations.status"]
 
 
-class TranslationsResource(Resource):
+class TranslationsResource(TranslationsJobs):
     """HeyGen Video Translation: ``client.translations``."""
 
     __slots__ = ()

@@ -10,8 +10,8 @@ from typing import Any, Literal
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
 from heygen_async._endpoint_table import ENDPOINTS_BY_NAME
 from heygen_async._inputs import Dimension, VideoInput
+from heygen_async._job_methods import VideosJobs
 from heygen_async._models import Ack, Video, VideoJob, VideoPage, VideoSummary
-from heygen_async._resource import Resource
 
 __all__ = ["VideosResource"]
 
@@ -24,7 +24,7 @@ _VIDEOS_GENERATE = ENDPOINTS_BY_NAME["videos.generate"]
 _VIDEOS_GENERATE_WEBM = ENDPOINTS_BY_NAME["videos.generate_webm"]
 
 
-class VideosResource(Resource):
+class VideosResource(VideosJobs):
     """HeyGen Video Generation / Video Management: ``client.videos``."""
 
     __slots__ = ()

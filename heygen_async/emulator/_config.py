@@ -38,11 +38,13 @@ def _at_least_one(instance: object, attribute: attrs.Attribute[Any], value: int)
 class EmulatorConfig:
     """Emulated seconds for every duration; a :class:`ScaledClock` decides how long they take for real.
 
-    ``failure_marker`` in a scene's text (or a translation's ``video_url``) makes that job fail the way HeyGen
-    fails it. ``old_format_only`` lists the endpoints (``"namespace.method"``) answering 404 to the new path
-    format. ``wrapper`` chooses the gateway's success wrapper: ``"data"`` (the hosted gateway, per the
-    integration page) or ``"result"`` (the open-source gateway). ``api_tokens`` / ``api_keys``, when set, are
-    the only credentials accepted (otherwise any ``at_`` token, any non-empty key).
+    ``failure_marker`` makes a job fail the way HeyGen fails it: in a scene's text (renders), a translation's
+    ``video_url``, a photo generation's ``appearance`` or a look generation's ``prompt``, a photo avatar
+    group's name (its training) or a look's name (add_motion / upscale). ``old_format_only`` lists the
+    endpoints (``"namespace.method"``) answering 404 to the new path format. ``wrapper`` chooses the gateway's
+    success wrapper: ``"data"`` (the hosted gateway, per the integration page) or ``"result"`` (the
+    open-source gateway). ``api_tokens`` / ``api_keys``, when set, are the only credentials accepted
+    (otherwise any ``at_`` token, any non-empty key).
     """
 
     concurrent_renders: int = attrs.field(default=3, validator=_at_least_one)

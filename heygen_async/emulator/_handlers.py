@@ -293,7 +293,7 @@ def training_status(account: Account, call: Call) -> Any:
 
 @handles("photo_avatars.generate_photos")
 def generate_photos(account: Account, call: Call) -> Any:
-    return {"generation_id": account.start_generation(count=4).id}
+    return {"generation_id": account.start_generation(count=4, prompt=call.get("appearance") or "").id}
 
 
 @handles("photo_avatars.create_group")
@@ -327,7 +327,7 @@ def generate_looks(account: Account, call: Call) -> Any:
     group = account.group(call.get("group_id"))
     if group.train_status != "ready":
         raise Refusal(400, "invalid_parameter", "The photo avatar group must be trained before generating looks")
-    return {"generation_id": account.start_generation(count=4, group_id=group.id).id}
+    return {"generation_id": account.start_generation(count=4, group_id=group.id, prompt=call.get("prompt") or "").id}
 
 
 @handles("photo_avatars.add_motion")

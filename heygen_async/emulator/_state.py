@@ -101,6 +101,7 @@ class Generation:
     created_at: float
     count: int
     group_id: str | None = None
+    fails: bool = False
     status: str = "in_progress"
     image_keys: list[str] = attrs.Factory(list)
 
@@ -388,13 +389,20 @@ class Account:
 
     # -- photo avatars ------------------------------------------------------------------------------------------------
 
-    def start_generation(self, count: int, group_id: str | None = None) -> Generation:
-        job = Generation(id=new_id(), created_at=self.now, count=count, group_id=group_id)
+    def _fails(self, text: Any) -> bool:
+        return bool(self.config.failure_marker) and isinstance(text, str) and self.config.failure_marker in text
+
+    def start_generation(self, count: int, group_id: str | None = None, prompt: str = "") -> Generation:
+        job = Generation(id=new_id(), created_at=self.now, count=count, group_id=group_id, fails=self._fails(prompt))
         self.generations[job.id] = job
         self.timeline.after(self.config.generation_seconds, lambda _t: self._finish_generation(job))
         return job
 
     def _finish_generation(self, job: Generation) -> None:
+        if job.fails:
+            job.status = "failed"
+            self.on_event("photo_avatar_generation.fail", {"generation_id": job.id}, None, (job.id,))
+            return
         job.status = "success"
         job.image_keys = [f"image/{new_id()}/original" for _ in range(job.count)]
         self.on_event("photo_avatar_generation.success", {"generation_id": job.id}, None, (job.id,))
@@ -432,6 +440,10 @@ class Account:
         self.timeline.after(self.config.training_seconds, lambda _t: self._finish_training(group))
 
     def _finish_training(self, group: AvatarGroup) -> None:
+        if self._fails(group.name):
+            group.train_status = "failed"
+            self.on_event("photo_avatar_train.fail", {"group_id": group.id}, None, (group.id,))
+            return
         group.train_status = "ready"
         self.on_event("photo_avatar_train.success", {"group_id": group.id}, None, (group.id,))
 
@@ -457,9 +469,11 @@ class Account:
         group.looks.append(look.id)
 
         def finish(_t: float) -> None:
-            look.status = "completed"
+            failed = self._fails(look.name)
+            look.status = "failed" if failed else "completed"
             if motion:
-                self.on_event("photo_avatar_add_motion.success", {"id": look.id}, None, (look.id,))
+                event = "photo_avatar_add_motion.fail" if failed else "photo_avatar_add_motion.success"
+                self.on_event(event, {"id": look.id}, None, (look.id,))
 
         self.timeline.after(self.config.motion_seconds, finish)
         return look

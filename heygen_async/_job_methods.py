@@ -1,0 +1,245 @@
+"""Hand-written methods the generated namespaces inherit: waiting for jobs, many jobs, batches, downloads.
+
+``_codegen`` makes ``VideosResource`` a subclass of :class:`VideosJobs` (likewise translations and photo
+avatars), so ``client.videos.wait(video_id)`` sits beside the generated ``client.videos.status(video_id)``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import anyio
+from yarl import URL
+
+from ._config import USE_CLIENT_DEFAULT, OrDefault
+from ._exceptions import APIConnectionError, APIStatusError, ValidationError
+from ._jobs import KINDS, BatchItem, Job, JobManager
+from ._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video, VideoStatus
+from ._poller import PollPolicy
+from ._resource import Resource
+
+__all__ = ["PhotoAvatarsJobs", "TranslationsJobs", "VideosJobs"]
+
+OnStatus = Callable[[Any], Awaitable[None] | None]
+REFRESH_MARGIN: Final = 3600.0
+"""Refresh a media URL through a status call when it expires within this many seconds."""
+
+
+class _Jobs(Resource):
+    __slots__ = ()
+
+    def _job(self, kind: str, job_id: str, policy: PollPolicy | None) -> Job[Any]:
+        return Job(KINDS[kind], job_id, self._transport, policy=policy)
+
+    def _manager(self) -> JobManager:
+        return JobManager(self._transport)
+
+
+class VideosJobs(_Jobs):
+    __slots__ = ()
+
+    def job(self, video_id: str, *, poll: PollPolicy | None = None) -> Job[Video]:
+        """A handle on a render (``await`` it, ``watch()`` it, keep its ``resume_token``)."""
+        return self._job("video", video_id, poll)
+
+    async def wait(
+        self,
+        video_id: str,
+        *,
+        timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT,
+        on_status: OnStatus | None = None,
+        poll: PollPolicy | None = None,
+    ) -> Video:
+        """The finished :class:`Video`; raises :class:`VideoFailed` with HeyGen's error, or :class:`PollTimeout`
+        once ``timeout`` seconds pass (default an hour; the render goes on)."""
+        video: Video = await self.job(video_id, poll=poll).wait(timeout=timeout, on_status=on_status)
+        return video
+
+    def as_completed(self, video_ids: Iterable[str], *, timeout: float | None = None) -> AsyncIterator[Job[Video]]:
+        """Each render's handle as it finishes (``handle.result()`` returns the Video or raises)."""
+        return self._manager().as_completed([self.job(v) for v in video_ids], timeout=timeout)
+
+    async def wait_many(
+        self, video_ids: Iterable[str], *, timeout: float | None = None, return_exceptions: bool = False
+    ) -> list[Any]:
+        """Every render's Video, in order (failures raised, or in place with ``return_exceptions=True``)."""
+        return await self._manager().wait_many(
+            [self.job(v) for v in video_ids], timeout=timeout, return_exceptions=return_exceptions
+        )
+
+    def generate_many(
+        self, requests: Iterable[Mapping[str, Any]], *, concurrency: int = 3, timeout: float | None = None
+    ) -> AsyncIterator[BatchItem[Mapping[str, Any]]]:
+        """Render every request (``videos.generate`` keyword arguments), at most ``concurrency`` unfinished at
+        once, yielding each as it ends: ``item.result`` is the Video, or ``item.error`` says why not (with
+        ``item.ambiguous`` when the submission may have created a render). Nothing is dropped or resubmitted."""
+
+        async def submit(request: Mapping[str, Any]) -> str:
+            if not isinstance(request, Mapping):
+                raise ValidationError(
+                    f"each request must be a mapping of videos.generate arguments, not {type(request).__name__}",
+                    parameter="requests",
+                )
+            job = await self.generate(**request)  # type: ignore[attr-defined]
+            if not job.video_id:
+                raise ValidationError("HeyGen answered without a video_id", parameter="video_id")
+            video_id: str = job.video_id
+            return video_id
+
+        return self._manager().batch(requests, submit, kind="video", concurrency=concurrency, timeout=timeout)
+
+    async def download(
+        self,
+        video: str | Video,
+        path: str | os.PathLike[str],
+        *,
+        refresh_margin: float = REFRESH_MARGIN,
+        chunk_size: int = 1 << 16,
+    ) -> Path:
+        """Stream a finished render to ``path`` (written whole or not at all) and return it.
+
+        Signed media URLs expire after 7 days: a URL that expires within ``refresh_margin`` seconds, or that
+        the media host refuses (403/410), is refreshed once through a status call. The media host never sees
+        the API token.
+        """
+        target = Path(path)
+        current = video if isinstance(video, Video) else await self.status(video)  # type: ignore[attr-defined]
+        if current.status is not VideoStatus.COMPLETED:
+            raise ValidationError(
+                f"video {current.id} is {current.status}, not completed: nothing to download", parameter="video"
+            )
+        if not current.video_url or _expires_within(current.video_url, refresh_margin):
+            current = await self.status(current.id)  # type: ignore[attr-defined]
+        for attempt in (1, 2):
+            url = current.video_url
+            if not url:
+                raise ValidationError(f"video {current.id} has no video_url", parameter="video")
+            status = await self._fetch_media(url, target, chunk_size)
+            if status == 200:
+                return target
+            if status in (403, 410) and attempt == 1:
+                current = await self.status(current.id)  # type: ignore[attr-defined]
+                continue
+            raise APIStatusError(
+                f"downloading video {current.id} failed with HTTP {status}",
+                endpoint="GET <media URL>",
+                status_code=status,
+            )
+        raise AssertionError("unreachable")
+
+    async def _fetch_media(self, url: str, target: Path, chunk_size: int) -> int:
+        session = self._transport.pool.session()
+        partial = target.with_name(target.name + ".part")
+        try:
+            # No credentials on a media host: a plain GET with this request's own headers only.
+            async with session.get(URL(url, encoded=True), headers={"Accept": "*/*"}) as response:
+                if response.status != 200:
+                    await response.read()
+                    return response.status
+                async with await anyio.open_file(partial, "wb") as handle:
+                    async for chunk in response.content.iter_chunked(chunk_size):
+                        await handle.write(chunk)
+        except OSError as exc:
+            await anyio.Path(partial).unlink(missing_ok=True)
+            if isinstance(exc, APIConnectionError):
+                raise
+            raise APIConnectionError(
+                f"downloading to {target} failed: {type(exc).__name__}",
+                endpoint="GET <media URL>",
+                maybe_processed=True,
+            ) from None
+        await anyio.Path(partial).rename(target)
+        return 200
+
+
+def _expires_within(url: str, margin: float) -> bool:
+    """Whether a signed URL's ``Expires``/``X-Amz-Expires``-style stamp is gone or due within ``margin``."""
+    query = URL(url).query
+    stamp = query.get("Expires") or query.get("expires")
+    if stamp and stamp.isdigit():
+        return int(stamp) - time.time() < margin
+    return False
+
+
+class TranslationsJobs(_Jobs):
+    __slots__ = ()
+
+    def job(self, video_translate_id: str, *, poll: PollPolicy | None = None) -> Job[Translation]:
+        """A handle on a translation."""
+        return self._job("translation", video_translate_id, poll)
+
+    async def wait(
+        self,
+        video_translate_id: str,
+        *,
+        timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT,
+        on_status: OnStatus | None = None,
+        poll: PollPolicy | None = None,
+    ) -> Translation:
+        """The finished :class:`Translation` (status ``success``); raises :class:`TranslationFailed` or
+        :class:`PollTimeout` (default deadline two hours)."""
+        result: Translation = await self.job(video_translate_id, poll=poll).wait(timeout=timeout, on_status=on_status)
+        return result
+
+    def as_completed(self, ids: Iterable[str], *, timeout: float | None = None) -> AsyncIterator[Job[Translation]]:
+        return self._manager().as_completed([self.job(i) for i in ids], timeout=timeout)
+
+    async def wait_many(
+        self, ids: Iterable[str], *, timeout: float | None = None, return_exceptions: bool = False
+    ) -> list[Any]:
+        return await self._manager().wait_many(
+            [self.job(i) for i in ids], timeout=timeout, return_exceptions=return_exceptions
+        )
+
+
+class PhotoAvatarsJobs(_Jobs):
+    __slots__ = ()
+
+    def generation_job(self, generation_id: str, *, poll: PollPolicy | None = None) -> Job[PhotoGeneration]:
+        """A handle on a photo or look generation (generate_photos, generate_looks)."""
+        return self._job("photo_generation", generation_id, poll)
+
+    def training_job(self, group_id: str, *, poll: PollPolicy | None = None) -> Job[Training]:
+        """A handle on a group's training (train)."""
+        return self._job("training", group_id, poll)
+
+    def avatar_job(self, avatar_id: str, *, poll: PollPolicy | None = None) -> Job[PhotoAvatar]:
+        """A handle on a photo avatar being made (add_motion, upscale: their returned id)."""
+        return self._job("photo_avatar", avatar_id, poll)
+
+    async def wait_generation(
+        self,
+        generation_id: str,
+        *,
+        timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT,
+        on_status: OnStatus | None = None,
+    ) -> PhotoGeneration:
+        """The finished generation (its ``image_key_list``); raises PhotoGenerationFailed or PollTimeout."""
+        result: PhotoGeneration = await self.generation_job(generation_id).wait(timeout=timeout, on_status=on_status)
+        return result
+
+    async def wait_training(
+        self, group_id: str, *, timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT, on_status: OnStatus | None = None
+    ) -> Training:
+        """The finished training (status ``ready``); raises TrainingFailed or PollTimeout."""
+        result: Training = await self.training_job(group_id).wait(timeout=timeout, on_status=on_status)
+        return result
+
+    async def wait_avatar(
+        self,
+        avatar_id: str,
+        *,
+        timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT,
+        on_status: OnStatus | None = None,
+    ) -> PhotoAvatar:
+        """The finished photo avatar (status ``completed``); raises PhotoAvatarFailed or PollTimeout."""
+        result: PhotoAvatar = await self.avatar_job(avatar_id).wait(timeout=timeout, on_status=on_status)
+        return result
+
+
+MIXINS: Final = {"videos": VideosJobs, "translations": TranslationsJobs, "photo_avatars": PhotoAvatarsJobs}
+"""Which hand-written mixin each generated namespace class inherits (read by ``_codegen``)."""

@@ -1,0 +1,647 @@
+"""Long-running jobs: what each kind looks like, the :class:`Job` handle, and ``client.jobs``.
+
+A :class:`Job` names one HeyGen job (a render, a translation, a photo generation, a group's training, a
+motion or upscaled photo avatar). It is awaitable (``video = await client.videos.job(video_id)``), ``wait()``
+takes a deadline in seconds and an ``on_status`` callback, ``watch()`` yields each status change, and its
+``resume_token`` (versioned JSON, never the API token) lets another process pick it up with
+:meth:`Job.resume`. Every waiter rides on the client's one :class:`~heygen_async._poller.PollScheduler`;
+cancelling a waiter stops watching, never the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+
+import attrs
+
+from ._config import USE_CLIENT_DEFAULT, OrDefault
+from ._endpoint_table import ENDPOINTS_BY_NAME
+from ._exceptions import (
+    APIConnectionError,
+    HeyGenError,
+    JobError,
+    JobFailed,
+    PhotoAvatarFailed,
+    PhotoGenerationFailed,
+    PollTimeout,
+    TrainingFailed,
+    TranslationFailed,
+    ValidationError,
+    VideoFailed,
+)
+from ._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video
+from ._poller import PollPolicy, PollScheduler, TrackedJob
+from ._resource import Resource
+from ._spec import Endpoint
+
+if TYPE_CHECKING:
+    from ._client import HeyGenClient
+    from ._http import Transport
+
+__all__ = ["KINDS", "BatchItem", "BatchSummary", "Job", "JobKind", "JobManager"]
+
+R = TypeVar("R")
+T = TypeVar("T")
+TOKEN_VERSION: Final = 1
+_END: Final = object()
+
+
+@attrs.frozen(kw_only=True)
+class JobKind:
+    """One kind of long-running job: how to ask for its status and how to read the answer.
+
+    ``success``/``failure``/``running`` are the status values (lower case) that end it well, end it badly, or
+    mean it goes on; any other value counts as running and is logged once. ``timeout`` is the default
+    deadline of a wait, in seconds; ``policy`` the default cadence; ``events`` the webhook events that
+    concern it, and ``event_id`` the key of the job's id in their ``event_data``.
+    """
+
+    name: str
+    label: str
+    endpoint: str
+    result: type[Any]
+    success: frozenset[str]
+    failure: frozenset[str]
+    running: frozenset[str]
+    error: type[JobFailed]
+    timeout: float
+    policy: PollPolicy
+    events: tuple[str, ...]
+    event_id: str
+    reason: Callable[[Any], str | None]
+
+    @property
+    def status_endpoint(self) -> Endpoint:
+        return ENDPOINTS_BY_NAME[self.endpoint]
+
+    async def fetch(self, transport: Transport, job_id: str) -> Any:
+        """One status call, not retried: the scheduler's cadence is the retry."""
+        endpoint = self.status_endpoint
+        (param,) = endpoint.params
+        if param.location == "path":
+            return await transport.call(endpoint.route, path_values={param.name: job_id}, max_retries=0)
+        return await transport.call(endpoint.route, query=[(param.name, job_id)], max_retries=0)
+
+    @staticmethod
+    def status_of(data: Any) -> str | None:
+        status = data.get("status") if isinstance(data, Mapping) else None
+        return status.lower() if isinstance(status, str) else None
+
+    def structure(self, data: Any) -> Any:
+        return Resource._structure(self.status_endpoint, self.result, data)
+
+    def failure_error(self, job: TrackedJob, result: Any) -> JobFailed:
+        reason = self.reason(result)
+        return self.error(
+            f"{self.label} {job.id} failed" + (f": {reason}" if reason else ""),
+            result=result,
+            reason=reason,
+            kind=self.name,
+            job_id=job.id,
+            resume_token=_token(self, job.id, job.transport, None),
+        )
+
+
+def _video_reason(video: Video) -> str | None:
+    error = video.error
+    if error is None:
+        return None
+    return " ".join(str(part) for part in (error.code, error.message, error.detail) if part) or None
+
+
+KINDS: Final[dict[str, JobKind]] = {
+    kind.name: kind
+    for kind in (
+        JobKind(
+            name="video",
+            label="Video",
+            endpoint="videos.status",
+            result=Video,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"waiting", "pending", "processing"}),
+            error=VideoFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=5.0, max_interval=30.0),
+            events=("avatar_video.success", "avatar_video.fail", "avatar_video_gif.success", "avatar_video_gif.fail"),
+            event_id="video_id",
+            reason=_video_reason,
+        ),
+        JobKind(
+            name="translation",
+            label="Translation",
+            endpoint="translations.status",
+            result=Translation,
+            success=frozenset({"success"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"pending", "running"}),
+            error=TranslationFailed,
+            timeout=2 * 3600.0,
+            policy=PollPolicy(first_poll=15.0, max_interval=60.0),
+            events=("video_translate.success", "video_translate.fail"),
+            event_id="video_translate_id",
+            reason=lambda t: t.message,
+        ),
+        JobKind(
+            name="photo_generation",
+            label="Photo generation",
+            endpoint="photo_avatars.generation_status",
+            result=PhotoGeneration,
+            success=frozenset({"success"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"in_progress", "pending"}),
+            error=PhotoGenerationFailed,
+            timeout=900.0,
+            policy=PollPolicy(first_poll=3.0, max_interval=15.0),
+            events=("photo_avatar_generation.success", "photo_avatar_generation.fail"),
+            event_id="generation_id",
+            reason=lambda g: g.msg,
+        ),
+        JobKind(
+            name="training",
+            label="Training of group",
+            endpoint="photo_avatars.training_status",
+            result=Training,
+            success=frozenset({"ready"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"pending", "training", "in_progress"}),
+            error=TrainingFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=10.0, max_interval=60.0),
+            events=("photo_avatar_train.success", "photo_avatar_train.fail"),
+            event_id="group_id",
+            reason=lambda t: t.error_msg,
+        ),
+        JobKind(
+            name="photo_avatar",
+            label="Photo avatar",
+            endpoint="photo_avatars.get",
+            result=PhotoAvatar,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"pending", "processing"}),
+            error=PhotoAvatarFailed,
+            timeout=1800.0,
+            policy=PollPolicy(first_poll=5.0, max_interval=30.0),
+            events=("photo_avatar_add_motion.success", "photo_avatar_add_motion.fail"),
+            event_id="id",
+            reason=lambda _: None,
+        ),
+    )
+}
+_KIND_OF_EVENT: Final = {event: kind for kind in KINDS.values() for event in kind.events}
+
+
+def _resume(transport: Transport, token: str) -> Job[Any]:
+    try:
+        data = json.loads(token)
+    except (TypeError, ValueError):
+        raise ValidationError("the resume token is not JSON", parameter="token") from None
+    if not isinstance(data, dict) or data.get("heygen_async_job") != TOKEN_VERSION:
+        raise ValidationError(f"not a version-{TOKEN_VERSION} heygen_async resume token", parameter="token")
+    kind = KINDS.get(data.get("kind"))  # type: ignore[arg-type]
+    if kind is None:
+        raise ValidationError(f"the resume token names an unknown job kind {data.get('kind')!r}", parameter="token")
+    base_url = transport.options.base_url
+    if data.get("base_url") != base_url:
+        raise ValidationError(
+            f"the resume token is for {data.get('base_url')!r}, this client talks to {base_url!r}", parameter="token"
+        )
+    submitted = data.get("submitted_at")
+    job_id = data.get("id")
+    if not isinstance(job_id, str):
+        raise ValidationError("the resume token names no job id", parameter="token")
+    return Job(kind, job_id, transport, submitted_at=submitted if isinstance(submitted, (int, float)) else None)
+
+
+def _token(kind: JobKind, job_id: str, transport: Transport, submitted_at: float | None) -> str:
+    return json.dumps(
+        {
+            "heygen_async_job": TOKEN_VERSION,
+            "kind": kind.name,
+            "id": job_id,
+            "submitted_at": submitted_at,
+            "base_url": transport.options.base_url,
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+
+
+class Job(Generic[R]):
+    """A handle on one HeyGen job. ``await job`` is ``await job.wait()``."""
+
+    __slots__ = ("_record", "_transport", "id", "kind", "policy", "submitted_at")
+
+    def __init__(
+        self,
+        kind: JobKind,
+        job_id: str,
+        transport: Transport,
+        *,
+        submitted_at: float | None = None,
+        policy: PollPolicy | None = None,
+    ) -> None:
+        if not isinstance(job_id, str) or not job_id.strip():
+            raise ValidationError(
+                f"a {kind.label.lower()} id must be a non-empty string, got {job_id!r}", parameter="job_id"
+            )
+        kind.status_endpoint.route.check_path_values({p.name: job_id for p in kind.status_endpoint.params})
+        self.kind = kind
+        self.id = job_id
+        self._transport = transport
+        self.submitted_at = submitted_at if submitted_at is not None else time.time()
+        self.policy = policy
+        self._record: TrackedJob | None = None
+
+    def __repr__(self) -> str:
+        return f"<Job {self.kind.name} {self.id} status={self.status!r}>"
+
+    # -- identity and resumption ----------------------------------------------------------------------------
+
+    @property
+    def resume_token(self) -> str:
+        """Versioned JSON naming the job (kind, id, submitted_at, base URL); never the API token."""
+        return _token(self.kind, self.id, self._transport, self.submitted_at)
+
+    @classmethod
+    def resume(cls, client: HeyGenClient, token: str) -> Job[Any]:
+        """The job a :attr:`resume_token` names, on ``client`` (which must talk to the same base URL)."""
+        return _resume(client._transport, token)
+
+    # -- state ---------------------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str | None:
+        """The last status seen (lower case), or None before the first poll answers."""
+        return None if self._record is None else self._record.status
+
+    @property
+    def done(self) -> bool:
+        return self._record is not None and self._record.done
+
+    def result(self) -> R:
+        """The finished result, or the job's error raised (for handles ``as_completed`` yields)."""
+        record = self._record
+        if record is None or not record.done:
+            if record is not None and record.error is not None:
+                raise copy.copy(record.error)
+            raise PollTimeout(
+                f"{self.kind.label} {self.id} has not finished",
+                last_status=self.status,
+                last_result=None if record is None else record.result,
+                kind=self.kind.name,
+                job_id=self.id,
+                resume_token=self.resume_token,
+            )
+        if record.error is not None:
+            error = copy.copy(record.error)
+            if isinstance(error, JobError):
+                error.resume_token = self.resume_token
+            raise error
+        result: R = record.result
+        return result
+
+    # -- waiting ---------------------------------------------------------------------------------------------
+
+    def _track(self) -> TrackedJob:
+        scheduler = self._transport.pool.scheduler()
+        policy = self.policy or self._transport.options.poll_policy or self.kind.policy
+        self._record = scheduler.track(self.kind, self.id, self._transport, policy)
+        return self._record
+
+    def _release(self) -> None:
+        if self._record is not None:
+            self._transport.pool.scheduler().release(self._record)
+
+    def _seconds(self, timeout: OrDefault[float | None]) -> float | None:
+        """The wait's limit in seconds: the kind's default, a number, or None (no deadline)."""
+        seconds = self.kind.timeout if timeout is USE_CLIENT_DEFAULT else timeout
+        if seconds is not None and (
+            isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf")
+        ):
+            raise ValidationError(
+                f"timeout must be a number of seconds >= 0 or None, got {seconds!r}", parameter="timeout"
+            )
+        return seconds
+
+    def _timed_out(self, seconds: float | None) -> PollTimeout:
+        record = self._record
+        return PollTimeout(
+            f"{self.kind.label} {self.id} did not finish within {seconds or 0:g} s (last status {self.status!r}); "
+            "the job goes on: resume it with its resume_token",
+            last_status=self.status,
+            last_result=None if record is None else record.result,
+            kind=self.kind.name,
+            job_id=self.id,
+            resume_token=self.resume_token,
+        )
+
+    def __await__(self) -> Generator[Any, None, R]:
+        return self.wait().__await__()
+
+    async def wait(
+        self,
+        *,
+        timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT,
+        on_status: Callable[[R], Awaitable[None] | None] | None = None,
+    ) -> R:
+        """The finished result; raises the kind's :class:`JobFailed` or :class:`PollTimeout` at the deadline
+        (default: the kind's, e.g. an hour for a render). ``on_status`` sees each status change."""
+        seconds = self._seconds(timeout)
+        record = self._track()
+        if record.done:
+            self._release()
+            return self.result()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        callbacks: set[asyncio.Task[None]] = set()
+
+        def finished(_: TrackedJob) -> None:
+            if not future.done():
+                future.set_result(None)
+
+        def changed(job: TrackedJob) -> None:
+            assert on_status is not None
+            outcome = on_status(job.result)
+            if inspect.isawaitable(outcome):
+                task = asyncio.ensure_future(outcome)
+                callbacks.add(task)
+                task.add_done_callback(callbacks.discard)
+
+        status_listener = changed if on_status is not None else None
+        record.listen(finished, status_listener)
+        try:
+            await asyncio.wait_for(future, seconds)
+        except asyncio.TimeoutError:
+            raise self._timed_out(seconds) from None
+        finally:
+            record.unlisten(finished, status_listener)
+            self._release()
+        if callbacks:
+            await asyncio.gather(*callbacks, return_exceptions=True)
+        return self.result()
+
+    async def watch(self, *, timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT) -> AsyncIterator[R]:
+        """Each status change as a result snapshot, the final one included; then the iteration ends.
+
+        A failed job's final snapshot shows the failure (nothing is raised); an error that ends the watch
+        without an answer (a 404, the client closing) is raised, and so is :class:`PollTimeout`.
+        """
+        seconds = self._seconds(timeout)
+        deadline = None if seconds is None else time.monotonic() + seconds
+        record = self._track()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+
+        def changed(job: TrackedJob) -> None:
+            queue.put_nowait(job.result)
+
+        def finished(_: TrackedJob) -> None:
+            queue.put_nowait(_END)
+
+        if record.done:
+            queue.put_nowait(record.result)
+            queue.put_nowait(_END)
+        else:
+            record.listen(finished, changed)
+        try:
+            while True:
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    item = await asyncio.wait_for(queue.get(), remaining)
+                except asyncio.TimeoutError:
+                    raise self._timed_out(seconds) from None
+                if item is _END:
+                    if record.error is not None and not isinstance(record.error, JobFailed):
+                        raise copy.copy(record.error)
+                    return
+                if item is not None:
+                    yield item
+        finally:
+            record.unlisten(finished, changed)
+            self._release()
+
+
+@attrs.frozen(kw_only=True)
+class BatchItem(Generic[T]):
+    """One input of a batch and how it ended: ``result`` or ``error``, never neither.
+
+    ``ambiguous`` means the submission may have reached HeyGen although no job id came back (a create is never
+    retried then): check before submitting it again.
+    """
+
+    index: int
+    input: T
+    job_id: str | None = None
+    result: Any = None
+    error: BaseException | None = None
+    ambiguous: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@attrs.frozen(kw_only=True)
+class BatchSummary:
+    """Every input accounted for: ``succeeded + failed + ambiguous == total``."""
+
+    total: int
+    succeeded: int
+    failed: int
+    ambiguous: int
+
+    @classmethod
+    def of(cls, items: Iterable[BatchItem[Any]]) -> BatchSummary:
+        items = list(items)
+        return cls(
+            total=len(items),
+            succeeded=sum(item.ok for item in items),
+            failed=sum(not item.ok and not item.ambiguous for item in items),
+            ambiguous=sum(item.ambiguous for item in items),
+        )
+
+
+class JobManager:
+    """``client.jobs``: handles by kind, resumption, many jobs at once, batches, and the webhook fast path."""
+
+    __slots__ = ("_transport",)
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def job(self, kind: str, job_id: str, *, policy: PollPolicy | None = None) -> Job[Any]:
+        """A handle on an existing job of ``kind`` (``"video"``, ``"translation"``, ``"photo_generation"``,
+        ``"training"``, ``"photo_avatar"``)."""
+        found = KINDS.get(kind)
+        if found is None:
+            raise ValidationError(f"kind must be one of {sorted(KINDS)}, got {kind!r}", parameter="kind")
+        return Job(found, job_id, self._transport, policy=policy)
+
+    def resume(self, token: str) -> Job[Any]:
+        """The job a resume token names (see :meth:`Job.resume`)."""
+        return _resume(self._transport, token)
+
+    @property
+    def scheduler(self) -> PollScheduler:
+        return self._transport.pool.scheduler()
+
+    @property
+    def expect_webhooks(self) -> bool:
+        """While True, polling drops to each policy's slow ``webhook_interval``: fed webhooks do the waking."""
+        return self.scheduler.expect_webhooks
+
+    @expect_webhooks.setter
+    def expect_webhooks(self, value: bool) -> None:
+        self.scheduler.expect_webhooks = bool(value)
+
+    def feed(self, event: Any) -> bool:
+        """Hand a verified webhook event to the client: the matching waiter is answered at once.
+
+        ``event`` is the delivery's JSON (``{"event_type" or "event": ..., "event_data": {...}}``) or any object
+        with ``event_type`` and ``event_data`` attributes. Returns whether a tracked job matched; the job is
+        polled immediately (within the budget) so its waiters get the full, final result.
+        """
+        event_type = getattr(event, "event_type", None)
+        data = getattr(event, "event_data", None)
+        if isinstance(event, Mapping):
+            event_type = event.get("event_type") or event.get("event")
+            data = event.get("event_data")
+        kind = _KIND_OF_EVENT.get(event_type) if isinstance(event_type, str) else None
+        if kind is None or not isinstance(data, Mapping):
+            return False
+        job_id = data.get(kind.event_id) or data.get("id")
+        return isinstance(job_id, str) and self.scheduler.poll_soon(kind.name, job_id)
+
+    async def as_completed(self, jobs: Iterable[Job[R]], *, timeout: float | None = None) -> AsyncIterator[Job[R]]:
+        """Each job's handle as it finishes (its ``result()`` returns or raises); at the deadline, the handles
+        still running are yielded too, their ``result()`` raising :class:`PollTimeout`."""
+        handles = list(jobs)
+        queue: asyncio.Queue[Job[R]] = asyncio.Queue()
+        listening: list[tuple[TrackedJob, Callable[[TrackedJob], None]]] = []
+        for handle in handles:
+            record = handle._track()
+            if record.done:
+                queue.put_nowait(handle)
+                continue
+            callback = _put(queue, handle)
+            record.listen(callback, None)
+            listening.append((record, callback))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        left = set(range(len(handles)))
+        index_of = {id(handle): index for index, handle in enumerate(handles)}
+        try:
+            while left:
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    handle = await asyncio.wait_for(queue.get(), remaining)
+                except asyncio.TimeoutError:
+                    for index in sorted(left):
+                        yield handles[index]
+                    return
+                left.discard(index_of[id(handle)])
+                yield handle
+        finally:
+            for record, callback in listening:
+                record.unlisten(callback, None)
+            for handle in handles:
+                handle._release()
+
+    async def wait_many(
+        self, jobs: Iterable[Job[R]], *, timeout: float | None = None, return_exceptions: bool = False
+    ) -> list[Any]:
+        """Every job's result, in the order given (like ``asyncio.gather``): the first failure is raised, or
+        with ``return_exceptions=True`` each failure takes its place in the list."""
+        handles = list(jobs)
+        async for _ in self.as_completed(handles, timeout=timeout):
+            pass
+        results: list[Any] = []
+        for handle in handles:
+            try:
+                results.append(handle.result())
+            except HeyGenError as exc:
+                if not return_exceptions:
+                    raise
+                results.append(exc)
+        return results
+
+    async def batch(
+        self,
+        inputs: Iterable[T],
+        submit: Callable[[T], Awaitable[str]],
+        *,
+        kind: str,
+        concurrency: int = 3,
+        timeout: float | None = None,
+    ) -> AsyncIterator[BatchItem[T]]:
+        """Submit ``inputs`` with ``submit`` (returning each job's id), at most ``concurrency`` unfinished at once
+        (HeyGen plans render only a few at a time; more would just queue), and yield each as it ends.
+
+        Nothing is lost: a submission that fails is yielded with its error (``ambiguous`` when it may have
+        created a job), a job that fails with its :class:`JobFailed`; ``BatchSummary.of(items)`` counts them.
+        """
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValidationError(
+                f"concurrency must be a whole number >= 1, got {concurrency!r}", parameter="concurrency"
+            )
+        job_kind = KINDS[kind]
+        pending = iter(enumerate(inputs))
+        running: dict[int, tuple[T, Job[Any]]] = {}
+        finished: asyncio.Queue[tuple[int, Job[Any]]] = asyncio.Queue()
+        listening: list[tuple[TrackedJob, Callable[[TrackedJob], None]]] = []
+        exhausted = False
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while True:
+                while not exhausted and len(running) < concurrency:
+                    try:
+                        index, item = next(pending)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    try:
+                        job_id = await submit(item)
+                    except HeyGenError as exc:
+                        ambiguous = isinstance(exc, APIConnectionError) and exc.maybe_processed
+                        yield BatchItem(index=index, input=item, error=exc, ambiguous=ambiguous)
+                        continue
+                    job: Job[Any] = Job(job_kind, job_id, self._transport)
+                    record = job._track()
+                    callback = _put_indexed(finished, index, job)
+                    record.listen(callback, None)
+                    listening.append((record, callback))
+                    running[index] = (item, job)
+                    if record.done:
+                        callback(record)
+                if not running:
+                    return
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    index, job = await asyncio.wait_for(finished.get(), remaining)
+                except asyncio.TimeoutError:
+                    for index, (item, job) in sorted(running.items()):
+                        yield BatchItem(index=index, input=item, job_id=job.id, error=job._timed_out(timeout))
+                    return
+                item, _ = running.pop(index)
+                try:
+                    yield BatchItem(index=index, input=item, job_id=job.id, result=job.result())
+                except HeyGenError as exc:
+                    yield BatchItem(index=index, input=item, job_id=job.id, error=exc)
+        finally:
+            for record, callback in listening:
+                record.unlisten(callback, None)
+            for _, job in running.values():
+                job._release()
+
+
+def _put(queue: asyncio.Queue[Job[R]], handle: Job[R]) -> Callable[[TrackedJob], None]:
+    return lambda _: queue.put_nowait(handle)
+
+
+def _put_indexed(queue: asyncio.Queue[tuple[int, Job[Any]]], index: int, job: Job[Any]) -> Callable[[TrackedJob], None]:
+    return lambda _: queue.put_nowait((index, job))

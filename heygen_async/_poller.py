@@ -1,0 +1,351 @@
+"""One poll scheduler per connection pool: every waiter's status polls, under one budget.
+
+Each tracked job is a small record on a heap ordered by when it is next due; a single task takes due jobs off
+the heap and polls them, never starting more than ``budget`` polls in any one-second window (a sliding window
+of start times), paced evenly within the second so the API sees a steady stream rather than bursts. Jobs
+follow their cadence (a first poll soon after tracking starts, then exponential backoff with jitter up to a
+cap), phases are jittered so jobs never poll in lockstep, and a 429 pauses every poll for the time the API
+asked (between a floor and a ceiling). No task is created per job: waiters are callbacks on the record, so
+ten thousand tracked jobs cost a heap entry and a record each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseError,
+    APIStatusError,
+    ClientClosedError,
+    RateLimitError,
+    ServerError,
+)
+
+if TYPE_CHECKING:
+    from ._http import Transport
+    from ._jobs import JobKind
+
+__all__ = ["PollPolicy", "PollScheduler", "PollStats", "TrackedJob"]
+
+logger = logging.getLogger("heygen_async")
+_UNKNOWN_LOGGED: set[tuple[str, str]] = set()
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class PollPolicy:
+    """When a job is polled: ``first_poll`` seconds after waiting starts, then each interval ``backoff`` times
+    the last, up to ``max_interval``, each varied by up to ``jitter`` (a fraction) either way.
+
+    A ``Retry-After`` on a status call pauses every poll for that long, kept within
+    ``retry_after_floor``..``retry_after_ceiling``. While webhooks are fed to the client, the cadence drops to
+    ``webhook_interval`` after the first poll: the webhook wakes the job, polling is only the fallback.
+    """
+
+    first_poll: float = attrs.field(default=5.0, validator=_positive)
+    backoff: float = attrs.field(default=1.5, validator=_positive)
+    max_interval: float = attrs.field(default=30.0, validator=_positive)
+    jitter: float = attrs.field(default=0.2, validator=_positive)
+    retry_after_floor: float = attrs.field(default=1.0, validator=_positive)
+    retry_after_ceiling: float = attrs.field(default=120.0, validator=_positive)
+    webhook_interval: float = attrs.field(default=300.0, validator=_positive)
+
+    def interval(self, previous: float | None, rng: random.Random) -> float:
+        """The next wait: ``first_poll`` for the first, then backed off; jittered either way."""
+        base = self.first_poll if previous is None else min(self.max_interval, max(previous, 1e-3) * self.backoff)
+        return max(0.0, base * (1.0 + self.jitter * (2.0 * rng.random() - 1.0)))
+
+
+@attrs.define
+class PollStats:
+    """What the scheduler has done: polls started, the most started in any one-second window, 429 pauses."""
+
+    polls: int = 0
+    max_per_second: int = 0
+    pauses: int = 0
+    errors: int = 0
+
+
+Listener = Callable[["TrackedJob"], None]
+
+
+class TrackedJob:
+    """One job the scheduler polls, with whoever waits for it. Internal; users hold a :class:`Job` handle."""
+
+    __slots__ = (
+        "active",
+        "done",
+        "due",
+        "error",
+        "id",
+        "interval",
+        "kind",
+        "listeners",
+        "policy",
+        "polls",
+        "result",
+        "status",
+        "status_listeners",
+        "transport",
+    )
+
+    def __init__(self, kind: JobKind, job_id: str, transport: Transport, policy: PollPolicy) -> None:
+        self.kind = kind
+        self.id = job_id
+        self.transport = transport
+        self.policy = policy
+        self.due = 0.0
+        self.interval: float | None = None
+        self.status: str | None = None
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = False
+        self.active = True
+        self.polls = 0
+        self.listeners: list[Listener] | None = None
+        self.status_listeners: list[Listener] | None = None
+
+    def listen(
+        self, on_done: Callable[[TrackedJob], None] | None, on_status: Callable[[TrackedJob], None] | None
+    ) -> None:
+        if on_done is not None:
+            self.listeners = [*(self.listeners or ()), on_done]
+        if on_status is not None:
+            self.status_listeners = [*(self.status_listeners or ()), on_status]
+
+    def unlisten(
+        self, on_done: Callable[[TrackedJob], None] | None, on_status: Callable[[TrackedJob], None] | None
+    ) -> None:
+        if on_done is not None and self.listeners and on_done in self.listeners:
+            self.listeners = [f for f in self.listeners if f is not on_done] or None
+        if on_status is not None and self.status_listeners and on_status in self.status_listeners:
+            self.status_listeners = [f for f in self.status_listeners if f is not on_status] or None
+
+    @property
+    def watched(self) -> bool:
+        return bool(self.listeners or self.status_listeners)
+
+
+class PollScheduler:
+    """Polls every tracked job of one connection pool within ``budget`` polls per second."""
+
+    def __init__(self, budget: float, *, max_in_flight: int = 100, seed: int | None = None) -> None:
+        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget < math.inf:
+            raise ValueError(f"poll_budget must be a finite number of polls per second > 0, got {budget!r}")
+        self.budget = float(budget)
+        self.max_in_flight = max_in_flight
+        self.stats = PollStats()
+        self.expect_webhooks = False
+        self._jobs: dict[tuple[str, str], TrackedJob] = {}
+        self._heap: list[tuple[float, int, TrackedJob]] = []
+        self._order = itertools.count()
+        # Strict budget: at most ``_window_size`` starts in any one-second window ...
+        self._window_size = max(1, math.floor(self.budget))
+        self._starts: deque[float] = deque(maxlen=self._window_size)
+        # ... paced evenly (one start every 1/budget s) so the API never sees a burst at a window's edge.
+        self._spacing = 1.0 / self.budget
+        self._next_start = 0.0
+        self._paused_until = 0.0
+        self._in_flight = 0
+        self._rng = random.Random(seed)
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._polls: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    # -- tracking -----------------------------------------------------------------------------------------
+
+    def track(self, kind: JobKind, job_id: str, transport: Transport, policy: PollPolicy) -> TrackedJob:
+        """The record for ``job_id`` (shared by everyone waiting for it), polled from now on."""
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new HeyGenClient")
+        key = (kind.name, job_id)
+        job = self._jobs.get(key)
+        if job is not None and job.done and job.error is not None and not isinstance(job.error, APIStatusError):
+            job = None  # a finished-with-a-connection-error record is not a verdict; look again
+        if job is None:
+            job = TrackedJob(kind, job_id, transport, policy)
+            self._jobs[key] = job
+        if not job.done and not job.active:
+            job.active = True
+            self._schedule(job, job.interval)
+        elif not job.done and job.interval is None and job.polls == 0 and job.due == 0.0:
+            self._schedule(job, None)
+        self._ensure_running()
+        return job
+
+    def release(self, job: TrackedJob) -> None:
+        """Nobody waits for ``job`` any more: stop polling it (the job itself goes on at HeyGen)."""
+        if not job.watched:
+            job.active = False
+            if job.done or job.polls == 0:
+                self._jobs.pop((job.kind.name, job.id), None)
+
+    def poll_soon(self, kind_name: str, job_id: str) -> bool:
+        """Poll ``job_id`` now (a webhook said it changed); False if nobody is tracking it."""
+        job = self._jobs.get((kind_name, job_id))
+        if job is None or job.done or not job.active:
+            return False
+        job.due = time.monotonic()
+        heapq.heappush(self._heap, (job.due, next(self._order), job))
+        self._poke()
+        return True
+
+    def tracked(self) -> int:
+        return sum(1 for job in self._jobs.values() if job.active and not job.done)
+
+    def _schedule(self, job: TrackedJob, previous: float | None) -> None:
+        interval = job.policy.interval(previous, self._rng)
+        if self.expect_webhooks and previous is not None:
+            interval = max(interval, job.policy.webhook_interval)
+        job.interval = interval
+        job.due = time.monotonic() + interval
+        heapq.heappush(self._heap, (job.due, next(self._order), job))
+        self._poke()
+
+    # -- the loop -------------------------------------------------------------------------------------------
+
+    def _ensure_running(self) -> None:
+        if self._task is None or self._task.done():
+            self._wake = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="heygen-poll-scheduler")
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        assert self._wake is not None
+        self._wake.clear()
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _run(self) -> None:
+        while not self._closed:
+            heap = self._heap
+            while heap and (not heap[0][2].active or heap[0][2].done or heap[0][0] != heap[0][2].due):
+                heapq.heappop(heap)  # stale entries: released, finished, or rescheduled since
+            if not heap:
+                if not self._in_flight:
+                    return  # nothing to do: the next track() starts a new loop
+                await self._sleep(1.0)
+                continue
+            now = time.monotonic()
+            wait = max(heap[0][0] - now, self._paused_until - now, self._next_start - now)
+            if len(self._starts) == self._window_size:
+                wait = max(wait, self._starts[0] + 1.0 - now)
+            if self._in_flight >= self.max_in_flight:
+                wait = max(wait, 0.05)
+            if wait > 0:
+                await self._sleep(wait)
+                continue
+            _, _, job = heapq.heappop(heap)
+            self._start(job, now)
+
+    def _start(self, job: TrackedJob, now: float) -> None:
+        self._starts.append(now)
+        self._next_start = max(self._next_start, now - self._spacing) + self._spacing
+        self.stats.polls += 1
+        window = len(self._starts) if self._starts[0] > now - 1.0 else sum(1 for t in self._starts if t > now - 1.0)
+        self.stats.max_per_second = max(self.stats.max_per_second, window)
+        job.polls += 1
+        self._in_flight += 1
+        task = asyncio.get_running_loop().create_task(self._poll(job))
+        self._polls.add(task)
+        task.add_done_callback(self._polls.discard)
+
+    async def _poll(self, job: TrackedJob) -> None:
+        try:
+            data = await job.kind.fetch(job.transport, job.id)
+        except RateLimitError as exc:
+            self._pause(job, exc.retry_after)
+        except (APIConnectionError, APIResponseError, ServerError):
+            self.stats.errors += 1
+            if job.active:
+                self._schedule(job, job.interval)  # a failed poll is not a verdict: try again later
+        except APIError as exc:  # 400/401/403/404...: waiting cannot succeed
+            self._finish(job, None, exc)
+        except Exception as exc:
+            logger.exception("polling %s %s failed", job.kind.name, job.id)
+            self._finish(job, None, exc)
+        else:
+            self._observe(job, data)
+        finally:
+            self._in_flight -= 1
+            self._poke()
+
+    def _pause(self, job: TrackedJob, retry_after: float | None) -> None:
+        """Collective back-off: the API said slow down, so every poll waits."""
+        policy = job.policy
+        pause = min(
+            max(retry_after if retry_after is not None else policy.retry_after_floor, policy.retry_after_floor),
+            policy.retry_after_ceiling,
+        )
+        self._paused_until = max(self._paused_until, time.monotonic() + pause)
+        self.stats.pauses += 1
+        logger.info("poll scheduler: HTTP 429, pausing every poll for %.1f s", pause)
+        if job.active:
+            job.due = self._paused_until
+            heapq.heappush(self._heap, (job.due, next(self._order), job))
+
+    def _observe(self, job: TrackedJob, data: Any) -> None:
+        kind = job.kind
+        status = kind.status_of(data)
+        changed = status != job.status
+        job.status = status
+        if status in kind.success or status in kind.failure:
+            result = kind.structure(data)
+            self._finish(job, result, kind.failure_error(job, result) if status in kind.failure else None)
+            return
+        if status is not None and status not in kind.running and (kind.name, status) not in _UNKNOWN_LOGGED:
+            _UNKNOWN_LOGGED.add((kind.name, status))
+            logger.warning("%s status %r is not one HeyGen documents; treating it as still running", kind.name, status)
+        if changed and job.status_listeners:
+            job.result = kind.structure(data)
+            for listener in job.status_listeners:
+                listener(job)
+        if job.active:
+            self._schedule(job, job.interval)
+
+    def _finish(self, job: TrackedJob, result: Any, error: BaseException | None) -> None:
+        job.done = True
+        job.result = result if result is not None else job.result
+        job.error = error
+        for listener in (*(job.status_listeners or ()), *(job.listeners or ())):
+            listener(job)
+
+    async def aclose(self) -> None:
+        """Stop polling; everyone still waiting gets :class:`ClientClosedError`."""
+        self._closed = True
+        task, self._task = self._task, None
+        for pending in [task, *self._polls]:
+            if pending is not None:
+                pending.cancel()
+        await asyncio.gather(*[t for t in [task, *self._polls] if t is not None], return_exceptions=True)
+        closed = ClientClosedError("the client was closed while waiting for the job")
+        for job in list(self._jobs.values()):
+            if not job.done and job.watched:
+                self._finish(job, None, closed)
+        self._jobs.clear()
+        self._heap.clear()
