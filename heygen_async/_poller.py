@@ -21,7 +21,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -43,6 +43,11 @@ __all__ = ["PollPolicy", "PollScheduler", "PollStats", "TrackedJob"]
 
 logger = logging.getLogger("heygen_async")
 _UNKNOWN_LOGGED: set[tuple[str, str]] = set()
+WINDOW: Final = 1.05
+"""The sliding window's width: a little over a second, so polls the event loop sends up to 50 ms late still
+cannot crowd more than the budget into any one-second window at the API."""
+CREDIT: Final = 0.05
+"""How much unused pacing time (seconds) may be made up at once after a lull: short catch-up bursts only."""
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -157,12 +162,12 @@ class PollScheduler:
         self._jobs: dict[tuple[str, str], TrackedJob] = {}
         self._heap: list[tuple[float, int, TrackedJob]] = []
         self._order = itertools.count()
-        # Strict budget: at most ``_window_size`` starts in any one-second window ...
+        # Strict budget: at most ``_window_size`` starts in any window of WINDOW seconds ...
         self._window_size = max(1, math.floor(self.budget))
         self._starts: deque[float] = deque(maxlen=self._window_size)
         # ... paced evenly (one start every 1/budget s) so the API never sees a burst at a window's edge.
         self._spacing = 1.0 / self.budget
-        self._next_start = 0.0
+        self._next_start = -math.inf
         self._paused_until = 0.0
         self._in_flight = 0
         self._rng = random.Random(seed)
@@ -254,7 +259,7 @@ class PollScheduler:
             now = time.monotonic()
             wait = max(heap[0][0] - now, self._paused_until - now, self._next_start - now)
             if len(self._starts) == self._window_size:
-                wait = max(wait, self._starts[0] + 1.0 - now)
+                wait = max(wait, self._starts[0] + WINDOW - now)
             if self._in_flight >= self.max_in_flight:
                 wait = max(wait, 0.05)
             if wait > 0:
@@ -265,7 +270,7 @@ class PollScheduler:
 
     def _start(self, job: TrackedJob, now: float) -> None:
         self._starts.append(now)
-        self._next_start = max(self._next_start, now - self._spacing) + self._spacing
+        self._next_start = max(self._next_start, now - CREDIT) + self._spacing
         self.stats.polls += 1
         window = len(self._starts) if self._starts[0] > now - 1.0 else sum(1 for t in self._starts if t > now - 1.0)
         self.stats.max_per_second = max(self.stats.max_per_second, window)
