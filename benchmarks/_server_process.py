@@ -29,7 +29,7 @@ def server_process(serve: ServeFunction) -> Iterator[tuple[int, BaseProcess]]:
     process.start()
     try:
         if not ready.wait(30):
-            raise RuntimeError(f"benchmark server {serve.__name__} did not start")
+            raise RuntimeError(f"benchmark server {getattr(serve, '__name__', serve)!r} did not start")
         yield port, process
     finally:
         process.terminate()

@@ -47,8 +47,7 @@ def _load(url: str, seconds: float, concurrency: int, results: Any) -> None:
     a client far cheaper than aiohttp's (as wrk would be), so the emulator is what is measured."""
     target = URL(url)
     request = (
-        f"GET {target.raw_path_qs} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\n"
-        "Connection: keep-alive\r\n\r\n"
+        f"GET {target.raw_path_qs} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\nConnection: keep-alive\r\n\r\n"
     ).encode()
 
     async def connection(deadline: float) -> int:

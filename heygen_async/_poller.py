@@ -12,7 +12,7 @@ ten thousand tracked jobs cost a heap entry and a record each.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import bisect
 import heapq
 import itertools
 import logging
@@ -149,6 +149,11 @@ class TrackedJob:
         return bool(self.listeners or self.status_listeners)
 
 
+def _wake_up(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class PollScheduler:
     """Polls every tracked job of one connection pool within ``budget`` polls per second."""
 
@@ -171,7 +176,7 @@ class PollScheduler:
         self._paused_until = 0.0
         self._in_flight = 0
         self._rng = random.Random(seed)
-        self._wake: asyncio.Event | None = None
+        self._wake: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._polls: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -230,21 +235,24 @@ class PollScheduler:
 
     def _ensure_running(self) -> None:
         if self._task is None or self._task.done():
-            self._wake = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(self._run(), name="heygen-poll-scheduler")
 
     def _poke(self) -> None:
-        if self._wake is not None:
-            self._wake.set()
+        waiter = self._wake
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def _sleep(self, seconds: float) -> None:
-        assert self._wake is not None
-        self._wake.clear()
-        if seconds <= 0:
-            await asyncio.sleep(0)
-            return
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+        """Sleep ``seconds`` or until poked, whichever is first: one future and one timer, no task."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._wake = waiter
+        timer = loop.call_later(max(0.0, seconds), _wake_up, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._wake = None
 
     async def _run(self) -> None:
         while not self._closed:
@@ -272,7 +280,7 @@ class PollScheduler:
         self._starts.append(now)
         self._next_start = max(self._next_start, now - CREDIT) + self._spacing
         self.stats.polls += 1
-        window = len(self._starts) if self._starts[0] > now - 1.0 else sum(1 for t in self._starts if t > now - 1.0)
+        window = len(self._starts) - bisect.bisect_right(self._starts, now - 1.0)
         self.stats.max_per_second = max(self.stats.max_per_second, window)
         job.polls += 1
         self._in_flight += 1

@@ -161,6 +161,7 @@ class EmulatorApp:
         app.router.add_get("/media/{kind}/{name}", self._media)
         app.router.add_get("/_emulator/stats", self._control_stats)
         app.router.add_get("/_emulator/log", self._control_log)
+        app.router.add_get("/_emulator/videos", self._control_videos)
         app.router.add_post("/_emulator/reset", self._control_reset)
         app.router.add_post("/_emulator/advance", self._control_advance)
         app.router.add_post("/_emulator/faults", self._control_faults)
@@ -472,6 +473,13 @@ class EmulatorApp:
             return self._json(400, {"message": f"limit must be a whole number >= 0, got {text!r}"})
         limit = int(text)
         return self._json(200, list(self.log)[-limit:] if limit else [])
+
+    async def _control_videos(self, request: web.Request) -> web.StreamResponse:
+        self.timeline.run_due()
+        videos = [
+            {"id": v.id, "status": v.status, "finished_at": v.finished_wall} for v in self.account.videos.values()
+        ]
+        return self._json(200, videos)
 
     async def _control_reset(self, request: web.Request) -> web.StreamResponse:
         self.reset()

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+import time
 from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any, Final, Literal
@@ -79,6 +80,8 @@ class Video:
     include_gif: bool = False
     status: str = "waiting"
     error: dict[str, Any] | None = None
+    finished_wall: float | None = None
+    """Real (wall-clock) time the render ended, for benchmarks that measure how soon clients notice."""
 
 
 @attrs.define
@@ -280,6 +283,7 @@ class Account:
             self._start_renders()  # the queue moves on whatever happened to this one
 
     def _report_render(self, video: Video) -> None:
+        video.finished_wall = time.time()
         if video.id in self.videos:
             if video.fails:
                 video.status = "failed"

@@ -1,0 +1,255 @@
+"""Thousands of concurrent renders watched under one polls-per-second budget: the shared scheduler against the
+naive way (one task per job, sleeping and polling behind a token-bucket limiter).
+
+The emulator runs in its own process on real time; each approach runs in a fresh client process that submits
+``jobs`` renders and then waits for all of them. Reported per approach, from one run:
+
+- the most status polls the emulator received in any one-second window (goal: never above the budget);
+- total polls against the minimum the cadence needs (each job polled on schedule until the first poll after it
+  completed; goal: within 5%);
+- peak RSS of the client above the idle client, per tracked job (goal: at most 2 KB);
+- client CPU per poll (goal: at most half the naive poller's);
+- time from a render's completion to its detection, p50 and p99.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import multiprocessing
+import time
+from typing import Any
+
+import aiohttp
+
+import heygen_async as hg
+
+from ._server_process import server_process
+
+TOKEN = "at_benchmark"
+SCENE = {
+    "character": {"type": "avatar", "avatar_id": "Angela-inTshirt-20220820"},
+    "voice": {"type": "text", "input_text": "Hello", "voice_id": "v"},
+}
+
+
+def _serve(render_seconds: float, port: int, ready: Any) -> None:
+    from heygen_async.emulator import Emulator, EmulatorConfig, ScaledClock
+
+    config = EmulatorConfig(
+        concurrent_renders=1_000_000,
+        pending_seconds=1.0,
+        render_seconds=render_seconds,
+        request_log_size=2_000_000,
+        initial_quota=1e12,
+    )
+
+    async def main() -> None:
+        async with Emulator(config, clock=ScaledClock(1.0), port=port):
+            ready.set()
+            await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class NaiveLimiter:
+    """A token bucket of ``rate`` tokens per second, full at the start: how rate limiters are usually written."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.updated = time.monotonic()
+
+    async def acquire(self) -> None:
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return
+            await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+async def _submit(client: hg.HeyGenClient, count: int) -> list[str]:
+    ids: list[str] = []
+    queue = iter(range(count))
+
+    async def worker() -> None:
+        for _ in queue:
+            job = await client.videos.generate([SCENE])
+            ids.append(job.video_id or "")
+
+    await asyncio.gather(*(worker() for _ in range(64)))
+    return ids
+
+
+def _client(base: str, approach: str, jobs: int, budget: float, policy: hg.PollPolicy, results: Any) -> None:
+    async def main() -> dict[str, Any]:
+        limits = hg.Limits(max_connections=200)
+        async with hg.HeyGenClient(
+            TOKEN, base_url=base, poll_budget=budget, poll_policy=policy, limits=limits
+        ) as client:
+            ids = await _submit(client, jobs)
+            detected: dict[str, float] = {}
+            peak = idle = _rss_bytes()
+            polls = 0
+
+            async def sample() -> None:
+                nonlocal peak
+                while True:
+                    peak = max(peak, _rss_bytes())
+                    await asyncio.sleep(0.05)
+
+            sampler = asyncio.create_task(sample())
+            cpu, started = time.process_time(), time.perf_counter()
+            if approach == "scheduler":
+                async for job in client.videos.as_completed(ids, timeout=600):
+                    detected[job.id] = time.time()
+                polls = client.jobs.scheduler.stats.polls
+            else:
+                limiter = NaiveLimiter(budget)
+                rng = __import__("random").Random(7)
+
+                async def watch(video_id: str) -> None:
+                    nonlocal polls
+                    interval: float | None = None
+                    while True:
+                        interval = policy.interval(interval, rng)
+                        await asyncio.sleep(interval)
+                        await limiter.acquire()
+                        polls += 1
+                        video = await client.videos.status(video_id)
+                        if video.status in (hg.VideoStatus.COMPLETED, hg.VideoStatus.FAILED):
+                            detected[video_id] = time.time()
+                            return
+
+                await asyncio.gather(*(watch(v) for v in ids))
+            cpu = time.process_time() - cpu
+            elapsed = time.perf_counter() - started
+            sampler.cancel()
+            return {
+                "ids": ids,
+                "detected": detected,
+                "polls": polls,
+                "cpu": cpu,
+                "elapsed": elapsed,
+                "rss_per_job": (peak - idle) / jobs,
+                "tracking_started": time.time() - elapsed,
+            }
+
+    results.put(json.dumps(asyncio.run(main())))
+
+
+def _minimum_polls(policy: hg.PollPolicy, start: float, finished: float) -> int:
+    """Polls the cadence (without jitter) makes from ``start`` until the first one after ``finished``."""
+    exact = hg.PollPolicy(
+        first_poll=policy.first_poll, backoff=policy.backoff, max_interval=policy.max_interval, jitter=0.0
+    )
+    rng = __import__("random").Random(0)
+    t, interval, polls = start, None, 0
+    while True:
+        interval = exact.interval(interval, rng)
+        t += interval
+        polls += 1
+        if t >= finished:
+            return polls
+
+
+async def _emulator_json(base: str, path: str) -> Any:
+    async with aiohttp.ClientSession() as session, session.get(base + path) as response:
+        return await response.json()
+
+
+async def _emulator_post(base: str, path: str) -> None:
+    async with aiohttp.ClientSession() as session, session.post(base + path) as response:
+        await response.read()
+
+
+def _max_in_window(times: list[float]) -> int:
+    times = sorted(times)
+    best, left = 0, 0
+    for right, t in enumerate(times):
+        while times[left] <= t - 1.0:
+            left += 1
+        best = max(best, right - left + 1)
+    return best
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def run(jobs: int = 10_000, budget: float = 2000.0, render_seconds: float = 20.0) -> str:
+    """Run both approaches against one emulator and return a Markdown report."""
+    policy = hg.PollPolicy(first_poll=2.0, backoff=1.5, max_interval=6.0, jitter=0.1)
+    ctx = multiprocessing.get_context("spawn")
+    rows: dict[str, dict[str, float]] = {}
+    with server_process(functools.partial(_serve, render_seconds)) as (port, _):
+        root = f"http://127.0.0.1:{port}"
+        for approach in ("scheduler", "naive"):
+            asyncio.run(_emulator_post(root, "/_emulator/reset"))
+            results = ctx.Queue()
+            process = ctx.Process(target=_client, args=(root + "/heygen", approach, jobs, budget, policy, results))
+            process.start()
+            outcome = json.loads(results.get(timeout=1800))
+            process.join(60)
+            log = asyncio.run(_emulator_json(root, "/_emulator/log?limit=5000000"))
+            videos = {v["id"]: v for v in asyncio.run(_emulator_json(root, "/_emulator/videos"))}
+            poll_times = [e["time"] for e in log if e.get("endpoint") == "videos.status"]
+            start = outcome["tracking_started"]
+            minimum = sum(
+                _minimum_polls(policy, start, videos[v]["finished_at"])
+                for v in outcome["ids"]
+                if videos[v]["finished_at"]
+            )
+            delays = [
+                outcome["detected"][v] - videos[v]["finished_at"]
+                for v in outcome["ids"]
+                if v in outcome["detected"] and videos[v]["finished_at"]
+            ]
+            rows[approach] = {
+                "max_window": _max_in_window(poll_times),
+                "polls": len(poll_times),
+                "minimum": minimum,
+                "rss_per_job": outcome["rss_per_job"],
+                "cpu_per_poll_us": outcome["cpu"] / max(1, outcome["polls"]) * 1e6,
+                "p50": _percentile(delays, 0.50),
+                "p99": _percentile(delays, 0.99),
+                "detected": len(outcome["detected"]),
+            }
+    ours, naive = rows["scheduler"], rows["naive"]
+
+    def line(name: str, row: dict[str, float]) -> str:
+        return (
+            f"| {name} | {row['detected']:,.0f} / {jobs:,} | {row['max_window']:,.0f} | {row['polls']:,.0f} / "
+            f"{row['minimum']:,.0f} ({row['polls'] / max(1, row['minimum']) * 100:.1f}%) | "
+            f"{row['rss_per_job'] / 1024:.2f} | {row['cpu_per_poll_us']:.0f} | {row['p50']:.2f} / {row['p99']:.2f} |"
+        )
+
+    return "\n".join(
+        [
+            f"{jobs:,} concurrent renders (about {render_seconds + 1:.0f} s each, submitted first), budget "
+            f"{budget:,.0f} polls/s, cadence first {policy.first_poll:g} s, x{policy.backoff:g} up to "
+            f"{policy.max_interval:g} s, jitter {policy.jitter:.0%}.",
+            "",
+            "| approach | detected | max polls in any 1 s (server) | polls / cadence minimum | RSS KB per job | "
+            "client CPU µs per poll | completion -> detection s (p50 / p99) |",
+            "|---|---|---|---|---|---|---|",
+            line("shared scheduler", ours),
+            line("naive task per job + token bucket", naive),
+            "",
+            f"CPU per poll, scheduler / naive: {ours['cpu_per_poll_us'] / naive['cpu_per_poll_us']:.2f} "
+            "(goal: at most 0.5).",
+        ]
+    )
