@@ -24,6 +24,7 @@
     │   ├── TrainingFailed
     │   └── PhotoAvatarFailed     add_motion / upscale
     └── PollTimeout               the wait's deadline passed first; ``last_status``, ``resume_token``
+    NotSubmitted                  a batch's deadline passed before this input was submitted: safe to send again
 
 No message, repr or attribute of these errors holds the API token: the client scrubs every text it
 copies from a response before it builds an error, and URLs appear only as path templates.
@@ -49,6 +50,7 @@ __all__ = [
     "JobError",
     "JobFailed",
     "NotFoundError",
+    "NotSubmitted",
     "PermissionDeniedError",
     "PhotoAvatarFailed",
     "PhotoGenerationFailed",
@@ -263,3 +265,12 @@ class PollTimeout(JobError):
         super().__init__(message, **kwargs)
         self.last_status = last_status
         self.last_result = last_result
+
+
+class NotSubmitted(HeyGenError):
+    """A batch's deadline passed before this input was submitted: no job exists for it, so it is safe to
+    submit again. ``index`` is its position in the batch's inputs."""
+
+    def __init__(self, message: str, *, index: int) -> None:
+        super().__init__(message)
+        self.index = index

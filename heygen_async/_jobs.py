@@ -27,6 +27,7 @@ from ._exceptions import (
     HeyGenError,
     JobError,
     JobFailed,
+    NotSubmitted,
     PhotoAvatarFailed,
     PhotoGenerationFailed,
     PollTimeout,
@@ -295,7 +296,7 @@ class Job(Generic[R]):
             raise PollTimeout(
                 f"{self.kind.label} {self.id} has not finished",
                 last_status=self.status,
-                last_result=None if record is None else record.result,
+                last_result=None if record is None else record.last_result(),
                 kind=self.kind.name,
                 job_id=self.id,
                 resume_token=self.resume_token,
@@ -337,7 +338,7 @@ class Job(Generic[R]):
             f"{self.kind.label} {self.id} did not finish within {seconds or 0:g} s (last status {self.status!r}); "
             "the job goes on: resume it with its resume_token",
             last_status=self.status,
-            last_result=None if record is None else record.result,
+            last_result=None if record is None else record.last_result(),
             kind=self.kind.name,
             job_id=self.id,
             resume_token=self.resume_token,
@@ -449,22 +450,36 @@ class BatchItem(Generic[T]):
 
 @attrs.frozen(kw_only=True)
 class BatchSummary:
-    """Every input accounted for: ``succeeded + failed + ambiguous == total``."""
+    """Every input accounted for: ``succeeded + failed + ambiguous + timed_out + not_submitted == total``.
+
+    ``timed_out`` jobs still run at HeyGen (resume them with their tokens); ``not_submitted`` inputs were never
+    sent and can be submitted again; ``ambiguous`` ones may or may not have created a job.
+    """
 
     total: int
     succeeded: int
     failed: int
     ambiguous: int
+    timed_out: int = 0
+    not_submitted: int = 0
 
     @classmethod
     def of(cls, items: Iterable[BatchItem[Any]]) -> BatchSummary:
-        items = list(items)
-        return cls(
-            total=len(items),
-            succeeded=sum(item.ok for item in items),
-            failed=sum(not item.ok and not item.ambiguous for item in items),
-            ambiguous=sum(item.ambiguous for item in items),
-        )
+        counts = {"succeeded": 0, "failed": 0, "ambiguous": 0, "timed_out": 0, "not_submitted": 0}
+        total = 0
+        for item in items:
+            total += 1
+            if item.ok:
+                counts["succeeded"] += 1
+            elif item.ambiguous:
+                counts["ambiguous"] += 1
+            elif isinstance(item.error, PollTimeout):
+                counts["timed_out"] += 1
+            elif isinstance(item.error, NotSubmitted):
+                counts["not_submitted"] += 1
+            else:
+                counts["failed"] += 1
+        return cls(total=total, **counts)
 
 
 class JobManager:
@@ -555,11 +570,16 @@ class JobManager:
     async def wait_many(
         self, jobs: Iterable[Job[R]], *, timeout: float | None = None, return_exceptions: bool = False
     ) -> list[Any]:
-        """Every job's result, in the order given (like ``asyncio.gather``): the first failure is raised, or
-        with ``return_exceptions=True`` each failure takes its place in the list."""
+        """Every job's result, in the order given (like ``asyncio.gather``): the first failure is raised as soon
+        as it is seen (the other jobs go on at HeyGen; only the waiting stops), or with
+        ``return_exceptions=True`` each failure takes its place in the list. At the deadline the first job
+        still running raises :class:`PollTimeout` (or takes its place, with ``return_exceptions``)."""
         handles = list(jobs)
-        async for _ in self.as_completed(handles, timeout=timeout):
-            pass
+        async for handle in self.as_completed(handles, timeout=timeout):
+            if not return_exceptions and not handle.done:
+                break  # the deadline: report the first unfinished job in input order, below
+            if not return_exceptions:
+                handle.result()  # raises the failure now, gather-like
         results: list[Any] = []
         for handle in handles:
             try:
@@ -599,6 +619,8 @@ class JobManager:
         try:
             while True:
                 while not exhausted and len(running) < concurrency:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        break  # nothing is submitted after the deadline
                     try:
                         index, item = next(pending)
                     except StopIteration:
@@ -618,14 +640,18 @@ class JobManager:
                     running[index] = (item, job)
                     if record.done:
                         callback(record)
-                if not running:
+                if not running and exhausted:
                     return
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
+                    if not running:
+                        raise asyncio.TimeoutError  # the deadline passed while submitting
                     index, job = await asyncio.wait_for(finished.get(), remaining)
                 except asyncio.TimeoutError:
                     for index, (item, job) in sorted(running.items()):
                         yield BatchItem(index=index, input=item, job_id=job.id, error=job._timed_out(timeout))
+                    for index, item in pending:
+                        yield BatchItem(index=index, input=item, error=_not_submitted(index, timeout))
                     return
                 item, _ = running.pop(index)
                 try:
@@ -637,6 +663,12 @@ class JobManager:
                 record.unlisten(callback, None)
             for _, job in running.values():
                 job._release()
+
+
+def _not_submitted(index: int, timeout: float | None) -> NotSubmitted:
+    return NotSubmitted(
+        f"input {index} was not submitted: the batch's {timeout or 0:g} s deadline passed first", index=index
+    )
 
 
 def _put(queue: asyncio.Queue[Job[R]], handle: Job[R]) -> Callable[[TrackedJob], None]:

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["PollPolicy", "PollScheduler", "PollStats", "TrackedJob"]
 
 logger = logging.getLogger("heygen_async")
-_UNKNOWN_LOGGED: set[tuple[str, str]] = set()
 WINDOW: Final = 1.05
 """The sliding window's width: a little over a second, so polls the event loop sends up to 50 ms late still
 cannot crowd more than the budget into any one-second window at the API."""
@@ -97,6 +96,7 @@ class TrackedJob:
 
     __slots__ = (
         "active",
+        "answer",
         "done",
         "due",
         "error",
@@ -121,6 +121,8 @@ class TrackedJob:
         self.interval: float | None = None
         self.status: str | None = None
         self.result: Any = None
+        self.answer: Any = None
+        """The last status answer, raw: structured only when someone asks (a deadline, a status listener)."""
         self.error: BaseException | None = None
         self.done = False
         self.active = True
@@ -147,6 +149,12 @@ class TrackedJob:
     @property
     def watched(self) -> bool:
         return bool(self.listeners or self.status_listeners)
+
+    def last_result(self) -> Any:
+        """The last answer as a model (the final result once done), or None if no poll has answered."""
+        if self.result is None and self.answer is not None:
+            self.result = self.kind.structure(self.answer)
+        return self.result
 
 
 def _wake_up(waiter: asyncio.Future[None]) -> None:
@@ -180,6 +188,7 @@ class PollScheduler:
         self._task: asyncio.Task[None] | None = None
         self._polls: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._unknown_logged: set[tuple[str, str]] = set()
 
     # -- tracking -----------------------------------------------------------------------------------------
 
@@ -206,8 +215,8 @@ class PollScheduler:
         """Nobody waits for ``job`` any more: stop polling it (the job itself goes on at HeyGen)."""
         if not job.watched:
             job.active = False
-            if job.done or job.polls == 0:
-                self._jobs.pop((job.kind.name, job.id), None)
+            if self._jobs.get((job.kind.name, job.id)) is job:
+                del self._jobs[(job.kind.name, job.id)]  # a later wait starts afresh; no record outlives its waiters
 
     def poll_soon(self, kind_name: str, job_id: str) -> bool:
         """Poll ``job_id`` now (a webhook said it changed); False if nobody is tracking it."""
@@ -329,23 +338,34 @@ class PollScheduler:
         job.status = status
         if status in kind.success or status in kind.failure:
             result = kind.structure(data)
+            job.answer = None
             self._finish(job, result, kind.failure_error(job, result) if status in kind.failure else None)
             return
-        if status is not None and status not in kind.running and (kind.name, status) not in _UNKNOWN_LOGGED:
-            _UNKNOWN_LOGGED.add((kind.name, status))
+        if status is not None and status not in kind.running and (kind.name, status) not in self._unknown_logged:
+            self._unknown_logged.add((kind.name, status))
             logger.warning("%s status %r is not one HeyGen documents; treating it as still running", kind.name, status)
+        job.answer = data
+        job.result = None  # built again from ``answer`` when asked for
         if changed and job.status_listeners:
-            job.result = kind.structure(data)
+            job.last_result()
             for listener in job.status_listeners:
                 listener(job)
         if job.active:
             self._schedule(job, job.interval)
 
     def _finish(self, job: TrackedJob, result: Any, error: BaseException | None) -> None:
+        """End ``job``. Status listeners hear only of a new answer; ending without one (a 404, the client
+        closing) is news for the done listeners alone, so nobody sees the same snapshot twice."""
         job.done = True
-        job.result = result if result is not None else job.result
         job.error = error
-        for listener in (*(job.status_listeners or ()), *(job.listeners or ())):
+        if result is not None:
+            job.result = result
+            for listener in job.status_listeners or ():
+                listener(job)
+        else:
+            job.last_result()
+            job.answer = None
+        for listener in job.listeners or ():
             listener(job)
 
     async def aclose(self) -> None:

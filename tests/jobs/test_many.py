@@ -159,7 +159,7 @@ async def test_generate_many_accounts_for_every_input(heygen_emulator: Emulator,
     assert refused.job_id is None
     summary = hg.BatchSummary.of(items)
     assert (summary.total, summary.succeeded, summary.failed, summary.ambiguous) == (5, 2, 2, 1)
-    assert summary.succeeded + summary.failed + summary.ambiguous == summary.total
+    assert (summary.timed_out, summary.not_submitted) == (0, 0)
     assert heygen_emulator.stats()["videos_created"] == 4  # the lost submission did create a render
 
 
@@ -191,12 +191,6 @@ async def test_batch_refuses_a_bad_concurrency(fast: hg.HeyGenClient) -> None:
             pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: JobManager.batch (heygen_async/_jobs.py, the `except asyncio.TimeoutError:` branch) yields only the "
-    "running jobs at the deadline and returns, so inputs not yet submitted are never yielded: 5 inputs give a "
-    "BatchSummary with total=2",
-)
 async def test_generate_many_accounts_for_unsubmitted_inputs_at_its_deadline(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
@@ -204,8 +198,14 @@ async def test_generate_many_accounts_for_unsubmitted_inputs_at_its_deadline(
     requests = [{"video_inputs": [scene(f"video {n}")]} for n in range(5)]
     items = [item async for item in fast.videos.generate_many(requests, concurrency=2, timeout=0.2)]
     assert sorted(item.index for item in items) == [0, 1, 2, 3, 4]
-    assert hg.BatchSummary.of(items).total == 5
-    assert all(item.error is not None for item in items)
+    summary = hg.BatchSummary.of(items)
+    assert (summary.total, summary.timed_out, summary.not_submitted) == (5, 2, 3)
+    unsent = sorted((item for item in items if item.job_id is None), key=lambda item: item.index)
+    assert [item.index for item in unsent] == [2, 3, 4]
+    for item in unsent:
+        assert isinstance(item.error, hg.NotSubmitted)
+        assert item.error.index == item.index
+        assert "not submitted" in str(item.error)
     assert heygen_emulator.stats()["videos_created"] == 2  # nothing is submitted after the deadline
 
 
@@ -224,12 +224,6 @@ async def test_generate_many_deadline_yields_running_jobs_with_poll_timeout(
     assert {v.status for v in heygen_emulator.account.videos.values()} == {"completed"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: JobManager.wait_many (heygen_async/_jobs.py) says it works 'like asyncio.gather' with 'the first "
-    "failure raised', but it first waits for every job (or the deadline) and then raises the first error in input "
-    "order, so a render that failed is reported only later, and as PollTimeout for an earlier still-running job",
-)
 async def test_wait_many_raises_a_failure_without_waiting_for_the_rest(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
@@ -239,3 +233,14 @@ async def test_wait_many_raises_a_failure_without_waiting_for_the_rest(
     await heygen_emulator.advance(40)  # `failing` has failed; `queued` is still processing
     with pytest.raises(hg.VideoFailed):
         await asyncio.wait_for(task, 0.3)
+
+
+async def test_wait_many_at_its_deadline_raises_poll_timeout_for_the_first_unfinished(
+    heygen_emulator: Emulator, fast: hg.HeyGenClient
+) -> None:
+    """Without return_exceptions, a deadline is a PollTimeout naming the first job (in input order) still running."""
+    first, second = await _videos(fast, "one", "two")
+    with pytest.raises(hg.PollTimeout) as caught:
+        await fast.videos.wait_many([second, first], timeout=0.2)
+    assert caught.value.job_id == second
+    assert heygen_emulator.account.videos[second].status != "completed"

@@ -123,12 +123,6 @@ async def test_one_record_serves_many_waiters(heygen_emulator: Emulator, fast: h
     assert polls <= 0.2 / FAST_POLL.first_poll  # one stream at the fast cadence; five would be about 5x more
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: PollScheduler._observe (heygen_async/_poller.py, `if changed and job.status_listeners:`) builds "
-    "the result model only when someone listens for status changes, so PollTimeout.last_result (documented as "
-    "'the last model') is None after a plain wait() although a poll answered 'pending'",
-)
 async def test_poll_timeout_carries_the_last_model(fast: hg.HeyGenClient) -> None:
     """PollTimeout.last_result is the last status answer as a model."""
     video_id = await _video(fast)
@@ -161,3 +155,16 @@ async def test_a_job_needs_an_id(fast: hg.HeyGenClient, job_id: str) -> None:
     """An empty id is refused before anything is sent."""
     with pytest.raises(hg.ValidationError):
         fast.videos.job(job_id)
+
+
+async def test_timed_out_waits_leave_no_record_behind(fast: hg.HeyGenClient) -> None:
+    """A wait that reached its deadline stops polling and forgets the job: a long-lived client does not grow."""
+    video_ids = [await _video(fast) for _ in range(5)]
+    for video_id in video_ids:
+        with pytest.raises(hg.PollTimeout):
+            await fast.videos.wait(video_id, timeout=0.1)
+    scheduler = fast.jobs.scheduler
+    assert scheduler.tracked() == 0
+    assert not scheduler._jobs  # no record of the five timed-out waits is kept
+    again = await asyncio.gather(*(fast.videos.wait(v, timeout=0.05) for v in video_ids), return_exceptions=True)
+    assert all(isinstance(error, hg.PollTimeout) for error in again)  # waiting again works afresh

@@ -13,13 +13,6 @@ from heygen_async.emulator import Emulator
 
 from ._support import VIDEO, scene, status_polls, wait_until
 
-REPEATS_LAST_SNAPSHOT = pytest.mark.xfail(
-    strict=True,
-    reason="bug: PollScheduler._finish (heygen_async/_poller.py, `for listener in (*(job.status_listeners ...`) calls "
-    "the status listeners even when a job ends without a new answer (404, client closed), so watch() yields and "
-    "on_status receives the previous snapshot a second time although the status did not change",
-)
-
 
 async def _video(client: hg.HeyGenClient, text: str = "Hello") -> str:
     job = await client.videos.generate([scene(text)])
@@ -84,7 +77,6 @@ async def test_watch_raises_poll_timeout_at_its_deadline(fast: hg.HeyGenClient) 
     assert caught.value.last_status == "pending"
 
 
-@REPEATS_LAST_SNAPSHOT
 async def test_watch_raises_when_the_job_disappears(heygen_emulator: Emulator, fast: hg.HeyGenClient) -> None:
     """A status call answering 404 ends the watch with NotFoundError, after the snapshots already yielded."""
     video_id = await _video(fast)
@@ -132,7 +124,6 @@ async def test_on_status_async_callback_is_awaited(heygen_emulator: Emulator, fa
     assert sorted(map(str, finished)) == sorted(map(str, expected))
 
 
-@REPEATS_LAST_SNAPSHOT
 async def test_on_status_is_not_called_again_when_the_job_disappears(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
@@ -181,7 +172,6 @@ async def test_closing_the_client_fails_pending_waiters(heygen_emulator: Emulato
     assert heygen_emulator.account.videos[video_id].status == "pending"
 
 
-@REPEATS_LAST_SNAPSHOT
 async def test_closing_the_client_ends_a_watch_with_client_closed(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
