@@ -361,31 +361,50 @@ class Job(Generic[R]):
             self._release()
             return self.result()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        callbacks: set[asyncio.Task[None]] = set()
+        callbacks: set[asyncio.Future[Any]] = set()
 
         def finished(_: TrackedJob) -> None:
             if not future.done():
                 future.set_result(None)
 
+        def failed(error: BaseException) -> None:
+            if not future.done():
+                future.set_exception(error)
+
+        def callback_done(task: asyncio.Future[Any]) -> None:
+            callbacks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                failed(task.exception())  # type: ignore[arg-type]
+
         def changed(job: TrackedJob) -> None:
+            # Runs inside the scheduler: the callback's error is this wait's, never the scheduler's.
             assert on_status is not None
-            outcome = on_status(job.result)
-            if inspect.isawaitable(outcome):
-                task = asyncio.ensure_future(outcome)
-                callbacks.add(task)
-                task.add_done_callback(callbacks.discard)
+            try:
+                outcome = on_status(job.result)
+                if inspect.isawaitable(outcome):
+                    task = asyncio.ensure_future(outcome)
+                    callbacks.add(task)
+                    task.add_done_callback(callback_done)
+            except Exception as exc:
+                failed(exc)
 
         status_listener = changed if on_status is not None else None
         record.listen(finished, status_listener)
+        completed = False
         try:
-            await asyncio.wait_for(future, seconds)
-        except asyncio.TimeoutError:
-            raise self._timed_out(seconds) from None
+            try:
+                await asyncio.wait_for(future, seconds)
+            except asyncio.TimeoutError:
+                raise self._timed_out(seconds) from None
+            if callbacks:
+                await asyncio.gather(*callbacks)  # every on_status has run (and its error is raised) first
+            completed = True
         finally:
             record.unlisten(finished, status_listener)
             self._release()
-        if callbacks:
-            await asyncio.gather(*callbacks, return_exceptions=True)
+            if not completed:
+                for task in list(callbacks):
+                    task.cancel()
         return self.result()
 
     async def watch(self, *, timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT) -> AsyncIterator[R]:

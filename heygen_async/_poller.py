@@ -15,6 +15,7 @@ import asyncio
 import bisect
 import heapq
 import itertools
+import json
 import logging
 import math
 import random
@@ -121,8 +122,9 @@ class TrackedJob:
         self.interval: float | None = None
         self.status: str | None = None
         self.result: Any = None
-        self.answer: Any = None
-        """The last status answer, raw: structured only when someone asks (a deadline, a status listener)."""
+        self.answer: str | None = None
+        """The last new status answer as compact JSON (a quarter of the dict's memory), structured only when
+        someone asks for it (a deadline's PollTimeout, a status listener)."""
         self.error: BaseException | None = None
         self.done = False
         self.active = True
@@ -151,9 +153,13 @@ class TrackedJob:
         return bool(self.listeners or self.status_listeners)
 
     def last_result(self) -> Any:
-        """The last answer as a model (the final result once done), or None if no poll has answered."""
+        """The last answer as a model (the final result once done), or None if no poll has answered usably."""
         if self.result is None and self.answer is not None:
-            self.result = self.kind.structure(self.answer)
+            answer, self.answer = self.answer, None
+            try:
+                self.result = self.kind.structure(json.loads(answer))
+            except APIResponseError as exc:
+                logger.warning("%s %s: %s", self.kind.name, self.id, exc)
         return self.result
 
 
@@ -312,7 +318,11 @@ class PollScheduler:
             logger.exception("polling %s %s failed", job.kind.name, job.id)
             self._finish(job, None, exc)
         else:
-            self._observe(job, data)
+            try:
+                self._observe(job, data)
+            except Exception as exc:  # an answer that cannot be read, even after it passed the envelope
+                if not job.done:
+                    self._finish(job, None, exc)
         finally:
             self._in_flight -= 1
             self._poke()
@@ -337,19 +347,19 @@ class PollScheduler:
         changed = status != job.status
         job.status = status
         if status in kind.success or status in kind.failure:
-            result = kind.structure(data)
             job.answer = None
+            result = kind.structure(data)  # APIResponseError if the final answer is unreadable: the verdict
             self._finish(job, result, kind.failure_error(job, result) if status in kind.failure else None)
             return
         if status is not None and status not in kind.running and (kind.name, status) not in self._unknown_logged:
             self._unknown_logged.add((kind.name, status))
             logger.warning("%s status %r is not one HeyGen documents; treating it as still running", kind.name, status)
-        job.answer = data
-        job.result = None  # built again from ``answer`` when asked for
-        if changed and job.status_listeners:
-            job.last_result()
-            for listener in job.status_listeners:
-                listener(job)
+        if changed:
+            job.result = None
+            job.answer = json.dumps(data, separators=(",", ":"))
+            if job.status_listeners and job.last_result() is not None:
+                for listener in job.status_listeners:
+                    listener(job)
         if job.active:
             self._schedule(job, job.interval)
 
@@ -364,7 +374,6 @@ class PollScheduler:
                 listener(job)
         else:
             job.last_result()
-            job.answer = None
         for listener in job.listeners or ():
             listener(job)
 

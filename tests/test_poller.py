@@ -199,3 +199,36 @@ def test_a_budget_must_be_a_positive_number(budget: Any) -> None:
         PollScheduler(budget)
     with pytest.raises(hg.ConfigurationError, match="poll_budget"):
         hg.HeyGenClient("at_x", poll_budget=budget)
+
+
+async def test_an_unreadable_final_answer_ends_the_wait_with_api_response_error() -> None:
+    """A terminal status whose body does not fit the model is the verdict: waiters get APIResponseError, not a hang."""
+    scheduler = PollScheduler(100)
+    transport = FakeTransport(lambda job_id, n: {"id": job_id, "status": "completed", "duration": "long"})
+    ended = asyncio.get_running_loop().create_future()
+    job = scheduler.track(VIDEO, "v1", cast(Transport, transport), FAST)
+    job.listen(lambda record: ended.set_result(record.error), None)
+    error = await asyncio.wait_for(ended, 2)
+    await scheduler.aclose()
+    assert isinstance(error, hg.APIResponseError)
+    assert "duration" in str(error)
+    assert job.done
+
+
+async def test_an_unreadable_running_answer_is_no_verdict() -> None:
+    """A running answer that does not fit the model is no verdict: polling goes on until a readable final one."""
+    scheduler = PollScheduler(100)
+
+    def answer(job_id: str, n: int) -> Any:
+        if n == 1:
+            return {"id": job_id, "status": "processing", "duration": "long"}
+        return {"id": job_id, "status": "completed", "duration": 3.5}
+
+    transport = FakeTransport(answer)
+    ended = asyncio.get_running_loop().create_future()
+    job = scheduler.track(VIDEO, "v1", cast(Transport, transport), FAST)
+    job.listen(lambda record: ended.set_result(record.result), None)
+    result = await asyncio.wait_for(ended, 2)
+    await scheduler.aclose()
+    assert result.duration == 3.5
+    assert transport.by_job["v1"] == 2

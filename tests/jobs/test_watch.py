@@ -189,3 +189,32 @@ async def test_closing_the_client_ends_a_watch_with_client_closed(
     with pytest.raises(hg.ClientClosedError):
         await asyncio.wait_for(task, 2)
     assert statuses == [hg.VideoStatus.PENDING]
+
+
+async def test_an_on_status_error_is_raised_by_wait_and_polling_goes_on(
+    heygen_emulator: Emulator, fast: hg.HeyGenClient
+) -> None:
+    """A callback that raises ends that wait() with its error; other waiters on the same job are unaffected."""
+    video_id = await _video(fast)
+
+    def broken(video: hg.Video) -> None:
+        raise LookupError(f"callback broke on {video.status}")
+
+    other = asyncio.create_task(fast.videos.wait(video_id))
+    with pytest.raises(LookupError, match="pending"):
+        await asyncio.wait_for(fast.videos.wait(video_id, on_status=broken), 2)
+    await heygen_emulator.advance(60)
+    video = await asyncio.wait_for(other, 2)
+    assert video.status is hg.VideoStatus.COMPLETED
+
+
+async def test_an_async_on_status_error_is_raised_by_wait(heygen_emulator: Emulator, fast: hg.HeyGenClient) -> None:
+    """The error of a coroutine callback is not swallowed: wait() raises it."""
+    video_id = await _video(fast)
+
+    async def broken(video: hg.Video) -> None:
+        await asyncio.sleep(0)
+        raise LookupError("async callback broke")
+
+    with pytest.raises(LookupError, match="async callback broke"):
+        await asyncio.wait_for(fast.videos.wait(video_id, on_status=broken), 2)
