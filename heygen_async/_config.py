@@ -130,6 +130,8 @@ class RetryPolicy:
     def with_max_retries(self, max_retries: int) -> RetryPolicy:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        if max_retries + 1 == self.attempts:
+            return self
         return attrs.evolve(self, attempts=max_retries + 1)
 
     def backoff(self, failed_attempt: int, jitter: float) -> float:

@@ -166,6 +166,7 @@ class Transport:
         self._token_query = "api_token=" + encode_query([("x", options.token.reveal())])[2:] if self._gateway else ""
         self._auth_headers: dict[str, str] = {} if self._gateway else {"X-Api-Key": options.token.reveal()}
         self._client_timeout = self._aiohttp_timeout(options.timeout.attempt, options.timeout.connect)
+        self._retry_variants: dict[int, RetryPolicy] = {}
 
     def __repr__(self) -> str:
         return f"<Transport {self.options.mode} {self.options.base_url!r}>"
@@ -387,7 +388,15 @@ class Transport:
             policy = retry
         try:
             if max_retries is not USE_CLIENT_DEFAULT:
-                policy = policy.with_max_retries(max_retries)
+                if policy is self.options.retry:  # the common case (status polls): evolve once, not per call
+                    cached = self._retry_variants.get(max_retries) if type(max_retries) is int else None
+                    if cached is None:
+                        cached = policy.with_max_retries(max_retries)
+                        if len(self._retry_variants) < 8:
+                            self._retry_variants[max_retries] = cached
+                    policy = cached
+                else:
+                    policy = policy.with_max_retries(max_retries)
         except ValueError as exc:
             raise ValidationError(str(exc), parameter="max_retries", endpoint=route.key) from None
         try:

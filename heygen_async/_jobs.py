@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import inspect
 import json
 import time
@@ -89,10 +90,16 @@ class JobKind:
             return await transport.call(endpoint.route, path_values={param.name: job_id}, max_retries=0)
         return await transport.call(endpoint.route, query=[(param.name, job_id)], max_retries=0)
 
-    @staticmethod
-    def status_of(data: Any) -> str | None:
+    def status_of(self, data: Any) -> str | None:
+        """The answer's status, lower case; a documented value is the shared constant (no string per poll)."""
         status = data.get("status") if isinstance(data, Mapping) else None
-        return status.lower() if isinstance(status, str) else None
+        if not isinstance(status, str):
+            return None
+        return self._known.get(status) or self._known.get(lowered := status.lower()) or lowered
+
+    @functools.cached_property
+    def _known(self) -> dict[str, str]:
+        return {value: value for value in (*self.success, *self.failure, *self.running)}
 
     def structure(self, data: Any) -> Any:
         return Resource._structure(self.status_endpoint, self.result, data)
@@ -567,22 +574,25 @@ class JobManager:
             record.listen(callback, None)
             listening.append((record, callback))
         deadline = None if timeout is None else time.monotonic() + timeout
-        left = set(range(len(handles)))
-        index_of = {id(handle): index for index, handle in enumerate(handles)}
+        left = len(handles)  # every finished handle passes through the queue exactly once
         try:
             while left:
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
                     handle = await asyncio.wait_for(queue.get(), remaining)
                 except asyncio.TimeoutError:
-                    for index in sorted(left):
-                        yield handles[index]
+                    # Decide the rest in one step (nothing can be queued while they are yielded): the ones
+                    # that finished just now, then the unfinished, whose result() raises PollTimeout.
+                    _unlisten(listening)
+                    rest = [queue.get_nowait() for _ in range(queue.qsize())]
+                    rest += [handle for handle in handles if not handle.done]
+                    for handle in rest:
+                        yield handle
                     return
-                left.discard(index_of[id(handle)])
+                left -= 1
                 yield handle
         finally:
-            for record, callback in listening:
-                record.unlisten(callback, None)
+            _unlisten(listening)
             for handle in handles:
                 handle._release()
 
@@ -678,8 +688,7 @@ class JobManager:
                 except HeyGenError as exc:
                     yield BatchItem(index=index, input=item, job_id=job.id, error=exc)
         finally:
-            for record, callback in listening:
-                record.unlisten(callback, None)
+            _unlisten(listening)
             for _, job in running.values():
                 job._release()
 
@@ -688,6 +697,12 @@ def _not_submitted(index: int, timeout: float | None) -> NotSubmitted:
     return NotSubmitted(
         f"input {index} was not submitted: the batch's {timeout or 0:g} s deadline passed first", index=index
     )
+
+
+def _unlisten(listening: list[tuple[TrackedJob, Callable[[TrackedJob], None]]]) -> None:
+    for record, callback in listening:
+        record.unlisten(callback, None)
+    listening.clear()
 
 
 def _put(queue: asyncio.Queue[Job[R]], handle: Job[R]) -> Callable[[TrackedJob], None]:
