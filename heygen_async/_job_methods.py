@@ -6,12 +6,15 @@ avatars), so ``client.videos.wait(video_id)`` sits beside the generated ``client
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
+import aiohttp
 import anyio
 from yarl import URL
 
@@ -99,14 +102,19 @@ class VideosJobs(_Jobs):
         *,
         refresh_margin: float = REFRESH_MARGIN,
         chunk_size: int = 1 << 16,
+        read_timeout: float | None = 60.0,
     ) -> Path:
         """Stream a finished render to ``path`` (written whole or not at all) and return it.
 
         Signed media URLs expire after 7 days: a URL that expires within ``refresh_margin`` seconds, or that
         the media host refuses (403/410), is refreshed once through a status call. The media host never sees
-        the API token.
+        the API token. ``read_timeout`` bounds each wait for more bytes (None: no limit); the whole download
+        has no limit, since a render can be large.
         """
+        _check_download(path, refresh_margin, chunk_size, read_timeout)
         target = Path(path)
+        if not await anyio.Path(target.parent).is_dir():
+            raise ValidationError(f"cannot write {target}: {target.parent} is not a directory", parameter="path")
         current = video if isinstance(video, Video) else await self.status(video)  # type: ignore[attr-defined]
         if current.status is not VideoStatus.COMPLETED:
             raise ValidationError(
@@ -118,7 +126,7 @@ class VideosJobs(_Jobs):
             url = current.video_url
             if not url:
                 raise ValidationError(f"video {current.id} has no video_url", parameter="video")
-            status = await self._fetch_media(url, target, chunk_size)
+            status = await self._fetch_media(url, target, chunk_size, read_timeout)
             if status == 200:
                 return target
             if status in (403, 410) and attempt == 1:
@@ -131,29 +139,53 @@ class VideosJobs(_Jobs):
             )
         raise AssertionError("unreachable")
 
-    async def _fetch_media(self, url: str, target: Path, chunk_size: int) -> int:
+    async def _fetch_media(self, url: str, target: Path, chunk_size: int, read_timeout: float | None) -> int:
         session = self._transport.pool.session()
         partial = target.with_name(target.name + ".part")
+        # No overall limit (a render can be large), but a stalled media host is an error, not a hang.
+        limits = aiohttp.ClientTimeout(
+            total=None, sock_connect=self._transport.options.timeout.connect, sock_read=read_timeout
+        )
         try:
             # No credentials on a media host: a plain GET with this request's own headers only.
-            async with session.get(URL(url, encoded=True), headers={"Accept": "*/*"}) as response:
+            async with session.get(URL(url, encoded=True), headers={"Accept": "*/*"}, timeout=limits) as response:
                 if response.status != 200:
                     await response.read()
                     return response.status
                 async with await anyio.open_file(partial, "wb") as handle:
                     async for chunk in response.content.iter_chunked(chunk_size):
                         await handle.write(chunk)
-        except OSError as exc:
-            await anyio.Path(partial).unlink(missing_ok=True)
-            if isinstance(exc, APIConnectionError):
-                raise
+        except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            await _discard(partial)
             raise APIConnectionError(
                 f"downloading to {target} failed: {type(exc).__name__}",
                 endpoint="GET <media URL>",
                 maybe_processed=True,
             ) from None
+        except BaseException:  # cancelled: leave no partial file behind
+            with anyio.CancelScope(shield=True):
+                await _discard(partial)
+            raise
         await anyio.Path(partial).rename(target)
         return 200
+
+
+def _check_download(path: Any, refresh_margin: Any, chunk_size: Any, read_timeout: Any) -> None:
+    """download()'s own arguments, checked before anything is fetched."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise ValidationError(f"path must be a file path, got {path!r}", parameter="path")
+    for name, value, optional in (("refresh_margin", refresh_margin, False), ("read_timeout", read_timeout, True)):
+        if value is None and optional:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+            raise ValidationError(f"{name} must be a finite number of seconds >= 0, got {value!r}", parameter=name)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValidationError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}", parameter="chunk_size")
+
+
+async def _discard(partial: Path) -> None:
+    with contextlib.suppress(OSError):
+        await anyio.Path(partial).unlink(missing_ok=True)
 
 
 def _expires_within(url: str, margin: float) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import aiohttp.web
 import pytest
 
 import heygen_async as hg
@@ -98,4 +99,95 @@ async def test_download_refuses_an_unfinished_render(wall_emulator: Emulator, tm
         assert job.video_id
         with pytest.raises(hg.ValidationError, match="not completed"):
             await client.videos.download(job.video_id, tmp_path / "video.mp4")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "parameter"),
+    [
+        ({"refresh_margin": -1}, "refresh_margin"),
+        ({"refresh_margin": float("nan")}, "refresh_margin"),
+        ({"chunk_size": 0}, "chunk_size"),
+        ({"chunk_size": 1.5}, "chunk_size"),
+        ({"read_timeout": "60"}, "read_timeout"),
+    ],
+)
+async def test_download_refuses_bad_arguments_before_any_call(
+    wall_emulator: Emulator, tmp_path: Path, arguments: dict[str, object], parameter: str
+) -> None:
+    async with fast_client(wall_emulator) as client:
+        with pytest.raises(hg.ValidationError) as caught:
+            await client.videos.download("abc123", tmp_path / "video.mp4", **arguments)  # type: ignore[arg-type]
+    assert caught.value.parameter == parameter
+    assert status_polls(wall_emulator, VIDEO.endpoint) == 0
+
+
+async def test_download_refuses_a_missing_directory(wall_emulator: Emulator, tmp_path: Path) -> None:
+    async with fast_client(wall_emulator) as client:
+        with pytest.raises(hg.ValidationError, match="not a directory") as caught:
+            await client.videos.download("abc123", tmp_path / "missing" / "video.mp4")
+    assert caught.value.parameter == "path"
+    assert status_polls(wall_emulator, VIDEO.endpoint) == 0
+
+
+class StallingMediaHost:
+    """A media host that sends headers and a first chunk, then stalls until told to stop."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.sent_first_chunk = asyncio.Event()
+
+    async def handle(self, request: aiohttp.web.Request) -> aiohttp.web.StreamResponse:
+        response = aiohttp.web.StreamResponse(headers={"Content-Length": "1000000"})
+        await response.prepare(request)
+        await response.write(b"\x00" * 1000)
+        self.sent_first_chunk.set()
+        await self.release.wait()
+        return response
+
+
+@pytest.fixture
+async def stalling_host() -> AsyncIterator[tuple[StallingMediaHost, str]]:
+    host = StallingMediaHost()
+    app = aiohttp.web.Application()
+    app.router.add_get("/video.mp4", host.handle)
+    runner = aiohttp.web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield host, f"http://127.0.0.1:{port}/video.mp4"
+    finally:
+        host.release.set()
+        await runner.cleanup()
+
+
+def _completed(url: str) -> hg.Video:
+    return hg.Video(id="v1", status=hg.VideoStatus.COMPLETED, video_url=url)
+
+
+async def test_a_stalled_media_host_is_a_connection_error_and_leaves_no_file(
+    wall_emulator: Emulator, tmp_path: Path, stalling_host: tuple[StallingMediaHost, str]
+) -> None:
+    _, url = stalling_host
+    async with fast_client(wall_emulator) as client:
+        with pytest.raises(hg.APIConnectionError, match="TimeoutError") as caught:
+            await client.videos.download(_completed(url), tmp_path / "video.mp4", read_timeout=0.2)
+    assert "127.0.0.1" not in str(caught.value)  # the signed URL stays out of the message
+    assert os.listdir(tmp_path) == []
+
+
+async def test_a_cancelled_download_leaves_no_partial_file(
+    wall_emulator: Emulator, tmp_path: Path, stalling_host: tuple[StallingMediaHost, str]
+) -> None:
+    host, url = stalling_host
+    async with fast_client(wall_emulator) as client:
+        task = asyncio.create_task(client.videos.download(_completed(url), tmp_path / "video.mp4"))
+        await asyncio.wait_for(host.sent_first_chunk.wait(), 2)
+        await asyncio.sleep(0.05)
+        assert (tmp_path / "video.mp4.part").exists()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
     assert os.listdir(tmp_path) == []
