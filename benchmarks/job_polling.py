@@ -18,8 +18,11 @@ import asyncio
 import functools
 import json
 import multiprocessing
+import queue
+import random
 import time
-from typing import Any
+from multiprocessing.process import BaseProcess
+from typing import Any, Final
 
 import aiohttp
 
@@ -100,7 +103,12 @@ def _client(base: str, approach: str, jobs: int, budget: float, policy: hg.PollP
             TOKEN, base_url=base, poll_budget=budget, poll_policy=policy, limits=limits
         ) as client:
             ids = await _submit(client, jobs)
-            detected: dict[str, float] = {}
+            # Everything the benchmark itself keeps per job exists before the idle sample.
+            position = {video_id: index for index, video_id in enumerate(ids)}
+            detected: list[float] = [0.0] * jobs
+            starts: list[float] = []
+            starts.extend(0.0 for _ in range(8 * jobs))
+            starts.clear()  # capacity kept: recording a start allocates nothing new
             peak = idle = _rss_bytes()
             polls = 0
 
@@ -111,14 +119,15 @@ def _client(base: str, approach: str, jobs: int, budget: float, policy: hg.PollP
                     await asyncio.sleep(0.05)
 
             sampler = asyncio.create_task(sample())
-            cpu, started = time.process_time(), time.perf_counter()
+            cpu, started, wall = time.process_time(), time.perf_counter(), time.time()
             if approach == "scheduler":
                 async for job in client.videos.as_completed(ids, timeout=600):
-                    detected[job.id] = time.time()
+                    detected[position[job.id]] = time.time()
                 polls = client.jobs.scheduler.stats.polls
+                client_max = client.jobs.scheduler.stats.max_per_second
             else:
                 limiter = NaiveLimiter(budget)
-                rng = __import__("random").Random(7)
+                rng = random.Random(7)
 
                 async def watch(video_id: str) -> None:
                     nonlocal polls
@@ -127,13 +136,15 @@ def _client(base: str, approach: str, jobs: int, budget: float, policy: hg.PollP
                         interval = policy.interval(interval, rng)
                         await asyncio.sleep(interval)
                         await limiter.acquire()
+                        starts.append(time.monotonic())
                         polls += 1
                         video = await client.videos.status(video_id)
                         if video.status in (hg.VideoStatus.COMPLETED, hg.VideoStatus.FAILED):
-                            detected[video_id] = time.time()
+                            detected[position[video_id]] = time.time()
                             return
 
                 await asyncio.gather(*(watch(v) for v in ids))
+                client_max = _max_in_window(starts)
             cpu = time.process_time() - cpu
             elapsed = time.perf_counter() - started
             sampler.cancel()
@@ -141,28 +152,46 @@ def _client(base: str, approach: str, jobs: int, budget: float, policy: hg.PollP
                 "ids": ids,
                 "detected": detected,
                 "polls": polls,
+                "client_max_window": client_max,
                 "cpu": cpu,
                 "elapsed": elapsed,
                 "rss_per_job": (peak - idle) / jobs,
-                "tracking_started": time.time() - elapsed,
+                "tracking_started": wall,
             }
 
     results.put(json.dumps(asyncio.run(main())))
 
 
-def _minimum_polls(policy: hg.PollPolicy, start: float, finished: float) -> int:
-    """Polls the cadence (without jitter) makes from ``start`` until the first one after ``finished``."""
+def _minimum_polls(policy: hg.PollPolicy, first_poll: float, finished: float) -> int:
+    """Polls the cadence (without jitter) needs from a job's first poll until the first one at or after
+    ``finished``: the first poll's time is the budget's to decide, every later one the cadence's."""
     exact = hg.PollPolicy(
         first_poll=policy.first_poll, backoff=policy.backoff, max_interval=policy.max_interval, jitter=0.0
     )
-    rng = __import__("random").Random(0)
-    t, interval, polls = start, None, 0
-    while True:
+    rng = random.Random(0)
+    interval = exact.interval(None, rng)
+    t, polls = first_poll, 1
+    while t < finished:
         interval = exact.interval(interval, rng)
         t += interval
         polls += 1
-        if t >= finished:
-            return polls
+    return polls
+
+
+def _outcome(process: BaseProcess, results: Any, limit: float) -> dict[str, Any]:
+    """The client's report; a client that dies or hangs is an error, not a benchmark that never ends."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            outcome: dict[str, Any] = json.loads(results.get(timeout=1.0))
+        except queue.Empty:
+            if not process.is_alive():
+                raise RuntimeError(f"the benchmark client died (exit code {process.exitcode})") from None
+            continue
+        process.join(60)
+        return outcome
+    process.kill()
+    raise RuntimeError(f"the benchmark client did not finish within {limit:.0f} s")
 
 
 async def _emulator_json(base: str, path: str) -> Any:
@@ -190,66 +219,79 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
-def run(jobs: int = 10_000, budget: float = 2000.0, render_seconds: float = 20.0) -> str:
-    """Run both approaches against one emulator and return a Markdown report."""
-    policy = hg.PollPolicy(first_poll=2.0, backoff=1.5, max_interval=6.0, jitter=0.1)
+CADENCE: Final = hg.PollPolicy(first_poll=2.0, backoff=3.0, max_interval=6.0, jitter=0.1)
+"""First poll after 2 s, then every 6 s: 10,000 jobs need about 1,700 polls/s once their phases are spread, under
+the 2,000 budget, so the budget shapes only the first round and "polls against the cadence's minimum" measures
+waste rather than throttling."""
+
+
+def _measure(root: str, approach: str, jobs: int, budget: float, policy: hg.PollPolicy) -> dict[str, float]:
+    asyncio.run(_emulator_post(root, "/_emulator/reset"))
     ctx = multiprocessing.get_context("spawn")
-    rows: dict[str, dict[str, float]] = {}
+    results = ctx.Queue()
+    process = ctx.Process(target=_client, args=(root + "/heygen", approach, jobs, budget, policy, results))
+    process.start()
+    outcome = _outcome(process, results, limit=1800)
+    log = asyncio.run(_emulator_json(root, "/_emulator/log?limit=5000000"))
+    finished = {v["id"]: v["finished_at"] for v in asyncio.run(_emulator_json(root, "/_emulator/videos"))}
+    polls_of: dict[str, list[float]] = {}
+    for entry in log:
+        if entry.get("endpoint") == "videos.status":
+            polls_of.setdefault(entry["query"].get("video_id"), []).append(entry["time"])
+    server_times = [t for times in polls_of.values() for t in times]
+    minimum = sum(
+        _minimum_polls(policy, min(polls_of[v]), finished[v])
+        for v in outcome["ids"]
+        if finished.get(v) and polls_of.get(v)
+    )
+    delays = [
+        at - finished[v]
+        for v, at in zip(outcome["ids"], outcome["detected"], strict=True)
+        if at and finished.get(v)
+    ]
+    return {
+        "detected": sum(1 for at in outcome["detected"] if at),
+        "client_max_window": outcome["client_max_window"],
+        "server_max_window": _max_in_window(server_times),
+        "polls": len(server_times),
+        "minimum": minimum,
+        "rss_per_job": outcome["rss_per_job"],
+        "cpu_per_poll_us": outcome["cpu"] / max(1, outcome["polls"]) * 1e6,
+        "p50": _percentile(delays, 0.50),
+        "p99": _percentile(delays, 0.99),
+        "elapsed": outcome["elapsed"],
+    }
+
+
+def run(jobs: int = 10_000, budget: float = 2000.0, render_seconds: float = 20.0) -> str:
+    """Run both approaches against one emulator, one after the other, and return a Markdown report."""
+    policy = CADENCE
     with server_process(functools.partial(_serve, render_seconds)) as (port, _):
         root = f"http://127.0.0.1:{port}"
-        for approach in ("scheduler", "naive"):
-            asyncio.run(_emulator_post(root, "/_emulator/reset"))
-            results = ctx.Queue()
-            process = ctx.Process(target=_client, args=(root + "/heygen", approach, jobs, budget, policy, results))
-            process.start()
-            outcome = json.loads(results.get(timeout=1800))
-            process.join(60)
-            log = asyncio.run(_emulator_json(root, "/_emulator/log?limit=5000000"))
-            videos = {v["id"]: v for v in asyncio.run(_emulator_json(root, "/_emulator/videos"))}
-            poll_times = [e["time"] for e in log if e.get("endpoint") == "videos.status"]
-            start = outcome["tracking_started"]
-            minimum = sum(
-                _minimum_polls(policy, start, videos[v]["finished_at"])
-                for v in outcome["ids"]
-                if videos[v]["finished_at"]
-            )
-            delays = [
-                outcome["detected"][v] - videos[v]["finished_at"]
-                for v in outcome["ids"]
-                if v in outcome["detected"] and videos[v]["finished_at"]
-            ]
-            rows[approach] = {
-                "max_window": _max_in_window(poll_times),
-                "polls": len(poll_times),
-                "minimum": minimum,
-                "rss_per_job": outcome["rss_per_job"],
-                "cpu_per_poll_us": outcome["cpu"] / max(1, outcome["polls"]) * 1e6,
-                "p50": _percentile(delays, 0.50),
-                "p99": _percentile(delays, 0.99),
-                "detected": len(outcome["detected"]),
-            }
-    ours, naive = rows["scheduler"], rows["naive"]
+        ours = _measure(root, "scheduler", jobs, budget, policy)
+        naive = _measure(root, "naive", jobs, budget, policy)
 
     def line(name: str, row: dict[str, float]) -> str:
         return (
-            f"| {name} | {row['detected']:,.0f} / {jobs:,} | {row['max_window']:,.0f} | {row['polls']:,.0f} / "
-            f"{row['minimum']:,.0f} ({row['polls'] / max(1, row['minimum']) * 100:.1f}%) | "
-            f"{row['rss_per_job'] / 1024:.2f} | {row['cpu_per_poll_us']:.0f} | {row['p50']:.2f} / {row['p99']:.2f} |"
+            f"| {name} | {row['detected']:,.0f} / {jobs:,} | {row['client_max_window']:,.0f} / "
+            f"{row['server_max_window']:,.0f} | {row['polls']:,.0f} / {row['minimum']:,.0f} "
+            f"({row['polls'] / max(1, row['minimum']) * 100:.1f}%) | {row['rss_per_job'] / 1024:.2f} | "
+            f"{row['cpu_per_poll_us']:.0f} | {row['p50']:.2f} / {row['p99']:.2f} | {row['elapsed']:.1f} |"
         )
 
     return "\n".join(
         [
-            f"{jobs:,} concurrent renders (about {render_seconds + 1:.0f} s each, submitted first), budget "
-            f"{budget:,.0f} polls/s, cadence first {policy.first_poll:g} s, x{policy.backoff:g} up to "
+            f"{jobs:,} concurrent renders (about {render_seconds + 1:.0f} s each, all submitted first), budget "
+            f"{budget:,.0f} polls/s, cadence: first poll {policy.first_poll:g} s, then x{policy.backoff:g} up to "
             f"{policy.max_interval:g} s, jitter {policy.jitter:.0%}.",
             "",
-            "| approach | detected | max polls in any 1 s (server) | polls / cadence minimum | RSS KB per job | "
-            "client CPU µs per poll | completion -> detection s (p50 / p99) |",
-            "|---|---|---|---|---|---|---|",
+            "| approach | detected | max polls in any 1 s (client starts / server log) | polls / cadence minimum | "
+            "peak RSS KB per job | client CPU µs per poll | completion -> detection s (p50 / p99) | wall s |",
+            "|---|---|---|---|---|---|---|---|",
             line("shared scheduler", ours),
-            line("naive task per job + token bucket", naive),
+            line("naive: task per job + token bucket", naive),
             "",
-            f"CPU per poll, scheduler / naive: {ours['cpu_per_poll_us'] / naive['cpu_per_poll_us']:.2f} "
-            "(goal: at most 0.5).",
+            f"Ratios, scheduler / naive: CPU per poll {ours['cpu_per_poll_us'] / naive['cpu_per_poll_us']:.2f} "
+            f"(goal: at most 0.5), RSS per job {ours['rss_per_job'] / max(1.0, naive['rss_per_job']):.2f}.",
         ]
     )

@@ -325,8 +325,9 @@ class Job(Generic[R]):
         return self._record
 
     def _release(self) -> None:
-        if self._record is not None:
-            self._transport.pool.scheduler().release(self._record)
+        pool = self._transport.pool
+        if self._record is not None and not pool.closed:  # cleanup never raises: a closed pool polls nothing
+            pool.scheduler().release(self._record)
 
     def _seconds(self, timeout: OrDefault[float | None]) -> float | None:
         """The wait's limit in seconds: the kind's default, a number, or None (no deadline)."""
@@ -563,36 +564,48 @@ class JobManager:
         """Each job's handle as it finishes (its ``result()`` returns or raises); at the deadline, the handles
         still running are yielded too, their ``result()`` raising :class:`PollTimeout`."""
         handles = list(jobs)
-        queue: asyncio.Queue[Job[R]] = asyncio.Queue()
-        listening: list[tuple[TrackedJob, Callable[[TrackedJob], None]]] = []
+        queue: asyncio.Queue[TrackedJob] = asyncio.Queue()
+        callback = queue.put_nowait  # one listener for every record (kept: unlisten compares by identity)
+        # The handles of each record: usually one (no list), several when an id is given more than once.
+        by_record: dict[TrackedJob, Job[R] | list[Job[R]]] = {}
         for handle in handles:
             record = handle._track()
-            if record.done:
-                queue.put_nowait(handle)
+            known = by_record.get(record)
+            if known is not None:
+                by_record[record] = [*known, handle] if isinstance(known, list) else [known, handle]
                 continue
-            callback = _put(queue, handle)
-            record.listen(callback, None)
-            listening.append((record, callback))
+            by_record[record] = handle
+            if record.done:
+                queue.put_nowait(record)
+            else:
+                record.listen(callback, None)
+
+        def unlisten() -> None:
+            for record in by_record:
+                record.unlisten(callback, None)
+
         deadline = None if timeout is None else time.monotonic() + timeout
-        left = len(handles)  # every finished handle passes through the queue exactly once
+        left = len(by_record)  # every record finishing passes through the queue exactly once
         try:
             while left:
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
-                    handle = await asyncio.wait_for(queue.get(), remaining)
+                    record = await asyncio.wait_for(queue.get(), remaining)
                 except asyncio.TimeoutError:
                     # Decide the rest in one step (nothing can be queued while they are yielded): the ones
                     # that finished just now, then the unfinished, whose result() raises PollTimeout.
-                    _unlisten(listening)
-                    rest = [queue.get_nowait() for _ in range(queue.qsize())]
+                    unlisten()
+                    finished = [queue.get_nowait() for _ in range(queue.qsize())]
+                    rest = [handle for record in finished for handle in _each(by_record[record])]
                     rest += [handle for handle in handles if not handle.done]
                     for handle in rest:
                         yield handle
                     return
                 left -= 1
-                yield handle
+                for handle in _each(by_record[record]):
+                    yield handle
         finally:
-            _unlisten(listening)
+            unlisten()
             for handle in handles:
                 handle._release()
 
@@ -705,8 +718,8 @@ def _unlisten(listening: list[tuple[TrackedJob, Callable[[TrackedJob], None]]]) 
     listening.clear()
 
 
-def _put(queue: asyncio.Queue[Job[R]], handle: Job[R]) -> Callable[[TrackedJob], None]:
-    return lambda _: queue.put_nowait(handle)
+def _each(handles: Job[R] | list[Job[R]]) -> list[Job[R]]:
+    return handles if isinstance(handles, list) else [handles]
 
 
 def _put_indexed(queue: asyncio.Queue[tuple[int, Job[Any]]], index: int, job: Job[Any]) -> Callable[[TrackedJob], None]:

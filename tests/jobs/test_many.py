@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 import heygen_async as hg
 from heygen_async.emulator import Emulator
 
-from ._support import scene, ticking, wait_until
+from ._support import fast_client, scene, ticking, wait_until
 
 
 async def _videos(client: hg.HeyGenClient, *texts: str) -> list[str]:
@@ -244,3 +244,35 @@ async def test_wait_many_at_its_deadline_raises_poll_timeout_for_the_first_unfin
         await fast.videos.wait_many([second, first], timeout=0.2)
     assert caught.value.job_id == second
     assert heygen_emulator.account.videos[second].status != "completed"
+
+
+async def test_as_completed_yields_a_repeated_id_once_per_handle(
+    heygen_emulator: Emulator, fast: hg.HeyGenClient
+) -> None:
+    """The same id given twice is polled once but yielded twice, once per handle."""
+    video_id, other = await _videos(fast, "one", "two")
+    task = asyncio.create_task(_collect(fast.videos.as_completed([video_id, other, video_id], timeout=5)))
+    await asyncio.sleep(0.05)
+    assert fast.jobs.scheduler.tracked() == 2
+    await heygen_emulator.advance(60)
+    handles = await asyncio.wait_for(task, 2)
+    assert sorted(handle.id for handle in handles) == sorted([video_id, other, video_id])
+    assert all(handle.result().status is hg.VideoStatus.COMPLETED for handle in handles)
+
+
+async def _collect(handles: AsyncIterator[hg.Job[hg.Video]]) -> list[hg.Job[hg.Video]]:
+    return [handle async for handle in handles]
+
+
+async def test_cleanup_after_the_client_closed_does_not_raise(heygen_emulator: Emulator) -> None:
+    """Closing the client answers open iterations with ClientClosedError; finishing them afterwards is quiet."""
+    client = fast_client(heygen_emulator)
+    async with client:
+        (video_id,) = await _videos(client, "one")
+        iteration = client.videos.as_completed([video_id])
+        pending = asyncio.ensure_future(iteration.__anext__())
+        await asyncio.sleep(0.05)
+    handle = await asyncio.wait_for(pending, 2)
+    with pytest.raises(hg.ClientClosedError):
+        handle.result()
+    await iteration.aclose()  # releases the handles of a closed client: no error
