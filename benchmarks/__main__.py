@@ -10,7 +10,7 @@ import aiohttp
 
 import heygen_async
 
-from . import emulator_throughput, per_call
+from . import emulator_throughput, job_polling, per_call
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     print("## Emulator throughput")
     print()
     print(emulator_throughput.run(seconds=0.5 if args.quick else 3.0, rounds=1 if args.quick else 3))
+    print()
+    print("## Job polling: many concurrent renders under one polls-per-second budget")
+    print()
+    if args.quick:
+        print(job_polling.run(jobs=300, budget=200.0, render_seconds=4.0))
+    else:
+        print(job_polling.run())
     return 0
 
 

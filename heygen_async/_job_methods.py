@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -62,7 +62,9 @@ class VideosJobs(_Jobs):
         video: Video = await self.job(video_id, poll=poll).wait(timeout=timeout, on_status=on_status)
         return video
 
-    def as_completed(self, video_ids: Iterable[str], *, timeout: float | None = None) -> AsyncIterator[Job[Video]]:
+    def as_completed(
+        self, video_ids: Iterable[str], *, timeout: float | None = None
+    ) -> AsyncGenerator[Job[Video], None]:
         """Each render's handle as it finishes (``handle.result()`` returns the Video or raises)."""
         return self._manager().as_completed([self.job(v) for v in video_ids], timeout=timeout)
 
@@ -76,7 +78,7 @@ class VideosJobs(_Jobs):
 
     def generate_many(
         self, requests: Iterable[Mapping[str, Any]], *, concurrency: int = 3, timeout: float | None = None
-    ) -> AsyncIterator[BatchItem[Mapping[str, Any]]]:
+    ) -> AsyncGenerator[BatchItem[Mapping[str, Any]], None]:
         """Render every request (``videos.generate`` keyword arguments), at most ``concurrency`` unfinished at
         once, yielding each as it ends: ``item.result`` is the Video, or ``item.error`` says why not (with
         ``item.ambiguous`` when the submission may have created a render). Nothing is dropped or resubmitted."""
@@ -217,7 +219,9 @@ class TranslationsJobs(_Jobs):
         result: Translation = await self.job(video_translate_id, poll=poll).wait(timeout=timeout, on_status=on_status)
         return result
 
-    def as_completed(self, ids: Iterable[str], *, timeout: float | None = None) -> AsyncIterator[Job[Translation]]:
+    def as_completed(
+        self, ids: Iterable[str], *, timeout: float | None = None
+    ) -> AsyncGenerator[Job[Translation], None]:
         return self._manager().as_completed([self.job(i) for i in ids], timeout=timeout)
 
     async def wait_many(

@@ -16,7 +16,7 @@ import functools
 import inspect
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
@@ -415,7 +415,7 @@ class Job(Generic[R]):
                     task.cancel()
         return self.result()
 
-    async def watch(self, *, timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT) -> AsyncIterator[R]:
+    async def watch(self, *, timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT) -> AsyncGenerator[R, None]:
         """Each status change as a result snapshot, the final one included; then the iteration ends.
 
         A failed job's final snapshot shows the failure (nothing is raised); an error that ends the watch
@@ -560,7 +560,9 @@ class JobManager:
         job_id = data.get(kind.event_id) or data.get("id")
         return isinstance(job_id, str) and self.scheduler.poll_soon(kind.name, job_id)
 
-    async def as_completed(self, jobs: Iterable[Job[R]], *, timeout: float | None = None) -> AsyncIterator[Job[R]]:
+    async def as_completed(
+        self, jobs: Iterable[Job[R]], *, timeout: float | None = None
+    ) -> AsyncGenerator[Job[R], None]:
         """Each job's handle as it finishes (its ``result()`` returns or raises); at the deadline, the handles
         still running are yielded too, their ``result()`` raising :class:`PollTimeout`."""
         handles = list(jobs)
@@ -640,7 +642,7 @@ class JobManager:
         kind: str,
         concurrency: int = 3,
         timeout: float | None = None,
-    ) -> AsyncIterator[BatchItem[T]]:
+    ) -> AsyncGenerator[BatchItem[T], None]:
         """Submit ``inputs`` with ``submit`` (returning each job's id), at most ``concurrency`` unfinished at once
         (HeyGen plans render only a few at a time; more would just queue), and yield each as it ends.
 

@@ -26,3 +26,11 @@ def test_benchmarks_quick_pass_produces_every_table() -> None:
     assert re.search(
         r"^\| requests/s one emulator core sustains .* \| [0-9,]+ / [0-9,]+ / [0-9,]+ \|$", result.stdout, re.M
     )
+    polling = re.findall(
+        r"^\| (shared scheduler|naive: task per job \+ token bucket) \| 300 / 300 \| [0-9,]+ / [0-9,]+ \| "
+        r"[0-9,]+ / [0-9,]+ \([0-9.]+%\) \| -?[0-9.]+ \| [0-9]+ \| [0-9.]+ / [0-9.]+ \| [0-9.]+ \|$",
+        result.stdout,
+        re.M,
+    )
+    assert polling == ["shared scheduler", "naive: task per job + token bucket"]
+    assert re.search(r"^Ratios, scheduler / naive: CPU per poll [0-9.]+ ", result.stdout, re.M)
