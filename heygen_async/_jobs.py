@@ -564,52 +564,57 @@ class JobManager:
         self, jobs: Iterable[Job[R]], *, timeout: float | None = None
     ) -> AsyncGenerator[Job[R], None]:
         """Each job's handle as it finishes (its ``result()`` returns or raises); at the deadline, the handles
-        still running are yielded too, their ``result()`` raising :class:`PollTimeout`."""
-        handles = list(jobs)
+        still running are yielded too, their ``result()`` raising :class:`PollTimeout`.
+
+        A handle is let go once yielded: ten thousand finished results are not held until the iteration ends.
+        """
         queue: asyncio.Queue[TrackedJob] = asyncio.Queue()
         callback = queue.put_nowait  # one listener for every record (kept: unlisten compares by identity)
-        # The handles of each record: usually one (no list), several when an id is given more than once.
-        by_record: dict[TrackedJob, Job[R] | list[Job[R]]] = {}
-        for handle in handles:
-            record = handle._track()
-            known = by_record.get(record)
-            if known is not None:
-                by_record[record] = [*known, handle] if isinstance(known, list) else [known, handle]
-                continue
-            by_record[record] = handle
-            if record.done:
-                queue.put_nowait(record)
-            else:
-                record.listen(callback, None)
+        # The unfinished records and their handles: usually one (no list), several when an id repeats.
+        pending: dict[TrackedJob, Job[R] | list[Job[R]]] = {}
 
-        def unlisten() -> None:
-            for record in by_record:
-                record.unlisten(callback, None)
+        def let_go(record: TrackedJob) -> list[Job[R]]:
+            handles = _each(pending.pop(record))
+            record.unlisten(callback, None)
+            for handle in handles:
+                handle._release()
+            return handles
 
-        deadline = None if timeout is None else time.monotonic() + timeout
-        left = len(by_record)  # every record finishing passes through the queue exactly once
         try:
-            while left:
+            for handle in jobs:
+                record = handle._track()
+                known = pending.get(record)
+                if known is not None:
+                    pending[record] = [*known, handle] if isinstance(known, list) else [known, handle]
+                    continue
+                pending[record] = handle
+                if record.done:
+                    queue.put_nowait(record)
+                else:
+                    record.listen(callback, None)
+            del jobs  # the caller's list, if it was one made for this call, goes with the handles
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while pending:
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
-                    record = await asyncio.wait_for(queue.get(), remaining)
+                    if not queue.empty() and remaining != 0.0:
+                        record = queue.get_nowait()  # no wait_for (a task each) while results are queued
+                    else:
+                        record = await asyncio.wait_for(queue.get(), remaining)
                 except asyncio.TimeoutError:
                     # Decide the rest in one step (nothing can be queued while they are yielded): the ones
                     # that finished just now, then the unfinished, whose result() raises PollTimeout.
-                    unlisten()
                     finished = [queue.get_nowait() for _ in range(queue.qsize())]
-                    rest = [handle for record in finished for handle in _each(by_record[record])]
-                    rest += [handle for handle in handles if not handle.done]
+                    rest = [handle for record in finished for handle in let_go(record)]
+                    rest += [handle for record in list(pending) for handle in let_go(record)]
                     for handle in rest:
                         yield handle
                     return
-                left -= 1
-                for handle in _each(by_record[record]):
+                for handle in let_go(record):
                     yield handle
         finally:
-            unlisten()
-            for handle in handles:
-                handle._release()
+            for record in list(pending):
+                let_go(record)
 
     async def wait_many(
         self, jobs: Iterable[Job[R]], *, timeout: float | None = None, return_exceptions: bool = False
