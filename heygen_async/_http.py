@@ -79,7 +79,7 @@ class ConnectionPool:
         if self.closed:
             raise ClientClosedError("the client is closed; create a new HeyGenClient")
         if self._scheduler is None:
-            self._scheduler = PollScheduler(self.poll_budget)
+            self._scheduler = PollScheduler(self.poll_budget, max_in_flight=_polls_in_flight(self.limits))
         return self._scheduler
 
     @property
@@ -146,6 +146,14 @@ class CallOptions:
 
 _ROUTE_MISS: Final = object()
 _NO_CEILING: Final = 1e9  # aiohttp rounds timeouts over its ceil threshold up to whole seconds; never do that
+
+
+def _polls_in_flight(limits: Limits) -> int:
+    """How many status polls may be in flight at once: at most half of a bounded pool, so a poll always finds
+    a connection (a poll queued inside aiohttp would be sent late, in a burst, past the budget's window) and
+    other calls keep the rest."""
+    bounds = [limit for limit in (limits.max_connections, limits.max_connections_per_host) if limit > 0]
+    return max(1, min(100, *(limit // 2 for limit in bounds))) if bounds else 100
 
 
 class Transport:

@@ -66,14 +66,14 @@ class VideosJobs(_Jobs):
         self, video_ids: Iterable[str], *, timeout: float | None = None
     ) -> AsyncGenerator[Job[Video], None]:
         """Each render's handle as it finishes (``handle.result()`` returns the Video or raises)."""
-        return self._manager().as_completed([self.job(v) for v in video_ids], timeout=timeout)
+        return self._manager().as_completed([self.job(v) for v in _ids(video_ids)], timeout=timeout)
 
     async def wait_many(
         self, video_ids: Iterable[str], *, timeout: float | None = None, return_exceptions: bool = False
     ) -> list[Any]:
         """Every render's Video, in order (failures raised, or in place with ``return_exceptions=True``)."""
         return await self._manager().wait_many(
-            [self.job(v) for v in video_ids], timeout=timeout, return_exceptions=return_exceptions
+            [self.job(v) for v in _ids(video_ids)], timeout=timeout, return_exceptions=return_exceptions
         )
 
     def generate_many(
@@ -172,6 +172,16 @@ class VideosJobs(_Jobs):
         return 200
 
 
+def _ids(ids: Any) -> Iterable[Any]:
+    """Many job ids; a lone string is one id, not many characters, so it is refused."""
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+        raise ValidationError(
+            f"expected an iterable of job ids, got {type(ids).__name__} (a single id? wrap it in a list)",
+            parameter="ids",
+        )
+    return ids
+
+
 def _check_download(path: Any, refresh_margin: Any, chunk_size: Any, read_timeout: Any) -> None:
     """download()'s own arguments, checked before anything is fetched."""
     if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
@@ -222,13 +232,13 @@ class TranslationsJobs(_Jobs):
     def as_completed(
         self, ids: Iterable[str], *, timeout: float | None = None
     ) -> AsyncGenerator[Job[Translation], None]:
-        return self._manager().as_completed([self.job(i) for i in ids], timeout=timeout)
+        return self._manager().as_completed([self.job(i) for i in _ids(ids)], timeout=timeout)
 
     async def wait_many(
         self, ids: Iterable[str], *, timeout: float | None = None, return_exceptions: bool = False
     ) -> list[Any]:
         return await self._manager().wait_many(
-            [self.job(i) for i in ids], timeout=timeout, return_exceptions=return_exceptions
+            [self.job(i) for i in _ids(ids)], timeout=timeout, return_exceptions=return_exceptions
         )
 
 

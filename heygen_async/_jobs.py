@@ -213,7 +213,8 @@ def _resume(transport: Transport, token: str) -> Job[Any]:
         raise ValidationError("the resume token is not JSON", parameter="token") from None
     if not isinstance(data, dict) or data.get("heygen_async_job") != TOKEN_VERSION:
         raise ValidationError(f"not a version-{TOKEN_VERSION} heygen_async resume token", parameter="token")
-    kind = KINDS.get(data.get("kind"))  # type: ignore[arg-type]
+    kind_name = data.get("kind")
+    kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
     if kind is None:
         raise ValidationError(f"the resume token names an unknown job kind {data.get('kind')!r}", parameter="token")
     base_url = transport.options.base_url
@@ -520,10 +521,7 @@ class JobManager:
     def job(self, kind: str, job_id: str, *, policy: PollPolicy | None = None) -> Job[Any]:
         """A handle on an existing job of ``kind`` (``"video"``, ``"translation"``, ``"photo_generation"``,
         ``"training"``, ``"photo_avatar"``)."""
-        found = KINDS.get(kind)
-        if found is None:
-            raise ValidationError(f"kind must be one of {sorted(KINDS)}, got {kind!r}", parameter="kind")
-        return Job(found, job_id, self._transport, policy=policy)
+        return Job(_kind(kind), job_id, self._transport, policy=policy)
 
     def resume(self, token: str) -> Job[Any]:
         """The job a resume token names (see :meth:`Job.resume`)."""
@@ -568,13 +566,15 @@ class JobManager:
 
         A handle is let go once yielded: ten thousand finished results are not held until the iteration ends.
         """
+        deadline = _deadline(timeout)
+        jobs = _handles(jobs)
         queue: asyncio.Queue[TrackedJob] = asyncio.Queue()
         callback = queue.put_nowait  # one listener for every record (kept: unlisten compares by identity)
         # The unfinished records and their handles: usually one (no list), several when an id repeats.
         pending: dict[TrackedJob, Job[R] | list[Job[R]]] = {}
 
         def let_go(record: TrackedJob) -> list[Job[R]]:
-            handles = _each(pending.pop(record))
+            handles = _each(pending.pop(record, []))
             record.unlisten(callback, None)
             for handle in handles:
                 handle._release()
@@ -593,7 +593,6 @@ class JobManager:
                 else:
                     record.listen(callback, None)
             del jobs  # the caller's list, if it was one made for this call, goes with the handles
-            deadline = None if timeout is None else time.monotonic() + timeout
             while pending:
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
@@ -623,7 +622,7 @@ class JobManager:
         as it is seen (the other jobs go on at HeyGen; only the waiting stops), or with
         ``return_exceptions=True`` each failure takes its place in the list. At the deadline the first job
         still running raises :class:`PollTimeout` (or takes its place, with ``return_exceptions``)."""
-        handles = list(jobs)
+        handles = _handles(jobs)
         async for handle in self.as_completed(handles, timeout=timeout):
             if not return_exceptions and not handle.done:
                 break  # the deadline: report the first unfinished job in input order, below
@@ -658,13 +657,20 @@ class JobManager:
             raise ValidationError(
                 f"concurrency must be a whole number >= 1, got {concurrency!r}", parameter="concurrency"
             )
-        job_kind = KINDS[kind]
+        job_kind = _kind(kind)
+        deadline = _deadline(timeout)
         pending = iter(enumerate(inputs))
-        running: dict[int, tuple[T, Job[Any]]] = {}
-        finished: asyncio.Queue[tuple[int, Job[Any]]] = asyncio.Queue()
-        listening: list[tuple[TrackedJob, Callable[[TrackedJob], None]]] = []
+        running: dict[int, tuple[T, Job[Any], Callable[[TrackedJob], None]]] = {}
+        finished: asyncio.Queue[int] = asyncio.Queue()
+
+        def let_go(index: int) -> tuple[T, Job[Any]]:
+            item, job, callback = running.pop(index)
+            if job._record is not None:
+                job._record.unlisten(callback, None)
+            job._release()
+            return item, job
+
         exhausted = False
-        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while True:
                 while not exhausted and len(running) < concurrency:
@@ -681,36 +687,76 @@ class JobManager:
                         ambiguous = isinstance(exc, APIConnectionError) and exc.maybe_processed
                         yield BatchItem(index=index, input=item, error=exc, ambiguous=ambiguous)
                         continue
-                    job: Job[Any] = Job(job_kind, job_id, self._transport)
+                    try:
+                        job: Job[Any] = Job(job_kind, job_id, self._transport)
+                    except ValidationError as exc:  # submitted, but no usable id came back: a job may exist
+                        yield BatchItem(index=index, input=item, error=exc, ambiguous=True)
+                        continue
+                    callback = _put_index(finished, index)
+                    running[index] = (item, job, callback)
                     record = job._track()
-                    callback = _put_indexed(finished, index, job)
-                    record.listen(callback, None)
-                    listening.append((record, callback))
-                    running[index] = (item, job)
                     if record.done:
-                        callback(record)
+                        finished.put_nowait(index)
+                    else:
+                        record.listen(callback, None)
                 if not running and exhausted:
                     return
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
                     if not running:
                         raise asyncio.TimeoutError  # the deadline passed while submitting
-                    index, job = await asyncio.wait_for(finished.get(), remaining)
+                    index = (
+                        finished.get_nowait()
+                        if not finished.empty()
+                        else await asyncio.wait_for(finished.get(), remaining)
+                    )
                 except asyncio.TimeoutError:
-                    for index, (item, job) in sorted(running.items()):
+                    for index in sorted(running):
+                        item, job = let_go(index)
                         yield BatchItem(index=index, input=item, job_id=job.id, error=job._timed_out(timeout))
                     for index, item in pending:
                         yield BatchItem(index=index, input=item, error=_not_submitted(index, timeout))
                     return
-                item, _ = running.pop(index)
+                if index not in running:
+                    continue  # already yielded (a record can only end once; this is belt and braces)
+                item, job = let_go(index)
                 try:
                     yield BatchItem(index=index, input=item, job_id=job.id, result=job.result())
                 except HeyGenError as exc:
                     yield BatchItem(index=index, input=item, job_id=job.id, error=exc)
         finally:
-            _unlisten(listening)
-            for _, job in running.values():
-                job._release()
+            for index in list(running):
+                let_go(index)
+
+
+def _kind(kind: Any) -> JobKind:
+    found = KINDS.get(kind) if isinstance(kind, str) else None
+    if found is None:
+        raise ValidationError(f"kind must be one of {sorted(KINDS)}, got {kind!r}", parameter="kind")
+    return found
+
+
+def _deadline(timeout: Any) -> float | None:
+    """The monotonic deadline of a ``timeout`` in seconds (None: no deadline); a bad value is refused."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout < float("inf"):
+        raise ValidationError(f"timeout must be a number of seconds >= 0 or None, got {timeout!r}", parameter="timeout")
+    return time.monotonic() + timeout
+
+
+def _handles(jobs: Any) -> list[Job[Any]]:
+    """``jobs`` as a list of Job handles; a string (one id, not many) or anything else is refused."""
+    if isinstance(jobs, (str, bytes)) or not isinstance(jobs, Iterable):
+        raise ValidationError(
+            f"expected an iterable of job handles, got {type(jobs).__name__} (a single id? wrap it in a list)",
+            parameter="jobs",
+        )
+    handles = list(jobs)
+    for handle in handles:
+        if not isinstance(handle, Job):
+            raise ValidationError(f"expected Job handles, got {type(handle).__name__}", parameter="jobs")
+    return handles
 
 
 def _not_submitted(index: int, timeout: float | None) -> NotSubmitted:
@@ -719,15 +765,9 @@ def _not_submitted(index: int, timeout: float | None) -> NotSubmitted:
     )
 
 
-def _unlisten(listening: list[tuple[TrackedJob, Callable[[TrackedJob], None]]]) -> None:
-    for record, callback in listening:
-        record.unlisten(callback, None)
-    listening.clear()
+def _put_index(queue: asyncio.Queue[int], index: int) -> Callable[[TrackedJob], None]:
+    return lambda _: queue.put_nowait(index)
 
 
 def _each(handles: Job[R] | list[Job[R]]) -> list[Job[R]]:
     return handles if isinstance(handles, list) else [handles]
-
-
-def _put_indexed(queue: asyncio.Queue[tuple[int, Job[Any]]], index: int, job: Job[Any]) -> Callable[[TrackedJob], None]:
-    return lambda _: queue.put_nowait((index, job))

@@ -34,6 +34,7 @@ from ._exceptions import (
     ClientClosedError,
     RateLimitError,
     ServerError,
+    ValidationError,
 )
 
 if TYPE_CHECKING:
@@ -51,28 +52,51 @@ CREDIT: Final = 0.05
 """How much unused pacing time (seconds) may be made up at once after a lull: short catch-up bursts only."""
 
 
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+def _seconds(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+        raise ValidationError(
+            f"PollPolicy.{attribute.name} must be a finite number >= 0, got {value!r}", parameter=attribute.name
+        )
+
+
+def _check_policy(policy: PollPolicy) -> None:
+    if policy.backoff < 1:
+        raise ValidationError(
+            f"PollPolicy.backoff must be >= 1 (intervals never shrink), got {policy.backoff!r}", parameter="backoff"
+        )
+    if policy.jitter >= 1:
+        raise ValidationError(
+            f"PollPolicy.jitter must be a fraction below 1, got {policy.jitter!r}", parameter="jitter"
+        )
+    if policy.retry_after_floor > policy.retry_after_ceiling:
+        raise ValidationError(
+            f"PollPolicy.retry_after_floor ({policy.retry_after_floor!r}) is above retry_after_ceiling "
+            f"({policy.retry_after_ceiling!r})",
+            parameter="retry_after_floor",
+        )
 
 
 @attrs.frozen(kw_only=True)
 class PollPolicy:
     """When a job is polled: ``first_poll`` seconds after waiting starts, then each interval ``backoff`` times
-    the last, up to ``max_interval``, each varied by up to ``jitter`` (a fraction) either way.
+    the last (>= 1), up to ``max_interval``, each varied by up to ``jitter`` (a fraction below 1) either way.
 
     A ``Retry-After`` on a status call pauses every poll for that long, kept within
     ``retry_after_floor``..``retry_after_ceiling``. While webhooks are fed to the client, the cadence drops to
     ``webhook_interval`` after the first poll: the webhook wakes the job, polling is only the fallback.
+    A value that cannot work raises :class:`~heygen_async.ValidationError` naming it.
     """
 
-    first_poll: float = attrs.field(default=5.0, validator=_positive)
-    backoff: float = attrs.field(default=1.5, validator=_positive)
-    max_interval: float = attrs.field(default=30.0, validator=_positive)
-    jitter: float = attrs.field(default=0.2, validator=_positive)
-    retry_after_floor: float = attrs.field(default=1.0, validator=_positive)
-    retry_after_ceiling: float = attrs.field(default=120.0, validator=_positive)
-    webhook_interval: float = attrs.field(default=300.0, validator=_positive)
+    first_poll: float = attrs.field(default=5.0, validator=_seconds)
+    backoff: float = attrs.field(default=1.5, validator=_seconds)
+    max_interval: float = attrs.field(default=30.0, validator=_seconds)
+    jitter: float = attrs.field(default=0.2, validator=_seconds)
+    retry_after_floor: float = attrs.field(default=1.0, validator=_seconds)
+    retry_after_ceiling: float = attrs.field(default=120.0, validator=_seconds)
+    webhook_interval: float = attrs.field(default=300.0, validator=_seconds)
+
+    def __attrs_post_init__(self) -> None:
+        _check_policy(self)
 
     def interval(self, previous: float | None, rng: random.Random) -> float:
         """The next wait: ``first_poll`` for the first, then backed off; jittered either way."""
@@ -107,8 +131,10 @@ class TrackedJob:
         "kind",
         "listeners",
         "policy",
+        "polling",
         "polls",
         "result",
+        "soon",
         "status",
         "status_listeners",
         "transport",
@@ -130,6 +156,8 @@ class TrackedJob:
         self.done = False
         self.active = True
         self.polls = 0
+        self.polling = False  # a poll is in flight: never a second one at once
+        self.soon = False  # poll again right after the one in flight (a webhook arrived meanwhile)
         self.listeners: tuple[Listener, ...] | None = None
         self.status_listeners: tuple[Listener, ...] | None = None
 
@@ -222,14 +250,27 @@ class PollScheduler:
         """Nobody waits for ``job`` any more: stop polling it (the job itself goes on at HeyGen)."""
         if not job.watched:
             job.active = False
-            if self._jobs.get((job.kind.name, job.id)) is job:
-                del self._jobs[(job.kind.name, job.id)]  # a later wait starts afresh; no record outlives its waiters
+            self._forget(job)
+
+    def _forget(self, job: TrackedJob) -> None:
+        """Drop an unwatched, inactive or finished record once no poll of it is in flight: a later wait starts
+        afresh, no record outlives its waiters, and a poll in flight is never doubled by a new record."""
+        key = (job.kind.name, job.id)
+        if not job.watched and not job.polling and (job.done or not job.active) and self._jobs.get(key) is job:
+            del self._jobs[key]
 
     def poll_soon(self, kind_name: str, job_id: str) -> bool:
-        """Poll ``job_id`` now (a webhook said it changed); False if nobody is tracking it."""
+        """Poll ``job_id`` now (a webhook said it changed); False if nobody is tracking it.
+
+        A poll already in flight is not doubled: the job is polled again right after it (within the budget),
+        and a duplicate webhook for a job that has finished does nothing.
+        """
         job = self._jobs.get((kind_name, job_id))
         if job is None or job.done or not job.active:
             return False
+        if job.polling:
+            job.soon = True
+            return True
         job.due = time.monotonic()
         heapq.heappush(self._heap, (job.due, next(self._order), job))
         self._poke()
@@ -290,6 +331,8 @@ class PollScheduler:
                 await self._sleep(wait)
                 continue
             _, _, job = heapq.heappop(heap)
+            if job.polling:
+                continue  # its poll in flight reschedules it when it ends
             self._start(job, now)
 
     def _start(self, job: TrackedJob, now: float) -> None:
@@ -299,6 +342,7 @@ class PollScheduler:
         window = len(self._starts) - bisect.bisect_right(self._starts, now - 1.0)
         self.stats.max_per_second = max(self.stats.max_per_second, window)
         job.polls += 1
+        job.polling = True
         self._in_flight += 1
         task = asyncio.get_running_loop().create_task(self._poll(job))
         self._polls.add(task)
@@ -325,7 +369,13 @@ class PollScheduler:
                 if not job.done:
                     self._finish(job, None, exc)
         finally:
+            job.polling = False
             self._in_flight -= 1
+            if job.soon and job.active and not job.done:
+                job.soon = False
+                job.due = time.monotonic()
+                heapq.heappush(self._heap, (job.due, next(self._order), job))
+            self._forget(job)
             self._poke()
 
     def _pause(self, job: TrackedJob, retry_after: float | None) -> None:
@@ -366,7 +416,9 @@ class PollScheduler:
 
     def _finish(self, job: TrackedJob, result: Any, error: BaseException | None) -> None:
         """End ``job``. Status listeners hear only of a new answer; ending without one (a 404, the client
-        closing) is news for the done listeners alone, so nobody sees the same snapshot twice."""
+        closing) is news for the done listeners alone, so nobody sees the same snapshot twice. A job ends once."""
+        if job.done:
+            return
         job.done = True
         job.error = error
         if result is not None:

@@ -232,3 +232,36 @@ async def test_an_unreadable_running_answer_is_no_verdict() -> None:
     await scheduler.aclose()
     assert result.duration == 3.5
     assert transport.by_job["v1"] == 2
+
+
+async def test_a_webhook_during_a_poll_polls_again_right_after_it_never_beside_it() -> None:
+    """poll_soon while a poll is in flight (which may have left before the job finished): one more poll follows
+    as soon as it ends, never a second one in parallel."""
+    scheduler = PollScheduler(100)
+    gate, started = asyncio.Event(), asyncio.Event()
+    statuses = iter(["processing", "completed"])
+
+    class Gated(FakeTransport):
+        async def call(self, route: Any, *, query: Any = None, **_: Any) -> Any:
+            self.starts.append(time.monotonic())
+            started.set()
+            status = next(statuses)
+            if status == "processing":
+                await gate.wait()
+            return {"id": dict(query)["video_id"], "status": status}
+
+    transport = Gated()
+    ended = asyncio.get_running_loop().create_future()
+    policy = PollPolicy(first_poll=0.0, max_interval=60.0, backoff=60.0, jitter=0.0)
+    job = scheduler.track(VIDEO, "v1", cast(Transport, transport), policy)
+    job.listen(lambda record: ended.set_result(record.result), None)
+    await asyncio.wait_for(started.wait(), 2)
+    assert scheduler.poll_soon("video", "v1")
+    await asyncio.sleep(0.05)
+    assert len(transport.starts) == 1  # not beside the poll in flight
+    gate.set()
+    result = await asyncio.wait_for(ended, 2)
+    await scheduler.aclose()
+    assert result.status == "completed"
+    assert len(transport.starts) == 2  # right after, not 60 s later
+    assert not scheduler.poll_soon("video", "v1")  # a finished job: a late duplicate does nothing
