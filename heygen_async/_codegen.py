@@ -18,7 +18,7 @@ import attrs
 
 from . import _models
 from ._endpoint_table import ENDPOINTS
-from ._job_methods import MIXINS
+from ._mixins import MIXINS
 from ._spec import Endpoint, Param
 
 __all__ = ["render_all", "write_all"]
@@ -287,15 +287,19 @@ def render_namespace(namespace: str, endpoints: list[Endpoint]) -> str:
         lines.append(f"from heygen_async._inputs import {', '.join(inputs)}")
     mixin = MIXINS.get(namespace)
     base = mixin.__name__ if mixin is not None else "Resource"
-    if mixin is not None:
-        lines.append(f"from heygen_async._job_methods import {base}")
-    model_import = f"from heygen_async._models import {', '.join(results)}"
-    if len(model_import) <= 120:
-        lines.append(model_import)
-    else:
-        lines += ["from heygen_async._models import (", *(f"    {name}," for name in results), ")"]
-    if mixin is None:
-        lines.append("from heygen_async._resource import Resource")
+    imports: list[tuple[str, list[str]]] = [
+        ("heygen_async._models", [f"from heygen_async._models import {', '.join(results)}"]),
+        (mixin.__module__, [f"from {mixin.__module__} import {base}"])
+        if mixin is not None
+        else ("heygen_async._resource", ["from heygen_async._resource import Resource"]),
+    ]
+    if len(imports[0][1][0]) > 120:
+        imports[0] = (
+            "heygen_async._models",
+            ["from heygen_async._models import (", *(f"    {n}," for n in results), ")"],
+        )
+    for _, block in sorted(imports):
+        lines += block
     lines.append("")
     lines.append(f'__all__ = ["{class_name(namespace)}"]')
     lines.append("")

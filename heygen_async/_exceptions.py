@@ -25,6 +25,10 @@
     │   └── PhotoAvatarFailed     add_motion / upscale
     └── PollTimeout               the wait's deadline passed first; ``last_status``, ``resume_token``
     NotSubmitted                  a batch's deadline passed before this input was submitted: safe to send again
+    SessionError                  a live streaming session could not do what was asked
+    ├── SessionClosedError        the session is closing or closed (or was never started)
+    ├── SessionLimitError         no session slot came free within the manager's acquire timeout
+    └── TaskInterrupted           interrupt() dropped this speech before it was sent
 
 No message, repr or attribute of these errors holds the API token: the client scrubs every text it
 copies from a response before it builds an error, and URLs appear only as path templates.
@@ -57,6 +61,10 @@ __all__ = [
     "PollTimeout",
     "RateLimitError",
     "ServerError",
+    "SessionClosedError",
+    "SessionError",
+    "SessionLimitError",
+    "TaskInterrupted",
     "TrainingFailed",
     "TranslationFailed",
     "ValidationError",
@@ -274,3 +282,23 @@ class NotSubmitted(HeyGenError):
     def __init__(self, message: str, *, index: int) -> None:
         super().__init__(message)
         self.index = index
+
+
+class SessionError(HeyGenError):
+    """A live streaming session could not do what was asked; ``session_id`` names it (None before ``new``)."""
+
+    def __init__(self, message: str, *, session_id: str | None = None) -> None:
+        super().__init__(message)
+        self.session_id = session_id
+
+
+class SessionClosedError(SessionError, RuntimeError):
+    """The session is closing or closed, or was never started: nothing more can be sent on it."""
+
+
+class SessionLimitError(SessionError):
+    """No slot under the session manager's cap came free within its acquire timeout; nothing was created."""
+
+
+class TaskInterrupted(SessionError):
+    """``interrupt()`` was called while this speech waited its turn: it was dropped, never sent."""

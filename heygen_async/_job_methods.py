@@ -285,7 +285,3 @@ class PhotoAvatarsJobs(_Jobs):
         """The finished photo avatar (status ``completed``); raises PhotoAvatarFailed or PollTimeout."""
         result: PhotoAvatar = await self.avatar_job(avatar_id).wait(timeout=timeout, on_status=on_status)
         return result
-
-
-MIXINS: Final = {"videos": VideosJobs, "translations": TranslationsJobs, "photo_avatars": PhotoAvatarsJobs}
-"""Which hand-written mixin each generated namespace class inherits (read by ``_codegen``)."""

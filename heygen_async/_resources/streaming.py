@@ -18,7 +18,7 @@ from heygen_async._models import (
     StreamingTask,
     StreamingToken,
 )
-from heygen_async._resource import Resource
+from heygen_async._streaming_methods import StreamingSessions
 
 __all__ = ["StreamingResource"]
 
@@ -37,7 +37,7 @@ _STREAMING_STOP = ENDPOINTS_BY_NAME["streaming.stop"]
 _STREAMING_INTERRUPT = ENDPOINTS_BY_NAME["streaming.interrupt"]
 
 
-class StreamingResource(Resource):
+class StreamingResource(StreamingSessions):
     """HeyGen Streaming API: ``client.streaming``."""
 
     __slots__ = ()

@@ -1,0 +1,68 @@
+"""Finishing work that must not be cut short by cancellation (creating or stopping a billed session).
+
+``anyio.CancelScope(shield=True)`` protects against anyio's own cancel scopes, but in a plain asyncio task a
+second ``task.cancel()`` still lands inside it. :func:`finish` runs the work in its own task and waits for it
+whatever happens to the waiting task, within a bounded grace period, then tells the caller whether a
+cancellation arrived meanwhile so the caller can re-raise it once the work is accounted for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Final, TypeVar
+
+import anyio
+
+__all__ = ["finish"]
+
+T = TypeVar("T")
+SETTLE: Final = 1.0
+"""Seconds a task that was cancelled at the end of its grace period gets to wind down before we stop waiting."""
+
+
+async def finish(work: Awaitable[T] | asyncio.Future[T], *, grace: float | None) -> tuple[asyncio.Future[T], bool]:
+    """Run ``work`` to its end despite cancellation of the caller, and return ``(its task, cancelled)``.
+
+    Without a cancellation there is no limit (``work`` carries its own timeouts). After the first
+    cancellation, ``work`` gets ``grace`` more seconds (``None``: as long as it takes); then it is cancelled too.
+    The caller reads the outcome from the returned task (``task.result()`` raises its error; a task that is
+    not done was abandoned, as it would not even wind down) and re-raises :class:`asyncio.CancelledError`
+    when ``cancelled`` is true.
+    """
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    cancelled = False
+    deadline: float | None = None
+    with anyio.CancelScope(shield=True):
+        while not task.done():
+            wait = None if deadline is None else max(0.0, deadline - loop.time())
+            if wait == 0.0:
+                task.cancel()
+                deadline = loop.time() + SETTLE
+                wait = SETTLE
+                finished, interrupted = await _wait(task, wait)
+                cancelled = cancelled or interrupted
+                if not finished:
+                    break  # it did not wind down: abandoned (the returned task is not done)
+                continue
+            try:
+                await asyncio.wait({task}, timeout=wait)
+            except asyncio.CancelledError:
+                cancelled = True
+                if deadline is None and grace is not None:
+                    deadline = loop.time() + grace
+    return task, cancelled
+
+
+async def _wait(task: asyncio.Future[T], seconds: float) -> tuple[bool, bool]:
+    """Wait up to ``seconds`` for ``task``, noting but not obeying cancellation: ``(finished, cancelled)``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    cancelled = False
+    while not task.done() and loop.time() < deadline:
+        try:
+            await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
+        except asyncio.CancelledError:
+            cancelled = True
+    return task.done(), cancelled

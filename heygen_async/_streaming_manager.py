@@ -1,0 +1,274 @@
+"""Keeping an account under its concurrent-session limit, and cleaning up after crashes.
+
+A :class:`SessionManager` hands out live sessions under a cap (``max_sessions``): callers beyond it wait
+their turn in order, for at most ``acquire_timeout`` seconds (then :class:`SessionLimitError`, with nothing
+created). A slot is held from before ``streaming.new`` until the session's stop has finished. The manager
+keeps a ledger of the sessions this process opened, and :meth:`SessionManager.reap_orphans` stops the
+account's sessions that no live session owns: the ones a crashed process left open, still billed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from ._exceptions import SessionLimitError, ValidationError
+from ._models import StreamingSessionSummary
+from ._shield import finish
+from ._streaming_backend import StreamingBackend
+from ._streaming_session import SESSION_OPTIONS, StreamingSession
+
+__all__ = ["ReapReport", "SessionManager"]
+
+logger = logging.getLogger("heygen_async")
+
+
+@attrs.frozen(kw_only=True)
+class ReapReport:
+    """What :meth:`SessionManager.reap_orphans` did: ``stopped`` ids, ``kept`` ids (owned here, too young, or
+    kept by ``keep``), and ``failed`` ids with the error of their stop."""
+
+    stopped: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    failed: Mapping[str, BaseException] = attrs.field(factory=dict)
+
+
+class _Slots:
+    """A FIFO counting semaphore that is safe to cancel while waiting: a slot handed to a waiter that was
+    cancelled at that moment goes to the next one."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.used = 0
+        self.high_water = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def acquire(self, timeout: float | None) -> None:
+        if self.used < self.size and not self._waiters:
+            self._take()
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed over just as we gave up: pass it on
+            else:
+                waiter.cancel()
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+            raise
+
+    def _take(self) -> None:
+        self.used += 1
+        self.high_water = max(self.high_water, self.used)
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.high_water = max(self.high_water, self.used)
+                waiter.set_result(None)  # the slot passes straight on: ``used`` stays
+                return
+        self.used -= 1
+
+
+class _ManagedSession:
+    """``async with manager.session(...)``: a slot, then the session. The slot is given back once the session
+    is closed (its stop finished, or failed and was reported), however it was closed."""
+
+    def __init__(self, manager: SessionManager) -> None:
+        self._manager = manager
+        self._holding = False
+        self.session: StreamingSession | None = None
+
+    def _release(self) -> None:
+        if self._holding:
+            self._holding = False
+            self._manager._slots.release()
+
+    async def __aenter__(self) -> StreamingSession:
+        manager = self._manager
+        session = self.session
+        assert session is not None
+        try:
+            await manager._slots.acquire(manager.acquire_timeout)
+        except asyncio.TimeoutError:
+            raise SessionLimitError(
+                f"no session slot came free within {manager.acquire_timeout:g} s "
+                f"({manager.max_sessions} sessions open); nothing was created"
+            ) from None
+        self._holding = True
+        manager._creating += 1
+        try:
+            await session.open()
+        except BaseException:
+            self._release()
+            raise
+        finally:
+            manager._creating -= 1
+            if manager._creating == 0:
+                manager._settled.set()
+        return session
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self.session is not None
+        try:
+            await self.session.__aexit__(*exc_info)
+        finally:
+            self._release()
+
+
+class SessionManager:
+    """Live sessions for one account, at most ``max_sessions`` at once (HeyGen: 3 on a trial token, up to 100
+    on an API token). ``acquire_timeout`` (seconds, None: wait for ever) bounds the wait for a slot. Other
+    keyword arguments are defaults for every :class:`StreamingSession` it opens.
+    """
+
+    def __init__(
+        self,
+        backend: StreamingBackend,
+        *,
+        max_sessions: int,
+        acquire_timeout: float | None = 60.0,
+        **session_options: Any,
+    ) -> None:
+        if isinstance(max_sessions, bool) or not isinstance(max_sessions, int) or max_sessions < 1:
+            raise ValidationError(
+                f"max_sessions must be a whole number >= 1, got {max_sessions!r}", parameter="max_sessions"
+            )
+        if acquire_timeout is not None and (
+            isinstance(acquire_timeout, bool)
+            or not isinstance(acquire_timeout, (int, float))
+            or not 0 <= acquire_timeout < math.inf
+        ):
+            raise ValidationError(
+                f"acquire_timeout must be a number of seconds >= 0 or None, got {acquire_timeout!r}",
+                parameter="acquire_timeout",
+            )
+        self.max_sessions = max_sessions
+        self.acquire_timeout = acquire_timeout
+        self._backend = backend
+        self._defaults = session_options
+        self._slots = _Slots(max_sessions)
+        self._ledger: dict[str, StreamingSession] = {}
+        self._creating = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
+
+    def __repr__(self) -> str:
+        return f"<SessionManager {self.active}/{self.max_sessions} sessions>"
+
+    # -- sessions ---------------------------------------------------------------------------------------------
+
+    def session(self, **params: Any) -> _ManagedSession:
+        """A session under the cap: ``async with manager.session(avatar_id=..., quality="low") as session``.
+
+        Takes ``streaming.new``'s arguments and :class:`StreamingSession`'s options (overriding the manager's
+        defaults); all are checked here, before anything is sent or a slot is taken.
+        """
+        options: dict[str, Any] = {name: params.pop(name) for name in SESSION_OPTIONS if name in params}
+        managed = _ManagedSession(self)
+
+        def closed(session: StreamingSession) -> None:
+            self._forget(session)
+            managed._release()
+
+        settings: dict[str, Any] = {**self._defaults, **options}
+        managed.session = StreamingSession(self._backend, params, **settings, on_created=self._record, on_closed=closed)
+        return managed
+
+    def _record(self, session: StreamingSession) -> None:
+        if session.id is not None:
+            self._ledger[session.id] = session
+
+    def _forget(self, session: StreamingSession) -> None:
+        if session.id is not None and self._ledger.get(session.id) is session:
+            del self._ledger[session.id]
+
+    @property
+    def active(self) -> int:
+        """Slots in use: sessions being created, open, or being stopped."""
+        return self._slots.used
+
+    @property
+    def high_water(self) -> int:
+        """The most slots ever in use at once (never above ``max_sessions``)."""
+        return self._slots.high_water
+
+    @property
+    def sessions(self) -> Mapping[str, StreamingSession]:
+        """The ledger: every session this manager opened that is not closed yet, by id (read-only)."""
+        return MappingProxyType(self._ledger)
+
+    async def aclose(self) -> None:
+        """Close every open session (for shutdown): each stop shielded and bounded, all at once."""
+        await asyncio.gather(*(session.close(reason="manager closed") for session in list(self._ledger.values())))
+
+    # -- orphans ----------------------------------------------------------------------------------------------
+
+    async def reap_orphans(
+        self,
+        *,
+        min_age: float = 0.0,
+        keep: Callable[[StreamingSessionSummary], bool] | None = None,
+        stop_timeout: float = 10.0,
+    ) -> ReapReport:
+        """Stop the account's open sessions that no live session of this manager owns (at start-up, from cron).
+
+        Sessions younger than ``min_age`` seconds (by HeyGen's ``created_at``) and those ``keep`` returns True
+        for are left alone: other processes on the same account must be kept with ``keep`` (a shared ledger
+        is issue 11's Redis work). Waits first for sessions this manager is creating to be recorded, so it
+        never stops one of its own in the instant between ``streaming.new`` and the ledger.
+        """
+        for name, value in (("min_age", min_age), ("stop_timeout", stop_timeout)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise ValidationError(f"{name} must be a finite number of seconds >= 0, got {value!r}", parameter=name)
+        if keep is not None and not callable(keep):
+            raise ValidationError("keep must be a callable taking a session summary", parameter="keep")
+        while self._creating:
+            self._settled.clear()
+            await self._settled.wait()
+        summaries = await self._backend.list_active()
+        now = time.time()
+        to_stop: list[str] = []
+        kept: list[str] = []
+        for summary in summaries:
+            session_id = summary.session_id
+            if not session_id:
+                continue
+            young = summary.created_at is not None and now - summary.created_at < min_age
+            if session_id in self._ledger or young or (keep is not None and keep(summary)):
+                kept.append(session_id)
+            else:
+                to_stop.append(session_id)
+        outcomes = await asyncio.gather(*(self._reap(session_id, stop_timeout) for session_id in to_stop))
+        failed: dict[str, BaseException] = {
+            session_id: error for session_id, error in zip(to_stop, outcomes, strict=True) if error is not None
+        }
+        for session_id, error in failed.items():
+            logger.warning("reap_orphans: stopping session %s failed: %s", session_id, error)
+        stopped = tuple(session_id for session_id in to_stop if session_id not in failed)
+        if stopped:
+            logger.info("reap_orphans stopped %d session(s) nobody owned", len(stopped))
+        return ReapReport(stopped=stopped, kept=tuple(kept), failed=failed)
+
+    async def _reap(self, session_id: str, stop_timeout: float) -> BaseException | None:
+        task, cancelled = await finish(asyncio.wait_for(self._backend.stop(session_id), stop_timeout), grace=1.0)
+        if cancelled:
+            raise asyncio.CancelledError
+        if not task.done() or task.cancelled():
+            return TimeoutError(f"streaming.stop for {session_id} was abandoned")
+        error = task.exception()
+        if isinstance(error, asyncio.TimeoutError):
+            return TimeoutError(f"streaming.stop did not answer within {stop_timeout:g} s")
+        return error

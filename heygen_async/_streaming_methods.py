@@ -1,0 +1,37 @@
+"""``client.streaming.session(...)`` and ``client.streaming.manager(...)``: the hand-written half of the
+generated ``streaming`` namespace (the generated class inherits this mixin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._resource import Resource
+from ._streaming_backend import RestStreamingBackend, StreamingBackend
+from ._streaming_manager import SessionManager
+from ._streaming_session import SESSION_OPTIONS, StreamingSession
+
+__all__ = ["StreamingSessions"]
+
+
+class StreamingSessions(Resource):
+    __slots__ = ()
+
+    @property
+    def backend(self) -> StreamingBackend:
+        """The REST backend sessions of this client use (HeyGen's v1 streaming API)."""
+        return RestStreamingBackend(self)  # type: ignore[arg-type]
+
+    def session(self, **params: Any) -> StreamingSession:
+        """A live avatar session: ``async with client.streaming.session(avatar_id=..., quality="low") as s``.
+
+        Takes ``streaming.new``'s arguments (``avatar_id``, ``quality``, ``voice``, ``knowledge_base``,
+        ``activity_idle_timeout``, ...) and :class:`StreamingSession`'s options (``keep_alive``,
+        ``keep_alive_interval``, ``idle_warning``, ``expiry_warning``, ``stop_timeout``, ``start_grace``), all
+        checked here, before anything is sent. Leaving the block always stops the session.
+        """
+        options: dict[str, Any] = {name: params.pop(name) for name in SESSION_OPTIONS if name in params}
+        return StreamingSession(self.backend, params, **options)
+
+    def manager(self, *, max_sessions: int, acquire_timeout: float | None = 60.0, **defaults: Any) -> SessionManager:
+        """A :class:`SessionManager` for this client's account: at most ``max_sessions`` open at once."""
+        return SessionManager(self.backend, max_sessions=max_sessions, acquire_timeout=acquire_timeout, **defaults)
