@@ -155,6 +155,12 @@ class SessionManager:
                 f"acquire_timeout must be a number of seconds >= 0 or None, got {acquire_timeout!r}",
                 parameter="acquire_timeout",
             )
+        unknown = sorted(set(session_options) - set(SESSION_OPTIONS))
+        if unknown:
+            raise ValidationError(
+                f"unknown session options {unknown}; a SessionManager takes {list(SESSION_OPTIONS)}",
+                parameter=unknown[0],
+            )
         self.max_sessions = max_sessions
         self.acquire_timeout = acquire_timeout
         self._backend = backend

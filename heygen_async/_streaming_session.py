@@ -119,7 +119,19 @@ class StreamingSession:
     ) -> None:
         params = {name: value for name, value in params.items() if value is not None}
         params.setdefault("activity_idle_timeout", DEFAULT_IDLE_TIMEOUT)
-        build_request(ENDPOINTS_BY_NAME["streaming.new"], params)  # ValidationError before anything is sent
+        endpoint = ENDPOINTS_BY_NAME["streaming.new"]
+        unknown = sorted(set(params) - {param.name for param in endpoint.params} - {"extra_body"})
+        if unknown:
+            raise ValidationError(
+                f"unknown session arguments {unknown}: streaming.new takes {sorted(p.name for p in endpoint.params)} "
+                f"(and extra_body), a session also {list(SESSION_OPTIONS)}",
+                parameter=unknown[0],
+            )
+        extra_body = params.get("extra_body")
+        if extra_body is not None and not isinstance(extra_body, Mapping):
+            raise ValidationError("extra_body must be a mapping", parameter="extra_body")
+        arguments = {name: value for name, value in params.items() if name != "extra_body"}
+        build_request(endpoint, arguments, extra_body=extra_body)  # ValidationError before anything is sent
         if keep_alive is not None and not isinstance(keep_alive, bool):
             raise ValidationError(f"keep_alive must be True, False or None, got {keep_alive!r}", parameter="keep_alive")
         self._params = params
@@ -153,7 +165,7 @@ class StreamingSession:
         self._speaking: collections.deque[tuple[float, str | None]] = collections.deque()
         self._speaking_until = 0.0
         self._last_activity = 0.0
-        self._connected_at = 0.0
+        self._created_at = 0.0
         self._idle_warned = False
         self._expiry_warned = False
         self._subscribers: list[_Subscriber] = []
@@ -253,7 +265,7 @@ class StreamingSession:
             task.result()  # new()'s own error
             assert self._id is not None
             await self._backend.start(self._id)
-            self._last_activity = self._connected_at = time.monotonic()
+            self._last_activity = time.monotonic()
             self._set_state(SessionState.CONNECTED)
             self._supervisor = asyncio.get_running_loop().create_task(
                 self._supervise(), name=f"heygen-session-{self._id}"
@@ -263,6 +275,7 @@ class StreamingSession:
             raise
 
     def _created(self, info: StreamingSessionInfo) -> None:
+        self._created_at = time.monotonic()  # HeyGen's duration limit runs from here, at the latest
         self._info = info
         if not info.session_id:
             raise SessionClosedError("streaming.new answered without a session_id")
@@ -371,7 +384,7 @@ class StreamingSession:
                         continue
                     due.append(warn_at)
             if limit:
-                ends_at = self._connected_at + limit
+                ends_at = self._created_at + limit
                 if ends_at <= now:
                     self._begin_close("duration limit reached")
                     return
