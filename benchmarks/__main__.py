@@ -10,7 +10,7 @@ import aiohttp
 
 import heygen_async
 
-from . import emulator_throughput, job_polling, per_call
+from . import emulator_throughput, job_polling, per_call, streaming_sessions
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         print(job_polling.run(jobs=300, budget=200.0, render_seconds=4.0))
     else:
         print(job_polling.run())
+    print()
+    print("## Streaming sessions: many live sessions at once, the session layer against raw calls")
+    print()
+    print(streaming_sessions.run(sessions=50, rounds=1) if args.quick else streaming_sessions.run())
     return 0
 
 

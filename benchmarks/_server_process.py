@@ -1,9 +1,13 @@
-"""A server in its own process for a benchmark, so its CPU never counts as the client's."""
+"""Processes for benchmarks: a server in its own process (so its CPU never counts as the client's), a
+measured client's report read without hanging if it dies, and the process's resident memory."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import queue
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
@@ -34,3 +38,32 @@ def server_process(serve: ServeFunction) -> Iterator[tuple[int, BaseProcess]]:
     finally:
         process.terminate()
         process.join(10)
+
+
+def rss_bytes() -> int:
+    """This process's resident memory (Linux ``/proc``), in bytes; 0 where unknown."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def client_outcome(process: BaseProcess, results: Any, limit: float) -> dict[str, Any]:
+    """The JSON report a measured client process puts on ``results``; a client that dies or hangs is an
+    error, not a benchmark that never ends."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            outcome: dict[str, Any] = json.loads(results.get(timeout=1.0))
+        except queue.Empty:
+            if not process.is_alive():
+                raise RuntimeError(f"the benchmark client died (exit code {process.exitcode})") from None
+            continue
+        process.join(60)
+        return outcome
+    process.kill()
+    raise RuntimeError(f"the benchmark client did not finish within {limit:.0f} s")

@@ -18,17 +18,15 @@ import asyncio
 import functools
 import json
 import multiprocessing
-import queue
 import random
 import time
-from multiprocessing.process import BaseProcess
 from typing import Any, Final
 
 import aiohttp
 
 import heygen_async as hg
 
-from ._server_process import server_process
+from ._server_process import client_outcome, rss_bytes, server_process
 
 TOKEN = "at_benchmark"
 SCENE = {
@@ -54,14 +52,6 @@ def _serve(render_seconds: float, port: int, ready: Any) -> None:
             await asyncio.Event().wait()
 
     asyncio.run(main())
-
-
-def _rss_bytes() -> int:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 class NaiveLimiter:
@@ -109,13 +99,13 @@ def _client(base: str, approach: str, jobs: int, budget: float, policy: hg.PollP
             starts: list[float] = []
             starts.extend(0.0 for _ in range(8 * jobs))
             starts.clear()  # capacity kept: recording a start allocates nothing new
-            peak = idle = _rss_bytes()
+            peak = idle = rss_bytes()
             polls = 0
 
             async def sample() -> None:
                 nonlocal peak
                 while True:
-                    peak = max(peak, _rss_bytes())
+                    peak = max(peak, rss_bytes())
                     await asyncio.sleep(0.05)
 
             sampler = asyncio.create_task(sample())
@@ -178,22 +168,6 @@ def _minimum_polls(policy: hg.PollPolicy, first_poll: float, finished: float) ->
     return polls
 
 
-def _outcome(process: BaseProcess, results: Any, limit: float) -> dict[str, Any]:
-    """The client's report; a client that dies or hangs is an error, not a benchmark that never ends."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            outcome: dict[str, Any] = json.loads(results.get(timeout=1.0))
-        except queue.Empty:
-            if not process.is_alive():
-                raise RuntimeError(f"the benchmark client died (exit code {process.exitcode})") from None
-            continue
-        process.join(60)
-        return outcome
-    process.kill()
-    raise RuntimeError(f"the benchmark client did not finish within {limit:.0f} s")
-
-
 async def _emulator_json(base: str, path: str) -> Any:
     async with aiohttp.ClientSession() as session, session.get(base + path) as response:
         return await response.json()
@@ -231,7 +205,7 @@ def _measure(root: str, approach: str, jobs: int, budget: float, policy: hg.Poll
     results = ctx.Queue()
     process = ctx.Process(target=_client, args=(root + "/heygen", approach, jobs, budget, policy, results))
     process.start()
-    outcome = _outcome(process, results, limit=1800)
+    outcome = client_outcome(process, results, limit=1800)
     log = asyncio.run(_emulator_json(root, "/_emulator/log?limit=5000000"))
     finished = {v["id"]: v["finished_at"] for v in asyncio.run(_emulator_json(root, "/_emulator/videos"))}
     polls_of: dict[str, list[float]] = {}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import math
 import time
@@ -72,6 +71,11 @@ def _seconds(name: str, value: Any, *, optional: bool = False, positive: bool = 
     if positive and value <= 0:
         raise ValidationError(f"{name} must be > 0, got {value!r}", parameter=name)
     return float(value)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class _Subscriber:
@@ -159,7 +163,7 @@ class StreamingSession:
         self._close_reason: str | None = None
         self._closing: asyncio.Future[None] | None = None
         self._supervisor: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self._wake: asyncio.Future[None] | None = None  # the supervisor's sleep, cut short by _poke()
         self._send_lock = asyncio.Lock()
         self._epoch = 0  # bumped by interrupt(): speech queued before it is dropped
         self._speaking: collections.deque[tuple[float, str | None]] = collections.deque()
@@ -169,6 +173,7 @@ class StreamingSession:
         self._idle_warned = False
         self._expiry_warned = False
         self._subscribers: list[_Subscriber] = []
+        self._stop_started = False
         self.stop_error: BaseException | None = None
         """Why ``streaming.stop`` failed, if it did (also a :class:`StopFailed` event and a warning)."""
 
@@ -254,7 +259,7 @@ class StreamingSession:
             # new() creates a billed session: it is seen through even if we are cancelled meanwhile.
             task, cancelled = await finish(self._backend.new(self._params), grace=self._start_grace)
             if task.done() and not task.cancelled() and task.exception() is None:
-                self._created(task.result())
+                await self._created(task.result())
             elif cancelled or not task.done() or task.cancelled():
                 logger.warning(
                     "streaming.new did not answer before cancellation: a session may have been created; "
@@ -265,6 +270,10 @@ class StreamingSession:
             task.result()  # new()'s own error
             assert self._id is not None
             await self._backend.start(self._id)
+            if self._closing is not None:  # closed (and stopped) while start was in flight
+                raise SessionClosedError(
+                    f"the session was closed while it was starting ({self._close_reason})", session_id=self._id
+                )
             self._last_activity = time.monotonic()
             self._set_state(SessionState.CONNECTED)
             self._supervisor = asyncio.get_running_loop().create_task(
@@ -274,12 +283,21 @@ class StreamingSession:
             await self.close(reason=f"start failed: {type(exc).__name__}")
             raise
 
-    def _created(self, info: StreamingSessionInfo) -> None:
+    async def _created(self, info: StreamingSessionInfo) -> None:
         self._created_at = time.monotonic()  # HeyGen's duration limit runs from here, at the latest
         self._info = info
-        if not info.session_id:
+        self._id = info.session_id or None
+        if self._closing is not None:
+            # close() ran while new() was in flight, with no id to stop: stop the session new() made now.
+            _, cancelled = await finish(self._stop(), grace=self._stop_timeout + 1.0)
+            if cancelled:
+                raise asyncio.CancelledError
+            raise SessionClosedError(
+                f"the session was closed while it was being created ({self._close_reason}); it has been stopped",
+                session_id=self._id,
+            )
+        if self._id is None:
             raise SessionClosedError("streaming.new answered without a session_id")
-        self._id = info.session_id
         if self._on_created is not None:
             self._on_created(self)
 
@@ -310,7 +328,7 @@ class StreamingSession:
         self._speaking_until = max(self._speaking_until, now) + (duration or 0.0)
         self._speaking.append((self._speaking_until, result.task_id))
         self._emit(TaskSent(session_id=self._id, task_id=result.task_id, task_type=task_type, duration=duration))
-        self._wake.set()
+        self._poke()
         return result
 
     async def chat(self, text: str, *, task_mode: TaskMode = "sync") -> StreamingTask:
@@ -347,7 +365,7 @@ class StreamingSession:
     def _touch(self, now: float) -> None:
         self._last_activity = now
         self._idle_warned = False
-        self._wake.set()
+        self._poke()
 
     # -- staying alive -----------------------------------------------------------------------------------------
 
@@ -396,10 +414,24 @@ class StreamingSession:
                         self._emit(ExpiryWarning(session_id=self._id, expires_in=max(0.0, ends_at - now)))
                         continue
                     due.append(warn_at)
-            self._wake.clear()
-            wait = None if not due else max(0.0, min(due) - time.monotonic())
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await self._sleep(None if not due else max(0.0, min(due) - time.monotonic()))
+
+    async def _sleep(self, seconds: float | None) -> None:
+        """Sleep ``seconds`` (None: until poked) or until :meth:`_poke`: one future and a timer, no task."""
+        loop = asyncio.get_running_loop()
+        wake: asyncio.Future[None] = loop.create_future()
+        self._wake = wake
+        timer = None if seconds is None else loop.call_later(seconds, _resolve, wake)
+        try:
+            await wake
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self._wake = None
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            _resolve(self._wake)
 
     async def _send_keep_alive(self) -> None:
         assert self._id is not None
@@ -446,8 +478,7 @@ class StreamingSession:
             supervisor.cancel()
             await asyncio.gather(supervisor, return_exceptions=True)
         try:
-            if self._id is not None:
-                await self._stop()
+            await self._stop()
         finally:
             for _, task_id in self._speaking:
                 self._emit(TaskFinished(session_id=self._id, task_id=task_id, interrupted=True))
@@ -459,7 +490,10 @@ class StreamingSession:
                 self._on_closed(self)
 
     async def _stop(self) -> None:
-        assert self._id is not None
+        """``streaming.stop``, at most once per session, bounded; a failure is reported, never raised."""
+        if self._stop_started or self._id is None:
+            return
+        self._stop_started = True
         try:
             await asyncio.wait_for(self._backend.stop(self._id), self._stop_timeout)
         except Exception as exc:

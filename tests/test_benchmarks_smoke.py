@@ -34,3 +34,17 @@ def test_benchmarks_quick_pass_produces_every_table() -> None:
     )
     assert polling == ["shared scheduler", "naive: task per job + token bucket"]
     assert re.search(r"^Ratios, scheduler / naive: CPU per poll [0-9.]+ ", result.stdout, re.M)
+    streaming = re.findall(
+        r"^\| (session layer: SessionManager\(max_sessions=1,000\)|raw calls: streaming\.new/start/task/stop) \| "
+        r"50 / 50 \| [0-9,]+ \| 6\.00 \| [0-9.]+ \| -?[0-9.]+ \| 0 \| 0 \|$",
+        result.stdout,
+        re.M,
+    )
+    assert streaming == [
+        "session layer: SessionManager(max_sessions=1,000)",
+        "raw calls: streaming.new/start/task/stop",
+    ]
+    assert re.search(
+        r"^Ratios, session layer / raw calls: requests per session 1\.00, sessions/s [0-9.]+, ", result.stdout, re.M
+    )
+    assert "First failure" not in result.stdout  # every session ran, every manager slot came back

@@ -1,0 +1,201 @@
+"""What the streaming-session tests share: a backend that counts calls and cancels a task at chosen await
+points, an event recorder, and small helpers to read the emulator's request log."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import heygen_async as hg
+from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
+
+T = TypeVar("T")
+
+NO_WAIT_RETRY = hg.RetryPolicy(attempts=3, wait_initial=0, wait_jitter=0)
+"""Retries at once: fault-injection tests must not wait out a backoff."""
+AVATAR = "Wayne_20240711"
+SLOW = 0.2
+"""Real seconds an injected ``slow`` answer takes (``emulator.app.faults.latency`` is patched to this)."""
+STREAMING_ENDPOINTS = frozenset(
+    {
+        "streaming.new",
+        "streaming.start",
+        "streaming.task",
+        "streaming.interrupt",
+        "streaming.stop",
+        "streaming.keep_alive",
+        "streaming.list_sessions",
+    }
+)
+
+
+async def wait_until(predicate: Callable[[], bool], *, within: float = 3.0, what: str = "condition") -> None:
+    """Let the loop run until ``predicate()`` holds; fail after ``within`` real seconds."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.005)
+
+
+def requests_to(emulator: Emulator, endpoint: str) -> int:
+    """How many requests the emulator has seen on ``endpoint`` (e.g. ``"streaming.stop"``)."""
+    return sum(1 for entry in emulator.request_log if entry["endpoint"] == endpoint)
+
+
+def streaming_requests(emulator: Emulator) -> list[str]:
+    """The streaming endpoints the emulator was asked for, in order."""
+    return [entry["endpoint"] for entry in emulator.request_log if entry["endpoint"] in STREAMING_ENDPOINTS]
+
+
+def in_flight(emulator: Emulator, endpoint: str) -> bool:
+    """Whether a request to ``endpoint`` has reached the emulator and not been answered yet."""
+    return any(entry["endpoint"] == endpoint and "status" not in entry for entry in emulator.request_log)
+
+
+@contextlib.asynccontextmanager
+async def running(config: EmulatorConfig | None = None, *, clock: ManualClock | None = None) -> AsyncIterator[Emulator]:
+    """An emulator with ``config`` on a manual clock, for the block."""
+    async with Emulator(config=config, clock=clock or ManualClock()) as emulator:
+        yield emulator
+
+
+class Recorder:
+    """Every event of one session from the moment of subscription, in a list."""
+
+    def __init__(self, session: hg.StreamingSession) -> None:
+        self.events: list[hg.SessionEvent] = []
+        self._task = asyncio.create_task(self._consume(session))
+
+    async def _consume(self, session: hg.StreamingSession) -> None:
+        async for event in session.events():
+            self.events.append(event)
+
+    @classmethod
+    async def subscribe(cls, session: hg.StreamingSession) -> Recorder:
+        recorder = cls(session)
+        await asyncio.sleep(0)  # one loop step: the consumer task starts and subscribes
+        return recorder
+
+    async def ended(self, within: float = 3.0) -> list[hg.SessionEvent]:
+        """Wait for the stream to end (it ends when the session is closed) and return what it yielded."""
+        await asyncio.wait_for(self._task, within)
+        return self.events
+
+    def of(self, kind: type[T]) -> list[T]:
+        return [event for event in self.events if isinstance(event, kind)]
+
+    def states(self) -> list[tuple[hg.SessionState, hg.SessionState]]:
+        return [(event.old, event.new) for event in self.of(hg.StateChanged)]
+
+
+class CheckpointBackend:
+    """A :class:`StreamingBackend` around a real one that counts calls and, at the chosen await points,
+    cancels ``victim``.
+
+    Points are ``"<method>.before"`` (before the call is made), ``"<method>.during"`` (once the request has
+    reached the emulator, held there ``SLOW`` seconds by an injected ``slow`` answer), ``"<method>.after"``
+    (once the call returned), and ``"body"`` (the test's own await inside the ``async with`` block, see
+    :meth:`point`). Methods are ``new``, ``start``, ``task``, ``interrupt``, ``stop``.
+    """
+
+    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator, trips: Sequence[str] = ()) -> None:
+        self.inner = inner
+        self.emulator = emulator
+        self.trips = frozenset(trips)
+        self.victim: asyncio.Task[Any] | None = None
+        self.tripped: list[str] = []
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.stopped: list[str] = []
+        self.in_flight: collections.Counter[str] = collections.Counter()
+        self.most_in_flight: collections.Counter[str] = collections.Counter()
+        self.hooks: dict[str, Callable[[], object]] = {}
+        """Called (synchronously) at a point, whether or not it also cancels; a ``.during`` hook makes the call
+        slow, as a ``.during`` trip does."""
+        self._watchers: list[asyncio.Task[None]] = []
+
+    @property
+    def supports_keep_alive(self) -> bool:
+        return self.inner.supports_keep_alive
+
+    async def point(self, name: str) -> None:
+        hook = self.hooks.get(name)
+        if hook is not None:
+            hook()
+        if name in self.trips:
+            self._cancel(name)
+            await asyncio.sleep(0)  # the victim, if it is the running task, is cancelled here
+
+    def _cancel(self, name: str) -> None:
+        assert self.victim is not None, "set .victim before tripping a point"
+        self.tripped.append(name)
+        self.victim.cancel()
+
+    async def _when_in_flight(self, method: str) -> None:
+        await wait_until(lambda: in_flight(self.emulator, f"streaming.{method}"), what=f"streaming.{method}")
+        hook = self.hooks.get(f"{method}.during")
+        if hook is not None:
+            hook()
+        if f"{method}.during" in self.trips:
+            self._cancel(f"{method}.during")
+
+    async def _through(self, method: str, call: Callable[[], Awaitable[T]]) -> T:
+        self.calls[method] += 1
+        await self.point(f"{method}.before")
+        if f"{method}.during" in self.trips or f"{method}.during" in self.hooks:
+            self.emulator.inject("slow", endpoint=f"streaming.{method}")
+            self._watchers.append(asyncio.create_task(self._when_in_flight(method)))
+        self.in_flight[method] += 1
+        self.most_in_flight[method] = max(self.most_in_flight[method], self.in_flight[method])
+        try:
+            result = await call()
+        finally:
+            self.in_flight[method] -= 1
+        await self.point(f"{method}.after")
+        return result
+
+    async def settle(self) -> None:
+        """Wait for the watchers of calls in flight (they must all have fired)."""
+        await asyncio.wait_for(asyncio.gather(*self._watchers), 3)
+
+    async def new(self, params: Mapping[str, Any]) -> hg.StreamingSessionInfo:
+        return await self._through("new", lambda: self.inner.new(params))
+
+    async def start(self, session_id: str) -> None:
+        await self._through("start", lambda: self.inner.start(session_id))
+
+    async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> hg.StreamingTask:
+        return await self._through("task", lambda: self.inner.task(session_id, text, task_type, task_mode))
+
+    async def interrupt(self, session_id: str) -> None:
+        await self._through("interrupt", lambda: self.inner.interrupt(session_id))
+
+    async def keep_alive(self, session_id: str) -> None:
+        await self._through("keep_alive", lambda: self.inner.keep_alive(session_id))
+
+    async def stop(self, session_id: str) -> None:
+        self.stopped.append(session_id)
+        await self._through("stop", lambda: self.inner.stop(session_id))
+
+    async def list_active(self) -> Sequence[hg.StreamingSessionSummary]:
+        return await self.inner.list_active()
+
+
+class FailingStop(CheckpointBackend):
+    """A backend whose ``stop`` raises ``error`` (after counting the call), or hangs when ``error`` is None."""
+
+    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator, error: BaseException | None) -> None:
+        super().__init__(inner, emulator)
+        self.error = error
+
+    async def stop(self, session_id: str) -> None:
+        self.stopped.append(session_id)
+        self.calls["stop"] += 1
+        if self.error is None:
+            await asyncio.Event().wait()
+        else:
+            raise self.error
