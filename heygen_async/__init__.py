@@ -7,6 +7,7 @@ Through the LowCodeAPI gateway (``HeyGenClient()``) or directly (``HeyGenClient.
         job = await client.videos.generate([heygen_async.VideoInput(...)], dimension=heygen_async.Dimension(1280, 720))
 """
 
+from . import webhooks as webhooks  # the public heygen_async.webhooks module
 from ._client import DEFAULT_BASE_URL, HeyGenClient
 from ._config import USE_CLIENT_DEFAULT, Limits, RetryEvent, RetryPolicy, Timeout
 from ._exceptions import (
@@ -21,6 +22,7 @@ from ._exceptions import (
     ConfigurationError,
     HeyGenError,
     InsufficientCreditError,
+    InvalidSignatureError,
     JobError,
     JobFailed,
     NotFoundError,
@@ -39,6 +41,8 @@ from ._exceptions import (
     TranslationFailed,
     ValidationError,
     VideoFailed,
+    WebhookError,
+    WebhookPayloadError,
 )
 from ._inputs import (
     AudioVoice,
@@ -177,6 +181,7 @@ __all__ = [
     "ImageVariable",
     "Input",
     "InsufficientCreditError",
+    "InvalidSignatureError",
     "Job",
     "JobError",
     "JobFailed",
@@ -269,7 +274,9 @@ __all__ = [
     "VoiceVariable",
     "WebhookEndpoint",
     "WebhookEndpointList",
+    "WebhookError",
     "WebhookEventList",
+    "WebhookPayloadError",
     "__version__",
 ]
 

@@ -69,6 +69,9 @@ __all__ = [
     "TranslationFailed",
     "ValidationError",
     "VideoFailed",
+    "InvalidSignatureError",
+    "WebhookError",
+    "WebhookPayloadError",
 ]
 
 
@@ -302,3 +305,23 @@ class SessionLimitError(SessionError):
 
 class TaskInterrupted(SessionError):
     """``interrupt()`` was called while this speech waited its turn: it was dropped, never sent."""
+
+
+class WebhookError(HeyGenError):
+    """A webhook delivery could not be accepted."""
+
+
+class InvalidSignatureError(WebhookError):
+    """The delivery's signature is missing, malformed, or does not match its raw body under any secret.
+
+    ``reason`` is ``"missing"``, ``"malformed"`` or ``"mismatch"``. Neither the secret nor the signature
+    received appears in the message.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class WebhookPayloadError(WebhookError, ValueError):
+    """The delivery's body is not a JSON object naming its event (``event_type`` or ``event``)."""

@@ -7,6 +7,7 @@ from typing import Final
 from ._job_methods import PhotoAvatarsJobs, TranslationsJobs, VideosJobs
 from ._resource import Resource
 from ._streaming_methods import StreamingSessions
+from ._webhook_methods import WebhookEndpoints
 
 __all__ = ["MIXINS"]
 
@@ -15,4 +16,5 @@ MIXINS: Final[dict[str, type[Resource]]] = {
     "translations": TranslationsJobs,
     "photo_avatars": PhotoAvatarsJobs,
     "streaming": StreamingSessions,
+    "webhooks": WebhookEndpoints,
 }

@@ -10,7 +10,7 @@ from typing import Any
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
 from heygen_async._endpoint_table import ENDPOINTS_BY_NAME
 from heygen_async._models import Ack, WebhookEndpoint, WebhookEndpointList, WebhookEventList
-from heygen_async._resource import Resource
+from heygen_async._webhook_methods import WebhookEndpoints
 
 __all__ = ["WebhooksResource"]
 
@@ -21,7 +21,7 @@ _WEBHOOKS_UPDATE_ENDPOINT = ENDPOINTS_BY_NAME["webhooks.update_endpoint"]
 _WEBHOOKS_DELETE_ENDPOINT = ENDPOINTS_BY_NAME["webhooks.delete_endpoint"]
 
 
-class WebhooksResource(Resource):
+class WebhooksResource(WebhookEndpoints):
     """HeyGen Webhook: ``client.webhooks``."""
 
     __slots__ = ()

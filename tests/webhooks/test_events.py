@@ -1,0 +1,177 @@
+"""parse_event: one typed class per HeyGen event, UnknownEvent for the rest, typed errors for non-events."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+import heygen_async as hg
+from heygen_async import webhooks
+
+CASES: list[tuple[str, dict[str, Any], type[webhooks.WebhookEvent], dict[str, Any]]] = [
+    (
+        "avatar_video.success",
+        {
+            "video_id": "v1",
+            "url": "https://r/v1.mp4",
+            "callback_id": "mine",
+            "video_share_page_url": "https://s/v1",
+            "gif_download_url": "https://g/v1.gif",
+            "folder_id": "f1",
+        },
+        webhooks.AvatarVideoSuccess,
+        {"video_id": "v1", "url": "https://r/v1.mp4", "callback_id": "mine", "folder_id": "f1", "job_id": "v1"},
+    ),
+    (
+        "avatar_video.fail",
+        {"video_id": "v2", "msg": "Not enough credits", "callback_id": None},
+        webhooks.AvatarVideoFail,
+        {"video_id": "v2", "reason": "Not enough credits", "callback_id": None, "succeeded": False},
+    ),
+    ("avatar_video_gif.success", {"video_id": "v3", "url": "u"}, webhooks.AvatarVideoGifSuccess, {"job_id": "v3"}),
+    ("avatar_video_gif.fail", {"video_id": "v4", "msg": "x"}, webhooks.AvatarVideoGifFail, {"succeeded": False}),
+    (
+        "video_translate.success",
+        {"video_translate_id": "t1", "url": "https://r/t1.mp4", "callback_id": "c", "output_language": "French"},
+        webhooks.VideoTranslateSuccess,
+        {"video_translate_id": "t1", "output_language": "French", "job_id": "t1", "succeeded": True},
+    ),
+    (
+        "video_translate.fail",
+        {"video_translate_id": "t2", "message": "bad source", "output_language": "German"},
+        webhooks.VideoTranslateFail,
+        {"reason": "bad source", "job_id": "t2"},
+    ),
+    (
+        "photo_avatar_generation.success",
+        {"generation_id": "g1"},
+        webhooks.PhotoAvatarGenerationSuccess,
+        {"job_id": "g1"},
+    ),
+    ("photo_avatar_generation.fail", {"generation_id": "g2"}, webhooks.PhotoAvatarGenerationFail, {"job_id": "g2"}),
+    ("photo_avatar_train.success", {"group_id": "pg1"}, webhooks.PhotoAvatarTrainSuccess, {"job_id": "pg1"}),
+    (
+        "photo_avatar_train.fail",
+        {"group_id": "pg2", "msg": "blurry"},
+        webhooks.PhotoAvatarTrainFail,
+        {"reason": "blurry"},
+    ),
+    ("photo_avatar_add_motion.success", {"id": "l1"}, webhooks.PhotoAvatarAddMotionSuccess, {"job_id": "l1"}),
+    ("photo_avatar_add_motion.fail", {"id": "l2"}, webhooks.PhotoAvatarAddMotionFail, {"succeeded": False}),
+    (
+        "personalized_video",
+        {
+            "project_id": "p1",
+            "video_id": "pv1",
+            "video_url": "https://r/pv1.mp4",
+            "landing_page_url": "https://l/pv1",
+            "gif_url": "https://g/pv1.gif",
+            "gif_html": "<img>",
+            "contact_info": {"email": "a@b.c"},
+        },
+        webhooks.PersonalizedVideo,
+        {"project_id": "p1", "contact_info": {"email": "a@b.c"}, "succeeded": None, "job_id": "pv1"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("event_type", "data", "cls", "expected"), CASES, ids=[case[0] for case in CASES])
+@pytest.mark.parametrize("key", ["event_type", "event"])
+def test_each_documented_event_parses_into_its_class(
+    event_type: str, data: dict[str, Any], cls: type[webhooks.WebhookEvent], expected: dict[str, Any], key: str
+) -> None:
+    payload = {key: event_type, "event_data": data}
+    body = json.dumps(payload).encode()
+    for source in (body, body.decode(), payload):
+        event = webhooks.parse_event(source)
+        assert type(event) is cls
+        assert event.event_type == event_type
+        assert event.raw == payload
+        assert dict(event.event_data) == data
+        assert event.verified is False
+        for name, value in expected.items():
+            assert getattr(event, name) == value, name
+        if "succeeded" not in expected:
+            assert event.succeeded is event_type.endswith(".success")
+
+
+def test_every_class_is_registered_under_its_event_names() -> None:
+    assert {case[0] for case in CASES} == set(webhooks.EVENT_CLASSES)
+    assert set(webhooks.EVENT_CLASSES) <= webhooks.KNOWN_EVENT_TYPES
+    assert issubclass(webhooks.AvatarVideoGifFail, webhooks.AvatarVideoEvent)
+    assert issubclass(webhooks.VideoTranslateFail, webhooks.VideoTranslateEvent)
+
+
+@pytest.mark.parametrize("event_type", ["instant_avatar.success", "brand_new.event"])
+def test_other_events_are_unknown_events_that_keep_their_payload(event_type: str) -> None:
+    payload = {"event_type": event_type, "event_data": {"id": "x", "nested": {"a": [1, 2]}}, "extra": True}
+    event = webhooks.parse_event(json.dumps(payload).encode())
+    assert type(event) is webhooks.UnknownEvent
+    assert event.event_type == event_type
+    assert event.raw == payload
+    assert event.event_data == {"id": "x", "nested": {"a": [1, 2]}}
+    assert event.job_id is None
+
+
+def test_a_field_of_an_undocumented_type_makes_an_unknown_event_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    payload = {"event_type": "avatar_video.success", "event_data": {"video_id": {"not": "text"}, "url": ["x"]}}
+    with caplog.at_level(logging.WARNING, logger="heygen_async.webhooks"):
+        first = webhooks.parse_event(payload)
+        second = webhooks.parse_event(payload)
+    assert type(first) is type(second) is webhooks.UnknownEvent
+    assert first.event_type == "avatar_video.success"
+    assert first.raw == payload
+    assert len([r for r in caplog.records if "did not fit" in r.getMessage()]) <= 1
+
+
+def test_a_numeric_id_is_read_as_text() -> None:
+    event = webhooks.parse_event({"event_type": "avatar_video.success", "event_data": {"video_id": 12345}})
+    assert isinstance(event, webhooks.AvatarVideoSuccess)
+    assert event.video_id == "12345"
+
+
+def test_a_missing_event_data_is_an_empty_object() -> None:
+    event = webhooks.parse_event(b'{"event_type":"avatar_video.success"}')
+    assert isinstance(event, webhooks.AvatarVideoSuccess)
+    assert event.video_id is None
+    assert event.job_id is None
+
+
+def test_the_payload_cannot_claim_to_be_verified() -> None:
+    event = webhooks.parse_event({"event_type": "avatar_video.success", "event_data": {"verified": True}})
+    assert event.verified is False
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"not json", "not JSON"),
+        (b"\xff\xfe", "not JSON"),
+        (b"[1, 2]", "JSON list, not an object"),
+        (b'"text"', "JSON str, not an object"),
+        (b"{}", "names no event"),
+        (b'{"event_type": 5}', "names no event"),
+        (b'{"event_type": ""}', "names no event"),
+        (b'{"event_type": "avatar_video.success", "event_data": [1]}', "event_data is a JSON list"),
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),
+    ],
+    ids=["garbage", "not-utf8", "list", "string", "empty", "number-type", "empty-type", "data-list", "deep"],
+)
+def test_a_body_that_is_not_an_event_is_a_payload_error(body: bytes, words: str) -> None:
+    with pytest.raises(hg.WebhookPayloadError) as caught:
+        webhooks.parse_event(body)
+    assert words in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_event_reprs_are_readable_and_omit_the_raw_payload() -> None:
+    event = webhooks.parse_event({"event_type": "avatar_video.success", "event_data": {"video_id": "v1"}})
+    text = repr(event)
+    assert "AvatarVideoSuccess" in text
+    assert "video_id='v1'" in text
+    assert "raw=" not in text

@@ -1,0 +1,398 @@
+"""WebhookReceiver over real HTTP on 127.0.0.1, the same for an aiohttp route, an aiohttp sub-app and ASGI:
+probe, size limit before reading, signatures, payloads, de-duplication, handler failures, dispatch."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from yarl import URL
+
+import heygen_async as hg
+from heygen_async import webhooks
+
+from ._servers import WAYS, Start, serving
+
+SECRET = "whsec_receiver-Secret-0123456789"
+
+
+def body_of(event_type: str = "avatar_video.success", **data: Any) -> bytes:
+    data.setdefault("video_id", "v1")
+    return json.dumps({"event_type": event_type, "event_data": data}, separators=(",", ":")).encode()
+
+
+def signed(body: bytes, secret: str = SECRET, header: str = "Signature") -> dict[str, str]:
+    return {header: hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(), "Content-Type": "application/json"}
+
+
+@pytest.fixture(params=WAYS)
+async def start(request: pytest.FixtureRequest) -> AsyncIterator[Start]:
+    async with serving(request.param) as start:
+        yield start
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[webhooks.WebhookEvent] = []
+
+    async def __call__(self, event: webhooks.WebhookEvent) -> None:
+        self.events.append(event)
+
+
+async def post(http: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+    async with http.post(url, data=body, headers=headers) as response:
+        text = await response.text()
+        return response.status, json.loads(text) if text else None
+
+
+async def test_the_probe_is_answered_with_200_even_before_a_secret_is_set(
+    start: Start, http: aiohttp.ClientSession
+) -> None:
+    url = await start(webhooks.WebhookReceiver())
+    async with http.options(url) as response:
+        assert response.status == 200
+        assert "POST" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+async def test_other_methods_get_405(start: Start, http: aiohttp.ClientSession, method: str) -> None:
+    recorder = Recorder()
+    url = await start(webhooks.WebhookReceiver(SECRET, recorder))
+    async with http.request(method, url) as response:
+        assert response.status == 405
+    assert recorder.events == []
+
+
+async def test_a_valid_delivery_reaches_the_handler_once_verified(start: Start, http: aiohttp.ClientSession) -> None:
+    recorder = Recorder()
+    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    url = await start(receiver)
+    body = body_of(url="https://r/v1.mp4")
+    assert await post(http, url, body, signed(body)) == (200, {"ok": True})
+    (event,) = recorder.events
+    assert isinstance(event, webhooks.AvatarVideoSuccess)
+    assert (event.video_id, event.url, event.verified) == ("v1", "https://r/v1.mp4", True)
+    assert receiver.stats.handled == 1
+
+
+@pytest.mark.parametrize(
+    ("headers_of", "reason"),
+    [
+        (lambda body: {}, "missing"),
+        (lambda body: {"Signature": "nope"}, "malformed"),
+        (lambda body: signed(body, secret="whsec_wrong"), "mismatch"),
+        (lambda body: signed(body + b" "), "mismatch"),
+    ],
+    ids=["missing", "malformed", "wrong-secret", "tampered"],
+)
+async def test_a_bad_signature_gets_401_and_no_handler_runs(
+    start: Start, http: aiohttp.ClientSession, headers_of: Any, reason: str
+) -> None:
+    recorder = Recorder()
+    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    url = await start(receiver)
+    body = body_of()
+    status, answer = await post(http, url, body, headers_of(body))
+    assert (status, answer["reason"]) == (401, reason)
+    assert recorder.events == []
+    assert receiver.stats.unauthorized == 1
+    assert SECRET not in json.dumps(answer)
+
+
+async def test_without_a_secret_deliveries_get_503_until_one_is_set(start: Start, http: aiohttp.ClientSession) -> None:
+    recorder = Recorder()
+    receiver = webhooks.WebhookReceiver(handler=recorder)
+    url = await start(receiver)
+    body = body_of()
+    assert (await post(http, url, body, signed(body)))[0] == 503
+    assert not receiver.has_secret
+    receiver.set_secret(SECRET)
+    assert (await post(http, url, body, signed(body)))[0] == 200
+    assert len(recorder.events) == 1
+    assert SECRET not in repr(receiver)
+
+
+async def test_a_replayed_delivery_reaches_the_application_once(start: Start, http: aiohttp.ClientSession) -> None:
+    recorder = Recorder()
+    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    url = await start(receiver)
+    body = body_of()
+    answers = [await post(http, url, body, signed(body)) for _ in range(3)]
+    duplicate = (200, {"ok": True, "duplicate": True})
+    assert answers == [(200, {"ok": True}), duplicate, duplicate]
+    # The same event re-serialised differently (a retry with other key order) is the same delivery too.
+    other = json.dumps({"event_data": {"video_id": "v1"}, "event_type": "avatar_video.success"}).encode()
+    assert await post(http, url, other, signed(other)) == (200, {"ok": True, "duplicate": True})
+    assert len(recorder.events) == 1
+    assert receiver.stats.duplicates == 3
+
+
+async def test_concurrent_copies_of_one_delivery_reach_the_application_once(
+    start: Start, http: aiohttp.ClientSession
+) -> None:
+    gate, entered = asyncio.Event(), asyncio.Event()
+    calls: list[str] = []
+
+    async def slow(event: webhooks.WebhookEvent) -> None:
+        calls.append(event.event_type)
+        entered.set()
+        await gate.wait()
+
+    url = await start(webhooks.WebhookReceiver(SECRET, slow))
+    body = body_of()
+    posts = [asyncio.create_task(post(http, url, body, signed(body))) for _ in range(5)]
+    await asyncio.wait_for(entered.wait(), 5)
+    await asyncio.sleep(0.1)  # the other copies arrive while the first is still being handled
+    gate.set()
+    statuses = [status for status, _ in await asyncio.gather(*posts)]
+    assert statuses == [200] * 5
+    assert calls == ["avatar_video.success"]
+
+
+async def test_events_without_a_job_id_are_deduplicated_by_body(start: Start, http: aiohttp.ClientSession) -> None:
+    recorder = Recorder()
+    url = await start(webhooks.WebhookReceiver(SECRET, recorder))
+    first = json.dumps({"event_type": "brand_new.event", "event_data": {"n": 1}}).encode()
+    second = json.dumps({"event_type": "brand_new.event", "event_data": {"n": 2}}).encode()
+    for body in (first, second, first):
+        assert (await post(http, url, body, signed(body)))[0] == 200
+    assert [event.event_data["n"] for event in recorder.events] == [1, 2]
+
+
+async def test_deduplication_can_be_turned_off(start: Start, http: aiohttp.ClientSession) -> None:
+    recorder = Recorder()
+    url = await start(webhooks.WebhookReceiver(SECRET, recorder, deliveries=None))
+    body = body_of()
+    for _ in range(2):
+        await post(http, url, body, signed(body))
+    assert len(recorder.events) == 2
+
+
+async def test_a_failing_handler_gets_500_and_the_retry_gets_through(
+    start: Start, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    attempts: list[int] = []
+
+    async def flaky(event: webhooks.WebhookEvent) -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("database down")
+
+    receiver = webhooks.WebhookReceiver(SECRET, flaky)
+    url = await start(receiver)
+    body = body_of()
+    with caplog.at_level(logging.ERROR, logger="heygen_async.webhooks"):
+        assert (await post(http, url, body, signed(body)))[0] == 500
+    assert "webhook handler failed" in caplog.text
+    assert (await post(http, url, body, signed(body))) == (200, {"ok": True})
+    assert (await post(http, url, body, signed(body)))[1] == {"ok": True, "duplicate": True}
+    assert len(attempts) == 2
+    assert (receiver.stats.failed, receiver.stats.handled) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[]", b'{"event_data": {}}'],
+    ids=["garbage", "list", "no-event"],
+)
+async def test_a_signed_body_that_is_not_an_event_gets_400(
+    start: Start, http: aiohttp.ClientSession, body: bytes
+) -> None:
+    recorder = Recorder()
+    url = await start(webhooks.WebhookReceiver(SECRET, recorder))
+    status, answer = await post(http, url, body, signed(body))
+    assert status == 400
+    assert answer["ok"] is False
+    assert recorder.events == []
+
+
+async def test_a_body_over_the_limit_is_refused_from_its_content_length_without_reading_it(start: Start) -> None:
+    """The client announces 50 MB and sends 10 bytes: the answer is 413 at once, not after waiting for the rest."""
+    recorder = Recorder()
+    url = URL(await start(webhooks.WebhookReceiver(SECRET, recorder, max_body_size=1000)))
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    try:
+        writer.write(
+            f"POST {url.raw_path} HTTP/1.1\r\nHost: {url.host}:{url.port}\r\nContent-Type: application/json\r\n"
+            f"Signature: {'0' * 64}\r\nContent-Length: 50000000\r\n\r\n0123456789".encode()
+        )
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+    finally:
+        writer.close()
+    assert status_line.split()[1] == b"413"
+    assert recorder.events == []
+
+
+async def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(start: Start) -> None:
+    """No Content-Length: the receiver reads until the limit and answers 413 without waiting for the end."""
+    recorder = Recorder()
+    url = URL(await start(webhooks.WebhookReceiver(SECRET, recorder, max_body_size=1000)))
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    try:
+        writer.write(
+            f"POST {url.raw_path} HTTP/1.1\r\nHost: {url.host}:{url.port}\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n".encode()
+        )
+        for _ in range(3):
+            writer.write(b"200\r\n" + b"x" * 512 + b"\r\n")  # 3 x 512 bytes, and the body never ends
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+    finally:
+        writer.close()
+    assert status_line.split()[1] == b"413"
+    assert recorder.events == []
+
+
+async def test_a_body_just_under_the_limit_is_accepted(start: Start, http: aiohttp.ClientSession) -> None:
+    recorder = Recorder()
+    body = body_of(padding="y" * 900)
+    url = await start(webhooks.WebhookReceiver(SECRET, recorder, max_body_size=len(body)))
+    assert (await post(http, url, body, signed(body)))[0] == 200
+    assert (await post(http, url, body + b" ", signed(body + b" ")))[0] == 413
+    assert len(recorder.events) == 1
+
+
+async def test_unsigned_deliveries_are_accepted_only_when_allowed_and_marked_unverified(
+    start: Start, http: aiohttp.ClientSession
+) -> None:
+    recorder = Recorder()
+    url = await start(webhooks.WebhookReceiver(SECRET, recorder, allow_unsigned=True))
+    body = body_of(video_id="unsigned")
+    assert (await post(http, url, body, {}))[0] == 200
+    # A signature that is present is still checked.
+    forged = body_of(video_id="forged")
+    assert (await post(http, url, forged, signed(forged, secret="whsec_nope")))[0] == 401
+    assert [(event.job_id, event.verified) for event in recorder.events] == [("unsigned", False)]
+
+
+async def test_handlers_are_dispatched_by_event_name_and_class(start: Start, http: aiohttp.ClientSession) -> None:
+    receiver = webhooks.WebhookReceiver(SECRET)
+    seen: dict[str, list[str]] = {"name": [], "class": [], "family": [], "all": [], "sync": []}
+
+    @receiver.on("video_translate.success")
+    async def by_name(event: webhooks.WebhookEvent) -> None:
+        seen["name"].append(event.event_type)
+
+    @receiver.on(webhooks.AvatarVideoFail)
+    async def by_class(event: webhooks.WebhookEvent) -> None:
+        seen["class"].append(event.event_type)
+
+    @receiver.on(webhooks.AvatarVideoEvent)
+    async def by_family(event: webhooks.WebhookEvent) -> None:
+        seen["family"].append(event.event_type)
+
+    @receiver.on()
+    async def every(event: webhooks.WebhookEvent) -> None:
+        seen["all"].append(event.event_type)
+
+    @receiver.on("avatar_video.success")
+    def plain(event: webhooks.WebhookEvent) -> None:  # a plain function works too
+        seen["sync"].append(event.event_type)
+
+    url = await start(receiver)
+    for index, event_type in enumerate(["avatar_video.success", "avatar_video.fail", "video_translate.success"]):
+        body = body_of(event_type, video_id=f"v{index}", video_translate_id=f"t{index}")
+        assert (await post(http, url, body, signed(body)))[0] == 200
+    assert seen == {
+        "name": ["video_translate.success"],
+        "class": ["avatar_video.fail"],
+        "family": ["avatar_video.success", "avatar_video.fail"],
+        "all": ["avatar_video.success", "avatar_video.fail", "video_translate.success"],
+        "sync": ["avatar_video.success"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "parameter"),
+    [
+        ({"secret": ""}, "secret"),
+        ({"secret": 5}, "secret"),
+        ({"max_body_size": 0}, "max_body_size"),
+        ({"max_body_size": True}, "max_body_size"),
+        ({"signature_header": ""}, "signature_header"),
+        ({"handler": "not callable"}, "handler"),
+        ({"client": object()}, "client"),
+        ({"deliveries": object()}, "deliveries"),
+    ],
+)
+def test_bad_receiver_options_are_refused_by_name(options: dict[str, Any], parameter: str) -> None:
+    with pytest.raises(hg.ValidationError) as caught:
+        webhooks.WebhookReceiver(**options)
+    assert caught.value.parameter == parameter
+
+
+def test_on_refuses_what_is_not_an_event_selector() -> None:
+    receiver = webhooks.WebhookReceiver(SECRET)
+    with pytest.raises(hg.ValidationError):
+        receiver.on(5)  # type: ignore[arg-type]
+    with pytest.raises(hg.ValidationError):
+        receiver.on(dict)  # type: ignore[arg-type]
+
+
+async def test_the_asgi_app_answers_lifespan_and_refuses_websockets() -> None:
+    receiver = webhooks.WebhookReceiver(SECRET)
+    inbox = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return inbox.pop(0)
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    await receiver({"type": "lifespan"}, receive, send)
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    sent.clear()
+    await receiver({"type": "websocket", "headers": []}, receive, send)
+    assert sent == [{"type": "websocket.close", "code": 1008}]
+
+
+async def test_an_asgi_client_that_disconnects_mid_body_gets_nothing_and_no_handler_runs() -> None:
+    recorder = Recorder()
+    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    inbox: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b"{", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return inbox.pop(0)
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await receiver({"type": "http", "method": "POST", "headers": [(b"signature", b"0" * 64)]}, receive, send)
+    assert sent == []
+    assert recorder.events == []
+
+
+async def test_memory_delivery_log_expires_and_bounds_its_keys() -> None:
+    log = webhooks.MemoryDeliveryLog(max_entries=2, ttl=0.05)
+    assert await log.claim("a")
+    assert not await log.claim("a")
+    assert await log.claim("b")
+    assert await log.claim("c")  # "a" is pushed out by the bound
+    assert len(log) == 2
+    assert await log.claim("a")
+    await asyncio.sleep(0.06)
+    assert await log.claim("b")  # expired
+    await log.release("b")
+    assert await log.claim("b")
+    for bad in ({"max_entries": 0}, {"ttl": 0}, {"ttl": "1"}):
+        with pytest.raises(hg.ValidationError):
+            webhooks.MemoryDeliveryLog(**bad)
