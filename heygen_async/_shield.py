@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import anyio
 
 __all__ = ["finish"]
 
 T = TypeVar("T")
+_ABANDONED: set[asyncio.Future[Any]] = set()
 SETTLE: Final = 1.0
 """Seconds a task that was cancelled at the end of its grace period gets to wind down before we stop waiting."""
 
@@ -44,7 +45,11 @@ async def finish(work: Awaitable[T] | asyncio.Future[T], *, grace: float | None)
                 finished, interrupted = await _wait(task, wait)
                 cancelled = cancelled or interrupted
                 if not finished:
-                    break  # it did not wind down: abandoned (the returned task is not done)
+                    # It did not wind down: abandoned (the returned task is not done). Keep a reference so
+                    # it is not destroyed while pending; what it made is logged by the caller.
+                    _ABANDONED.add(task)
+                    task.add_done_callback(_ABANDONED.discard)
+                    break
                 continue
             try:
                 await asyncio.wait({task}, timeout=wait)

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from ._exceptions import SessionLimitError, ValidationError
+from ._exceptions import SessionClosedError, SessionLimitError, ValidationError
 from ._models import StreamingSessionSummary
 from ._shield import finish
 from ._streaming_backend import StreamingBackend
@@ -29,6 +29,7 @@ from ._streaming_session import SESSION_OPTIONS, StreamingSession
 __all__ = ["ReapReport", "SessionManager"]
 
 logger = logging.getLogger("heygen_async")
+_RECENTLY_CLOSED = 10_000
 
 
 @attrs.frozen(kw_only=True)
@@ -55,18 +56,35 @@ class _Slots:
         if self.used < self.size and not self._waiters:
             self._take()
             return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.append(waiter)
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            if not waiter.done():
+                expired = True
+                waiter.cancel()
+
+        # A timer, not asyncio.wait_for: on Python 3.10/3.11 wait_for can swallow a cancellation that arrives
+        # in the same loop step as the slot (bpo-42130), and the cancelled caller would go on to open a session.
+        timer = None if timeout is None else loop.call_later(timeout, expire)
         try:
-            await asyncio.wait_for(asyncio.shield(waiter), timeout)
-        except BaseException:
+            await waiter
+        except BaseException as exc:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # handed over just as we gave up: pass it on
             else:
                 waiter.cancel()
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
+            if expired and isinstance(exc, asyncio.CancelledError) and not _cancelling():
+                raise asyncio.TimeoutError from None
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     def _take(self) -> None:
         self.used += 1
@@ -80,6 +98,13 @@ class _Slots:
                 waiter.set_result(None)  # the slot passes straight on: ``used`` stays
                 return
         self.used -= 1
+
+
+def _cancelling() -> bool:
+    """Whether the current task has a cancellation pending from outside (Python 3.11+; False on 3.10)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return bool(cancelling()) if cancelling is not None else False
 
 
 class _ManagedSession:
@@ -108,16 +133,19 @@ class _ManagedSession:
                 f"({manager.max_sessions} sessions open); nothing was created"
             ) from None
         self._holding = True
-        manager._creating += 1
+        if manager._closed:
+            self._release()
+            raise SessionClosedError("the session manager is closed; nothing was created")
+        opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        manager._opening[session] = opened
         try:
             await session.open()
         except BaseException:
             self._release()
             raise
         finally:
-            manager._creating -= 1
-            if manager._creating == 0:
-                manager._settled.set()
+            del manager._opening[session]
+            opened.set_result(None)
         return session
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -167,9 +195,10 @@ class SessionManager:
         self._defaults = session_options
         self._slots = _Slots(max_sessions)
         self._ledger: dict[str, StreamingSession] = {}
-        self._creating = 0
-        self._settled = asyncio.Event()
-        self._settled.set()
+        # Sessions being opened (new and start in flight), each with a future done when its open() ends.
+        self._opening: dict[StreamingSession, asyncio.Future[None]] = {}
+        self._recently_closed: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"<SessionManager {self.active}/{self.max_sessions} sessions>"
@@ -200,6 +229,10 @@ class SessionManager:
     def _forget(self, session: StreamingSession) -> None:
         if session.id is not None and self._ledger.get(session.id) is session:
             del self._ledger[session.id]
+            # A listing taken before this stop may still show it: reap_orphans must not stop it a second time.
+            self._recently_closed[session.id] = None
+            while len(self._recently_closed) > _RECENTLY_CLOSED:
+                self._recently_closed.popitem(last=False)
 
     @property
     def active(self) -> int:
@@ -217,8 +250,11 @@ class SessionManager:
         return MappingProxyType(self._ledger)
 
     async def aclose(self) -> None:
-        """Close every open session (for shutdown): each stop shielded and bounded, all at once."""
-        await asyncio.gather(*(session.close(reason="manager closed") for session in list(self._ledger.values())))
+        """Close every session (for shutdown), those still being opened included: each stop shielded and
+        bounded, all at once. The manager opens no session after this."""
+        self._closed = True
+        sessions = {*self._ledger.values(), *self._opening}
+        await asyncio.gather(*(session.close(reason="manager closed") for session in sessions))
 
     # -- orphans ----------------------------------------------------------------------------------------------
 
@@ -228,23 +264,29 @@ class SessionManager:
         min_age: float = 0.0,
         keep: Callable[[StreamingSessionSummary], bool] | None = None,
         stop_timeout: float = 10.0,
+        settle_timeout: float = 30.0,
     ) -> ReapReport:
         """Stop the account's open sessions that no live session of this manager owns (at start-up, from cron).
 
         Sessions younger than ``min_age`` seconds (by HeyGen's ``created_at``) and those ``keep`` returns True
         for are left alone: other processes on the same account must be kept with ``keep`` (a shared ledger
-        is issue 11's Redis work). Waits first for sessions this manager is creating to be recorded, so it
-        never stops one of its own in the instant between ``streaming.new`` and the ledger.
+        is issue 11's Redis work). After listing, waits (up to ``settle_timeout``) for the sessions this manager
+        was opening meanwhile to be recorded, so it never stops one of its own caught between ``streaming.new``
+        and the ledger; if they do not settle in time, it stops nothing not known to be an orphan.
         """
-        for name, value in (("min_age", min_age), ("stop_timeout", stop_timeout)):
+        for name, value in (("min_age", min_age), ("stop_timeout", stop_timeout), ("settle_timeout", settle_timeout)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise ValidationError(f"{name} must be a finite number of seconds >= 0, got {value!r}", parameter=name)
         if keep is not None and not callable(keep):
             raise ValidationError("keep must be a callable taking a session summary", parameter="keep")
-        while self._creating:
-            self._settled.clear()
-            await self._settled.wait()
         summaries = await self._backend.list_active()
+        # A session HeyGen listed may belong to an open() still in flight (its new answered after the list
+        # did): wait for the opens in flight now, and only those (later ones cannot be in the list), bounded.
+        in_flight = list(self._opening.values())
+        unsettled = False
+        if in_flight:
+            _, pending = await asyncio.wait(in_flight, timeout=settle_timeout)
+            unsettled = bool(pending)
         now = time.time()
         to_stop: list[str] = []
         kept: list[str] = []
@@ -253,7 +295,8 @@ class SessionManager:
             if not session_id:
                 continue
             young = summary.created_at is not None and now - summary.created_at < min_age
-            if session_id in self._ledger or young or (keep is not None and keep(summary)):
+            owned = session_id in self._ledger or session_id in self._recently_closed
+            if owned or young or unsettled or (keep is not None and keep(summary)):
                 kept.append(session_id)
             else:
                 to_stop.append(session_id)

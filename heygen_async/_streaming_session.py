@@ -149,6 +149,12 @@ class StreamingSession:
                 parameter="keep_alive",
             )
         interval = _seconds("keep_alive_interval", keep_alive_interval, optional=True)
+        if interval is not None and interval >= self._idle_timeout:
+            raise ValidationError(
+                f"keep_alive_interval ({interval:g} s) must be shorter than activity_idle_timeout "
+                f"({self._idle_timeout:g} s), or HeyGen closes the session between keep-alives",
+                parameter="keep_alive_interval",
+            )
         self._keep_alive_interval = interval if interval is not None else self._idle_timeout / 3
         self._idle_warning = _seconds("idle_warning", idle_warning, positive=False) or 0.0
         self._expiry_warning = _seconds("expiry_warning", expiry_warning, positive=False) or 0.0
@@ -162,6 +168,7 @@ class StreamingSession:
         self._info: StreamingSessionInfo | None = None
         self._close_reason: str | None = None
         self._closing: asyncio.Future[None] | None = None
+        self._new: asyncio.Future[StreamingSessionInfo] | None = None  # streaming.new, while it is in flight
         self._supervisor: asyncio.Task[None] | None = None
         self._wake: asyncio.Future[None] | None = None  # the supervisor's sleep, cut short by _poke()
         self._send_lock = asyncio.Lock()
@@ -257,7 +264,8 @@ class StreamingSession:
         self._set_state(SessionState.STARTING)
         try:
             # new() creates a billed session: it is seen through even if we are cancelled meanwhile.
-            task, cancelled = await finish(self._backend.new(self._params), grace=self._start_grace)
+            self._new = asyncio.ensure_future(self._backend.new(self._params))
+            task, cancelled = await finish(self._new, grace=self._start_grace)
             if task.done() and not task.cancelled() and task.exception() is None:
                 await self._created(task.result())
             elif cancelled or not task.done() or task.cancelled():
@@ -283,13 +291,18 @@ class StreamingSession:
             await self.close(reason=f"start failed: {type(exc).__name__}")
             raise
 
+    def _adopt(self, info: StreamingSessionInfo) -> None:
+        """Record what ``streaming.new`` answered (once; from open() or from a close that waited for it)."""
+        if self._info is None:
+            self._created_at = time.monotonic()  # HeyGen's duration limit runs from here, at the latest
+            self._info = info
+            self._id = info.session_id or None
+
     async def _created(self, info: StreamingSessionInfo) -> None:
-        self._created_at = time.monotonic()  # HeyGen's duration limit runs from here, at the latest
-        self._info = info
-        self._id = info.session_id or None
+        self._adopt(info)
         if self._closing is not None:
-            # close() ran while new() was in flight, with no id to stop: stop the session new() made now.
-            _, cancelled = await finish(self._stop(), grace=self._stop_timeout + 1.0)
+            # close() ran while new() was in flight: its close waits for new() and stops what it made.
+            _, cancelled = await finish(asyncio.shield(self._closing), grace=self._stop_timeout + 1.0)
             if cancelled:
                 raise asyncio.CancelledError
             raise SessionClosedError(
@@ -372,7 +385,7 @@ class StreamingSession:
     async def _supervise(self) -> None:
         """Keep-alives, idle and expiry warnings, finished speech; closes the session at its duration limit."""
         limit = self._info.session_duration_limit if self._info is not None else None
-        while self._state is SessionState.CONNECTED:
+        while self._state is SessionState.CONNECTED and self._closing is None:
             now = time.monotonic()
             while self._speaking and self._speaking[0][0] <= now:
                 _, task_id = self._speaking.popleft()
@@ -478,6 +491,7 @@ class StreamingSession:
             supervisor.cancel()
             await asyncio.gather(supervisor, return_exceptions=True)
         try:
+            await self._await_new()
             await self._stop()
         finally:
             for _, task_id in self._speaking:
@@ -488,6 +502,22 @@ class StreamingSession:
                 subscriber.put(None)
             if self._on_closed is not None:
                 self._on_closed(self)
+
+    async def _await_new(self) -> None:
+        """If ``streaming.new`` is still in flight, wait (bounded) for its answer: the session it creates is
+        this one's to stop, and until it is stopped the session does not count as closed."""
+        creating = self._new
+        if self._id is not None or creating is None:
+            return
+        if not creating.done():
+            await asyncio.wait({creating}, timeout=max(self._stop_timeout, self._start_grace))
+        if creating.done() and not creating.cancelled() and creating.exception() is None:
+            self._adopt(creating.result())
+        elif not creating.done():
+            logger.warning(
+                "streaming.new had not answered when the session closed: a session may have been created; "
+                "SessionManager.reap_orphans() stops sessions nobody owns"
+            )
 
     async def _stop(self) -> None:
         """``streaming.stop``, at most once per session, bounded; a failure is reported, never raised."""
@@ -505,6 +535,6 @@ class StreamingSession:
                 f"streaming.stop failed for session {self._id}: {type(error).__name__}: {error}; it may still be "
                 "open and billed at HeyGen (SessionManager.reap_orphans() stops it)"
             )
+            self._emit(StopFailed(session_id=self._id, error=error))  # first: a warning filter may raise
             logger.warning("%s", message)
             warnings.warn(message, RuntimeWarning, stacklevel=2)
-            self._emit(StopFailed(session_id=self._id, error=error))
