@@ -2,8 +2,8 @@
 
 A delivery is ``{"event_type": ..., "event_data": {...}}``; HeyGen's own n8n trigger reads ``event`` instead,
 so both keys name the event. Fields are structured with the client's one converter; a field of a type HeyGen
-did not document makes the delivery an :class:`UnknownEvent` (payload kept, logged once per event type)
-rather than an error, so a changed payload never makes a receiver refuse deliveries it used to take.
+did not document is left unset (the payload keeps it; logged once per event type) rather than an error, so a
+changed payload never makes a receiver refuse, or mis-type, deliveries it used to take.
 """
 
 from __future__ import annotations
@@ -295,12 +295,33 @@ def parse_event(body: bytes | bytearray | memoryview | str | Mapping[str, Any]) 
     cls = EVENT_CLASSES.get(event_type, UnknownEvent)
     try:
         event = converter.structure(fields, cls)
-    except Exception as exc:  # cattrs raises several types; all mean "not the documented shape"
-        if event_type not in _misfits_logged and len(_misfits_logged) < 1000:
-            _misfits_logged.add(event_type)
-            logger.warning(
-                "webhook event %s did not fit %s (%s); delivered as UnknownEvent", event_type, cls.__name__, exc
-            )
-        event = converter.structure({"event_type": event_type}, UnknownEvent)
+    except Exception:  # cattrs raises several types; all mean "some field is not the documented shape"
+        event = _structure_leniently(cls, fields)
     object.__setattr__(event, "raw", payload)
     return event
+
+
+def _structure_leniently(cls: type[WebhookEvent], fields: dict[str, Any]) -> WebhookEvent:
+    """``cls`` from the fields that fit it; the others are left unset (and named in a warning, once per type)."""
+    event_type = fields["event_type"]
+    known = {field.name for field in attrs.fields(cls)}
+    kept: dict[str, Any] = {"event_type": event_type}
+    dropped: list[str] = []
+    for name, value in fields.items():
+        if name == "event_type":
+            continue
+        try:
+            converter.structure({"event_type": event_type, name: value}, cls)
+        except Exception:
+            dropped.append(name if name in known else "?")
+        else:
+            kept[name] = value
+    if event_type not in _misfits_logged and len(_misfits_logged) < 1000:
+        _misfits_logged.add(event_type)
+        logger.warning(
+            "webhook event %s: field(s) %s did not fit %s and were left unset (kept in raw)",
+            event_type,
+            ", ".join(sorted(dropped)),
+            cls.__name__,
+        )
+    return converter.structure(kept, cls)

@@ -2,8 +2,9 @@
 
 Event lists are checked before anything is sent: a misspelt event name would register an endpoint that never
 fires, so names HeyGen does not document are refused unless ``allow_unknown_events`` says they are meant.
-``ensure`` is idempotent within a process (concurrent calls for one URL run one at a time) and across runs
-(it looks the URL up first).
+``ensure`` is idempotent within a process (concurrent calls on one client handle run one at a time) and
+across runs (it looks the URL up first). URLs are compared in canonical form (scheme and host case, default
+ports, percent-encoding of unreserved characters).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import attrs
 import yarl
 
 from ._endpoint_table import ENDPOINTS_BY_NAME
-from ._exceptions import ValidationError
+from ._exceptions import ClientClosedError, ValidationError
 from ._models import Ack, WebhookEndpoint, WebhookEndpointList
 from ._resource import Resource
+from ._validation import build_request
 from ._webhook_events import KNOWN_EVENT_TYPES, WebhookEvent
 
 if TYPE_CHECKING:
@@ -32,18 +34,23 @@ _ADD = ENDPOINTS_BY_NAME["webhooks.add_endpoint"]
 _LIST = ENDPOINTS_BY_NAME["webhooks.list_endpoints"]
 _UPDATE = ENDPOINTS_BY_NAME["webhooks.update_endpoint"]
 _DELETE = ENDPOINTS_BY_NAME["webhooks.delete_endpoint"]
-_locks: weakref.WeakKeyDictionary[Transport, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
+_locks: weakref.WeakKeyDictionary[Transport, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 def _url(url: Any, method: str) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ValidationError("expected the endpoint's absolute http(s) URL", parameter="url", endpoint=method)
     text: str = url.strip()
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValidationError(
+            "the URL contains whitespace or control characters", parameter="url", endpoint=method
+        )
     try:
         parsed = yarl.URL(text)
+        port = parsed.port
     except (TypeError, ValueError):
-        parsed = yarl.URL()
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+        parsed, port = yarl.URL(), None
+    if parsed.scheme not in ("http", "https") or not parsed.host or port is None:
         raise ValidationError(
             "expected an absolute http(s) URL (HeyGen requires https for real endpoints)",
             parameter="url",
@@ -52,15 +59,16 @@ def _url(url: Any, method: str) -> str:
     return text
 
 
-def _same_url(a: str | None, b: str) -> bool:
-    if a is None:
-        return False
-    if a == b:
-        return True
+def _canonical(url: str) -> tuple[Any, ...] | str:
     try:
-        return yarl.URL(a) == yarl.URL(b)  # scheme and host case, default ports
+        parsed = yarl.URL(url)
+        return (parsed.scheme.lower(), (parsed.host or "").lower(), parsed.port, parsed.path, parsed.query_string)
     except (TypeError, ValueError):
-        return False
+        return url
+
+
+def _same_url(a: str | None, b: str) -> bool:
+    return a is not None and (a == b or _canonical(a) == _canonical(b))
 
 
 def _events(events: Iterable[EventSelector] | None, allow_unknown: bool, method: str) -> list[str] | None:
@@ -138,30 +146,38 @@ class WebhookEndpoints(Resource):
         allow_unknown_events: bool = False,
     ) -> WebhookEndpoint:
         """The endpoint for ``url``, registered only if it is not yet; its events are brought in line with
-        ``events`` (None: all) if they differ. Returns it with its ``secret``."""
+        ``events`` (None: all) if they differ. Returns it with its ``secret``. ``entity_id`` applies when the
+        endpoint is created (HeyGen's update cannot change it)."""
         url = _url(url, "webhooks.ensure")
         names = _events(events, allow_unknown_events, "webhooks.ensure")
-        locks = _locks.setdefault(self._transport, {})
-        lock = locks.setdefault(url, asyncio.Lock())
-        async with lock:
+        lock = _locks.setdefault(self._transport, asyncio.Lock())
+        async with lock:  # one ensure at a time per handle: rare calls, and no per-URL key to get wrong
             found = await self.find(url)
             if found is None:
                 return await self._call(_ADD, WebhookEndpoint, {"url": url, "events": names, "entity_id": entity_id})
             if _same_events(found.events, names) or found.endpoint_id is None:
                 return found
-            updated = await self._call(
-                _UPDATE, WebhookEndpoint, {"endpoint_id": found.endpoint_id, "url": found.url, "events": names}
-            )
+            updated = await self._update_events(found.endpoint_id, names)
             # The update's answer may leave out the secret (and fields it did not change): keep the listing's.
             merged = {
                 field.name: getattr(updated, field.name)
                 for field in attrs.fields(WebhookEndpoint)
-                if field.name != "raw" and getattr(updated, field.name) is not None
+                if field.name != "raw" and getattr(updated, field.name) not in (None, "")
             }
             merged["events"] = names
             result = attrs.evolve(found, **merged)
             object.__setattr__(result, "raw", updated.raw)
             return result
+
+    async def _update_events(self, endpoint_id: str, names: list[str] | None) -> WebhookEndpoint:
+        """``endpoint.update`` with only the events (the URL unchanged, so HeyGen does not probe it again);
+        ``None`` is sent as JSON null, HeyGen's "every event", not left out."""
+        parts = build_request(_UPDATE, {"endpoint_id": endpoint_id, "events": names})
+        if self._transport.closed:
+            raise ClientClosedError("this client handle is closed")
+        body = {**(parts.body or {}), "events": names}
+        data = await self._transport.call(_UPDATE.route, path_values=parts.path_values, query=parts.query, json=body)
+        return self._structure(_UPDATE, WebhookEndpoint, data)
 
     async def remove(self, url: str) -> int:
         """Delete every endpoint registered for ``url``; how many there were."""

@@ -9,7 +9,10 @@ The logic is framework-free (:meth:`WebhookReceiver.preflight` and :meth:`Webhoo
   chunked body passes the limit;
 - no secret set yet → 503 (HeyGen tries again later); a missing, malformed or wrong signature → 401, and no
   handler runs;
-- a body that is not an event → 400; a delivery already handed on → 200, not handed on again;
+- a body not read within ``read_timeout`` → 408;
+- a body that is not an event → 400; a delivery already handed on → 200, not handed on again; another copy
+  of it still being handled → 409, so the sender tries again later (if that handling fails, the retry is
+  what gets the event through); the delivery log failing → 503;
 - the application's handler failed → 500 and the delivery is forgotten, so HeyGen's retry gets through;
 - otherwise 200, after the client's job waiters were fed (:meth:`JobManager.feed`) and the handlers ran.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import anyio
@@ -27,7 +30,7 @@ import attrs
 
 from ._exceptions import InvalidSignatureError, ValidationError, WebhookPayloadError
 from ._webhook_dedup import DeliveryLog, MemoryDeliveryLog, delivery_key
-from ._webhook_events import WebhookEvent, parse_event
+from ._webhook_events import KNOWN_EVENT_TYPES, WebhookEvent, parse_event
 from ._webhook_signature import DEFAULT_SIGNATURE_HEADERS, Headers, Secret, header_values, secrets_of, verify
 
 if TYPE_CHECKING:
@@ -78,6 +81,10 @@ class ReceiverStats:
     bad_requests: int = 0
     failed: int = 0
     not_ready: int = 0
+    in_progress: int = 0
+    timed_out: int = 0
+    disconnects: int = 0
+    log_errors: int = 0
 
 
 class _Disconnected(Exception):
@@ -107,6 +114,7 @@ class WebhookReceiver:
         signature_header: str | Sequence[str] = DEFAULT_SIGNATURE_HEADERS,
         allow_unsigned: bool = False,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        read_timeout: float = 30.0,
         deliveries: DeliveryLog | Literal["memory"] | None = "memory",
     ) -> None:
         self._secrets: tuple[bytes, ...] = () if secret is None else secrets_of(secret)
@@ -115,17 +123,22 @@ class WebhookReceiver:
             raise ValidationError("expected a header name or a list of them", parameter="signature_header")
         if isinstance(max_body_size, bool) or not isinstance(max_body_size, int) or max_body_size < 1:
             raise ValidationError("must be a positive number of bytes", parameter="max_body_size")
+        if isinstance(read_timeout, bool) or not isinstance(read_timeout, (int, float)) or not 0 < read_timeout < 1e9:
+            raise ValidationError("must be a positive number of seconds", parameter="read_timeout")
         if handler is not None and not callable(handler):
             raise ValidationError("must be a callable taking the event", parameter="handler")
         if client is not None and not hasattr(client, "jobs"):
             raise ValidationError("must be a HeyGenClient (its job waiters are fed)", parameter="client")
-        if deliveries == "memory":
+        if isinstance(deliveries, str) and deliveries == "memory":
             deliveries = MemoryDeliveryLog()
         elif deliveries is not None and not isinstance(deliveries, DeliveryLog):
-            raise ValidationError("must have async claim(key) and release(key), or be None", parameter="deliveries")
+            raise ValidationError(
+                "must have async claim(key), complete(key) and release(key), or be None", parameter="deliveries"
+            )
         self._names = names
         self.allow_unsigned = bool(allow_unsigned)
         self.max_body_size = max_body_size
+        self.read_timeout = float(read_timeout)
         self.client = client
         self.deliveries: DeliveryLog | None = deliveries
         self.stats = ReceiverStats()
@@ -147,13 +160,19 @@ class WebhookReceiver:
         """Verify from now on with ``secret`` (or any of a list of them)."""
         self._secrets = secrets_of(secret)
 
-    def on(self, *selectors: str | type[WebhookEvent]) -> Callable[[H], H]:
+    def on(self, *selectors: str | type[WebhookEvent], allow_unknown: bool = False) -> Callable[[H], H]:
         """Decorator: call the function for events of these types (names such as ``"avatar_video.success"``,
-        or event classes, subclasses included); with no selector, for every event."""
+        or event classes, subclasses included); with no selector, for every event. A name HeyGen does not
+        document is refused (a typo would never fire) unless ``allow_unknown``."""
         names: set[str] = set()
         classes: list[type[WebhookEvent]] = []
         for selector in selectors:
             if isinstance(selector, str) and selector:
+                if selector not in KNOWN_EVENT_TYPES and not allow_unknown:
+                    raise ValidationError(
+                        f"unknown event {selector!r} (pass allow_unknown=True for one HeyGen added since)",
+                        parameter="selectors",
+                    )
                 names.add(selector)
             elif isinstance(selector, type) and issubclass(selector, WebhookEvent):
                 classes.append(selector)
@@ -201,6 +220,8 @@ class WebhookReceiver:
 
     async def deliver(self, raw_body: bytes, headers: Headers) -> Reply:
         """Verify, parse, de-duplicate and hand on one delivery; the answer to give."""
+        if not isinstance(headers, (Mapping, list, tuple)):
+            headers = list(headers)  # read more than once below: a generator would be used up
         verified = True
         if not header_values(headers, self._names) and self.allow_unsigned:
             verified = False
@@ -223,10 +244,20 @@ class WebhookReceiver:
             return Reply.of(400, error=str(exc))
         event = attrs.evolve(event, verified=verified)
         key = delivery_key(event, raw_body)
-        if self.deliveries is not None and not await self.deliveries.claim(key):
-            self.stats.duplicates += 1
-            logger.debug("webhook %s for %s already handed on", event.event_type, event.job_id)
-            return Reply.of(200, event, duplicate=True)
+        if self.deliveries is not None:
+            try:
+                claim = await self.deliveries.claim(key)
+            except Exception:
+                self.stats.log_errors += 1
+                logger.exception("webhook delivery log failed on %s; asking the sender to retry", key)
+                return Reply.of(503, event, error="delivery log unavailable")
+            if claim == "done":
+                self.stats.duplicates += 1
+                logger.debug("webhook %s for %s already handed on", event.event_type, event.job_id)
+                return Reply.of(200, event, duplicate=True)
+            if claim != "new":
+                self.stats.in_progress += 1
+                return Reply.of(409, event, error="another copy of this delivery is being handled; retry later")
         try:
             self._feed(event)
             for matches, handler in self._handlers:
@@ -243,6 +274,7 @@ class WebhookReceiver:
             await self._release(key)
             raise
         self.stats.handled += 1
+        await self._complete(key)
         return Reply.of(200, event)
 
     def _feed(self, event: WebhookEvent) -> None:
@@ -253,6 +285,16 @@ class WebhookReceiver:
         except Exception as exc:  # a closed client must not turn a good delivery into a retry storm
             logger.warning("webhook %s not fed to the client: %s", event.event_type, type(exc).__name__)
 
+    async def _complete(self, key: str) -> None:
+        if self.deliveries is None:
+            return
+        with anyio.move_on_after(_RELEASE_TIMEOUT, shield=True):
+            try:
+                await self.deliveries.complete(key)
+            except Exception:  # the event was handled: answer 200 all the same
+                self.stats.log_errors += 1
+                logger.exception("could not record webhook delivery %s as handled; a copy may be handed on", key)
+
     async def _release(self, key: str) -> None:
         if self.deliveries is None:
             return
@@ -262,6 +304,16 @@ class WebhookReceiver:
             except Exception:
                 logger.exception("could not forget webhook delivery %s; a retry of it will be dropped", key)
 
+    async def _read(self, chunks: AsyncIterator[bytes]) -> bytes | Reply:
+        """The body, or the answer when it is too large (413) or too slow (408)."""
+        body: bytes | None = b""
+        with anyio.move_on_after(self.read_timeout) as scope:
+            body = await _read_limited(chunks, self.max_body_size)
+        if scope.cancelled_caught:
+            self.stats.timed_out += 1
+            return Reply.of(408, error=f"body not received within {self.read_timeout:g} s")
+        return self.too_large() if body is None else body
+
     # -- aiohttp --------------------------------------------------------------------------------------------
 
     async def aiohttp_handler(self, request: web.Request) -> web.Response:
@@ -270,8 +322,8 @@ class WebhookReceiver:
 
         reply = self.preflight(request.method, request.headers)
         if reply is None:
-            body = await _read_limited(request.content.iter_chunked(_CHUNK), self.max_body_size)
-            reply = self.too_large() if body is None else await self.deliver(body, request.headers)
+            body = await self._read(request.content.iter_chunked(_CHUNK))
+            reply = body if isinstance(body, Reply) else await self.deliver(body, request.headers)
         return web.Response(status=reply.status, body=reply.body, headers=dict(reply.headers))
 
     def aiohttp_app(self) -> web.Application:
@@ -299,10 +351,11 @@ class WebhookReceiver:
         reply = self.preflight(str(scope.get("method", "")), headers)
         if reply is None:
             try:
-                body = await _read_limited(_asgi_chunks(receive), self.max_body_size)
+                body = await self._read(_asgi_chunks(receive))
             except _Disconnected:
+                self.stats.disconnects += 1
                 return
-            reply = self.too_large() if body is None else await self.deliver(body, headers)
+            reply = body if isinstance(body, Reply) else await self.deliver(body, headers)
         await send(
             {
                 "type": "http.response.start",

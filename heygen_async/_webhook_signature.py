@@ -41,6 +41,8 @@ def secrets_of(secret: Any, *, parameter: str = "secret") -> tuple[bytes, ...]:
     for item in items:
         if isinstance(item, str):
             item = item.encode()
+        if isinstance(item, bytes):
+            item = item.strip()  # a secret read from a file or an env var often ends in a newline
         if not isinstance(item, bytes) or not item:
             raise ValidationError("every secret must be a non-empty str or bytes", parameter=parameter)
         keys.append(item)

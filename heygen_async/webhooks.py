@@ -9,7 +9,9 @@
     app.router.add_route("*", "/webhooks/heygen", receiver.aiohttp_handler)   # aiohttp
     # or mount ``receiver`` itself: it is a plain ASGI app
 
-Endpoint management lives on the client: ``client.webhooks.register/ensure/find/remove``.
+Endpoint management lives on the client: ``client.webhooks.register/ensure/find/remove``. Mounted as an
+aiohttp sub-application (``app.add_subapp("/hooks", receiver.aiohttp_app())``) the receiver answers at
+``/hooks/`` (with the slash): register that URL.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 import attrs
 
 from ._exceptions import InvalidSignatureError, WebhookError, WebhookPayloadError
-from ._webhook_dedup import DeliveryLog, MemoryDeliveryLog, delivery_key
+from ._webhook_dedup import Claim, DeliveryLog, MemoryDeliveryLog, delivery_key
 from ._webhook_events import (
     EVENT_CLASSES,
     KNOWN_EVENT_TYPES,
@@ -58,6 +60,7 @@ __all__ = [
     "AvatarVideoGifFail",
     "AvatarVideoGifSuccess",
     "AvatarVideoSuccess",
+    "Claim",
     "DeliveryLog",
     "Handler",
     "Headers",

@@ -140,9 +140,11 @@ async def test_a_replayed_delivery_reaches_the_application_once(start: Start, ht
     assert receiver.stats.duplicates == 3
 
 
-async def test_concurrent_copies_of_one_delivery_reach_the_application_once(
+async def test_copies_arriving_while_the_first_is_handled_are_told_to_retry(
     start: Start, http: aiohttp.ClientSession
 ) -> None:
+    """A copy arriving mid-handling gets 409, not 200: if the first handling fails, the sender's retry is
+    what gets the event through. Once handled, copies get 200 and are not handed on again."""
     gate, entered = asyncio.Event(), asyncio.Event()
     calls: list[str] = []
 
@@ -150,16 +152,22 @@ async def test_concurrent_copies_of_one_delivery_reach_the_application_once(
         calls.append(event.event_type)
         entered.set()
         await gate.wait()
+        if len(calls) == 1:
+            raise RuntimeError("the first handling fails")
 
-    url = await start(webhooks.WebhookReceiver(SECRET, slow))
+    receiver = webhooks.WebhookReceiver(SECRET, slow)
+    url = await start(receiver)
     body = body_of()
-    posts = [asyncio.create_task(post(http, url, body, signed(body))) for _ in range(5)]
+    first = asyncio.create_task(post(http, url, body, signed(body)))
     await asyncio.wait_for(entered.wait(), 5)
-    await asyncio.sleep(0.1)  # the other copies arrive while the first is still being handled
+    copies = await asyncio.gather(*(post(http, url, body, signed(body)) for _ in range(3)))
+    assert [status for status, _ in copies] == [409] * 3
     gate.set()
-    statuses = [status for status, _ in await asyncio.gather(*posts)]
-    assert statuses == [200] * 5
-    assert calls == ["avatar_video.success"]
+    assert (await first)[0] == 500
+    assert await post(http, url, body, signed(body)) == (200, {"ok": True})  # the retry gets it through
+    assert (await post(http, url, body, signed(body)))[1] == {"ok": True, "duplicate": True}
+    assert calls == ["avatar_video.success", "avatar_video.success"]
+    assert (receiver.stats.in_progress, receiver.stats.failed, receiver.stats.handled) == (3, 1, 1)
 
 
 async def test_events_without_a_job_id_are_deduplicated_by_body(start: Start, http: aiohttp.ClientSession) -> None:
@@ -381,18 +389,23 @@ async def test_an_asgi_client_that_disconnects_mid_body_gets_nothing_and_no_hand
     assert recorder.events == []
 
 
-async def test_memory_delivery_log_expires_and_bounds_its_keys() -> None:
-    log = webhooks.MemoryDeliveryLog(max_entries=2, ttl=0.05)
-    assert await log.claim("a")
-    assert not await log.claim("a")
-    assert await log.claim("b")
-    assert await log.claim("c")  # "a" is pushed out by the bound
+async def test_memory_delivery_log_states_expiry_and_bound() -> None:
+    log = webhooks.MemoryDeliveryLog(max_entries=2, ttl=0.05, lease=0.05)
+    assert await log.claim("a") == "new"
+    assert await log.claim("a") == "in_progress"
+    await log.complete("a")
+    assert await log.claim("a") == "done"
+    assert await log.claim("b") == "new"
+    assert await log.claim("c") == "new"  # "a" is pushed out by the bound
     assert len(log) == 2
-    assert await log.claim("a")
+    assert await log.claim("a") == "new"
     await asyncio.sleep(0.06)
-    assert await log.claim("b")  # expired
+    assert await log.claim("b") == "new"  # its lease ran out (its handler hung or died)
     await log.release("b")
-    assert await log.claim("b")
-    for bad in ({"max_entries": 0}, {"ttl": 0}, {"ttl": "1"}):
+    assert await log.claim("b") == "new"
+    await log.complete("b")
+    await asyncio.sleep(0.06)
+    assert await log.claim("b") == "new"  # handled, then expired
+    for bad in ({"max_entries": 0}, {"ttl": 0}, {"ttl": "1"}, {"lease": -1}):
         with pytest.raises(hg.ValidationError):
             webhooks.MemoryDeliveryLog(**bad)
