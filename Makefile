@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml .ci/constraints.txt
 	  $(BIN)/python -m pip install --quiet -e '.[dev]'; }
 	touch $(STAMP)
 
-## The main job: a tour of the client against a local server (never the internet).
+## The main job: a tour of the client on the embedded emulator (never the internet).
 demo: $(STAMP)
-	$(BIN)/python examples/smoke.py
+	$(BIN)/heygen-async demo
 
 ## The whole suite: lint, strict typing, tests.
 test: lint typecheck unit

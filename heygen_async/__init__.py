@@ -44,6 +44,7 @@ from ._exceptions import (
     WebhookError,
     WebhookPayloadError,
 )
+from ._http import ClientStats
 from ._inputs import (
     AudioVoice,
     AvatarCharacter,
@@ -165,6 +166,7 @@ __all__ = [
     "BrandVoicePage",
     "CharacterVariable",
     "ClientClosedError",
+    "ClientStats",
     "ColorBackground",
     "ConfigurationError",
     "Dimension",

@@ -2,12 +2,17 @@
 
 Commands:
 
+* ``demo``: a tour of the library on the embedded emulator (or, with ``--live``, the real gateway).
+* ``avatars``, ``voices``, ``quota``, ``video create|status|download``, ``translate``, ``jobs watch``,
+  ``sessions list|reap``, ``webhooks list|add|delete|verify``: everyday tasks (see ``_cli_api``).
+* ``emulator``: serve the LowCodeAPI + HeyGen emulator on 127.0.0.1.
 * ``spec diff FILE [--json]``: compare a LowCodeAPI definition document with the bundled endpoint table. Exit
   status 0 when nothing differs (known deviations and table extras are fine), 1 when something does, 2 for a
   usage error (unreadable file, malformed definition).
 
-Each command is a ``_add_*`` function that registers its sub-parser and a handler; handlers import what they
-need when they run, so ``--help`` stays fast.
+Exit codes: 0 ok, 1 API error, 2 usage error, 3 job failed, 4 timeout. Each command is a ``_add_*`` function
+that registers its sub-parser and a handler; handlers import what they need when they run, so ``--help``
+stays fast.
 """
 
 from __future__ import annotations
@@ -19,23 +24,20 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ._cli_api import add_api_commands
+from ._cli_common import EXIT_OK, EXIT_USAGE, PROG, UsageError
+from ._cli_demo import add_demo
+
 if TYPE_CHECKING:
     from ._definition import Definition, Diff, Difference, RouteDiff
 
-__all__ = ["build_parser", "main"]
+__all__ = ["UsageError", "build_parser", "main"]
 
-PROG = "heygen-async"
-EXIT_OK = 0
 EXIT_DIFFERENCES = 1
-EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE, what a shell reports for a writer whose reader went away."""
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class UsageError(Exception):
-    """A command cannot run as asked; ``main`` prints the message as one line and exits with status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,8 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Tools for the heygen_async HeyGen client.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _add_spec(commands)
+    add_demo(commands)
+    add_api_commands(commands)
     _add_emulator(commands)
+    _add_spec(commands)
     return parser
 
 

@@ -14,7 +14,7 @@ import attrs
 from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits, OrDefault, RetryPolicy, Timeout
 from ._endpoint_table import ENDPOINTS
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
-from ._http import NO_BODY, CallOptions, ConnectionPool, Transport
+from ._http import NO_BODY, CallOptions, ClientStats, ConnectionPool, Transport
 from ._jobs import JobManager
 from ._poller import PollPolicy
 from ._redact import REDACTED, Secret, scrub
@@ -330,6 +330,12 @@ class HeyGenClient(Namespaces):
             )
 
     # -- introspection ------------------------------------------------------------------------------
+
+    @property
+    def stats(self) -> ClientStats:
+        """Requests sent (every attempt) and retries, counted for the pool this client shares with its
+        ``with_options`` handles."""
+        return self._transport.pool.stats
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:

@@ -41,7 +41,7 @@ from ._redact import Redactor, Secret
 from ._urls import PathStyle, PathStyleMemory, Route, encode_query
 from ._version import __version__
 
-__all__ = ["NO_BODY", "CallOptions", "ConnectionPool", "Transport"]
+__all__ = ["NO_BODY", "CallOptions", "ClientStats", "ConnectionPool", "Transport"]
 
 logger = logging.getLogger("heygen_async")
 
@@ -59,6 +59,15 @@ def _seconds(value: float | None) -> str:
     return "an unlimited time" if value is None else f"{value:.3g} s"
 
 
+@attrs.define
+class ClientStats:
+    """What one connection pool (a client and its ``with_options`` handles) has sent: HTTP requests (every
+    attempt, status polls included) and retries. Plain counters, for summaries and metrics."""
+
+    requests: int = 0
+    retries: int = 0
+
+
 class ConnectionPool:
     """The "session pool": one aiohttp session and connector, created lazily on the running loop.
 
@@ -73,6 +82,7 @@ class ConnectionPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: PollScheduler | None = None
         self.closed = False
+        self.stats = ClientStats()
 
     def scheduler(self) -> PollScheduler:
         """The one poll scheduler of this pool (created on first use): every job waiter shares its budget."""
@@ -296,6 +306,7 @@ class Transport:
                 policy.attempts,
                 type(error).__name__,
             )
+            self.pool.stats.retries += 1
             if policy.on_retry is not None:
                 await self._run_hook(
                     policy, RetryEvent(endpoint=route.key, attempt=attempt, wait=wait, error=error), deadline
@@ -319,6 +330,7 @@ class Transport:
         The credentials (query token, ``X-Api-Key``) are added here, in this frame only.
         """
         session = self.pool.session()  # per attempt: a pool closed during a retry wait says so clearly
+        self.pool.stats.requests += 1
         debug = logger.isEnabledFor(logging.DEBUG)
         sent_at = time.monotonic() if debug else 0.0
         error: APIError

@@ -90,9 +90,9 @@ class VideosJobs(_Jobs):
                     parameter="requests",
                 )
             job = await self.generate(**request)  # type: ignore[attr-defined]
-            if not job.video_id:
-                raise ValidationError("HeyGen answered without a video_id", parameter="video_id")
-            video_id: str = job.video_id
+            # An answer without a video_id may still mean a render exists: the batch reports an empty id as
+            # an ambiguous item (never resubmitted), not as a plain failure.
+            video_id: str = job.video_id or ""
             return video_id
 
         return self._manager().batch(requests, submit, kind="video", concurrency=concurrency, timeout=timeout)

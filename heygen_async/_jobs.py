@@ -120,7 +120,10 @@ def _video_reason(video: Video) -> str | None:
     error = video.error
     if error is None:
         return None
-    return " ".join(str(part) for part in (error.code, error.message, error.detail) if part) or None
+    parts = [str(part) for part in (error.code, error.message, error.detail) if part]
+    if len(parts) == 3 and parts[2].startswith(parts[1]):
+        del parts[1]  # the detail repeats the message and adds to it
+    return " ".join(parts) or None
 
 
 KINDS: Final[dict[str, JobKind]] = {

@@ -48,7 +48,7 @@ _RELEASE_TIMEOUT: Final = 5.0
 _JSON: Final = (("Content-Type", "application/json"),)
 
 Handler = Callable[[WebhookEvent], "Awaitable[None] | None"]
-H = TypeVar("H", bound=Handler)
+H = TypeVar("H", bound=Callable[..., Any])  # a handler may take a narrower event class than WebhookEvent
 ASGIScope = MutableMapping[str, Any]
 ASGIReceive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]

@@ -276,3 +276,22 @@ async def test_cleanup_after_the_client_closed_does_not_raise(heygen_emulator: E
     with pytest.raises(hg.ClientClosedError):
         handle.result()
     await iteration.aclose()  # releases the handles of a closed client: no error
+
+
+async def test_generate_many_reports_an_answer_without_a_video_id_as_ambiguous(
+    fast: hg.HeyGenClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HeyGen answered, but with no id: a render may exist, so the item is ambiguous (never resubmitted)."""
+    calls: list[Mapping[str, Any]] = []
+
+    async def no_id(self: Any, *args: Any, **kwargs: Any) -> hg.VideoJob:
+        calls.append(kwargs)
+        return hg.VideoJob()
+
+    monkeypatch.setattr(type(fast.videos), "generate", no_id)
+    items = [item async for item in fast.videos.generate_many([{"video_inputs": [scene()]}], timeout=5)]
+    (item,) = items
+    assert item.ambiguous
+    assert not item.ok
+    assert len(calls) == 1
+    assert hg.BatchSummary.of(items).ambiguous == 1

@@ -1,0 +1,183 @@
+"""What the command line prints: tables for people, JSON for machines, progress on stderr.
+
+Results go to stdout (a table, or one JSON document with ``--json``); progress, notes and errors go to stderr,
+so ``--json`` output can always be piped. Progress redraws one line on a terminal and prints a line per change
+otherwise (logs, CI). Webhook secrets are masked unless asked for; the API token is never printed at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TextIO
+
+import attrs
+
+from ._models import Model, TolerantEnum
+
+__all__ = ["Output", "Progress", "jsonable", "mask"]
+
+_CELL = 48
+
+
+def mask(secret: str | None) -> str | None:
+    """``whsec_...wxyz``: enough to tell secrets apart, not enough to use one."""
+    if not secret:
+        return secret
+    return secret[:6] + "..." + secret[-4:] if len(secret) > 12 else "***"
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data: results as their fields (not ``raw``), enums as their values."""
+    if isinstance(value, TolerantEnum):
+        return value.value
+    if isinstance(value, Model) or attrs.has(type(value)):
+        return {
+            field.name: jsonable(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+            if field.name != "raw" and field.repr is not False
+        }
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, TolerantEnum):
+        value = value.value
+    if isinstance(value, float):
+        text = f"{value:.1f}" if value != int(value) else str(int(value))
+    elif isinstance(value, (list, tuple)):
+        text = ", ".join(str(item) for item in value)
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= _CELL else text[: _CELL - 3] + "..."
+
+
+class Output:
+    """Where a command writes: ``result()`` prints a table or JSON, ``note()`` a line on stderr."""
+
+    def __init__(self, *, json_mode: bool, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+        self.json_mode = json_mode
+        self.stdout = stdout if stdout is not None else sys.stdout
+        self.stderr = stderr if stderr is not None else sys.stderr
+
+    def note(self, text: str) -> None:
+        """A line for people, on stderr (kept out of ``--json`` output)."""
+        print(text, file=self.stderr, flush=True)
+
+    def line(self, text: str = "") -> None:
+        """A line of the human result, on stdout (not printed in ``--json`` mode)."""
+        if not self.json_mode:
+            print(text, file=self.stdout, flush=True)
+
+    def json(self, data: Any) -> None:
+        json.dump(jsonable(data), self.stdout, indent=2, ensure_ascii=False)
+        self.stdout.write("\n")
+        self.stdout.flush()
+
+    def table(self, rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
+        cells = [[_cell(value) for value in row] for row in rows]
+        widths = [len(header) for header in headers]
+        for row in cells:
+            widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+        out = self.stdout
+        out.write(
+            "  ".join(header.upper().ljust(width) for header, width in zip(headers, widths, strict=True)).rstrip()
+        )
+        out.write("\n")
+        for row in cells:
+            out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+        out.flush()
+
+    def result(self, data: Any, rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
+        """``data`` as JSON in ``--json`` mode, else ``rows`` as a table."""
+        if self.json_mode:
+            self.json(data)
+        else:
+            self.table(rows, headers)
+
+    def fields(self, data: Any, pairs: Sequence[tuple[str, Any]]) -> None:
+        """``data`` as JSON, or ``name: value`` lines."""
+        if self.json_mode:
+            self.json(data)
+            return
+        width = max((len(name) for name, _ in pairs), default=0)
+        for name, value in pairs:
+            self.stdout.write(f"{name.ljust(width)}  {_cell(value)}\n")
+        self.stdout.flush()
+
+
+class Progress:
+    """A progress line for ``total`` jobs on stderr: a bar with counts and an ETA.
+
+    On a terminal it redraws in place; elsewhere it prints a line whenever the counts or a status change, so
+    logs show each step without flooding.
+    """
+
+    def __init__(self, total: int, *, label: str = "jobs", stream: TextIO | None = None) -> None:
+        self.total = total
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.done = 0
+        self.failed = 0
+        self.status = ""
+        self.started = time.monotonic()
+        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last = ""
+
+    def update(self, *, done: int | None = None, failed: int | None = None, status: str | None = None) -> None:
+        if done is not None:
+            self.done = done
+        if failed is not None:
+            self.failed = failed
+        if status is not None:
+            self.status = status
+        self._draw()
+
+    def advance(self, *, failed: bool = False) -> None:
+        self.done += 1
+        self.failed += 1 if failed else 0
+        self._draw()
+
+    def text(self) -> str:
+        width = 24
+        filled = 0 if self.total <= 0 else round(width * self.done / self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        parts = [f"[{bar}] {self.done}/{self.total} {self.label} done"]
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        if self.status:
+            parts.append(self.status)
+        elapsed = time.monotonic() - self.started
+        if 0 < self.done < self.total:
+            parts.append(f"ETA {elapsed / self.done * (self.total - self.done):.0f}s")
+        parts.append(f"{elapsed:.0f}s")
+        return ", ".join(parts)
+
+    def _draw(self) -> None:
+        text = self.text()
+        if self._tty:
+            self.stream.write("\r" + text.ljust(len(self._last)))
+            self.stream.flush()
+        else:
+            key = text.rsplit(", ", 1)[0]  # without the elapsed time: print on change only
+            if key != self._last.rsplit(", ", 1)[0]:
+                self.stream.write(text + "\n")
+                self.stream.flush()
+        self._last = text
+
+    def finish(self) -> None:
+        if self._tty:
+            self._draw()
+            self.stream.write("\n")
+            self.stream.flush()

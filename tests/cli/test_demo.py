@@ -1,0 +1,102 @@
+"""`heygen-async demo` end to end on the embedded emulator: the tour completes and its summary adds up."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from heygen_async._cli import main
+
+TOKEN = "at_demo-Sup3rSecret-token"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _rows(out: str) -> dict[str, str]:
+    rows = {}
+    for line in out.splitlines():
+        name, _, value = line.partition("  ")
+        rows[name.strip()] = value.strip()
+    return rows
+
+
+def test_the_demo_tours_the_library_on_the_emulator(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LOWCODEAPI_API_TOKEN", raising=False)
+    assert main(["demo"]) == 0
+    captured = capsys.readouterr()
+    err, rows = captured.err, _rows(captured.out)
+    assert "no token is configured; running on the embedded emulator at http://127.0.0.1:" in err
+    for step in ("== Account", "== Avatars and voices", "== Webhooks", "== Rendering 4 videos at once"):
+        assert step in err
+    assert "== Translating a video" in err
+    assert "== A live streaming session" in err
+    assert "4/4 renders done, 1 failed" in err  # the progress line
+    assert "handled: video" in err
+    assert "40119" in err  # HeyGen's error, reported
+    assert "interrupted: a newer message wins" in err
+    assert rows["backend"] == "embedded emulator"
+    assert rows["jobs"] == "5 submitted, 4 succeeded, 1 failed"
+    assert rows["failures reported"] == "1"
+    assert rows["translation"] == "success"
+    assert rows["live session"] == "spoke 2x, interrupted: yes"
+    assert rows["sessions left open"] == "0"
+    assert int(rows["webhooks handled"]) >= 5
+    assert int(rows["requests made"]) > 10
+    assert int(rows["retries"]) >= 1  # the emulator's one flaky 503
+
+
+def test_the_demo_summary_as_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", TOKEN)  # configured, but only --live would spend it
+    assert main(["demo", "--json", "--videos", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "a token is configured, but only --live spends it" in captured.err
+    assert TOKEN not in captured.out + captured.err
+    summary = json.loads(captured.out)
+    assert summary["backend"] == "embedded emulator"
+    assert (summary["jobs_submitted"], summary["jobs_succeeded"], summary["jobs_failed"]) == (3, 2, 1)
+    assert summary["sessions_left_open"] == 0
+    assert summary["session_interrupted"] is True
+    assert summary["requests"] > 0
+    assert len(summary["failures_reported"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "token", "words"),
+    [
+        (["demo", "--live"], None, "LOWCODEAPI_API_TOKEN"),
+        (["demo", "--live"], TOKEN, "pass --yes"),
+        (["demo", "--videos", "0"], None, "--videos"),
+    ],
+)
+def test_demo_usage_errors_exit_2_and_spend_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], token: str | None, words: str
+) -> None:
+    if token is None:
+        monkeypatch.delenv("LOWCODEAPI_API_TOKEN", raising=False)
+    else:
+        monkeypatch.setenv("LOWCODEAPI_API_TOKEN", token)
+    with open(os.devnull) as not_a_terminal:  # no prompt: confirmation must come from --yes
+        monkeypatch.setattr(sys, "stdin", not_a_terminal)
+        assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert TOKEN not in err
+
+
+def test_the_console_script_runs_the_demo() -> None:
+    """What the README's first command runs: the installed ``heygen-async demo``."""
+    script = Path(sys.executable).parent / "heygen-async"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "heygen_async"]
+    env = {key: value for key, value in os.environ.items() if key != "LOWCODEAPI_API_TOKEN"}
+    done = subprocess.run(
+        [*command, "demo", "--videos", "2"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sessions left open  0" in done.stdout
+    assert "3 submitted, 2 succeeded, 1 failed" in done.stdout  # 2 renders (one fails) and the translation
