@@ -2,9 +2,9 @@
 
 The emulator behaves like LowCodeAPI in front of HeyGen, quirks included: one route served only in the old
 path format, one flaky 503, renders that take (emulated) time and sometimes fail. Time runs 30x fast.
-The full `heygen-async demo` (progress bars, streaming, a summary table) builds on this.
+The full tour (job waiters, webhooks, streaming, a summary table) is ``heygen-async demo`` (``make demo``).
 
-Run it with ``make demo``.
+Run it with ``python examples/smoke.py``.
 """
 
 from __future__ import annotations

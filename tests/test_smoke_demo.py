@@ -1,4 +1,4 @@
-"""``make demo`` (examples/smoke.py) runs to completion against the embedded emulator."""
+"""examples/smoke.py (a short tour of the endpoint layer) runs to completion against the embedded emulator."""
 
 from __future__ import annotations
 
