@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._cli_common import EXIT_API, EXIT_OK, UsageError, add_common, report, run
-from ._cli_output import Output, Progress, jsonable, mask
+from ._cli_output import ByteProgress, Output, Progress, jsonable, mask
 
 if TYPE_CHECKING:
     from ._client import HeyGenClient
@@ -265,8 +265,11 @@ async def _video_status(client: HeyGenClient, out: Output, args: argparse.Namesp
 
 
 async def _video_download(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
-    out.note(f"downloading {args.video_id} to {args.path}")
-    path = await client.videos.download(args.video_id, args.path)
+    progress = ByteProgress(f"downloading {args.video_id} to {args.path}", stream=out.stderr)
+    try:
+        path = await client.videos.download(args.video_id, args.path, on_progress=progress)
+    finally:
+        progress.finish()
     size = (await asyncio.to_thread(Path(path).stat)).st_size
     out.fields({"video_id": args.video_id, "path": str(path), "bytes": size}, [("path", str(path)), ("bytes", size)])
     return EXIT_OK

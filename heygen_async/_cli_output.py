@@ -17,7 +17,7 @@ import attrs
 
 from ._models import Model, TolerantEnum
 
-__all__ = ["Output", "Progress", "jsonable", "mask"]
+__all__ = ["ByteProgress", "Output", "Progress", "jsonable", "mask"]
 
 _CELL = 48
 
@@ -179,5 +179,40 @@ class Progress:
     def finish(self) -> None:
         if self._tty:
             self._draw()
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class ByteProgress:
+    """A download's progress on stderr: redrawn at most 10 times a second on a terminal, else a line per
+    quarter (or per 10 MB when the size is unknown)."""
+
+    def __init__(self, label: str, *, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._drawn_at = 0.0
+        self._step = -1
+        self._last = ""
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        text = f"{self.label}: {done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
+        if self._tty:
+            now = time.monotonic()
+            if now - self._drawn_at >= 0.1 or (total is not None and done >= total):
+                self._drawn_at = now
+                self.stream.write("\r" + text.ljust(len(self._last)))
+                self.stream.flush()
+                self._last = text
+            return
+        step = int(done * 4 / total) if total else done // 10_000_000
+        if step != self._step:
+            self._step = step
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self._tty and self._last:
             self.stream.write("\n")
             self.stream.flush()

@@ -105,15 +105,19 @@ class VideosJobs(_Jobs):
         refresh_margin: float = REFRESH_MARGIN,
         chunk_size: int = 1 << 16,
         read_timeout: float | None = 60.0,
+        on_progress: Callable[[int, int | None], object] | None = None,
     ) -> Path:
         """Stream a finished render to ``path`` (written whole or not at all) and return it.
 
         Signed media URLs expire after 7 days: a URL that expires within ``refresh_margin`` seconds, or that
         the media host refuses (403/410), is refreshed once through a status call. The media host never sees
         the API token. ``read_timeout`` bounds each wait for more bytes (None: no limit); the whole download
-        has no limit, since a render can be large.
+        has no limit, since a render can be large. ``on_progress(bytes_so_far, total_or_None)`` is called
+        after each chunk (for a progress bar).
         """
         _check_download(path, refresh_margin, chunk_size, read_timeout)
+        if on_progress is not None and not callable(on_progress):
+            raise ValidationError("on_progress must be a callable taking (bytes, total)", parameter="on_progress")
         target = Path(path)
         if not await anyio.Path(target.parent).is_dir():
             raise ValidationError(f"cannot write {target}: {target.parent} is not a directory", parameter="path")
@@ -128,7 +132,7 @@ class VideosJobs(_Jobs):
             url = current.video_url
             if not url:
                 raise ValidationError(f"video {current.id} has no video_url", parameter="video")
-            status = await self._fetch_media(url, target, chunk_size, read_timeout)
+            status = await self._fetch_media(url, target, chunk_size, read_timeout, on_progress)
             if status == 200:
                 return target
             if status in (403, 410) and attempt == 1:
@@ -141,7 +145,14 @@ class VideosJobs(_Jobs):
             )
         raise AssertionError("unreachable")
 
-    async def _fetch_media(self, url: str, target: Path, chunk_size: int, read_timeout: float | None) -> int:
+    async def _fetch_media(
+        self,
+        url: str,
+        target: Path,
+        chunk_size: int,
+        read_timeout: float | None,
+        on_progress: Callable[[int, int | None], object] | None,
+    ) -> int:
         session = self._transport.pool.session()
         partial = target.with_name(target.name + ".part")
         # No overall limit (a render can be large), but a stalled media host is an error, not a hang.
@@ -154,9 +165,13 @@ class VideosJobs(_Jobs):
                 if response.status != 200:
                     await response.read()
                     return response.status
+                total, written = response.content_length, 0
                 async with await anyio.open_file(partial, "wb") as handle:
                     async for chunk in response.content.iter_chunked(chunk_size):
                         await handle.write(chunk)
+                        written += len(chunk)
+                        if on_progress is not None:
+                            on_progress(written, total)
         except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             await _discard(partial)
             raise APIConnectionError(

@@ -99,6 +99,11 @@ def test_video_create_wait_status_and_download(cli: Run, tmp_path: Path) -> None
     target = tmp_path / "out.mp4"
     downloaded = cli.json("video", "download", video_id, str(target))
     assert downloaded["bytes"] == target.stat().st_size > 0
+    code, out, err = cli("video", "download", video_id, str(tmp_path / "again.mp4"))
+    assert code == 0
+    assert f"bytes  {target.stat().st_size}" in out
+    assert f"downloading {video_id}" in err  # the progress line
+    assert "MB" in err
 
 
 def test_video_create_from_a_json_file(cli: Run, tmp_path: Path) -> None:
@@ -168,9 +173,17 @@ def test_sessions_list_and_reap(cli: Run, background: Background) -> None:
     code, _, err = cli("sessions", "reap")  # not a terminal, no --yes: refuses
     assert code == 2
     assert "--yes" in err
+    code, out, _ = cli("sessions", "reap", "--dry-run")
+    assert code == 0
+    assert out.splitlines()[0].split() == ["WOULD_STOP", "STATUS", "CREATED_AT"]
+    assert session_id in out
     reaped = cli.json("sessions", "reap", "--yes")
     assert session_id in reaped["stopped"]
     assert session_id not in [s["session_id"] for s in cli.json("sessions", "list")]
+    second = background.call(orphan)
+    code, out, _ = cli("sessions", "reap", "--yes")
+    assert code == 0
+    assert f"{second}  stopped" in out
 
 
 def test_webhooks_add_list_verify_delete(
@@ -205,7 +218,10 @@ def test_webhooks_add_list_verify_delete(
     code, out, _ = cli("webhooks", "delete", added["endpoint_id"])
     assert code == 0
     assert added["endpoint_id"] not in [e["endpoint_id"] for e in cli.json("webhooks", "list")]
-    cli.json("webhooks", "add", hook_url)
+    code, out, err = cli("webhooks", "add", hook_url)
+    assert code == 0
+    assert "secret" in out
+    assert "keep the secret" in err
     assert cli.json("webhooks", "delete", hook_url) == {"deleted": 1}
 
 

@@ -191,3 +191,19 @@ async def test_a_cancelled_download_leaves_no_partial_file(
         with pytest.raises(asyncio.CancelledError):
             await task
     assert os.listdir(tmp_path) == []
+
+
+async def test_download_reports_progress_per_chunk(wall_emulator: Emulator, tmp_path: Path) -> None:
+    seen: list[tuple[int, int | None]] = []
+    async with fast_client(wall_emulator) as client:
+        video = await _rendered(wall_emulator, client)
+        written = await client.videos.download(
+            video, tmp_path / "video.mp4", chunk_size=16, on_progress=lambda done, total: seen.append((done, total))
+        )
+        with pytest.raises(hg.ValidationError) as caught:
+            await client.videos.download(video, tmp_path / "other.mp4", on_progress="not callable")  # type: ignore[arg-type]
+    size = written.stat().st_size
+    assert caught.value.parameter == "on_progress"
+    assert len(seen) > 1
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1] == (size, size)
