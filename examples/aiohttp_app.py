@@ -249,7 +249,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds the demo waits for the webhook")
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="the port (default: free for the demo, 8080 to serve)")
-    parser.add_argument("--time-scale", type=float, default=60.0, help="the emulator's speed-up (default 60)")
+    parser.add_argument("--time-scale", type=_speed, default=60.0, help="the emulator's speed-up (default 60)")
     target = parser.add_argument_group("a real gateway (default: the embedded emulator)")
     target.add_argument("--base-url", help="the gateway URL; the token comes from LOWCODEAPI_API_TOKEN")
     target.add_argument("--public-url", help="the https URL at which HeyGen reaches this app")
@@ -257,6 +257,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.base_url is not None and args.public_url is None:
         parser.error("--base-url needs --public-url: HeyGen must be able to reach the webhook")
     return args
+
+
+def _speed(text: str) -> float:
+    """A positive, finite speed-up for the emulator's clock (argparse reports anything else as a usage error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a speed-up > 0, got {text!r}")
+    return value
 
 
 async def main(argv: Sequence[str] | None = None) -> int:

@@ -384,12 +384,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=3, help="renders unfinished at once (default 3)")
     parser.add_argument("--out-dir", type=Path, help="download each finished video here, as <name>.mp4")
     parser.add_argument("--timeout", type=float, help="seconds for the whole batch (default: no limit)")
-    parser.add_argument("--time-scale", type=float, default=100.0, help="the emulator's speed-up (default 100)")
+    parser.add_argument("--time-scale", type=_speed, default=100.0, help="the emulator's speed-up (default 100)")
     parser.add_argument("--base-url", help="a real gateway (token from LOWCODEAPI_API_TOKEN); default: the emulator")
     args = parser.parse_args(argv)
     if args.concurrency < 1:
         parser.error("--concurrency must be at least 1")
     return args
+
+
+def _speed(text: str) -> float:
+    """A positive, finite speed-up for the emulator's clock (argparse reports anything else as a usage error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a speed-up > 0, got {text!r}")
+    return value
 
 
 async def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._cli_api import add_api_commands
-from ._cli_common import EXIT_OK, EXIT_USAGE, PROG, UsageError
+from ._cli_common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PROG, UsageError
 from ._cli_demo import add_demo
 
 if TYPE_CHECKING:
@@ -67,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # e.g. at a prompt, outside any command's own handling
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as other tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

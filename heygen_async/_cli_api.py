@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cli_common import EXIT_API, EXIT_OK, UsageError, add_common, report, run
+from ._cli_common import EXIT_API, EXIT_OK, UsageError, add_common, confirm, report, run
 from ._cli_output import ByteProgress, Output, Progress, jsonable, mask
 
 if TYPE_CHECKING:
@@ -45,6 +45,16 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text!r}")
     return value
 
 
@@ -156,7 +166,7 @@ def _add_video(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     create.add_argument("--test", action="store_true", help="a watermarked test render (no credits)")
     _add_wait(create)
     add_common(create)
-    create.set_defaults(handler=lambda args: run(args, _video_create))
+    create.set_defaults(handler=lambda args: run(args, _video_create, check=_check_video_create))
 
     status = sub.add_parser("status", help="a video's status", description="Show a video's status.")
     status.add_argument("video_id")
@@ -210,11 +220,25 @@ def _generate_arguments(args: argparse.Namespace) -> dict[str, Any]:
     return arguments
 
 
-async def _video_create(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
+def _check_video_create(args: argparse.Namespace) -> None:
+    """The arguments for videos.generate, checked by name before any client exists."""
+    import inspect
+
+    from ._resources.videos import VideosResource
+
     arguments = _generate_arguments(args)
-    video_inputs = arguments.pop("video_inputs", None)
-    if video_inputs is None:
+    accepted = set(inspect.signature(VideosResource.generate).parameters) - {"self"}
+    unknown = sorted(set(arguments) - accepted)
+    if unknown:
+        raise UsageError(f"unknown videos.generate argument(s) {unknown}; it takes {sorted(accepted)}")
+    if "video_inputs" not in arguments:
         raise UsageError("the arguments need video_inputs")
+    args.arguments = arguments
+
+
+async def _video_create(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
+    arguments = dict(args.arguments)
+    video_inputs = arguments.pop("video_inputs")
     job = await client.videos.generate(video_inputs, **arguments)
     if job.video_id is None:
         raise UsageError("HeyGen answered without a video_id")
@@ -371,11 +395,11 @@ def _add_sessions(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         description="Stop the account's open sessions (still billed) older than --min-age: from this command's "
         "point of view, nobody owns them. Other processes' live sessions must be spared with --min-age.",
     )
-    reap.add_argument("--min-age", type=float, default=0.0, help="spare sessions younger than this (seconds)")
+    reap.add_argument("--min-age", type=_non_negative, default=0.0, help="spare sessions younger than this (seconds)")
     reap.add_argument("--dry-run", action="store_true", help="only list what would be stopped")
     reap.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     add_common(reap)
-    reap.set_defaults(handler=lambda args: run(args, _sessions_reap))
+    reap.set_defaults(handler=_sessions_reap_command)
 
 
 async def _sessions_list(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
@@ -386,30 +410,52 @@ async def _sessions_list(client: HeyGenClient, out: Output, args: argparse.Names
     return EXIT_OK
 
 
+def _sessions_reap_command(args: argparse.Namespace) -> int:
+    """Without --yes or --dry-run: list (one event loop), ask (none: Ctrl-C and Ctrl-D work), then stop
+    exactly the sessions that were shown (another loop)."""
+    args.only = None
+    if args.dry_run or args.yes:
+        return run(args, _sessions_reap)
+    out = Output(json_mode=args.json)
+    if args.emulator or not sys.stdin.isatty():
+        return report(args, out, _needs_yes)
+    shown: list[str] = []
+    args.dry_run, args.collect = True, shown
+    code = run(args, _sessions_reap)
+    if code != EXIT_OK or not shown:
+        return code
+    if not confirm(f"Stop these {len(shown)} open session(s)?", out):
+        out.note("nothing stopped")
+        return EXIT_OK
+    args.dry_run, args.only = False, set(shown)
+    return run(args, _sessions_reap)
+
+
+def _needs_yes() -> int:
+    raise UsageError("this stops billed sessions: pass --yes to confirm (or --dry-run to list them)")
+
+
 async def _sessions_reap(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
     import time
 
-    if args.min_age < 0:
-        raise UsageError("--min-age must be >= 0")
     sessions = [s for s in await client.streaming.list_sessions() if s.session_id]
     now = time.time()
     old = [s for s in sessions if s.created_at is None or now - s.created_at >= args.min_age]
     if args.dry_run or not old:
+        collect = getattr(args, "collect", None)
+        if collect is not None:
+            collect.extend(s.session_id for s in old)
         out.result(
             {"would_stop": [s.session_id for s in old]},
             [(s.session_id, s.status, s.created_at) for s in old],
             ["would_stop", "status", "created_at"],
         )
         return EXIT_OK
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UsageError(f"this would stop {len(old)} billed session(s); pass --yes to confirm")
-        answer = await asyncio.to_thread(input, f"Stop {len(old)} open session(s)? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            out.note("nothing stopped")
-            return EXIT_OK
+    only: set[str] | None = args.only
     manager = client.streaming.manager(max_sessions=1)
-    report_ = await manager.reap_orphans(min_age=args.min_age)
+    report_ = await manager.reap_orphans(
+        min_age=args.min_age, keep=None if only is None else (lambda summary: summary.session_id not in only)
+    )
     out.result(
         {
             "stopped": list(report_.stopped),

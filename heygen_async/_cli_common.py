@@ -31,6 +31,7 @@ __all__ = [
     "PROG",
     "UsageError",
     "add_common",
+    "confirm",
     "open_client",
     "run",
 ]
@@ -88,15 +89,34 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[HeyGenClient]:
         yield client
 
 
-def run(args: argparse.Namespace, command: Command) -> int:
-    """Run an API command with its client; map what it raises to one line and an exit code."""
+def confirm(question: str, out: Output) -> bool:
+    """Ask on stderr (stdout may be ``--json``) and read a line; end of input means no. Blocking on purpose:
+    called before or between event loops, so Ctrl-C interrupts it at once."""
+    out.stderr.write(f"{question} [y/N] ")
+    out.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        out.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run(
+    args: argparse.Namespace, command: Command, *, check: Callable[[argparse.Namespace], object] | None = None
+) -> int:
+    """Run an API command with its client; map what it raises to one line and an exit code. ``check`` looks
+    at the arguments first, before any client or connection exists."""
     out = Output(json_mode=bool(getattr(args, "json", False)))
 
     async def main() -> int:
         async with open_client(args) as client:
             return await command(client, out, args)
 
-    return report(args, out, lambda: asyncio.run(main()))
+    def body() -> int:
+        if check is not None:
+            check(args)
+        return asyncio.run(main())
+
+    return report(args, out, body)
 
 
 def report(args: argparse.Namespace, out: Output, body: Callable[[], int]) -> int:
@@ -120,10 +140,12 @@ def report(args: argparse.Namespace, out: Output, body: Callable[[], int]) -> in
     except KeyboardInterrupt:
         out.note(f"{PROG}: interrupted")
         return EXIT_INTERRUPTED
-    except (UsageError, HeyGenError) as exc:
+    except Exception as exc:  # every failure is one line and an exit code, never a bare traceback
         error: BaseException = exc
     text = str(error)
-    if isinstance(error, (UsageError, ValidationError, ConfigurationError)):
+    if not isinstance(error, (UsageError, HeyGenError)):
+        code, text = EXIT_API, f"{type(error).__name__}: {text}" if text else type(error).__name__
+    elif isinstance(error, (UsageError, ValidationError, ConfigurationError)):
         code = EXIT_USAGE
         if isinstance(error, ConfigurationError) and "token" in text.lower():
             text += " (or try it on the emulator: --emulator)"

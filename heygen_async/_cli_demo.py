@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from ._cli_common import EXIT_OK, PROG, UsageError, add_common, report
+from ._cli_common import EXIT_OK, PROG, UsageError, add_common, confirm, report
 from ._cli_output import Output, Progress
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class DemoSummary:
     translation: str | None = None
     session_spoke: int = 0
     session_interrupted: bool = False
+    session_id: str | None = None
     sessions_left_open: int | None = None
     webhooks_handled: int = 0
     requests: int = 0
@@ -62,7 +63,9 @@ def add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "progress (one fails), a translation, a live streaming session, and a summary. Runs on an emulator "
         "started in this process unless --live.",
     )
-    parser.add_argument("--videos", type=int, default=4, help="renders in the batch (1..20, default 4)")
+    parser.add_argument(
+        "--videos", type=int, default=3, help="renders in the batch (1..20, default 3), plus one made to fail"
+    )
     parser.add_argument("--live", action="store_true", help=f"use the real gateway (needs ${TOKEN_ENV}; spends)")
     parser.add_argument("--yes", action="store_true", help="with --live: do not ask for confirmation")
     add_common(parser, client=False)
@@ -90,13 +93,13 @@ def _confirm_live(args: argparse.Namespace, out: Output) -> None:
         raise UsageError(f"--live needs a LowCodeAPI token in ${TOKEN_ENV}")
     out.note(
         f"--live spends on your HeyGen account: {args.videos} test renders (watermarked, test mode), one video "
-        "translation (billed by HeyGen), and one streaming session for about 20 seconds (billed by the minute)."
+        "translation (billed by HeyGen), and one streaming session for a few seconds (billed by the minute)."
     )
     if args.yes:
         return
     if not sys.stdin.isatty():
         raise UsageError("--live spends credits: pass --yes to confirm")
-    if input("Go ahead? [y/N] ").strip().lower() not in ("y", "yes"):
+    if not confirm("Go ahead?", out):
         raise UsageError("not confirmed; nothing was spent")
 
 
@@ -114,8 +117,9 @@ async def run_demo(out: Output, *, videos: int = 4, live: bool = False) -> DemoS
         await _streaming(client, out, summary)
         if emulator is not None:
             summary.sessions_left_open = len(emulator.account.open_sessions())
-        else:
-            summary.sessions_left_open = len([s for s in await client.streaming.list_sessions() if s.session_id])
+        else:  # only the demo's own session: the account may have others, not ours to count
+            listed = {s.session_id for s in await client.streaming.list_sessions()}
+            summary.sessions_left_open = int(summary.session_id in listed)
         summary.requests, summary.retries = client.stats.requests, client.stats.retries
     summary.seconds = round(time.monotonic() - started, 2)
     _print_summary(out, summary)
@@ -209,10 +213,12 @@ async def _renders(
 ) -> list[Any]:
     import heygen_async as hg
 
-    _step(out, f"Rendering {count} videos at once")
     texts = [f"Hello from heygen_async, video {index + 1} of {count}." for index in range(count)]
-    if not live:
-        texts[-1] = FAIL_TEXT
+    if live:
+        _step(out, f"Rendering {count} videos at once")
+    else:
+        _step(out, f"Rendering {count + 1} videos at once (the last is made to fail)")
+        texts.append(FAIL_TEXT)
     submitted = await asyncio.gather(
         *(
             client.videos.generate([_scene(avatar_id, voice_id, text)], dimension=hg.Dimension(1280, 720), test=True)
@@ -221,14 +227,12 @@ async def _renders(
     )
     ids = [job.video_id for job in submitted if job.video_id]
     summary.jobs_submitted += len(ids)
-    if live:  # the real API cannot be made to fail a render on purpose: show a refused submission instead
-        summary.jobs_submitted += 1
+    if live:  # a render cannot be made to fail on purpose for free: show a bad input refused before sending
         try:
-            await client.videos.generate([_scene("no-such-avatar", voice_id, "never rendered")], test=True)
-        except hg.APIStatusError as exc:
-            summary.jobs_failed += 1
-            summary.failures_reported.append(f"submission refused: {exc}")
-            out.note(f"refused, as expected: {exc}")
+            await client.videos.generate([_scene(avatar_id, voice_id, "never sent")], dimension=hg.Dimension(1281, 720))
+        except hg.ValidationError as exc:
+            summary.failures_reported.append(f"refused before sending: {exc}")
+            out.note(f"refused before anything was sent (nothing spent): {exc}")
     progress = Progress(len(ids), label="renders", stream=out.stderr)
     progress.update(status="rendering")
     finished: list[Any] = []
@@ -295,6 +299,7 @@ async def _streaming(client: HeyGenClient, out: Output, summary: DemoSummary) ->
     avatar_id = next((a.avatar_id for a in avatars if a.avatar_id), "Wayne_20240711")
     manager = client.streaming.manager(max_sessions=1, acquire_timeout=30)
     async with manager.session(avatar_id=avatar_id, quality="low") as session:
+        summary.session_id = session.id
         out.note(f"session {session.id} connected ({session.state.value})")
         first = await session.speak("Hello! I am a live avatar driven by heygen_async.", task_mode="async")
         summary.session_spoke += 1

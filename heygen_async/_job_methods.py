@@ -121,6 +121,8 @@ class VideosJobs(_Jobs):
         target = Path(path)
         if not await anyio.Path(target.parent).is_dir():
             raise ValidationError(f"cannot write {target}: {target.parent} is not a directory", parameter="path")
+        if await anyio.Path(target).is_dir():
+            raise ValidationError(f"cannot write {target}: it is a directory; name the file", parameter="path")
         current = video if isinstance(video, Video) else await self.status(video)  # type: ignore[attr-defined]
         if current.status is not VideoStatus.COMPLETED:
             raise ValidationError(

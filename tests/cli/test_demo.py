@@ -59,7 +59,8 @@ def test_the_demo_summary_as_json(capsys: pytest.CaptureFixture[str], monkeypatc
     assert TOKEN not in captured.out + captured.err
     summary = json.loads(captured.out)
     assert summary["backend"] == "embedded emulator"
-    assert (summary["jobs_submitted"], summary["jobs_succeeded"], summary["jobs_failed"]) == (3, 2, 1)
+    # two renders, one made to fail, and the translation
+    assert (summary["jobs_submitted"], summary["jobs_succeeded"], summary["jobs_failed"]) == (4, 3, 1)
     assert summary["sessions_left_open"] == 0
     assert summary["session_interrupted"] is True
     assert summary["requests"] > 0
@@ -99,4 +100,4 @@ def test_the_console_script_runs_the_demo() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "sessions left open  0" in done.stdout
-    assert "3 submitted, 2 succeeded, 1 failed" in done.stdout  # 2 renders (one fails) and the translation
+    assert "4 submitted, 3 succeeded, 1 failed" in done.stdout  # 2 renders, one made to fail, the translation
