@@ -7,9 +7,17 @@ Through the LowCodeAPI gateway (``HeyGenClient()``) or directly (``HeyGenClient.
         job = await client.videos.generate([heygen_async.VideoInput(...)], dimension=heygen_async.Dimension(1280, 720))
 """
 
-from . import webhooks as webhooks  # the public heygen_async.webhooks module
+import importlib as _importlib
+import typing as _typing
+
 from ._client import DEFAULT_BASE_URL, HeyGenClient
-from ._config import USE_CLIENT_DEFAULT, Limits, RetryEvent, RetryPolicy, Timeout
+from ._config import (
+    USE_CLIENT_DEFAULT,
+    Limits,
+    RetryEvent,
+    RetryPolicy,
+    Timeout,
+)
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -45,102 +53,225 @@ from ._exceptions import (
     WebhookPayloadError,
 )
 from ._http import ClientStats
-from ._inputs import (
-    AudioVoice,
-    AvatarCharacter,
-    CharacterVariable,
-    ColorBackground,
-    Dimension,
-    ImageBackground,
-    ImageVariable,
-    Input,
-    Offset,
-    Sdp,
-    SilenceVoice,
-    StreamingVoice,
-    TalkingPhotoCharacter,
-    TextVariable,
-    TextVoice,
-    VideoBackground,
-    VideoInput,
-    VoiceVariable,
-)
-from ._jobs import BatchItem, BatchSummary, Job, JobManager
-from ._models import (
-    Ack,
-    Asset,
-    Avatar,
-    AvatarGroup,
-    AvatarGroupList,
-    AvatarList,
-    BrandVoice,
-    BrandVoicePage,
-    Folder,
-    FolderPage,
-    GenerationJob,
-    GenerationStatus,
-    LanguageList,
-    ListModel,
-    Model,
-    PhotoAvatar,
-    PhotoAvatarList,
-    PhotoAvatarRef,
-    PhotoAvatarStatus,
-    PhotoGeneration,
-    Quota,
-    SessionStatus,
-    StreamingAvatar,
-    StreamingAvatarList,
-    StreamingAvatarStatus,
-    StreamingSessionInfo,
-    StreamingSessionList,
-    StreamingSessionSummary,
-    StreamingTask,
-    StreamingToken,
-    TalkingPhoto,
-    Template,
-    TemplateDetails,
-    TemplateList,
-    TemplateVariable,
-    TolerantEnum,
-    Training,
-    TrainingStatus,
-    Translation,
-    TranslationJob,
-    TranslationStatus,
-    UpscaleAvailability,
-    User,
-    Video,
-    VideoError,
-    VideoJob,
-    VideoPage,
-    VideoStatus,
-    VideoSummary,
-    Voice,
-    VoiceList,
-    WebhookEndpoint,
-    WebhookEndpointList,
-    WebhookEventList,
-)
-from ._poller import PollPolicy, PollStats
-from ._spec import Endpoint, Param
-from ._streaming_backend import RestStreamingBackend, StreamingBackend
-from ._streaming_events import (
-    ExpiryWarning,
-    IdleWarning,
-    KeepAliveFailed,
-    KeepAliveSent,
-    SessionEvent,
-    SessionState,
-    StateChanged,
-    StopFailed,
-    TaskFinished,
-    TaskSent,
-)
-from ._streaming_manager import ReapReport, SessionManager
-from ._streaming_session import StreamingSession
 from ._urls import PathStyleMemory
 from ._version import __version__
+
+if _typing.TYPE_CHECKING:  # what the names below are; at run time they are imported on first use
+    from . import webhooks as webhooks
+    from ._inputs import (
+        AudioVoice,
+        AvatarCharacter,
+        CharacterVariable,
+        ColorBackground,
+        Dimension,
+        ImageBackground,
+        ImageVariable,
+        Input,
+        Offset,
+        Sdp,
+        SilenceVoice,
+        StreamingVoice,
+        TalkingPhotoCharacter,
+        TextVariable,
+        TextVoice,
+        VideoBackground,
+        VideoInput,
+        VoiceVariable,
+    )
+    from ._jobs import (
+        BatchItem,
+        BatchSummary,
+        Job,
+        JobManager,
+    )
+    from ._models import (
+        Ack,
+        Asset,
+        Avatar,
+        AvatarGroup,
+        AvatarGroupList,
+        AvatarList,
+        BrandVoice,
+        BrandVoicePage,
+        Folder,
+        FolderPage,
+        GenerationJob,
+        GenerationStatus,
+        LanguageList,
+        ListModel,
+        Model,
+        PhotoAvatar,
+        PhotoAvatarList,
+        PhotoAvatarRef,
+        PhotoAvatarStatus,
+        PhotoGeneration,
+        Quota,
+        SessionStatus,
+        StreamingAvatar,
+        StreamingAvatarList,
+        StreamingAvatarStatus,
+        StreamingSessionInfo,
+        StreamingSessionList,
+        StreamingSessionSummary,
+        StreamingTask,
+        StreamingToken,
+        TalkingPhoto,
+        Template,
+        TemplateDetails,
+        TemplateList,
+        TemplateVariable,
+        TolerantEnum,
+        Training,
+        TrainingStatus,
+        Translation,
+        TranslationJob,
+        TranslationStatus,
+        UpscaleAvailability,
+        User,
+        Video,
+        VideoError,
+        VideoJob,
+        VideoPage,
+        VideoStatus,
+        VideoSummary,
+        Voice,
+        VoiceList,
+        WebhookEndpoint,
+        WebhookEndpointList,
+        WebhookEventList,
+    )
+    from ._poller import (
+        PollPolicy,
+        PollStats,
+    )
+    from ._spec import (
+        Endpoint,
+        Param,
+    )
+    from ._streaming_backend import (
+        RestStreamingBackend,
+        StreamingBackend,
+    )
+    from ._streaming_events import (
+        ExpiryWarning,
+        IdleWarning,
+        KeepAliveFailed,
+        KeepAliveSent,
+        SessionEvent,
+        SessionState,
+        StateChanged,
+        StopFailed,
+        TaskFinished,
+        TaskSent,
+    )
+    from ._streaming_manager import (
+        ReapReport,
+        SessionManager,
+    )
+    from ._streaming_session import (
+        StreamingSession,
+    )
+
+_LAZY: dict[str, str] = {
+    "webhooks": ".webhooks",
+    "AudioVoice": "._inputs",
+    "AvatarCharacter": "._inputs",
+    "CharacterVariable": "._inputs",
+    "ColorBackground": "._inputs",
+    "Dimension": "._inputs",
+    "ImageBackground": "._inputs",
+    "ImageVariable": "._inputs",
+    "Input": "._inputs",
+    "Offset": "._inputs",
+    "Sdp": "._inputs",
+    "SilenceVoice": "._inputs",
+    "StreamingVoice": "._inputs",
+    "TalkingPhotoCharacter": "._inputs",
+    "TextVariable": "._inputs",
+    "TextVoice": "._inputs",
+    "VideoBackground": "._inputs",
+    "VideoInput": "._inputs",
+    "VoiceVariable": "._inputs",
+    "BatchItem": "._jobs",
+    "BatchSummary": "._jobs",
+    "Job": "._jobs",
+    "JobManager": "._jobs",
+    "Ack": "._models",
+    "Asset": "._models",
+    "Avatar": "._models",
+    "AvatarGroup": "._models",
+    "AvatarGroupList": "._models",
+    "AvatarList": "._models",
+    "BrandVoice": "._models",
+    "BrandVoicePage": "._models",
+    "Folder": "._models",
+    "FolderPage": "._models",
+    "GenerationJob": "._models",
+    "GenerationStatus": "._models",
+    "LanguageList": "._models",
+    "ListModel": "._models",
+    "Model": "._models",
+    "PhotoAvatar": "._models",
+    "PhotoAvatarList": "._models",
+    "PhotoAvatarRef": "._models",
+    "PhotoAvatarStatus": "._models",
+    "PhotoGeneration": "._models",
+    "Quota": "._models",
+    "SessionStatus": "._models",
+    "StreamingAvatar": "._models",
+    "StreamingAvatarList": "._models",
+    "StreamingAvatarStatus": "._models",
+    "StreamingSessionInfo": "._models",
+    "StreamingSessionList": "._models",
+    "StreamingSessionSummary": "._models",
+    "StreamingTask": "._models",
+    "StreamingToken": "._models",
+    "TalkingPhoto": "._models",
+    "Template": "._models",
+    "TemplateDetails": "._models",
+    "TemplateList": "._models",
+    "TemplateVariable": "._models",
+    "TolerantEnum": "._models",
+    "Training": "._models",
+    "TrainingStatus": "._models",
+    "Translation": "._models",
+    "TranslationJob": "._models",
+    "TranslationStatus": "._models",
+    "UpscaleAvailability": "._models",
+    "User": "._models",
+    "Video": "._models",
+    "VideoError": "._models",
+    "VideoJob": "._models",
+    "VideoPage": "._models",
+    "VideoStatus": "._models",
+    "VideoSummary": "._models",
+    "Voice": "._models",
+    "VoiceList": "._models",
+    "WebhookEndpoint": "._models",
+    "WebhookEndpointList": "._models",
+    "WebhookEventList": "._models",
+    "PollPolicy": "._poller",
+    "PollStats": "._poller",
+    "Endpoint": "._spec",
+    "Param": "._spec",
+    "RestStreamingBackend": "._streaming_backend",
+    "StreamingBackend": "._streaming_backend",
+    "ExpiryWarning": "._streaming_events",
+    "IdleWarning": "._streaming_events",
+    "KeepAliveFailed": "._streaming_events",
+    "KeepAliveSent": "._streaming_events",
+    "SessionEvent": "._streaming_events",
+    "SessionState": "._streaming_events",
+    "StateChanged": "._streaming_events",
+    "StopFailed": "._streaming_events",
+    "TaskFinished": "._streaming_events",
+    "TaskSent": "._streaming_events",
+    "ReapReport": "._streaming_manager",
+    "SessionManager": "._streaming_manager",
+    "StreamingSession": "._streaming_session",
+}
+"""Public names imported when first used (PEP 562): ``import heygen_async`` loads the client, its settings
+and its errors; results, inputs, jobs, streaming and webhooks load with the code that needs them."""
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -282,10 +413,25 @@ __all__ = [
     "__version__",
 ]
 
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    imported = _importlib.import_module(module, __name__)
+    value = imported if name == "webhooks" else getattr(imported, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 # The client and the errors report the package as their home, so reprs and tracebacks read
 # ``heygen_async.HeyGenClient``. Data classes keep their modules: their string annotations resolve there.
 for _name in __all__:
-    _obj = globals()[_name]
+    _obj = globals().get(_name)
     if isinstance(_obj, type) and (issubclass(_obj, BaseException) or _obj in (HeyGenClient, PathStyleMemory)):
         _obj.__module__ = __name__
 del _name, _obj

@@ -12,21 +12,20 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits, OrDefault, RetryPolicy, Timeout
-from ._endpoint_table import ENDPOINTS
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
 from ._http import NO_BODY, CallOptions, ClientStats, ConnectionPool, Transport
-from ._jobs import JobManager
-from ._poller import PollPolicy
 from ._redact import REDACTED, Secret, scrub
 from ._resources import Namespaces
-from ._spec import Endpoint
 from ._urls import HTTP_METHODS, IDEMPOTENT_METHODS, PATH_STYLES, PathStyle, PathStyleMemory, Route
-from ._validation import query_value_problem
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from typing_extensions import Self
+
+    from ._jobs import JobManager
+    from ._poller import PollPolicy
+    from ._spec import Endpoint
 
 __all__ = ["DEFAULT_BASE_URL", "DIRECT_BASE_URL", "DIRECT_UPLOAD_URL", "HeyGenClient"]
 
@@ -212,8 +211,11 @@ class HeyGenClient(Namespaces):
             raise ConfigurationError(f"limits must be a Limits, not {type(limits).__name__}")
         if isinstance(poll_budget, bool) or not isinstance(poll_budget, (int, float)) or not 0 < poll_budget < 1e9:
             raise ConfigurationError(f"poll_budget must be a number of polls per second > 0, got {poll_budget!r}")
-        if poll_policy is not None and not isinstance(poll_policy, PollPolicy):
-            raise ConfigurationError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
+        if poll_policy is not None:
+            from ._poller import PollPolicy
+
+            if not isinstance(poll_policy, PollPolicy):
+                raise ConfigurationError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
         try:
             policy = retry if retry is not None else RetryPolicy()
             if max_retries is not None:
@@ -242,7 +244,6 @@ class HeyGenClient(Namespaces):
         self._pool_owner: HeyGenClient | None = None
         self._transport = Transport(ConnectionPool(limits, poll_budget), memory, options)
         self._bind_namespaces(self._transport)
-        self.jobs = JobManager(self._transport)
 
     # -- handles ------------------------------------------------------------------------------------
 
@@ -290,7 +291,6 @@ class HeyGenClient(Namespaces):
         handle._pool_owner = self if self._owner else self._pool_owner
         handle._transport = Transport(self._transport.pool, self._transport.memory, attrs.evolve(current, **changes))
         handle._bind_namespaces(handle._transport)
-        handle.jobs = JobManager(handle._transport)
         return handle
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -331,6 +331,13 @@ class HeyGenClient(Namespaces):
 
     # -- introspection ------------------------------------------------------------------------------
 
+    @functools.cached_property
+    def jobs(self) -> JobManager:
+        """Jobs by kind, resumption, many at once, batches, and the webhook fast path (``client.jobs``)."""
+        from ._jobs import JobManager
+
+        return JobManager(self._transport)
+
     @property
     def stats(self) -> ClientStats:
         """Requests sent (every attempt) and retries, counted for the pool this client shares with its
@@ -340,6 +347,8 @@ class HeyGenClient(Namespaces):
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
         """The endpoint table every namespace method is generated from (48 rows)."""
+        from ._endpoint_table import ENDPOINTS
+
         return ENDPOINTS
 
     @property
@@ -426,6 +435,8 @@ class HeyGenClient(Namespaces):
                     "params must not set api_token; the client adds its own", parameter="params", endpoint=route.key
                 )
             for item in value if isinstance(value, (list, tuple)) else (value,):
+                from ._validation import query_value_problem
+
                 problem = query_value_problem(item)
                 if problem:
                     raise ValidationError(f"params[{key!r}] {problem}", parameter="params", endpoint=route.key)

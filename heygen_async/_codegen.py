@@ -323,21 +323,64 @@ def render_namespace(namespace: str, endpoints: list[Endpoint]) -> str:
 
 
 def render_init(namespaces: list[str]) -> str:
-    lines = [HEADER.rstrip("\n"), '"""The generated endpoint namespaces, one module each."""', ""]
-    lines += ["from __future__ import annotations", "", "from heygen_async._http import Transport"]
-    for namespace in sorted(namespaces):
-        lines.append(f"from heygen_async._resources.{namespace} import {class_name(namespace)}")
-    exported = ["Namespaces", *(class_name(n) for n in sorted(namespaces))]
-    lines += ["", "__all__ = [", *(f'    "{name}",' for name in exported), "]", "", ""]
-    lines.append("class Namespaces:")
-    lines.append('    """The endpoint namespaces a client carries (``client.videos``, ``client.avatars``, ...)."""')
-    lines.append("")
+    """The package module: a client's namespaces, each imported and made on first access (``import
+    heygen_async`` stays fast; a script that only renders videos never loads the streaming code)."""
+    ordered = sorted(namespaces)
+    lines = [HEADER.rstrip("\n"), '"""The generated endpoint namespaces, one module each, imported on first use."""']
+    lines += ["", "from __future__ import annotations", "", "import importlib"]
+    lines += ["from typing import TYPE_CHECKING, Any, Final"]
+    lines += ["", "if TYPE_CHECKING:", "    from heygen_async._http import Transport"]
+    for namespace in ordered:
+        lines.append(f"    from heygen_async._resources.{namespace} import {class_name(namespace)}")
+    exported = ["Namespaces", *(class_name(n) for n in ordered)]
+    lines += ["", "__all__ = [", *(f'    "{name}",' for name in exported), "]", ""]
+    lines.append("_CLASSES: Final = {")
+    lines += [f'    "{namespace}": "{class_name(namespace)}",' for namespace in ordered]
+    lines += ["}", '"""Each namespace and the class in its module."""', "", ""]
+    lines += [
+        "def __getattr__(name: str) -> Any:",
+        '    """The resource classes, imported when first asked for."""',
+        "    for namespace, resource in _CLASSES.items():",
+        "        if resource == name:",
+        '            return getattr(importlib.import_module(f"{__name__}.{namespace}"), name)',
+        '    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
+        "",
+        "",
+        "class _Namespace:",
+        '    """``client.<namespace>``: the module is imported and the resource made on first access, then kept in',
+        '    the client\'s ``__dict__`` (so later accesses are plain attribute lookups)."""',
+        "",
+        '    __slots__ = ("name",)',
+        "",
+        "    def __init__(self, name: str) -> None:",
+        "        self.name = name",
+        "",
+        "    def __get__(self, client: Any, owner: type | None = None) -> Any:",
+        "        if client is None:",
+        "            return self",
+        '        module = importlib.import_module(f"{__name__}.{self.name}")',
+        "        resource = getattr(module, _CLASSES[self.name])(client._transport)",
+        "        client.__dict__[self.name] = resource",
+        "        return resource",
+        "",
+        "",
+        "class Namespaces:",
+        '    """The endpoint namespaces a client carries (``client.videos``, ``client.avatars``, ...)."""',
+        "",
+        "    if TYPE_CHECKING:",
+    ]
     for namespace in namespaces:
-        lines.append(f"    {namespace}: {class_name(namespace)}")
-    lines.append("")
-    lines.append("    def _bind_namespaces(self, transport: Transport) -> None:")
+        lines.append(f"        {namespace}: {class_name(namespace)}")
+    lines.append("    else:")
     for namespace in namespaces:
-        lines.append(f"        self.{namespace} = {class_name(namespace)}(transport)")
+        lines.append(f'        {namespace} = _Namespace("{namespace}")')
+    lines += [
+        "",
+        "    def _bind_namespaces(self, transport: Transport) -> None:",
+        '        """Forget namespaces made for another transport: a ``with_options`` handle makes its own."""',
+        "        for name in _CLASSES:",
+        "            self.__dict__.pop(name, None)",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import aiohttp
 import anyio
@@ -36,10 +36,12 @@ from ._exceptions import (
     RateLimitError,
     ValidationError,
 )
-from ._poller import PollPolicy, PollScheduler
 from ._redact import Redactor, Secret
 from ._urls import PathStyle, PathStyleMemory, Route, encode_query
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._poller import PollPolicy, PollScheduler
 
 __all__ = ["NO_BODY", "CallOptions", "ClientStats", "ConnectionPool", "Transport"]
 
@@ -89,6 +91,8 @@ class ConnectionPool:
         if self.closed:
             raise ClientClosedError("the client is closed; create a new HeyGenClient")
         if self._scheduler is None:
+            from ._poller import PollScheduler  # loaded with the first job wait: most calls never need it
+
             self._scheduler = PollScheduler(self.poll_budget, max_in_flight=_polls_in_flight(self.limits))
         return self._scheduler
 
