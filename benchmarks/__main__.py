@@ -10,7 +10,7 @@ import aiohttp
 
 import heygen_async
 
-from . import emulator_throughput, job_polling, per_call, streaming_sessions
+from . import emulator_throughput, idle_memory, import_time, job_polling, per_call, streaming_sessions
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,9 +23,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {platform.python_version()} on {platform.machine()}, aiohttp {aiohttp.__version__}, ")
     print(f"`python -m benchmarks{' --quick' if args.quick else ''}`")
     print()
-    print(f"## Per-call cost: GET /v1/video_status.get, {total} calls per round, {rounds} rounds")
+    print("## Per-call cost: reads against the emulator")
     print()
-    print(per_call.run(total=total, rounds=rounds))
+    print(per_call.run_reads(total=total, rounds=rounds))
+    print()
+    print("## Per-call cost: creates against the emulator")
+    print()
+    print(per_call.run_creates(total=total, rounds=rounds))
+    print()
+    print("## Idle memory: a client after one call")
+    print()
+    print(idle_memory.run(rounds=rounds))
+    print()
+    print("## Import time")
+    print()
+    print(import_time.run(rounds=3 if args.quick else 15))
     print()
     print("## Emulator throughput")
     print()

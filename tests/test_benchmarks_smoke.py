@@ -20,9 +20,46 @@ def test_benchmarks_quick_pass_produces_every_table() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    clients = r"(raw aiohttp|videos\.status\(\)|client\.request\(\))"
-    rows = re.findall(rf"^\| (1|10|100) \| {clients} \| [0-9.]+ / ", result.stdout, re.M)
-    assert len(rows) == 9 + 6  # three clients' absolute numbers and two paired ratios, at three concurrencies
+    span = r"[0-9.,]+ / [0-9.,]+ / [0-9.,]+"
+    signed = r"-?[0-9,]+ / -?[0-9,]+ / -?[0-9,]+"
+    per_call = re.findall(
+        rf"^\| ((?:GET|POST) /\S+) \| (1|10|100) \| ([a-z_.]+\(\)|raw aiohttp) \| {span} \| {span} \|$",
+        result.stdout,
+        re.M,
+    )
+    routes = {
+        "GET /v1/video_status.get": "videos.status()",
+        "GET /v2/avatars": "avatars.list()",
+        "POST /v2/video/generate": "videos.generate()",
+    }
+    absolute = [
+        (route, concurrency, client)
+        for route, method in routes.items()
+        for concurrency in ("1", "10", "100")
+        for client in ("raw aiohttp", method, "client.request()")
+    ]
+    paired = [row for row in absolute if row[2] != "raw aiohttp"]  # the ratio tables: each client against raw
+    assert sorted(per_call) == sorted(absolute + paired)
+    for method in ("videos.status()", "avatars.list()"):  # the read goal, judged at concurrency 100
+        assert re.search(
+            rf"^- `{re.escape(method)}` at concurrency 100: [0-9.]+x raw aiohttp's CPU per call, [0-9]+% of its "
+            r"throughput: \*\*(met|not met)\*\*\.$",
+            result.stdout,
+            re.M,
+        )
+    idle = re.findall(
+        rf"^\| (raw aiohttp: ClientSession|heygen_async: HeyGenClient) \| {span} \| {span} \| {span} \| "
+        rf"{signed} \| {span} \|$",
+        result.stdout,
+        re.M,
+    )
+    assert idle == ["raw aiohttp: ClientSession", "heygen_async: HeyGenClient"]
+    assert re.search(r"^Idle HeyGenClient minus raw ClientSession, .*: \*\*[+-][0-9,]+ KB\*\*: ", result.stdout, re.M)
+    imports = re.findall(
+        r"^\| `import (aiohttp|heygen_async)` \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$", result.stdout, re.M
+    )
+    assert imports == ["aiohttp", "heygen_async"]
+    assert re.search(r"^Ratio heygen_async / aiohttp, per round: min [0-9.]+, median [0-9.]+, ", result.stdout, re.M)
     assert re.search(
         r"^\| requests/s one emulator core sustains .* \| [0-9,]+ / [0-9,]+ / [0-9,]+ \|$", result.stdout, re.M
     )
