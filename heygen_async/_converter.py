@@ -11,6 +11,8 @@ defaults, and writes the scene parts' ``type`` discriminator.
 from __future__ import annotations
 
 import datetime
+import types
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -46,13 +48,17 @@ def _structure_model_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
                     if isinstance(value.get(key), list):
                         value = {**value, items_key: value[key]}
                         break
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # JSON objects are dicts: skip the ABC
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(value).__name__}")
-        cleaned = {
-            key: [entry for entry in item if entry is not None] if isinstance(item, list) else item
-            for key, item in value.items()
-            if item is not None
-        }
+        cleaned = value
+        for item in value.values():  # copy only when there is a null to drop (most answers have some)
+            if item is None or (type(item) is list and None in item):
+                cleaned = {
+                    key: [entry for entry in item if entry is not None] if isinstance(item, list) else item
+                    for key, item in value.items()
+                    if item is not None
+                }
+                break
         obj = build(cleaned, cls)
         object.__setattr__(obj, "raw", original)
         return obj
@@ -62,7 +68,7 @@ def _structure_model_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
 
 def _structure_str(value: Any, _: Any) -> str:
     # Ids sometimes come as numbers; anything else (an object, a list) is not text and must not become its repr.
-    if isinstance(value, str):
+    if type(value) is str or isinstance(value, str):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
@@ -116,6 +122,35 @@ def _structure_code(value: Any, _: Any) -> int | str | None:
     raise TypeError(f"expected a code (int or string), got {type(value).__name__}")
 
 
+def _is_optional(cls: Any) -> bool:
+    """``X | None`` (or ``Optional[X]``) for exactly one ``X``."""
+    if typing.get_origin(cls) not in (typing.Union, types.UnionType):
+        return False
+    args = typing.get_args(cls)
+    return len(args) == 2 and type(None) in args
+
+
+def _structure_optional_factory(cls: Any) -> Callable[[Any, Any], Any]:
+    """``X | None`` with ``X``'s hook looked up once, not dispatched on every value (the hot path of every
+    result: most fields are optional)."""
+    (inner_type,) = (arg for arg in typing.get_args(cls) if arg is not type(None))
+    if inner_type is str:
+        return _structure_optional_str
+    inner = converter.get_structure_hook(inner_type)
+
+    def structure(value: Any, _: Any) -> Any:
+        return None if value is None else inner(value, inner_type)
+
+    return structure
+
+
+def _structure_optional_str(value: Any, _: Any) -> str | None:
+    # The commonest field of all (ids, names, URLs): one call, the plain case first.
+    if type(value) is str or value is None:
+        return value
+    return _structure_str(value, str)
+
+
 def _is_input(cls: Any) -> bool:
     return isinstance(cls, type) and issubclass(cls, Input)
 
@@ -136,6 +171,7 @@ def _unstructure_input_factory(cls: type[Input]) -> Callable[[Any], Any]:
 
 
 converter.register_structure_hook_factory(_is_model, _structure_model_factory)
+converter.register_structure_hook_factory(_is_optional, _structure_optional_factory)
 converter.register_structure_hook(str, _structure_str)
 converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook(int, _structure_int)

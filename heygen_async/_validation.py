@@ -8,6 +8,7 @@ inputs are turned into JSON first and the JSON is what is checked.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -55,7 +56,7 @@ class _Check:
         return ValidationError(f"{where} {message}", parameter=where, endpoint=self.endpoint.qualname)
 
     def mapping(self, where: str, value: Any) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise self.fail(where, f"must be an object (a dict or an input class), not {type(value).__name__}")
         return value
 
@@ -106,7 +107,7 @@ class _Check:
             if required:
                 raise self.fail(where, f"is required (one of {', '.join(map(repr, allowed))})")
             return
-        if value not in allowed or isinstance(value, bool) != any(isinstance(a, bool) for a in allowed):
+        if value not in allowed or isinstance(value, bool) != _has_bool(tuple(allowed)):
             raise self.fail(where, f"must be one of {', '.join(map(repr, allowed))}, got {value!r}")
 
     def flag(self, where: str, value: Any) -> None:
@@ -271,8 +272,24 @@ def query_value_problem(value: Any) -> str | None:
     return f"must be a string, a number or a boolean, not {type(value).__name__}"
 
 
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.lru_cache(maxsize=256)
+def _has_bool(allowed: tuple[Any, ...]) -> bool:
+    """Whether a choice allows booleans (so ``True`` never passes for ``1``, nor ``1`` for ``True``)."""
+    return any(isinstance(choice, bool) for choice in allowed)
+
+
 def _to_json(value: Any) -> Any:
     """Inputs (attrs classes, possibly nested in lists and dicts) as plain JSON-ready values."""
+    kind = type(value)  # exact types first: JSON-shaped data never needs the (slower) ABC checks below
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {key: _to_json(item) for key, item in value.items()}
+    if kind is list:
+        return [_to_json(item) for item in value]
     if isinstance(value, Input):
         return _to_json(converter.unstructure(value))
     if isinstance(value, Mapping):
