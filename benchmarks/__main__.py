@@ -10,7 +10,15 @@ import aiohttp
 
 import heygen_async
 
-from . import emulator_throughput, idle_memory, import_time, job_polling, per_call, streaming_sessions
+from . import (
+    emulator_throughput,
+    hot_path,
+    idle_memory,
+    import_time,
+    job_polling,
+    per_call,
+    streaming_sessions,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     print("## Import time")
     print()
     print(import_time.run(rounds=3 if args.quick else 15))
+    print()
+    print("## Hot path: the client's own steps, in isolation")
+    print()
+    print(hot_path.run(number=1000 if args.quick else 20_000))
     print()
     print("## Emulator throughput")
     print()

@@ -219,9 +219,7 @@ def _measure(root: str, approach: str, jobs: int, budget: float, policy: hg.Poll
         if finished.get(v) and polls_of.get(v)
     )
     delays = [
-        at - finished[v]
-        for v, at in zip(outcome["ids"], outcome["detected"], strict=True)
-        if at and finished.get(v)
+        at - finished[v] for v, at in zip(outcome["ids"], outcome["detected"], strict=True) if at and finished.get(v)
     ]
     return {
         "detected": sum(1 for at in outcome["detected"] if at),

@@ -60,6 +60,10 @@ def test_benchmarks_quick_pass_produces_every_table() -> None:
     )
     assert imports == ["aiohttp", "heygen_async"]
     assert re.search(r"^Ratio heygen_async / aiohttp, per round: min [0-9.]+, median [0-9.]+, ", result.stdout, re.M)
+    steps = re.findall(
+        r"^\| (videos\.status|avatars\.list|videos\.generate): [^|]+ \| [0-9.]+ \|$", result.stdout, re.M
+    )
+    assert len(steps) == 10
     assert re.search(
         r"^\| requests/s one emulator core sustains .* \| [0-9,]+ / [0-9,]+ / [0-9,]+ \|$", result.stdout, re.M
     )
