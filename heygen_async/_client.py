@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -309,10 +310,19 @@ class HeyGenClient(Namespaces):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the client; idempotent. A handle from :meth:`with_options` leaves the shared pool open."""
-        self._transport.closed = True
-        if self._owner:
-            await self._transport.pool.aclose()
+        """Close the client; idempotent. A handle from :meth:`with_options` leaves the shared pool open.
+
+        Live streaming sessions opened through this client (through any of its handles, for the client that
+        owns the pool) are stopped first, each shielded and bounded by its ``stop_timeout``, so no billed
+        session outlives the client; job waiters get :class:`ClientClosedError`."""
+        try:
+            streaming = sys.modules.get("heygen_async._streaming_backend")  # loaded once a session was opened
+            if streaming is not None and not self._transport.closed:
+                await streaming.close_sessions(self._transport, whole_pool=self._owner)
+        finally:
+            self._transport.closed = True
+            if self._owner:
+                await self._transport.pool.aclose()
 
     @property
     def is_closed(self) -> bool:

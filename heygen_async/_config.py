@@ -143,18 +143,32 @@ class RetryPolicy:
 NO_RETRIES: Final = RetryPolicy(attempts=1)
 
 
+def _positive_int_or_none(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"{attribute.name} must be an int >= 1 or None, got {value!r}")
+
+
+DEFAULT_MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
+
+
 @attrs.frozen(kw_only=True)
 class Limits:
-    """The connection pool's size and keep-alive.
+    """The connection pool's size and keep-alive, and how large an answer may be.
 
     ``max_connections`` bounds open connections across all hosts (0 = unbounded);
     ``max_connections_per_host`` bounds them per host (0 = only the global bound);
     ``keepalive_expiry`` is how long an idle connection is kept for reuse, in seconds.
+    ``max_response_bytes`` bounds one response body (16 MiB by default; ``None`` = unbounded): a larger
+    ``Content-Length`` is refused before the body is read, and a body without one (chunked, or decompressed
+    past the limit) is cut as soon as it passes the limit. Either way the call raises
+    :class:`~heygen_async.APIResponseError` (not retried: the same answer would come back) and the connection
+    is closed, so a hostile or broken server cannot make the client buffer an unbounded body.
     """
 
     max_connections: int = 100
     max_connections_per_host: int = 0
     keepalive_expiry: float = 30.0
+    max_response_bytes: int | None = attrs.field(default=DEFAULT_MAX_RESPONSE_BYTES, validator=_positive_int_or_none)
 
 
 DEFAULT_LIMITS: Final = Limits()

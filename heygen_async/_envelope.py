@@ -259,7 +259,10 @@ def _status_error(
         code, message, forwarded = _error_details(body)
         if isinstance(code, str):
             code = redactor.text(code)
-        kept = redactor.json(body)
+        try:
+            kept = redactor.json(body)
+        except RecursionError:  # nested deeper than scrubbing can walk (json.loads went a little deeper)
+            kept = redactor.excerpt(raw, _EXCERPT)
         detail = redactor.text(message) if message else "no message"
     request_id = None
     for name in _REQUEST_ID_HEADERS:

@@ -170,6 +170,37 @@ def _polls_in_flight(limits: Limits) -> int:
     return max(1, min(100, *(limit // 2 for limit in bounds))) if bounds else 100
 
 
+class _ResponseTooLarge(APIResponseError):
+    """An answer over ``Limits.max_response_bytes``; an :class:`APIResponseError` that is never retried."""
+
+
+async def _read_body(response: aiohttp.ClientResponse, limit: int | None, endpoint: str) -> bytes:
+    """The whole body, refused once it passes ``limit`` bytes: by its ``Content-Length`` before reading, or
+    while reading (a chunked body, or one that decompresses past the limit), so it is never buffered whole."""
+    if limit is None:
+        return await response.read()
+    declared = response.content_length
+    size = 0
+    chunks: list[bytes] = []
+    if declared is None or declared <= limit:
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                break
+            chunks.append(chunk)
+        else:
+            return b"".join(chunks)
+    what = f"declared {declared} bytes" if size <= limit else "passed it while being read"
+    response.close()  # drop the connection rather than drain (or reuse) the rest
+    raise _ResponseTooLarge(
+        f"{endpoint} answered HTTP {response.status} with a body over the {limit}-byte limit ({what}); "
+        "raise Limits(max_response_bytes=...) if such answers are expected",
+        endpoint=endpoint,
+        status_code=response.status,
+        body="",
+    )
+
+
 class Transport:
     """Sends calls for one handle (one token, one set of settings) through a shared pool.
 
@@ -347,7 +378,7 @@ class Transport:
                 timeout=timeout,
                 allow_redirects=False,
             ) as response:
-                raw = await response.read()
+                raw = await _read_body(response, self.pool.limits.max_response_bytes, route.key)
                 status = response.status
                 response_headers = response.headers
         except aiohttp.ConnectionTimeoutError:
@@ -450,6 +481,8 @@ class Transport:
             if status in _UNPROCESSED_STATUSES or isinstance(error, RateLimitError):
                 return True
             return idempotent and (status == 408 or (status >= 500 and status not in _PERMANENT_5XX))
+        if isinstance(error, _ResponseTooLarge):
+            return False  # the same answer would come back, as large
         if isinstance(error, APIResponseError):
             # A garbled or cut-short success body: repeating a read is harmless, repeating a create is not.
             return idempotent

@@ -8,19 +8,56 @@ double, is another backend; the session API does not change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
+from ._exceptions import ClientClosedError
 from ._models import StreamingSessionInfo, StreamingSessionSummary, StreamingTask
 from ._urls import Route
 
 if TYPE_CHECKING:
+    from ._http import ConnectionPool, Transport
     from ._resources.streaming import StreamingResource
+    from ._streaming_session import StreamingSession
 
-__all__ = ["RestStreamingBackend", "StreamingBackend"]
+__all__ = ["RestStreamingBackend", "StreamingBackend", "close_sessions"]
 
 KEEP_ALIVE: Final = Route("POST", "/v1/streaming.keep_alive", True)
 """HeyGen has it; LowCodeAPI does not expose it, so it is used in direct mode only."""
+
+
+class _Live:
+    """The sessions opened through one connection pool and not closed yet, each with the client handle
+    (transport) it was opened through, and which handles (or the whole pool) are closing."""
+
+    __slots__ = ("closing", "pool_closing", "sessions")
+
+    def __init__(self) -> None:
+        self.sessions: dict[StreamingSession, Transport] = {}
+        self.closing: weakref.WeakSet[Transport] = weakref.WeakSet()
+        self.pool_closing = False
+
+
+_LIVE: weakref.WeakKeyDictionary[ConnectionPool, _Live] = weakref.WeakKeyDictionary()
+
+
+async def close_sessions(transport: Transport, *, whole_pool: bool) -> None:
+    """Close (stop) the live sessions opened through ``transport`` (``whole_pool``: through any handle of its
+    pool) and refuse new ones: ``HeyGenClient.aclose()`` runs this before the handle or pool is closed, so
+    every ``streaming.stop`` still has a connection. Each close is shielded and bounded by the session's own
+    ``stop_timeout`` (and ``start_grace`` for a ``streaming.new`` still in flight)."""
+    live = _LIVE.get(transport.pool)
+    if live is None:
+        return
+    if whole_pool:
+        live.pool_closing = True
+    else:
+        live.closing.add(transport)
+    sessions = [s for s, t in live.sessions.items() if whole_pool or t is transport]
+    if sessions:
+        await asyncio.gather(*(session.close(reason="client closed") for session in sessions))
 
 
 @runtime_checkable
@@ -67,6 +104,22 @@ class RestStreamingBackend:
     @property
     def supports_keep_alive(self) -> bool:
         return self._streaming._transport.options.mode == "direct"
+
+    def track(self, session: StreamingSession) -> Callable[[], None]:
+        """Record ``session`` as live until the returned callable is called (when it is closed), so the
+        client's ``aclose()`` stops it; raises :class:`ClientClosedError` once the client is closing."""
+        transport = self._streaming._transport
+        live = _LIVE.get(transport.pool)
+        if live is None:
+            live = _LIVE[transport.pool] = _Live()
+        if transport.closed or transport.pool.closed or live.pool_closing or transport in live.closing:
+            raise ClientClosedError("the client is closed (or closing); create a new HeyGenClient")
+        live.sessions[session] = transport
+
+        def untrack() -> None:
+            live.sessions.pop(session, None)
+
+        return untrack
 
     async def new(self, params: Mapping[str, Any]) -> StreamingSessionInfo:
         return await self._streaming.new(**params)

@@ -181,6 +181,7 @@ class StreamingSession:
         self._expiry_warned = False
         self._subscribers: list[_Subscriber] = []
         self._stop_started = False
+        self._untrack: Callable[[], None] | None = None
         self.stop_error: BaseException | None = None
         """Why ``streaming.stop`` failed, if it did (also a :class:`StopFailed` event and a warning)."""
 
@@ -261,6 +262,9 @@ class StreamingSession:
         before the error propagates. Prefer ``async with``, which also closes it."""
         if self._state is not SessionState.NEW:
             raise SessionClosedError(f"a StreamingSession is entered once; this one is {self._state.value}")
+        track = getattr(self._backend, "track", None)  # the client's ledger: its aclose() stops what is left
+        if track is not None:
+            self._untrack = track(self)  # ClientClosedError (before anything is sent) once the client is closing
         self._set_state(SessionState.STARTING)
         try:
             # new() creates a billed session: it is seen through even if we are cancelled meanwhile.
@@ -334,7 +338,12 @@ class StreamingSession:
                 raise TaskInterrupted("interrupt() dropped this speech before it was sent", session_id=self._id)
             self._check_open("speak")
             assert self._id is not None
-            result = await self._backend.task(self._id, text, task_type, task_mode)
+            try:
+                result = await self._backend.task(self._id, text, task_type, task_mode)
+            except APIStatusError as exc:
+                if self._closing is None:
+                    raise
+                raise self._closed_meanwhile("speak") from exc
         now = time.monotonic()
         self._touch(now)
         duration = result.duration
@@ -354,7 +363,12 @@ class StreamingSession:
         self._check_open("interrupt")
         self._epoch += 1
         assert self._id is not None
-        await self._backend.interrupt(self._id)
+        try:
+            await self._backend.interrupt(self._id)
+        except APIStatusError as exc:
+            if self._closing is None:
+                raise
+            raise self._closed_meanwhile("interrupt") from exc
         now = time.monotonic()
         self._touch(now)
         while self._speaking:
@@ -366,6 +380,14 @@ class StreamingSession:
     def speaking(self) -> bool:
         """Whether speech sent is still running its duration (as far as the client knows)."""
         return self._speaking_until > time.monotonic()
+
+    def _closed_meanwhile(self, what: str) -> SessionClosedError:
+        """HeyGen refused a request sent just before the session began closing: that is the close, not a bad
+        request."""
+        return SessionClosedError(
+            f"cannot {what}: the session closed while the request was out ({self._close_reason})",
+            session_id=self._id,
+        )
 
     def _check_open(self, what: str) -> None:
         if self._state is not SessionState.CONNECTED:
@@ -498,6 +520,9 @@ class StreamingSession:
                 self._emit(TaskFinished(session_id=self._id, task_id=task_id, interrupted=True))
             self._speaking.clear()
             self._set_state(SessionState.CLOSED, reason)
+            untrack, self._untrack = self._untrack, None
+            if untrack is not None:
+                untrack()
             for subscriber in self._subscribers:
                 subscriber.put(None)
             if self._on_closed is not None:

@@ -2,64 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import pytest
 
-from heygen_async.emulator import Emulator, EmulatorConfig, ScaledClock
+from heygen_async.emulator import EmulatorConfig
+from tests._background import Background as Background
 
 T = TypeVar("T")
 TOKEN = "at_cli-test-Sup3rSecret-token"
 
 
-class Background:
-    """An emulator on its own loop in a thread; ``call`` runs a coroutine there."""
-
-    def __init__(self) -> None:
-        self.emulator: Emulator | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
-
-    async def _serve(self) -> None:
-        config = EmulatorConfig(render_seconds=4, pending_seconds=0.5, translation_seconds=4)
-        async with Emulator(config, clock=ScaledClock(10)) as emulator:
-            self.emulator, self.loop, self._stop = emulator, asyncio.get_running_loop(), asyncio.Event()
-            self._ready.set()
-            await self._stop.wait()
-
-    def start(self) -> None:
-        self._thread.start()
-        assert self._ready.wait(15), "the emulator did not start"
-
-    def stop(self) -> None:
-        assert self.loop is not None
-        assert self._stop is not None
-        self.loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(15)
-
-    def call(self, factory: Callable[[], Awaitable[T]]) -> T:
-        assert self.loop is not None
-
-        async def run() -> T:
-            return await factory()
-
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(30)
-
-    @property
-    def base_url(self) -> str:
-        assert self.emulator is not None
-        return self.emulator.base_url
-
-
 @pytest.fixture(scope="module")
 def background() -> Iterator[Background]:
-    server = Background()
+    config = EmulatorConfig(render_seconds=4, pending_seconds=0.5, translation_seconds=4)
+    server = Background(config, speed=10)
     server.start()
     yield server
     server.stop()

@@ -295,3 +295,18 @@ async def test_generate_many_reports_an_answer_without_a_video_id_as_ambiguous(
     assert not item.ok
     assert len(calls) == 1
     assert hg.BatchSummary.of(items).ambiguous == 1
+
+
+@pytest.mark.parametrize(("fault", "ambiguous"), [("500", True), ("502", True), ("429", False), ("503", False)])
+async def test_generate_many_reports_a_create_that_may_have_been_processed_as_ambiguous(
+    heygen_emulator: Emulator, fault: str, ambiguous: bool
+) -> None:
+    """A 500/502 may come after HeyGen took the job (a gateway failing late): ambiguous, never resubmitted;
+    a 429 or 503 is a refusal before processing: a plain failure, safe to submit again."""
+    retry = hg.RetryPolicy(attempts=1, wait_initial=0, wait_jitter=0)
+    async with fast_client(heygen_emulator, retry=retry) as client:
+        heygen_emulator.inject(fault, endpoint="videos.generate")
+        items = [item async for item in client.videos.generate_many([{"video_inputs": [scene()]}], timeout=5)]
+    (item,) = items
+    assert not item.ok
+    assert item.ambiguous is ambiguous

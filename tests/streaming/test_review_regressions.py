@@ -359,3 +359,44 @@ async def test_a_warning_filter_that_raises_does_not_hide_the_stop_failed_event(
     assert any(isinstance(event, hg.StopFailed) for event in seen)
     consumer.cancel()
     await asyncio.gather(consumer, return_exceptions=True)
+
+
+class _RefusesAfterStop(_Stub):
+    """HeyGen refuses speech for a session its stop already closed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopped = False
+        self.task_gate = asyncio.Event()
+
+    async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> hg.StreamingTask:
+        await self.task_gate.wait()
+        if self.stopped:
+            raise hg.BadRequestError("session closed", endpoint="streaming.task", status_code=400)
+        return await super().task(session_id, text, task_type, task_mode)
+
+    async def stop(self, session_id: str) -> None:
+        self.stopped = True
+        await super().stop(session_id)
+
+
+async def test_speech_refused_because_the_session_closed_meanwhile_is_a_session_closed_error() -> None:
+    stub = _RefusesAfterStop()
+    session = StreamingSession(stub, {"avatar_id": "a"})
+    await session.open()
+    speaking = asyncio.create_task(session.speak("hello"))
+    await asyncio.sleep(0.01)
+    await session.close()
+    stub.task_gate.set()
+    with pytest.raises(hg.SessionClosedError) as caught:
+        await speaking
+    assert isinstance(caught.value.__cause__, hg.BadRequestError)
+
+
+async def test_speech_refused_on_an_open_session_keeps_heygens_error() -> None:
+    stub = _RefusesAfterStop()
+    stub.stopped = True  # HeyGen refuses although the client never closed it
+    stub.task_gate.set()
+    async with StreamingSession(stub, {"avatar_id": "a"}) as session:
+        with pytest.raises(hg.BadRequestError):
+            await session.speak("hello")
