@@ -15,8 +15,6 @@ from typing import Any, TextIO
 
 import attrs
 
-from ._models import Model, TolerantEnum
-
 __all__ = ["ByteProgress", "Output", "Progress", "jsonable", "mask"]
 
 _CELL = 48
@@ -31,6 +29,7 @@ def mask(secret: str | None) -> str | None:
 
 def jsonable(value: Any) -> Any:
     """``value`` as plain JSON data: results as their fields (not ``raw``), enums as their values."""
+    from ._models import Model, TolerantEnum  # not at import: ``heygen-async --help`` loads no result model
     if isinstance(value, TolerantEnum):
         return value.value
     if isinstance(value, Model) or attrs.has(type(value)):
@@ -49,6 +48,8 @@ def jsonable(value: Any) -> Any:
 
 
 def _cell(value: Any) -> str:
+    from ._models import TolerantEnum
+
     if value is None:
         return "-"
     if isinstance(value, TolerantEnum):

@@ -244,7 +244,6 @@ class HeyGenClient(Namespaces):
         self._owner = True
         self._pool_owner: HeyGenClient | None = None
         self._transport = Transport(ConnectionPool(limits, poll_budget), memory, options)
-        self._bind_namespaces(self._transport)
 
     # -- handles ------------------------------------------------------------------------------------
 
@@ -291,7 +290,6 @@ class HeyGenClient(Namespaces):
         # that client's aclose(), or reported by its ResourceWarning once every handle is gone.
         handle._pool_owner = self if self._owner else self._pool_owner
         handle._transport = Transport(self._transport.pool, self._transport.memory, attrs.evolve(current, **changes))
-        handle._bind_namespaces(handle._transport)
         return handle
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -435,6 +433,8 @@ class HeyGenClient(Namespaces):
         route.check_path_values(values)
         if params is not None and not isinstance(params, Mapping):
             raise ValidationError("params must be a mapping", parameter="params", endpoint=route.key)
+        from ._validation import query_value_problem  # loaded with the first escape-hatch call
+
         for key, value in (params or {}).items():
             if not isinstance(key, str) or not key:
                 raise ValidationError(
@@ -445,8 +445,6 @@ class HeyGenClient(Namespaces):
                     "params must not set api_token; the client adds its own", parameter="params", endpoint=route.key
                 )
             for item in value if isinstance(value, (list, tuple)) else (value,):
-                from ._validation import query_value_problem
-
                 problem = query_value_problem(item)
                 if problem:
                     raise ValidationError(f"params[{key!r}] {problem}", parameter="params", endpoint=route.key)

@@ -329,7 +329,7 @@ def render_init(namespaces: list[str]) -> str:
     lines = [HEADER.rstrip("\n"), '"""The generated endpoint namespaces, one module each, imported on first use."""']
     lines += ["", "from __future__ import annotations", "", "import importlib"]
     lines += ["from typing import TYPE_CHECKING, Any, Final"]
-    lines += ["", "if TYPE_CHECKING:", "    from heygen_async._http import Transport"]
+    lines += ["", "if TYPE_CHECKING:"]
     for namespace in ordered:
         lines.append(f"    from heygen_async._resources.{namespace} import {class_name(namespace)}")
     exported = ["Namespaces", *(class_name(n) for n in ordered)]
@@ -374,13 +374,6 @@ def render_init(namespaces: list[str]) -> str:
     lines.append("    else:")
     for namespace in namespaces:
         lines.append(f'        {namespace} = _Namespace("{namespace}")')
-    lines += [
-        "",
-        "    def _bind_namespaces(self, transport: Transport) -> None:",
-        '        """Forget namespaces made for another transport: a ``with_options`` handle makes its own."""',
-        "        for name in _CLASSES:",
-        "            self.__dict__.pop(name, None)",
-    ]
     return "\n".join(lines) + "\n"
 
 

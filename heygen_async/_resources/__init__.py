@@ -8,7 +8,6 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from heygen_async._http import Transport
     from heygen_async._resources.assets import AssetsResource
     from heygen_async._resources.avatar_groups import AvatarGroupsResource
     from heygen_async._resources.avatars import AvatarsResource
@@ -115,8 +114,3 @@ class Namespaces:
         webhooks = _Namespace("webhooks")
         assets = _Namespace("assets")
         folders = _Namespace("folders")
-
-    def _bind_namespaces(self, transport: Transport) -> None:
-        """Forget namespaces made for another transport: a ``with_options`` handle makes its own."""
-        for name in _CLASSES:
-            self.__dict__.pop(name, None)
