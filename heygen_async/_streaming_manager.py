@@ -42,6 +42,10 @@ class ReapReport:
     failed: Mapping[str, BaseException] = attrs.field(factory=dict)
 
 
+class _Expired(Exception):
+    """The wait for a slot ran out (set on the waiter, so a cancellation of the caller stays a cancellation)."""
+
+
 class _Slots:
     """A FIFO counting semaphore that is safe to cancel while waiting: a slot handed to a waiter that was
     cancelled at that moment goes to the next one."""
@@ -59,32 +63,34 @@ class _Slots:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.append(waiter)
-        expired = False
 
         def expire() -> None:
-            nonlocal expired
             if not waiter.done():
-                expired = True
-                waiter.cancel()
+                waiter.set_exception(_Expired())
 
-        # A timer, not asyncio.wait_for: on Python 3.10/3.11 wait_for can swallow a cancellation that arrives
-        # in the same loop step as the slot (bpo-42130), and the cancelled caller would go on to open a session.
+        # A timer that fails the waiter, not asyncio.wait_for nor a cancel: wait_for can swallow a cancellation
+        # that arrives in the same loop step as the slot on 3.10/3.11 (bpo-42130), and a timeout told apart from
+        # a cancellation by cancelling would turn a real cancellation into a timeout on 3.10.
         timer = None if timeout is None else loop.call_later(timeout, expire)
         try:
             await waiter
-        except BaseException as exc:
-            if waiter.done() and not waiter.cancelled():
+        except _Expired:
+            self._forget(waiter)
+            raise asyncio.TimeoutError from None
+        except BaseException:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 self.release()  # handed over just as we gave up: pass it on
             else:
-                waiter.cancel()
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-            if expired and isinstance(exc, asyncio.CancelledError) and not _cancelling():
-                raise asyncio.TimeoutError from None
+                self._forget(waiter)
             raise
         finally:
             if timer is not None:
                 timer.cancel()
+
+    def _forget(self, waiter: asyncio.Future[None]) -> None:
+        waiter.cancel()
+        if waiter in self._waiters:
+            self._waiters.remove(waiter)
 
     def _take(self) -> None:
         self.used += 1
@@ -98,13 +104,6 @@ class _Slots:
                 waiter.set_result(None)  # the slot passes straight on: ``used`` stays
                 return
         self.used -= 1
-
-
-def _cancelling() -> bool:
-    """Whether the current task has a cancellation pending from outside (Python 3.11+; False on 3.10)."""
-    task = asyncio.current_task()
-    cancelling = getattr(task, "cancelling", None)
-    return bool(cancelling()) if cancelling is not None else False
 
 
 class _ManagedSession:

@@ -400,3 +400,19 @@ async def test_speech_refused_on_an_open_session_keeps_heygens_error() -> None:
     async with StreamingSession(stub, {"avatar_id": "a"}) as session:
         with pytest.raises(hg.BadRequestError):
             await session.speak("hello")
+
+
+async def test_a_cancellation_landing_with_the_slot_timeout_stays_a_cancellation() -> None:
+    """The timeout fails the waiter with its own error instead of cancelling it, so a cancellation of the
+    caller in the same loop turn is never mistaken for the timeout (on any Python)."""
+    slots = _Slots(1)
+    await slots.acquire(None)
+    task = asyncio.create_task(slots.acquire(0))
+    await asyncio.sleep(0)  # waiting now; its timer fires on the next loop turn
+    asyncio.get_running_loop().call_later(0, task.cancel)  # and the cancellation in that same turn
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not slots._waiters
+    assert slots.used == 1
+    with pytest.raises(asyncio.TimeoutError):  # a timeout alone is still a timeout
+        await slots.acquire(0)
