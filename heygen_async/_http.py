@@ -43,7 +43,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._poller import PollPolicy, PollScheduler
 
-__all__ = ["NO_BODY", "CallOptions", "ClientStats", "ConnectionPool", "Transport"]
+__all__ = ["NO_BODY", "CallOptions", "ClientStats", "ConnectionPool", "Transport", "may_have_been_processed"]
 
 logger = logging.getLogger("heygen_async")
 
@@ -55,6 +55,22 @@ _PERMANENT_5XX: Final = frozenset({501, 505})
 # Answers that mean the request was refused before anything was processed, so even a create may repeat it.
 _UNPROCESSED_STATUSES: Final = frozenset({429, 503})
 _sleep = anyio.sleep  # module-level so tests can make retry waits instant
+
+
+def may_have_been_processed(error: BaseException) -> bool:
+    """Whether a failed call may still have been carried out by HeyGen (so a create must not be repeated, and a
+    batch reports it as ambiguous): a connection lost after sending, a success answer that could not be read,
+    or a 408 or transient 5xx (a gateway can time out or fail after HeyGen took the request)."""
+    if isinstance(error, APIConnectionError):
+        return error.maybe_processed
+    if isinstance(error, RateLimitError):
+        return False
+    if isinstance(error, APIStatusError):
+        status = error.status_code
+        return status == 408 or (
+            status >= 500 and status not in _PERMANENT_5XX and status not in _UNPROCESSED_STATUSES
+        )
+    return isinstance(error, APIResponseError)
 
 
 def _seconds(value: float | None) -> str:
@@ -477,10 +493,9 @@ class Transport:
         if isinstance(error, APIConnectionError):
             return idempotent or not error.maybe_processed
         if isinstance(error, APIStatusError):
-            status = error.status_code
-            if status in _UNPROCESSED_STATUSES or isinstance(error, RateLimitError):
+            if error.status_code in _UNPROCESSED_STATUSES or isinstance(error, RateLimitError):
                 return True
-            return idempotent and (status == 408 or (status >= 500 and status not in _PERMANENT_5XX))
+            return idempotent and may_have_been_processed(error)
         if isinstance(error, _ResponseTooLarge):
             return False  # the same answer would come back, as large
         if isinstance(error, APIResponseError):

@@ -24,8 +24,6 @@ import attrs
 from ._config import USE_CLIENT_DEFAULT, OrDefault
 from ._endpoint_table import ENDPOINTS_BY_NAME
 from ._exceptions import (
-    APIConnectionError,
-    APIStatusError,
     HeyGenError,
     JobError,
     JobFailed,
@@ -38,6 +36,7 @@ from ._exceptions import (
     ValidationError,
     VideoFailed,
 )
+from ._http import may_have_been_processed
 from ._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video
 from ._poller import PollPolicy, PollScheduler, TrackedJob
 from ._resource import Resource
@@ -208,18 +207,6 @@ KINDS: Final[dict[str, JobKind]] = {
     )
 }
 _KIND_OF_EVENT: Final = {event: kind for kind in KINDS.values() for event in kind.events}
-
-
-_MAYBE_PROCESSED_STATUSES: Final = frozenset({408, 500, 502, 504})
-"""Answers after which a create may have been carried out (the retry policy never repeats a create on them)."""
-
-
-def _maybe_processed(error: HeyGenError) -> bool:
-    """Whether a failed submission may still have created a job: a connection lost after sending, or a 408,
-    500, 502 or 504 (a gateway can time out or fail after HeyGen took the job)."""
-    if isinstance(error, APIConnectionError):
-        return error.maybe_processed
-    return isinstance(error, APIStatusError) and error.status_code in _MAYBE_PROCESSED_STATUSES
 
 
 def _resume(transport: Transport, token: str) -> Job[Any]:
@@ -700,7 +687,7 @@ class JobManager:
                     try:
                         job_id = await submit(item)
                     except HeyGenError as exc:
-                        yield BatchItem(index=index, input=item, error=exc, ambiguous=_maybe_processed(exc))
+                        yield BatchItem(index=index, input=item, error=exc, ambiguous=may_have_been_processed(exc))
                         continue
                     try:
                         job: Job[Any] = Job(job_kind, job_id, self._transport)

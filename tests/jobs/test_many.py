@@ -310,3 +310,27 @@ async def test_generate_many_reports_a_create_that_may_have_been_processed_as_am
     (item,) = items
     assert not item.ok
     assert item.ambiguous is ambiguous
+
+
+def test_what_may_have_been_processed_is_one_rule_for_retries_and_batches() -> None:
+    from heygen_async._http import may_have_been_processed
+
+    def status(code: int) -> hg.APIStatusError:
+        return hg.APIStatusError("x", endpoint="POST /v2/video/generate", status_code=code)
+
+    assert [
+        code
+        for code in (400, 404, 408, 429, 500, 501, 502, 503, 504, 505, 520)
+        if may_have_been_processed(status(code))
+    ] == [
+        408,
+        500,
+        502,
+        504,
+        520,
+    ]
+    garbled = hg.APIResponseError("garbled 200", endpoint="POST /v2/video/generate", status_code=200, body="<")
+    assert may_have_been_processed(garbled)
+    assert not may_have_been_processed(hg.ValidationError("bad"))
+    assert may_have_been_processed(hg.APIConnectionError("lost", endpoint="x", maybe_processed=True))
+    assert not may_have_been_processed(hg.APIConnectionError("refused", endpoint="x", maybe_processed=False))
