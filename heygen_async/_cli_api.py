@@ -38,24 +38,24 @@ def add_api_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     _add_webhooks(commands)
 
 
-def _positive(text: str) -> float:
+def _seconds(text: str, *, zero: bool) -> float:
+    """A finite number of seconds, > 0 (or >= 0 when ``zero``), for argparse (its errors are usage errors)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        wanted = "a finite number of seconds >= 0" if zero else "a positive number of seconds"
+        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
     return value
+
+
+def _positive(text: str) -> float:
+    return _seconds(text, zero=False)
 
 
 def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text!r}")
-    return value
+    return _seconds(text, zero=True)
 
 
 def _count(text: str) -> int:
