@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -240,14 +241,26 @@ async def _video_create(client: HeyGenClient, out: Output, args: argparse.Namesp
     arguments = dict(args.arguments)
     video_inputs = arguments.pop("video_inputs")
     job = await client.videos.generate(video_inputs, **arguments)
-    if job.video_id is None:
-        raise UsageError("HeyGen answered without a video_id")
+    return await _submitted(out, args, "video_id", job.video_id, client.videos.job, _print_video)
+
+
+async def _submitted(
+    out: Output,
+    args: argparse.Namespace,
+    key: str,
+    job_id: str | None,
+    handle: Callable[..., Job[Any]],
+    show: Callable[[Output, Any], None],
+) -> int:
+    """A submitted job: print its id, or with --wait follow it to the end and print the result."""
+    if job_id is None:
+        raise UsageError(f"HeyGen answered without a {key}")
     if not args.wait:
-        out.fields({"video_id": job.video_id}, [("video_id", job.video_id)])
+        out.fields({key: job_id}, [(key, job_id)])
         return EXIT_OK
-    out.note(f"video {job.video_id} submitted; waiting")
-    video = await _wait(client.videos.job(job.video_id, poll=_policy(args)), args.timeout, out)
-    _print_video(out, video)
+    job = handle(job_id, poll=_policy(args))
+    out.note(f"{job.kind.label.lower()} {job_id} submitted; waiting")
+    show(out, await _wait(job, args.timeout, out))
     return EXIT_OK
 
 
@@ -314,15 +327,9 @@ def _add_translate(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 async def _translate(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
     job = await client.translations.create(args.video_url, output_language=args.language, title=args.title)
-    if job.video_translate_id is None:
-        raise UsageError("HeyGen answered without a video_translate_id")
-    if not args.wait:
-        out.fields({"video_translate_id": job.video_translate_id}, [("video_translate_id", job.video_translate_id)])
-        return EXIT_OK
-    out.note(f"translation {job.video_translate_id} submitted; waiting")
-    translation = await _wait(client.translations.job(job.video_translate_id, poll=_policy(args)), args.timeout, out)
-    _print_translation(out, translation)
-    return EXIT_OK
+    return await _submitted(
+        out, args, "video_translate_id", job.video_translate_id, client.translations.job, _print_translation
+    )
 
 
 def _print_translation(out: Output, translation: Any) -> None:
