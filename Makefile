@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench generate clean
+.PHONY: demo test lint typecheck unit bench generate clean redis-server
 
 $(STAMP): pyproject.toml .ci/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,15 +28,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy heygen_async tests examples benchmarks
 
-unit: $(STAMP)
+unit: $(STAMP) redis-server
 	$(BIN)/pytest -q
+
+## Debian's redis-server, if missing: the Redis tests start and stop their own on 127.0.0.1.
+redis-server:
+	./.ci/ensure-redis
 
 ## Rebuild heygen_async/_resources/ from the endpoint table (tests/test_codegen.py checks it is current).
 generate: $(STAMP)
 	$(BIN)/python -m heygen_async._codegen
 
 ## Speed and memory, measured as ratios against baselines in the same run (see benchmarks/RESULTS.md).
-bench: $(STAMP)
+bench: $(STAMP) redis-server
 	$(BIN)/python -m benchmarks
 
 clean:

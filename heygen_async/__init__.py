@@ -44,6 +44,7 @@ from ._exceptions import (
     SessionClosedError,
     SessionError,
     SessionLimitError,
+    StateBackendError,
     TaskInterrupted,
     TrainingFailed,
     TranslationFailed,
@@ -144,9 +145,18 @@ if _typing.TYPE_CHECKING:  # what the names below are; at run time they are impo
         PollPolicy,
         PollStats,
     )
+    from ._redis_state import (
+        RedisState,
+    )
     from ._spec import (
         Endpoint,
         Param,
+    )
+    from ._state import (
+        JobRecord,
+        MemoryState,
+        SessionRecord,
+        StateBackend,
     )
     from ._streaming_backend import (
         RestStreamingBackend,
@@ -269,6 +279,11 @@ _LAZY: dict[str, str] = {
     "ReapReport": "._streaming_manager",
     "SessionManager": "._streaming_manager",
     "StreamingSession": "._streaming_session",
+    "RedisState": "._redis_state",
+    "JobRecord": "._state",
+    "MemoryState": "._state",
+    "SessionRecord": "._state",
+    "StateBackend": "._state",
 }
 """Public names imported when first used (PEP 562): ``import heygen_async`` loads the client, its settings
 and its errors; results, inputs, jobs, streaming and webhooks load with the code that needs them."""
@@ -319,11 +334,13 @@ __all__ = [
     "JobError",
     "JobFailed",
     "JobManager",
+    "JobRecord",
     "KeepAliveFailed",
     "KeepAliveSent",
     "LanguageList",
     "Limits",
     "ListModel",
+    "MemoryState",
     "Model",
     "NotFoundError",
     "NotSubmitted",
@@ -344,6 +361,7 @@ __all__ = [
     "Quota",
     "RateLimitError",
     "ReapReport",
+    "RedisState",
     "RestStreamingBackend",
     "RetryEvent",
     "RetryPolicy",
@@ -354,9 +372,12 @@ __all__ = [
     "SessionEvent",
     "SessionLimitError",
     "SessionManager",
+    "SessionRecord",
     "SessionState",
     "SessionStatus",
     "SilenceVoice",
+    "StateBackend",
+    "StateBackendError",
     "StateChanged",
     "StopFailed",
     "StreamingAvatar",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ._jobs import JobManager
     from ._poller import PollPolicy
     from ._spec import Endpoint
+    from ._state import StateBackend
 
 __all__ = ["DEFAULT_BASE_URL", "DIRECT_BASE_URL", "DIRECT_UPLOAD_URL", "HeyGenClient"]
 
@@ -102,7 +103,8 @@ class HeyGenClient(Namespaces):
     gateway's path format: ``"new"``, ``"old"`` or ``"auto"`` (new, then old on a gateway 404, remembered
     per route; pass ``path_style_memory`` to start from what an earlier run learnt). ``poll_budget`` caps the
     status polls of every job waiter together, per second; ``poll_policy`` replaces each job kind's default
-    cadence.
+    cadence. ``state`` (a :class:`StateBackend` such as :class:`RedisState`) shares that budget, the render and
+    session caps, and a job and session ledger with every process on the account.
     """
 
     def __init__(
@@ -119,6 +121,7 @@ class HeyGenClient(Namespaces):
         upload_url: str | None = None,
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
+        state: StateBackend | None = None,
     ) -> None:
         checked = _check_settings(
             api_token if api_token is not None else os.environ.get(TOKEN_ENV),
@@ -143,6 +146,7 @@ class HeyGenClient(Namespaces):
             limits=limits,
             poll_budget=poll_budget,
             poll_policy=poll_policy,
+            state=state,
         )
 
     @classmethod
@@ -158,6 +162,7 @@ class HeyGenClient(Namespaces):
         limits: Limits = DEFAULT_LIMITS,
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
+        state: StateBackend | None = None,
     ) -> HeyGenClient:
         """A client that talks to HeyGen itself with the ``X-Api-Key`` header, without the gateway.
 
@@ -187,6 +192,7 @@ class HeyGenClient(Namespaces):
             limits=limits,
             poll_budget=poll_budget,
             poll_policy=poll_policy,
+            state=state,
         )
         return self
 
@@ -205,6 +211,7 @@ class HeyGenClient(Namespaces):
         limits: Limits,
         poll_budget: float,
         poll_policy: PollPolicy | None,
+        state: StateBackend | None,
     ) -> None:
         if path_style not in PATH_STYLES:
             raise ConfigurationError(f"path_style must be one of {PATH_STYLES}, got {path_style!r}")
@@ -217,6 +224,11 @@ class HeyGenClient(Namespaces):
 
             if not isinstance(poll_policy, PollPolicy):
                 raise ConfigurationError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
+        if state is not None:
+            from ._state import StateBackend
+
+            if not isinstance(state, StateBackend):
+                raise ConfigurationError(f"state must be a StateBackend (e.g. RedisState), not {type(state).__name__}")
         try:
             policy = retry if retry is not None else RetryPolicy()
             if max_retries is not None:
@@ -243,7 +255,7 @@ class HeyGenClient(Namespaces):
         )
         self._owner = True
         self._pool_owner: HeyGenClient | None = None
-        self._transport = Transport(ConnectionPool(limits, poll_budget), memory, options)
+        self._transport = Transport(ConnectionPool(limits, poll_budget, state), memory, options)
 
     # -- handles ------------------------------------------------------------------------------------
 

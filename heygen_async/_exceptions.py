@@ -4,6 +4,7 @@
     ├── ConfigurationError        bad client settings (no token, bad base_url); ValueError too
     ├── ValidationError           bad call arguments, raised before anything is sent; ValueError too
     ├── ClientClosedError         the client (or its pool) was closed; RuntimeError too
+    ├── StateBackendError         the shared state (Redis) could not be reached or was not in use
     └── APIError                  talking to the API went wrong; carries the endpoint
         ├── APIConnectionError    no usable response (refused, reset, dropped); see ``maybe_processed``
         │   └── APITimeoutError   an attempt or the whole call ran out of time
@@ -64,6 +65,7 @@ __all__ = [
     "SessionClosedError",
     "SessionError",
     "SessionLimitError",
+    "StateBackendError",
     "TaskInterrupted",
     "TrainingFailed",
     "TranslationFailed",
@@ -116,6 +118,10 @@ class ValidationError(HeyGenError, ValueError):
 
 class ClientClosedError(HeyGenError, RuntimeError):
     """The client, or the connection pool it shares, is closed."""
+
+
+class StateBackendError(HeyGenError):
+    """The shared state backend (e.g. Redis) failed, or was used outside ``async with``."""
 
 
 class APIError(HeyGenError):

@@ -42,6 +42,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._poller import PollPolicy, PollScheduler
+    from ._state import StateBackend
 
 __all__ = ["NO_BODY", "CallOptions", "ClientStats", "ConnectionPool", "Transport", "may_have_been_processed"]
 
@@ -93,9 +94,11 @@ class ConnectionPool:
     Cookies are never stored, so tenants sharing the pool cannot see each other's.
     """
 
-    def __init__(self, limits: Limits, poll_budget: float = 10.0) -> None:
+    def __init__(self, limits: Limits, poll_budget: float = 10.0, state: StateBackend | None = None) -> None:
         self.limits = limits
         self.poll_budget = poll_budget
+        self.state = state
+        """The state backend the user gave (shared budget, caps, ledgers), or None: all in this process."""
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: PollScheduler | None = None
@@ -109,7 +112,9 @@ class ConnectionPool:
         if self._scheduler is None:
             from ._poller import PollScheduler  # loaded with the first job wait: most calls never need it
 
-            self._scheduler = PollScheduler(self.poll_budget, max_in_flight=_polls_in_flight(self.limits))
+            self._scheduler = PollScheduler(
+                self.poll_budget, max_in_flight=_polls_in_flight(self.limits), state=self.state
+            )
         return self._scheduler
 
     @property

@@ -15,15 +15,19 @@ import copy
 import functools
 import inspect
 import json
+import logging
+import secrets
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
+import anyio
 import attrs
 
 from ._config import USE_CLIENT_DEFAULT, OrDefault
 from ._endpoint_table import ENDPOINTS_BY_NAME
 from ._exceptions import (
+    ConfigurationError,
     HeyGenError,
     JobError,
     JobFailed,
@@ -39,14 +43,17 @@ from ._exceptions import (
 from ._http import may_have_been_processed
 from ._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video
 from ._poller import PollPolicy, PollScheduler, TrackedJob
-from ._resource import Resource
+from ._resource import SUBMITTING, Resource
 from ._spec import Endpoint
+from ._state import JobRecord, StateBackend, wait_for_slot
 
 if TYPE_CHECKING:
     from ._client import HeyGenClient
     from ._http import Transport
 
-__all__ = ["KINDS", "BatchItem", "BatchSummary", "Job", "JobKind", "JobManager"]
+__all__ = ["KINDS", "BatchItem", "BatchSummary", "Job", "JobKind", "JobManager", "record_submission"]
+
+logger = logging.getLogger("heygen_async")
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -230,6 +237,40 @@ def _resume(transport: Transport, token: str) -> Job[Any]:
     if not isinstance(job_id, str):
         raise ValidationError("the resume token names no job id", parameter="token")
     return Job(kind, job_id, transport, submitted_at=submitted if isinstance(submitted, (int, float)) else None)
+
+
+async def record_submission(transport: Transport, endpoint: str, arguments: Mapping[str, Any], result: Any) -> None:
+    """Put the job ``endpoint`` just started into the shared job ledger, with its resume token.
+
+    The job exists at HeyGen already: if the ledger cannot be written, this logs (with the resume token, which
+    holds no secret) and returns, so the caller still gets the answer and nothing accepted is lost.
+    """
+    state = transport.pool.state
+    kind_name, where = SUBMITTING[endpoint]
+    if state is None:
+        return
+    kind = KINDS[kind_name]
+    if where.startswith("arg:"):
+        found: Any = arguments.get(where[4:])
+    else:
+        found = getattr(result, where, None)
+    ids = [found] if isinstance(found, str) and found else []
+    if kind_name == "translation":  # one translation per output language
+        ids += [i for i in getattr(result, "video_translate_ids", None) or () if isinstance(i, str) and i not in ids]
+    now = time.time()
+    for job_id in ids:
+        record = JobRecord(
+            kind=kind_name, id=job_id, resume_token=_token(kind, job_id, transport, now), submitted_at=now
+        )
+        try:
+            # Shielded and bounded: a caller cancelled now loses the answer, but the ledger still gets the job.
+            with anyio.move_on_after(5.0, shield=True) as scope:
+                await state.record_job(record)
+            if scope.cancelled_caught:
+                raise TimeoutError("the ledger did not answer within 5 s")
+        except Exception as exc:
+            logger.warning("job ledger: %s %s was submitted but not recorded (%s); resume token %s",
+                           kind_name, job_id, exc, record.resume_token)
 
 
 def _token(kind: JobKind, job_id: str, transport: Transport, submitted_at: float | None) -> str:
@@ -534,6 +575,34 @@ class JobManager:
     def scheduler(self) -> PollScheduler:
         return self._transport.pool.scheduler()
 
+    # -- the shared job ledger ----------------------------------------------------------------------------------
+
+    def _state(self) -> StateBackend:
+        state = self._transport.pool.state
+        if state is None:
+            raise ConfigurationError(
+                "this client keeps no job ledger: pass state= (e.g. a RedisState) to HeyGenClient"
+            )
+        return state
+
+    async def recorded(self, *, open_only: bool = False) -> list[JobRecord]:
+        """The job ledger of the client's state: every job submitted by any process sharing it (``open_only``:
+        those not seen finished), with owner, owner liveness and last status. Needs ``state=``."""
+        return await self._state().jobs(open_only=open_only)
+
+    async def adopt_orphans(self, *, limit: int = 1000) -> list[Job[Any]]:
+        """Take over up to ``limit`` unfinished jobs whose owner died (its lease ran out) and return handles on
+        them: wait on them like your own (``as_completed``, ``wait_many``). Each job goes to exactly one adopter;
+        its status updates go to the ledger as it is polled. Needs ``state=``."""
+        records = await self._state().adopt_jobs(limit=limit)
+        handles: list[Job[Any]] = []
+        for record in records:
+            try:
+                handles.append(_resume(self._transport, record.resume_token))
+            except ValidationError as exc:  # recorded by a client of another base URL: say so, keep going
+                logger.error("job ledger: adopted %s %s cannot be resumed here: %s", record.kind, record.id, exc)
+        return handles
+
     @property
     def expect_webhooks(self) -> bool:
         """While True, polling drops to each policy's slow ``webhook_interval``: fed webhooks do the waking."""
@@ -655,6 +724,11 @@ class JobManager:
 
         Nothing is lost: a submission that fails is yielded with its error (``ambiguous`` when it may have
         created a job), a job that fails with its :class:`JobFailed`; ``BatchSummary.of(items)`` counts them.
+
+        With a shared ``state`` on the client, ``concurrency`` is account-wide: each job holds a slot of the
+        state's cap (``"renders"`` for videos) from before its submission until it ends, so every process
+        sharing the state together keeps at most ``concurrency`` unfinished. A dead process's slots are freed
+        when its lease runs out.
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValidationError(
@@ -665,12 +739,31 @@ class JobManager:
         pending = iter(enumerate(inputs))
         running: dict[int, tuple[T, Job[Any], Callable[[TrackedJob], None]]] = {}
         finished: asyncio.Queue[int] = asyncio.Queue()
+        state = self._transport.pool.state
+        cap = _CAPS.get(job_kind.name, f"{job_kind.name}_jobs")
+        slots: dict[int, str] = {}  # index -> the tag of the shared-cap slot it holds
+        releases: set[asyncio.Task[None]] = set()
+
+        def give_back(index: int) -> None:
+            tag = slots.pop(index, None)
+            if tag is not None and state is not None:
+                task = asyncio.get_running_loop().create_task(_release_slot(state, cap, tag))
+                releases.add(task)
+                task.add_done_callback(releases.discard)
+
+        def ended(index: int) -> Callable[[TrackedJob], None]:
+            def callback(_: TrackedJob) -> None:
+                finished.put_nowait(index)
+                give_back(index)  # at once: this process may be waiting for a slot, not reading the queue
+
+            return callback
 
         def let_go(index: int) -> tuple[T, Job[Any]]:
             item, job, callback = running.pop(index)
             if job._record is not None:
                 job._record.unlisten(callback, None)
             job._release()
+            give_back(index)
             return item, job
 
         exhausted = False
@@ -684,17 +777,26 @@ class JobManager:
                     except StopIteration:
                         exhausted = True
                         break
+                    if state is not None:
+                        tag = f"{state.owner}:{secrets.token_hex(6)}"
+                        slots[index] = tag
+                        if not await wait_for_slot(state, cap, limit=concurrency, tag=tag, deadline=deadline):
+                            slots.pop(index)
+                            yield BatchItem(index=index, input=item, error=_not_submitted(index, timeout))
+                            break  # the deadline passed waiting for the account's cap
                     try:
                         job_id = await submit(item)
                     except HeyGenError as exc:
+                        give_back(index)
                         yield BatchItem(index=index, input=item, error=exc, ambiguous=may_have_been_processed(exc))
                         continue
                     try:
                         job: Job[Any] = Job(job_kind, job_id, self._transport)
                     except ValidationError as exc:  # submitted, but no usable id came back: a job may exist
+                        give_back(index)
                         yield BatchItem(index=index, input=item, error=exc, ambiguous=True)
                         continue
-                    callback = _put_index(finished, index)
+                    callback = ended(index)
                     running[index] = (item, job, callback)
                     record = job._track()
                     if record.done:
@@ -729,6 +831,22 @@ class JobManager:
         finally:
             for index in list(running):
                 let_go(index)
+            for index in list(slots):
+                give_back(index)
+            if releases:
+                with anyio.move_on_after(5.0, shield=True):
+                    await asyncio.gather(*releases, return_exceptions=True)
+
+
+_CAPS: Final = {"video": "renders"}
+"""The shared cap each job kind's batches count against (others: ``<kind>_jobs``)."""
+
+
+async def _release_slot(state: StateBackend, cap: str, tag: str) -> None:
+    try:
+        await state.release_slot(cap, tag=tag)
+    except Exception as exc:  # it is freed when this process's lease runs out
+        logger.warning("could not give a %s slot back (%s); it is freed when this process's lease runs out", cap, exc)
 
 
 def _kind(kind: Any) -> JobKind:
@@ -765,10 +883,6 @@ def _not_submitted(index: int, timeout: float | None) -> NotSubmitted:
     return NotSubmitted(
         f"input {index} was not submitted: the batch's {timeout or 0:g} s deadline passed first", index=index
     )
-
-
-def _put_index(queue: asyncio.Queue[int], index: int) -> Callable[[TrackedJob], None]:
-    return lambda _: queue.put_nowait(index)
 
 
 def _each(handles: Job[R] | list[Job[R]]) -> list[Job[R]]:

@@ -7,6 +7,10 @@ follow their cadence (a first poll soon after tracking starts, then exponential 
 cap), phases are jittered so jobs never poll in lockstep, and a 429 pauses every poll for the time the API
 asked (between a floor and a ceiling). No task is created per job: waiters are callbacks on the record, so
 ten thousand tracked jobs cost a heap entry and a record each.
+
+The window itself is kept by a :class:`~heygen_async.StateBackend`: in this process by default, or in Redis
+so that every process on the account shares one budget (starts are then granted in small batches, one round
+trip each). With a backend given to the client, what each poll sees also goes to its job ledger.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
+import anyio
 import attrs
 
 from ._exceptions import (
@@ -32,10 +37,12 @@ from ._exceptions import (
     APIResponseError,
     APIStatusError,
     ClientClosedError,
+    NotFoundError,
     RateLimitError,
     ServerError,
     ValidationError,
 )
+from ._state import JobUpdate, MemoryState, StateBackend
 
 if TYPE_CHECKING:
     from ._http import Transport
@@ -50,6 +57,8 @@ a busy server) still cannot crowd more than the budget into any one-second windo
 this spends about 9% of the budget as margin; measured, 1.05 s was not enough (benchmarks/RESULTS.md)."""
 CREDIT: Final = 0.05
 """How much unused pacing time (seconds) may be made up at once after a lull: short catch-up bursts only."""
+MAX_BATCH: Final = 100
+"""Poll starts asked of the budget at once (one round trip when the budget lives in Redis)."""
 
 
 def _seconds(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -200,7 +209,14 @@ def _wake_up(waiter: asyncio.Future[None]) -> None:
 class PollScheduler:
     """Polls every tracked job of one connection pool within ``budget`` polls per second."""
 
-    def __init__(self, budget: float, *, max_in_flight: int = 100, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        budget: float,
+        *,
+        max_in_flight: int = 100,
+        seed: int | None = None,
+        state: StateBackend | None = None,
+    ) -> None:
         if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget < math.inf:
             raise ValueError(f"poll_budget must be a finite number of polls per second > 0, got {budget!r}")
         self.budget = float(budget)
@@ -210,9 +226,13 @@ class PollScheduler:
         self._jobs: dict[tuple[str, str], TrackedJob] = {}
         self._heap: list[tuple[float, int, TrackedJob]] = []
         self._order = itertools.count()
-        # Strict budget: at most ``_window_size`` starts in any window of WINDOW seconds ...
+        # Strict budget: at most ``_window_size`` starts in any window of WINDOW seconds (kept by the state
+        # backend, so sharers of a Redis state share it) ...
         self._window_size = max(1, math.floor(self.budget))
-        self._starts: deque[float] = deque(maxlen=self._window_size)
+        self._state: StateBackend = state if state is not None else MemoryState()
+        self._ledger = state  # only a state the user gave keeps a job ledger
+        self._budget_wait_until = 0.0
+        self._starts: deque[float] = deque(maxlen=self._window_size)  # this process's starts, for stats
         # ... paced evenly (one start every 1/budget s) so the API never sees a burst at a window's edge.
         self._spacing = 1.0 / self.budget
         self._next_start = -math.inf
@@ -224,6 +244,8 @@ class PollScheduler:
         self._polls: set[asyncio.Task[None]] = set()
         self._closed = False
         self._unknown_logged: set[tuple[str, str]] = set()
+        self._updates: dict[tuple[str, str], JobUpdate] = {}
+        self._flusher: asyncio.Task[None] | None = None
 
     # -- tracking -----------------------------------------------------------------------------------------
 
@@ -322,18 +344,43 @@ class PollScheduler:
                 await self._sleep(1.0)
                 continue
             now = time.monotonic()
-            wait = max(heap[0][0] - now, self._paused_until - now, self._next_start - now)
-            if len(self._starts) == self._window_size:
-                wait = max(wait, self._starts[0] + WINDOW - now)
+            wait = max(
+                heap[0][0] - now, self._paused_until - now, self._next_start - now, self._budget_wait_until - now
+            )
             if self._in_flight >= self.max_in_flight:
                 wait = max(wait, 0.05)
             if wait > 0:
                 await self._sleep(wait)
                 continue
+            due = self._take_due(now)
+            if not due:
+                continue
+            try:
+                granted, retry = await self._state.take_polls(len(due), budget=self._window_size, window=WINDOW)
+            except Exception as exc:  # the shared budget is unreachable: never poll past it, try again soon
+                logger.warning("poll scheduler: the poll budget could not be asked (%s); retrying", exc)
+                granted, retry = 0, 1.0
+            now = time.monotonic()
+            for job in due[granted:]:
+                heapq.heappush(heap, (job.due, next(self._order), job))
+            if granted < len(due):
+                self._budget_wait_until = now + max(retry, 0.001)
+            for job in due[:granted]:  # grants are for now: used at once (one a job no longer needs is spent)
+                if not self._closed and job.active and not job.done and not job.polling:
+                    self._start(job, now)
+
+    def _take_due(self, now: float) -> list[TrackedJob]:
+        """Take the jobs due now off the heap, as many as pacing and the in-flight cap allow."""
+        allowance = 1 + int((now - max(self._next_start, now - CREDIT)) / self._spacing)
+        allowance = min(allowance, self.max_in_flight - self._in_flight, MAX_BATCH)
+        heap = self._heap
+        due: list[TrackedJob] = []
+        while heap and len(due) < allowance and heap[0][0] <= now:
             _, _, job = heapq.heappop(heap)
-            if job.polling:
-                continue  # its poll in flight reschedules it when it ends
-            self._start(job, now)
+            if job.polling or not job.active or job.done or job in due:
+                continue  # its poll in flight reschedules it when it ends; or a stale entry
+            due.append(job)
+        return due
 
     def _start(self, job: TrackedJob, now: float) -> None:
         self._starts.append(now)
@@ -352,12 +399,19 @@ class PollScheduler:
         try:
             data = await job.kind.fetch(job.transport, job.id)
         except RateLimitError as exc:
-            self._pause(job, exc.retry_after)
+            pause = self._pause(job, exc.retry_after)
+            if self._state.shared:
+                try:
+                    await self._state.pause_polls(pause)  # every process on the account waits too
+                except Exception as share_error:
+                    logger.warning("poll scheduler: could not share the 429 pause (%s)", share_error)
         except (APIConnectionError, APIResponseError, ServerError):
             self.stats.errors += 1
             if job.active:
                 self._schedule(job, job.interval)  # a failed poll is not a verdict: try again later
         except APIError as exc:  # 400/401/403/404...: waiting cannot succeed
+            if isinstance(exc, NotFoundError):
+                self._note(job, "not_found", done=True)  # HeyGen does not know the job: nobody should adopt it
             self._finish(job, None, exc)
         except Exception as exc:
             logger.exception("polling %s %s failed", job.kind.name, job.id)
@@ -378,7 +432,7 @@ class PollScheduler:
             self._forget(job)
             self._poke()
 
-    def _pause(self, job: TrackedJob, retry_after: float | None) -> None:
+    def _pause(self, job: TrackedJob, retry_after: float | None) -> float:
         """Collective back-off: the API said slow down, so every poll waits."""
         policy = job.policy
         pause = min(
@@ -391,6 +445,7 @@ class PollScheduler:
         if job.active:
             job.due = self._paused_until
             heapq.heappush(self._heap, (job.due, next(self._order), job))
+        return pause
 
     def _observe(self, job: TrackedJob, data: Any) -> None:
         kind = job.kind
@@ -398,6 +453,7 @@ class PollScheduler:
         changed = status != job.status
         job.status = status
         if status in kind.success or status in kind.failure:
+            self._note(job, status, done=True)
             job.answer = None
             result = kind.structure(data)  # APIResponseError if the final answer is unreadable: the verdict
             self._finish(job, result, kind.failure_error(job, result) if status in kind.failure else None)
@@ -406,6 +462,7 @@ class PollScheduler:
             self._unknown_logged.add((kind.name, status))
             logger.warning("%s status %r is not one HeyGen documents; treating it as still running", kind.name, status)
         if changed:
+            self._note(job, status, done=False)
             job.result = None
             job.answer = json.dumps(data, separators=(",", ":"))
             if job.status_listeners and job.last_result() is not None:
@@ -430,14 +487,49 @@ class PollScheduler:
         for listener in job.listeners or ():
             listener(job)
 
+    # -- the job ledger --------------------------------------------------------------------------------------
+
+    def _note(self, job: TrackedJob, status: str | None, *, done: bool) -> None:
+        """Queue what a poll saw for the ledger; one task writes the queue in batches (newest status wins)."""
+        if self._ledger is None:
+            return
+        self._updates[(job.kind.name, job.id)] = JobUpdate(kind=job.kind.name, id=job.id, status=status, done=done)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush(), name="heygen-job-ledger")
+
+    async def _flush(self) -> None:
+        ledger = self._ledger
+        assert ledger is not None
+        while self._updates:
+            batch, self._updates = self._updates, {}
+            try:
+                await ledger.update_jobs(list(batch.values()))
+            except Exception as exc:  # keep them (newer ones win) and try again in a moment
+                logger.warning("job ledger: %d status update(s) could not be written (%s); retrying", len(batch), exc)
+                for key, update in batch.items():
+                    self._updates.setdefault(key, update)
+                await asyncio.sleep(1.0)
+
     async def aclose(self) -> None:
-        """Stop polling; everyone still waiting gets :class:`ClientClosedError`."""
+        """Stop polling; everyone still waiting gets :class:`ClientClosedError`. Status updates not yet in the
+        ledger are written first (bounded: 5 s, shielded)."""
         self._closed = True
         task, self._task = self._task, None
         for pending in [task, *self._polls]:
             if pending is not None:
                 pending.cancel()
         await asyncio.gather(*[t for t in [task, *self._polls] if t is not None], return_exceptions=True)
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None or self._updates:
+            with anyio.move_on_after(5.0, shield=True):
+                if flusher is not None:
+                    await asyncio.gather(flusher, return_exceptions=True)
+                if self._updates and self._ledger is not None:
+                    try:
+                        await self._ledger.update_jobs(list(self._updates.values()))
+                        self._updates.clear()
+                    except Exception as exc:
+                        logger.warning("job ledger: %d status update(s) lost at close (%s)", len(self._updates), exc)
         closed = ClientClosedError("the client was closed while waiting for the job")
         for job in list(self._jobs.values()):
             if not job.done and job.watched:

@@ -7,7 +7,7 @@ an unclosed client is reported as soon as the last reference to it goes.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import cattrs
 from cattrs.errors import BaseValidationError
@@ -21,7 +21,21 @@ from ._spec import Endpoint
 from ._upload import Source, prepare_upload
 from ._validation import build_request, check_extra_query
 
-__all__ = ["Resource"]
+__all__ = ["SUBMITTING", "Resource"]
+
+SUBMITTING: Final[Mapping[str, tuple[str, str]]] = {
+    "videos.generate": ("video", "video_id"),
+    "videos.generate_webm": ("video", "video_id"),
+    "templates.generate": ("video", "video_id"),
+    "translations.create": ("translation", "video_translate_id"),
+    "photo_avatars.generate_photos": ("photo_generation", "generation_id"),
+    "photo_avatars.generate_looks": ("photo_generation", "generation_id"),
+    "photo_avatars.train": ("training", "arg:group_id"),
+    "photo_avatars.add_motion": ("photo_avatar", "id"),
+    "photo_avatars.upscale": ("photo_avatar", "id"),
+}
+"""The endpoints that start a job: its kind, and where the new job's id is (an attribute of the result, or
+``arg:<name>``, a call argument). With a shared state, each such job goes into the job ledger."""
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -62,7 +76,12 @@ class Resource:
             max_retries=max_retries,
             retry=retry,
         )
-        return self._structure(endpoint, result, data)
+        structured = self._structure(endpoint, result, data)
+        if self._transport.pool.state is not None and endpoint.qualname in SUBMITTING:
+            from ._jobs import record_submission  # only with a shared state: most clients never load it
+
+            await record_submission(self._transport, endpoint.qualname, arguments, structured)
+        return structured
 
     @staticmethod
     def _structure(endpoint: Endpoint, result: type[M], data: Any) -> M:

@@ -5,6 +5,10 @@ their turn in order, for at most ``acquire_timeout`` seconds (then :class:`Sessi
 created). A slot is held from before ``streaming.new`` until the session's stop has finished. The manager
 keeps a ledger of the sessions this process opened, and :meth:`SessionManager.reap_orphans` stops the
 account's sessions that no live session owns: the ones a crashed process left open, still billed.
+
+With a shared :class:`~heygen_async.StateBackend` (``RedisState``), the cap is account-wide (a lease-backed
+slot in the state, on top of this process's FIFO) and every session is also recorded in the state's session
+ledger with its owner, so ``reap_orphans`` in any process stops exactly the sessions whose owner died.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import collections
 import logging
 import math
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -23,6 +28,7 @@ import attrs
 from ._exceptions import SessionClosedError, SessionLimitError, ValidationError
 from ._models import StreamingSessionSummary
 from ._shield import finish
+from ._state import SessionRecord, StateBackend, wait_for_slot
 from ._streaming_backend import StreamingBackend
 from ._streaming_session import SESSION_OPTIONS, StreamingSession
 
@@ -30,6 +36,9 @@ __all__ = ["ReapReport", "SessionManager"]
 
 logger = logging.getLogger("heygen_async")
 _RECENTLY_CLOSED = 10_000
+SHARED_MIN_AGE = 60.0
+"""``reap_orphans``' default ``min_age`` with a shared state: a session another process created a moment ago
+may not be in the ledger yet."""
 
 
 @attrs.frozen(kw_only=True)
@@ -113,25 +122,48 @@ class _ManagedSession:
     def __init__(self, manager: SessionManager) -> None:
         self._manager = manager
         self._holding = False
+        self._shared_tag: str | None = None
         self.session: StreamingSession | None = None
 
     def _release(self) -> None:
         if self._holding:
             self._holding = False
             self._manager._slots.release()
+        tag, self._shared_tag = self._shared_tag, None
+        if tag is not None:
+            self._manager._in_background(self._manager._give_back(tag))
+
+    def _limit_error(self) -> SessionLimitError:
+        manager = self._manager
+        where = "on the account" if manager._state is not None else ""
+        return SessionLimitError(
+            f"no session slot came free within {manager.acquire_timeout:g} s "
+            f"({manager.max_sessions} sessions open{' ' + where if where else ''}); nothing was created"
+        )
 
     async def __aenter__(self) -> StreamingSession:
         manager = self._manager
         session = self.session
         assert session is not None
+        timeout = manager.acquire_timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            await manager._slots.acquire(manager.acquire_timeout)
+            await manager._slots.acquire(timeout)
         except asyncio.TimeoutError:
-            raise SessionLimitError(
-                f"no session slot came free within {manager.acquire_timeout:g} s "
-                f"({manager.max_sessions} sessions open); nothing was created"
-            ) from None
+            raise self._limit_error() from None
         self._holding = True
+        state = manager._state
+        if state is not None:
+            tag = f"{state.owner}:{secrets.token_hex(6)}"
+            try:
+                taken = await wait_for_slot(state, "sessions", limit=manager.max_sessions, tag=tag, deadline=deadline)
+            except BaseException:
+                self._release()
+                raise
+            if not taken:
+                self._release()
+                raise self._limit_error()
+            self._shared_tag = tag
         if manager._closed:
             self._release()
             raise SessionClosedError("the session manager is closed; nothing was created")
@@ -167,6 +199,7 @@ class SessionManager:
         *,
         max_sessions: int,
         acquire_timeout: float | None = 60.0,
+        state: StateBackend | None = None,
         **session_options: Any,
     ) -> None:
         if isinstance(max_sessions, bool) or not isinstance(max_sessions, int) or max_sessions < 1:
@@ -198,6 +231,11 @@ class SessionManager:
         self._opening: dict[StreamingSession, asyncio.Future[None]] = {}
         self._recently_closed: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._closed = False
+        self._state = state
+        # Writes to the shared state, in the background (callbacks cannot await); a session's record is
+        # written before its removal.
+        self._background: set[asyncio.Task[None]] = set()
+        self._recording: dict[str, asyncio.Task[None]] = {}
 
     def __repr__(self) -> str:
         return f"<SessionManager {self.active}/{self.max_sessions} sessions>"
@@ -224,10 +262,15 @@ class SessionManager:
     def _record(self, session: StreamingSession) -> None:
         if session.id is not None:
             self._ledger[session.id] = session
+            if self._state is not None:
+                record = SessionRecord(id=session.id, owner=self._state.owner, created_at=time.time())
+                self._recording[session.id] = self._in_background(self._write(record))
 
     def _forget(self, session: StreamingSession) -> None:
         if session.id is not None and self._ledger.get(session.id) is session:
             del self._ledger[session.id]
+            if self._state is not None:
+                self._in_background(self._unwrite(session.id, self._recording.pop(session.id, None)))
             # A listing taken before this stop may still show it: reap_orphans must not stop it a second time.
             self._recently_closed[session.id] = None
             while len(self._recently_closed) > _RECENTLY_CLOSED:
@@ -250,35 +293,77 @@ class SessionManager:
 
     async def aclose(self) -> None:
         """Close every session (for shutdown), those still being opened included: each stop shielded and
-        bounded, all at once. The manager opens no session after this."""
+        bounded, all at once. The manager opens no session after this; its writes to a shared state finish
+        (bounded: 5 s)."""
         self._closed = True
         sessions = {*self._ledger.values(), *self._opening}
         await asyncio.gather(*(session.close(reason="manager closed") for session in sessions))
+        if self._background:
+            _, pending = await asyncio.wait(set(self._background), timeout=5.0)
+            for task in pending:
+                task.cancel()
+
+    # -- the shared state ---------------------------------------------------------------------------------------
+
+    def _in_background(self, work: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def _write(self, record: SessionRecord) -> None:
+        assert self._state is not None
+        try:
+            await self._state.record_session(record)
+        except Exception as exc:  # reap_orphans still finds it by age if it is ever orphaned
+            logger.warning("session ledger: session %s was not recorded (%s)", record.id, exc)
+
+    async def _unwrite(self, session_id: str, recording: asyncio.Task[None] | None) -> None:
+        assert self._state is not None
+        if recording is not None:
+            await asyncio.wait([recording])
+        try:
+            await self._state.forget_session(session_id)
+        except Exception as exc:
+            logger.warning("session ledger: closed session %s is still listed (%s)", session_id, exc)
+
+    async def _give_back(self, tag: str) -> None:
+        assert self._state is not None
+        try:
+            await self._state.release_slot("sessions", tag=tag)
+        except Exception as exc:
+            logger.warning("could not give a session slot back (%s); it is freed when the lease runs out", exc)
 
     # -- orphans ----------------------------------------------------------------------------------------------
 
     async def reap_orphans(
         self,
         *,
-        min_age: float = 0.0,
+        min_age: float | None = None,
         keep: Callable[[StreamingSessionSummary], bool] | None = None,
         stop_timeout: float = 10.0,
         settle_timeout: float = 30.0,
     ) -> ReapReport:
         """Stop the account's open sessions that no live session of this manager owns (at start-up, from cron).
 
-        Sessions younger than ``min_age`` seconds (by HeyGen's ``created_at``) and those ``keep`` returns True
-        for are left alone: other processes on the same account must be kept with ``keep`` (a shared ledger
-        is issue 11's Redis work). After listing, waits (up to ``settle_timeout``) for the sessions this manager
-        was opening meanwhile to be recorded, so it never stops one of its own caught between ``streaming.new``
-        and the ledger; if they do not settle in time, it stops nothing not known to be an orphan.
+        Sessions younger than ``min_age`` seconds (by HeyGen's ``created_at``; default 0, or 60 with a shared
+        state) and those ``keep`` returns True for are left alone. Without a shared state, other processes'
+        sessions on the same account must be kept with ``keep``. With one, a session in the shared ledger is
+        kept while its owner's lease lives and stopped once it has run out (whatever its age); only sessions in
+        no ledger go by ``min_age``. After listing, waits (up to ``settle_timeout``) for the sessions this
+        manager was opening meanwhile to be recorded, so it never stops one of its own caught between
+        ``streaming.new`` and the ledger; if they do not settle in time, it stops nothing not known to be an
+        orphan.
         """
+        if min_age is None:
+            min_age = SHARED_MIN_AGE if self._state is not None else 0.0
         for name, value in (("min_age", min_age), ("stop_timeout", stop_timeout), ("settle_timeout", settle_timeout)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise ValidationError(f"{name} must be a finite number of seconds >= 0, got {value!r}", parameter=name)
         if keep is not None and not callable(keep):
             raise ValidationError("keep must be a callable taking a session summary", parameter="keep")
         summaries = await self._backend.list_active()
+        shared = {record.id: record for record in await self._state.sessions()} if self._state is not None else {}
         # A session HeyGen listed may belong to an open() still in flight (its new answered after the list
         # did): wait for the opens in flight now, and only those (later ones cannot be in the list), bounded.
         in_flight = list(self._opening.values())
@@ -295,6 +380,9 @@ class SessionManager:
                 continue
             young = summary.created_at is not None and now - summary.created_at < min_age
             owned = session_id in self._ledger or session_id in self._recently_closed
+            record = shared.get(session_id)
+            if record is not None and not owned:
+                young = record.owner_alive  # the ledger knows its owner: alive keeps it, a lapsed lease does not
             if owned or young or unsettled or (keep is not None and keep(summary)):
                 kept.append(session_id)
             else:
@@ -306,6 +394,18 @@ class SessionManager:
         for session_id, error in failed.items():
             logger.warning("reap_orphans: stopping session %s failed: %s", session_id, error)
         stopped = tuple(session_id for session_id in to_stop if session_id not in failed)
+        if self._state is not None:
+            listed = {summary.session_id for summary in summaries}
+            gone = [
+                session_id
+                for session_id, record in shared.items()
+                if not record.owner_alive and (session_id not in listed or session_id in stopped)
+            ]
+            for session_id in gone:  # stopped now, or ended at HeyGen since: the ledger lets go of it
+                try:
+                    await self._state.forget_session(session_id)
+                except Exception as exc:
+                    logger.warning("session ledger: could not remove reaped session %s (%s)", session_id, exc)
         if stopped:
             logger.info("reap_orphans stopped %d session(s) nobody owned", len(stopped))
         return ReapReport(stopped=stopped, kept=tuple(kept), failed=failed)

@@ -33,5 +33,12 @@ class StreamingSessions(Resource):
         return StreamingSession(self.backend, params, **options)
 
     def manager(self, *, max_sessions: int, acquire_timeout: float | None = 60.0, **defaults: Any) -> SessionManager:
-        """A :class:`SessionManager` for this client's account: at most ``max_sessions`` open at once."""
-        return SessionManager(self.backend, max_sessions=max_sessions, acquire_timeout=acquire_timeout, **defaults)
+        """A :class:`SessionManager` for this client's account: at most ``max_sessions`` open at once (across
+        every process sharing the client's ``state``, when it has one)."""
+        return SessionManager(
+            self.backend,
+            max_sessions=max_sessions,
+            acquire_timeout=acquire_timeout,
+            state=self._transport.pool.state,
+            **defaults,
+        )

@@ -1,0 +1,218 @@
+"""The StateBackend contract, held by both backends: MemoryState (one process) and RedisState (a real
+redis-server on 127.0.0.1). "Sharers" are three clients of one account: the same MemoryState three times, or
+three RedisStates, each with its own owner and lease."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+import heygen_async as hg
+from heygen_async._state import JobUpdate
+
+from .conftest import MakeState, crash
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def sharers(request: pytest.FixtureRequest, account: str) -> AsyncIterator[list[hg.StateBackend]]:
+    if request.param == "memory":
+        memory = hg.MemoryState()
+        yield [memory, memory, memory]
+        return
+    url: str = request.getfixturevalue("redis_url")
+    states = [hg.RedisState(url, account=account) for _ in range(3)]
+    for redis_state in states:
+        await redis_state.__aenter__()
+    yield list(states)
+    for redis_state in states:
+        await redis_state.aclose()
+
+
+def _max_in(times: list[float], width: float) -> int:
+    times = sorted(times)
+    best = left = 0
+    for right, t in enumerate(times):
+        while times[left] <= t - width:
+            left += 1
+        best = max(best, right - left + 1)
+    return best
+
+
+async def test_the_poll_budget_is_one_window_for_every_sharer(sharers: list[hg.StateBackend]) -> None:
+    budget, window = 20, 0.5
+    granted_at: list[float] = []
+
+    async def ask(state: hg.StateBackend) -> None:
+        end = time.monotonic() + 1.3
+        while time.monotonic() < end:
+            granted, wait = await state.take_polls(3, budget=budget, window=window)
+            granted_at.extend([time.monotonic()] * granted)
+            if granted < 3:
+                assert wait > 0, "a refusal must say how long to wait"
+                await asyncio.sleep(min(wait, 0.05))
+
+    await asyncio.gather(*(ask(state) for state in sharers))
+    # Grants are timed where they are made (Redis's clock for Redis); seen from here a little later, so the
+    # check uses a window 0.1 s narrower than the budget's.
+    assert _max_in(granted_at, window - 0.1) <= budget
+    assert len(granted_at) >= 2 * budget, "the budget must be usable, not only respected"
+    assert len(granted_at) <= budget * 4, f"{len(granted_at)} grants in 1.3 s at {budget} per {window} s"
+
+
+async def test_a_pause_stops_every_sharer(sharers: list[hg.StateBackend]) -> None:
+    assert (await sharers[0].take_polls(1, budget=100, window=1.0))[0] == 1
+    await sharers[1].pause_polls(0.3)
+    granted, wait = await sharers[2].take_polls(5, budget=100, window=1.0)
+    assert granted == 0
+    assert 0.1 < wait <= 0.3
+    await asyncio.sleep(0.35)
+    assert (await sharers[2].take_polls(5, budget=100, window=1.0))[0] == 5
+
+
+async def test_a_cap_counts_every_sharers_slots(sharers: list[hg.StateBackend]) -> None:
+    a, b, c = sharers
+    assert await a.acquire_slot("renders", limit=2, tag="one")
+    assert await b.acquire_slot("renders", limit=2, tag="two")
+    assert not await c.acquire_slot("renders", limit=2, tag="three")
+    assert await a.acquire_slot("renders", limit=2, tag="one"), "a held slot is held, not taken twice"
+    assert await c.acquire_slot("sessions", limit=1, tag="three"), "caps are independent"
+    await b.release_slot("renders", tag="two")
+    assert await c.acquire_slot("renders", limit=2, tag="three")
+    with pytest.raises(hg.ValidationError, match="whole number"):
+        await a.acquire_slot("renders", limit=0, tag="x")
+
+
+async def test_the_job_ledger_keeps_what_pollers_saw(sharers: list[hg.StateBackend]) -> None:
+    a, b, _ = sharers
+    token = json.dumps({"heygen_async_job": 1, "kind": "video", "id": "v1"})
+    await a.record_job(hg.JobRecord(kind="video", id="v1", resume_token=token, submitted_at=time.time()))
+    await a.record_job(hg.JobRecord(kind="video", id="v2", resume_token=token, submitted_at=time.time()))
+    await b.update_jobs(
+        [
+            JobUpdate(kind="video", id="v1", status="processing", done=False),
+            JobUpdate(kind="video", id="v2", status="completed", done=True),
+            JobUpdate(kind="video", id="unknown", status="completed", done=True),
+        ]
+    )
+    records = {r.id: r for r in await b.jobs()}
+    assert set(records) == {"v1", "v2"}, "a job nobody recorded is not added by a status update"
+    assert records["v1"].status == "processing"
+    assert not records["v1"].done
+    assert records["v1"].owner == a.owner
+    assert records["v1"].owner_alive
+    assert records["v1"].resume_token == token
+    assert records["v2"].done
+    assert records["v2"].status == "completed"
+    assert records["v2"].updated_by == b.owner
+    assert [r.id for r in await a.jobs(open_only=True)] == ["v1"]
+    # A late, stale update (a slower poller) never reopens a finished job.
+    await a.update_jobs([JobUpdate(kind="video", id="v2", status="processing", done=False)])
+    assert {r.id for r in await a.jobs(open_only=True)} == {"v1"}
+
+
+async def test_the_session_ledger(sharers: list[hg.StateBackend]) -> None:
+    a, b, _ = sharers
+    await a.record_session(hg.SessionRecord(id="s1", owner="ignored", created_at=1.0))
+    (record,) = await b.sessions()
+    assert (record.id, record.owner, record.owner_alive) == ("s1", a.owner, True)
+    await b.forget_session("s1")
+    assert await a.sessions() == []
+
+
+async def test_memory_state_never_adopts_its_own_jobs() -> None:
+    state = hg.MemoryState()
+    await state.record_job(hg.JobRecord(kind="video", id="v1", resume_token="{}"))
+    assert await state.adopt_jobs(limit=10) == []
+    assert state.shared is False
+
+
+# -- Redis only: leases --------------------------------------------------------------------------------------------
+
+
+async def test_a_dead_owners_slots_jobs_and_sessions_are_released_when_its_lease_runs_out(
+    make_state: MakeState,
+) -> None:
+    alive, dying = await make_state(lease_ttl=5.0), await make_state(lease_ttl=0.3)
+    assert await dying.acquire_slot("sessions", limit=1, tag="mine")
+    for n in range(6):
+        await dying.record_job(hg.JobRecord(kind="video", id=f"v{n}", resume_token="{}"))
+    await dying.record_session(hg.SessionRecord(id="s1", owner="", created_at=time.time()))
+    await dying.update_jobs([JobUpdate(kind="video", id="v5", status="completed", done=True)])
+
+    assert not await alive.acquire_slot("sessions", limit=1, tag="yours")
+    assert await alive.adopt_jobs(limit=100) == [], "a live owner's jobs are not adoptable"
+    crash(dying)
+    await asyncio.sleep(0.45)
+
+    assert await alive.acquire_slot("sessions", limit=1, tag="yours"), "the dead owner's slot was freed"
+    (session,) = await alive.sessions()
+    assert not session.owner_alive
+    other = await make_state()
+    first, second = await asyncio.gather(alive.adopt_jobs(limit=3), other.adopt_jobs(limit=3))
+    third = await alive.adopt_jobs(limit=100)
+    ids = [r.id for r in first + second + third]
+    assert sorted(ids) == ["v0", "v1", "v2", "v3", "v4"], "every unfinished job adopted exactly once"
+    assert {r.owner for r in first} == {alive.owner}
+    assert {r.owner for r in second} == {other.owner}
+    owners = {r.id: r.owner for r in await alive.jobs(open_only=True)}
+    assert all(owners[i] in (alive.owner, other.owner) for i in ids)
+
+
+async def test_the_heartbeat_keeps_the_lease_and_aclose_gives_it_up(make_state: MakeState) -> None:
+    keeper, watcher = await make_state(lease_ttl=0.3), await make_state()
+    await keeper.record_job(hg.JobRecord(kind="video", id="v1", resume_token="{}"))
+    await asyncio.sleep(1.0)  # more than three leases' worth
+    assert await watcher.adopt_jobs(limit=10) == []
+    assert keeper.lapses == 0
+    await keeper.aclose()
+    (adopted,) = await watcher.adopt_jobs(limit=10)
+    assert adopted.id == "v1", "a closed owner's jobs are adoptable at once"
+
+
+async def test_redis_state_refuses_bad_settings_and_use_outside_async_with(redis_url: str) -> None:
+    for account in ("", "has space", "x" * 101, "slash/ed", "at_secret:token"):
+        with pytest.raises(hg.ValidationError, match="account"):
+            hg.RedisState(redis_url, account=account)
+    with pytest.raises(hg.ValidationError, match="lease_ttl"):
+        hg.RedisState(redis_url, account="a", lease_ttl=0)
+    with pytest.raises(hg.ValidationError, match="redis"):
+        hg.RedisState(42, account="a")  # type: ignore[arg-type]
+    state = hg.RedisState(redis_url, account="a")
+    with pytest.raises(hg.StateBackendError, match="async with"):
+        await state.record_job(hg.JobRecord(kind="video", id="v", resume_token="{}"))
+    await state.aclose()
+
+
+async def test_an_unreachable_redis_is_a_typed_error(unused_tcp_port: int) -> None:
+    state = hg.RedisState(f"redis://127.0.0.1:{unused_tcp_port}/0", account="a")
+    with pytest.raises(hg.StateBackendError, match="Redis failed while taking the lease: ConnectionError"):
+        await state.__aenter__()
+    await state.aclose()
+
+
+async def test_values_are_versioned_json_under_the_account(make_state: MakeState, account: str) -> None:
+    import redis.asyncio as aioredis
+
+    state = await make_state()
+    await state.record_job(hg.JobRecord(kind="video", id="v1", resume_token="{}", submitted_at=1.0))
+    await state.update_jobs([JobUpdate(kind="video", id="v1", status="processing", done=False)])
+    await state.record_session(hg.SessionRecord(id="s1", owner="", created_at=1.0))
+    connection = aioredis.Redis.from_url(_url(state))
+    try:
+        keys = [k.decode() async for k in connection.scan_iter(match="*")]
+        mine = [k for k in keys if k.startswith(f"heygen_async:{{{account}}}:")]
+        assert {k.rsplit(":", 1)[-1] for k in mine} >= {"jobs", "status", "sessions"}
+        for key in (f"heygen_async:{{{account}}}:jobs", f"heygen_async:{{{account}}}:jobs:status"):
+            for value in (await connection.hgetall(key)).values():
+                assert json.loads(value)["v"] == 1
+    finally:
+        await connection.aclose()
+
+
+def _url(state: hg.RedisState) -> str:
+    kwargs = state._redis.connection_pool.connection_kwargs
+    return f"redis://{kwargs['host']}:{kwargs['port']}/{kwargs.get('db', 0)}"
