@@ -16,6 +16,7 @@ from . import (
     idle_memory,
     import_time,
     job_polling,
+    multi_worker,
     per_call,
     streaming_sessions,
 )
@@ -65,6 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     print("## Streaming sessions: many live sessions at once, the session layer against raw calls")
     print()
     print(streaming_sessions.run(sessions=50, rounds=1) if args.quick else streaming_sessions.run())
+    print()
+    print("## Many worker processes on one account: shared state on Redis, one worker killed")
+    print()
+    if args.quick:
+        print(
+            multi_worker.run(jobs=200, budget=100.0, render_seconds=3.0, lease_ttl=1.5, adopt_every=0.5, kill_after=1.0)
+        )
+    else:
+        print(multi_worker.run())
     return 0
 
 

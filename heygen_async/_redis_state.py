@@ -393,8 +393,9 @@ class RedisState:
             "recording a session",
         )
 
-    async def forget_session(self, session_id: str) -> None:
-        await self._call(self._redis.hdel(self._prefix + "sessions", session_id), "forgetting a session")
+    async def forget_session(self, session_id: str) -> bool:
+        removed = await self._call(self._redis.hdel(self._prefix + "sessions", session_id), "forgetting a session")
+        return bool(removed)
 
     async def sessions(self) -> list[SessionRecord]:
         values = _texts(await self._call(self._redis.hgetall(self._prefix + "sessions"), "listing sessions"))

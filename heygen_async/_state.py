@@ -233,7 +233,9 @@ class StateBackend(Protocol):
 
     async def record_session(self, record: SessionRecord) -> None: ...
 
-    async def forget_session(self, session_id: str) -> None: ...
+    async def forget_session(self, session_id: str) -> bool:
+        """Take ``session_id`` off the ledger; True if this call did (of two reapers, one gets True)."""
+        ...
 
     async def sessions(self) -> list[SessionRecord]:
         """The session ledger, each with its owner's liveness."""
@@ -329,8 +331,8 @@ class MemoryState:
     async def record_session(self, record: SessionRecord) -> None:
         self._sessions[record.id] = attrs.evolve(record, owner=self._owner, owner_alive=True)
 
-    async def forget_session(self, session_id: str) -> None:
-        self._sessions.pop(session_id, None)
+    async def forget_session(self, session_id: str) -> bool:
+        return self._sessions.pop(session_id, None) is not None
 
     async def sessions(self) -> list[SessionRecord]:
         return list(self._sessions.values())

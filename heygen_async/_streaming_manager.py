@@ -353,7 +353,8 @@ class SessionManager:
         no ledger go by ``min_age``. After listing, waits (up to ``settle_timeout``) for the sessions this
         manager was opening meanwhile to be recorded, so it never stops one of its own caught between
         ``streaming.new`` and the ledger; if they do not settle in time, it stops nothing not known to be an
-        orphan.
+        orphan. Of several processes reaping at once, one stops each orphan in the shared ledger; the others
+        report it in neither ``stopped`` nor ``kept``.
         """
         if min_age is None:
             min_age = SHARED_MIN_AGE if self._state is not None else 0.0
@@ -387,6 +388,8 @@ class SessionManager:
                 kept.append(session_id)
             else:
                 to_stop.append(session_id)
+        if self._state is not None:
+            to_stop = [session_id for session_id in to_stop if await self._claim(session_id, shared)]
         outcomes = await asyncio.gather(*(self._reap(session_id, stop_timeout) for session_id in to_stop))
         failed: dict[str, BaseException] = {
             session_id: error for session_id, error in zip(to_stop, outcomes, strict=True) if error is not None
@@ -396,19 +399,24 @@ class SessionManager:
         stopped = tuple(session_id for session_id in to_stop if session_id not in failed)
         if self._state is not None:
             listed = {summary.session_id for summary in summaries}
-            gone = [
-                session_id
-                for session_id, record in shared.items()
-                if not record.owner_alive and (session_id not in listed or session_id in stopped)
-            ]
-            for session_id in gone:  # stopped now, or ended at HeyGen since: the ledger lets go of it
-                try:
-                    await self._state.forget_session(session_id)
-                except Exception as exc:
-                    logger.warning("session ledger: could not remove reaped session %s (%s)", session_id, exc)
+            for session_id, record in shared.items():
+                if not record.owner_alive and session_id not in listed:  # ended at HeyGen since: let it go
+                    await self._claim(session_id, shared)
         if stopped:
             logger.info("reap_orphans stopped %d session(s) nobody owned", len(stopped))
         return ReapReport(stopped=stopped, kept=tuple(kept), failed=failed)
+
+    async def _claim(self, session_id: str, shared: Mapping[str, SessionRecord]) -> bool:
+        """Whether this reaper stops ``session_id``: a session in the shared ledger is taken off it first, and
+        of several reapers only the one that took it stops it (a failed stop leaves it to the age rule)."""
+        if session_id not in shared:
+            return True
+        assert self._state is not None
+        try:
+            return await self._state.forget_session(session_id)
+        except Exception as exc:
+            logger.warning("session ledger: could not claim session %s for reaping (%s)", session_id, exc)
+            return False
 
     async def _reap(self, session_id: str, stop_timeout: float) -> BaseException | None:
         task, cancelled = await finish(asyncio.wait_for(self._backend.stop(session_id), stop_timeout), grace=1.0)

@@ -89,3 +89,6 @@ def test_benchmarks_quick_pass_produces_every_table() -> None:
         r"^Ratios, session layer / raw calls: requests per session 1\.00, sessions/s [0-9.]+, ", result.stdout, re.M
     )
     assert "First failure" not in result.stdout  # every session ran, every manager slot came back
+    workers = re.findall(r"^\| ([^|]+) \| [^|]+ \| [^|]+ \| (yes|\*\*no\*\*) \|$", result.stdout, re.M)
+    assert len(workers) == 6, "the multi-worker table has its six rows"
+    assert re.search(r"^Status polls at the emulator: [0-9,]+ \([0-9,]+ counted by the surviving", result.stdout, re.M)
