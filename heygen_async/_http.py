@@ -42,6 +42,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._poller import PollPolicy, PollScheduler
+    from ._session_ledger import SessionLedger
     from ._state import StateBackend
 
 __all__ = ["NO_BODY", "CallOptions", "ClientStats", "ConnectionPool", "Transport", "may_have_been_processed"]
@@ -102,6 +103,7 @@ class ConnectionPool:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: PollScheduler | None = None
+        self._session_ledger: SessionLedger | None = None
         self.closed = False
         self.stats = ClientStats()
 
@@ -116,6 +118,16 @@ class ConnectionPool:
                 self.poll_budget, max_in_flight=_polls_in_flight(self.limits), state=self.state
             )
         return self._scheduler
+
+    def session_ledger(self) -> SessionLedger | None:
+        """Where sessions opened without a manager are recorded, with a shared state (None without one)."""
+        if self.state is None or self.closed:
+            return None
+        if self._session_ledger is None:
+            from ._session_ledger import SessionLedger
+
+            self._session_ledger = SessionLedger(self.state)
+        return self._session_ledger
 
     @property
     def is_open(self) -> bool:
@@ -160,6 +172,9 @@ class ConnectionPool:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             await scheduler.aclose()
+        ledger, self._session_ledger = self._session_ledger, None
+        if ledger is not None:
+            await ledger.aclose()
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()

@@ -21,7 +21,6 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
-import anyio
 import attrs
 
 from ._config import USE_CLIENT_DEFAULT, OrDefault
@@ -44,8 +43,9 @@ from ._http import may_have_been_processed
 from ._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video
 from ._poller import PollPolicy, PollScheduler, TrackedJob
 from ._resource import SUBMITTING, Resource
+from ._shield import finish
 from ._spec import Endpoint
-from ._state import JobRecord, StateBackend, wait_for_slot
+from ._state import JobRecord, JobUpdate, StateBackend, wait_for_slot
 
 if TYPE_CHECKING:
     from ._client import HeyGenClient
@@ -258,19 +258,26 @@ async def record_submission(transport: Transport, endpoint: str, arguments: Mapp
     if kind_name == "translation":  # one translation per output language
         ids += [i for i in getattr(result, "video_translate_ids", None) or () if isinstance(i, str) and i not in ids]
     now = time.time()
+    cancelled = False
     for job_id in ids:
         record = JobRecord(
             kind=kind_name, id=job_id, resume_token=_token(kind, job_id, transport, now), submitted_at=now
         )
-        try:
-            # Shielded and bounded: a caller cancelled now loses the answer, but the ledger still gets the job.
-            with anyio.move_on_after(5.0, shield=True) as scope:
-                await state.record_job(record)
-            if scope.cancelled_caught:
-                raise TimeoutError("the ledger did not answer within 5 s")
-        except Exception as exc:
-            logger.warning("job ledger: %s %s was submitted but not recorded (%s); resume token %s",
-                           kind_name, job_id, exc, record.resume_token)
+        # Finished even if the caller is cancelled meanwhile (bounded: 5 s more): the caller loses the answer,
+        # the ledger still gets the job. The cancellation is raised once every id is accounted for.
+        task, interrupted = await finish(state.record_job(record), grace=5.0)
+        cancelled = cancelled or interrupted
+        error = (task.exception() or None) if task.done() and not task.cancelled() else TimeoutError("abandoned")
+        if error is not None:
+            logger.warning(
+                "job ledger: %s %s was submitted but not recorded (%s); resume token %s",
+                kind_name,
+                job_id,
+                error,
+                record.resume_token,
+            )
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 def _token(kind: JobKind, job_id: str, transport: Transport, submitted_at: float | None) -> str:
@@ -594,13 +601,18 @@ class JobManager:
         """Take over up to ``limit`` unfinished jobs whose owner died (its lease ran out) and return handles on
         them: wait on them like your own (``as_completed``, ``wait_many``). Each job goes to exactly one adopter;
         its status updates go to the ledger as it is polled. Needs ``state=``."""
-        records = await self._state().adopt_jobs(limit=limit)
+        state = self._state()
+        records = await state.adopt_jobs(limit=limit)
         handles: list[Job[Any]] = []
+        unusable: list[JobUpdate] = []
         for record in records:
             try:
                 handles.append(_resume(self._transport, record.resume_token))
             except ValidationError as exc:  # recorded by a client of another base URL: say so, keep going
                 logger.error("job ledger: adopted %s %s cannot be resumed here: %s", record.kind, record.id, exc)
+                unusable.append(JobUpdate(kind=record.kind, id=record.id, status="not_resumable", done=True))
+        if unusable:  # closed in the ledger, so no worker adopts them again and again
+            await state.update_jobs(unusable)
         return handles
 
     @property
@@ -833,9 +845,10 @@ class JobManager:
                 let_go(index)
             for index in list(slots):
                 give_back(index)
-            if releases:
-                with anyio.move_on_after(5.0, shield=True):
-                    await asyncio.gather(*releases, return_exceptions=True)
+            if releases:  # bounded, and finished even if the batch's consumer is cancelled meanwhile
+                _, cancelled = await finish(asyncio.gather(*releases, return_exceptions=True), grace=5.0)
+                if cancelled:
+                    raise asyncio.CancelledError
 
 
 _CAPS: Final = {"video": "renders"}

@@ -28,7 +28,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-import anyio
 import attrs
 
 from ._exceptions import (
@@ -42,6 +41,7 @@ from ._exceptions import (
     ServerError,
     ValidationError,
 )
+from ._shield import finish
 from ._state import JobUpdate, MemoryState, StateBackend
 
 if TYPE_CHECKING:
@@ -57,8 +57,13 @@ a busy server) still cannot crowd more than the budget into any one-second windo
 this spends about 9% of the budget as margin; measured, 1.05 s was not enough (benchmarks/RESULTS.md)."""
 CREDIT: Final = 0.05
 """How much unused pacing time (seconds) may be made up at once after a lull: short catch-up bursts only."""
-MAX_BATCH: Final = 100
-"""Poll starts asked of the budget at once (one round trip when the budget lives in Redis)."""
+MAX_BATCH: Final = 25
+"""Poll starts asked of the budget at once (one round trip when the budget lives in Redis); small, so the last
+poll of a batch leaves soon after its grant."""
+MAX_LAG: Final = 1.0
+"""The most the window is widened by for slow round trips (see ``PollScheduler._window``)."""
+LAG_HALF_LIFE: Final = 5.0
+"""Seconds after which a slow round trip counts half as much in the window's widening."""
 
 
 def _seconds(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -232,6 +237,8 @@ class PollScheduler:
         self._state: StateBackend = state if state is not None else MemoryState()
         self._ledger = state  # only a state the user gave keeps a job ledger
         self._budget_wait_until = 0.0
+        self._lag = 0.0  # the slowest recent grant-to-answer time, seen at ``_lag_at``
+        self._lag_at = 0.0
         self._starts: deque[float] = deque(maxlen=self._window_size)  # this process's starts, for stats
         # ... paced evenly (one start every 1/budget s) so the API never sees a burst at a window's edge.
         self._spacing = 1.0 / self.budget
@@ -356,7 +363,9 @@ class PollScheduler:
             if not due:
                 continue
             try:
-                granted, retry = await self._state.take_polls(len(due), budget=self._window_size, window=WINDOW)
+                granted, retry = await self._state.take_polls(
+                    len(due), budget=self._window_size, window=self._window(now)
+                )
             except Exception as exc:  # the shared budget is unreachable: never poll past it, try again soon
                 logger.warning("poll scheduler: the poll budget could not be asked (%s); retrying", exc)
                 granted, retry = 0, 1.0
@@ -376,9 +385,9 @@ class PollScheduler:
         heap = self._heap
         due: list[TrackedJob] = []
         while heap and len(due) < allowance and heap[0][0] <= now:
-            _, _, job = heapq.heappop(heap)
-            if job.polling or not job.active or job.done or job in due:
-                continue  # its poll in flight reschedules it when it ends; or a stale entry
+            due_at, _, job = heapq.heappop(heap)
+            if due_at != job.due or job.polling or not job.active or job.done or job in due:
+                continue  # a stale entry (rescheduled since), or its poll in flight reschedules it when it ends
             due.append(job)
         return due
 
@@ -391,11 +400,28 @@ class PollScheduler:
         job.polls += 1
         job.polling = True
         self._in_flight += 1
-        task = asyncio.get_running_loop().create_task(self._poll(job))
+        task = asyncio.get_running_loop().create_task(self._poll(job, now))
         self._polls.add(task)
         task.add_done_callback(self._polls.discard)
 
-    async def _poll(self, job: TrackedJob) -> None:
+    def _window(self, now: float) -> float:
+        """The sliding window asked for: WINDOW, widened by the recent slowest grant-to-answer time (decaying
+        with LAG_HALF_LIFE). The budget is counted when a poll is granted but the API counts it when it
+        arrives; a busy event loop or a slow server stretches that gap, and a wider window keeps the API's
+        one-second count within the budget anyway (spending some of it, only while things are slow)."""
+        return WINDOW + min(MAX_LAG, self._recent_lag(now))
+
+    def _recent_lag(self, now: float) -> float:
+        if self._lag <= 0.0:
+            return 0.0
+        decay: float = 0.5 ** ((now - self._lag_at) / LAG_HALF_LIFE)
+        return self._lag * decay
+
+    def _saw_lag(self, lag: float, now: float) -> None:
+        if lag >= self._recent_lag(now):
+            self._lag, self._lag_at = lag, now
+
+    async def _poll(self, job: TrackedJob, granted_at: float) -> None:
         try:
             data = await job.kind.fetch(job.transport, job.id)
         except RateLimitError as exc:
@@ -423,6 +449,8 @@ class PollScheduler:
                 if not job.done:
                     self._finish(job, None, exc)
         finally:
+            answered = time.monotonic()
+            self._saw_lag(answered - granted_at, answered)
             job.polling = False
             self._in_flight -= 1
             if job.soon and job.active and not job.done:
@@ -504,11 +532,24 @@ class PollScheduler:
             batch, self._updates = self._updates, {}
             try:
                 await ledger.update_jobs(list(batch.values()))
-            except Exception as exc:  # keep them (newer ones win) and try again in a moment
-                logger.warning("job ledger: %d status update(s) could not be written (%s); retrying", len(batch), exc)
+            except BaseException as exc:  # keep them (newer ones win): written again later, or at close
                 for key, update in batch.items():
                     self._updates.setdefault(key, update)
+                if not isinstance(exc, Exception):
+                    raise
+                logger.warning("job ledger: %d status update(s) could not be written (%s); retrying", len(batch), exc)
                 await asyncio.sleep(1.0)
+
+    async def _last_flush(self, flusher: asyncio.Task[None] | None) -> None:
+        if flusher is not None:
+            flusher.cancel()  # its retry pause would outlast the close; what it holds is written below
+            await asyncio.gather(flusher, return_exceptions=True)
+        if self._updates and self._ledger is not None:
+            try:
+                await self._ledger.update_jobs(list(self._updates.values()))
+                self._updates.clear()
+            except Exception as exc:
+                logger.warning("job ledger: writing status updates at close failed (%s)", exc)
 
     async def aclose(self) -> None:
         """Stop polling; everyone still waiting gets :class:`ClientClosedError`. Status updates not yet in the
@@ -521,15 +562,13 @@ class PollScheduler:
         await asyncio.gather(*[t for t in [task, *self._polls] if t is not None], return_exceptions=True)
         flusher, self._flusher = self._flusher, None
         if flusher is not None or self._updates:
-            with anyio.move_on_after(5.0, shield=True):
-                if flusher is not None:
-                    await asyncio.gather(flusher, return_exceptions=True)
-                if self._updates and self._ledger is not None:
-                    try:
-                        await self._ledger.update_jobs(list(self._updates.values()))
-                        self._updates.clear()
-                    except Exception as exc:
-                        logger.warning("job ledger: %d status update(s) lost at close (%s)", len(self._updates), exc)
+            # Bounded (5 s) and finished even if the caller is cancelled meanwhile; that is raised afterwards.
+            flushed, cancelled = await finish(self._last_flush(flusher), grace=5.0)
+            if not flushed.done() or flushed.cancelled() or self._updates:
+                logger.warning("job ledger: %d status update(s) lost at close", len(self._updates))
+            self._updates.clear()
+            if cancelled:
+                raise asyncio.CancelledError
         closed = ClientClosedError("the client was closed while waiting for the job")
         for job in list(self._jobs.values()):
             if not job.done and job.watched:

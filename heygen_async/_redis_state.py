@@ -1,15 +1,18 @@
 """The account's shared state in Redis: one budget, caps, job and session ledgers for many processes.
 
-Every key lives under ``heygen_async:{<account>}:`` (the braces are a Redis Cluster hash tag: one slot per
-account, so the scripts below may touch any of its keys). Each read-modify-write is one Lua script, atomic
-on the server, and time is Redis's own clock (``TIME``), so sharers with skewed clocks still share one window.
+Every key lives under ``heygen_async:{<account>}:`` (the braces are a Redis Cluster hash tag, so an account's
+keys would share a slot; the scripts build key names themselves, so a single Redis or a Sentinel setup is what
+is supported). Each read-modify-write is one Lua script, atomic on the server, and the poll window runs on
+Redis's own clock (``TIME``), so sharers with skewed clocks still share one window.
 
 Keys (``P`` the prefix): ``P:polls`` (sorted set of poll grants, scored by grant time in µs), ``P:polls:seq``
 (unique grant ids), ``P:pause`` (exists while every poll waits), ``P:lease:<owner>`` (an owner is alive while
 this exists; renewed by its heartbeat), ``P:cap:<name>`` (hash slot tag -> owner), ``P:jobs`` (hash job ->
 record JSON), ``P:jobs:status`` (hash job -> status JSON), ``P:jobs:owner`` (hash job -> owner, unfinished jobs
-only), ``P:open:<owner>`` (set of an owner's unfinished jobs), ``P:owners`` (owners with unfinished jobs),
-``P:sessions`` (hash session id -> record JSON).
+only), ``P:jobs:finished`` (finished jobs by when they finished: the oldest are forgotten past
+``keep_finished``), ``P:open:<owner>`` (set of an owner's unfinished jobs), ``P:owners`` (owners with unfinished
+jobs), ``P:sessions`` (hash session id -> record JSON). A lease holds a random value only its owner knows, so
+nobody else renews or deletes it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import asyncio
 import logging
 import math
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Sequence
 from types import TracebackType
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import anyio
 
 from ._exceptions import StateBackendError, ValidationError
+from ._shield import finish
 from ._state import (
     JobRecord,
     JobUpdate,
@@ -50,12 +55,14 @@ MAX_GRANT: Final = 500
 
 _TAKE: Final = """
 local wanted, budget, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local kept = math.max(window, tonumber(ARGV[4]))
 local pause = redis.call('PTTL', KEYS[2])
 if pause > 0 then return {0, pause * 1000} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - window))
-local grant = math.min(wanted, budget - redis.call('ZCARD', KEYS[1]))
+local since = string.format('(%.0f', now - window)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - kept))
+local grant = math.min(wanted, budget - redis.call('ZCOUNT', KEYS[1], since, '+inf'))
 if grant > 0 then
   local last = redis.call('INCRBY', KEYS[3], grant)
   local args = {}
@@ -65,13 +72,13 @@ if grant > 0 then
     args[2 * i] = last - i
   end
   redis.call('ZADD', KEYS[1], unpack(args))
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  redis.call('PEXPIRE', KEYS[1], math.ceil(kept / 1000) + 1000)
 else
   grant = 0
 end
 local wait = 0
 if grant < wanted then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], since, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
   if #oldest > 0 then wait = math.max(0, tonumber(oldest[2]) + window - now) end
 end
 return {grant, wait}
@@ -116,8 +123,8 @@ return 1
 """
 
 _UPDATE: Final = """
-local p = ARGV[1]
-for i = 2, #ARGV, 3 do
+local p, now, keep = ARGV[1], ARGV[2], tonumber(ARGV[3])
+for i = 4, #ARGV, 3 do
   local key, done = ARGV[i], ARGV[i + 2]
   local owner = redis.call('HGET', p .. 'jobs:owner', key)
   if owner then
@@ -125,8 +132,17 @@ for i = 2, #ARGV, 3 do
     if done == '1' then
       redis.call('SREM', p .. 'open:' .. owner, key)
       redis.call('HDEL', p .. 'jobs:owner', key)
+      redis.call('ZADD', p .. 'jobs:finished', now, key)
     end
   end
+end
+local extra = redis.call('ZCARD', p .. 'jobs:finished') - keep
+if extra > 0 then
+  for _, key in ipairs(redis.call('ZRANGE', p .. 'jobs:finished', 0, extra - 1)) do
+    redis.call('HDEL', p .. 'jobs', key)
+    redis.call('HDEL', p .. 'jobs:status', key)
+  end
+  redis.call('ZREMRANGEBYRANK', p .. 'jobs:finished', 0, extra - 1)
 end
 return 1
 """
@@ -149,6 +165,24 @@ end
 if #taken > 0 then redis.call('SADD', p .. 'owners', me) end
 return taken
 """
+
+
+_RENEW: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 0
+"""
+
+_GIVE_UP: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+_KEPT: Final = 3.0
+"""Seconds of poll grants kept in Redis at least (sharers may ask for windows of different widths)."""
 
 
 def _positive(name: str, value: float) -> float:
@@ -176,7 +210,7 @@ class RedisState:
         *,
         account: str,
         lease_ttl: float = 30.0,
-        owner: str | None = None,
+        keep_finished: int = 100_000,
     ) -> None:
         if not isinstance(account, str) or not _ACCOUNT.fullmatch(account):
             raise ValidationError(
@@ -185,14 +219,20 @@ class RedisState:
                 parameter="account",
             )
         self.lease_ttl = _positive("lease_ttl", lease_ttl)
-        if owner is not None and (not isinstance(owner, str) or not owner or len(owner) > 200):
-            raise ValidationError("owner must be a non-empty string of at most 200 characters", parameter="owner")
+        if isinstance(keep_finished, bool) or not isinstance(keep_finished, int) or keep_finished < 0:
+            raise ValidationError(
+                f"keep_finished must be a whole number >= 0, got {keep_finished!r}", parameter="keep_finished"
+            )
+        self.keep_finished = keep_finished
         try:
             import redis.asyncio as aioredis
         except ImportError:  # pragma: no cover - the extra is missing
             raise StateBackendError("RedisState needs the redis package: pip install 'heygen_async[redis]'") from None
         if isinstance(redis, str):
-            self._redis: AsyncRedis = aioredis.Redis.from_url(redis, decode_responses=True)
+            # Timeouts, so a network that drops packets silently cannot hang the heartbeat or the scheduler.
+            self._redis: AsyncRedis = aioredis.Redis.from_url(
+                redis, decode_responses=True, socket_timeout=10.0, socket_connect_timeout=5.0
+            )
             self._owns_connection = True
         elif isinstance(redis, aioredis.Redis):
             self._redis = redis
@@ -203,9 +243,10 @@ class RedisState:
                 parameter="redis",
             )
         self.account = account
-        self._owner = owner or new_owner_id()
+        self._owner = new_owner_id()
         self._prefix = f"heygen_async:{{{account}}}:"
         self._lease = self._prefix + "lease:" + self._owner
+        self._lease_value = secrets.token_hex(16)
         self._scripts = {
             name: self._redis.register_script(source)
             for name, source in (
@@ -215,10 +256,17 @@ class RedisState:
                 ("record", _RECORD),
                 ("update", _UPDATE),
                 ("adopt", _ADOPT),
+                ("renew", _RENEW),
+                ("give_up", _GIVE_UP),
             )
         }
         self._beat: asyncio.Task[None] | None = None
         self._entered = False
+        # What this owner holds, to put back if its lease ever lapsed (others may have taken it meanwhile),
+        # and slots whose release failed, given back at the next heartbeat.
+        self._held: dict[tuple[str, str], None] = {}
+        self._my_sessions: dict[str, str] = {}
+        self._unreleased: set[tuple[str, str]] = set()
         self.lapses = 0
         """How often the heartbeat found the lease gone (the process stalled longer than ``lease_ttl``)."""
 
@@ -229,12 +277,17 @@ class RedisState:
     def owner(self) -> str:
         return self._owner
 
+    @property
+    def ready(self) -> bool:
+        """Whether this state may record jobs and sessions (it is in use: ``async with``)."""
+        return self._entered
+
     # -- lifetime: the lease ------------------------------------------------------------------------------------
 
     async def __aenter__(self) -> RedisState:
         if self._entered:
             raise StateBackendError("this RedisState is already in use ('async with' it once)")
-        await self._call(self._redis.set(self._lease, "1", px=self._ttl_ms()), "taking the lease")
+        await self._call(self._redis.set(self._lease, self._lease_value, px=self._ttl_ms()), "taking the lease")
         # A plain task, not a task group: the state is entered and left around other scopes (a client, a
         # server's lifespan), which a task group spanning __aenter__/__aexit__ would forbid.
         self._beat = asyncio.get_running_loop().create_task(self._heartbeat(), name="heygen-redis-lease")
@@ -247,23 +300,29 @@ class RedisState:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop the heartbeat and give the lease up: this owner's unfinished jobs become adoptable at once.
-        Idempotent; bounded (5 s) and shielded, so a cancelled shutdown still lets go."""
+        """Stop the heartbeat and give the lease up: this owner's slots are free and its unfinished jobs
+        adoptable at once. Idempotent; bounded (5 s) and finished even if the caller is cancelled meanwhile
+        (the cancellation is raised afterwards)."""
         beat, self._beat = self._beat, None
         was_entered, self._entered = self._entered, False
-        with anyio.move_on_after(5.0, shield=True):
-            if beat is not None:
-                beat.cancel()
-                await asyncio.gather(beat, return_exceptions=True)
-            try:
-                if was_entered:
-                    await self._redis.delete(self._lease)
-            except Exception as exc:
-                logger.warning(
-                    "RedisState: could not give the lease up (%s); it runs out by itself", type(exc).__name__
-                )
-            if self._owns_connection:
-                await self._redis.aclose()
+        if beat is not None:
+            beat.cancel()
+        task, cancelled = await finish(self._let_go(beat, was_entered), grace=5.0)
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            logger.warning("RedisState: closing failed (%s)", type(task.exception()).__name__)
+        if cancelled:
+            raise asyncio.CancelledError
+
+    async def _let_go(self, beat: asyncio.Task[None] | None, was_entered: bool) -> None:
+        if beat is not None:
+            await asyncio.gather(beat, return_exceptions=True)
+        try:
+            if was_entered:  # only our own lease: its value is ours alone
+                await self._scripts["give_up"](keys=[self._lease], args=[self._lease_value])
+        except Exception as exc:
+            logger.warning("RedisState: could not give the lease up (%s); it runs out by itself", type(exc).__name__)
+        if self._owns_connection:
+            await self._redis.aclose()
 
     def _ttl_ms(self) -> int:
         return max(1, round(self.lease_ttl * 1000))
@@ -272,16 +331,33 @@ class RedisState:
         while True:
             await anyio.sleep(self.lease_ttl / 3)
             try:
-                if not await self._redis.pexpire(self._lease, self._ttl_ms()):
-                    self.lapses += 1
-                    logger.warning(
-                        "RedisState: this process's lease had run out (stalled for over %g s); other processes "
-                        "may have adopted its jobs",
-                        self.lease_ttl,
-                    )
-                    await self._redis.set(self._lease, "1", px=self._ttl_ms())
+                if not await self._scripts["renew"](keys=[self._lease], args=[self._lease_value, self._ttl_ms()]):
+                    await self._lapsed()
+                for name, tag in list(self._unreleased):
+                    await self._redis.hdel(self._prefix + "cap:" + name, tag)
+                    self._unreleased.discard((name, tag))
             except Exception as exc:  # Redis away for a moment: try again at the next beat
                 logger.warning("RedisState: heartbeat failed (%s)", type(exc).__name__)
+
+    async def _lapsed(self) -> None:
+        """The lease had run out (this process stalled longer than ``lease_ttl``, or Redis lost it) and is
+        taken again: put back the slots and session records others may have cleared meanwhile. A slot put
+        back may take its cap over the limit for a while (another owner took it meanwhile); jobs adopted by
+        others stay theirs (both poll them: harmless)."""
+        self.lapses += 1
+        logger.warning(
+            "RedisState: this process's lease had run out (no heartbeat for over %g s); taking back %d slot(s) "
+            "and %d session record(s); other processes may have adopted its jobs",
+            self.lease_ttl,
+            len(self._held),
+            len(self._my_sessions),
+        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for name, tag in self._held:
+                pipe.hset(self._prefix + "cap:" + name, tag, self._owner)
+            for session_id, value in self._my_sessions.items():
+                pipe.hset(self._prefix + "sessions", session_id, value)
+            await pipe.execute()
 
     def _require_lease(self) -> None:
         if not self._entered:
@@ -309,7 +385,7 @@ class RedisState:
         granted, wait_us = await self._script(
             "take",
             [p + "polls", p + "pause", p + "polls:seq"],
-            [min(wanted, MAX_GRANT), budget, round(window * 1e6)],
+            [min(wanted, MAX_GRANT), budget, round(window * 1e6), round(_KEPT * 1e6)],
             "granting polls",
         )
         return int(granted), int(wait_us) / 1e6
@@ -328,10 +404,19 @@ class RedisState:
             [limit, tag, self._owner, self._prefix + "lease:"],
             f"taking a {name} slot",
         )
+        if taken:
+            self._held[(name, tag)] = None
         return bool(taken)
 
     async def release_slot(self, name: str, *, tag: str) -> None:
-        await self._call(self._redis.hdel(self._prefix + "cap:" + name, tag), f"releasing a {name} slot")
+        """Give a slot back. If Redis fails, the heartbeat gives it back later (a live owner's slot would
+        otherwise be lost to the account until the process ends)."""
+        self._held.pop((name, tag), None)
+        try:
+            await self._call(self._redis.hdel(self._prefix + "cap:" + name, tag), f"releasing a {name} slot")
+        except StateBackendError as exc:
+            logger.warning("%s; the heartbeat gives it back later", exc)
+            self._unreleased.add((name, tag))
 
     # -- the job ledger -----------------------------------------------------------------------------------------
 
@@ -343,7 +428,7 @@ class RedisState:
         if not updates:
             return
         now = time.time()
-        args: list[Any] = [self._prefix]
+        args: list[Any] = [self._prefix, repr(now), self.keep_finished]
         for update in updates:
             args += [update.key, status_json(update, self._owner, now), "1" if update.done else "0"]
         await self._script("update", [], args, "updating job statuses")
@@ -387,13 +472,12 @@ class RedisState:
 
     async def record_session(self, record: SessionRecord) -> None:
         self._require_lease()
-        mine = SessionRecord(id=record.id, owner=self._owner, created_at=record.created_at)
-        await self._call(
-            self._redis.hset(self._prefix + "sessions", record.id, mine.to_json()),
-            "recording a session",
-        )
+        value = SessionRecord(id=record.id, owner=self._owner, created_at=record.created_at).to_json()
+        self._my_sessions[record.id] = value
+        await self._call(self._redis.hset(self._prefix + "sessions", record.id, value), "recording a session")
 
     async def forget_session(self, session_id: str) -> bool:
+        self._my_sessions.pop(session_id, None)
         removed = await self._call(self._redis.hdel(self._prefix + "sessions", session_id), "forgetting a session")
         return bool(removed)
 
@@ -431,7 +515,7 @@ class RedisState:
         if keys:
             await self._call(self._redis.delete(*keys), "clearing the account's keys")
         if self._entered:
-            await self._call(self._redis.set(self._lease, "1", px=self._ttl_ms()), "taking the lease")
+            await self._call(self._redis.set(self._lease, self._lease_value, px=self._ttl_ms()), "taking the lease")
 
     @staticmethod
     def _escape(prefix: str) -> str:

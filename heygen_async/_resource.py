@@ -14,7 +14,13 @@ from cattrs.errors import BaseValidationError
 
 from ._config import USE_CLIENT_DEFAULT, OrDefault, RetryPolicy, Timeout
 from ._converter import structure_result
-from ._exceptions import APIConnectionError, APIResponseError, ClientClosedError, ValidationError
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseError,
+    ClientClosedError,
+    StateBackendError,
+    ValidationError,
+)
 from ._http import Transport
 from ._models import ListModel, Model
 from ._spec import Endpoint
@@ -67,6 +73,12 @@ class Resource:
         parts = build_request(endpoint, arguments, extra_query=extra_query, extra_body=extra_body)
         if self._transport.closed:
             raise ClientClosedError("this client handle is closed")
+        state = self._transport.pool.state
+        if state is not None and not state.ready and endpoint.qualname in SUBMITTING:
+            raise StateBackendError(
+                f"{endpoint.qualname} would start a job the ledger cannot record: enter the client's state "
+                "('async with RedisState(...) as state') before submitting; nothing was sent"
+            )
         data = await self._transport.call(
             endpoint.route,
             path_values=parts.path_values,
@@ -77,7 +89,7 @@ class Resource:
             retry=retry,
         )
         structured = self._structure(endpoint, result, data)
-        if self._transport.pool.state is not None and endpoint.qualname in SUBMITTING:
+        if state is not None and endpoint.qualname in SUBMITTING:
             from ._jobs import record_submission  # only with a shared state: most clients never load it
 
             await record_submission(self._transport, endpoint.qualname, arguments, structured)

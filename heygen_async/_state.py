@@ -19,8 +19,9 @@ hold the API token (resume tokens never do).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
-import math
+import logging
 import os
 import random
 import secrets
@@ -32,7 +33,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
-from ._exceptions import ValidationError
+from ._exceptions import StateBackendError, ValidationError
 
 __all__ = [
     "JobRecord",
@@ -44,6 +45,7 @@ __all__ = [
     "wait_for_slot",
 ]
 
+logger = logging.getLogger("heygen_async")
 FORMAT: Final = 1
 """The version of every JSON value a backend stores (``"v"``); a reader skips values of another version."""
 KEEP_FINISHED: Final = 10_000
@@ -196,6 +198,11 @@ class StateBackend(Protocol):
         """Whether other processes may share this state (False: nothing outside this process can)."""
         ...
 
+    @property
+    def ready(self) -> bool:
+        """Whether jobs and sessions can be recorded now (a Redis state must be entered first)."""
+        ...
+
     async def take_polls(self, wanted: int, *, budget: int, window: float) -> tuple[int, float]:
         """Grant up to ``wanted`` poll starts now, never more than ``budget`` in any ``window`` seconds
         (counted across every sharer). Returns how many were granted (to be started at once) and, when fewer
@@ -250,10 +257,13 @@ class MemoryState:
     """
 
     shared = False
+    ready = True
 
     def __init__(self) -> None:
         self._owner = new_owner_id()
-        self._starts: deque[float] = deque()
+        self._starts: list[float] = []
+        self._head = 0
+        self._kept = 0.0
         self._paused_until = 0.0
         self._slots: dict[str, set[str]] = {}
         self._jobs: dict[str, JobRecord] = {}
@@ -271,13 +281,20 @@ class MemoryState:
         now = time.monotonic()
         if now < self._paused_until:
             return 0, self._paused_until - now
+        # Grant times, oldest first, from ``_head`` on; kept for the widest window ever asked (sharers may ask
+        # for different widths), compacted now and then.
+        self._kept = max(self._kept, window)
         starts = self._starts
-        while starts and starts[0] <= now - window:
-            starts.popleft()
-        granted = max(0, min(wanted, budget - len(starts)))
+        head = bisect.bisect_right(starts, now - self._kept, lo=self._head)
+        if head > 4096 and head * 2 > len(starts):
+            del starts[:head]
+            head = 0
+        self._head = head
+        first = bisect.bisect_right(starts, now - window, lo=head)  # the first grant inside the window
+        granted = max(0, min(wanted, budget - (len(starts) - first)))
         starts.extend([now] * granted)
         if granted < wanted:
-            return granted, max(0.0, starts[0] + window - now) if starts else 0.0
+            return granted, max(0.0, starts[first] + window - now) if first < len(starts) else 0.0
         return granted, 0.0
 
     async def pause_polls(self, seconds: float) -> None:
@@ -338,18 +355,21 @@ class MemoryState:
         return list(self._sessions.values())
 
 
-def check_window(window: float) -> None:
-    if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window < math.inf:
-        raise ValidationError(f"window must be a number of seconds > 0, got {window!r}", parameter="window")
-
-
 async def wait_for_slot(state: StateBackend, name: str, *, limit: int, tag: str, deadline: float | None) -> bool:
     """Take a slot of the ``name`` cap, asking again (backing off from 20 ms to 0.5 s, jittered) until it is
-    free or the monotonic ``deadline`` passes (False then). Cancelling the wait takes nothing."""
+    free or the monotonic ``deadline`` passes (False then). A failing backend is logged and asked again, like a
+    full cap: a blip must not fail the caller. Cancelling the wait may leave the slot taken (the answer was
+    lost): callers give ``tag`` back whatever happens."""
     delay = 0.02
+    failures = 0
     while True:
-        if await state.acquire_slot(name, limit=limit, tag=tag):
-            return True
+        try:
+            if await state.acquire_slot(name, limit=limit, tag=tag):
+                return True
+        except StateBackendError as exc:
+            failures += 1
+            if failures == 1 or failures % 20 == 0:
+                logger.warning("waiting for a %s slot: %s (asking again)", name, exc)
         now = time.monotonic()
         if deadline is not None and now >= deadline:
             return False

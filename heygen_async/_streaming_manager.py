@@ -27,6 +27,7 @@ import attrs
 
 from ._exceptions import SessionClosedError, SessionLimitError, ValidationError
 from ._models import StreamingSessionSummary
+from ._session_ledger import SessionLedger
 from ._shield import finish
 from ._state import SessionRecord, StateBackend, wait_for_slot
 from ._streaming_backend import StreamingBackend
@@ -130,8 +131,9 @@ class _ManagedSession:
             self._holding = False
             self._manager._slots.release()
         tag, self._shared_tag = self._shared_tag, None
-        if tag is not None:
-            self._manager._in_background(self._manager._give_back(tag))
+        shared = self._manager._shared
+        if tag is not None and shared is not None:
+            shared.release_slot("sessions", tag)
 
     def _limit_error(self) -> SessionLimitError:
         manager = self._manager
@@ -155,6 +157,7 @@ class _ManagedSession:
         state = manager._state
         if state is not None:
             tag = f"{state.owner}:{secrets.token_hex(6)}"
+            self._shared_tag = tag  # before asking: a cancelled ask may still have taken it, and must give it back
             try:
                 taken = await wait_for_slot(state, "sessions", limit=manager.max_sessions, tag=tag, deadline=deadline)
             except BaseException:
@@ -163,7 +166,6 @@ class _ManagedSession:
             if not taken:
                 self._release()
                 raise self._limit_error()
-            self._shared_tag = tag
         if manager._closed:
             self._release()
             raise SessionClosedError("the session manager is closed; nothing was created")
@@ -232,10 +234,7 @@ class SessionManager:
         self._recently_closed: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._closed = False
         self._state = state
-        # Writes to the shared state, in the background (callbacks cannot await); a session's record is
-        # written before its removal.
-        self._background: set[asyncio.Task[None]] = set()
-        self._recording: dict[str, asyncio.Task[None]] = {}
+        self._shared = SessionLedger(state) if state is not None else None
 
     def __repr__(self) -> str:
         return f"<SessionManager {self.active}/{self.max_sessions} sessions>"
@@ -262,15 +261,14 @@ class SessionManager:
     def _record(self, session: StreamingSession) -> None:
         if session.id is not None:
             self._ledger[session.id] = session
-            if self._state is not None:
-                record = SessionRecord(id=session.id, owner=self._state.owner, created_at=time.time())
-                self._recording[session.id] = self._in_background(self._write(record))
+            if self._shared is not None:
+                self._shared.record(session.id)
 
     def _forget(self, session: StreamingSession) -> None:
         if session.id is not None and self._ledger.get(session.id) is session:
             del self._ledger[session.id]
-            if self._state is not None:
-                self._in_background(self._unwrite(session.id, self._recording.pop(session.id, None)))
+            if self._shared is not None:
+                self._shared.forget(session.id)
             # A listing taken before this stop may still show it: reap_orphans must not stop it a second time.
             self._recently_closed[session.id] = None
             while len(self._recently_closed) > _RECENTLY_CLOSED:
@@ -298,41 +296,8 @@ class SessionManager:
         self._closed = True
         sessions = {*self._ledger.values(), *self._opening}
         await asyncio.gather(*(session.close(reason="manager closed") for session in sessions))
-        if self._background:
-            _, pending = await asyncio.wait(set(self._background), timeout=5.0)
-            for task in pending:
-                task.cancel()
-
-    # -- the shared state ---------------------------------------------------------------------------------------
-
-    def _in_background(self, work: Any) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return task
-
-    async def _write(self, record: SessionRecord) -> None:
-        assert self._state is not None
-        try:
-            await self._state.record_session(record)
-        except Exception as exc:  # reap_orphans still finds it by age if it is ever orphaned
-            logger.warning("session ledger: session %s was not recorded (%s)", record.id, exc)
-
-    async def _unwrite(self, session_id: str, recording: asyncio.Task[None] | None) -> None:
-        assert self._state is not None
-        if recording is not None:
-            await asyncio.wait([recording])
-        try:
-            await self._state.forget_session(session_id)
-        except Exception as exc:
-            logger.warning("session ledger: closed session %s is still listed (%s)", session_id, exc)
-
-    async def _give_back(self, tag: str) -> None:
-        assert self._state is not None
-        try:
-            await self._state.release_slot("sessions", tag=tag)
-        except Exception as exc:
-            logger.warning("could not give a session slot back (%s); it is freed when the lease runs out", exc)
+        if self._shared is not None:
+            await self._shared.aclose()
 
     # -- orphans ----------------------------------------------------------------------------------------------
 
@@ -357,7 +322,7 @@ class SessionManager:
         report it in neither ``stopped`` nor ``kept``.
         """
         if min_age is None:
-            min_age = SHARED_MIN_AGE if self._state is not None else 0.0
+            min_age = SHARED_MIN_AGE if self._state is not None and self._state.shared else 0.0
         for name, value in (("min_age", min_age), ("stop_timeout", stop_timeout), ("settle_timeout", settle_timeout)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise ValidationError(f"{name} must be a finite number of seconds >= 0, got {value!r}", parameter=name)

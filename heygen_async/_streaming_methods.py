@@ -27,10 +27,23 @@ class StreamingSessions(Resource):
         Takes ``streaming.new``'s arguments (``avatar_id``, ``quality``, ``voice``, ``knowledge_base``,
         ``activity_idle_timeout``, ...) and :class:`StreamingSession`'s options (``keep_alive``,
         ``keep_alive_interval``, ``idle_warning``, ``expiry_warning``, ``stop_timeout``, ``start_grace``), all
-        checked here, before anything is sent. Leaving the block always stops the session.
+        checked here, before anything is sent. Leaving the block always stops the session. With a shared
+        ``state`` on the client, the session is in its session ledger while it lives.
         """
         options: dict[str, Any] = {name: params.pop(name) for name in SESSION_OPTIONS if name in params}
-        return StreamingSession(self.backend, params, **options)
+        ledger = self._transport.pool.session_ledger()
+        if ledger is None:
+            return StreamingSession(self.backend, params, **options)
+
+        def created(session: StreamingSession) -> None:
+            if session.id is not None:
+                ledger.record(session.id)
+
+        def closed(session: StreamingSession) -> None:
+            if session.id is not None:
+                ledger.forget(session.id)
+
+        return StreamingSession(self.backend, params, **options, on_created=created, on_closed=closed)
 
     def manager(self, *, max_sessions: int, acquire_timeout: float | None = 60.0, **defaults: Any) -> SessionManager:
         """A :class:`SessionManager` for this client's account: at most ``max_sessions`` open at once (across

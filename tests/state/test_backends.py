@@ -60,7 +60,8 @@ async def test_the_poll_budget_is_one_window_for_every_sharer(sharers: list[hg.S
     # check uses a window 0.1 s narrower than the budget's.
     assert _max_in(granted_at, window - 0.1) <= budget
     assert len(granted_at) >= 2 * budget, "the budget must be usable, not only respected"
-    assert len(granted_at) <= budget * 4, f"{len(granted_at)} grants in 1.3 s at {budget} per {window} s"
+    # 1.3 s holds at most three windows' worth (t=0, 0.5, 1.0): a narrower window would give a fourth.
+    assert len(granted_at) <= budget * 3, f"{len(granted_at)} grants in 1.3 s at {budget} per {window} s"
 
 
 async def test_a_pause_stops_every_sharer(sharers: list[hg.StateBackend]) -> None:
@@ -119,7 +120,8 @@ async def test_the_session_ledger(sharers: list[hg.StateBackend]) -> None:
     await a.record_session(hg.SessionRecord(id="s1", owner="ignored", created_at=1.0))
     (record,) = await b.sessions()
     assert (record.id, record.owner, record.owner_alive) == ("s1", a.owner, True)
-    await b.forget_session("s1")
+    assert await b.forget_session("s1"), "the first to take it off gets True ..."
+    assert not await a.forget_session("s1"), "... any other False: two reapers never both stop it"
     assert await a.sessions() == []
 
 
