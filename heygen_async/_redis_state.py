@@ -491,6 +491,14 @@ class RedisState:
             for r in records
         ]
 
+    async def claim_session(self, session_id: str, *, ttl: float) -> bool:
+        self._require_lease()
+        claimed = await self._call(
+            self._redis.set(self._prefix + "reaping:" + session_id, self._owner, nx=True, px=max(1, round(ttl * 1000))),
+            "claiming a session",
+        )
+        return bool(claimed)
+
     async def _alive(self, owners: set[str]) -> dict[str, bool]:
         if not owners:
             return {}

@@ -248,6 +248,11 @@ class StateBackend(Protocol):
         """The session ledger, each with its owner's liveness."""
         ...
 
+    async def claim_session(self, session_id: str, *, ttl: float) -> bool:
+        """Claim ``session_id`` for stopping, for ``ttl`` seconds: of several reapers, one gets True (also for
+        sessions in no ledger), so an orphan is stopped once even while HeyGen still lists it."""
+        ...
+
 
 class MemoryState:
     """The default :class:`StateBackend`: everything in this process (shared by the clients given it).
@@ -269,6 +274,7 @@ class MemoryState:
         self._jobs: dict[str, JobRecord] = {}
         self._finished: deque[str] = deque()  # finished jobs, oldest first: only the last KEEP_FINISHED stay
         self._sessions: dict[str, SessionRecord] = {}
+        self._claims: dict[str, float] = {}
 
     def __repr__(self) -> str:
         return f"<MemoryState owner={self._owner!r} jobs={len(self._jobs)} sessions={len(self._sessions)}>"
@@ -353,6 +359,16 @@ class MemoryState:
 
     async def sessions(self) -> list[SessionRecord]:
         return list(self._sessions.values())
+
+    async def claim_session(self, session_id: str, *, ttl: float) -> bool:
+        now = time.monotonic()
+        for claimed, until in list(self._claims.items()):
+            if until <= now:
+                del self._claims[claimed]
+        if session_id in self._claims:
+            return False
+        self._claims[session_id] = now + ttl
+        return True
 
 
 async def wait_for_slot(state: StateBackend, name: str, *, limit: int, tag: str, deadline: float | None) -> bool:

@@ -29,7 +29,7 @@ from ._exceptions import SessionClosedError, SessionLimitError, ValidationError
 from ._models import StreamingSessionSummary
 from ._session_ledger import SessionLedger
 from ._shield import finish
-from ._state import SessionRecord, StateBackend, wait_for_slot
+from ._state import StateBackend, wait_for_slot
 from ._streaming_backend import StreamingBackend
 from ._streaming_session import SESSION_OPTIONS, StreamingSession
 
@@ -37,6 +37,8 @@ __all__ = ["ReapReport", "SessionManager"]
 
 logger = logging.getLogger("heygen_async")
 _RECENTLY_CLOSED = 10_000
+CLAIM_MIN = 60.0
+"""Seconds a reaper's claim on a session lasts at least (HeyGen may list a stopped session for a while)."""
 SHARED_MIN_AGE = 60.0
 """``reap_orphans``' default ``min_age`` with a shared state: a session another process created a moment ago
 may not be in the ledger yet."""
@@ -354,7 +356,8 @@ class SessionManager:
             else:
                 to_stop.append(session_id)
         if self._state is not None:
-            to_stop = [session_id for session_id in to_stop if await self._claim(session_id, shared)]
+            claim_for = max(CLAIM_MIN, 2 * stop_timeout)
+            to_stop = [session_id for session_id in to_stop if await self._claim(session_id, claim_for)]
         outcomes = await asyncio.gather(*(self._reap(session_id, stop_timeout) for session_id in to_stop))
         failed: dict[str, BaseException] = {
             session_id: error for session_id, error in zip(to_stop, outcomes, strict=True) if error is not None
@@ -364,24 +367,30 @@ class SessionManager:
         stopped = tuple(session_id for session_id in to_stop if session_id not in failed)
         if self._state is not None:
             listed = {summary.session_id for summary in summaries}
-            for session_id, record in shared.items():
-                if not record.owner_alive and session_id not in listed:  # ended at HeyGen since: let it go
-                    await self._claim(session_id, shared)
+            gone = [sid for sid, record in shared.items() if not record.owner_alive and sid not in listed]
+            for session_id in [*stopped, *gone]:  # stopped now, or ended at HeyGen since: off the ledger
+                if session_id in shared:
+                    await self._unlist(session_id)
         if stopped:
             logger.info("reap_orphans stopped %d session(s) nobody owned", len(stopped))
         return ReapReport(stopped=stopped, kept=tuple(kept), failed=failed)
 
-    async def _claim(self, session_id: str, shared: Mapping[str, SessionRecord]) -> bool:
-        """Whether this reaper stops ``session_id``: a session in the shared ledger is taken off it first, and
-        of several reapers only the one that took it stops it (a failed stop leaves it to the age rule)."""
-        if session_id not in shared:
-            return True
+    async def _claim(self, session_id: str, ttl: float) -> bool:
+        """Whether this reaper stops ``session_id``: of several reapers only the one whose claim holds does, and
+        the claim outlives the stop, so a listing that still shows the stopped session stops nothing twice."""
         assert self._state is not None
         try:
-            return await self._state.forget_session(session_id)
+            return await self._state.claim_session(session_id, ttl=ttl)
         except Exception as exc:
-            logger.warning("session ledger: could not claim session %s for reaping (%s)", session_id, exc)
+            logger.warning("reap_orphans: could not claim session %s (%s); leaving it", session_id, exc)
             return False
+
+    async def _unlist(self, session_id: str) -> None:
+        assert self._state is not None
+        try:
+            await self._state.forget_session(session_id)
+        except Exception as exc:
+            logger.warning("session ledger: could not remove reaped session %s (%s)", session_id, exc)
 
     async def _reap(self, session_id: str, stop_timeout: float) -> BaseException | None:
         task, cancelled = await finish(asyncio.wait_for(self._backend.stop(session_id), stop_timeout), grace=1.0)

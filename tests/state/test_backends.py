@@ -125,6 +125,15 @@ async def test_the_session_ledger(sharers: list[hg.StateBackend]) -> None:
     assert await a.sessions() == []
 
 
+async def test_a_session_is_claimed_for_stopping_by_one_sharer_at_a_time(sharers: list[hg.StateBackend]) -> None:
+    a, b, c = sharers
+    outcomes = await asyncio.gather(*(state.claim_session("s1", ttl=0.3) for state in (a, b, c)))
+    assert sorted(outcomes) == [False, False, True]
+    assert await a.claim_session("s2", ttl=0.3), "claims are per session"
+    await asyncio.sleep(0.35)
+    assert await b.claim_session("s1", ttl=0.3), "a claim runs out (its reaper may have died)"
+
+
 async def test_memory_state_never_adopts_its_own_jobs() -> None:
     state = hg.MemoryState()
     await state.record_job(hg.JobRecord(kind="video", id="v1", resume_token="{}"))
