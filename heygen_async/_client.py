@@ -104,7 +104,9 @@ class HeyGenClient(Namespaces):
     per route; pass ``path_style_memory`` to start from what an earlier run learnt). ``poll_budget`` caps the
     status polls of every job waiter together, per second; ``poll_policy`` replaces each job kind's default
     cadence. ``state`` (a :class:`StateBackend` such as :class:`RedisState`) shares that budget, the render and
-    session caps, and a job and session ledger with every process on the account.
+    session caps, and a job and session ledger with every process on the account. Job waiters' status polls
+    take a lean keep-alive GET path of their own (a fraction of aiohttp's CPU per poll); ``lean_polls=False``
+    sends them through aiohttp like every other call (for aiohttp-level mocks such as aioresponses, or tracing).
     """
 
     def __init__(
@@ -122,6 +124,7 @@ class HeyGenClient(Namespaces):
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
         state: StateBackend | None = None,
+        lean_polls: bool = True,
     ) -> None:
         checked = _check_settings(
             api_token if api_token is not None else os.environ.get(TOKEN_ENV),
@@ -147,6 +150,7 @@ class HeyGenClient(Namespaces):
             poll_budget=poll_budget,
             poll_policy=poll_policy,
             state=state,
+            lean_polls=lean_polls,
         )
 
     @classmethod
@@ -163,6 +167,7 @@ class HeyGenClient(Namespaces):
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
         state: StateBackend | None = None,
+        lean_polls: bool = True,
     ) -> HeyGenClient:
         """A client that talks to HeyGen itself with the ``X-Api-Key`` header, without the gateway.
 
@@ -193,6 +198,7 @@ class HeyGenClient(Namespaces):
             poll_budget=poll_budget,
             poll_policy=poll_policy,
             state=state,
+            lean_polls=lean_polls,
         )
         return self
 
@@ -212,6 +218,7 @@ class HeyGenClient(Namespaces):
         poll_budget: float,
         poll_policy: PollPolicy | None,
         state: StateBackend | None,
+        lean_polls: bool,
     ) -> None:
         if path_style not in PATH_STYLES:
             raise ConfigurationError(f"path_style must be one of {PATH_STYLES}, got {path_style!r}")
@@ -224,6 +231,8 @@ class HeyGenClient(Namespaces):
 
             if not isinstance(poll_policy, PollPolicy):
                 raise ConfigurationError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
+        if not isinstance(lean_polls, bool):
+            raise ConfigurationError(f"lean_polls must be True or False, not {lean_polls!r}")
         if state is not None:
             from ._state import StateBackend
 
@@ -255,7 +264,9 @@ class HeyGenClient(Namespaces):
         )
         self._owner = True
         self._pool_owner: HeyGenClient | None = None
-        self._transport = Transport(ConnectionPool(limits, poll_budget, state), memory, options)
+        pool = ConnectionPool(limits, poll_budget, state)
+        pool.lean_polls = lean_polls
+        self._transport = Transport(pool, memory, options)
 
     # -- handles ------------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import json as jsonlib
 import logging
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import aiohttp
@@ -41,6 +41,7 @@ from ._urls import PathStyle, PathStyleMemory, Route, encode_query
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._poll_http import PollHTTP
     from ._poller import PollPolicy, PollScheduler
     from ._session_ledger import SessionLedger
     from ._state import StateBackend
@@ -104,6 +105,9 @@ class ConnectionPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: PollScheduler | None = None
         self._session_ledger: SessionLedger | None = None
+        self._poll_http: PollHTTP | None = None
+        self.lean_polls = True
+        """Status polls go by :mod:`heygen_async._poll_http` (False: through aiohttp like every call)."""
         self.closed = False
         self.stats = ClientStats()
 
@@ -118,6 +122,27 @@ class ConnectionPool:
                 self.poll_budget, max_in_flight=_polls_in_flight(self.limits), state=self.state
             )
         return self._scheduler
+
+    def poll_http(self) -> PollHTTP:
+        """The status polls' own keep-alive GET path (created on first use, on this pool's loop)."""
+        if self.closed:
+            raise ClientClosedError("the client is closed; create a new HeyGenClient")
+        loop = asyncio.get_running_loop()
+        if self._loop is not None and self._loop is not loop:
+            raise ConfigurationError(
+                "this client's connection pool belongs to another event loop; "
+                "create the client inside the event loop that uses it"
+            )
+        if self._poll_http is None:
+            from ._poll_http import PollHTTP
+
+            self._loop = loop
+            self._poll_http = PollHTTP(
+                max_idle=_polls_in_flight(self.limits),
+                keepalive_expiry=self.limits.keepalive_expiry,
+                user_agent=USER_AGENT,
+            )
+        return self._poll_http
 
     def session_ledger(self) -> SessionLedger | None:
         """Where sessions opened without a manager are recorded, with a shared state (None without one)."""
@@ -175,6 +200,9 @@ class ConnectionPool:
         ledger, self._session_ledger = self._session_ledger, None
         if ledger is not None:
             await ledger.aclose()
+        poll_http, self._poll_http = self._poll_http, None
+        if poll_http is not None:
+            poll_http.close()
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
@@ -282,6 +310,16 @@ class Transport:
         query: Sequence[tuple[str, Any]],
     ) -> URL:
         """The full, encoded URL of one attempt (with the token in gateway mode)."""
+        return URL(self.url_text(route, style, path_values, query), encoded=True)
+
+    def url_text(
+        self,
+        route: Route,
+        style: Literal["new", "old"],
+        path_values: Mapping[str, Any],
+        query: Sequence[tuple[str, Any]],
+    ) -> str:
+        """:meth:`build_url` as text (the poll path parses no URL objects)."""
         base = self.options.upload_url if route.host == "upload" else self.options.base_url
         if style == "old":
             route.check_path_values(path_values)
@@ -292,7 +330,7 @@ class Transport:
         qs = encode_query(query) if query else ""
         if self._gateway:
             qs = f"{qs}&{self._token_query}" if qs else self._token_query
-        return URL(f"{base}{path}?{qs}" if qs else f"{base}{path}", encoded=True)
+        return f"{base}{path}?{qs}" if qs else f"{base}{path}"
 
     # -- calls ----------------------------------------------------------------------------------------
 
@@ -449,6 +487,96 @@ class Transport:
                 status, response_headers, raw, gateway=self._gateway, endpoint=route.key, redactor=self.redactor
             )
         raise error
+
+    # -- status polls -------------------------------------------------------------------------------
+
+    def start_poll(
+        self,
+        route: Route,
+        values: Mapping[str, Any],
+        items: Sequence[tuple[str, Any]],
+        done: Callable[[Any, BaseException | None], None],
+    ) -> None:
+        """One status poll over :mod:`heygen_async._poll_http`, without a task: ``done(data, None)`` or
+        ``done(None, error)`` is called later with what :meth:`call` would return or raise (one attempt, the
+        client's timeouts, the same envelope, errors and path-format fallback). ``route`` is a bodiless GET."""
+        style = self._style_for(route)
+        may_fall_back = (
+            style == "new" and self.options.path_style == "auto" and self._gateway and bool(route.path_params)
+        )
+        self._send_poll(route, style, values, items, may_fall_back, done)
+
+    def _send_poll(
+        self,
+        route: Route,
+        style: Literal["new", "old"],
+        values: Mapping[str, Any],
+        items: Sequence[tuple[str, Any]],
+        may_fall_back: bool,
+        done: Callable[[Any, BaseException | None], None],
+    ) -> None:
+        poll_http = self.pool.poll_http()
+        self.pool.stats.requests += 1
+        limits = self.options.timeout
+        timeout = min((t for t in (limits.attempt, limits.total) if t is not None), default=None)
+
+        def on_answer(status: int, headers: Mapping[str, str], raw: bytes) -> None:
+            if may_fall_back and is_route_miss(status, raw):
+                self._send_poll(route, "old", values, items, False, done)  # the gateway's old format, once
+                return
+            try:
+                data = decode_envelope(
+                    status, headers, raw, gateway=self._gateway, endpoint=route.key, redactor=self.redactor
+                )
+            except APIError as exc:
+                if isinstance(exc, APIStatusError) and (exc.status_code != 404 or may_fall_back):
+                    self._confirm_style(route, style)
+                done(None, exc.with_traceback(None))
+                return
+            self._confirm_style(route, style)
+            done(data, None)
+
+        def on_error(exc: BaseException) -> None:
+            done(None, self._poll_error(route, exc, limits))
+
+        poll_http.request(
+            self.url_text(route, style, values, items),
+            self._auth_headers,
+            timeout=timeout,
+            connect_timeout=limits.connect,
+            limit=self.pool.limits.max_response_bytes,
+            on_answer=on_answer,
+            on_error=on_error,
+        )
+
+    def _poll_error(self, route: Route, exc: BaseException, limits: Timeout) -> APIError:
+        """The :class:`APIError` for a poll that got no usable answer (as :meth:`_exchange` maps aiohttp's)."""
+        from ._poll_http import PollConnectError, PollTimeoutError, TooLarge
+
+        if isinstance(exc, PollConnectError):
+            return self._connection_error(route, exc, maybe_processed=False)
+        if isinstance(exc, PollTimeoutError):
+            if exc.connecting:
+                return APITimeoutError(
+                    f"{route.key} timed out: no connection within {_seconds(limits.connect)}",
+                    endpoint=route.key,
+                    maybe_processed=False,
+                )
+            return APITimeoutError(
+                f"{route.key} timed out: no complete answer within {_seconds(limits.attempt or limits.total)}",
+                endpoint=route.key,
+                maybe_processed=True,
+            )
+        if isinstance(exc, TooLarge):
+            limit = self.pool.limits.max_response_bytes
+            return _ResponseTooLarge(
+                f"{route.key} answered HTTP {exc.status} with a body over the {limit}-byte limit ({exc.what}); "
+                "raise Limits(max_response_bytes=...) if such answers are expected",
+                endpoint=route.key,
+                status_code=exc.status,
+                body="",
+            )
+        return self._connection_error(route, exc, maybe_processed=True)
 
     @staticmethod
     async def _run_hook(policy: RetryPolicy, event: RetryEvent, deadline: float | None) -> None:

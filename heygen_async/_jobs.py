@@ -90,12 +90,21 @@ class JobKind:
         return ENDPOINTS_BY_NAME[self.endpoint]
 
     async def fetch(self, transport: Transport, job_id: str) -> Any:
-        """One status call, not retried: the scheduler's cadence is the retry."""
+        """One status call through aiohttp, not retried: the scheduler's cadence is the retry."""
         endpoint = self.status_endpoint
         (param,) = endpoint.params
         if param.location == "path":
             return await transport.call(endpoint.route, path_values={param.name: job_id}, max_retries=0)
         return await transport.call(endpoint.route, query=[(param.name, job_id)], max_retries=0)
+
+    def start_poll(self, transport: Transport, job_id: str, done: Callable[[Any, BaseException | None], None]) -> None:
+        """:meth:`fetch` without a task, over the lean poll path: ``done(data, error)`` is called later."""
+        endpoint = self.status_endpoint
+        (param,) = endpoint.params
+        if param.location == "path":
+            transport.start_poll(endpoint.route, {param.name: job_id}, (), done)
+        else:
+            transport.start_poll(endpoint.route, {}, [(param.name, job_id)], done)
 
     def status_of(self, data: Any) -> str | None:
         """The answer's status, lower case; a documented value is the shared constant (no string per poll)."""

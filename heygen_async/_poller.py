@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import functools
 import heapq
 import itertools
 import json
@@ -25,7 +26,7 @@ import math
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -60,6 +61,9 @@ CREDIT: Final = 0.05
 MAX_BATCH: Final = 25
 """Poll starts asked of the budget at once (one round trip when the budget lives in Redis); small, so the last
 poll of a batch leaves soon after its grant."""
+TICK: Final = 0.004
+"""The shortest sleep of the scheduler's loop: polls falling due within it start together (pacing allowing),
+one wake-up for several polls rather than one each."""
 MAX_LAG: Final = 1.0
 """The most the window is widened by for slow round trips (see ``PollScheduler._window``)."""
 LAG_HALF_LIFE: Final = 5.0
@@ -357,7 +361,7 @@ class PollScheduler:
             if self._in_flight >= self.max_in_flight:
                 wait = max(wait, 0.05)
             if wait > 0:
-                await self._sleep(wait)
+                await self._sleep(max(wait, TICK))
                 continue
             due = self._take_due(now)
             if not due:
@@ -400,7 +404,16 @@ class PollScheduler:
         job.polls += 1
         job.polling = True
         self._in_flight += 1
-        task = asyncio.get_running_loop().create_task(self._poll(job, now))
+        if job.transport.pool.lean_polls:  # no task: the poll path calls back when the answer is in
+            try:
+                job.kind.start_poll(job.transport, job.id, functools.partial(self._settle, job, now))
+            except Exception as exc:  # the pool closed under us, say
+                self._settle(job, now, None, exc)
+            return
+        self._spawn(self._poll(job, now))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._polls.add(task)
         task.add_done_callback(self._polls.discard)
 
@@ -422,43 +435,62 @@ class PollScheduler:
             self._lag, self._lag_at = lag, now
 
     async def _poll(self, job: TrackedJob, granted_at: float) -> None:
+        """A poll through aiohttp (``lean_polls=False``), in a task of its own."""
         try:
             data = await job.kind.fetch(job.transport, job.id)
-        except RateLimitError as exc:
-            pause = self._pause(job, exc.retry_after)
-            if self._state.shared:
-                try:
-                    await self._state.pause_polls(pause)  # every process on the account waits too
-                except Exception as share_error:
-                    logger.warning("poll scheduler: could not share the 429 pause (%s)", share_error)
-        except (APIConnectionError, APIResponseError, ServerError):
-            self.stats.errors += 1
-            if job.active:
-                self._schedule(job, job.interval)  # a failed poll is not a verdict: try again later
-        except APIError as exc:  # 400/401/403/404...: waiting cannot succeed
-            if isinstance(exc, NotFoundError):
-                self._note(job, "not_found", done=True)  # HeyGen does not know the job: nobody should adopt it
-            self._finish(job, None, exc)
         except Exception as exc:
-            logger.exception("polling %s %s failed", job.kind.name, job.id)
-            self._finish(job, None, exc)
+            self._settle(job, granted_at, None, exc)
+        except BaseException:  # cancelled (the scheduler is closing): only the bookkeeping
+            self._settle(job, granted_at, None, None, cancelled=True)
+            raise
         else:
-            try:
-                self._observe(job, data)
-            except Exception as exc:  # an answer that cannot be read, even after it passed the envelope
-                if not job.done:
-                    self._finish(job, None, exc)
+            self._settle(job, granted_at, data, None)
+
+    def _settle(
+        self, job: TrackedJob, granted_at: float, data: Any, error: BaseException | None, *, cancelled: bool = False
+    ) -> None:
+        """What a poll's answer (``data``) or ``error`` means for its job; then the poll is over."""
+        try:
+            if cancelled or self._closed:
+                pass
+            elif error is None:
+                try:
+                    self._observe(job, data)
+                except Exception as exc:  # an answer that cannot be read, even after it passed the envelope
+                    if not job.done:
+                        self._finish(job, None, exc)
+            elif isinstance(error, RateLimitError):
+                pause = self._pause(job, error.retry_after)
+                if self._state.shared:
+                    self._spawn(self._share_pause(pause))  # every process on the account waits too
+            elif isinstance(error, (APIConnectionError, APIResponseError, ServerError)):
+                self.stats.errors += 1
+                if job.active:
+                    self._schedule(job, job.interval)  # a failed poll is not a verdict: try again later
+            elif isinstance(error, APIError):  # 400/401/403/404...: waiting cannot succeed
+                if isinstance(error, NotFoundError):
+                    self._note(job, "not_found", done=True)  # HeyGen does not know the job: nobody adopts it
+                self._finish(job, None, error)
+            else:
+                logger.error("polling %s %s failed", job.kind.name, job.id, exc_info=error)
+                self._finish(job, None, error)
         finally:
             answered = time.monotonic()
             self._saw_lag(answered - granted_at, answered)
             job.polling = False
             self._in_flight -= 1
-            if job.soon and job.active and not job.done:
+            if job.soon and job.active and not job.done and not self._closed:
                 job.soon = False
                 job.due = time.monotonic()
                 heapq.heappush(self._heap, (job.due, next(self._order), job))
             self._forget(job)
             self._poke()
+
+    async def _share_pause(self, pause: float) -> None:
+        try:
+            await self._state.pause_polls(pause)
+        except Exception as exc:
+            logger.warning("poll scheduler: could not share the 429 pause (%s)", exc)
 
     def _pause(self, job: TrackedJob, retry_after: float | None) -> float:
         """Collective back-off: the API said slow down, so every poll waits."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import types
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -20,7 +21,9 @@ FAST = PollPolicy(first_poll=0.0, max_interval=0.0, jitter=0.0, retry_after_floo
 
 
 class FakeTransport:
-    """Answers status calls from a script, recording when each started."""
+    """Answers status calls from a script, recording when each started (through ``call``: the aiohttp way)."""
+
+    pool = types.SimpleNamespace(lean_polls=False)
 
     def __init__(self, answer: Any = None) -> None:
         self.starts: list[float] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import types
 from typing import Any, cast
 
 import pytest
@@ -112,6 +113,8 @@ async def test_a_state_error_while_waiting_for_a_slot_is_retried_and_nothing_is_
 
 
 class FakeTransport:
+    pool = types.SimpleNamespace(lean_polls=False)  # polls through ``call``, as with lean_polls=False
+
     def __init__(self) -> None:
         self.calls: list[tuple[str, float]] = []
 
