@@ -284,6 +284,9 @@ class Transport:
         self._auth_headers: dict[str, str] = {} if self._gateway else {"X-Api-Key": options.token.reveal()}
         self._client_timeout = self._aiohttp_timeout(options.timeout.attempt, options.timeout.connect)
         self._retry_variants: dict[int, RetryPolicy] = {}
+        # A status poll is one attempt: bounded by the attempt limit and the whole-call limit, the lower.
+        bounds = [t for t in (options.timeout.attempt, options.timeout.total) if t is not None]
+        self._poll_timeout = min(bounds) if bounds else None
 
     def __repr__(self) -> str:
         return f"<Transport {self.options.mode} {self.options.base_url!r}>"
@@ -518,7 +521,7 @@ class Transport:
         poll_http = self.pool.poll_http()
         self.pool.stats.requests += 1
         limits = self.options.timeout
-        timeout = min((t for t in (limits.attempt, limits.total) if t is not None), default=None)
+        timeout = self._poll_timeout
 
         def on_answer(status: int, headers: Mapping[str, str], raw: bytes) -> None:
             if may_fall_back and is_route_miss(status, raw):

@@ -260,6 +260,8 @@ class PollHTTP:
         self._busy: dict[_Connection, float] = {}  # answering, with its deadline (loop time)
         self._sweeper: asyncio.TimerHandle | None = None
         self._origins: dict[str, tuple[tuple[str, str, int], str]] = {}
+        # Header blocks by (authority, the headers mapping's identity): a client's auth headers never change.
+        self._fixed: dict[tuple[str, int], tuple[Mapping[str, str], bytes]] = {}
         self._connecting: set[asyncio.Task[None]] = set()
         self._ssl: ssl.SSLContext | None = None
         self._closed = False
@@ -286,15 +288,19 @@ class PollHTTP:
         :class:`PollTimeoutError`, :class:`PollProtocolError`/:class:`TooLarge`."""
         key, authority, target = self._split(url)
         loop = asyncio.get_running_loop()
-        lines = [
-            f"GET {target} HTTP/1.1",
-            f"Host: {authority}",
-            f"User-Agent: {self._user_agent}",
-            "Accept: application/json",
-            "Accept-Encoding: identity",
-        ]
-        lines += [f"{field}: {value}" for field, value in headers.items()]
-        request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        fixed = self._fixed.get((authority, id(headers)))
+        if fixed is None or fixed[0] is not headers:  # the header block after the request line, built once
+            lines = [
+                f"Host: {authority}",
+                f"User-Agent: {self._user_agent}",
+                "Accept: application/json",
+                "Accept-Encoding: identity",
+                *(f"{field}: {value}" for field, value in headers.items()),
+            ]
+            fixed = (headers, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+            if len(self._fixed) < 64:
+                self._fixed[(authority, id(headers))] = fixed
+        request = b"GET " + target.encode("latin-1") + b" HTTP/1.1\r\n" + fixed[1]
         connection = None if self._closed else self._take(key, loop.time())
         if connection is not None:  # sent now: its answer (or error) can only come from a later callback
             self._exchange(key, connection, request, limit, timeout, on_answer, on_error)

@@ -61,9 +61,9 @@ CREDIT: Final = 0.05
 MAX_BATCH: Final = 25
 """Poll starts asked of the budget at once (one round trip when the budget lives in Redis); small, so the last
 poll of a batch leaves soon after its grant."""
-TICK: Final = 0.004
-"""The shortest sleep of the scheduler's loop: polls falling due within it start together (pacing allowing),
-one wake-up for several polls rather than one each."""
+TICK: Final = 0.01
+"""The shortest sleep of the scheduler's loop (10 ms): polls falling due within it start together (pacing
+allowing), one wake-up for several polls rather than one each; detection waits at most this much longer."""
 MAX_LAG: Final = 1.0
 """The most the window is widened by for slow round trips (see ``PollScheduler._window``)."""
 LAG_HALF_LIFE: Final = 5.0
@@ -251,6 +251,7 @@ class PollScheduler:
         self._in_flight = 0
         self._rng = random.Random(seed)
         self._wake: asyncio.Future[None] | None = None
+        self._wake_at = -math.inf  # when the loop's sleep ends (-inf while it is awake)
         self._task: asyncio.Task[None] | None = None
         self._polls: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -319,7 +320,8 @@ class PollScheduler:
         job.interval = interval
         job.due = time.monotonic() + interval
         heapq.heappush(self._heap, (job.due, next(self._order), job))
-        self._poke()
+        if job.due < self._wake_at:
+            self._poke()  # due before the loop would wake: wake it (most jobs are due later, and wake nobody)
 
     # -- the loop -------------------------------------------------------------------------------------------
 
@@ -337,12 +339,14 @@ class PollScheduler:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         self._wake = waiter
+        self._wake_at = time.monotonic() + max(0.0, seconds)
         timer = loop.call_later(max(0.0, seconds), _wake_up, waiter)
         try:
             await waiter
         finally:
             timer.cancel()
             self._wake = None
+            self._wake_at = -math.inf  # awake: nothing to wake
 
     async def _run(self) -> None:
         while not self._closed:
@@ -479,12 +483,15 @@ class PollScheduler:
             self._saw_lag(answered - granted_at, answered)
             job.polling = False
             self._in_flight -= 1
+            poke = self._in_flight == self.max_in_flight - 1  # the loop may be waiting for a free place
             if job.soon and job.active and not job.done and not self._closed:
                 job.soon = False
                 job.due = time.monotonic()
                 heapq.heappush(self._heap, (job.due, next(self._order), job))
+                poke = True
             self._forget(job)
-            self._poke()
+            if poke or not self._in_flight:
+                self._poke()
 
     async def _share_pause(self, pause: float) -> None:
         try:
