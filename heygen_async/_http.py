@@ -227,9 +227,10 @@ _NO_CEILING: Final = 1e9  # aiohttp rounds timeouts over its ceil threshold up t
 
 
 def _polls_in_flight(limits: Limits) -> int:
-    """How many status polls may be in flight at once: at most half of a bounded pool, so a poll always finds
-    a connection (a poll queued inside aiohttp would be sent late, in a burst, past the budget's window) and
-    other calls keep the rest."""
+    """How many status polls may be in flight at once: half of a bounded pool's size (at most 100). Through
+    aiohttp (``lean_polls=False``) that leaves a poll a free connection (a poll queued inside aiohttp would be
+    sent late, in a burst, past the budget's window) and other calls the rest; on the lean path, whose
+    connections are its own, it bounds those connections, so a client may hold up to 1.5x the pool's sockets."""
     bounds = [limit for limit in (limits.max_connections, limits.max_connections_per_host) if limit > 0]
     return max(1, min(100, *(limit // 2 for limit in bounds))) if bounds else 100
 
@@ -525,7 +526,10 @@ class Transport:
 
         def on_answer(status: int, headers: Mapping[str, str], raw: bytes) -> None:
             if may_fall_back and is_route_miss(status, raw):
-                self._send_poll(route, "old", values, items, False, done)  # the gateway's old format, once
+                try:  # the gateway's old format, once
+                    self._send_poll(route, "old", values, items, False, done)
+                except Exception as exc:  # the pool closed meanwhile
+                    done(None, exc)
                 return
             try:
                 data = decode_envelope(

@@ -14,7 +14,9 @@ seconds; a connection is reused only after its answer was read whole and the ser
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
+import re
 import ssl
 from collections.abc import Callable, Mapping
 from typing import Final
@@ -23,6 +25,10 @@ from yarl import URL
 
 __all__ = ["PollConnectError", "PollHTTP", "PollProtocolError", "PollTimeoutError", "TooLarge"]
 
+logger = logging.getLogger("heygen_async")
+
+_DIGITS: Final = re.compile(r"[0-9]{1,18}")
+_HEX: Final = re.compile(rb"[0-9A-Fa-f]{1,16}")
 MAX_HEAD: Final = 64 * 1024
 """The most bytes a status line and headers may take."""
 SWEEP: Final = 0.1
@@ -94,6 +100,8 @@ class _Connection(asyncio.Protocol):
             self._parse()
         except PollProtocolError as exc:
             self.fail(exc)
+        except Exception as exc:  # a parser bug must end this exchange, not escape into the event loop
+            self.fail(PollProtocolError(f"the answer could not be read ({type(exc).__name__})"))
 
     def eof_received(self) -> bool | None:
         if self._on_answer is not None and self._until_close and self._headers is not None:
@@ -124,7 +132,7 @@ class _Connection(asyncio.Protocol):
         self.transport.write(request)
     def _parse(self) -> None:
         buffer = self._buffer
-        if self._headers is None:
+        while self._headers is None:  # 1xx answers come first, as many as the server likes
             end = buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(buffer) > MAX_HEAD:
@@ -132,9 +140,6 @@ class _Connection(asyncio.Protocol):
                 return
             self._head(bytes(buffer[:end]))
             del buffer[: end + 4]
-            if self._headers is None:  # a 1xx answer: the real one follows
-                self._parse()
-                return
         if self._length is not None:
             if len(buffer) < self._length:
                 return
@@ -151,7 +156,7 @@ class _Connection(asyncio.Protocol):
     def _head(self, head: bytes) -> None:
         lines = head.decode("latin-1").split("\r\n")
         parts = lines[0].split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not _DIGITS.fullmatch(parts[1]):
             raise PollProtocolError("the answer is not HTTP/1.x")
         status = int(parts[1])
         if 100 <= status < 200:
@@ -173,7 +178,7 @@ class _Connection(asyncio.Protocol):
             self._chunk_left = -1
         elif "content-length" in headers:
             length = headers["content-length"]
-            if not length.isdigit():
+            if not _DIGITS.fullmatch(length):
                 raise PollProtocolError("the answer's Content-Length is not a number")
             self._length = int(length)
             self._check_size(self._length, declared=True)
@@ -192,16 +197,17 @@ class _Connection(asyncio.Protocol):
                         raise PollProtocolError("a chunk size line is too long")
                     return
                 size = bytes(buffer[:end]).split(b";", 1)[0].strip()
-                try:
-                    self._chunk_left = int(size, 16)
-                except ValueError:
-                    raise PollProtocolError("a chunk size is not hexadecimal") from None
+                if not _HEX.fullmatch(size):
+                    raise PollProtocolError("a chunk size is not hexadecimal")
+                self._chunk_left = int(size, 16)
                 del buffer[: end + 2]
                 if self._chunk_left == 0:
                     self._chunk_left = -2  # trailers until an empty line
             if self._chunk_left == -2:
                 end = buffer.find(b"\r\n")
                 if end < 0:
+                    if len(buffer) > MAX_HEAD:
+                        raise PollProtocolError("the answer's trailers are too long")
                     return
                 line = bytes(buffer[:end])
                 del buffer[: end + 2]
@@ -230,7 +236,10 @@ class _Connection(asyncio.Protocol):
         self._on_answer = self._on_error = None
         if self._buffer:
             self.reusable = False  # bytes beyond the answer: the connection cannot be trusted any more
-        on_answer(self._status, headers, body)
+        try:
+            on_answer(self._status, headers, body)
+        except Exception:  # the caller's bug must not break this connection or escape into the event loop
+            logger.exception("a status poll's answer could not be handled")
 
     def fail(self, error: BaseException) -> None:
         """End the exchange in flight with ``error`` (if one is) and drop the connection."""
@@ -240,7 +249,10 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
         if on_error is not None:
-            on_error(error)
+            try:
+                on_error(error)
+            except Exception:
+                logger.exception("a status poll's failure could not be handled")
 
     def abort(self) -> None:
         self.reusable = False
@@ -305,11 +317,29 @@ class PollHTTP:
         if connection is not None:  # sent now: its answer (or error) can only come from a later callback
             self._exchange(key, connection, request, limit, timeout, on_answer, on_error)
             return
-        task = loop.create_task(
-            self._connect_then_send(key, request, limit, timeout, connect_timeout, on_answer, on_error)
-        )
+        settled = False
+
+        def answered(status: int, headers: dict[str, str], body: bytes) -> None:
+            nonlocal settled
+            if not settled:
+                settled = True
+                on_answer(status, headers, body)
+
+        def failed(error: BaseException) -> None:
+            nonlocal settled
+            if not settled:
+                settled = True
+                on_error(error)
+
+        def connect_ended(task: asyncio.Task[None]) -> None:
+            self._connecting.discard(task)
+            if task.cancelled() or task.exception() is not None:  # cancelled before it began, or a bug
+                failed(PollProtocolError("the poll path was closed while connecting"))
+
+        connecting = self._connect_then_send(key, request, limit, timeout, connect_timeout, answered, failed)
+        task = loop.create_task(connecting)
         self._connecting.add(task)
-        task.add_done_callback(self._connecting.discard)
+        task.add_done_callback(connect_ended)
 
     def _split(self, url: URL | str) -> tuple[tuple[str, str, int], str, str]:
         """``((scheme, host, port), Host header, request target)``; the origin of a text URL is parsed once."""
@@ -390,6 +420,9 @@ class PollHTTP:
         except asyncio.CancelledError:
             on_error(PollProtocolError("the poll path was closed while connecting"))
             raise
+        except Exception as exc:  # a host name the resolver refuses, say
+            on_error(PollConnectError(f"{type(exc).__name__}: {exc}"))
+            return
         if self._closed:
             connection.abort()
             on_error(PollProtocolError("the poll path was closed while connecting"))

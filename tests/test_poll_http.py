@@ -164,8 +164,23 @@ async def test_bodies_over_the_limit_are_refused_declared_or_while_read() -> Non
         ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"], "hexadecimal"),
         ([b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + OK], "closed before the answer was whole"),
         ([b"HTTP/1.1 200 OK\r\nX: " + b"y" * 70_000], "too long"),
+        ([b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\n"], "Content-Length"),  # a digit to isdigit()
+        ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n"], "hexadecimal"),
+        ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x10\r\n"], "hexadecimal"),
+        ([b"HTTP/1.1 100 Continue\r\n\r\n" * 3000 + b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"], "Length"),
     ],
-    ids=["not-http", "bad-header", "bad-length", "bad-chunk", "cut-short", "huge-head"],
+    ids=[
+        "not-http",
+        "bad-header",
+        "bad-length",
+        "bad-chunk",
+        "cut-short",
+        "huge-head",
+        "unicode-digit",
+        "negative-chunk",
+        "prefixed-chunk",
+        "many-interim",
+    ],
 )
 async def test_broken_answers_are_protocol_errors(answer: list[bytes], message: str) -> None:
     async with serve(lambda n: answer, close_after=True) as server:
@@ -173,6 +188,25 @@ async def test_broken_answers_are_protocol_errors(answer: list[bytes], message: 
         with pytest.raises(PollProtocolError, match=message):
             await get(client, server)
         client.close()
+
+
+async def test_closing_while_connecting_fails_the_poll_exactly_once() -> None:
+    async with serve(lambda n: plain()) as server:
+        client = http()
+        outcomes: list[object] = []
+        client.request(
+            server.url(),
+            {},
+            timeout=2,
+            connect_timeout=1,
+            limit=None,
+            on_answer=lambda *answer: outcomes.append(answer),
+            on_error=outcomes.append,
+        )
+        client.close()  # before the connecting task has even started
+        await asyncio.sleep(0.1)
+        assert len(outcomes) == 1
+        assert isinstance(outcomes[0], PollProtocolError)
 
 
 async def test_silence_times_out_and_a_closed_port_refuses() -> None:
