@@ -227,3 +227,19 @@ async def test_values_are_versioned_json_under_the_account(make_state: MakeState
 def _url(state: hg.RedisState) -> str:
     kwargs = state._redis.connection_pool.connection_kwargs
     return f"redis://{kwargs['host']}:{kwargs['port']}/{kwargs.get('db', 0)}"
+
+
+async def test_clear_deletes_this_accounts_keys_only(redis_url: str, account: str) -> None:
+    mine, theirs = hg.RedisState(redis_url, account=account), hg.RedisState(redis_url, account=account + "-other")
+    for state in (mine, theirs):
+        await state.__aenter__()
+        await state.record_job(hg.JobRecord(kind="video", id="v1", resume_token="{}"))
+    try:
+        await mine.clear()
+        assert await mine.jobs() == []
+        assert [r.id for r in await theirs.jobs()] == ["v1"], "another account's keys are untouched"
+        await mine.record_job(hg.JobRecord(kind="video", id="v2", resume_token="{}"))  # still in use afterwards
+        assert [r.owner_alive for r in await mine.jobs()] == [True], "the lease was taken again"
+    finally:
+        await mine.aclose()
+        await theirs.aclose()
