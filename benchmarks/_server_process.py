@@ -40,6 +40,32 @@ def server_process(serve: ServeFunction) -> Iterator[tuple[int, BaseProcess]]:
         process.join(10)
 
 
+def serve_emulator(port: int, ready: Any, **config: Any) -> None:
+    """``serve`` for :func:`server_process`: the emulator on real time, ``config`` over EmulatorConfig's
+    defaults (bind with ``functools.partial(serve_emulator, **config)``)."""
+    import asyncio
+
+    from heygen_async.emulator import Emulator, EmulatorConfig, ScaledClock
+
+    async def main() -> None:
+        async with Emulator(EmulatorConfig(**config), clock=ScaledClock(1.0), port=port):
+            ready.set()
+            await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def max_in_window(times: list[float], width: float = 1.0) -> int:
+    """The most of ``times`` (seconds) inside any window of ``width`` seconds."""
+    times = sorted(times)
+    best = left = 0
+    for right, t in enumerate(times):
+        while times[left] <= t - width:
+            left += 1
+        best = max(best, right - left + 1)
+    return best
+
+
 def rss_bytes() -> int:
     """This process's resident memory (Linux ``/proc``), in bytes; 0 where unknown."""
     try:

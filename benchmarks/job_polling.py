@@ -26,7 +26,7 @@ import aiohttp
 
 import heygen_async as hg
 
-from ._server_process import client_outcome, rss_bytes, server_process
+from ._server_process import client_outcome, max_in_window, rss_bytes, serve_emulator, server_process
 
 TOKEN = "at_benchmark"
 SCENE = {
@@ -35,23 +35,14 @@ SCENE = {
 }
 
 
-def _serve(render_seconds: float, port: int, ready: Any) -> None:
-    from heygen_async.emulator import Emulator, EmulatorConfig, ScaledClock
-
-    config = EmulatorConfig(
-        concurrent_renders=1_000_000,
-        pending_seconds=1.0,
-        render_seconds=render_seconds,
-        request_log_size=2_000_000,
-        initial_quota=1e12,
-    )
-
-    async def main() -> None:
-        async with Emulator(config, clock=ScaledClock(1.0), port=port):
-            ready.set()
-            await asyncio.Event().wait()
-
-    asyncio.run(main())
+def _emulator_config(render_seconds: float) -> dict[str, Any]:
+    return {
+        "concurrent_renders": 1_000_000,
+        "pending_seconds": 1.0,
+        "render_seconds": render_seconds,
+        "request_log_size": 2_000_000,
+        "initial_quota": 1e12,
+    }
 
 
 class NaiveLimiter:
@@ -134,7 +125,7 @@ def _client(base: str, approach: str, jobs: int, budget: float, policy: hg.PollP
                             return
 
                 await asyncio.gather(*(watch(v) for v in ids))
-                client_max = _max_in_window(starts)
+                client_max = max_in_window(starts)
             cpu = time.process_time() - cpu
             elapsed = time.perf_counter() - started
             sampler.cancel()
@@ -178,16 +169,6 @@ async def _emulator_post(base: str, path: str) -> None:
         await response.read()
 
 
-def _max_in_window(times: list[float]) -> int:
-    times = sorted(times)
-    best, left = 0, 0
-    for right, t in enumerate(times):
-        while times[left] <= t - 1.0:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
-
-
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
@@ -224,7 +205,7 @@ def _measure(root: str, approach: str, jobs: int, budget: float, policy: hg.Poll
     return {
         "detected": sum(1 for at in outcome["detected"] if at),
         "client_max_window": outcome["client_max_window"],
-        "server_max_window": _max_in_window(server_times),
+        "server_max_window": max_in_window(server_times),
         "polls": len(server_times),
         "minimum": minimum,
         "rss_per_job": outcome["rss_per_job"],
@@ -238,7 +219,7 @@ def _measure(root: str, approach: str, jobs: int, budget: float, policy: hg.Poll
 def run(jobs: int = 10_000, budget: float = 2000.0, render_seconds: float = 20.0) -> str:
     """Run both approaches against one emulator, one after the other, and return a Markdown report."""
     policy = CADENCE
-    with server_process(functools.partial(_serve, render_seconds)) as (port, _):
+    with server_process(functools.partial(serve_emulator, **_emulator_config(render_seconds))) as (port, _):
         root = f"http://127.0.0.1:{port}"
         ours = _measure(root, "scheduler", jobs, budget, policy)
         naive = _measure(root, "naive", jobs, budget, policy)

@@ -36,7 +36,7 @@ import anyio
 import heygen_async as hg
 
 from ._redis_server import redis_server
-from ._server_process import server_process
+from ._server_process import max_in_window, serve_emulator, server_process
 
 TOKEN: Final = "at_benchmark_multi_worker"
 ACCOUNT: Final = "benchmark"
@@ -46,28 +46,6 @@ SCENE: Final = {
 }
 CADENCE: Final = hg.PollPolicy(first_poll=2.0, backoff=3.0, max_interval=6.0, jitter=0.1)
 """As in job_polling: first poll after 2 s, then every 6 s; 10,000 jobs want about 1,700 polls/s."""
-
-
-def _serve(render_seconds: float, port: int, ready: Any) -> None:
-    from heygen_async.emulator import Emulator, EmulatorConfig, ScaledClock
-
-    config = EmulatorConfig(
-        concurrent_renders=1_000_000,
-        pending_seconds=1.0,
-        render_seconds=render_seconds,
-        request_log_size=2_000_000,
-        initial_quota=1e12,
-        max_sessions=100,
-        idle_timeout=3600.0,
-        session_duration_limit=3600.0,
-    )
-
-    async def main() -> None:
-        async with Emulator(config, clock=ScaledClock(1.0), port=port):
-            ready.set()
-            await asyncio.Event().wait()
-
-    asyncio.run(main())
 
 
 def _worker(settings: dict[str, Any], events: Any, stop: Any) -> None:
@@ -194,16 +172,6 @@ async def _open_sessions(root: str) -> set[str]:
         return {s.session_id for s in await client.streaming.list_sessions() if s.session_id}
 
 
-def _max_in_window(times: list[float], width: float = 1.0) -> int:
-    times = sorted(times)
-    best = left = 0
-    for right, t in enumerate(times):
-        while times[left] <= t - width:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
-
-
 def measure(
     *,
     jobs: int = 10_000,
@@ -301,8 +269,8 @@ def measure(
         "budget": budget,
         "lease_ttl": lease_ttl,
         "render_seconds": render_seconds,
-        "server_max_window": _max_in_window(polls),
-        "server_max_window_after_kill": _max_in_window(after_kill),
+        "server_max_window": max_in_window(polls),
+        "server_max_window_after_kill": max_in_window(after_kill),
         "polls": len(polls),
         "ledger_jobs": len(ledger),
         "ledger_done": sum(1 for r in ledger if r.done),
@@ -325,7 +293,19 @@ def measure(
 @contextlib.contextmanager
 def _emulator(render_seconds: float) -> Iterator[str]:
     """The emulator in its own process; yields its root URL (``http://127.0.0.1:port``)."""
-    with server_process(functools.partial(_serve, render_seconds)) as (port, _):
+    with server_process(
+        functools.partial(
+            serve_emulator,
+            concurrent_renders=1_000_000,
+            pending_seconds=1.0,
+            render_seconds=render_seconds,
+            request_log_size=2_000_000,
+            initial_quota=1e12,
+            max_sessions=100,
+            idle_timeout=3600.0,
+            session_duration_limit=3600.0,
+        )
+    ) as (port, _):
         yield f"http://127.0.0.1:{port}"
 
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 import heygen_async as hg
+from benchmarks._server_process import max_in_window
 from heygen_async._state import JobUpdate
 
 from .conftest import MakeState, crash
@@ -32,16 +33,6 @@ async def sharers(request: pytest.FixtureRequest, account: str) -> AsyncIterator
         await redis_state.aclose()
 
 
-def _max_in(times: list[float], width: float) -> int:
-    times = sorted(times)
-    best = left = 0
-    for right, t in enumerate(times):
-        while times[left] <= t - width:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
-
-
 async def test_the_poll_budget_is_one_window_for_every_sharer(sharers: list[hg.StateBackend]) -> None:
     budget, window = 20, 0.5
     granted_at: list[float] = []
@@ -58,7 +49,7 @@ async def test_the_poll_budget_is_one_window_for_every_sharer(sharers: list[hg.S
     await asyncio.gather(*(ask(state) for state in sharers))
     # Grants are timed where they are made (Redis's clock for Redis); seen from here a little later, so the
     # check uses a window 0.1 s narrower than the budget's.
-    assert _max_in(granted_at, window - 0.1) <= budget
+    assert max_in_window(granted_at, window - 0.1) <= budget
     assert len(granted_at) >= 2 * budget, "the budget must be usable, not only respected"
     # 1.3 s holds at most three windows' worth (t=0, 0.5, 1.0): a narrower window would give a fourth.
     assert len(granted_at) <= budget * 3, f"{len(granted_at)} grants in 1.3 s at {budget} per {window} s"
