@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+import aiohttp
+
 ServeFunction = Callable[[int, Any], None]
 """``serve(port, ready)``: bind 127.0.0.1:port, call ``ready.set()``, then serve until terminated."""
 
@@ -53,6 +55,18 @@ def serve_emulator(port: int, ready: Any, **config: Any) -> None:
             await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+async def emulator_json(base: str, path: str) -> Any:
+    """GET one of the emulator's control URLs (``/_emulator/...``) and return its JSON."""
+    async with aiohttp.ClientSession() as session, session.get(base + path) as response:
+        return await response.json()
+
+
+async def emulator_post(base: str, path: str) -> None:
+    """POST to one of the emulator's control URLs (``/_emulator/reset``, ...)."""
+    async with aiohttp.ClientSession() as session, session.post(base + path) as response:
+        await response.read()
 
 
 def max_in_window(times: list[float], width: float = 1.0) -> int:

@@ -22,11 +22,17 @@ import random
 import time
 from typing import Any, Final
 
-import aiohttp
-
 import heygen_async as hg
 
-from ._server_process import client_outcome, max_in_window, rss_bytes, serve_emulator, server_process
+from ._server_process import (
+    client_outcome,
+    emulator_json,
+    emulator_post,
+    max_in_window,
+    rss_bytes,
+    serve_emulator,
+    server_process,
+)
 
 TOKEN = "at_benchmark"
 SCENE = {
@@ -159,16 +165,6 @@ def _minimum_polls(policy: hg.PollPolicy, first_poll: float, finished: float) ->
     return polls
 
 
-async def _emulator_json(base: str, path: str) -> Any:
-    async with aiohttp.ClientSession() as session, session.get(base + path) as response:
-        return await response.json()
-
-
-async def _emulator_post(base: str, path: str) -> None:
-    async with aiohttp.ClientSession() as session, session.post(base + path) as response:
-        await response.read()
-
-
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
@@ -181,14 +177,14 @@ waste rather than throttling."""
 
 
 def _measure(root: str, approach: str, jobs: int, budget: float, policy: hg.PollPolicy) -> dict[str, float]:
-    asyncio.run(_emulator_post(root, "/_emulator/reset"))
+    asyncio.run(emulator_post(root, "/_emulator/reset"))
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
     process = ctx.Process(target=_client, args=(root + "/heygen", approach, jobs, budget, policy, results))
     process.start()
     outcome = client_outcome(process, results, limit=1800)
-    log = asyncio.run(_emulator_json(root, "/_emulator/log?limit=5000000"))
-    finished = {v["id"]: v["finished_at"] for v in asyncio.run(_emulator_json(root, "/_emulator/videos"))}
+    log = asyncio.run(emulator_json(root, "/_emulator/log?limit=5000000"))
+    finished = {v["id"]: v["finished_at"] for v in asyncio.run(emulator_json(root, "/_emulator/videos"))}
     polls_of: dict[str, list[float]] = {}
     for entry in log:
         if entry.get("endpoint") == "videos.status":

@@ -30,13 +30,12 @@ import time
 from collections.abc import Iterator
 from typing import Any, Final
 
-import aiohttp
 import anyio
 
 import heygen_async as hg
 
 from ._redis_server import redis_server
-from ._server_process import max_in_window, serve_emulator, server_process
+from ._server_process import emulator_json, emulator_post, max_in_window, serve_emulator, server_process
 
 TOKEN: Final = "at_benchmark_multi_worker"
 ACCOUNT: Final = "benchmark"
@@ -137,16 +136,6 @@ def _worker(settings: dict[str, Any], events: Any, stop: Any) -> None:
     events.put(json.dumps(asyncio.run(main())))
 
 
-async def _emulator_json(base: str, path: str) -> Any:
-    async with aiohttp.ClientSession() as session, session.get(base + path) as response:
-        return await response.json()
-
-
-async def _emulator_post(base: str, path: str) -> None:
-    async with aiohttp.ClientSession() as session, session.post(base + path) as response:
-        await response.read()
-
-
 async def _ledger(redis_url: str) -> list[hg.JobRecord]:
     state = hg.RedisState(redis_url, account=ACCOUNT)  # read-only use: no lease needed
     try:
@@ -186,7 +175,7 @@ def measure(
     """Run the scenario once and return its numbers (see the module docstring)."""
     ctx = multiprocessing.get_context("spawn")
     with redis_server() as redis_url, _emulator(render_seconds) as root:
-        asyncio.run(_emulator_post(root, "/_emulator/reset"))
+        asyncio.run(emulator_post(root, "/_emulator/reset"))
         events = ctx.Queue()
         stop = ctx.Event()
         shares = [jobs // workers + (1 if i < jobs % workers else 0) for i in range(workers)]
@@ -255,8 +244,8 @@ def measure(
                 process.join(30)
                 if process.is_alive():
                     process.kill()
-        requests = asyncio.run(_emulator_json(root, "/_emulator/log?limit=5000000"))
-        videos = asyncio.run(_emulator_json(root, "/_emulator/videos"))
+        requests = asyncio.run(emulator_json(root, "/_emulator/log?limit=5000000"))
+        videos = asyncio.run(emulator_json(root, "/_emulator/videos"))
     polls = [entry["time"] for entry in requests if entry.get("endpoint") == "videos.status"]
     after_kill = [t for t in polls if t >= killed_at]
     by_key = {r.key: r for r in ledger}
