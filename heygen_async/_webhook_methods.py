@@ -177,7 +177,7 @@ class WebhookEndpoints(Resource):
             raise ClientClosedError("this client handle is closed")
         body = {**(parts.body or {}), "events": names}
         data = await self._transport.call(_UPDATE.route, path_values=parts.path_values, query=parts.query, json=body)
-        return self._structure(_UPDATE, WebhookEndpoint, data)
+        return self._structure(_UPDATE, WebhookEndpoint, data, self._transport.redactor)
 
     async def remove(self, url: str) -> int:
         """Delete every endpoint registered for ``url``; how many there were."""

@@ -240,6 +240,32 @@ async def test_a_secret_straddling_the_excerpt_cut_is_masked(mocked: aioresponse
     assert DIRECT_KEY[:8] not in seen
 
 
+async def test_an_error_body_over_a_mebibyte_is_kept_as_a_scrubbed_excerpt(serve: ServerFactory) -> None:
+    """Scrubbing walks every string of an error body: past 1 MiB, ``body`` is an excerpt, so the cost stays
+    bounded however large (up to ``max_response_bytes``) a hostile server makes it."""
+    small = {"message": f"bad token {TOKEN}", "items": [TOKEN] * 3}
+    large = {"message": f"bad token {TOKEN}", "items": [f"{TOKEN} {i}" for i in range(30_000)]}
+    answers = iter([small, large])
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response(next(answers), status=500)
+
+    app = web.Application()
+    app.router.add_route("*", "/heygen/{tail:.*}", handler)
+    async with hg.HeyGenClient(TOKEN, base_url=await serve(app), max_retries=0) as client:
+        errors = []
+        for _ in range(2):
+            with pytest.raises(hg.ServerError) as caught:
+                await client.request("GET", "/v2/avatars")
+            errors.append(caught.value)
+    assert errors[0].body == {"message": "bad token ***", "items": ["***"] * 3}
+    assert isinstance(errors[1].body, str)
+    assert len(errors[1].body) <= 203
+    assert errors[1].body.startswith('{"message": "bad token ***"')
+    for error in errors:
+        assert TOKEN not in everything_visible(error)
+
+
 async def test_traceback_locals_of_a_real_failing_call_hold_no_token(serve: ServerFactory) -> None:
     async def handler(request: web.Request) -> web.Response:
         return web.json_response({"code": 40001, "message": f"bad {request.path_qs}"}, status=400)
