@@ -258,8 +258,3 @@ class Redactor:
                 if lowered.endswith(form[:size]):
                     return text[:-size] + REDACTED + "..."
         return text + "..."
-
-
-def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with every form of each of ``secrets`` and every ``api_token=`` value masked."""
-    return Redactor(*secrets).text(text)

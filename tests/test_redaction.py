@@ -16,7 +16,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 
 import heygen_async as hg
-from heygen_async._redact import Secret, scrub
+from heygen_async._redact import Redactor, Secret
 
 from .conftest import BASE, TOKEN, ServerFactory
 
@@ -183,8 +183,9 @@ def test_secret_and_client_reprs() -> None:
 
 
 def test_scrub_masks_token_values_it_was_not_told_about() -> None:
-    assert scrub("GET /x?a=1&api_token=at_unknown&b=2", ()) == "GET /x?a=1&api_token=***&b=2"
-    assert scrub(f"token {TOKEN} and API_TOKEN=zz", (TOKEN,)) == "token *** and API_TOKEN=***"
+    assert Redactor().text("GET /x?a=1&api_token=at_unknown&b=2") == "GET /x?a=1&api_token=***&b=2"
+    assert Redactor(TOKEN).text(f"token {TOKEN} and API_TOKEN=zz") == "token *** and API_TOKEN=***"
+    assert Redactor().text("see https://user:pw@gw.test/heygen") == "see https://user:***@gw.test/heygen"
 
 
 async def test_errors_survive_pickling_without_the_token(mocked: aioresponses) -> None:
