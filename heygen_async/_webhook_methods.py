@@ -42,9 +42,7 @@ def _url(url: Any, method: str) -> str:
         raise ValidationError("expected the endpoint's absolute http(s) URL", parameter="url", endpoint=method)
     text: str = url.strip()
     if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
-        raise ValidationError(
-            "the URL contains whitespace or control characters", parameter="url", endpoint=method
-        )
+        raise ValidationError("the URL contains whitespace or control characters", parameter="url", endpoint=method)
     try:
         parsed = yarl.URL(text)
         port = parsed.port
