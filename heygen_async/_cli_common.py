@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,6 +21,7 @@ from ._cli_output import Output
 
 if TYPE_CHECKING:
     from ._client import HeyGenClient
+    from ._redact import Redactor
 
 __all__ = [
     "EXIT_API",
@@ -157,7 +159,18 @@ def report(args: argparse.Namespace, out: Output, body: Callable[[], int]) -> in
         code, text = EXIT_API, f"invalid signature: {text}"
     else:
         code = EXIT_API
+    redactor = _redactor(args)  # the library's errors are scrubbed already; anything else may not be
     if debug:
-        traceback.print_exception(type(error), error, error.__traceback__, file=out.stderr)
-    out.note(f"{PROG}: error: {text}")
+        out.stderr.write(redactor.text("".join(traceback.format_exception(type(error), error, error.__traceback__))))
+    out.note(f"{PROG}: error: {redactor.text(text)}")
     return code
+
+
+def _redactor(args: argparse.Namespace) -> Redactor:
+    """Scrubs the credentials this command could know of (the environment's, ``--base-url``'s password)."""
+    from ._cli_api import SECRET_ENV
+    from ._client import DIRECT_KEY_ENV, TOKEN_ENV
+    from ._redact import Redactor, url_credentials
+
+    names = (TOKEN_ENV, DIRECT_KEY_ENV, SECRET_ENV)
+    return Redactor(*(os.environ.get(name, "") for name in names), *url_credentials(getattr(args, "base_url", None)))

@@ -15,7 +15,7 @@ import attrs
 from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits, OrDefault, RetryPolicy, Timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
 from ._http import NO_BODY, CallOptions, ClientStats, ConnectionPool, Transport
-from ._redact import REDACTED, Secret, scrub
+from ._redact import REDACTED, Redactor, Secret, mask_userinfo, url_credentials
 from ._resources import Namespaces
 from ._urls import HTTP_METHODS, IDEMPOTENT_METHODS, PATH_STYLES, PathStyle, PathStyleMemory, Route
 
@@ -41,15 +41,17 @@ _PLACEHOLDER: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _UNSAFE_PATH: Final = re.compile(r"[\s?#\\%]|[\x00-\x1f\x7f]")
 
 
-def _check_base_url(name: str, url: object) -> str | ConfigurationError:
+def _check_base_url(name: str, url: object, redactor: Redactor) -> str | ConfigurationError:
     """``url`` without its trailing slash, or the error to raise (returned, like :func:`_check_token`, so the
-    caller can drop a URL that carries ``?api_token=`` before raising)."""
+    caller can drop a URL that carries ``?api_token=`` before raising). ``redactor`` scrubs the credentials
+    (the token, URL passwords) from the URL the error shows."""
     if not isinstance(url, str) or not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", url):
         # Never echo the URL itself: one copied from LowCodeAPI's docs carries ?api_token=...
         shown = re.split(r"[?#]", url, maxsplit=1)[0] if isinstance(url, str) else type(url).__name__
+        shown = redactor.text(mask_userinfo(shown))
         return ConfigurationError(
             f"{name} must be an http(s) URL without query or fragment (pass the token as api_token=); "
-            f"got {scrub(shown, ())!r}{' with a query' if isinstance(url, str) and '?' in url else ''}"
+            f"got {shown!r}{' with a query' if isinstance(url, str) and '?' in url else ''}"
         )
     return url.rstrip("/")
 
@@ -74,8 +76,11 @@ def _check_settings(
 ) -> tuple[Secret, str, str] | ConfigurationError:
     """The checked token, base URL and upload URL (defaulting to the base), or the first error to raise."""
     secret = _check_token(token, source)
-    base = _check_base_url("base_url", base_url)
-    upload = base if upload_url is None else _check_base_url("upload_url", upload_url)
+    redactor = Redactor(
+        token if isinstance(token, str) else "", *url_credentials(base_url), *url_credentials(upload_url)
+    )
+    base = _check_base_url("base_url", base_url, redactor)
+    upload = base if upload_url is None else _check_base_url("upload_url", upload_url, redactor)
     for checked in (secret, base, upload):
         if isinstance(checked, ConfigurationError):
             return checked
@@ -388,7 +393,8 @@ class HeyGenClient(Namespaces):
 
     @property
     def base_url(self) -> str:
-        return self._transport.options.base_url
+        """The base URL, as it may be shown: a password in it (``https://user:***@host``) and the token masked."""
+        return self._transport.shown_base_url
 
     @property
     def timeout(self) -> Timeout:
@@ -412,7 +418,7 @@ class HeyGenClient(Namespaces):
             return "<HeyGenClient (not initialised)>"
         options = self._transport.options
         state = " closed" if self.is_closed else ""
-        return f"<HeyGenClient {options.mode} base_url={options.base_url!r} token={REDACTED}{state}>"
+        return f"<HeyGenClient {options.mode} base_url={self._transport.shown_base_url!r} token={REDACTED}{state}>"
 
     __str__ = __repr__
 

@@ -105,9 +105,11 @@ def _aliases(endpoints: list[Endpoint]) -> list[str]:
 
 
 def _ordered(endpoint: Endpoint) -> tuple[list[Param], list[Param]]:
+    """The positional parameters (required, then optional ones marked ``positional``) and the keyword-only."""
     required = [p for p in endpoint.params if p.required]
-    optional = [p for p in endpoint.params if not p.required]
-    return required, optional
+    positional = [p for p in endpoint.params if p.positional and not p.required]
+    optional = [p for p in endpoint.params if not p.required and not p.positional]
+    return [*required, *positional], optional
 
 
 def _sends_body(endpoint: Endpoint) -> bool:
@@ -151,10 +153,11 @@ COMMON_ARGS: Final = [
 BODY_ARG: Final = ("extra_body", "More body fields, sent as given (for fields this version does not know).")
 
 
-def _signature(required: list[Param], optional: list[Param], *, sends_body: bool, skip: set[str]) -> list[str]:
+def _signature(positional: list[Param], optional: list[Param], *, sends_body: bool, skip: set[str]) -> list[str]:
     lines = ["        self,"]
-    for param in required:
-        lines.append(f"        {param.name}: {_annotation(param)},")
+    for param in positional:
+        default = "" if param.required else " | None = None"
+        lines.append(f"        {param.name}: {_annotation(param)}{default},")
     lines.append("        *,")
     for param in optional:
         if param.name not in skip:

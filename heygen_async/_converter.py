@@ -22,7 +22,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from ._inputs import Input
 from ._models import ListModel, Model, TolerantEnum
 
-__all__ = ["converter", "structure_result"]
+__all__ = ["converter", "structure_leniently", "structure_result"]
 
 T = TypeVar("T")
 
@@ -66,6 +66,14 @@ def _structure_model_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
     return structure
 
 
+def _kind(value: Any) -> str:
+    """What ``value`` is, for an error message: never the value itself, which a server may have filled with
+    anything (an echoed credential included)."""
+    if isinstance(value, str):
+        return f"text of {len(value)} characters"
+    return "null" if value is None else type(value).__name__
+
+
 def _structure_str(value: Any, _: Any) -> str:
     # Ids sometimes come as numbers; anything else (an object, a list) is not text and must not become its repr.
     if type(value) is str or isinstance(value, str):
@@ -82,7 +90,7 @@ def _structure_bool(value: Any, _: Any) -> bool:
         return value.lower() == "true"
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise TypeError(f"expected true or false, got {value!r:.40}")
+    raise TypeError(f"expected true or false, got {_kind(value)}")
 
 
 def _structure_int(value: Any, _: Any) -> int:
@@ -92,7 +100,7 @@ def _structure_int(value: Any, _: Any) -> int:
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
-    raise TypeError(f"expected a whole number, got {value!r:.40}")
+    raise TypeError(f"expected a whole number, got {_kind(value)}")
 
 
 def _structure_float(value: Any, _: Any) -> float:
@@ -107,12 +115,12 @@ def _structure_float(value: Any, _: Any) -> float:
             return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
         except ValueError:
             pass
-    raise TypeError(f"expected a number, got {value!r:.40}")
+    raise TypeError(f"expected a number, got {_kind(value)}")
 
 
 def _structure_status(value: Any, cls: type[TolerantEnum]) -> TolerantEnum:
     if not isinstance(value, str):
-        raise TypeError(f"expected a status name, got {value!r:.40}")
+        raise TypeError(f"expected a status name, got {_kind(value)}")
     return cls(value)
 
 
@@ -180,6 +188,24 @@ converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook(TolerantEnum, _structure_status)
 converter.register_structure_hook(int | str | None, _structure_code)
 converter.register_unstructure_hook_factory(_is_input, _unstructure_input_factory)
+
+
+def structure_leniently(data: Mapping[str, Any], cls: type[T]) -> tuple[T, list[str]]:
+    """``cls`` from the fields of ``data`` that fit it, and the names of those that did not (left at their
+    defaults); ``raw`` is ``data``. For an answer whose one important field (a new job's id) must not be lost
+    because another one is malformed."""
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for name, value in data.items():
+        try:
+            converter.structure({name: value}, cls)
+        except Exception:  # cattrs raises several types; all mean "this field is not the documented shape"
+            dropped.append(str(name))
+        else:
+            kept[name] = value
+    model = converter.structure(kept, cls)
+    object.__setattr__(model, "raw", data)
+    return model, dropped
 
 
 def structure_result(data: Any, cls: type[T]) -> T:

@@ -874,13 +874,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="POST",
         path="/v1/folders/create",
         params=(
-            body(
-                "name",
-                "str",
-                "The folder's name.",
-                required=True,
-                note="LowCodeAPI leaves it optional (defaulting to 'test'); a name is always wanted.",
-            ),
+            body("name", "str", "The folder's name (optional, as HeyGen documents it).", positional=True),
             body(
                 "project_type",
                 "str",

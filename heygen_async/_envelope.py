@@ -35,6 +35,8 @@ __all__ = ["decode_envelope", "is_route_miss", "parse_retry_after"]
 
 _NOT_JSON: Final = object()
 _EXCERPT: Final = 200
+_SCRUBBED_BODY_MAX: Final = 1 << 20
+"""An error body larger than this (bytes) is kept as an excerpt, so scrubbing it stays cheap."""
 _SUCCESS_CODES: Final = frozenset({100, "100", "success", "SUCCESS", "Success"})
 
 # HeyGen's codes that say more than the HTTP status (errors page; v3 error codes).
@@ -260,7 +262,7 @@ def _status_error(
         if isinstance(code, str):
             code = redactor.text(code)
         try:
-            kept = redactor.json(body)
+            kept = redactor.json(body) if len(raw) <= _SCRUBBED_BODY_MAX else redactor.excerpt(raw, _EXCERPT)
         except RecursionError:  # nested deeper than scrubbing can walk (json.loads went a little deeper)
             kept = redactor.excerpt(raw, _EXCERPT)
         detail = redactor.text(message) if message else "no message"

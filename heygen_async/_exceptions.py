@@ -9,6 +9,7 @@
         ├── APIConnectionError    no usable response (refused, reset, dropped); see ``maybe_processed``
         │   └── APITimeoutError   an attempt or the whole call ran out of time
         ├── APIResponseError      a success status whose body is not JSON or not understood
+        │   └── CreatedResponseError  such an answer to a create that did create: ``created_id``
         └── APIStatusError        the API answered with an error (HTTP status and/or envelope)
             ├── BadRequestError          400, 422, or an error envelope on a 2xx
             ├── AuthenticationError      401, or HeyGen's credential codes
@@ -31,8 +32,9 @@
     ├── SessionLimitError         no session slot came free within the manager's acquire timeout
     └── TaskInterrupted           interrupt() dropped this speech before it was sent
 
-No message, repr or attribute of these errors holds the API token: the client scrubs every text it
-copies from a response before it builds an error, and URLs appear only as path templates.
+No message, repr or attribute of these errors holds a credential (the API token or key, a password in
+``base_url``), in any encoding: the client scrubs every text it copies from a response or a setting before it
+builds an error, and URLs appear only as path templates.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
+    "CreatedResponseError",
     "HeyGenError",
     "InsufficientCreditError",
     "JobError",
@@ -162,13 +165,30 @@ class APIResponseError(APIError):
         self.body = body
 
 
+class CreatedResponseError(APIResponseError):
+    """A call that creates something billed (a job, a live session) succeeded, but its answer was not the
+    documented object; an id was still found in it.
+
+    ``created_id`` names what HeyGen created: follow the job with it, or stop the session (a session opened
+    with ``client.streaming.session()`` is stopped for you). ``raw`` is the answer's data, scrubbed of
+    credentials. An answer that is the documented object with some malformed fields is not an error: the
+    result comes back with the fields that fit (a warning names the others).
+    """
+
+    def __init__(self, message: str, *, endpoint: str, body: str, created_id: str, raw: Any) -> None:
+        super().__init__(message, endpoint=endpoint, status_code=200, body=body)
+        self.created_id = created_id
+        self.raw = raw
+
+
 class APIStatusError(APIError):
     """The API answered with an error.
 
     Attributes: ``status_code`` (HTTP), ``code`` (HeyGen's code: an int such as 40119 or a string such as
     ``"invalid_parameter"``, when given), ``error_message`` (HeyGen's words), ``request_id`` (when a header
-    carried one), ``body`` (the decoded JSON, or a short text excerpt for non-JSON bodies), ``headers``, and
-    ``retry_after``: the seconds the API asked the client to wait (``Retry-After``), when it said.
+    carried one), ``body`` (the decoded JSON, or a short text excerpt for non-JSON bodies and bodies over
+    1 MiB), ``headers``, and ``retry_after``: the seconds the API asked the client to wait (``Retry-After``),
+    when it said. Every text in them is scrubbed of the credentials, in whatever form the server echoed them.
     """
 
     def __init__(

@@ -10,6 +10,7 @@ may have reached the server, and their text is scrubbed of the token (aiohttp pu
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json as jsonlib
 import logging
@@ -36,7 +37,7 @@ from ._exceptions import (
     RateLimitError,
     ValidationError,
 )
-from ._redact import Redactor, Secret
+from ._redact import Redactor, Secret, mask_userinfo, url_credentials
 from ._urls import PathStyle, PathStyleMemory, Route, encode_query
 from ._version import __version__
 
@@ -70,9 +71,7 @@ def may_have_been_processed(error: BaseException) -> bool:
         return False
     if isinstance(error, APIStatusError):
         status = error.status_code
-        return status == 408 or (
-            status >= 500 and status not in _PERMANENT_5XX and status not in _UNPROCESSED_STATUSES
-        )
+        return status == 408 or (status >= 500 and status not in _PERMANENT_5XX and status not in _UNPROCESSED_STATUSES)
     return isinstance(error, APIResponseError)
 
 
@@ -280,7 +279,9 @@ class Transport:
         self.options = options
         self.closed = False  # this handle's own state; the pool may outlive it
         self._gateway = options.mode == "gateway"
-        self.redactor = Redactor(options.token.reveal())
+        self.redactor = Redactor(
+            options.token.reveal(), *url_credentials(options.base_url), *url_credentials(options.upload_url)
+        )
         self._token_query = "api_token=" + encode_query([("x", options.token.reveal())])[2:] if self._gateway else ""
         self._auth_headers: dict[str, str] = {} if self._gateway else {"X-Api-Key": options.token.reveal()}
         self._client_timeout = self._aiohttp_timeout(options.timeout.attempt, options.timeout.connect)
@@ -290,7 +291,16 @@ class Transport:
         self._poll_timeout = min(bounds) if bounds else None
 
     def __repr__(self) -> str:
-        return f"<Transport {self.options.mode} {self.options.base_url!r}>"
+        return f"<Transport {self.options.mode} {self.shown_base_url!r}>"
+
+    def shown_url(self, url: str) -> str:
+        """``url`` as it may be shown (in a repr, an error, a resume token): its userinfo's password and this
+        handle's credentials masked."""
+        return self.redactor.text(mask_userinfo(url))
+
+    @functools.cached_property
+    def shown_base_url(self) -> str:
+        return self.shown_url(self.options.base_url)
 
     @staticmethod
     def _aiohttp_timeout(total: float | None, connect: float | None) -> aiohttp.ClientTimeout:

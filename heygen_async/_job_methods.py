@@ -19,7 +19,7 @@ import anyio
 from yarl import URL
 
 from ._config import USE_CLIENT_DEFAULT, OrDefault
-from ._exceptions import APIConnectionError, APIStatusError, ValidationError
+from ._exceptions import APIConnectionError, APIStatusError, CreatedResponseError, ValidationError
 from ._jobs import KINDS, BatchItem, Job, JobManager
 from ._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video, VideoStatus
 from ._poller import PollPolicy
@@ -89,7 +89,10 @@ class VideosJobs(_Jobs):
                     f"each request must be a mapping of videos.generate arguments, not {type(request).__name__}",
                     parameter="requests",
                 )
-            job = await self.generate(**request)  # type: ignore[attr-defined]
+            try:
+                job = await self.generate(**request)  # type: ignore[attr-defined]
+            except CreatedResponseError as exc:  # the render exists although its answer was not understood
+                return exc.created_id
             # An answer without a video_id may still mean a render exists: the batch reports an empty id as
             # an ambiguous item (never resubmitted), not as a plain failure.
             video_id: str = job.video_id or ""

@@ -122,6 +122,8 @@ class JobKind:
 
     def failure_error(self, job: TrackedJob, result: Any) -> JobFailed:
         reason = self.reason(result)
+        if reason:  # HeyGen's words, which may echo what it was sent
+            reason = job.transport.redactor.text(reason)
         return self.error(
             f"{self.label} {job.id} failed" + (f": {reason}" if reason else ""),
             result=result,
@@ -236,10 +238,12 @@ def _resume(transport: Transport, token: str) -> Job[Any]:
     kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
     if kind is None:
         raise ValidationError(f"the resume token names an unknown job kind {data.get('kind')!r}", parameter="token")
-    base_url = transport.options.base_url
-    if data.get("base_url") != base_url:
+    # Tokens hold the base URL as shown (credentials masked; older ones as given): compare shown with shown.
+    theirs = data.get("base_url")
+    theirs = transport.shown_url(theirs) if isinstance(theirs, str) else theirs
+    if theirs != transport.shown_base_url:
         raise ValidationError(
-            f"the resume token is for {data.get('base_url')!r}, this client talks to {base_url!r}", parameter="token"
+            f"the resume token is for {theirs!r}, this client talks to {transport.shown_base_url!r}", parameter="token"
         )
     submitted = data.get("submitted_at")
     job_id = data.get("id")
@@ -296,7 +300,7 @@ def _token(kind: JobKind, job_id: str, transport: Transport, submitted_at: float
             "kind": kind.name,
             "id": job_id,
             "submitted_at": submitted_at,
-            "base_url": transport.options.base_url,
+            "base_url": transport.shown_base_url,
         },
         separators=(",", ":"),
         sort_keys=True,
@@ -596,9 +600,7 @@ class JobManager:
     def _state(self) -> StateBackend:
         state = self._transport.pool.state
         if state is None:
-            raise ConfigurationError(
-                "this client keeps no job ledger: pass state= (e.g. a RedisState) to HeyGenClient"
-            )
+            raise ConfigurationError("this client keeps no job ledger: pass state= (e.g. a RedisState) to HeyGenClient")
         return state
 
     async def recorded(self, *, open_only: bool = False) -> list[JobRecord]:

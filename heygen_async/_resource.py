@@ -6,28 +6,34 @@ an unclosed client is reported as soon as the last reference to it goes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import BaseValidationError
 
 from ._config import USE_CLIENT_DEFAULT, OrDefault, RetryPolicy, Timeout
-from ._converter import structure_result
+from ._converter import structure_leniently, structure_result
 from ._exceptions import (
     APIConnectionError,
     APIResponseError,
     ClientClosedError,
+    CreatedResponseError,
     StateBackendError,
     ValidationError,
 )
 from ._http import Transport
 from ._models import ListModel, Model
+from ._redact import Redactor
 from ._spec import Endpoint
 from ._upload import Source, prepare_upload
 from ._validation import build_request, check_extra_query
 
-__all__ = ["SUBMITTING", "Resource"]
+__all__ = ["CREATES", "SUBMITTING", "Resource"]
+
+logger = logging.getLogger("heygen_async")
 
 SUBMITTING: Final[Mapping[str, tuple[str, str]]] = {
     "videos.generate": ("video", "video_id"),
@@ -42,6 +48,14 @@ SUBMITTING: Final[Mapping[str, tuple[str, str]]] = {
 }
 """The endpoints that start a job: its kind, and where the new job's id is (an attribute of the result, or
 ``arg:<name>``, a call argument). With a shared state, each such job goes into the job ledger."""
+
+CREATES: Final[Mapping[str, str]] = {
+    **{endpoint: where for endpoint, (_, where) in SUBMITTING.items()},
+    "streaming.new": "session_id",
+}
+"""The endpoints whose success means HeyGen created something billed (a job, a live session), and where its id
+is. An answer of theirs that does not fit its model still gives the caller that id (see ``_keep_created``)."""
+_SEARCH_DEPTH: Final = 3
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -88,7 +102,20 @@ class Resource:
             max_retries=max_retries,
             retry=retry,
         )
-        structured = self._structure(endpoint, result, data)
+        try:
+            structured = self._structure(endpoint, result, data, self._transport.redactor, arguments)
+        except APIResponseError as exc:
+            # Raised without the frames (and this one's data) that held the answer as received: a traceback
+            # that captures locals must not show what a server echoed into it.
+            error = exc.with_traceback(None)
+            del data, exc
+            if isinstance(error, CreatedResponseError) and state is not None and endpoint.qualname in SUBMITTING:
+                from ._jobs import record_submission  # the job exists: the ledger gets it
+
+                where = SUBMITTING[endpoint.qualname][1]
+                found = structure_result({} if where.startswith("arg:") else {where: error.created_id}, result)
+                await record_submission(self._transport, endpoint.qualname, arguments, found)
+            raise error from None
         if state is not None and endpoint.qualname in SUBMITTING:
             from ._jobs import record_submission  # only with a shared state: most clients never load it
 
@@ -96,20 +123,45 @@ class Resource:
         return structured
 
     @staticmethod
-    def _structure(endpoint: Endpoint, result: type[M], data: Any) -> M:
+    def _structure(
+        endpoint: Endpoint,
+        result: type[M],
+        data: Any,
+        redactor: Redactor | None = None,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> M:
+        """``data`` as ``result``, or :class:`APIResponseError`. The error shows the data only through
+        ``redactor`` (without one, only its shape), since a server may have echoed a credential into it. A
+        create's answer (:data:`CREATES`, given a redactor) never loses the id of what it created: see
+        :func:`_keep_created`."""
+        where = CREATES.get(endpoint.qualname) if redactor is not None else None
         try:
-            return structure_result(data, result)
+            model = structure_result(data, result)
         except Exception as exc:  # cattrs raises several types; all mean "not the documented shape"
             problems = (
                 "; ".join(cattrs.transform_error(exc, path="data")) if isinstance(exc, BaseValidationError) else ""
             )
-            raise APIResponseError(
-                f"{endpoint.key} answered with data that does not fit {result.__name__}: "
-                f"{(problems or f'{type(exc).__name__}: {exc}')[:300]}",
-                endpoint=endpoint.key,
-                status_code=200,
-                body=repr(data)[:200],
-            ) from None
+            detail = problems or f"{type(exc).__name__}: {exc}"
+        else:
+            if where is None or where.startswith("arg:") or not _another_shape(data, result):
+                return model
+            # It "fits" only because every field is optional: the id may be elsewhere in it.
+            assert redactor is not None
+            created = _search_id(data, where, _SEARCH_DEPTH)
+            if created is None:
+                return model  # no id anywhere: the caller sees none (a batch reports it as ambiguous)
+            problem = f"{endpoint.key} answered with data that has none of {result.__name__}'s fields"
+            raise _created_elsewhere(endpoint, data, created, redactor, problem)
+        error = APIResponseError(
+            f"{endpoint.key} answered with data that does not fit {result.__name__}: "
+            f"{(redactor.text(detail) if redactor is not None else detail)[:300]}",
+            endpoint=endpoint.key,
+            status_code=200,
+            body=redactor.cut(repr(data), 200) if redactor is not None else _shape(data),
+        )
+        if where is None or redactor is None:
+            raise error
+        return _keep_created(endpoint, result, data, where, arguments or {}, error, redactor)
 
     async def _iterate(
         self,
@@ -176,4 +228,98 @@ class Resource:
             if body.refusals:  # the stream itself refused to go on (too large, not bytes)
                 raise body.refusals[0] from None
             raise
-        return self._structure(endpoint, result, data)
+        return self._structure(endpoint, result, data, self._transport.redactor)
+
+
+def _keep_created(
+    endpoint: Endpoint,
+    result: type[M],
+    data: Any,
+    where: str,
+    arguments: Mapping[str, Any],
+    error: APIResponseError,
+    redactor: Redactor,
+) -> M:
+    """A create's answer that does not fit ``result`` (``error``): HeyGen did the work, so its id must not be
+    lost.
+
+    The documented object with some malformed fields (its id where it belongs, or known from the call's
+    arguments) becomes ``result`` with the fields that fit, the others left at their defaults, ``raw`` as
+    received, and a warning. An answer of another shape in which an id is still found raises
+    :class:`CreatedResponseError` carrying it; only an answer without any id raises ``error``.
+    """
+    if where.startswith("arg:"):
+        created = _id(arguments.get(where[4:]))
+    else:
+        created = _id(data.get(where)) if isinstance(data, Mapping) else None
+    if created is not None and isinstance(data, Mapping) and not _another_shape(data, result):
+        model, dropped = structure_leniently(data, result)
+        logger.warning(
+            "%s created %s, but its answer's %s did not fit %s: left unset (the answer is in raw)",
+            endpoint.key,
+            redactor.text(created),
+            ", ".join(dropped) or "shape",
+            result.__name__,
+        )
+        return model
+    created = created or _search_id(data, where, _SEARCH_DEPTH)
+    if created is None:
+        raise error
+    raise _created_elsewhere(endpoint, data, created, redactor, str(error))
+
+
+def _created_elsewhere(
+    endpoint: Endpoint, data: Any, created: str, redactor: Redactor, problem: str
+) -> CreatedResponseError:
+    """The error (also logged as a warning) for a create whose answer, as ``problem`` says, is not the object
+    it documents, but holds the id ``created``: what the caller needs to follow, or stop, what was created."""
+    message = f"{problem}; it created {redactor.text(created)} (see created_id)"
+    logger.warning("%s", message)
+    return CreatedResponseError(
+        message, endpoint=endpoint.key, body=redactor.cut(repr(data), 200), created_id=created, raw=redactor.json(data)
+    )
+
+
+def _another_shape(data: Any, result: type[Model]) -> bool:
+    """Whether ``data`` is not the object ``result`` documents: not a JSON object, or one without any of its
+    fields (``{"result": {"video_id": ...}}`` for a ``VideoJob``)."""
+    if not isinstance(data, Mapping):
+        return True
+    return not any(field.name in data for field in attrs.fields(result) if field.name != "raw")
+
+
+def _id(value: Any) -> str | None:
+    """``value`` as an id: non-empty text, or a whole number (ids sometimes come as numbers)."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _search_id(data: Any, name: str, depth: int) -> str | None:
+    """The first id under the key ``name`` in nested objects and lists, at most ``depth`` levels down."""
+    if depth < 0:
+        return None
+    if isinstance(data, Mapping):
+        found = _id(data.get(name))
+        if found is not None:
+            return found
+        children: Any = data.values()
+    elif isinstance(data, list):
+        children = data
+    else:
+        return None
+    for child in children:
+        if isinstance(child, (Mapping, list)):
+            found = _search_id(child, name, depth - 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _shape(data: Any) -> str:
+    """What ``data`` is, without any of its text: for an error no redactor can scrub."""
+    if isinstance(data, (Mapping, list)):
+        return f"<a JSON {'object' if isinstance(data, Mapping) else 'array'} of {len(data)} items>"
+    return f"<{type(data).__name__}>"

@@ -41,7 +41,8 @@ class Param:
 
     ``minimum``/``maximum`` bound numbers; ``max_length`` bounds strings (characters); ``min_items`` and
     ``max_items`` bound lists. ``also_in_body`` sends a query parameter in the JSON body as well. ``note``
-    says where this deviates from LowCodeAPI's definition and why.
+    says where this deviates from LowCodeAPI's definition and why. ``positional`` keeps an optional parameter
+    positional in the generated method (after the required ones), for one that used to be required.
     """
 
     name: str
@@ -57,6 +58,7 @@ class Param:
     also_in_body: bool = False
     doc: str = ""
     note: str = ""
+    positional: bool = False
 
     def __attrs_post_init__(self) -> None:
         if self.type not in PARAM_TYPES:

@@ -21,7 +21,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any, Final, Literal
 
 from ._endpoint_table import ENDPOINTS_BY_NAME
-from ._exceptions import APIStatusError, SessionClosedError, TaskInterrupted, ValidationError
+from ._exceptions import APIStatusError, CreatedResponseError, SessionClosedError, TaskInterrupted, ValidationError
 from ._models import StreamingSessionInfo, StreamingTask
 from ._shield import finish
 from ._streaming_backend import StreamingBackend
@@ -536,8 +536,12 @@ class StreamingSession:
             return
         if not creating.done():
             await asyncio.wait({creating}, timeout=max(self._stop_timeout, self._start_grace))
-        if creating.done() and not creating.cancelled() and creating.exception() is None:
-            self._adopt(creating.result())
+        if creating.done() and not creating.cancelled():
+            error = creating.exception()
+            if error is None:
+                self._adopt(creating.result())
+            elif isinstance(error, CreatedResponseError):  # an unreadable answer, but a session: stop it too
+                self._adopt(StreamingSessionInfo(session_id=error.created_id, raw=error.raw))
         elif not creating.done():
             logger.warning(
                 "streaming.new had not answered when the session closed: a session may have been created; "

@@ -42,9 +42,7 @@ def _url(url: Any, method: str) -> str:
         raise ValidationError("expected the endpoint's absolute http(s) URL", parameter="url", endpoint=method)
     text: str = url.strip()
     if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
-        raise ValidationError(
-            "the URL contains whitespace or control characters", parameter="url", endpoint=method
-        )
+        raise ValidationError("the URL contains whitespace or control characters", parameter="url", endpoint=method)
     try:
         parsed = yarl.URL(text)
         port = parsed.port
@@ -177,7 +175,7 @@ class WebhookEndpoints(Resource):
             raise ClientClosedError("this client handle is closed")
         body = {**(parts.body or {}), "events": names}
         data = await self._transport.call(_UPDATE.route, path_values=parts.path_values, query=parts.query, json=body)
-        return self._structure(_UPDATE, WebhookEndpoint, data)
+        return self._structure(_UPDATE, WebhookEndpoint, data, self._transport.redactor)
 
     async def remove(self, url: str) -> int:
         """Delete every endpoint registered for ``url``; how many there were."""

@@ -1,7 +1,8 @@
 """Webhook signatures: HMAC-SHA256 of the raw body, keyed with the endpoint's secret, as hex in a header.
 
-HeyGen documents this thinly (see the project's reference notes): the header is ``Signature`` in its guide and
-``X-HeyGen-Signature`` in some third-party code, so both are read by default and the names are configurable.
+HeyGen documents this thinly (see the project's reference notes): the header is ``Signature`` in its guide, and
+``X-HeyGen-Signature`` or ``Heygen-Signature`` in third-party receivers, so all three are read by default
+(case-insensitive) and the names are configurable.
 A ``sha256=`` prefix is tolerated, several comma-separated signatures are tried, and several secrets may be
 given (rotation). Only raw bytes are ever verified: JSON parsed and serialised again rarely has the same bytes.
 """
@@ -17,7 +18,7 @@ from ._exceptions import InvalidSignatureError, ValidationError
 
 __all__ = ["DEFAULT_SIGNATURE_HEADERS", "Headers", "Secret", "header_values", "secrets_of", "sign", "verify"]
 
-DEFAULT_SIGNATURE_HEADERS: Final = ("Signature", "X-HeyGen-Signature")
+DEFAULT_SIGNATURE_HEADERS: Final = ("Signature", "X-HeyGen-Signature", "Heygen-Signature")
 """Read in this order; the first one present on the delivery is checked."""
 
 Secret: TypeAlias = "str | bytes | Sequence[str | bytes]"

@@ -59,7 +59,8 @@ def test_signatures_follow_the_table() -> None:
             if param.required:
                 assert declared.default is inspect.Parameter.empty, f"{endpoint.qualname}.{param.name}"
             else:
-                assert declared.kind is inspect.Parameter.KEYWORD_ONLY, f"{endpoint.qualname}.{param.name}"
+                kind = inspect.Parameter.POSITIONAL_OR_KEYWORD if param.positional else inspect.Parameter.KEYWORD_ONLY
+                assert declared.kind is kind, f"{endpoint.qualname}.{param.name}"
                 assert declared.default is None
         for option in ("timeout", "max_retries", "extra_query"):
             assert option in signature.parameters, f"{endpoint.qualname} lacks {option}"

@@ -16,7 +16,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 
 import heygen_async as hg
-from heygen_async._redact import Secret, scrub
+from heygen_async._redact import Redactor, Secret
 
 from .conftest import BASE, TOKEN, ServerFactory
 
@@ -183,8 +183,9 @@ def test_secret_and_client_reprs() -> None:
 
 
 def test_scrub_masks_token_values_it_was_not_told_about() -> None:
-    assert scrub("GET /x?a=1&api_token=at_unknown&b=2", ()) == "GET /x?a=1&api_token=***&b=2"
-    assert scrub(f"token {TOKEN} and API_TOKEN=zz", (TOKEN,)) == "token *** and API_TOKEN=***"
+    assert Redactor().text("GET /x?a=1&api_token=at_unknown&b=2") == "GET /x?a=1&api_token=***&b=2"
+    assert Redactor(TOKEN).text(f"token {TOKEN} and API_TOKEN=zz") == "token *** and API_TOKEN=***"
+    assert Redactor().text("see https://user:pw@gw.test/heygen") == "see https://user:***@gw.test/heygen"
 
 
 async def test_errors_survive_pickling_without_the_token(mocked: aioresponses) -> None:
@@ -238,6 +239,32 @@ async def test_a_secret_straddling_the_excerpt_cut_is_masked(mocked: aioresponse
     seen = everything_visible(caught.value)
     assert DIRECT_KEY not in seen
     assert DIRECT_KEY[:8] not in seen
+
+
+async def test_an_error_body_over_a_mebibyte_is_kept_as_a_scrubbed_excerpt(serve: ServerFactory) -> None:
+    """Scrubbing walks every string of an error body: past 1 MiB, ``body`` is an excerpt, so the cost stays
+    bounded however large (up to ``max_response_bytes``) a hostile server makes it."""
+    small = {"message": f"bad token {TOKEN}", "items": [TOKEN] * 3}
+    large = {"message": f"bad token {TOKEN}", "items": [f"{TOKEN} {i}" for i in range(30_000)]}
+    answers = iter([small, large])
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response(next(answers), status=500)
+
+    app = web.Application()
+    app.router.add_route("*", "/heygen/{tail:.*}", handler)
+    async with hg.HeyGenClient(TOKEN, base_url=await serve(app), max_retries=0) as client:
+        errors = []
+        for _ in range(2):
+            with pytest.raises(hg.ServerError) as caught:
+                await client.request("GET", "/v2/avatars")
+            errors.append(caught.value)
+    assert errors[0].body == {"message": "bad token ***", "items": ["***"] * 3}
+    assert isinstance(errors[1].body, str)
+    assert len(errors[1].body) <= 203
+    assert errors[1].body.startswith('{"message": "bad token ***"')
+    for error in errors:
+        assert TOKEN not in everything_visible(error)
 
 
 async def test_traceback_locals_of_a_real_failing_call_hold_no_token(serve: ServerFactory) -> None:

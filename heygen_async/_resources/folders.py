@@ -99,7 +99,7 @@ class FoldersResource(Resource):
 
     async def create(
         self,
-        name: str,
+        name: str | None = None,
         *,
         project_type: ProjectType | None = None,
         parent_id: str | None = None,
@@ -113,8 +113,7 @@ class FoldersResource(Resource):
         ``POST /v1/folders/create`` (Create Folder): https://docs.heygen.com/reference/create-folder
 
         Args:
-            name: The folder's name. (LowCodeAPI leaves it optional (defaulting to 'test'); a name is always
-                wanted.)
+            name: The folder's name (optional, as HeyGen documents it).
             project_type: What the folder holds (default mixed; instant_avatar and asset are enterprise-only). One
                 of ``video_translate``, ``instant_avatar``, ``video``, ``asset``, ``brand_kit``, ``mixed``.
             parent_id: The parent folder.

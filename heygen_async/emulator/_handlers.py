@@ -694,6 +694,9 @@ def upload(account: Account, call: Call) -> Any:
 
 # -- folders -------------------------------------------------------------------------------------------------------
 
+DEFAULT_FOLDER_NAME: Final = "test"
+"""The name of a folder created without one (the default LowCodeAPI's definition names)."""
+
 
 def folder_json(folder: Folder) -> dict[str, Any]:
     return {
@@ -724,7 +727,7 @@ def create_folder(account: Account, call: Call) -> Any:
         account.folder(parent)
     folder = Folder(
         id=new_id(),
-        name=call.get("name"),
+        name=call.get("name") or DEFAULT_FOLDER_NAME,
         project_type=call.get("project_type") or "mixed",
         created_ts=account.now,
         parent_id=parent,

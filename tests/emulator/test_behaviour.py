@@ -1048,6 +1048,17 @@ async def test_counters_count_requests_videos_and_sessions(
     assert heygen_emulator.stats()["sessions_open"] == 0
 
 
+async def test_a_folder_is_created_without_a_name(heygen_emulator: Emulator, heygen_client: hg.HeyGenClient) -> None:
+    """HeyGen documents ``name`` as optional: neither the client nor the emulator refuses a create without it."""
+    parent = await heygen_client.folders.create("Campaigns")
+    unnamed = await heygen_client.folders.create(parent_id=parent.id)
+    assert unnamed.id is not None
+    assert unnamed.id != parent.id
+    assert unnamed.parent_id == parent.id
+    assert unnamed.name == "test"  # the default LowCodeAPI's definition names
+    assert [entry["status"] for entry in heygen_emulator.request_log] == [200, 200]
+
+
 async def test_request_log_redacts_the_token(heygen_emulator: Emulator, heygen_client: hg.HeyGenClient) -> None:
     """The request log shows api_token as *** and never the token itself, refused tokens included."""
     await heygen_client.user.me()

@@ -9,17 +9,22 @@ slow bodies, and the client must answer with its own typed errors, promptly, nev
 * a 50 MB body (declared by ``Content-Length``, chunked without one, or gzip that inflates to 50 MB) ->
   ``APIResponseError`` once it passes ``Limits.max_response_bytes`` (16 MiB by default), without reading it
   whole, in one attempt;
-* a slow drip (one byte every 0.2 s) -> ``APITimeoutError`` when the attempt's time limit runs out.
+* a slow drip (one byte every 0.2 s) -> ``APITimeoutError`` when the attempt's time limit runs out;
+* a create (a render, a translation, a live session) whose success answer does not fit its model keeps what
+  HeyGen created: a result with the id and a warning, or ``CreatedResponseError`` carrying the id (a session
+  is stopped); a plain ``APIResponseError`` only when no id can be found (issue 16).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import gzip
 import json
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -28,7 +33,10 @@ from aiohttp import web
 
 import heygen_async as hg
 from heygen_async._config import DEFAULT_MAX_RESPONSE_BYTES
+from heygen_async.emulator import Emulator
+from heygen_async.emulator._handlers import HANDLERS
 from tests.conftest import ServerFactory
+from tests.jobs._support import SETTLE, fast_client, scene, wait_until
 
 TOKEN = "at_hostile-Responses-token-0123456789"
 ONE_ATTEMPT = hg.RetryPolicy(attempts=1)
@@ -400,3 +408,104 @@ async def test_a_slow_drip_body_is_cut_by_the_time_limit(
     assert limit <= elapsed < limit + 0.75, elapsed
     assert caught.value.maybe_processed
     assert len(sent) >= 2  # bytes kept arriving: it is the overall limit, not an idle gap, that cut it
+
+
+# -- (e) a create whose answer does not fit: HeyGen did the work, the id is kept ----------------------------
+
+
+def mangle(monkeypatch: pytest.MonkeyPatch, endpoint: str, change: Callable[[Any], Any]) -> None:
+    """Make the emulator do ``endpoint``'s work as usual (a job, a billed session) but answer ``change(data)``."""
+    original = HANDLERS[endpoint]
+    monkeypatch.setitem(HANDLERS, endpoint, lambda account, call: change(original(account, call)))
+
+
+async def test_a_create_answer_with_a_malformed_field_still_gives_the_job_and_a_warning(
+    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    mangle(monkeypatch, "translations.create", lambda data: {**data, "video_translate_ids": 5})
+    async with fast_client(heygen_emulator) as client:
+        job = await client.translations.create("https://example.com/v.mp4", output_language="French")
+        assert job.video_translate_id is not None
+        assert job.raw["video_translate_ids"] == 5  # the answer as received
+        assert job.video_translate_ids is None  # the field that did not fit keeps its default
+        (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert "POST /v2/video_translate" in warning
+        assert job.video_translate_id in warning
+        assert "video_translate_ids" in warning
+        waiting = asyncio.ensure_future(client.translations.wait(job.video_translate_id, timeout=10))
+        await heygen_emulator.advance(SETTLE)
+        translation = await waiting
+    assert translation.status == hg.TranslationStatus.SUCCESS
+
+
+async def test_a_create_answer_of_another_shape_raises_with_the_created_id(
+    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mangle(monkeypatch, "videos.generate", lambda data: [{"video": data}])  # the id is there, deeper
+    async with fast_client(heygen_emulator) as client:
+        with pytest.raises(hg.CreatedResponseError) as caught:
+            await client.videos.generate([scene()])
+        assert isinstance(caught.value, hg.APIResponseError)
+        video_id = caught.value.created_id
+        assert video_id in heygen_emulator.account.videos
+        assert caught.value.raw == [{"video": {"video_id": video_id}}]
+        assert video_id in str(caught.value)
+        waiting = asyncio.ensure_future(client.videos.wait(video_id, timeout=10))
+        await heygen_emulator.advance(SETTLE)
+        video = await waiting
+    assert video.status == hg.VideoStatus.COMPLETED
+
+
+async def test_a_batch_follows_a_render_whose_answer_had_another_shape(
+    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mangle(monkeypatch, "videos.generate", lambda data: {"result": data})
+    async with fast_client(heygen_emulator) as client:
+
+        async def run() -> list[Any]:
+            return [item async for item in client.videos.generate_many([{"video_inputs": [scene()]}], timeout=10)]
+
+        batch = asyncio.ensure_future(run())
+        await wait_until(lambda: heygen_emulator.stats()["videos_created"] == 1, what="the submission")
+        await heygen_emulator.advance(SETTLE)
+        (item,) = await batch
+    assert item.ok
+    assert not item.ambiguous
+    assert item.job_id in heygen_emulator.account.videos
+    assert item.result.status == hg.VideoStatus.COMPLETED
+
+
+async def test_a_create_answer_without_any_id_is_ambiguous_in_a_batch(
+    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mangle(monkeypatch, "videos.generate", lambda data: {"video_id": {"unexpected": True}})
+    async with fast_client(heygen_emulator) as client:
+        with pytest.raises(hg.APIResponseError) as caught:
+            await client.videos.generate([scene()])
+        assert not isinstance(caught.value, hg.CreatedResponseError)
+        items = [item async for item in client.videos.generate_many([{"video_inputs": [scene()]}], timeout=10)]
+    (item,) = items
+    assert item.ambiguous
+    assert isinstance(item.error, hg.APIResponseError)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda data: {**data, "session_duration_limit": "ten minutes", "is_paid": "maybe", "sdp": "none"},
+        lambda data: [data],
+    ],
+    ids=["malformed-fields", "another-shape"],
+)
+async def test_a_session_whose_new_answer_does_not_fit_is_stopped(
+    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, change: Callable[[Any], Any]
+) -> None:
+    mangle(monkeypatch, "streaming.new", change)
+    async with fast_client(heygen_emulator) as client:
+        with contextlib.suppress(hg.CreatedResponseError):  # the other shape: the session cannot be used
+            async with client.streaming.session(avatar_id="Wayne_20240711", quality="low") as session:
+                assert heygen_emulator.stats()["sessions_open"] == 1
+                await session.speak("Hello")
+    stats = heygen_emulator.stats()
+    assert stats["sessions_created"] == 1
+    assert stats["sessions_open"] == 0

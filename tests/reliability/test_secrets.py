@@ -1,24 +1,34 @@
-"""The token stays secret under chaos: with DEBUG logging and every fault kind striking, it appears in no log
-record, exception, result, resume token, emulator request log or CLI output, plain or URL-encoded."""
+"""Credentials stay secret: with DEBUG logging and every fault kind striking, the token appears in no log
+record, exception, result, resume token, emulator request log or CLI output; a hostile server that echoes the
+token, the direct-mode key or a base URL's password in any encoding, whole or cut short, gets none of them
+back into an error, a log line or the CLI's output; credentials in ``base_url`` are masked wherever the URL is
+shown. "Appears" means any run of 8 characters of any encoding of the secret (percent-escapes in either
+hex case)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
+import html
 import json
 import logging
+import re
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Final, TypeVar
 from urllib.parse import quote, quote_plus
 
 import pytest
+from aiohttp import web
 
 import heygen_async as hg
 from heygen_async._cli import main
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ScaledClock
 from heygen_async.emulator._faults import FAULT_KINDS
 from tests._background import Background
+from tests.conftest import TOKEN as OTHER_TOKEN
+from tests.conftest import ServerFactory
 
 T = TypeVar("T")
 
@@ -33,14 +43,49 @@ AVATAR: Final[dict[str, Any]] = {"type": "avatar", "avatar_id": "Angela-inTshirt
 VOICE_ID: Final = "1bd001e7e50f421d891986aad5158bc8"
 
 
-def needles(token: str) -> list[str]:
-    """Every form the token could leak in: plain, percent-encoded, form-encoded, and its distinctive middle."""
-    return sorted({token, quote(token, safe=""), quote_plus(token), quote(token), "SECRET-chaos", "SECRET+chaos"})
+def encodings(secret: str) -> dict[str, str]:
+    """The forms in which a server may echo ``secret``, by name."""
+    once = quote(secret, safe="")
+    return {
+        "plain": secret,
+        "percent": once,
+        "percent-lower-hex": re.sub(r"%[0-9A-F]{2}", lambda escape: escape.group().lower(), once),
+        "percent-path": quote(secret),
+        "percent-twice": quote(once, safe=""),
+        "form": quote_plus(secret),
+        "json": json.dumps(secret)[1:-1].replace("/", "\\/"),
+        "json-unicode": "".join(ch if ch.isalnum() else f"\\u{ord(ch):04x}" for ch in secret),
+        "html": html.escape(secret),
+        "base64": base64.b64encode(secret.encode()).decode(),
+        "base64-url": base64.urlsafe_b64encode(secret.encode()).decode(),
+    }
 
 
-def assert_clean(what: str, text: str, token: str) -> None:
-    for needle in needles(token):
-        assert needle not in text, f"the token ({needle!r}) leaked into {what}"
+def windows(secret: str) -> set[str]:
+    """Every run of 8 characters of every encoding of ``secret``."""
+    return {form[i : i + 8] for form in encodings(secret).values() for i in range(max(1, len(form) - 7))}
+
+
+def base64_leak(text: str, secret: str) -> str | None:
+    """A run of base64 in ``text`` that decodes (at any alignment) to 8 bytes of ``secret`` in a row, if any:
+    the encoding's windows alone miss a secret encoded after a prefix (``Basic base64(user:secret)``)."""
+    raw = secret.encode()
+    chunks = {raw[i : i + 8] for i in range(len(raw) - 7)}
+    for match in re.finditer(r"[A-Za-z0-9+/_-]{11,}", text):
+        run = match.group().replace("-", "+").replace("_", "/")
+        for start in range(4):
+            piece = run[start:]
+            decoded = base64.b64decode(piece[: len(piece) // 4 * 4])
+            if any(chunk in decoded for chunk in chunks):
+                return run
+    return None
+
+
+def assert_clean(what: str, text: str, secret: str) -> None:
+    for window in windows(secret):
+        assert window not in text, f"the secret leaked into {what} (as {window!r})"
+    leak = base64_leak(text, secret)
+    assert leak is None, f"the secret leaked into {what}, base64-encoded ({leak!r})"
 
 
 def library_locals(error: BaseException | None) -> list[str]:
@@ -223,3 +268,223 @@ def test_cli_output_never_shows_the_token(
     log = chaotic.request_log()
     assert any(entry.get("fault") for entry in log)
     assert_clean("the emulator's request log", json.dumps(log, default=str), TOKEN)
+
+
+# -- a hostile server echoing a credential in every encoding ----------------------------------------------------
+
+ECHOED_TOKEN: Final = "at_Echo+Token/Sup3r=secret:%x-0123456789"
+ECHOED_KEY: Final = "hg_Echo+Key/Direct=secret:%y-9876543210"
+ECHOED_PASSWORD: Final = "pw+Echo/Password=secret:%z-5551234"
+SECRET_KINDS: Final = ("token", "direct-key", "url-password")
+STATUSES: Final = (401, 404, 429, 500, 200)
+BODY_KINDS: Final = ("html", "text", "json", "json-misfit")
+
+
+def echo(secret: str) -> str:
+    """Everything a hostile server might say back: every encoding of the secret, whole and cut short, and the
+    Basic credentials a client sends for a URL's userinfo."""
+    pieces = [secret, secret[:8], secret[:13], secret[-9:], secret[5:17]]
+    forms = [form for piece in pieces for form in encodings(piece).values()]
+    basic = base64.b64encode(f"user:{secret}".encode()).decode()
+    return " | ".join([*forms, f"Authorization: Basic {basic}", f"GET /v1/user/me?api_token={quote(secret)}"])
+
+
+def hostile_answer(status: int, kind: str, said: str) -> web.Response:
+    headers = {"X-Echo": said, "X-Request-Id": said[:60], "Retry-After": "0"}
+    if kind == "html":
+        page = f"<html><body><h1>Error {status}</h1><p>{html.escape(said)}</p><!-- {said} --></body></html>"
+        return web.Response(status=status, text=page, content_type="text/html", headers=headers)
+    if kind == "text":
+        return web.Response(status=status, text=f"upstream said: {said}", headers=headers)
+    if kind == "json" and status == 200:  # an error envelope inside a 2xx
+        return web.json_response({"code": 40001, "message": said, "data": {said: said}}, headers=headers)
+    if kind == "json":
+        body = {
+            "message": said,
+            "provider": "heygen",
+            "error": {"error": {"code": said[:30], "message": said, "detail": [said, {said: said}]}},
+            "headers": {"x-request-id": said, "x-api-key": said},
+        }
+        return web.json_response(body, status=status, headers=headers)
+    # A success that does not fit the model (a User whose fields are objects), or an error that is JSON.
+    misfit = {"code": 100 if status == 200 else 1, "message": said, "data": {"username": {"said": said}}}
+    return web.json_response(misfit, status=status, headers=headers)
+
+
+async def echoing(serve: ServerFactory) -> str:
+    """A server on 127.0.0.1 that answers ``/<status>/<kind>/...`` with that status and body kind, echoing the
+    secret ``/<secret kind>/...`` names; its root URL (``http://127.0.0.1:<port>``)."""
+    secrets = {"token": ECHOED_TOKEN, "direct-key": ECHOED_KEY, "url-password": ECHOED_PASSWORD}
+
+    async def handler(request: web.Request) -> web.Response:
+        secret, status, kind = request.match_info["secret"], request.match_info["status"], request.match_info["kind"]
+        return hostile_answer(int(status), kind, echo(secrets[secret]))
+
+    app = web.Application()
+    app.router.add_route("*", "/{secret}/{status}/{kind}/{tail:.*}", handler)
+    return (await serve(app)).removesuffix("/heygen")
+
+
+def secret_and_client(root: str, secret_kind: str, status: int, body_kind: str) -> tuple[str, hg.HeyGenClient]:
+    base = f"{root}/{secret_kind}/{status}/{body_kind}"
+    if secret_kind == "direct-key":
+        return ECHOED_KEY, hg.HeyGenClient.direct(heygen_api_key=ECHOED_KEY, base_url=base, max_retries=0)
+    if secret_kind == "url-password":
+        with_password = base.replace("http://", f"http://user:{quote(ECHOED_PASSWORD, safe='')}@")
+        return ECHOED_PASSWORD, hg.HeyGenClient(OTHER_TOKEN, base_url=with_password, max_retries=0)
+    return ECHOED_TOKEN, hg.HeyGenClient(ECHOED_TOKEN, base_url=base, max_retries=0)
+
+
+@pytest.mark.parametrize("body_kind", BODY_KINDS)
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("secret_kind", SECRET_KINDS)
+async def test_a_secret_echoed_in_any_encoding_never_reaches_an_error_or_a_log(
+    serve: ServerFactory, caplog: pytest.LogCaptureFixture, secret_kind: str, status: int, body_kind: str
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="heygen_async")
+    root = await echoing(serve)
+    secret, client = secret_and_client(root, secret_kind, status, body_kind)
+    async with client:
+        with pytest.raises(hg.APIError) as caught:
+            await client.user.me()
+        seen = [repr(client), client.base_url, repr(client._transport)]
+    error = caught.value
+    assert isinstance(error, hg.APIStatusError if status != 200 or body_kind == "json" else hg.APIResponseError)
+    assert "***" in str(error) + repr(getattr(error, "body", "")), "the echo was there to be scrubbed"
+    seen += [str(error), repr(error), repr(getattr(error, "body", None)), repr(getattr(error, "headers", None))]
+    seen.append(error_text(error))
+    for text in seen:
+        assert_clean(f"{type(error).__name__} for {status} {body_kind}", text, secret)
+    assert caplog.records
+    for record in caplog.records:
+        assert_clean(f"log record {record.getMessage()!r}", record_text(record), secret)
+
+
+@pytest.mark.parametrize("status", [401, 429, 500, 200])
+@pytest.mark.parametrize("secret_kind", SECRET_KINDS)
+async def test_the_clis_error_line_never_shows_an_echoed_secret(
+    serve: ServerFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    secret_kind: str,
+    status: int,
+) -> None:
+    root = await echoing(serve)
+    secret, client = secret_and_client(root, secret_kind, status, "html")
+    base = client._transport.options.base_url
+    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", ECHOED_TOKEN if secret_kind == "token" else OTHER_TOKEN)
+    monkeypatch.setenv("HEYGEN_API_KEY", ECHOED_KEY)
+    direct = ["--direct"] if secret_kind == "direct-key" else []
+    for debug in ([], ["--debug"]):
+        # The command runs its own event loop: in a thread, while this loop serves its answers.
+        code = await asyncio.to_thread(main, ["quota", "--base-url", base, *direct, *debug])
+        assert code == 1
+        captured = capsys.readouterr()
+        assert "heygen-async: error:" in captured.err
+        assert_clean("CLI output", captured.out + captured.err, secret)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        f"ftp://gateway.test/heygen/{ECHOED_TOKEN}",
+        f"https://gateway.test/heygen/{quote(ECHOED_TOKEN, safe='')} x",
+        f"https://gateway.test/heygen/{quote(quote(ECHOED_TOKEN, safe=''), safe='')}#{ECHOED_TOKEN}",
+        f"gateway.test/heygen/api_token%3D{quote(ECHOED_TOKEN, safe='')}",
+        f"https://user:{quote(ECHOED_PASSWORD, safe='')}@gateway.test/heygen x",
+        f"ftp://{base64.b64encode(ECHOED_TOKEN.encode()).decode()}@gateway.test/heygen",
+    ],
+    ids=["plain", "percent", "percent-twice", "api-token-encoded", "url-password", "base64-user"],
+)
+def test_a_configuration_error_never_echoes_a_secret_in_base_url(base_url: str) -> None:
+    with pytest.raises(hg.ConfigurationError) as caught:
+        hg.HeyGenClient(ECHOED_TOKEN, base_url=base_url)
+    assert "base_url" in str(caught.value)
+    for secret in (ECHOED_TOKEN, ECHOED_PASSWORD):
+        assert_clean("ConfigurationError", error_text(caught.value), secret)
+    with pytest.raises(hg.ConfigurationError) as caught:
+        hg.HeyGenClient.direct(heygen_api_key=ECHOED_KEY, base_url=base_url.replace(ECHOED_TOKEN, ECHOED_KEY))
+    assert_clean("ConfigurationError (direct)", error_text(caught.value), ECHOED_KEY)
+
+
+# -- credentials in base_url --------------------------------------------------------------------------------
+
+URL_PASSWORD: Final = "pw+Gateway/Secret=42"
+
+
+def with_credentials(base_url: str, password: str = URL_PASSWORD) -> str:
+    return base_url.replace("http://", f"http://gw-user:{quote(password, safe='')}@", 1)
+
+
+def test_credentials_in_base_url_are_masked_in_reprs() -> None:
+    client = hg.HeyGenClient(TOKEN, base_url=with_credentials("http://gateway.test/heygen"))
+    handle = client.with_options(api_token="at_another-tenant-token")
+    shown = "http://gw-user:***@gateway.test/heygen"
+    assert client.base_url == handle.base_url == shown
+    assert f"base_url={shown!r}" in repr(client)
+    for text in (repr(client), str(client), repr(handle), repr(client._transport), repr(vars(client))):
+        assert_clean("a repr", text, URL_PASSWORD)
+    lone = hg.HeyGenClient(TOKEN, base_url=f"http://{quote(URL_PASSWORD, safe='')}@gateway.test/heygen")
+    assert lone.base_url == "http://***@gateway.test/heygen"  # a user name alone is the credential
+
+
+async def test_resume_tokens_hold_the_masked_base_url_and_resume_on_the_same_url(
+    heygen_emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="heygen_async")
+    base = with_credentials(heygen_emulator.base_url)
+    shown = base.replace(quote(URL_PASSWORD, safe=""), "***")
+    async with (
+        hg.HeyGenClient(heygen_emulator.token, base_url=base, poll_policy=POLL) as client,
+        hg.HeyGenClient(heygen_emulator.token, base_url=base, poll_policy=POLL) as other,
+        hg.HeyGenClient(heygen_emulator.token, base_url=heygen_emulator.base_url) as without,
+    ):
+        job = await client.videos.generate([scene("credentials")])
+        assert job.video_id is not None
+        handle = client.videos.job(job.video_id)
+        with pytest.raises(hg.PollTimeout) as timed_out:
+            await client.videos.wait(job.video_id, timeout=0.05)
+        tokens = [handle.resume_token, timed_out.value.resume_token]
+        for token in tokens:
+            assert json.loads(token)["base_url"] == shown
+            assert_clean("a resume token", token, URL_PASSWORD)
+        assert_clean("a PollTimeout", error_text(timed_out.value), URL_PASSWORD)
+        # Masked compared with masked: another client on the same URL resumes it, and so do tokens made
+        # before the base URL was masked in them (which hold it as given).
+        legacy = json.dumps({**json.loads(tokens[0]), "base_url": base})
+        for token in (*tokens, legacy):
+            assert other.jobs.resume(token).id == job.video_id
+            assert hg.Job.resume(client, token).id == job.video_id
+        with pytest.raises(hg.ValidationError) as refused:
+            without.jobs.resume(legacy)  # another base URL (no credentials) is still refused
+        assert shown in str(refused.value)
+        # (Not its traceback's locals: they hold the caller's own legacy token, which does hold the password.)
+        assert_clean("a refused resume token", f"{refused.value} {refused.value!r}", URL_PASSWORD)
+        await heygen_emulator.advance(60)
+        video = await other.jobs.resume(tokens[1])
+    assert video.status == hg.VideoStatus.COMPLETED
+    for record in caplog.records:
+        assert_clean(f"log record {record.getMessage()!r}", record_text(record), URL_PASSWORD)
+
+
+@pytest.fixture
+def calm() -> Iterator[Background]:
+    with Background(CONFIG, speed=20) as background:
+        yield background
+
+
+def test_the_clis_resume_hint_masks_base_url_credentials_and_works(
+    calm: Background, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
+) -> None:
+    assert calm.emulator is not None
+    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", calm.emulator.token)
+    base = with_credentials(calm.base_url)
+    create = ["video", "create", "--avatar", AVATAR["avatar_id"], "--voice", VOICE_ID, "--text", "Hi"]
+    assert main([*create, "--wait", "--timeout", "0.01", "--base-url", base]) == 4
+    printed = capsys.readouterr()
+    assert_clean("the CLI's output", printed.out + printed.err, URL_PASSWORD)
+    token = printed.err.split("jobs watch '", 1)[1].split("'", 1)[0]
+    assert "gw-user:***@" in json.loads(token)["base_url"]
+    assert main(["jobs", "watch", token, "--poll-every", "0.05", "--base-url", base]) == 0
+    printed = capsys.readouterr()
+    assert_clean("the CLI's output", printed.out + printed.err, URL_PASSWORD)

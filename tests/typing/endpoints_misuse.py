@@ -34,5 +34,6 @@ async def misuse(client: hg.HeyGenClient) -> None:
     await client.assets.upload(123)  # E: arg-type
     client.videos.iter_all(token="x")  # E: call-arg
     await client.folders.create("Q3", project_type="music")  # E: arg-type
+    await client.folders.create(5)  # E: arg-type
     await client.photo_avatars.add_looks("group", "one-key")  # E: arg-type
     del wrong, forgot_await

@@ -73,5 +73,7 @@ async def tour(client: hg.HeyGenClient) -> None:
     )
     asset: hg.Asset = await client.assets.upload(Path("photo.png"))
     folder: hg.Folder = await client.folders.create("Q3", project_type="video")
+    unnamed: hg.Folder = await client.folders.create(parent_id="f1")  # the name is optional, as HeyGen documents it
     table: tuple[hg.Endpoint, ...] = client.endpoints
     del first, names, voice_ids, status, page, task, seconds, translation, credits, endpoint, asset, folder, table
+    del unnamed

@@ -88,6 +88,19 @@ async def test_a_valid_delivery_reaches_the_handler_once_verified(start: Start, 
     assert receiver.stats.handled == 1
 
 
+@pytest.mark.parametrize("header", ["Signature", "X-HeyGen-Signature", "Heygen-Signature", "HEYGEN-SIGNATURE"])
+async def test_each_default_signature_header_is_verified(
+    start: Start, http: aiohttp.ClientSession, header: str
+) -> None:
+    recorder = Recorder()
+    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    url = await start(receiver)
+    body = body_of()
+    assert (await post(http, url, body, signed(body, header=header)))[0] == 200
+    assert (await post(http, url, body_of(video_id="v2"), signed(body, header=header)))[0] == 401  # still checked
+    assert [(event.job_id, event.verified) for event in recorder.events] == [("v1", True)]
+
+
 @pytest.mark.parametrize(
     ("headers_of", "reason"),
     [

@@ -37,6 +37,8 @@ def test_sign_matches_an_independent_hmac() -> None:
         {"Signature": "sha256=" + signature()},
         {"Signature": "SHA256=" + signature().upper()},
         {"X-HeyGen-Signature": signature()},
+        {"Heygen-Signature": signature()},
+        [(b"heygen-signature", signature().encode())],
         {"Signature": f"{'0' * 64}, {signature()}"},
     ],
     ids=[
@@ -49,6 +51,8 @@ def test_sign_matches_an_independent_hmac() -> None:
         "sha256-prefix",
         "upper-hex",
         "fallback-header",
+        "heygen-signature",
+        "heygen-signature-asgi-lower",
         "several",
     ],
 )
