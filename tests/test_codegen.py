@@ -60,7 +60,7 @@ def test_signatures_follow_the_table() -> None:
                 assert declared.default is inspect.Parameter.empty, f"{endpoint.qualname}.{param.name}"
             else:
                 assert declared.kind is inspect.Parameter.KEYWORD_ONLY, f"{endpoint.qualname}.{param.name}"
-                assert declared.default is None
+                assert declared.default == param.default, f"{endpoint.qualname}.{param.name}"
         for option in ("timeout", "max_retries", "extra_query"):
             assert option in signature.parameters, f"{endpoint.qualname} lacks {option}"
         assert signature.return_annotation == endpoint.result

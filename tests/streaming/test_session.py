@@ -142,6 +142,19 @@ async def test_a_failed_stop_is_warned_reported_and_not_raised(
     assert [s.id for s in heygen_emulator.account.open_sessions()] == [session.id]
 
 
+async def test_a_session_asks_for_the_livekit_transport_and_takes_the_sdks_lower_case_emotion(
+    heygen_emulator: Emulator, gateway: hg.HeyGenClient
+) -> None:
+    """HeyGen's own SDK sends ``version: "v2"`` (without it HeyGen opens a retired v1 raw-WebRTC session) and
+    emotions in lower case: a session does both, and the emulator sees ``v2``."""
+    async with gateway.streaming.session(**PARAMS, voice={"emotion": "excited"}) as session:
+        assert session.id is not None
+        assert heygen_emulator.account.sessions[session.id].version == "v2"
+    info = await gateway.streaming.new(avatar_id=AVATAR, version=None)  # None leaves it out, as asked
+    assert heygen_emulator.account.sessions[info.session_id].version is None
+    await gateway.streaming.stop(info.session_id)
+
+
 # -- speaking ----------------------------------------------------------------------------------------------------
 
 
