@@ -55,6 +55,11 @@ def streaming_requests(emulator: Emulator) -> list[str]:
     return [entry["endpoint"] for entry in emulator.request_log if entry["endpoint"] in STREAMING_ENDPOINTS]
 
 
+def needs_stop(session: hg.StreamingSession) -> bool:
+    """``session.needs_stop``, read afresh (mypy narrows a property once it has been checked)."""
+    return session.needs_stop
+
+
 def failed_stops(emulator: Emulator) -> int:
     """How many ``streaming.stop`` requests the emulator answered with an error."""
     return sum(

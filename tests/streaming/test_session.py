@@ -151,6 +151,7 @@ async def test_a_session_asks_for_the_livekit_transport_and_takes_the_sdks_lower
         assert session.id is not None
         assert heygen_emulator.account.sessions[session.id].version == "v2"
     info = await gateway.streaming.new(avatar_id=AVATAR, version=None)  # None leaves it out, as asked
+    assert info.session_id is not None
     assert heygen_emulator.account.sessions[info.session_id].version is None
     await gateway.streaming.stop(info.session_id)
 
