@@ -34,6 +34,7 @@ class SessionLedger:
         self._live: dict[str, SessionRecord] = {}  # the record each live session should have
         self._recording: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     def recording(self, session_id: str) -> bool:
         """Whether ``session_id``'s record is still being written (it is this process's, but not listed yet)."""
@@ -53,7 +54,8 @@ class SessionLedger:
         self._put(attrs.evolve(known, stop_failed=True))
 
     def _put(self, record: SessionRecord) -> None:
-        self._live[record.id] = record
+        if not self._closed:  # once closed, a write is tried once (a session failing its stop after the close)
+            self._live[record.id] = record
         self._recording[record.id] = self._spawn(self._write(record, self._recording.get(record.id)))
 
     def forget(self, session_id: str) -> None:
@@ -113,6 +115,7 @@ class SessionLedger:
     async def aclose(self, *, timeout: float = 5.0) -> None:
         """Let the writes in flight finish (bounded by ``timeout``, even if the caller is cancelled meanwhile;
         that cancellation is raised afterwards), then drop what is left."""
+        self._closed = True
         self._live.clear()  # records still failing are not tried again: the sessions are closing
         pending = set(self._tasks)
         if not pending:

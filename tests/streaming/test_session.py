@@ -245,6 +245,33 @@ async def test_interrupt_cuts_the_current_speech(heygen_emulator: Emulator, gate
     assert [(event.task_id, event.interrupted) for event in finished] == [(task.task_id, True)]
 
 
+async def test_closing_ends_running_speech_and_refuses_speech_not_answered_yet(
+    heygen_emulator: Emulator, gateway: hg.HeyGenClient, fixed_latency: float
+) -> None:
+    """What the README says a close does to speech: speech still running its duration ends as
+    TaskFinished(interrupted=True) (its speak() had returned); a speak() whose request is out when the
+    session is stopped (HeyGen then refuses it) and one still waiting its turn (never sent) raise
+    SessionClosedError."""
+    session = gateway.streaming.session(**PARAMS)
+    recorder = await Recorder.subscribe(session)
+    async with session:
+        running = await session.speak("A sentence long enough to take a few seconds to say out loud.")
+        heygen_emulator.inject("slow", endpoint="streaming.task")
+        out = asyncio.create_task(session.speak("sent just before the close"))
+        await wait_until(lambda: in_flight(heygen_emulator, "streaming.task"), what="the second speech in flight")
+        waiting = asyncio.create_task(session.speak("still waiting its turn"))
+        await asyncio.sleep(0)  # queued behind the one in flight
+    for speech in (out, waiting):
+        with pytest.raises(hg.SessionClosedError):
+            await speech
+    assert isinstance(out.exception().__cause__, hg.BadRequestError)  # type: ignore[union-attr]
+    assert waiting.exception().__cause__ is None  # type: ignore[union-attr]
+    await recorder.ended()
+    assert [(event.task_id, event.interrupted) for event in recorder.of(hg.TaskFinished)] == [(running.task_id, True)]
+    assert [event.task_id for event in recorder.of(hg.TaskSent)] == [running.task_id]
+    assert requests_to(heygen_emulator, "streaming.task") == 2
+
+
 # -- closed sessions and bad arguments ----------------------------------------------------------------------------
 
 
