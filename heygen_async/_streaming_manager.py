@@ -400,12 +400,13 @@ class SessionManager:
         and this manager's sessions whose stop failed (:attr:`unstopped`).
 
         Sessions younger than ``min_age`` seconds (by HeyGen's ``created_at``; default 0, or 60 with a shared
-        state) and those ``keep`` returns True for are left alone (this manager's own unstopped sessions are
-        always stopped). Without a shared state, other processes' sessions on the same account must be kept with
-        ``keep``. With one, a session in the shared ledger is kept while its owner's lease lives, unless it is
-        marked there as needing a stop, and stopped once the lease has run out (whatever its age); only sessions
-        in no ledger go by ``min_age``. An unstopped session of this manager that HeyGen no longer lists is
-        closed for good too (off the ledger, its slot free). After listing, waits (up to ``settle_timeout``)
+        state) and those ``keep`` returns True for are left alone; this manager's own unstopped sessions are
+        always stopped, through the session (bounded by its ``stop_timeout``, joining a retry in flight), and
+        those HeyGen no longer lists are closed for good (off the ledger, their slot free). Without a shared
+        state, other processes' sessions on the same account must be kept with ``keep``. With one, a session in
+        the shared ledger is kept while its owner's lease lives, unless it is marked there as needing a stop,
+        and stopped once the lease has run out (whatever its age); only sessions in no ledger go by
+        ``min_age``. After listing, waits (up to ``settle_timeout``)
         for the sessions this manager was opening meanwhile to be recorded, so it never stops one of its own
         caught between ``streaming.new`` and the ledger; if they do not settle in time, it stops nothing not
         known to be an orphan. Of several processes reaping at once, one stops each orphan in the shared
@@ -451,18 +452,26 @@ class SessionManager:
         if self._state is not None:
             claim_for = max(CLAIM_MIN, 2 * stop_timeout)
             to_stop = [session_id for session_id in to_stop if await self._claim(session_id, claim_for)]
-        outcomes = await asyncio.gather(*(self._reap(session_id, stop_timeout) for session_id in to_stop))
+        # This manager's own go through their session: a stop the background retry has in flight is joined,
+        # not doubled, and each is off the ledger (its slot free) by the time this returns, or still failing.
+        own = [session_id for session_id in to_stop if session_id in self._unstopped]
+        others = [session_id for session_id in to_stop if session_id not in self._unstopped]
+        outcomes = await asyncio.gather(
+            *(self._reap(session_id, stop_timeout) for session_id in others),
+            *(self._stop_own(self._unstopped[session_id]) for session_id in own),
+        )
         failed: dict[str, BaseException] = {
-            session_id: error for session_id, error in zip(to_stop, outcomes, strict=True) if error is not None
+            session_id: error for session_id, error in zip([*others, *own], outcomes, strict=True) if error is not None
         }
         for session_id, error in failed.items():
             logger.warning("reap_orphans: stopping session %s failed: %s", session_id, error)
         stopped = tuple(session_id for session_id in to_stop if session_id not in failed)
         listed = {summary.session_id for summary in summaries}
-        for session_id in unstopped:
+        for session_id in unstopped - listed:
             session = self._unstopped.get(session_id)
-            if session is not None and (session_id in stopped or session_id not in listed):
-                session._gone()  # stopped now, or ended at HeyGen since: closed for good, its slot free
+            if session is not None:  # ended at HeyGen since its stop failed: closed for good, its slot free
+                session._gone()
+                await session.close()  # waits for a stop of it still in flight
         if self._state is not None:
             gone = [sid for sid, record in shared.items() if not record.owner_alive and sid not in listed]
             for session_id in [*stopped, *gone]:  # stopped now, or ended at HeyGen since: off the ledger
@@ -488,6 +497,19 @@ class SessionManager:
             await self._state.forget_session(session_id)
         except Exception as exc:
             logger.warning("session ledger: could not remove reaped session %s (%s)", session_id, exc)
+
+    @staticmethod
+    async def _stop_own(session: StreamingSession) -> BaseException | None:
+        """Stop one of this manager's sessions whose stop failed (through the session, bounded by its
+        ``stop_timeout``): None once it is stopped, else why not. A try already in flight is joined; if that one
+        fails, the reap makes its own."""
+        joined = session.stopping
+        await session.close()
+        if joined and session.needs_stop:
+            await session.close()
+        if not session.needs_stop:
+            return None
+        return session.stop_error or TimeoutError("streaming.stop did not finish")
 
     async def _reap(self, session_id: str, stop_timeout: float) -> BaseException | None:
         task, cancelled = await finish(asyncio.wait_for(self._backend.stop(session_id), stop_timeout), grace=1.0)

@@ -228,6 +228,11 @@ class StreamingSession:
         return self._id is not None and not self._stopped
 
     @property
+    def stopping(self) -> bool:
+        """Whether a close (or a stop tried again) is in progress."""
+        return self._closing is not None and not self._closing.done()
+
+    @property
     def idle_timeout(self) -> float:
         return self._idle_timeout
 

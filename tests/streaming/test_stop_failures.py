@@ -231,7 +231,9 @@ async def test_200_sessions_with_30_percent_of_stops_failing_leave_nothing_open_
         with pytest.warns(RuntimeWarning, match="streaming.stop failed") as warned:
             await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(SESSIONS))), 120)
         pending = set(manager.unstopped)
-        assert _open_ids(emulator) == pending
+        # What is open at HeyGen is the manager's, as unstopped (the background retry may have one stopped at
+        # HeyGen whose answer is still on its way, so not the other way round).
+        assert _open_ids(emulator) <= pending
         assert manager.active == len(pending)
         assert manager.high_water == CAP
         assert requests_to(emulator, "streaming.new") == SESSIONS
