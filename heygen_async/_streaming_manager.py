@@ -503,7 +503,7 @@ class SessionManager:
         """Stop one of this manager's sessions whose stop failed (through the session, bounded by its
         ``stop_timeout``): None once it is stopped, else why not. A try already in flight is joined; if that one
         fails, the reap makes its own."""
-        joined = session.stopping
+        joined = session._closing_now()
         await session.close()
         if joined and session.needs_stop:
             await session.close()

@@ -228,11 +228,6 @@ class StreamingSession:
         return self._id is not None and not self._stopped
 
     @property
-    def stopping(self) -> bool:
-        """Whether a close (or a stop tried again) is in progress."""
-        return self._closing is not None and not self._closing.done()
-
-    @property
     def idle_timeout(self) -> float:
         return self._idle_timeout
 
@@ -594,6 +589,10 @@ class StreamingSession:
             untrack()
         if self._on_closed is not None:
             self._on_closed(self)
+
+    def _closing_now(self) -> bool:
+        """Whether a close (or a stop tried again) is in progress."""
+        return self._closing is not None and not self._closing.done()
 
     def _gone(self) -> None:
         """HeyGen no longer has this session (a reaper stopped it, or it is not listed any more): nothing is

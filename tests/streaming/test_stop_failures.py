@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 import heygen_async as hg
 from heygen_async import _streaming_backend
+from heygen_async._streaming_manager import SessionManager
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock
 
 from ._support import (
     AVATAR,
     ONE_TRY,
+    CheckpointBackend,
     Recorder,
     failed_stops,
     needs_stop,
@@ -200,6 +203,55 @@ async def test_a_session_heygen_no_longer_lists_is_closed_for_good_without_a_sto
         assert (manager.active, dict(manager.sessions), dict(manager.unstopped)) == (0, {}, {})
         assert not needs_stop(session)
     assert requests_to(heygen_emulator, "streaming.stop") == 2
+
+
+class _StopsOnTheThirdTry(CheckpointBackend):
+    """The first stop fails at once, the second once ``gate`` opens, the third goes through; ``listed`` is set
+    when a listing has been answered."""
+
+    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator) -> None:
+        super().__init__(inner, emulator)
+        self.gate = asyncio.Event()
+        self.listed = asyncio.Event()
+
+    async def stop(self, session_id: str) -> None:
+        self.calls["stop"] += 1
+        if self.calls["stop"] == 1:
+            raise ConnectionError("down")
+        if self.calls["stop"] == 2:
+            await self.gate.wait()
+            raise ConnectionError("still down")
+        await self.inner.stop(session_id)
+
+    async def list_active(self) -> Sequence[hg.StreamingSessionSummary]:
+        listed = await super().list_active()
+        self.listed.set()
+        return listed
+
+
+async def test_reap_orphans_joins_a_retry_in_flight_and_tries_itself_if_that_fails(
+    heygen_emulator: Emulator, gateway: hg.HeyGenClient, restop_never: None
+) -> None:
+    """A reap that finds a try of the session's stop in flight (the background retry's) waits for it rather than
+    send a second stop beside it; that one failing, it tries itself. When it returns the session is stopped and
+    off the ledger, its slot free."""
+    backend = _StopsOnTheThirdTry(gateway.streaming.backend, heygen_emulator)
+    manager = SessionManager(backend, max_sessions=1)
+    with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
+        async with manager.session(**PARAMS) as session:
+            pass
+    retrying = asyncio.create_task(session.close())  # as the background retry does
+    await wait_until(lambda: backend.calls["stop"] == 2, what="the second try in flight")
+    reaping = asyncio.create_task(manager.reap_orphans())
+    await backend.listed.wait()
+    await asyncio.sleep(0)  # the reap's stop of it starts, and joins the try in flight
+    backend.gate.set()
+    report = await reaping
+    await retrying
+    assert backend.calls["stop"] == 3
+    assert (report.stopped, dict(report.failed)) == ((session.id,), {})
+    assert (manager.active, dict(manager.sessions), dict(manager.unstopped)) == (0, {}, {})
+    assert heygen_emulator.account.open_sessions() == []
 
 
 # -- 200 sessions ----------------------------------------------------------------------------------------------------
