@@ -329,7 +329,9 @@ class RedisState:
         return max(1, round(self.lease_ttl * 1000))
 
     async def _heartbeat(self) -> None:
-        while True:
+        # While entered, not for ever: aclose()'s cancel can land inside a redis-py call that swallows it, and
+        # aclose() waits for this task (the teardown of tests/state hung now and then).
+        while self._entered:
             await anyio.sleep(self.lease_ttl / 3)
             try:
                 if not await self._scripts["renew"](keys=[self._lease], args=[self._lease_value, self._ttl_ms()]):
