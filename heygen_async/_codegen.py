@@ -7,6 +7,7 @@ written pre-formatted (ruff's formatter skips the folder) so the check needs not
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 import typing
@@ -116,10 +117,17 @@ def _sends_body(endpoint: Endpoint) -> bool:
     return endpoint.http_method in ("POST", "PATCH", "PUT") or any(p.also_in_body for p in endpoint.params)
 
 
+def _python_literal(value: str | int | float | bool | None) -> str:
+    """A default as written in the generated code (strings in double quotes, as the formatter writes them)."""
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
 def _param_doc(param: Param) -> str:
     text = param.doc.rstrip(".") + "."
     if param.enum is not None and param.type != "bool":
         text += " One of " + ", ".join(f"``{value}``" for value in param.enum) + "."
+    if param.default is not None:
+        text += f" Default ``{_python_literal(param.default)}``; ``None`` leaves it out."
     if param.note:
         text += f" ({param.note.rstrip('.')}.)"
     return text
@@ -161,7 +169,8 @@ def _signature(positional: list[Param], optional: list[Param], *, sends_body: bo
     lines.append("        *,")
     for param in optional:
         if param.name not in skip:
-            lines.append(f"        {param.name}: {_annotation(param)} | None = None,")
+            default = _python_literal(param.default)
+            lines.append(f"        {param.name}: {_annotation(param)} | None = {default},")
     lines.append("        extra_query: Mapping[str, Any] | None = None,")
     if sends_body:
         lines.append("        extra_body: Mapping[str, Any] | None = None,")

@@ -365,7 +365,13 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
             body("knowledge_base", "str", "A knowledge-base prompt for `chat` tasks."),
             body("knowledge_base_id", "str", "A knowledge base for `chat` tasks."),
             body("video_encoding", "str", "H264 or VP8 (HeyGen's default).", enum=VIDEO_ENCODINGS),
-            body("version", "str", "`v2` for a LiveKit session."),
+            body(
+                "version",
+                "str",
+                "The streaming transport: `v2` is LiveKit, which HeyGen's own SDK always asks for; without it "
+                "HeyGen opens a session on the retired v1 (raw WebRTC) transport.",
+                default="v2",
+            ),
             body("language", "str", "The avatar's language."),
             body("stt_settings", "object", "Speech-to-text settings: provider, confidence."),
             body(

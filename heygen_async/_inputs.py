@@ -151,7 +151,8 @@ class VideoInput(Input):
 
 @attrs.frozen(kw_only=True)
 class StreamingVoice(Input):
-    """Voice settings of a streaming session (``emotion``: Excited, Serious, Friendly, Soothing, Broadcaster)."""
+    """Voice settings of a streaming session. ``emotion``: Excited, Serious, Friendly, Soothing or Broadcaster, in
+    any case (HeyGen's SDK sends ``"excited"``); it is sent as HeyGen's docs write it (``"Excited"``)."""
 
     voice_id: str | None = None
     rate: float | None = None

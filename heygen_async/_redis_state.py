@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import anyio
+import attrs
 
 from ._exceptions import StateBackendError, ValidationError
 from ._shield import finish
@@ -328,7 +329,9 @@ class RedisState:
         return max(1, round(self.lease_ttl * 1000))
 
     async def _heartbeat(self) -> None:
-        while True:
+        # While entered, not for ever: aclose()'s cancel can land inside a redis-py call that swallows it, and
+        # aclose() waits for this task (the teardown of tests/state hung now and then).
+        while self._entered:
             await anyio.sleep(self.lease_ttl / 3)
             try:
                 if not await self._scripts["renew"](keys=[self._lease], args=[self._lease_value, self._ttl_ms()]):
@@ -472,7 +475,7 @@ class RedisState:
 
     async def record_session(self, record: SessionRecord) -> None:
         self._require_lease()
-        value = SessionRecord(id=record.id, owner=self._owner, created_at=record.created_at).to_json()
+        value = attrs.evolve(record, owner=self._owner, owner_alive=True).to_json()
         self._my_sessions[record.id] = value
         await self._call(self._redis.hset(self._prefix + "sessions", record.id, value), "recording a session")
 
@@ -486,10 +489,7 @@ class RedisState:
         parsed = [read_session(value, True) for value in values.values()]
         records = [record for record in parsed if record is not None]
         alive = await self._alive({record.owner for record in records})
-        return [
-            SessionRecord(id=r.id, owner=r.owner, created_at=r.created_at, owner_alive=alive.get(r.owner, False))
-            for r in records
-        ]
+        return [attrs.evolve(record, owner_alive=alive.get(record.owner, False)) for record in records]
 
     async def claim_session(self, session_id: str, *, ttl: float) -> bool:
         self._require_lease()

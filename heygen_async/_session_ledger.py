@@ -1,9 +1,10 @@
 """Live sessions written to a shared state's session ledger, from callbacks that cannot await.
 
-A session is recorded as soon as ``streaming.new`` answers and taken off the ledger once it is stopped. The
-writes run in the background: a record that fails is written again (backing off) for as long as the session
-lives, since a live session missing from the ledger is one another process's ``reap_orphans`` may stop once it
-is older than its ``min_age``; a removal waits for its record first, so the two never cross.
+A session is recorded as soon as ``streaming.new`` answers, marked as needing a stop when its stop fails (so
+any process's ``reap_orphans`` stops it), and taken off the ledger once it is stopped (or HeyGen no longer
+lists it). The writes run in the background: a record that fails is written again (backing off) for as long
+as the session lives, since a live session missing from the ledger is one another process's ``reap_orphans``
+may stop once it is older than its ``min_age``; each write waits for the one before it, so they never cross.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import asyncio
 import logging
 import time
 from typing import Final
+
+import attrs
 
 from ._shield import finish
 from ._state import SessionRecord, StateBackend
@@ -28,9 +31,10 @@ class SessionLedger:
 
     def __init__(self, state: StateBackend) -> None:
         self.state = state
-        self._live: set[str] = set()
+        self._live: dict[str, SessionRecord] = {}  # the record each live session should have
         self._recording: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     def recording(self, session_id: str) -> bool:
         """Whether ``session_id``'s record is still being written (it is this process's, but not listed yet)."""
@@ -38,12 +42,24 @@ class SessionLedger:
         return task is not None and not task.done()
 
     def record(self, session_id: str) -> None:
-        self._live.add(session_id)
-        record = SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time())
-        self._recording[session_id] = self._spawn(self._write(record))
+        self._put(SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time()))
+
+    def mark_unstopped(self, session_id: str) -> None:
+        """The session's stop failed: its record says so, and any process's ``reap_orphans`` stops it."""
+        known = self._live.get(session_id)
+        if known is None:
+            known = SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time())
+        elif known.stop_failed:
+            return
+        self._put(attrs.evolve(known, stop_failed=True))
+
+    def _put(self, record: SessionRecord) -> None:
+        if not self._closed:  # once closed, a write is tried once (a session failing its stop after the close)
+            self._live[record.id] = record
+        self._recording[record.id] = self._spawn(self._write(record, self._recording.get(record.id)))
 
     def forget(self, session_id: str) -> None:
-        self._live.discard(session_id)
+        self._live.pop(session_id, None)
         self._spawn(self._unwrite(session_id, self._recording.pop(session_id, None)))
 
     def release_slot(self, name: str, tag: str) -> None:
@@ -62,13 +78,18 @@ class SessionLedger:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _write(self, record: SessionRecord) -> None:
+    async def _write(self, record: SessionRecord, before: asyncio.Task[None] | None) -> None:
+        if before is not None:
+            await asyncio.wait([before])
         pause = 0.5
-        while record.id in self._live:
+        while True:  # once at least (a mark written while the ledger closes must still reach the state)
             try:
                 await self.state.record_session(record)
                 return
             except Exception as exc:
+                if self._live.get(record.id) is not record:  # a newer record, or the session's end, took over
+                    logger.warning("session ledger: session %s not recorded (%s)", record.id, exc)
+                    return
                 logger.warning("session ledger: session %s not recorded yet (%s); trying again", record.id, exc)
             await asyncio.sleep(pause)
             pause = min(RETRY_CAP, pause * 2)
@@ -94,6 +115,7 @@ class SessionLedger:
     async def aclose(self, *, timeout: float = 5.0) -> None:
         """Let the writes in flight finish (bounded by ``timeout``, even if the caller is cancelled meanwhile;
         that cancellation is raised afterwards), then drop what is left."""
+        self._closed = True
         self._live.clear()  # records still failing are not tried again: the sessions are closing
         pending = set(self._tasks)
         if not pending:

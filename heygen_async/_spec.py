@@ -40,9 +40,11 @@ class Param:
     """One parameter of an endpoint, as HeyGen documents it.
 
     ``minimum``/``maximum`` bound numbers; ``max_length`` bounds strings (characters); ``min_items`` and
-    ``max_items`` bound lists. ``also_in_body`` sends a query parameter in the JSON body as well. ``note``
-    says where this deviates from LowCodeAPI's definition and why. ``positional`` keeps an optional parameter
-    positional in the generated method (after the required ones), for one that used to be required.
+    ``max_items`` bound lists. ``also_in_body`` sends a query parameter in the JSON body as well. ``default``
+    (an optional scalar parameter's) is what the generated method sends when the caller does not say
+    (``None`` then leaves the parameter out). ``note`` says where this deviates from LowCodeAPI's definition
+    and why. ``positional`` keeps an optional parameter positional in the generated method (after the required
+    ones), for one that used to be required.
     """
 
     name: str
@@ -56,6 +58,7 @@ class Param:
     min_items: int | None = None
     max_items: int | None = None
     also_in_body: bool = False
+    default: str | int | float | bool | None = None
     doc: str = ""
     note: str = ""
     positional: bool = False
@@ -65,6 +68,8 @@ class Param:
             raise ValueError(f"parameter {self.name!r} has unknown type {self.type!r}")
         if self.location == "path" and not self.required:
             raise ValueError(f"path parameter {self.name!r} must be required")
+        if self.default is not None and (self.required or self.type not in ("str", "int", "number", "bool")):
+            raise ValueError(f"parameter {self.name!r}: only an optional scalar parameter has a default")
 
 
 @attrs.frozen

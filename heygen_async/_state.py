@@ -9,7 +9,8 @@ A :class:`StateBackend` is what several clients (or processes, or machines) on o
   freed when the owner's lease runs out;
 - a job ledger: every submitted job with its resume token, owner and last status, so any sharer can list,
   wait on or adopt jobs it did not submit;
-- a session ledger: every live session with its owner, so ``reap_orphans`` stops the ones whose owner died.
+- a session ledger: every live session with its owner, so ``reap_orphans`` stops the ones whose owner died
+  (and those whose stop failed: they are marked as needing one).
 
 :class:`MemoryState` keeps all of it in this process (the default: nothing is shared, nothing changes);
 :class:`~heygen_async.RedisState` keeps it in Redis for many processes. Values are versioned JSON and never
@@ -110,19 +111,20 @@ class JobUpdate:
 @attrs.frozen(kw_only=True)
 class SessionRecord:
     """One live session in the ledger: its ``id``, ``owner`` (``owner_alive`` False once the owner's lease ran
-    out) and when it was recorded (``created_at``, epoch seconds)."""
+    out) and when it was recorded (``created_at``, epoch seconds). ``stop_failed``: its owner closed it but
+    ``streaming.stop`` failed, so any process's ``reap_orphans`` stops it, its owner alive or not."""
 
     id: str
     owner: str
     created_at: float
     owner_alive: bool = True
+    stop_failed: bool = False
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"v": FORMAT, "id": self.id, "owner": self.owner, "created_at": self.created_at},
-            separators=(",", ":"),
-            sort_keys=True,
-        )
+        value: dict[str, Any] = {"v": FORMAT, "id": self.id, "owner": self.owner, "created_at": self.created_at}
+        if self.stop_failed:
+            value["stop_failed"] = True
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 def status_json(update: JobUpdate, owner: str, at: float) -> str:
@@ -170,6 +172,7 @@ def read_session(value: str, alive: bool) -> SessionRecord | None:
         owner=str(data.get("owner")),
         created_at=_number(data.get("created_at")) or 0.0,
         owner_alive=alive,
+        stop_failed=data.get("stop_failed") is True,
     )
 
 
@@ -238,7 +241,9 @@ class StateBackend(Protocol):
         (atomically: two adopters never get the same job)."""
         ...
 
-    async def record_session(self, record: SessionRecord) -> None: ...
+    async def record_session(self, record: SessionRecord) -> None:
+        """Add (or replace) ``record`` in the session ledger, owned by :attr:`owner`."""
+        ...
 
     async def forget_session(self, session_id: str) -> bool:
         """Take ``session_id`` off the ledger; True if this call did (of two reapers, one gets True)."""

@@ -9,12 +9,14 @@ double, is another backend; the session API does not change.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from ._exceptions import ClientClosedError
 from ._models import StreamingSessionInfo, StreamingSessionSummary, StreamingTask
+from ._shield import finish
 from ._urls import Route
 
 if TYPE_CHECKING:
@@ -22,10 +24,15 @@ if TYPE_CHECKING:
     from ._resources.streaming import StreamingResource
     from ._streaming_session import StreamingSession
 
-__all__ = ["RestStreamingBackend", "StreamingBackend", "close_sessions"]
+__all__ = ["RestStreamingBackend", "StreamingBackend", "close_all", "close_sessions"]
 
+logger = logging.getLogger("heygen_async")
 KEEP_ALIVE: Final = Route("POST", "/v1/streaming.keep_alive", True)
 """HeyGen has it; LowCodeAPI does not expose it, so it is used in direct mode only."""
+CLOSE_ATTEMPTS: Final = 3
+"""How many stops a shutdown (the client's or a manager's ``aclose()``) tries per session, in all."""
+CLOSE_PAUSE: Final = 0.5
+"""Seconds between a shutdown's rounds of stops tried again."""
 
 
 class _Live:
@@ -43,11 +50,35 @@ class _Live:
 _LIVE: weakref.WeakKeyDictionary[ConnectionPool, _Live] = weakref.WeakKeyDictionary()
 
 
+async def close_all(sessions: Collection[StreamingSession], *, reason: str) -> list[StreamingSession]:
+    """Close ``sessions`` all at once, then try the stops that failed (these or earlier ones) again, up to
+    ``CLOSE_ATTEMPTS`` stops per session in all, ``CLOSE_PAUSE`` s apart. Each stop is bounded by its session's
+    ``stop_timeout``; the whole is shielded (a cancellation is raised once it is done). Returns the sessions
+    still needing a stop, each of them logged already."""
+
+    async def rounds() -> list[StreamingSession]:
+        pending = list(sessions)
+        for attempt in range(CLOSE_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(CLOSE_PAUSE)
+            await asyncio.gather(*(session.close(reason=reason) for session in pending))
+            pending = [session for session in pending if session.needs_stop]
+            if all(isinstance(session.stop_error, ClientClosedError) for session in pending):
+                break  # none, or the client is closed: nothing more can go out through it
+        return pending
+
+    task, cancelled = await finish(rounds(), grace=None)
+    if cancelled:
+        raise asyncio.CancelledError
+    return task.result()
+
+
 async def close_sessions(transport: Transport, *, whole_pool: bool) -> None:
     """Close (stop) the live sessions opened through ``transport`` (``whole_pool``: through any handle of its
-    pool) and refuse new ones: ``HeyGenClient.aclose()`` runs this before the handle or pool is closed, so
-    every ``streaming.stop`` still has a connection. Each close is shielded and bounded by the session's own
-    ``stop_timeout`` (and ``start_grace`` for a ``streaming.new`` still in flight)."""
+    pool), those whose earlier stop failed included, and refuse new ones: ``HeyGenClient.aclose()`` runs this
+    before the handle or pool is closed, so every ``streaming.stop`` still has a connection. Stops are shielded,
+    bounded and tried again (:func:`close_all`); a session that still cannot be stopped is logged, and stays
+    on its manager's and the shared state's ledgers for ``reap_orphans()``."""
     live = _LIVE.get(transport.pool)
     if live is None:
         return
@@ -56,8 +87,16 @@ async def close_sessions(transport: Transport, *, whole_pool: bool) -> None:
     else:
         live.closing.add(transport)
     sessions = [s for s, t in live.sessions.items() if whole_pool or t is transport]
-    if sessions:
-        await asyncio.gather(*(session.close(reason="client closed") for session in sessions))
+    if not sessions:
+        return
+    unstopped = await close_all(sessions, reason="client closed")
+    if unstopped:
+        logger.warning(
+            "the client closed with %d session(s) whose streaming.stop kept failing, still open and billed at "
+            "HeyGen as far as we know: %s; SessionManager.reap_orphans() (from a new client) stops them",
+            len(unstopped),
+            ", ".join(str(session.id) for session in unstopped),
+        )
 
 
 @runtime_checkable
@@ -106,8 +145,9 @@ class RestStreamingBackend:
         return self._streaming._transport.options.mode == "direct"
 
     def track(self, session: StreamingSession) -> Callable[[], None]:
-        """Record ``session`` as live until the returned callable is called (when it is closed), so the
-        client's ``aclose()`` stops it; raises :class:`ClientClosedError` once the client is closing."""
+        """Record ``session`` as live until the returned callable is called (once it is closed and stopped,
+        or never created), so the client's ``aclose()`` stops it, or tries its failed stop again; raises
+        :class:`ClientClosedError` once the client is closing."""
         transport = self._streaming._transport
         live = _LIVE.get(transport.pool)
         if live is None:

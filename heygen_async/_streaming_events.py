@@ -102,7 +102,10 @@ class ExpiryWarning(SessionEvent):
 class StopFailed(SessionEvent):
     """``streaming.stop`` failed or ran out of time: the session may still be open (and billed) at HeyGen.
 
-    Also logged and warned (:class:`RuntimeWarning`); ``SessionManager.reap_orphans()`` stops it later.
+    Also logged and warned (:class:`RuntimeWarning`). The session keeps counting as open
+    (``session.needs_stop``): it stays on its owners' ledgers, and the warning says what tries the stop again
+    (``close()`` of the session, its manager, the client's ``aclose()``); ``SessionManager.reap_orphans()``
+    stops it. Later failed attempts are logged only (the event stream has ended by then).
     """
 
     error: BaseException = attrs.field(eq=False)

@@ -2,13 +2,18 @@
 
 A :class:`SessionManager` hands out live sessions under a cap (``max_sessions``): callers beyond it wait
 their turn in order, for at most ``acquire_timeout`` seconds (then :class:`SessionLimitError`, with nothing
-created). A slot is held from before ``streaming.new`` until the session's stop has finished. The manager
-keeps a ledger of the sessions this process opened, and :meth:`SessionManager.reap_orphans` stops the
-account's sessions that no live session owns: the ones a crashed process left open, still billed.
+created). A slot is held from before ``streaming.new`` until the session is closed for good: a stop succeeded
+or HeyGen no longer lists it. A session whose stop failed is still open (and billed, and counted by HeyGen
+against the account's limit), so it keeps its slot and its place in the ledger, marked as needing a stop: the
+manager tries the stop again in the background (backing off) and in :meth:`SessionManager.aclose`, and
+:meth:`SessionManager.reap_orphans` stops it. The manager keeps a ledger of the sessions this process opened,
+and ``reap_orphans`` stops the account's sessions that no live session owns: the ones a crashed process left
+open, still billed.
 
 With a shared :class:`~heygen_async.StateBackend` (``RedisState``), the cap is account-wide (a lease-backed
 slot in the state, on top of this process's FIFO) and every session is also recorded in the state's session
-ledger with its owner, so ``reap_orphans`` in any process stops exactly the sessions whose owner died.
+ledger with its owner, so ``reap_orphans`` in any process stops exactly the sessions whose owner died, and
+those marked there as needing a stop.
 """
 
 from __future__ import annotations
@@ -25,12 +30,12 @@ from typing import Any
 
 import attrs
 
-from ._exceptions import SessionClosedError, SessionLimitError, ValidationError
+from ._exceptions import ClientClosedError, SessionClosedError, SessionLimitError, ValidationError
 from ._models import StreamingSessionSummary
 from ._session_ledger import SessionLedger
 from ._shield import finish
 from ._state import StateBackend, wait_for_slot
-from ._streaming_backend import StreamingBackend
+from ._streaming_backend import StreamingBackend, close_all
 from ._streaming_session import SESSION_OPTIONS, StreamingSession
 
 __all__ = ["ReapReport", "SessionManager"]
@@ -42,6 +47,11 @@ CLAIM_MIN = 60.0
 SHARED_MIN_AGE = 60.0
 """``reap_orphans``' default ``min_age`` with a shared state: a session another process created a moment ago
 may not be in the ledger yet."""
+RESTOP_FIRST = 1.0
+"""Seconds before the manager tries a failed stop again (the client's own retries have run by then)."""
+RESTOP_MAX = 60.0
+"""The longest pause between two tries while every try fails."""
+RETRIED_BY = "its SessionManager tries the stop again in the background and in aclose(); its reap_orphans() stops it"
 
 
 @attrs.frozen(kw_only=True)
@@ -120,7 +130,7 @@ class _Slots:
 
 class _ManagedSession:
     """``async with manager.session(...)``: a slot, then the session. The slot is given back once the session
-    is closed (its stop finished, or failed and was reported), however it was closed."""
+    is closed for good (stopped, gone from HeyGen's list, or never created), however it was closed."""
 
     def __init__(self, manager: SessionManager) -> None:
         self._manager = manager
@@ -140,9 +150,16 @@ class _ManagedSession:
     def _limit_error(self) -> SessionLimitError:
         manager = self._manager
         where = "on the account" if manager._state is not None else ""
+        unstopped = len(manager._unstopped)
+        stuck = (
+            f"; {unstopped} of them closed here but not stopped (streaming.stop failed), still open at HeyGen: "
+            "the manager tries again, and reap_orphans() stops them"
+            if unstopped
+            else ""
+        )
         return SessionLimitError(
             f"no session slot came free within {manager.acquire_timeout:g} s "
-            f"({manager.max_sessions} sessions open{' ' + where if where else ''}); nothing was created"
+            f"({manager.max_sessions} sessions open{' ' + where if where else ''}{stuck}); nothing was created"
         )
 
     async def __aenter__(self) -> StreamingSession:
@@ -176,7 +193,8 @@ class _ManagedSession:
         try:
             await session.open()
         except BaseException:
-            self._release()
+            if not session.needs_stop:  # else its slot goes back once a stop succeeds (on_closed)
+                self._release()
             raise
         finally:
             del manager._opening[session]
@@ -184,11 +202,13 @@ class _ManagedSession:
         return session
 
     async def __aexit__(self, *exc_info: object) -> None:
-        assert self.session is not None
+        session = self.session
+        assert session is not None
         try:
-            await self.session.__aexit__(*exc_info)
+            await session.__aexit__(*exc_info)
         finally:
-            self._release()
+            if not session.needs_stop:  # else its slot goes back once a stop succeeds (on_closed)
+                self._release()
 
 
 class SessionManager:
@@ -234,12 +254,15 @@ class SessionManager:
         # Sessions being opened (new and start in flight), each with a future done when its open() ends.
         self._opening: dict[StreamingSession, asyncio.Future[None]] = {}
         self._recently_closed: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._unstopped: dict[str, StreamingSession] = {}  # in the ledger, closed, their stop failed
+        self._restopping: asyncio.Task[None] | None = None
         self._closed = False
         self._state = state
         self._shared = SessionLedger(state) if state is not None else None
 
     def __repr__(self) -> str:
-        return f"<SessionManager {self.active}/{self.max_sessions} sessions>"
+        unstopped = f", {len(self._unstopped)} not stopped" if self._unstopped else ""
+        return f"<SessionManager {self.active}/{self.max_sessions} sessions{unstopped}>"
 
     # -- sessions ---------------------------------------------------------------------------------------------
 
@@ -257,7 +280,15 @@ class SessionManager:
             managed._release()
 
         settings: dict[str, Any] = {**self._defaults, **options}
-        managed.session = StreamingSession(self._backend, params, **settings, on_created=self._record, on_closed=closed)
+        managed.session = StreamingSession(
+            self._backend,
+            params,
+            **settings,
+            on_created=self._record,
+            on_stop_failed=self._stop_failed,
+            on_closed=closed,
+            retried_by=RETRIED_BY,
+        )
         return managed
 
     def _record(self, session: StreamingSession) -> None:
@@ -266,9 +297,39 @@ class SessionManager:
             if self._shared is not None:
                 self._shared.record(session.id)
 
+    def _stop_failed(self, session: StreamingSession) -> None:
+        """A stop failed: the session stays in the ledger (and the shared one), marked as needing a stop, keeps
+        its slot, and is tried again in the background."""
+        if session.id is None:
+            return
+        self._ledger[session.id] = session  # there already, unless new() answered after the close gave up on it
+        if session.id not in self._unstopped:
+            self._unstopped[session.id] = session
+            if self._shared is not None:
+                self._shared.mark_unstopped(session.id)
+        if not self._closed and (self._restopping is None or self._restopping.done()):
+            self._restopping = asyncio.get_running_loop().create_task(self._restop(), name="heygen-session-restop")
+
+    async def _restop(self) -> None:
+        """Try the failed stops again, backing off while every try fails, until none is left (callers waiting
+        for a slot depend on this) or the manager closes (``aclose()`` makes its own last tries)."""
+        pause = RESTOP_FIRST
+        while self._unstopped and not self._closed:
+            await asyncio.sleep(pause)
+            pending = list(self._unstopped.values())
+            await asyncio.gather(*(session.close() for session in pending))
+            if all(isinstance(session.stop_error, ClientClosedError) for session in pending):
+                return  # the client is closed: nothing more goes out through it; reap_orphans() is left
+            progress = any(not session.needs_stop for session in pending)
+            pause = RESTOP_FIRST if progress else min(RESTOP_MAX, pause * 2)
+
     def _forget(self, session: StreamingSession) -> None:
         if session.id is not None and self._ledger.get(session.id) is session:
             del self._ledger[session.id]
+            self._unstopped.pop(session.id, None)
+            if not self._unstopped and self._restopping is not None:
+                self._restopping.cancel()  # nothing left to try again
+                self._restopping = None
             if self._shared is not None:
                 self._shared.forget(session.id)
             # A listing taken before this stop may still show it: reap_orphans must not stop it a second time.
@@ -278,7 +339,8 @@ class SessionManager:
 
     @property
     def active(self) -> int:
-        """Slots in use: sessions being created, open, or being stopped."""
+        """Slots in use: sessions being created, open, being stopped, or whose stop failed (still open at
+        HeyGen)."""
         return self._slots.used
 
     @property
@@ -288,16 +350,39 @@ class SessionManager:
 
     @property
     def sessions(self) -> Mapping[str, StreamingSession]:
-        """The ledger: every session this manager opened that is not closed yet, by id (read-only)."""
+        """The ledger: every session this manager opened that is not closed for good yet (open, or closed but
+        not stopped: see :attr:`unstopped`), by id (read-only)."""
         return MappingProxyType(self._ledger)
 
+    @property
+    def unstopped(self) -> Mapping[str, StreamingSession]:
+        """The sessions of the ledger that are closed but whose ``streaming.stop`` failed: still open and
+        billed at HeyGen as far as we know, each holding its slot until a stop succeeds (the manager tries again
+        in the background and in :meth:`aclose`; :meth:`reap_orphans` stops them) or HeyGen no longer lists it."""
+        return MappingProxyType(self._unstopped)
+
     async def aclose(self) -> None:
-        """Close every session (for shutdown), those still being opened included: each stop shielded and
-        bounded, all at once. The manager opens no session after this; its writes to a shared state finish
-        (bounded: 5 s)."""
+        """Close every session (for shutdown), those still being opened included, and try the stops that
+        failed (now or before) again: all at once, shielded, each stop bounded, up to three stops per session
+        (half a second apart). A session still not stopped stays in the ledger (:attr:`unstopped`, and the
+        shared one) for :meth:`reap_orphans`, and is logged. The manager opens no session after this; its
+        writes to a shared state finish (bounded: 5 s)."""
         self._closed = True
+        restopping, self._restopping = self._restopping, None
+        if restopping is not None:
+            restopping.cancel()  # its stops in flight finish (shielded); the rounds below take over
         sessions = {*self._ledger.values(), *self._opening}
-        await asyncio.gather(*(session.close(reason="manager closed") for session in sessions))
+        unstopped = await close_all(sessions, reason="manager closed")
+        if restopping is not None:
+            await asyncio.gather(restopping, return_exceptions=True)
+        if unstopped:
+            logger.warning(
+                "SessionManager.aclose: %d session(s) could not be stopped and may still be open and billed at "
+                "HeyGen: %s; they stay in the ledger (manager.unstopped%s): reap_orphans() stops them",
+                len(unstopped),
+                ", ".join(str(session.id) for session in unstopped),
+                ", and the shared state's" if self._shared is not None else "",
+            )
         if self._shared is not None:
             await self._shared.aclose()
 
@@ -311,17 +396,21 @@ class SessionManager:
         stop_timeout: float = 10.0,
         settle_timeout: float = 30.0,
     ) -> ReapReport:
-        """Stop the account's open sessions that no live session of this manager owns (at start-up, from cron).
+        """Stop the account's open sessions that no live session of this manager owns (at start-up, from cron),
+        and this manager's sessions whose stop failed (:attr:`unstopped`).
 
         Sessions younger than ``min_age`` seconds (by HeyGen's ``created_at``; default 0, or 60 with a shared
-        state) and those ``keep`` returns True for are left alone. Without a shared state, other processes'
-        sessions on the same account must be kept with ``keep``. With one, a session in the shared ledger is
-        kept while its owner's lease lives and stopped once it has run out (whatever its age); only sessions in
-        no ledger go by ``min_age``. After listing, waits (up to ``settle_timeout``) for the sessions this
-        manager was opening meanwhile to be recorded, so it never stops one of its own caught between
-        ``streaming.new`` and the ledger; if they do not settle in time, it stops nothing not known to be an
-        orphan. Of several processes reaping at once, one stops each orphan in the shared ledger; the others
-        report it in neither ``stopped`` nor ``kept``.
+        state) and those ``keep`` returns True for are left alone; this manager's own unstopped sessions are
+        always stopped, through the session (bounded by its ``stop_timeout``, joining a retry in flight), and
+        those HeyGen no longer lists are closed for good (off the ledger, their slot free). Without a shared
+        state, other processes' sessions on the same account must be kept with ``keep``. With one, a session in
+        the shared ledger is kept while its owner's lease lives, unless it is marked there as needing a stop,
+        and stopped once the lease has run out (whatever its age); only sessions in no ledger go by
+        ``min_age``. After listing, waits (up to ``settle_timeout``)
+        for the sessions this manager was opening meanwhile to be recorded, so it never stops one of its own
+        caught between ``streaming.new`` and the ledger; if they do not settle in time, it stops nothing not
+        known to be an orphan. Of several processes reaping at once, one stops each orphan in the shared
+        ledger; the others report it in neither ``stopped`` nor ``kept``.
         """
         if min_age is None:
             min_age = SHARED_MIN_AGE if self._state is not None and self._state.shared else 0.0
@@ -330,6 +419,7 @@ class SessionManager:
                 raise ValidationError(f"{name} must be a finite number of seconds >= 0, got {value!r}", parameter=name)
         if keep is not None and not callable(keep):
             raise ValidationError("keep must be a callable taking a session summary", parameter="keep")
+        unstopped = set(self._unstopped)  # before the listing: each was created before it
         summaries = await self._backend.list_active()
         shared = {record.id: record for record in await self._state.sessions()} if self._state is not None else {}
         # A session HeyGen listed may belong to an open() still in flight (its new answered after the list
@@ -346,11 +436,15 @@ class SessionManager:
             session_id = summary.session_id
             if not session_id:
                 continue
+            if session_id in self._unstopped:  # ours, closed, its stop failed: stop it whatever its age
+                to_stop.append(session_id)
+                continue
             young = summary.created_at is not None and now - summary.created_at < min_age
             owned = session_id in self._ledger or session_id in self._recently_closed
             record = shared.get(session_id)
             if record is not None and not owned:
-                young = record.owner_alive  # the ledger knows its owner: alive keeps it, a lapsed lease does not
+                # The ledger knows its owner: alive keeps it, unless its stop failed; a lapsed lease does not.
+                young = record.owner_alive and not record.stop_failed
             if owned or young or unsettled or (keep is not None and keep(summary)):
                 kept.append(session_id)
             else:
@@ -358,15 +452,27 @@ class SessionManager:
         if self._state is not None:
             claim_for = max(CLAIM_MIN, 2 * stop_timeout)
             to_stop = [session_id for session_id in to_stop if await self._claim(session_id, claim_for)]
-        outcomes = await asyncio.gather(*(self._reap(session_id, stop_timeout) for session_id in to_stop))
+        # This manager's own go through their session: a stop the background retry has in flight is joined,
+        # not doubled, and each is off the ledger (its slot free) by the time this returns, or still failing.
+        own = [session_id for session_id in to_stop if session_id in self._unstopped]
+        others = [session_id for session_id in to_stop if session_id not in self._unstopped]
+        outcomes = await asyncio.gather(
+            *(self._reap(session_id, stop_timeout) for session_id in others),
+            *(self._stop_own(self._unstopped[session_id]) for session_id in own),
+        )
         failed: dict[str, BaseException] = {
-            session_id: error for session_id, error in zip(to_stop, outcomes, strict=True) if error is not None
+            session_id: error for session_id, error in zip([*others, *own], outcomes, strict=True) if error is not None
         }
         for session_id, error in failed.items():
             logger.warning("reap_orphans: stopping session %s failed: %s", session_id, error)
         stopped = tuple(session_id for session_id in to_stop if session_id not in failed)
+        listed = {summary.session_id for summary in summaries}
+        for session_id in unstopped - listed:
+            session = self._unstopped.get(session_id)
+            if session is not None:  # ended at HeyGen since its stop failed: closed for good, its slot free
+                session._gone()
+                await session.close()  # waits for a stop of it still in flight
         if self._state is not None:
-            listed = {summary.session_id for summary in summaries}
             gone = [sid for sid, record in shared.items() if not record.owner_alive and sid not in listed]
             for session_id in [*stopped, *gone]:  # stopped now, or ended at HeyGen since: off the ledger
                 if session_id in shared:
@@ -391,6 +497,19 @@ class SessionManager:
             await self._state.forget_session(session_id)
         except Exception as exc:
             logger.warning("session ledger: could not remove reaped session %s (%s)", session_id, exc)
+
+    @staticmethod
+    async def _stop_own(session: StreamingSession) -> BaseException | None:
+        """Stop one of this manager's sessions whose stop failed (through the session, bounded by its
+        ``stop_timeout``): None once it is stopped, else why not. A try already in flight is joined; if that one
+        fails, the reap makes its own."""
+        joined = session._closing_now()
+        await session.close()
+        if joined and session.needs_stop:
+            await session.close()
+        if not session.needs_stop:
+            return None
+        return session.stop_error or TimeoutError("streaming.stop did not finish")
 
     async def _reap(self, session_id: str, stop_timeout: float) -> BaseException | None:
         task, cancelled = await finish(asyncio.wait_for(self._backend.stop(session_id), stop_timeout), grace=1.0)

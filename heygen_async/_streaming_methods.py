@@ -27,8 +27,10 @@ class StreamingSessions(Resource):
         Takes ``streaming.new``'s arguments (``avatar_id``, ``quality``, ``voice``, ``knowledge_base``,
         ``activity_idle_timeout``, ...) and :class:`StreamingSession`'s options (``keep_alive``,
         ``keep_alive_interval``, ``idle_warning``, ``expiry_warning``, ``stop_timeout``, ``start_grace``), all
-        checked here, before anything is sent. Leaving the block always stops the session. With a shared
-        ``state`` on the client, the session is in its session ledger while it lives.
+        checked here, before anything is sent. Leaving the block always stops the session; a stop that fails
+        is tried again by ``close()`` and the client's ``aclose()``. With a shared ``state`` on the client, the
+        session is in its session ledger until it is stopped (marked as needing a stop if its stop failed, so
+        any process's ``reap_orphans()`` stops it).
         """
         options: dict[str, Any] = {name: params.pop(name) for name in SESSION_OPTIONS if name in params}
         ledger = self._transport.pool.session_ledger()
@@ -39,11 +41,17 @@ class StreamingSessions(Resource):
             if session.id is not None:
                 ledger.record(session.id)
 
+        def stop_failed(session: StreamingSession) -> None:
+            if session.id is not None:
+                ledger.mark_unstopped(session.id)
+
         def closed(session: StreamingSession) -> None:
             if session.id is not None:
                 ledger.forget(session.id)
 
-        return StreamingSession(self.backend, params, **options, on_created=created, on_closed=closed)
+        return StreamingSession(
+            self.backend, params, **options, on_created=created, on_stop_failed=stop_failed, on_closed=closed
+        )
 
     def manager(self, *, max_sessions: int, acquire_timeout: float | None = 60.0, **defaults: Any) -> SessionManager:
         """A :class:`SessionManager` for this client's account: at most ``max_sessions`` open at once (across

@@ -2,11 +2,13 @@
 
 Entering calls ``streaming.new`` then ``streaming.start``; the session id is recorded the moment ``new``
 returns. Leaving, for any reason (normal exit, an exception, cancellation, also while ``new`` or ``start`` is
-in flight), calls ``streaming.stop`` exactly once, in its own task so the caller's cancellation cannot cut
-it short, bounded by ``stop_timeout``. A stop that fails is logged, warned (:class:`RuntimeWarning`) and
-reported as a :class:`StopFailed` event. Speech is serialised in the order it was asked for; ``interrupt()``
-cuts the current speech and drops what still waits. One small supervisor task per connected session keeps it
-alive (direct mode), warns before the idle timeout and the duration limit, and reports finished speech.
+in flight), calls ``streaming.stop`` once, in its own task so the caller's cancellation cannot cut it short,
+bounded by ``stop_timeout``. A stop that fails is logged, warned (:class:`RuntimeWarning`) and reported as a
+:class:`StopFailed` event, and the session still counts as open (:attr:`StreamingSession.needs_stop`): its
+owners keep it on their ledgers until a later stop succeeds (``close()`` again tries once more) or HeyGen no
+longer lists it. Speech is serialised in the order it was asked for; ``interrupt()`` cuts the current speech
+and drops what still waits. One small supervisor task per connected session keeps it alive (direct mode),
+warns before the idle timeout and the duration limit, and reports finished speech.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any, Final, Literal
 
 from ._endpoint_table import ENDPOINTS_BY_NAME
-from ._exceptions import APIStatusError, CreatedResponseError, SessionClosedError, TaskInterrupted, ValidationError
+from ._exceptions import (
+    APIError,
+    APIStatusError,
+    CreatedResponseError,
+    SessionClosedError,
+    TaskInterrupted,
+    ValidationError,
+)
 from ._models import StreamingSessionInfo, StreamingTask
 from ._shield import finish
 from ._streaming_backend import StreamingBackend
@@ -105,6 +114,11 @@ class StreamingSession:
     ``expiry_warning`` are how many seconds before the idle timeout and ``session_duration_limit`` the
     warnings fire. ``stop_timeout`` bounds ``streaming.stop``; ``start_grace`` bounds how long a cancelled
     enter still waits for ``streaming.new`` to answer, so the session it created can be stopped.
+
+    The callbacks are for the ledgers that own the session (a manager's, the client's, a shared state's):
+    ``on_created`` once it has an id, ``on_stop_failed`` after each stop that failed (it still counts as open),
+    ``on_closed`` once it is closed for good (stopped, gone from HeyGen's list, or never created).
+    ``retried_by`` says, in the stop-failure warning, what will try the stop again.
     """
 
     def __init__(
@@ -119,7 +133,9 @@ class StreamingSession:
         stop_timeout: float = 10.0,
         start_grace: float = 30.0,
         on_created: Callable[[StreamingSession], None] | None = None,
+        on_stop_failed: Callable[[StreamingSession], None] | None = None,
         on_closed: Callable[[StreamingSession], None] | None = None,
+        retried_by: str | None = None,
     ) -> None:
         params = {name: value for name, value in params.items() if value is not None}
         params.setdefault("activity_idle_timeout", DEFAULT_IDLE_TIMEOUT)
@@ -161,7 +177,9 @@ class StreamingSession:
         self._stop_timeout = _seconds("stop_timeout", stop_timeout) or 10.0
         self._start_grace = _seconds("start_grace", start_grace, positive=False) or 0.0
         self._on_created = on_created
+        self._on_stop_failed = on_stop_failed
         self._on_closed = on_closed
+        self._retried_by = retried_by
 
         self._state = SessionState.NEW
         self._id: str | None = None
@@ -180,10 +198,13 @@ class StreamingSession:
         self._idle_warned = False
         self._expiry_warned = False
         self._subscribers: list[_Subscriber] = []
-        self._stop_started = False
+        self._stopped = False  # a streaming.stop succeeded, or HeyGen no longer lists the session
+        self._stop_failures = 0
+        self._settled = False  # on_closed has run: off every ledger
         self._untrack: Callable[[], None] | None = None
         self.stop_error: BaseException | None = None
-        """Why ``streaming.stop`` failed, if it did (also a :class:`StopFailed` event and a warning)."""
+        """Why the last ``streaming.stop`` failed while the session still needs one (also a :class:`StopFailed`
+        event and a warning); None once a stop succeeded."""
 
     def __repr__(self) -> str:
         return f"<StreamingSession {self._id or '(no id yet)'} {self._state.value}>"
@@ -205,6 +226,13 @@ class StreamingSession:
         if self._info is None:
             raise SessionClosedError("the session has not been created yet: enter it first", session_id=self._id)
         return self._info
+
+    @property
+    def needs_stop(self) -> bool:
+        """Whether the session may be open (and billed) at HeyGen: it was created, and no ``streaming.stop``
+        has succeeded yet nor has HeyGen stopped listing it. After the session is closed, True only when its
+        stop failed: ``close()`` again tries the stop once more."""
+        return self._id is not None and not self._stopped
 
     @property
     def idle_timeout(self) -> float:
@@ -281,7 +309,12 @@ class StreamingSession:
                 raise asyncio.CancelledError
             task.result()  # new()'s own error
             assert self._id is not None
-            await self._backend.start(self._id)
+            try:
+                await self._backend.start(self._id)
+            except APIError as exc:
+                if self._closing is None:
+                    raise
+                raise self._closed_meanwhile("start") from exc  # e.g. HeyGen refused it: our stop came first
             if self._closing is not None:  # closed (and stopped) while start was in flight
                 raise SessionClosedError(
                     f"the session was closed while it was starting ({self._close_reason})", session_id=self._id
@@ -292,7 +325,10 @@ class StreamingSession:
                 self._supervise(), name=f"heygen-session-{self._id}"
             )
         except BaseException as exc:
-            await self.close(reason=f"start failed: {type(exc).__name__}")
+            if self._closing is None:
+                await self.close(reason=f"start failed: {type(exc).__name__}")
+            else:  # closed meanwhile: that close's stop is the one (failed or not), not tried again here
+                await self._wait_closing()
             raise
 
     def _adopt(self, info: StreamingSessionInfo) -> None:
@@ -305,12 +341,14 @@ class StreamingSession:
     async def _created(self, info: StreamingSessionInfo) -> None:
         self._adopt(info)
         if self._closing is not None:
-            # close() ran while new() was in flight: its close waits for new() and stops what it made.
-            _, cancelled = await finish(asyncio.shield(self._closing), grace=self._stop_timeout + 1.0)
-            if cancelled:
-                raise asyncio.CancelledError
+            # close() ran while new() was in flight: its close waits for new() and stops what it made; one that
+            # gave up waiting before new() answered has stopped nothing, so what new() made is stopped now.
+            if self._closing.done() and self.needs_stop and not self._stop_failures:
+                self._closing = asyncio.ensure_future(self._stop_again())
+            await self._wait_closing()
+            outcome = "its stop failed (see stop_error)" if self.needs_stop else "it has been stopped"
             raise SessionClosedError(
-                f"the session was closed while it was being created ({self._close_reason}); it has been stopped",
+                f"the session was closed while it was being created ({self._close_reason}); {outcome}",
                 session_id=self._id,
             )
         if self._id is None:
@@ -340,7 +378,7 @@ class StreamingSession:
             assert self._id is not None
             try:
                 result = await self._backend.task(self._id, text, task_type, task_mode)
-            except APIStatusError as exc:
+            except APIError as exc:
                 if self._closing is None:
                     raise
                 raise self._closed_meanwhile("speak") from exc
@@ -365,7 +403,7 @@ class StreamingSession:
         assert self._id is not None
         try:
             await self._backend.interrupt(self._id)
-        except APIStatusError as exc:
+        except APIError as exc:
             if self._closing is None:
                 raise
             raise self._closed_meanwhile("interrupt") from exc
@@ -382,8 +420,8 @@ class StreamingSession:
         return self._speaking_until > time.monotonic()
 
     def _closed_meanwhile(self, what: str) -> SessionClosedError:
-        """HeyGen refused a request sent just before the session began closing: that is the close, not a bad
-        request."""
+        """A request sent just before the session began closing failed (HeyGen refused it, or the client's
+        connections closed under it): that is the close, not a bad request."""
         return SessionClosedError(
             f"cannot {what}: the session closed while the request was out ({self._close_reason})",
             session_id=self._id,
@@ -495,11 +533,20 @@ class StreamingSession:
     # -- closing ---------------------------------------------------------------------------------------------
 
     async def close(self, *, reason: str = "closed") -> None:
-        """Stop the session (exactly one ``streaming.stop``, shielded, bounded by ``stop_timeout``); closing
-        again, or concurrently, waits for the same stop. Never raises the stop's error: see :attr:`stop_error`."""
+        """Stop the session (one ``streaming.stop``, shielded, bounded by ``stop_timeout``); closing
+        concurrently waits for the same stop, closing again once it is closed sends nothing more, unless that
+        stop failed: then it tries the stop once more. Never raises the stop's error: see :attr:`stop_error`
+        and :attr:`needs_stop`."""
         if self._closing is None:
             self._close_reason = reason
             self._closing = asyncio.ensure_future(self._close(reason))
+        elif self._closing.done() and self.needs_stop:
+            self._closing = asyncio.ensure_future(self._stop_again())
+        await self._wait_closing()
+
+    async def _wait_closing(self) -> None:
+        """Wait for the close (or stop) in progress, shielded and bounded; a cancellation is raised after it."""
+        assert self._closing is not None
         task, cancelled = await finish(asyncio.shield(self._closing), grace=self._stop_timeout + 1.0)
         if cancelled:
             raise asyncio.CancelledError
@@ -520,13 +567,47 @@ class StreamingSession:
                 self._emit(TaskFinished(session_id=self._id, task_id=task_id, interrupted=True))
             self._speaking.clear()
             self._set_state(SessionState.CLOSED, reason)
-            untrack, self._untrack = self._untrack, None
-            if untrack is not None:
-                untrack()
             for subscriber in self._subscribers:
                 subscriber.put(None)
-            if self._on_closed is not None:
-                self._on_closed(self)
+            self._after_stop()
+
+    async def _stop_again(self) -> None:
+        """Another ``streaming.stop`` for a closed session whose stop failed (or was never sent)."""
+        try:
+            await self._stop()
+        finally:
+            self._after_stop()
+
+    def _after_stop(self) -> None:
+        """Tell the owners: a session still open at HeyGen stays on their ledgers, needing a stop; any other is
+        closed for good (off the client's live set, then ``on_closed``), once."""
+        if self.needs_stop:
+            if self._on_stop_failed is not None:
+                self._on_stop_failed(self)
+        else:
+            self._settle()
+
+    def _settle(self) -> None:
+        if self._settled:
+            return
+        self._settled = True
+        untrack, self._untrack = self._untrack, None
+        if untrack is not None:
+            untrack()
+        if self._on_closed is not None:
+            self._on_closed(self)
+
+    def _closing_now(self) -> bool:
+        """Whether a close (or a stop tried again) is in progress."""
+        return self._closing is not None and not self._closing.done()
+
+    def _gone(self) -> None:
+        """HeyGen no longer has this session (a reaper stopped it, or it is not listed any more): nothing is
+        open, whatever our own stops said. Called by a :class:`SessionManager` on a session whose stop failed."""
+        self._stopped = True
+        self.stop_error = None
+        if self._state is SessionState.CLOSED and self._closing is not None and self._closing.done():
+            self._settle()  # else the close or stop in progress settles it when it ends
 
     async def _await_new(self) -> None:
         """If ``streaming.new`` is still in flight, wait (bounded) for its answer: the session it creates is
@@ -549,21 +630,45 @@ class StreamingSession:
             )
 
     async def _stop(self) -> None:
-        """``streaming.stop``, at most once per session, bounded; a failure is reported, never raised."""
-        if self._stop_started or self._id is None:
+        """One ``streaming.stop`` if the session needs one, bounded; a failure is reported, never raised."""
+        if not self.needs_stop:
             return
-        self._stop_started = True
+        assert self._id is not None
         try:
             await asyncio.wait_for(self._backend.stop(self._id), self._stop_timeout)
+        except asyncio.CancelledError:
+            self._stop_failed(TimeoutError("streaming.stop was abandoned before it answered"), warn=False)
+            raise
         except Exception as exc:
             error: BaseException = exc
             if isinstance(exc, asyncio.TimeoutError):
                 error = TimeoutError(f"streaming.stop did not answer within {self._stop_timeout:g} s")
-            self.stop_error = error
-            message = (
-                f"streaming.stop failed for session {self._id}: {type(error).__name__}: {error}; it may still be "
-                "open and billed at HeyGen (SessionManager.reap_orphans() stops it)"
-            )
-            self._emit(StopFailed(session_id=self._id, error=error))  # first: a warning filter may raise
-            logger.warning("%s", message)
+            self._stop_failed(error)
+        else:
+            self._stopped = True
+            self.stop_error = None
+
+    def _stop_failed(self, error: BaseException, *, warn: bool = True) -> None:
+        """Report a failed stop: the first as a :class:`StopFailed` event, a log line and a RuntimeWarning,
+        later ones (tries again) as log lines; each says what will try again."""
+        if self._stopped:
+            return  # a reaper stopped it meanwhile, or HeyGen no longer lists it
+        self.stop_error = error
+        self._stop_failures += 1
+        message = (
+            f"streaming.stop failed for session {self._id}: {type(error).__name__}: {error}; it may still be "
+            f"open and billed at HeyGen ({self._retried_by or self._default_retry()})"
+        )
+        if self._stop_failures > 1:
+            logger.warning("%s [stop attempt %d]", message, self._stop_failures)
+            return
+        self._emit(StopFailed(session_id=self._id, error=error))  # first: a warning filter may raise
+        logger.warning("%s", message)
+        if warn:
             warnings.warn(message, RuntimeWarning, stacklevel=2)
+
+    def _default_retry(self) -> str:
+        """What tries a failed stop again for a session no manager owns."""
+        if self._untrack is not None:  # a client's: its aclose() closes what it still tracks
+            return "close() of the session or the client's aclose() tries again; SessionManager.reap_orphans() stops it"
+        return "close() of the session tries again; SessionManager.reap_orphans() stops it"

@@ -34,6 +34,8 @@ VOICE_TYPES: Final = ("text", "audio", "silence")
 BACKGROUND_TYPES: Final = ("color", "image", "video")
 PLAY_STYLES: Final = ("fit_to_scene", "freeze", "loop", "once")
 STREAMING_EMOTIONS: Final = ("Excited", "Serious", "Friendly", "Soothing", "Broadcaster")
+"""As HeyGen's docs write them; its own SDK sends them in lower case. Any case is taken and sent like this."""
+_EMOTION_BY_CASEFOLD: Final = {emotion.casefold(): emotion for emotion in STREAMING_EMOTIONS}
 TEMPLATE_VARIABLE_TYPES: Final = ("text", "image", "video", "audio", "character", "voice")
 SDP_TYPES: Final = ("offer", "answer")
 _COLOR: Final = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
@@ -177,13 +179,22 @@ class _Check:
         if not any(isinstance(part.get(key), str) and part[key].strip() for key in keys):
             raise self.fail(where, f"of type {kind!r} needs {' or '.join(keys)}")
 
-    def streaming_voice(self, where: str, value: Any) -> None:
+    def streaming_voice(self, where: str, value: Any) -> Mapping[str, Any]:
+        """The voice to send: ``emotion`` in any case, written as HeyGen's docs do (``"excited"`` -> ``"Excited"``)."""
         voice = self.mapping(where, value)
         self.text(f"{where}.voice_id", voice.get("voice_id"))
         self.number(f"{where}.rate", voice.get("rate"), minimum=0.5, maximum=1.5)
-        self.choice(f"{where}.emotion", voice.get("emotion"), STREAMING_EMOTIONS)
+        emotion = voice.get("emotion")
+        if emotion is not None:
+            canonical = _EMOTION_BY_CASEFOLD.get(emotion.casefold()) if isinstance(emotion, str) else None
+            if canonical is None:
+                allowed = ", ".join(map(repr, STREAMING_EMOTIONS))
+                raise self.fail(f"{where}.emotion", f"must be one of {allowed} (in any case), got {_short(emotion)}")
+            if canonical != emotion:
+                voice = {**voice, "emotion": canonical}
         if voice.get("elevenlabs_settings") is not None:
             self.mapping(f"{where}.elevenlabs_settings", voice["elevenlabs_settings"])
+        return voice
 
     def template_variables(self, where: str, value: Any) -> None:
         variables = self.mapping(where, value)
@@ -324,6 +335,8 @@ def _check_param(check: _Check, param: Param, value: Any) -> Any:
                 raise check.fail(name, f"must be a list of scenes, not {type(value).__name__}")
             for index, scene in enumerate(value):
                 check.video_input(f"{name}[{index}]", scene)
+        elif kind == "StreamingVoice":
+            value = check.streaming_voice(name, value)
         else:
             _NESTED[kind](check, name, value)
     if param.enum is not None:
@@ -337,7 +350,6 @@ def _check_param(check: _Check, param: Param, value: Any) -> Any:
 
 _NESTED: Final[dict[str, Callable[[_Check, str, Any], None]]] = {
     "Dimension": _Check.dimension,
-    "StreamingVoice": _Check.streaming_voice,
     "TemplateVariables": _Check.template_variables,
     "Sdp": _Check.sdp,
 }

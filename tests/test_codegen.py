@@ -61,7 +61,7 @@ def test_signatures_follow_the_table() -> None:
             else:
                 kind = inspect.Parameter.POSITIONAL_OR_KEYWORD if param.positional else inspect.Parameter.KEYWORD_ONLY
                 assert declared.kind is kind, f"{endpoint.qualname}.{param.name}"
-                assert declared.default is None
+                assert declared.default == param.default, f"{endpoint.qualname}.{param.name}"
         for option in ("timeout", "max_retries", "extra_query"):
             assert option in signature.parameters, f"{endpoint.qualname} lacks {option}"
         assert signature.return_annotation == endpoint.result

@@ -391,3 +391,47 @@ async def test_validation_errors_name_the_endpoint(guarded: tuple[hg.HeyGenClien
     client, _ = guarded
     with pytest.raises(hg.ValidationError, match=r"^photo_avatars\.generate_photos: pose must be one of"):
         await client.photo_avatars.generate_photos(**{**PHOTO, "pose": "sideways"})
+
+
+@pytest.mark.parametrize(
+    ("voice", "sent_as"),
+    [
+        ({"emotion": "excited"}, "Excited"),  # what HeyGen's own SDK sends
+        ({"emotion": "SERIOUS", "rate": 1.0}, "Serious"),
+        ({"emotion": "Friendly"}, "Friendly"),
+        (i.StreamingVoice(voice_id="v1", emotion="soothing"), "Soothing"),
+        (i.StreamingVoice(emotion="bRoAdCaStEr"), "Broadcaster"),
+    ],
+)
+async def test_a_streaming_emotion_in_any_case_is_sent_as_heygens_docs_write_it(
+    guarded: tuple[hg.HeyGenClient, aioresponses], voice: Any, sent_as: str
+) -> None:
+    client, mocked = guarded
+    await client.streaming.new(avatar_id="Wayne_20240711", voice=voice)
+    ((_, _, kwargs),) = sent(mocked)
+    assert sent_json(kwargs)["voice"]["emotion"] == sent_as
+
+
+async def test_an_unknown_streaming_emotion_is_still_refused_naming_the_choices(
+    guarded: tuple[hg.HeyGenClient, aioresponses],
+) -> None:
+    client, mocked = guarded
+    with pytest.raises(
+        hg.ValidationError, match=r"voice\.emotion must be one of 'Excited', .* \(in any case\)"
+    ) as caught:
+        await client.streaming.new(voice={"emotion": "angry"})
+    assert caught.value.parameter == "voice.emotion"
+    assert sent(mocked) == []
+
+
+async def test_streaming_new_asks_for_the_livekit_transport_unless_told_otherwise(
+    guarded: tuple[hg.HeyGenClient, aioresponses],
+) -> None:
+    """Without ``version`` HeyGen opens a session on its retired v1 (raw WebRTC) transport; HeyGen's SDK always
+    sends "v2", and so does the client unless given another value (``None`` leaves it out)."""
+    client, mocked = guarded
+    await client.streaming.new(avatar_id="Wayne_20240711")
+    await client.streaming.new(avatar_id="Wayne_20240711", version="v3")
+    await client.streaming.new(avatar_id="Wayne_20240711", version=None)
+    versions = [sent_json(kwargs).get("version", "(not sent)") for _, _, kwargs in sent(mocked)]
+    assert versions == ["v2", "v3", "(not sent)"]

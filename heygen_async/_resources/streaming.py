@@ -136,7 +136,7 @@ class StreamingResource(StreamingSessions):
         knowledge_base: str | None = None,
         knowledge_base_id: str | None = None,
         video_encoding: VideoEncoding | None = None,
-        version: str | None = None,
+        version: str | None = "v2",
         language: str | None = None,
         stt_settings: Mapping[str, Any] | None = None,
         activity_idle_timeout: int | None = None,
@@ -162,7 +162,9 @@ class StreamingResource(StreamingSessions):
             knowledge_base: A knowledge-base prompt for `chat` tasks.
             knowledge_base_id: A knowledge base for `chat` tasks.
             video_encoding: H264 or VP8 (HeyGen's default). One of ``H264``, ``VP8``.
-            version: `v2` for a LiveKit session.
+            version: The streaming transport: `v2` is LiveKit, which HeyGen's own SDK always asks for; without it
+                HeyGen opens a session on the retired v1 (raw WebRTC) transport. Default ``"v2"``; ``None`` leaves
+                it out.
             language: The avatar's language.
             stt_settings: Speech-to-text settings: provider, confidence.
             activity_idle_timeout: Seconds without activity before HeyGen closes the session (30-3600; HeyGen's

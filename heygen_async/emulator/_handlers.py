@@ -379,7 +379,7 @@ def new_session(account: Account, call: Call) -> Any:
     idle = call.get("activity_idle_timeout")
     if idle is not None and not (isinstance(idle, int) and 30 <= idle <= 3600):
         raise Refusal(400, "invalid_parameter", "activity_idle_timeout must be between 30 and 3600")
-    session = account.new_session(str(avatar), call.get("quality") or "medium", idle)
+    session = account.new_session(str(avatar), call.get("quality") or "medium", idle, call.get("version"))
     return {
         "session_id": session.id,
         "url": f"wss://livekit.emulator.invalid/{session.id}",

@@ -144,6 +144,8 @@ class Session:
     speaking_until: float = 0.0
     tasks: int = 0
     closed_reason: str | None = None
+    version: str | None = None
+    """The transport ``streaming.new`` asked for (``"v2"``: LiveKit; None: HeyGen's retired v1 WebRTC)."""
 
 
 @attrs.define
@@ -506,7 +508,9 @@ class Account:
     def open_sessions(self) -> list[Session]:
         return [s for s in self.sessions.values() if s.status != "closed"]
 
-    def new_session(self, avatar_id: str, quality: str, idle_timeout: float | None) -> Session:
+    def new_session(
+        self, avatar_id: str, quality: str, idle_timeout: float | None, version: str | None = None
+    ) -> Session:
         if len(self.open_sessions()) >= self.config.max_sessions:
             raise Refusal(
                 400, 10007, f"Concurrent session limit reached ({self.config.max_sessions}); stop a session first"
@@ -518,6 +522,7 @@ class Account:
             created_at=self.now,
             idle_timeout=idle_timeout or self.config.idle_timeout,
             last_activity=self.now,
+            version=version,
         )
         self.sessions[session.id] = session
         self.counters["sessions_created"] += 1

@@ -13,6 +13,7 @@ import pytest
 
 import heygen_async as hg
 from benchmarks._server_process import max_in_window
+from heygen_async._session_ledger import SessionLedger
 from heygen_async._state import JobUpdate
 
 from .conftest import MakeState, crash
@@ -114,6 +115,53 @@ async def test_the_session_ledger(sharers: list[hg.StateBackend]) -> None:
     assert await b.forget_session("s1"), "the first to take it off gets True ..."
     assert not await a.forget_session("s1"), "... any other False: two reapers never both stop it"
     assert await a.sessions() == []
+
+
+async def test_a_session_marked_as_needing_a_stop_reads_back_so_from_every_sharer(
+    sharers: list[hg.StateBackend],
+) -> None:
+    """A record written again with ``stop_failed`` replaces the first (same id, owner and creation time)."""
+    a, b, _ = sharers
+    await a.record_session(hg.SessionRecord(id="s1", owner="", created_at=1.0))
+    await a.record_session(hg.SessionRecord(id="s1", owner="", created_at=1.0, stop_failed=True))
+    (record,) = await b.sessions()
+    assert (record.id, record.owner, record.created_at, record.owner_alive, record.stop_failed) == (
+        "s1",
+        a.owner,
+        1.0,
+        True,
+        True,
+    )
+
+
+class _RefusesRecords(hg.MemoryState):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attempts = 0
+
+    async def record_session(self, record: hg.SessionRecord) -> None:
+        self.attempts += 1
+        raise hg.StateBackendError("Redis failed while recording a session: ConnectionError")
+
+
+async def test_the_session_ledger_marks_a_failed_stop_and_tries_once_after_it_closed() -> None:
+    """mark_unstopped() rewrites the session's record with ``stop_failed`` after its first write; once the
+    ledger is closed, a mark (a stop failing after the client closed) is tried once, not for ever."""
+    state = hg.MemoryState()
+    ledger = SessionLedger(state)
+    ledger.record("s1")
+    ledger.mark_unstopped("s1")
+    await ledger.aclose()
+    (record,) = await state.sessions()
+    assert (record.id, record.stop_failed) == ("s1", True)
+
+    refusing = _RefusesRecords()
+    ledger = SessionLedger(refusing)
+    await ledger.aclose()
+    ledger.mark_unstopped("s2")
+    _, trying = await asyncio.wait(ledger._tasks, timeout=10)  # before the fix: tried again every 0.5-5 s
+    assert not trying
+    assert refusing.attempts == 1
 
 
 async def test_a_session_is_claimed_for_stopping_by_one_sharer_at_a_time(sharers: list[hg.StateBackend]) -> None:

@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
+from heygen_async import _streaming_manager
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
 from tests.jobs._support import NO_WAIT_RETRY, fast_client, scene, ticking, wait_until
 from tests.streaming._support import AVATAR as STREAMING_AVATAR
+from tests.streaming._support import ONE_TRY
 
 from .conftest import MakeState, crash
 
@@ -434,6 +436,48 @@ async def test_reap_orphans_stops_a_crashed_owners_session_once_its_lease_runs_o
             # Only now does the dead client's side let go (its stop is harmless: the session is closed already).
             await managed.__aexit__(None, None, None)
             await crashed_manager.aclose()
+
+
+@pytest.mark.parametrize("owned_by", ["manager", "plain"])
+async def test_a_session_whose_stop_failed_is_reaped_by_another_process_while_its_owner_lives(
+    owned_by: str, make_state: MakeState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session whose stop failed stays in the shared ledger, marked as needing a stop: another process's
+    reap_orphans() stops it although its owner is alive and HeyGen says it was created just now (before, it
+    left the ledger and looked like another process's young session, kept under the default min_age). The
+    owner's manager then finds HeyGen no longer lists it: its slot comes free."""
+    monkeypatch.setattr(_streaming_manager, "RESTOP_FIRST", 3600.0)  # the owner does not try again meanwhile
+    owner_state, reaper_state = await make_state(), await make_state()
+    async with (
+        Emulator(clock=ManualClock(start=time.time())) as emulator,  # HeyGen's created_at: now
+        emulator.client(retry=ONE_TRY, state=owner_state) as owner,
+        emulator.client(retry=NO_WAIT_RETRY, state=reaper_state) as reaper,
+    ):
+        manager = owner.streaming.manager(max_sessions=1)
+        emulator.inject("500", endpoint="streaming.stop")
+        opened = manager.session(**SESSION) if owned_by == "manager" else owner.streaming.session(**SESSION)
+        with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
+            async with opened as session:
+                pass
+        assert [s.id for s in emulator.account.open_sessions()] == [session.id]
+
+        async def marked() -> bool:
+            records = await reaper_state.sessions()
+            return [(r.id, r.owner, r.owner_alive, r.stop_failed) for r in records] == [
+                (session.id, owner_state.owner, True, True)
+            ]
+
+        await _eventually(marked, what="the ledger to mark the session as needing a stop")
+        report = await reaper.streaming.manager(max_sessions=1).reap_orphans()  # the default min_age: 60 s
+        assert (report.stopped, report.kept, dict(report.failed)) == ((session.id,), (), {})
+        assert emulator.account.open_sessions() == []
+        assert await reaper_state.sessions() == []
+        if owned_by == "manager":
+            assert manager.active == 1
+            report = await manager.reap_orphans()
+            assert (report.stopped, dict(manager.unstopped), manager.active) == ((), {}, 0)
+        await manager.aclose()
+    assert not session.needs_stop  # the client's aclose() stopped it again, harmlessly, or the manager let go
 
 
 # -- G: configuration errors -----------------------------------------------------------------------------------------

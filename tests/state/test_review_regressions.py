@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import types
@@ -244,3 +245,24 @@ async def test_min_age_stays_zero_for_a_state_nobody_else_shares() -> None:
             orphan = await other.streaming.new(**SESSION)
         report = await client.streaming.manager(max_sessions=2).reap_orphans()
         assert report.stopped == (orphan.session_id,), "a one-process state keeps reaping at once, as before"
+
+
+async def test_aclose_ends_a_heartbeat_whose_redis_call_swallowed_the_cancel(make_state: MakeState) -> None:
+    """aclose() cancels the heartbeat and waits for it. A cancel landing inside a redis-py call that swallows
+    it (as redis-py's connection handling can) left the heartbeat beating for ever, and aclose() (the teardown
+    of these tests, now and then) hung."""
+    state = await make_state(lease_ttl=0.3)
+    inside = asyncio.Event()
+
+    async def renew_swallowing_the_cancel(*args: object, **kwargs: object) -> int:
+        inside.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(3600)
+        return 1
+
+    state._scripts["renew"] = renew_swallowing_the_cancel  # type: ignore[assignment]
+    await inside.wait()
+    closing = asyncio.create_task(state.aclose())
+    done, _ = await asyncio.wait({closing}, timeout=10)  # a hang guard: it ends at once
+    assert closing in done
+    assert not state.ready

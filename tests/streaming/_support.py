@@ -1,5 +1,5 @@
 """What the streaming-session tests share: a backend that counts calls and cancels a task at chosen await
-points, an event recorder, and small helpers to read the emulator's request log."""
+points, an event recorder, small helpers to read the emulator's request log, and seeded stop faults."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from typing import Any, TypeVar
 
 import heygen_async as hg
-from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
+from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock
+from heygen_async.emulator._faults import FaultPlan
 
 T = TypeVar("T")
 
 NO_WAIT_RETRY = hg.RetryPolicy(attempts=3, wait_initial=0, wait_jitter=0)
 """Retries at once: fault-injection tests must not wait out a backoff."""
+ONE_TRY = hg.RetryPolicy(attempts=1)
+"""Every call is one request: a fault injected on a request is a failed call."""
 AVATAR = "Wayne_20240711"
 SLOW = 0.2
 """Real seconds an injected ``slow`` answer takes (``emulator.app.faults.latency`` is patched to this)."""
@@ -50,6 +53,35 @@ def requests_to(emulator: Emulator, endpoint: str) -> int:
 def streaming_requests(emulator: Emulator) -> list[str]:
     """The streaming endpoints the emulator was asked for, in order."""
     return [entry["endpoint"] for entry in emulator.request_log if entry["endpoint"] in STREAMING_ENDPOINTS]
+
+
+def needs_stop(session: hg.StreamingSession) -> bool:
+    """``session.needs_stop``, read afresh (mypy narrows a property once it has been checked)."""
+    return session.needs_stop
+
+
+def failed_stops(emulator: Emulator) -> int:
+    """How many ``streaming.stop`` requests the emulator answered with an error."""
+    return sum(
+        1 for entry in emulator.request_log if entry["endpoint"] == "streaming.stop" and entry.get("status", 0) >= 400
+    )
+
+
+def stop_faults(rate: float, seed: int) -> Faults:
+    """A share ``rate`` of ``streaming.stop`` requests answered 500 (and nothing else), in a seeded order."""
+    return Faults(rate=rate, kinds={"500": 1.0}, endpoints=frozenset({"streaming.stop"}), seed=seed)
+
+
+def rounds_of_stops(faults: Faults, sessions: int, attempts: int) -> list[int]:
+    """How many of ``sessions`` stops fail in each round when every failed one is tried again in the next (up
+    to ``attempts`` rounds), with ``faults`` drawn from their start: the emulator's own draws, replayed."""
+    plan = FaultPlan(faults)
+    failed: list[int] = []
+    pending = sessions
+    while pending and len(failed) < attempts:
+        pending = sum(1 for _ in range(pending) if plan.draw("streaming.stop") is not None)
+        failed.append(pending)
+    return failed
 
 
 def in_flight(emulator: Emulator, endpoint: str) -> bool:

@@ -393,6 +393,29 @@ async def test_speech_refused_because_the_session_closed_meanwhile_is_a_session_
     assert isinstance(caught.value.__cause__, hg.BadRequestError)
 
 
+class _CutOffAfterStop(_RefusesAfterStop):
+    """The client's connections close under a speech in flight once the session was stopped (client.aclose())."""
+
+    async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> hg.StreamingTask:
+        await self.task_gate.wait()
+        if self.stopped:
+            raise hg.APIConnectionError("connection closed", endpoint="streaming.task", maybe_processed=True)
+        return await super().task(session_id, text, task_type, task_mode)
+
+
+async def test_speech_cut_off_because_the_session_closed_meanwhile_is_a_session_closed_error() -> None:
+    stub = _CutOffAfterStop()
+    session = StreamingSession(stub, {"avatar_id": "a"})
+    await session.open()
+    speaking = asyncio.create_task(session.speak("hello"))
+    await asyncio.sleep(0.01)
+    await session.close()
+    stub.task_gate.set()
+    with pytest.raises(hg.SessionClosedError) as caught:
+        await speaking
+    assert isinstance(caught.value.__cause__, hg.APIConnectionError)
+
+
 async def test_speech_refused_on_an_open_session_keeps_heygens_error() -> None:
     stub = _RefusesAfterStop()
     stub.stopped = True  # HeyGen refuses although the client never closed it

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async._streaming_manager import SessionManager
 from heygen_async._streaming_session import StreamingSession
 from heygen_async.emulator import Emulator
 
@@ -125,6 +124,7 @@ async def test_a_failed_stop_is_warned_reported_and_not_raised(
     session, recorder, backend = await _stop_failure(heygen_emulator, gateway, how)
     assert time.monotonic() - started < 2  # bounded by stop_timeout
     assert session.state is hg.SessionState.CLOSED
+    assert session.needs_stop
     error = session.stop_error
     if how == "500":
         assert isinstance(error, hg.APIStatusError)
@@ -142,21 +142,18 @@ async def test_a_failed_stop_is_warned_reported_and_not_raised(
     assert [s.id for s in heygen_emulator.account.open_sessions()] == [session.id]
 
 
-async def test_a_managed_session_whose_stop_failed_gives_its_slot_back(
+async def test_a_session_asks_for_the_livekit_transport_and_takes_the_sdks_lower_case_emotion(
     heygen_emulator: Emulator, gateway: hg.HeyGenClient
 ) -> None:
-    """The slot of a session whose stop failed is released (the failure was reported); reap_orphans stops
-    the session left open."""
-    failing = FailingStop(gateway.streaming.backend, heygen_emulator, ConnectionError("down"))
-    manager = SessionManager(failing, max_sessions=1, acquire_timeout=0)
-    with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
-        async with manager.session(**PARAMS) as session:
-            pass
-    assert manager.active == 0
-    assert dict(manager.sessions) == {}
-    report = await gateway.streaming.manager(max_sessions=1).reap_orphans()
-    assert report.stopped == (session.id,)
-    assert heygen_emulator.account.open_sessions() == []
+    """HeyGen's own SDK sends ``version: "v2"`` (without it HeyGen opens a retired v1 raw-WebRTC session) and
+    emotions in lower case: a session does both, and the emulator sees ``v2``."""
+    async with gateway.streaming.session(**PARAMS, voice={"emotion": "excited"}) as session:
+        assert session.id is not None
+        assert heygen_emulator.account.sessions[session.id].version == "v2"
+    info = await gateway.streaming.new(avatar_id=AVATAR, version=None)  # None leaves it out, as asked
+    assert info.session_id is not None
+    assert heygen_emulator.account.sessions[info.session_id].version is None
+    await gateway.streaming.stop(info.session_id)
 
 
 # -- speaking ----------------------------------------------------------------------------------------------------
@@ -248,7 +245,52 @@ async def test_interrupt_cuts_the_current_speech(heygen_emulator: Emulator, gate
     assert [(event.task_id, event.interrupted) for event in finished] == [(task.task_id, True)]
 
 
+async def test_closing_ends_running_speech_and_refuses_speech_not_answered_yet(
+    heygen_emulator: Emulator, gateway: hg.HeyGenClient, fixed_latency: float
+) -> None:
+    """What the README says a close does to speech: speech still running its duration ends as
+    TaskFinished(interrupted=True) (its speak() had returned); a speak() whose request is out when the
+    session is stopped (HeyGen then refuses it) and one still waiting its turn (never sent) raise
+    SessionClosedError."""
+    session = gateway.streaming.session(**PARAMS)
+    recorder = await Recorder.subscribe(session)
+    async with session:
+        running = await session.speak("A sentence long enough to take a few seconds to say out loud.")
+        heygen_emulator.inject("slow", endpoint="streaming.task")
+        out = asyncio.create_task(session.speak("sent just before the close"))
+        await wait_until(lambda: in_flight(heygen_emulator, "streaming.task"), what="the second speech in flight")
+        waiting = asyncio.create_task(session.speak("still waiting its turn"))
+        await asyncio.sleep(0)  # queued behind the one in flight
+    for speech in (out, waiting):
+        with pytest.raises(hg.SessionClosedError):
+            await speech
+    assert isinstance(out.exception().__cause__, hg.BadRequestError)  # type: ignore[union-attr]
+    assert waiting.exception().__cause__ is None  # type: ignore[union-attr]
+    await recorder.ended()
+    assert [(event.task_id, event.interrupted) for event in recorder.of(hg.TaskFinished)] == [(running.task_id, True)]
+    assert [event.task_id for event in recorder.of(hg.TaskSent)] == [running.task_id]
+    assert requests_to(heygen_emulator, "streaming.task") == 2
+
+
 # -- closed sessions and bad arguments ----------------------------------------------------------------------------
+
+
+async def test_a_start_refused_because_the_session_closed_meanwhile_is_a_session_closed_error(
+    heygen_emulator: Emulator, gateway: hg.HeyGenClient, fixed_latency: float
+) -> None:
+    """Closed (stopped) while streaming.start is in flight, HeyGen then refuses the start (400: the session is
+    closed): that is the close, a SessionClosedError, not a bad request. (The shutdown storm in
+    tests/reliability/test_shutdown.py saw it as a BadRequestError now and then.)"""
+    heygen_emulator.inject("slow", endpoint="streaming.start")
+    session = gateway.streaming.session(**PARAMS)
+    opening = asyncio.create_task(session.open())
+    await wait_until(lambda: in_flight(heygen_emulator, "streaming.start"), what="streaming.start in flight")
+    await session.close()
+    with pytest.raises(hg.SessionClosedError, match="cannot start: the session closed while the request was out"):
+        await opening
+    assert isinstance(opening.exception().__cause__, hg.BadRequestError)  # type: ignore[union-attr]
+    assert heygen_emulator.account.open_sessions() == []
+    assert requests_to(heygen_emulator, "streaming.stop") == 1
 
 
 async def test_a_closed_session_refuses_everything(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
