@@ -113,7 +113,8 @@ async def test_a_state_error_while_waiting_for_a_slot_is_retried_and_nothing_is_
 
 
 class FakeTransport:
-    pool = types.SimpleNamespace(lean_polls=False)  # polls through ``call``, as with lean_polls=False
+    pool = types.SimpleNamespace(lean_polls=False, time_scale=1.0)  # polls through ``call``, real time
+    identity = b"fake"  # one set of credentials
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, float]] = []
