@@ -348,22 +348,18 @@ class PollScheduler:
 
     def _schedule(self, job: TrackedJob, previous: float | None) -> None:
         interval = job.policy.interval(previous, self._rng)
-        if self.expect_webhooks and job.polls:
+        if self.expect_webhooks and previous is not None:
             interval = max(interval, job.policy.webhook_interval)
         job.interval = interval
         self._due_in(job, interval)
 
     def _schedule_first(self, job: TrackedJob, age: float | None) -> None:
         """A new record's first poll: ``first_poll`` (jittered) after the submission, ``age`` seconds ago; at
-        once when that is past or the age unknown (a finished job is reported at once), and then the cadence
-        starts from ``first_poll``."""
-        delay = 0.0
-        if age is not None:
-            interval = job.policy.interval(None, self._rng)
-            delay = interval - age * job.transport.pool.time_scale
-            if delay > 0:
-                job.interval = interval
-        self._due_in(job, max(0.0, delay))
+        once when that is past or the age unknown (a finished job is reported at once). The cadence goes on
+        from there as from any first poll."""
+        interval = job.policy.interval(None, self._rng)
+        job.interval = interval
+        self._due_in(job, 0.0 if age is None else max(0.0, interval - age * job.transport.pool.time_scale))
 
     def _due_in(self, job: TrackedJob, seconds: float) -> None:
         """Put ``job`` on the heap ``seconds`` of the server's time from now (real seconds divided by the time
