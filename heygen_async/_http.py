@@ -88,9 +88,7 @@ def may_have_been_processed(error: BaseException) -> bool:
         return False
     if isinstance(error, APIStatusError):
         status = error.status_code
-        return status == 408 or (
-            status >= 500 and status not in _PERMANENT_5XX and status not in _UNPROCESSED_STATUSES
-        )
+        return status == 408 or (status >= 500 and status not in _PERMANENT_5XX and status not in _UNPROCESSED_STATUSES)
     return isinstance(error, APIResponseError)
 
 

@@ -603,9 +603,7 @@ class JobManager:
     def _state(self) -> StateBackend:
         state = self._transport.pool.state
         if state is None:
-            raise ConfigurationError(
-                "this client keeps no job ledger: pass state= (e.g. a RedisState) to HeyGenClient"
-            )
+            raise ConfigurationError("this client keeps no job ledger: pass state= (e.g. a RedisState) to HeyGenClient")
         return state
 
     async def recorded(self, *, open_only: bool = False) -> list[JobRecord]:
