@@ -341,7 +341,9 @@ class RedisState:
         return max(1, round(self.lease_ttl * 1000))
 
     async def _heartbeat(self) -> None:
-        while True:
+        # Until aclose() lets go of this task: a cancellation that a Redis call turned into an error (redis-py
+        # may, when it lands mid-command) must still end the loop, or aclose() would wait for it for ever.
+        while self._beat is asyncio.current_task():
             await anyio.sleep(self.lease_ttl / 3)
             try:
                 if not await self._scripts["renew"](keys=[self._lease], args=[self._lease_value, self._ttl_ms()]):
