@@ -110,8 +110,9 @@ class HeyGenClient(Namespaces):
     status polls of every job waiter together, per second; ``poll_policy`` replaces each job kind's default
     cadence. ``state`` (a :class:`StateBackend` such as :class:`RedisState`) shares that budget, the render and
     session caps, and a job and session ledger with every process on the account. Job waiters' status polls
-    take a lean keep-alive GET path of their own (a fraction of aiohttp's CPU per poll); ``lean_polls=False``
-    sends them through aiohttp like every other call (for aiohttp-level mocks such as aioresponses, or tracing).
+    go through aiohttp like every other call, so they behave exactly as ``videos.status()`` (compressed
+    answers, credentials in ``base_url``, mocks, tracing); ``lean_polls=True`` sends them by a lean keep-alive
+    GET path of their own instead (a fraction of aiohttp's CPU per poll, for plain servers only).
     """
 
     def __init__(
@@ -129,7 +130,7 @@ class HeyGenClient(Namespaces):
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
         state: StateBackend | None = None,
-        lean_polls: bool = True,
+        lean_polls: bool = False,
     ) -> None:
         checked = _check_settings(
             api_token if api_token is not None else os.environ.get(TOKEN_ENV),
@@ -172,7 +173,7 @@ class HeyGenClient(Namespaces):
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
         state: StateBackend | None = None,
-        lean_polls: bool = True,
+        lean_polls: bool = False,
     ) -> HeyGenClient:
         """A client that talks to HeyGen itself with the ``X-Api-Key`` header, without the gateway.
 

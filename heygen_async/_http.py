@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hmac
 import inspect
+import ipaddress
 import json as jsonlib
 import logging
+import math
 import random
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -47,7 +51,15 @@ if TYPE_CHECKING:
     from ._session_ledger import SessionLedger
     from ._state import StateBackend
 
-__all__ = ["NO_BODY", "CallOptions", "ClientStats", "ConnectionPool", "Transport", "may_have_been_processed"]
+__all__ = [
+    "NO_BODY",
+    "TIME_SCALE_HEADER",
+    "CallOptions",
+    "ClientStats",
+    "ConnectionPool",
+    "Transport",
+    "may_have_been_processed",
+]
 
 logger = logging.getLogger("heygen_async")
 
@@ -59,6 +71,12 @@ _PERMANENT_5XX: Final = frozenset({501, 505})
 # Answers that mean the request was refused before anything was processed, so even a create may repeat it.
 _UNPROCESSED_STATUSES: Final = frozenset({429, 503})
 _sleep = anyio.sleep  # module-level so tests can make retry waits instant
+TIME_SCALE_HEADER: Final = "x-heygen-emulator-time-scale"
+"""How many emulated seconds pass per real second at the emulator that answered (it sends this header on
+every answer while its clock runs on its own). Honoured only from a loopback address, within 1..MAX_TIME_SCALE."""
+MAX_TIME_SCALE: Final = 1000.0
+_IDENTITY_KEY: Final = secrets.token_bytes(32)
+"""The key of every handle's credential identity in this process: random per process, never stored or sent."""
 
 
 def may_have_been_processed(error: BaseException) -> bool:
@@ -105,10 +123,25 @@ class ConnectionPool:
         self._scheduler: PollScheduler | None = None
         self._session_ledger: SessionLedger | None = None
         self._poll_http: PollHTTP | None = None
-        self.lean_polls = True
-        """Status polls go by :mod:`heygen_async._poll_http` (False: through aiohttp like every call)."""
+        self.lean_polls = False
+        """Status polls go through aiohttp like every call; True: by :mod:`heygen_async._poll_http`."""
+        self.time_scale = 1.0
+        """How many times faster than real time the server's clock runs: 1, except for an emulator on a
+        loopback address that says otherwise (:data:`TIME_SCALE_HEADER`); poll cadences are divided by it."""
         self.closed = False
         self.stats = ClientStats()
+
+    def saw_time_scale(self, value: str | None) -> None:
+        """Note an emulator's :data:`TIME_SCALE_HEADER` (the caller checked the answer came from a loopback
+        address); a value that is not a number is ignored, and speed-ups are kept within 1..MAX_TIME_SCALE."""
+        if value is None:
+            return
+        try:
+            scale = float(value)
+        except ValueError:
+            return
+        if math.isfinite(scale):
+            self.time_scale = min(MAX_TIME_SCALE, max(1.0, scale))
 
     def scheduler(self) -> PollScheduler:
         """The one poll scheduler of this pool (created on first use): every job waiter shares its budget."""
@@ -234,6 +267,17 @@ def _polls_in_flight(limits: Limits) -> int:
     return max(1, min(100, *(limit // 2 for limit in bounds))) if bounds else 100
 
 
+def _is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine by a loopback address or ``localhost``."""
+    host = URL(url).host or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class _ResponseTooLarge(APIResponseError):
     """An answer over ``Limits.max_response_bytes``; an :class:`APIResponseError` that is never retried."""
 
@@ -289,6 +333,11 @@ class Transport:
         # A status poll is one attempt: bounded by the attempt limit and the whole-call limit, the lower.
         bounds = [t for t in (options.timeout.attempt, options.timeout.total) if t is not None]
         self._poll_timeout = min(bounds) if bounds else None
+        self.identity = hmac.digest(_IDENTITY_KEY, self._credentials(), "sha256")[:16]
+        """Whose credentials this handle's calls carry (a keyed hash, never the token): the poll scheduler
+        shares a job's poll stream, and its answers, only among handles with the same identity."""
+        self._ledger_credential: str | None = None
+        self._loopback = _is_loopback(options.base_url)
 
     def __repr__(self) -> str:
         return f"<Transport {self.options.mode} {self.shown_base_url!r}>"
@@ -301,6 +350,28 @@ class Transport:
     @functools.cached_property
     def shown_base_url(self) -> str:
         return self.shown_url(self.options.base_url)
+
+    def _credentials(self) -> bytes:
+        """Everything that decides whose account a call reaches (mode, base URL with any ``user:password``,
+        the token, the auth headers), as bytes that are only ever hashed under a key."""
+        options = self.options
+        return jsonlib.dumps(
+            [options.mode, options.base_url, options.token.reveal(), sorted(self._auth_headers.items())]
+        ).encode()
+
+    async def ledger_credential(self) -> str:
+        """This handle's credentials as the job ledger records them: HMAC-SHA256 under the state's salt.
+
+        The salt is shared by every sharer of the state, so another process with the same credentials finds
+        the same records; a tenant with other credentials finds none of them. Reveals no token: telling which
+        token made a record means guessing the token."""
+        if self._ledger_credential is None:
+            state = self.pool.state
+            if state is None:
+                raise ConfigurationError("this client keeps no job ledger: pass state= to HeyGenClient")
+            salt = await state.credential_salt()
+            self._ledger_credential = hmac.new(salt, self._credentials(), "sha256").hexdigest()[:32]
+        return self._ledger_credential
 
     @staticmethod
     def _aiohttp_timeout(total: float | None, connect: float | None) -> aiohttp.ClientTimeout:
@@ -469,6 +540,8 @@ class Transport:
                 raw = await _read_body(response, self.pool.limits.max_response_bytes, route.key)
                 status = response.status
                 response_headers = response.headers
+                if self._loopback:
+                    self.pool.saw_time_scale(response_headers.get(TIME_SCALE_HEADER))
         except aiohttp.ConnectionTimeoutError:
             error = APITimeoutError(
                 f"{route.key} timed out: no connection within {_seconds(timeout.sock_connect)}",
@@ -535,6 +608,8 @@ class Transport:
         timeout = self._poll_timeout
 
         def on_answer(status: int, headers: Mapping[str, str], raw: bytes) -> None:
+            if self._loopback:
+                self.pool.saw_time_scale(headers.get(TIME_SCALE_HEADER))
             if may_fall_back and is_route_miss(status, raw):
                 try:  # the gateway's old format, once
                     self._send_poll(route, "old", values, items, False, done)

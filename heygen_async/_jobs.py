@@ -278,7 +278,7 @@ async def record_submission(transport: Transport, endpoint: str, arguments: Mapp
         )
         # Finished even if the caller is cancelled meanwhile (bounded: 5 s more): the caller loses the answer,
         # the ledger still gets the job. The cancellation is raised once every id is accounted for.
-        task, interrupted = await finish(state.record_job(record), grace=5.0)
+        task, interrupted = await finish(_record_job(transport, state, record), grace=5.0)
         cancelled = cancelled or interrupted
         error = (task.exception() or None) if task.done() and not task.cancelled() else TimeoutError("abandoned")
         if error is not None:
@@ -291,6 +291,11 @@ async def record_submission(transport: Transport, endpoint: str, arguments: Mapp
             )
     if cancelled:
         raise asyncio.CancelledError
+
+
+async def _record_job(transport: Transport, state: StateBackend, record: JobRecord) -> None:
+    """Record a job with the fingerprint of the credentials that submitted it (only they list or adopt it)."""
+    await state.record_job(attrs.evolve(record, credential=await transport.ledger_credential()))
 
 
 def _token(kind: JobKind, job_id: str, transport: Transport, submitted_at: float | None) -> str:
@@ -329,7 +334,8 @@ class Job(Generic[R]):
         self.kind = kind
         self.id = job_id
         self._transport = transport
-        self.submitted_at = submitted_at if submitted_at is not None else time.time()
+        self.submitted_at = submitted_at
+        """When the job was submitted (epoch seconds), or None if not known: a wait then polls at once."""
         self.policy = policy
         self._record: TrackedJob | None = None
 
@@ -386,7 +392,8 @@ class Job(Generic[R]):
     def _track(self) -> TrackedJob:
         scheduler = self._transport.pool.scheduler()
         policy = self.policy or self._transport.options.poll_policy or self.kind.policy
-        self._record = scheduler.track(self.kind, self.id, self._transport, policy)
+        age = None if self.submitted_at is None else max(0.0, time.time() - self.submitted_at)
+        self._record = scheduler.track(self.kind, self.id, self._transport, policy, age=age)
         return self._record
 
     def _release(self) -> None:
@@ -604,16 +611,21 @@ class JobManager:
         return state
 
     async def recorded(self, *, open_only: bool = False) -> list[JobRecord]:
-        """The job ledger of the client's state: every job submitted by any process sharing it (``open_only``:
-        those not seen finished), with owner, owner liveness and last status. Needs ``state=``."""
-        return await self._state().jobs(open_only=open_only)
+        """The job ledger of the client's state: every job submitted with this handle's credentials by any
+        process sharing it (``open_only``: those not seen finished), with owner, owner liveness and last
+        status; other tenants' jobs are not listed. Needs ``state=``."""
+        state = self._state()
+        credential = await self._transport.ledger_credential()
+        return [record for record in await state.jobs(open_only=open_only) if record.credential == credential]
 
     async def adopt_orphans(self, *, limit: int = 1000) -> list[Job[Any]]:
-        """Take over up to ``limit`` unfinished jobs whose owner died (its lease ran out) and return handles on
-        them: wait on them like your own (``as_completed``, ``wait_many``). Each job goes to exactly one adopter;
-        its status updates go to the ledger as it is polled. Needs ``state=``."""
+        """Take over up to ``limit`` unfinished jobs submitted with this handle's credentials whose owner died
+        (its lease ran out) and return handles on them: wait on them like your own (``as_completed``,
+        ``wait_many``). Each job goes to exactly one adopter; its status updates go to the ledger as it is
+        polled. Other tenants' jobs are left for an adopter with their credentials. Needs ``state=``."""
         state = self._state()
-        records = await state.adopt_jobs(limit=limit)
+        credential = await self._transport.ledger_credential()
+        records = await state.adopt_jobs(limit=limit, credential=credential)
         handles: list[Job[Any]] = []
         unusable: list[JobUpdate] = []
         for record in records:
@@ -621,7 +633,9 @@ class JobManager:
                 handles.append(_resume(self._transport, record.resume_token))
             except ValidationError as exc:  # recorded by a client of another base URL: say so, keep going
                 logger.error("job ledger: adopted %s %s cannot be resumed here: %s", record.kind, record.id, exc)
-                unusable.append(JobUpdate(kind=record.kind, id=record.id, status="not_resumable", done=True))
+                unusable.append(
+                    JobUpdate(kind=record.kind, id=record.id, status="not_resumable", done=True, credential=credential)
+                )
         if unusable:  # closed in the ledger, so no worker adopts them again and again
             await state.update_jobs(unusable)
         return handles
@@ -814,7 +828,7 @@ class JobManager:
                         yield BatchItem(index=index, input=item, error=exc, ambiguous=may_have_been_processed(exc))
                         continue
                     try:
-                        job: Job[Any] = Job(job_kind, job_id, self._transport)
+                        job: Job[Any] = Job(job_kind, job_id, self._transport, submitted_at=time.time())
                     except ValidationError as exc:  # submitted, but no usable id came back: a job may exist
                         give_back(index)
                         yield BatchItem(index=index, input=item, error=exc, ambiguous=True)

@@ -3,10 +3,17 @@
 Each tracked job is a small record on a heap ordered by when it is next due; a single task takes due jobs off
 the heap and polls them, never starting more than ``budget`` polls in any one-second window (a sliding window
 of start times), paced evenly within the second so the API sees a steady stream rather than bursts. Jobs
-follow their cadence (a first poll soon after tracking starts, then exponential backoff with jitter up to a
-cap), phases are jittered so jobs never poll in lockstep, and a 429 pauses every poll for the time the API
-asked (between a floor and a ceiling). No task is created per job: waiters are callbacks on the record, so
-ten thousand tracked jobs cost a heap entry and a record each.
+follow their cadence (a first poll ``first_poll`` after the job's submission, at once for a job submitted
+earlier or at an unknown time, then exponential backoff with jitter up to a cap), phases are jittered so jobs
+never poll in lockstep, and a 429 pauses every poll for the time the API asked (between a floor and a
+ceiling). No task is created per job: waiters are callbacks on the record, so ten thousand tracked jobs cost
+a heap entry and a record each.
+
+A record belongs to one job *and one set of credentials* (the transport's :attr:`~Transport.identity`): its
+polls carry those credentials and its answers reach only waiters whose handles carry the same, so a tenant
+never sees a result another tenant's credentials fetched. Handles with the same credentials share the
+record: one poll stream per job and identity, never two polls of it in flight. Against an emulator that says
+its clock runs faster than real time, every cadence is divided by that scale.
 
 The window itself is kept by a :class:`~heygen_async.StateBackend`: in this process by default, or in Redis
 so that every process on the account shares one budget (starts are then granted in small batches, one round
@@ -26,7 +33,7 @@ import math
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -210,6 +217,12 @@ class TrackedJob:
         return self.result
 
 
+async def _credited(updates: Iterable[tuple[Transport, JobUpdate]]) -> list[JobUpdate]:
+    """The updates, each marked with the ledger credential of the handle whose poll saw it: a ledger applies
+    an update only to a record of the same credentials, so a tenant's polls never write another's records."""
+    return [attrs.evolve(update, credential=await transport.ledger_credential()) for transport, update in updates]
+
+
 def _wake_up(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
@@ -232,7 +245,8 @@ class PollScheduler:
         self.max_in_flight = max_in_flight
         self.stats = PollStats()
         self.expect_webhooks = False
-        self._jobs: dict[tuple[str, str], TrackedJob] = {}
+        self._jobs: dict[tuple[str, str, bytes], TrackedJob] = {}
+        self._identities: dict[bytes, int] = {}  # credential identities with records, and how many each
         self._heap: list[tuple[float, int, TrackedJob]] = []
         self._order = itertools.count()
         # Strict budget: at most ``_window_size`` starts in any window of WINDOW seconds (kept by the state
@@ -256,27 +270,33 @@ class PollScheduler:
         self._polls: set[asyncio.Task[None]] = set()
         self._closed = False
         self._unknown_logged: set[tuple[str, str]] = set()
-        self._updates: dict[tuple[str, str], JobUpdate] = {}
+        self._updates: dict[tuple[str, str, bytes], tuple[Transport, JobUpdate]] = {}
         self._flusher: asyncio.Task[None] | None = None
 
     # -- tracking -----------------------------------------------------------------------------------------
 
-    def track(self, kind: JobKind, job_id: str, transport: Transport, policy: PollPolicy) -> TrackedJob:
-        """The record for ``job_id`` (shared by everyone waiting for it), polled from now on."""
+    def track(
+        self, kind: JobKind, job_id: str, transport: Transport, policy: PollPolicy, *, age: float | None = 0.0
+    ) -> TrackedJob:
+        """The record for ``job_id`` and ``transport``'s credentials (shared by everyone waiting for it with
+        the same credentials), polled from now on. ``age``: seconds since the job was submitted (None: not
+        known); a new record's first poll comes ``first_poll`` after the submission, at once if that is past."""
         if self._closed:
             raise ClientClosedError("the client is closed; create a new HeyGenClient")
-        key = (kind.name, job_id)
+        key = (kind.name, job_id, transport.identity)
         job = self._jobs.get(key)
         if job is not None and job.done and job.error is not None and not isinstance(job.error, APIStatusError):
             job = None  # a finished-with-a-connection-error record is not a verdict; look again
         if job is None:
             job = TrackedJob(kind, job_id, transport, policy)
+            if key not in self._jobs:
+                self._identities[transport.identity] = self._identities.get(transport.identity, 0) + 1
             self._jobs[key] = job
         if not job.done and not job.active:
             job.active = True
             self._schedule(job, job.interval)
         elif not job.done and job.interval is None and job.polls == 0 and job.due == 0.0:
-            self._schedule(job, None)
+            self._schedule_first(job, age)
         self._ensure_running()
         return job
 
@@ -289,26 +309,39 @@ class PollScheduler:
     def _forget(self, job: TrackedJob) -> None:
         """Drop an unwatched, inactive or finished record once no poll of it is in flight: a later wait starts
         afresh, no record outlives its waiters, and a poll in flight is never doubled by a new record."""
-        key = (job.kind.name, job.id)
+        identity = job.transport.identity
+        key = (job.kind.name, job.id, identity)
         if not job.watched and not job.polling and (job.done or not job.active) and self._jobs.get(key) is job:
             del self._jobs[key]
+            left = self._identities[identity] - 1
+            if left:
+                self._identities[identity] = left
+            else:
+                del self._identities[identity]
 
     def poll_soon(self, kind_name: str, job_id: str) -> bool:
         """Poll ``job_id`` now (a webhook said it changed); False if nobody is tracking it.
 
+        Every record of the job is woken, whoever's credentials it carries: a webhook is a hint, never an
+        answer, and each record is then answered only by its own poll with its own credentials. (Waking only
+        the feeding handle's would miss tenants' waits, since one receiver feeds one client for every tenant.)
         A poll already in flight is not doubled: the job is polled again right after it (within the budget),
         and a duplicate webhook for a job that has finished does nothing.
         """
-        job = self._jobs.get((kind_name, job_id))
-        if job is None or job.done or not job.active:
-            return False
-        if job.polling:
-            job.soon = True
-            return True
-        job.due = time.monotonic()
-        heapq.heappush(self._heap, (job.due, next(self._order), job))
-        self._poke()
-        return True
+        woken = False
+        for identity in self._identities:
+            job = self._jobs.get((kind_name, job_id, identity))
+            if job is None or job.done or not job.active:
+                continue
+            woken = True
+            if job.polling:
+                job.soon = True
+                continue
+            job.due = time.monotonic()
+            heapq.heappush(self._heap, (job.due, next(self._order), job))
+        if woken:
+            self._poke()
+        return woken
 
     def tracked(self) -> int:
         return sum(1 for job in self._jobs.values() if job.active and not job.done)
@@ -318,7 +351,20 @@ class PollScheduler:
         if self.expect_webhooks and previous is not None:
             interval = max(interval, job.policy.webhook_interval)
         job.interval = interval
-        job.due = time.monotonic() + interval
+        self._due_in(job, interval)
+
+    def _schedule_first(self, job: TrackedJob, age: float | None) -> None:
+        """A new record's first poll: ``first_poll`` (jittered) after the submission, ``age`` seconds ago; at
+        once when that is past or the age unknown (a finished job is reported at once). The cadence goes on
+        from there as from any first poll."""
+        interval = job.policy.interval(None, self._rng)
+        job.interval = interval
+        self._due_in(job, 0.0 if age is None else max(0.0, interval - age * job.transport.pool.time_scale))
+
+    def _due_in(self, job: TrackedJob, seconds: float) -> None:
+        """Put ``job`` on the heap ``seconds`` of the server's time from now (real seconds divided by the time
+        scale of an emulator that runs faster)."""
+        job.due = time.monotonic() + seconds / job.transport.pool.time_scale
         heapq.heappush(self._heap, (job.due, next(self._order), job))
         if job.due < self._wake_at:
             self._poke()  # due before the loop would wake: wake it (most jobs are due later, and wake nobody)
@@ -560,7 +606,8 @@ class PollScheduler:
         """Queue what a poll saw for the ledger; one task writes the queue in batches (newest status wins)."""
         if self._ledger is None:
             return
-        self._updates[(job.kind.name, job.id)] = JobUpdate(kind=job.kind.name, id=job.id, status=status, done=done)
+        update = JobUpdate(kind=job.kind.name, id=job.id, status=status, done=done)
+        self._updates[(job.kind.name, job.id, job.transport.identity)] = (job.transport, update)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush(), name="heygen-job-ledger")
 
@@ -570,7 +617,7 @@ class PollScheduler:
         while self._updates:
             batch, self._updates = self._updates, {}
             try:
-                await ledger.update_jobs(list(batch.values()))
+                await ledger.update_jobs(await _credited(batch.values()))
             except BaseException as exc:  # keep them (newer ones win): written again later, or at close
                 for key, update in batch.items():
                     self._updates.setdefault(key, update)
@@ -585,7 +632,7 @@ class PollScheduler:
             await asyncio.gather(flusher, return_exceptions=True)
         if self._updates and self._ledger is not None:
             try:
-                await self._ledger.update_jobs(list(self._updates.values()))
+                await self._ledger.update_jobs(await _credited(self._updates.values()))
                 self._updates.clear()
             except Exception as exc:
                 logger.warning("job ledger: writing status updates at close failed (%s)", exc)
@@ -613,4 +660,5 @@ class PollScheduler:
             if not job.done and job.watched:
                 self._finish(job, None, closed)
         self._jobs.clear()
+        self._identities.clear()
         self._heap.clear()

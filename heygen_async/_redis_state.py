@@ -9,10 +9,12 @@ Keys (``P`` the prefix): ``P:polls`` (sorted set of poll grants, scored by grant
 (unique grant ids), ``P:pause`` (exists while every poll waits), ``P:lease:<owner>`` (an owner is alive while
 this exists; renewed by its heartbeat), ``P:cap:<name>`` (hash slot tag -> owner), ``P:jobs`` (hash job ->
 record JSON), ``P:jobs:status`` (hash job -> status JSON), ``P:jobs:owner`` (hash job -> owner, unfinished jobs
-only), ``P:jobs:finished`` (finished jobs by when they finished: the oldest are forgotten past
-``keep_finished``), ``P:open:<owner>`` (set of an owner's unfinished jobs), ``P:owners`` (owners with unfinished
-jobs), ``P:sessions`` (hash session id -> record JSON). A lease holds a random value only its owner knows, so
-nobody else renews or deletes it.
+only), ``P:jobs:credential`` (hash job -> fingerprint of the credentials that submitted it),
+``P:jobs:finished`` (finished jobs by when they finished: the oldest are forgotten past ``keep_finished``),
+``P:open:<owner>`` (set of an owner's unfinished jobs), ``P:owners`` (owners with unfinished jobs),
+``P:sessions`` (hash session id -> record JSON), ``P:salt`` (the random salt of the credential fingerprints:
+HMAC-SHA256 of a client's credentials under it, never the token). A lease holds a random value only its owner
+knows, so nobody else renews or deletes it.
 """
 
 from __future__ import annotations
@@ -112,6 +114,11 @@ return 1
 _RECORD: Final = """
 local p, me, key = ARGV[1], ARGV[2], ARGV[3]
 redis.call('HSET', p .. 'jobs', key, ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('HSET', p .. 'jobs:credential', key, ARGV[5])
+else
+  redis.call('HDEL', p .. 'jobs:credential', key)
+end
 if redis.call('HEXISTS', p .. 'jobs:status', key) == 1 and redis.call('HEXISTS', p .. 'jobs:owner', key) == 0 then
   return 0
 end
@@ -125,10 +132,10 @@ return 1
 
 _UPDATE: Final = """
 local p, now, keep = ARGV[1], ARGV[2], tonumber(ARGV[3])
-for i = 4, #ARGV, 3 do
+for i = 4, #ARGV, 4 do
   local key, done = ARGV[i], ARGV[i + 2]
   local owner = redis.call('HGET', p .. 'jobs:owner', key)
-  if owner then
+  if owner and (redis.call('HGET', p .. 'jobs:credential', key) or '') == ARGV[i + 3] then
     redis.call('HSET', p .. 'jobs:status', key, ARGV[i + 1])
     if done == '1' then
       redis.call('SREM', p .. 'open:' .. owner, key)
@@ -142,6 +149,7 @@ if extra > 0 then
   for _, key in ipairs(redis.call('ZRANGE', p .. 'jobs:finished', 0, extra - 1)) do
     redis.call('HDEL', p .. 'jobs', key)
     redis.call('HDEL', p .. 'jobs:status', key)
+    redis.call('HDEL', p .. 'jobs:credential', key)
   end
   redis.call('ZREMRANGEBYRANK', p .. 'jobs:finished', 0, extra - 1)
 end
@@ -149,16 +157,20 @@ return 1
 """
 
 _ADOPT: Final = """
-local p, me, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local p, me, limit, credential = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local taken = {}
 for _, owner in ipairs(redis.call('SMEMBERS', p .. 'owners')) do
   if #taken >= limit then break end
   if owner ~= me and redis.call('EXISTS', p .. 'lease:' .. owner) == 0 then
     local open = p .. 'open:' .. owner
-    for _, key in ipairs(redis.call('SPOP', open, limit - #taken)) do
-      redis.call('SADD', p .. 'open:' .. me, key)
-      redis.call('HSET', p .. 'jobs:owner', key, me)
-      taken[#taken + 1] = key
+    for _, key in ipairs(redis.call('SMEMBERS', open)) do
+      if #taken >= limit then break end
+      if (redis.call('HGET', p .. 'jobs:credential', key) or '') == credential then
+        redis.call('SREM', open, key)
+        redis.call('SADD', p .. 'open:' .. me, key)
+        redis.call('HSET', p .. 'jobs:owner', key, me)
+        taken[#taken + 1] = key
+      end
     end
     if redis.call('SCARD', open) == 0 then redis.call('SREM', p .. 'owners', owner) end
   end
@@ -268,6 +280,7 @@ class RedisState:
         self._held: dict[tuple[str, str], None] = {}
         self._my_sessions: dict[str, str] = {}
         self._unreleased: set[tuple[str, str]] = set()
+        self._salt: bytes | None = None
         self.lapses = 0
         """How often the heartbeat found the lease gone (the process stalled longer than ``lease_ttl``)."""
 
@@ -329,9 +342,9 @@ class RedisState:
         return max(1, round(self.lease_ttl * 1000))
 
     async def _heartbeat(self) -> None:
-        # While entered, not for ever: aclose()'s cancel can land inside a redis-py call that swallows it, and
-        # aclose() waits for this task (the teardown of tests/state hung now and then).
-        while self._entered:
+        # Until aclose() lets go of this task: a cancellation that a Redis call turned into an error (redis-py
+        # may, when it lands mid-command) must still end the loop, or aclose() would wait for it for ever.
+        while self._beat is asyncio.current_task():
             await anyio.sleep(self.lease_ttl / 3)
             try:
                 if not await self._scripts["renew"](keys=[self._lease], args=[self._lease_value, self._ttl_ms()]):
@@ -396,6 +409,19 @@ class RedisState:
     async def pause_polls(self, seconds: float) -> None:
         await self._script("pause", [self._prefix + "pause"], [max(1, round(seconds * 1000))], "pausing polls")
 
+    # -- credential fingerprints --------------------------------------------------------------------------------
+
+    async def credential_salt(self) -> bytes:
+        """The account's salt (``P:salt``): made by the first sharer that asks, then read by every other."""
+        if self._salt is None:
+            key = self._prefix + "salt"
+            await self._call(self._redis.set(key, secrets.token_hex(32), nx=True), "making the credential salt")
+            value = await self._call(self._redis.get(key), "reading the credential salt")
+            if value is None:
+                raise StateBackendError("Redis lost the credential salt just after it was made; try again")
+            self._salt = _text(value).encode()
+        return self._salt
+
     # -- caps ---------------------------------------------------------------------------------------------------
 
     async def acquire_slot(self, name: str, *, limit: int, tag: str) -> bool:
@@ -425,7 +451,12 @@ class RedisState:
 
     async def record_job(self, record: JobRecord) -> None:
         self._require_lease()
-        await self._script("record", [], [self._prefix, self._owner, record.key, record.to_json()], "recording a job")
+        await self._script(
+            "record",
+            [],
+            [self._prefix, self._owner, record.key, record.to_json(), record.credential or ""],
+            "recording a job",
+        )
 
     async def update_jobs(self, updates: Sequence[JobUpdate]) -> None:
         if not updates:
@@ -433,7 +464,12 @@ class RedisState:
         now = time.time()
         args: list[Any] = [self._prefix, repr(now), self.keep_finished]
         for update in updates:
-            args += [update.key, status_json(update, self._owner, now), "1" if update.done else "0"]
+            args += [
+                update.key,
+                status_json(update, self._owner, now),
+                "1" if update.done else "0",
+                update.credential or "",
+            ]
         await self._script("update", [], args, "updating job statuses")
 
     async def jobs(self, *, open_only: bool = False) -> list[JobRecord]:
@@ -442,22 +478,25 @@ class RedisState:
             pipe.hgetall(p + "jobs")
             pipe.hgetall(p + "jobs:status")
             pipe.hgetall(p + "jobs:owner")
-            records, statuses, owners = map(_texts, await self._call(pipe.execute(), "listing jobs"))
+            pipe.hgetall(p + "jobs:credential")
+            records, statuses, owners, credentials = map(_texts, await self._call(pipe.execute(), "listing jobs"))
         alive = await self._alive(set(owners.values()))
         found: list[JobRecord] = []
         for key, value in records.items():
             owner = owners.get(key)
-            record = read_job(value, statuses.get(key), owner, alive.get(owner, False) if owner else False)
+            alive_now = alive.get(owner, False) if owner else False
+            record = read_job(value, statuses.get(key), owner, alive_now, credentials.get(key))
             if record is not None and not (open_only and record.done):
                 found.append(record)
         found.sort(key=lambda r: (r.submitted_at or 0.0, r.key))
         return found
 
-    async def adopt_jobs(self, *, limit: int) -> list[JobRecord]:
+    async def adopt_jobs(self, *, limit: int, credential: str | None = None) -> list[JobRecord]:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValidationError(f"limit must be a whole number >= 1, got {limit!r}", parameter="limit")
         self._require_lease()
-        keys = [_text(k) for k in await self._script("adopt", [], [self._prefix, self._owner, limit], "adopting jobs")]
+        taken = await self._script("adopt", [], [self._prefix, self._owner, limit, credential or ""], "adopting jobs")
+        keys = [_text(k) for k in taken]
         if not keys:
             return []
         p = self._prefix
@@ -466,7 +505,9 @@ class RedisState:
             pipe.hmget(p + "jobs:status", keys)
             records, statuses = await self._call(pipe.execute(), "reading adopted jobs")
         adopted = [
-            read_job(_text(r) if r is not None else None, _text(s) if s is not None else None, self._owner, True)
+            read_job(
+                _text(r) if r is not None else None, _text(s) if s is not None else None, self._owner, True, credential
+            )
             for r, s in zip(records, statuses, strict=True)
         ]
         return [record for record in adopted if record is not None]
@@ -518,12 +559,15 @@ class RedisState:
         return sum(1 for owner in fields.values() if alive.get(owner))
 
     async def clear(self) -> None:
-        """Delete every key of this account (tests, or starting over); the lease is taken again if in use."""
+        """Delete every key of this account (tests, or starting over); the lease is taken again if in use, and
+        the credential salt put back if this state knows it (other sharers may hold it already)."""
         keys = [key async for key in self._redis.scan_iter(match=self._escape(self._prefix) + "*", count=1000)]
         if keys:
             await self._call(self._redis.delete(*keys), "clearing the account's keys")
         if self._entered:
             await self._call(self._redis.set(self._lease, self._lease_value, px=self._ttl_ms()), "taking the lease")
+        if self._salt is not None:
+            await self._call(self._redis.set(self._prefix + "salt", self._salt.decode()), "keeping the credential salt")
 
     @staticmethod
     def _escape(prefix: str) -> str:

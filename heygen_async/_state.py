@@ -7,14 +7,17 @@ A :class:`StateBackend` is what several clients (or processes, or machines) on o
   sharer wait after a 429;
 - concurrency caps (renders, live sessions) whose slots are leases: a slot held by an owner that died is
   freed when the owner's lease runs out;
-- a job ledger: every submitted job with its resume token, owner and last status, so any sharer can list,
-  wait on or adopt jobs it did not submit;
+- a job ledger: every submitted job with its resume token, owner, last status and a fingerprint of the
+  credentials that submitted it, so any sharer with those credentials can list, wait on or adopt jobs it did
+  not submit (and a tenant with other credentials sees none of them);
 - a session ledger: every live session with its owner, so ``reap_orphans`` stops the ones whose owner died
   (and those whose stop failed: they are marked as needing one).
 
 :class:`MemoryState` keeps all of it in this process (the default: nothing is shared, nothing changes);
 :class:`~heygen_async.RedisState` keeps it in Redis for many processes. Values are versioned JSON and never
-hold the API token (resume tokens never do).
+hold the API token (resume tokens never do). A credential fingerprint is HMAC-SHA256 of the credentials under
+the state's random salt (:meth:`StateBackend.credential_salt`): the same for every sharer, useless for
+recovering a token (that means guessing it, one HMAC per guess).
 """
 
 from __future__ import annotations
@@ -61,8 +64,10 @@ def new_owner_id() -> str:
 @attrs.frozen(kw_only=True)
 class JobRecord:
     """One job in the ledger: what it is (``kind``, ``id``, ``resume_token``), who follows it (``owner``;
-    ``owner_alive`` is False once that owner's lease ran out) and what was last seen (``status``, ``done``,
-    ``updated_at`` in epoch seconds, ``updated_by`` the owner that saw it)."""
+    ``owner_alive`` is False once that owner's lease ran out), what was last seen (``status``, ``done``,
+    ``updated_at`` in epoch seconds, ``updated_by`` the owner that saw it), and ``credential``, the
+    fingerprint of the credentials that submitted it (None for a record written without one: a client then
+    neither lists nor adopts it, since it cannot tell whose it is)."""
 
     kind: str
     id: str
@@ -74,6 +79,7 @@ class JobRecord:
     done: bool = False
     updated_at: float | None = None
     updated_by: str | None = None
+    credential: str | None = None
 
     @property
     def key(self) -> str:
@@ -96,12 +102,15 @@ class JobRecord:
 
 @attrs.frozen(kw_only=True)
 class JobUpdate:
-    """A status a poller saw for a job: ``done`` when it is final (the job leaves its owner's open set)."""
+    """A status a poller saw for a job: ``done`` when it is final (the job leaves its owner's open set).
+    ``credential`` is the fingerprint of the credentials the poll carried: only a record of the same
+    credentials takes the update, so a tenant's poll (a 401, a 404) never writes into another's record."""
 
     kind: str
     id: str
     status: str | None
     done: bool
+    credential: str | None = None
 
     @property
     def key(self) -> str:
@@ -135,7 +144,9 @@ def status_json(update: JobUpdate, owner: str, at: float) -> str:
     )
 
 
-def read_job(record: str | None, status: str | None, owner: str | None, alive: bool) -> JobRecord | None:
+def read_job(
+    record: str | None, status: str | None, owner: str | None, alive: bool, credential: str | None = None
+) -> JobRecord | None:
     """A :class:`JobRecord` from its stored JSON parts; None for a value of another format version."""
     try:
         data: Any = json.loads(record) if record else None
@@ -157,6 +168,7 @@ def read_job(record: str | None, status: str | None, owner: str | None, alive: b
         done=state.get("done") is True,
         updated_at=_number(state.get("at")),
         updated_by=state.get("by") if isinstance(state.get("by"), str) else None,
+        credential=credential or None,
     )
 
 
@@ -216,6 +228,11 @@ class StateBackend(Protocol):
         """Every sharer waits ``seconds`` before its next poll (the API answered 429)."""
         ...
 
+    async def credential_salt(self) -> bytes:
+        """A random salt, the same for every sharer and kept as long as the ledger: the key under which
+        clients fingerprint their credentials for the job ledger (never the credentials themselves)."""
+        ...
+
     async def acquire_slot(self, name: str, *, limit: int, tag: str) -> bool:
         """Take a slot of the ``name`` cap for ``tag`` if fewer than ``limit`` are held (slots of owners whose
         lease ran out do not count); False if the cap is full. Never waits."""
@@ -224,21 +241,22 @@ class StateBackend(Protocol):
     async def release_slot(self, name: str, *, tag: str) -> None: ...
 
     async def record_job(self, record: JobRecord) -> None:
-        """Add a submitted job to the ledger, owned by :attr:`owner`."""
+        """Add a submitted job to the ledger, owned by :attr:`owner`, with its ``credential``."""
         ...
 
     async def update_jobs(self, updates: Sequence[JobUpdate]) -> None:
         """Store what pollers saw; a final status takes the job out of its owner's open jobs. Jobs not in the
-        ledger are ignored."""
+        ledger, and jobs recorded with another credential than the update's, are left alone."""
         ...
 
     async def jobs(self, *, open_only: bool = False) -> list[JobRecord]:
         """The ledger's jobs (``open_only``: those not seen finished), each with its owner's liveness."""
         ...
 
-    async def adopt_jobs(self, *, limit: int) -> list[JobRecord]:
-        """Take over up to ``limit`` unfinished jobs whose owner's lease ran out: they are :attr:`owner`'s now
-        (atomically: two adopters never get the same job)."""
+    async def adopt_jobs(self, *, limit: int, credential: str | None = None) -> list[JobRecord]:
+        """Take over up to ``limit`` unfinished jobs of ``credential`` whose owner's lease ran out: they are
+        :attr:`owner`'s now (atomically: two adopters never get the same job). Jobs recorded with another
+        credential stay where they are, for an adopter with their credentials."""
         ...
 
     async def record_session(self, record: SessionRecord) -> None:
@@ -280,6 +298,7 @@ class MemoryState:
         self._finished: deque[str] = deque()  # finished jobs, oldest first: only the last KEEP_FINISHED stay
         self._sessions: dict[str, SessionRecord] = {}
         self._claims: dict[str, float] = {}
+        self._salt = secrets.token_bytes(32)
 
     def __repr__(self) -> str:
         return f"<MemoryState owner={self._owner!r} jobs={len(self._jobs)} sessions={len(self._sessions)}>"
@@ -311,6 +330,9 @@ class MemoryState:
     async def pause_polls(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
+    async def credential_salt(self) -> bytes:
+        return self._salt
+
     async def acquire_slot(self, name: str, *, limit: int, tag: str) -> bool:
         check_cap(name, limit)
         held = self._slots.setdefault(name, set())
@@ -335,8 +357,8 @@ class MemoryState:
         now = time.time()
         for update in updates:
             known = self._jobs.get(update.key)
-            if known is None or known.done:
-                continue  # not in the ledger, or finished: a late update never reopens it
+            if known is None or known.done or known.credential != update.credential:
+                continue  # not in the ledger, finished (a late update never reopens it), or another tenant's
             self._jobs[update.key] = attrs.evolve(
                 known,
                 status=update.status,
@@ -353,7 +375,7 @@ class MemoryState:
     async def jobs(self, *, open_only: bool = False) -> list[JobRecord]:
         return [record for record in self._jobs.values() if not (open_only and record.done)]
 
-    async def adopt_jobs(self, *, limit: int) -> list[JobRecord]:
+    async def adopt_jobs(self, *, limit: int, credential: str | None = None) -> list[JobRecord]:
         return []  # every job here is this owner's, and this owner is alive
 
     async def record_session(self, record: SessionRecord) -> None:

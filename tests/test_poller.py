@@ -23,7 +23,8 @@ FAST = PollPolicy(first_poll=0.0, max_interval=0.0, jitter=0.0, retry_after_floo
 class FakeTransport:
     """Answers status calls from a script, recording when each started (through ``call``: the aiohttp way)."""
 
-    pool = types.SimpleNamespace(lean_polls=False)
+    pool = types.SimpleNamespace(lean_polls=False, time_scale=1.0)
+    identity = b"fake"  # one set of credentials
 
     def __init__(self, answer: Any = None) -> None:
         self.starts: list[float] = []

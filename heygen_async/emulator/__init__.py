@@ -16,11 +16,12 @@ Also ``heygen-async emulator --port 8080`` (or ``python -m heygen_async.emulator
 
 from ._config import OLD_FORMAT_ONLY, EmulatorConfig
 from ._faults import FAULT_KINDS, Faults
-from ._server import Emulator, run_emulator
+from ._server import DEFAULT_TIME_SCALE, Emulator, run_emulator
 from ._timeline import Clock, ManualClock, ScaledClock
 from ._webhooks import Delivery, sign
 
 __all__ = [
+    "DEFAULT_TIME_SCALE",
     "FAULT_KINDS",
     "OLD_FORMAT_ONLY",
     "Clock",

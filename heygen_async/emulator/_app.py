@@ -5,15 +5,19 @@ Every route comes from the client's endpoint table: the gateway serves each endp
 requires an ``at_`` ``api_token`` and wraps answers as the hosted (``{"data": ...}``) or the open-source
 (``{"message", "provider", "result", ...}``) gateway does; the direct routes take ``X-Api-Key`` and answer
 HeyGen's envelopes bare. Around the handlers sit fault injection, counters, a request log with tokens
-redacted, signed expiring media URLs, and a small control API under ``/_emulator/``.
+redacted, signed expiring media URLs, and a small control API under ``/_emulator/``. While the clock runs on
+its own, every answer says how fast (``X-HeyGen-Emulator-Time-Scale``: emulated seconds per real second), so
+a client polls at the pace of emulated time rather than of real time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import logging
+import math
 import re
 import time
 from collections import Counter, deque
@@ -23,6 +27,7 @@ from typing import Any, Final, Literal
 from aiohttp import web
 
 from heygen_async._endpoint_table import ENDPOINTS
+from heygen_async._http import TIME_SCALE_HEADER
 from heygen_async._redact import REDACTED
 from heygen_async._spec import Endpoint
 
@@ -85,6 +90,10 @@ _QUERY_TYPES: Final[dict[str, Callable[[str], bool]]] = {
 }
 
 
+async def _announce_scale(scale: str, request: web.Request, response: web.StreamResponse) -> None:
+    response.headers[TIME_SCALE_HEADER] = scale
+
+
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
@@ -143,6 +152,9 @@ class EmulatorApp:
 
     def build(self) -> web.Application:
         app = web.Application(client_max_size=200 * 1024 * 1024)
+        second = self.timeline.clock.real_seconds(1.0)
+        if 0 < second < math.inf:  # a clock that moves only when told (a ManualClock) has no pace to announce
+            app.on_response_prepare.append(functools.partial(_announce_scale, f"{1.0 / second:g}"))
         plain = [e for e in ENDPOINTS if not e.route.path_params]
         with_params = [e for e in ENDPOINTS if e.route.path_params]
         # Literal paths first: the old format's ``/v2/photo_avatar/id`` and ``/v1/folders/create`` must win

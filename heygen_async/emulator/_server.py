@@ -6,7 +6,9 @@ The background work runs as plain asyncio tasks rather than an anyio task group 
 start the emulator in one task and stop it in another, which a task group's cancel scope does not allow.
 
 ``emulator.base_url`` is the gateway URL for ``HeyGenClient(base_url=...)``; ``emulator.url`` is HeyGen itself
-for ``HeyGenClient.direct(base_url=..., upload_url=...)``.
+for ``HeyGenClient.direct(base_url=..., upload_url=...)``. Its clock runs :data:`DEFAULT_TIME_SCALE` times
+faster than real time unless another is given (a 32 s render takes about a second), and clients pace their
+polls to it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 from aiohttp import web
@@ -34,13 +36,18 @@ if TYPE_CHECKING:
     from ._state import Account
     from ._webhooks import Delivery
 
-__all__ = ["Emulator", "run_emulator"]
+__all__ = ["DEFAULT_TIME_SCALE", "Emulator", "run_emulator"]
 
 HOST = "127.0.0.1"
+DEFAULT_TIME_SCALE: Final = 30.0
+"""Emulated seconds per real second of the default clock (``ScaledClock(30)``)."""
 
 
 class Emulator:
-    """LowCodeAPI + HeyGen on 127.0.0.1, with state, time and faults under the caller's control."""
+    """LowCodeAPI + HeyGen on 127.0.0.1, with state, time and faults under the caller's control.
+
+    ``clock`` is a :class:`ManualClock` (time moves on ``advance()``) or a :class:`ScaledClock`; by default
+    ``ScaledClock(DEFAULT_TIME_SCALE)``, 30x real time."""
 
     def __init__(
         self,
@@ -51,7 +58,7 @@ class Emulator:
         port: int = 0,
     ) -> None:
         self.config = config or EmulatorConfig()
-        self.clock: Clock = clock or ScaledClock(1.0)
+        self.clock: Clock = clock or ScaledClock(DEFAULT_TIME_SCALE)
         self.timeline = Timeline(self.clock)
         self.app = EmulatorApp(self.config, self.timeline, faults)
         self.port = port
@@ -180,6 +187,7 @@ async def run_emulator(
     faults: Faults | None = None,
     port: int = 0,
 ) -> AsyncIterator[Emulator]:
-    """``async with run_emulator() as emulator:``: an emulator on a free 127.0.0.1 port for the block."""
+    """``async with run_emulator() as emulator:``: an emulator on a free 127.0.0.1 port for the block (see
+    :class:`Emulator` for the arguments; the default clock runs 30x real time)."""
     async with Emulator(config, clock=clock, faults=faults, port=port) as emulator:
         yield emulator

@@ -60,6 +60,21 @@ def status_polls(emulator: Emulator, endpoint: str) -> int:
     return sum(1 for entry in emulator.request_log if entry["endpoint"] == endpoint)
 
 
+async def polls_settled(client: hg.HeyGenClient) -> None:
+    """Let the waits just started track their jobs, and their first polls come and go where those are due at
+    once (a wait on an id does not know when its job was submitted): then no poll is in flight or due within
+    a second (with a slow cadence, nothing follows until a webhook or the test says so)."""
+    scheduler = client.jobs.scheduler
+    await asyncio.sleep(0.01)  # the waits' tasks run up to their first await: their jobs are tracked
+
+    def settled() -> bool:
+        soon = time.monotonic() + 1.0
+        records = scheduler._jobs.values()
+        return not scheduler._in_flight and all(job.done or not job.active or job.due > soon for job in records)
+
+    await wait_until(settled, what="the first polls")
+
+
 # -- the job kinds -------------------------------------------------------------------------------------------------
 
 

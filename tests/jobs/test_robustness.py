@@ -12,10 +12,11 @@ import pytest
 import heygen_async as hg
 from heygen_async.emulator import Emulator, Faults, ManualClock
 
-from ._support import VIDEO, fast_client, scene, wait_until
+from ._support import VIDEO, fast_client, polls_settled, scene, wait_until
 
 SLOW = hg.PollPolicy(first_poll=30, max_interval=60)
-"""Polls only when fed a webhook: the tests decide exactly when."""
+"""After a wait's first poll (at once: it does not know when the job was submitted), polls only when fed a
+webhook: the tests decide exactly when."""
 
 
 async def _video(client: hg.HeyGenClient) -> str:
@@ -47,9 +48,9 @@ async def test_a_duplicate_webhook_neither_doubles_a_poll_nor_ends_a_job_twice(
     heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with fast_client(heygen_emulator, poll_policy=SLOW) as client:
-        done = await _video(client)
-        await heygen_emulator.advance(60)
-        running = await _video(client)
+        done = await _video(client)  # finishes at 32 emulated seconds
+        await heygen_emulator.advance(20)
+        running = await _video(client)  # finishes at 52
         seen: list[str] = []
 
         async def consume() -> None:
@@ -57,12 +58,13 @@ async def test_a_duplicate_webhook_neither_doubles_a_poll_nor_ends_a_job_twice(
                 seen.append(handle.id)
 
         task = asyncio.create_task(consume())
-        await asyncio.sleep(0.02)
+        await polls_settled(client)  # both still rendering
+        await heygen_emulator.advance(20)
         await _feed_twice_during_one_poll(heygen_emulator, client, done, monkeypatch)
         await asyncio.sleep(0.05)
         assert seen == [done]
         assert not task.done()  # still waiting for the render that is running
-        assert client.jobs.scheduler.stats.polls == 1  # the job ended with the first poll; the duplicate is moot
+        assert client.jobs.scheduler.stats.polls == 3  # the job ended with the fed poll; the duplicate is moot
         await heygen_emulator.advance(60)
         client.jobs.feed(_success(running))
         await asyncio.wait_for(task, 2)
@@ -116,11 +118,11 @@ async def test_a_released_wait_and_a_new_one_never_poll_one_job_in_parallel(
     async with fast_client(heygen_emulator, poll_policy=SLOW) as client:
         video_id = await _video(client)
         first = asyncio.create_task(client.videos.wait(video_id))
-        await asyncio.sleep(0.02)
+        await polls_settled(client)
         heygen_emulator.inject("slow", endpoint=VIDEO.endpoint)
         client.jobs.feed(_success(video_id))
         scheduler = client.jobs.scheduler
-        await wait_until(lambda: scheduler.stats.polls == 1, what="the slow poll")
+        await wait_until(lambda: scheduler.stats.polls == 2, what="the slow poll")
         first.cancel()
         await asyncio.gather(first, return_exceptions=True)
         second = asyncio.create_task(client.videos.wait(video_id))
@@ -128,7 +130,7 @@ async def test_a_released_wait_and_a_new_one_never_poll_one_job_in_parallel(
         assert client.jobs.feed(_success(video_id))  # the record in flight is the one the new wait got
         await asyncio.sleep(0.1)
         assert scheduler._in_flight == 1
-        assert scheduler.stats.polls == 1
+        assert scheduler.stats.polls == 2
         await heygen_emulator.advance(60)
         video = await asyncio.wait_for(second, 5)
         assert video.status is hg.VideoStatus.COMPLETED

@@ -133,10 +133,14 @@ async def test_poll_timeout_carries_the_last_model(fast: hg.HeyGenClient) -> Non
     assert caught.value.last_result.status is hg.VideoStatus.PENDING
 
 
-async def test_poll_timeout_before_any_answer_has_no_status(heygen_emulator: Emulator) -> None:
+async def test_poll_timeout_before_any_answer_has_no_status(
+    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A deadline reached before the first poll answers says so: last_status None, and still a resume token."""
     async with fast_client(heygen_emulator, poll_policy=hg.PollPolicy(first_poll=30)) as client:
         video_id = await _video(client)
+        monkeypatch.setattr(heygen_emulator.app.faults, "latency", lambda: 1.0)
+        heygen_emulator.inject("slow", endpoint=VIDEO.endpoint)  # the first poll (at once) answers too late
         with pytest.raises(hg.PollTimeout) as caught:
             await client.videos.wait(video_id, timeout=0.05)
         assert caught.value.last_status is None

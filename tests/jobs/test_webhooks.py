@@ -13,7 +13,7 @@ import heygen_async as hg
 from heygen_async.emulator import Emulator
 from tests.conftest import ServerFactory
 
-from ._support import FAST_POLL, VIDEO, fast_client, scene, status_polls, wait_until
+from ._support import FAST_POLL, VIDEO, fast_client, polls_settled, scene, status_polls, wait_until
 
 SLOW = hg.PollPolicy(first_poll=30, max_interval=60)
 
@@ -29,8 +29,9 @@ async def test_feed_resolves_a_slow_waiter_at_once(heygen_emulator: Emulator) ->
     async with fast_client(heygen_emulator, poll_policy=SLOW) as client:
         video_id = await _video(client)
         task = asyncio.create_task(client.videos.wait(video_id))
+        await polls_settled(client)  # at once (the wait does not know when the job was submitted): pending
         await asyncio.sleep(0.05)
-        assert status_polls(heygen_emulator, VIDEO.endpoint) == 0
+        assert status_polls(heygen_emulator, VIDEO.endpoint) == 1
         await heygen_emulator.advance(60)
         started = time.monotonic()
         assert client.jobs.feed({"event_type": "avatar_video.success", "event_data": {"video_id": video_id}})
@@ -38,7 +39,7 @@ async def test_feed_resolves_a_slow_waiter_at_once(heygen_emulator: Emulator) ->
         assert time.monotonic() - started < 1.5
     assert video.status is hg.VideoStatus.COMPLETED
     assert video.video_url  # the full result, fetched by the poll the event triggered
-    assert status_polls(heygen_emulator, VIDEO.endpoint) == 1
+    assert status_polls(heygen_emulator, VIDEO.endpoint) == 2
 
 
 async def test_feed_accepts_the_event_key_and_attribute_objects(heygen_emulator: Emulator) -> None:

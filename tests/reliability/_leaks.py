@@ -32,6 +32,11 @@ class Hygiene:
     """Install on the running loop at the start of a scenario; call :meth:`check` at its end."""
 
     def __init__(self) -> None:
+        # What earlier tests left for the garbage collector (a failed test's client, freed once pytest drops
+        # its traceback) is collected now, before the scenario, so it is not blamed on this one.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
         self.loop = asyncio.get_running_loop()
         self.reports: list[dict[str, Any]] = []
         self.before = set(asyncio.all_tasks())

@@ -107,6 +107,21 @@ async def test_the_job_ledger_keeps_what_pollers_saw(sharers: list[hg.StateBacke
     assert {r.id for r in await a.jobs(open_only=True)} == {"v1"}
 
 
+async def test_a_status_update_only_reaches_a_record_of_its_own_credential(sharers: list[hg.StateBackend]) -> None:
+    """An update carrying another credential (another tenant's poll: a 404, a status) leaves the record alone;
+    one carrying the record's own credential is taken. Every sharer gets the same salt to fingerprint with."""
+    a, b, c = sharers
+    assert await a.credential_salt() == await b.credential_salt() == await c.credential_salt()
+    await a.record_job(hg.JobRecord(kind="video", id="v1", resume_token="{}", credential="tenant-a"))
+    await b.update_jobs([JobUpdate(kind="video", id="v1", status="not_found", done=True, credential="tenant-b")])
+    await b.update_jobs([JobUpdate(kind="video", id="v1", status="processing", done=False)])
+    (record,) = await c.jobs()
+    assert (record.status, record.done, record.credential) == (None, False, "tenant-a")
+    await b.update_jobs([JobUpdate(kind="video", id="v1", status="completed", done=True, credential="tenant-a")])
+    (record,) = await c.jobs()
+    assert (record.status, record.done) == ("completed", True)
+
+
 async def test_the_session_ledger(sharers: list[hg.StateBackend]) -> None:
     a, b, _ = sharers
     await a.record_session(hg.SessionRecord(id="s1", owner="ignored", created_at=1.0))
@@ -210,6 +225,26 @@ async def test_a_dead_owners_slots_jobs_and_sessions_are_released_when_its_lease
     assert {r.owner for r in second} == {other.owner}
     owners = {r.id: r.owner for r in await alive.jobs(open_only=True)}
     assert all(owners[i] in (alive.owner, other.owner) for i in ids)
+
+
+async def test_an_adopter_takes_only_orphans_of_its_own_credential(make_state: MakeState) -> None:
+    """A dead owner's jobs of two tenants: each adopter gets its own tenant's, never the other's, and a job
+    recorded without a credential goes to nobody who names one."""
+    alive, dying = await make_state(), await make_state(lease_ttl=0.3)
+    for n, credential in enumerate(["tenant-a", "tenant-b", "tenant-a", None]):
+        await dying.record_job(hg.JobRecord(kind="video", id=f"v{n}", resume_token="{}", credential=credential))
+    crash(dying)
+    await asyncio.sleep(0.45)
+    assert await alive.adopt_jobs(limit=100, credential="tenant-c") == []
+    mine = await alive.adopt_jobs(limit=100, credential="tenant-a")
+    assert sorted((r.id, r.credential, r.owner) for r in mine) == [
+        ("v0", "tenant-a", alive.owner),
+        ("v2", "tenant-a", alive.owner),
+    ]
+    theirs = await alive.adopt_jobs(limit=100, credential="tenant-b")
+    assert [(r.id, r.credential) for r in theirs] == [("v1", "tenant-b")]
+    left = {r.id: r.owner for r in await alive.jobs(open_only=True)}
+    assert left["v3"] == dying.owner, "a record without a credential stays with its dead owner"
 
 
 async def test_the_heartbeat_keeps_the_lease_and_aclose_gives_it_up(make_state: MakeState) -> None:

@@ -260,6 +260,63 @@ async def test_a_survivor_adopts_a_crashed_clients_renders(heygen_emulator: Emul
         assert {(r.status, r.done, r.updated_by) for r in final} == {("completed", True, survivor_state.owner)}
 
 
+# -- C2: tenants ------------------------------------------------------------------------------------------------------
+
+REJECTED = "rejected-token"
+"""Not an ``at_`` token: the emulator's gateway answers 401 to every call made with it."""
+
+
+async def test_a_tenant_neither_lists_nor_adopts_another_tenants_jobs(
+    heygen_emulator: Emulator, make_state: MakeState
+) -> None:
+    """A client submits 3 renders and crashes. In a surviving process, handles with other credentials (one the
+    API rejects, one it accepts) list none of them and, once the lease ran out, adopt none; the handle with
+    the submitter's credentials lists and adopts all three."""
+    dying, survivor_state = await make_state(lease_ttl=0.3), await make_state()
+    async with fast_client(heygen_emulator, state=survivor_state) as survivor:
+        tenants = [survivor.with_options(api_token=REJECTED), survivor.with_options(api_token="at_another-tenant")]
+        async with fast_client(heygen_emulator, state=dying) as crashed:
+            ids = await _submit(crashed, 3, "orphan")
+            await _crash(dying)
+        assert sorted(record.id for record in await survivor.jobs.recorded()) == sorted(ids)
+        for tenant in tenants:
+            assert await tenant.jobs.recorded() == []
+        await _eventually(lambda: _leases_out(survivor, 3), what="the crashed client's lease to run out")
+        for tenant in tenants:
+            assert await tenant.jobs.adopt_orphans() == []
+        handles = await survivor.jobs.adopt_orphans()
+        assert sorted(handle.id for handle in handles) == sorted(ids)
+
+
+async def test_another_tenants_polls_never_write_into_a_tenants_records(
+    heygen_emulator: Emulator, make_state: MakeState
+) -> None:
+    """The owner's render is waited for by a tenant the API rejects (401) and by one it accepts (the emulator
+    is one account, so it sees the render finish): neither writes into the owner's ledger record. The
+    owner's own wait then closes it."""
+    async with fast_client(heygen_emulator, state=await make_state()) as owner:
+        (video_id,) = await _submit(owner, 1, "mine")
+        await heygen_emulator.advance(60)
+        with pytest.raises(hg.AuthenticationError):
+            await owner.with_options(api_token=REJECTED).videos.wait(video_id, timeout=10)
+        seen = await owner.with_options(api_token="at_another-tenant").videos.wait(video_id, timeout=10)
+        assert seen.status is hg.VideoStatus.COMPLETED
+        scheduler = owner.jobs.scheduler
+
+        async def written() -> bool:
+            return not scheduler._updates and (scheduler._flusher is None or scheduler._flusher.done())
+
+        await _eventually(written, what="the tenants' status updates to be sent")
+        (record,) = await owner.jobs.recorded()
+        assert (record.status, record.done, record.updated_by) == (None, False, None)
+        await owner.videos.wait(video_id, timeout=10)
+
+        async def closed() -> bool:
+            return [(r.status, r.done) for r in await owner.jobs.recorded()] == [("completed", True)]
+
+        await _eventually(closed, what="the owner's poll to close its record")
+
+
 # -- D: the account-wide render cap ----------------------------------------------------------------------------------
 
 

@@ -114,7 +114,8 @@ async def test_a_state_error_while_waiting_for_a_slot_is_retried_and_nothing_is_
 
 
 class FakeTransport:
-    pool = types.SimpleNamespace(lean_polls=False)  # polls through ``call``, as with lean_polls=False
+    pool = types.SimpleNamespace(lean_polls=False, time_scale=1.0)  # polls through ``call``, real time
+    identity = b"fake"  # one set of credentials
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, float]] = []
@@ -174,6 +175,35 @@ async def test_a_release_that_fails_is_retried_by_the_heartbeat(make_state: Make
     assert not await other.acquire_slot("renders", limit=1, tag="yours")
     await asyncio.sleep(0.3)
     assert await other.acquire_slot("renders", limit=1, tag="yours"), "the heartbeat released it"
+
+
+async def test_aclose_ends_a_heartbeat_whose_redis_call_swallowed_the_cancellation(make_state: MakeState) -> None:
+    """redis-py may turn a cancellation that lands mid-command into a ConnectionError, which the heartbeat
+    logs and survives: aclose() still ends it instead of waiting for it for ever (seen as a hung test run)."""
+    import redis.exceptions
+
+    state = await make_state(lease_ttl=0.03)
+    inside = asyncio.Event()
+
+    async def swallowing(**_: object) -> int:
+        inside.set()
+        try:
+            await asyncio.sleep(0.5)
+        except asyncio.CancelledError:
+            raise redis.exceptions.ConnectionError("Connection closed by a cancellation") from None
+        return 1
+
+    real, state._scripts["renew"] = state._scripts["renew"], swallowing  # type: ignore[assignment]
+    beat = state._beat
+    assert beat is not None
+    try:
+        await asyncio.wait_for(inside.wait(), 5)
+        await asyncio.wait_for(state.aclose(), 5)
+        assert beat.done()
+    finally:  # without the fix the heartbeat would still run: stop it here, or the test run would hang
+        state._scripts["renew"] = real
+        beat.cancel()
+        await asyncio.wait({beat}, timeout=5)
 
 
 async def _failing(*args: object) -> int:

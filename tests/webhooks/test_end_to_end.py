@@ -12,12 +12,13 @@ import pytest
 import heygen_async as hg
 from heygen_async import webhooks
 from heygen_async.emulator import Emulator
-from tests.jobs._support import VIDEO, fast_client, scene, status_polls
+from tests.jobs._support import VIDEO, fast_client, polls_settled, scene, status_polls
 
 from ._servers import Start, serving
 
 SLOW = hg.PollPolicy(first_poll=30, max_interval=60)
-"""No poll for 30 s after submission: anything sooner is the webhook's doing."""
+"""No poll for 30 s after a wait's first one (at once: it does not know when the job was submitted): anything
+sooner is the webhook's doing."""
 
 
 @pytest.fixture(params=["aiohttp-route", "asgi"])
@@ -43,13 +44,14 @@ async def test_a_signed_delivery_resolves_the_wait_before_the_next_poll(
         job = await client.videos.generate([scene()])
         assert job.video_id
         task = asyncio.create_task(client.videos.wait(job.video_id))
+        await polls_settled(client)
         await asyncio.sleep(0.05)
-        assert status_polls(heygen_emulator, VIDEO.endpoint) == 0
+        assert status_polls(heygen_emulator, VIDEO.endpoint) == 1  # the wait's first: the render is running
         await heygen_emulator.advance(60)  # the render finishes; the signed delivery is made and answered
         video = await asyncio.wait_for(task, 2)
     assert video.status is hg.VideoStatus.COMPLETED
     assert video.id == job.video_id
-    assert status_polls(heygen_emulator, VIDEO.endpoint) == 1  # the one poll the delivery caused
+    assert status_polls(heygen_emulator, VIDEO.endpoint) == 2  # and the one poll the delivery caused
     (event,) = received
     assert isinstance(event, webhooks.AvatarVideoSuccess)
     assert (event.video_id, event.verified) == (job.video_id, True)
@@ -106,15 +108,15 @@ async def test_deliveries_signed_with_another_secret_are_refused_and_feed_nothin
         job = await client.videos.generate([scene()])
         assert job.video_id
         task = asyncio.create_task(client.videos.wait(job.video_id))
-        await asyncio.sleep(0.05)
+        await polls_settled(client)
         await heygen_emulator.advance(60)
         await asyncio.sleep(0.1)
-        assert not task.done()  # nothing fed it: it waits for its own poll
+        assert not task.done()  # nothing fed it: it waits for its own next poll
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
     assert handled == []
-    assert status_polls(heygen_emulator, VIDEO.endpoint) == 0
+    assert status_polls(heygen_emulator, VIDEO.endpoint) == 1  # the wait's first poll only
     (delivery,) = heygen_emulator.deliveries
     assert delivery.status == 401
     assert delivery.attempts > 1  # HeyGen (the emulator) retried, and every try was refused
