@@ -145,6 +145,7 @@ if _typing.TYPE_CHECKING:  # what the names below are; at run time they are impo
         PollPolicy,
         PollStats,
     )
+    from ._progress import JobProgress
     from ._redis_state import (
         RedisState,
     )
@@ -262,6 +263,7 @@ _LAZY: dict[str, str] = {
     "WebhookEventList": "._models",
     "PollPolicy": "._poller",
     "PollStats": "._poller",
+    "JobProgress": "._progress",
     "Endpoint": "._spec",
     "Param": "._spec",
     "RestStreamingBackend": "._streaming_backend",
@@ -334,6 +336,7 @@ __all__ = [
     "JobError",
     "JobFailed",
     "JobManager",
+    "JobProgress",
     "JobRecord",
     "KeepAliveFailed",
     "KeepAliveSent",
