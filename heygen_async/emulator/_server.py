@@ -115,6 +115,11 @@ class Emulator:
         return f"http://{HOST}:{self.port}"
 
     @property
+    def run_id(self) -> str:
+        """A random name of this run (not a secret), also served at ``/_emulator/info``."""
+        return self.app.run_id
+
+    @property
     def base_url(self) -> str:
         """The gateway: ``HeyGenClient(base_url=base_url)``."""
         return self.url + GATEWAY_PREFIX
