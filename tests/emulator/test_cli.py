@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import subprocess
@@ -14,7 +15,8 @@ import aiohttp
 import heygen_async as hg
 
 
-async def test_python_dash_m_serves_on_loopback_until_interrupted() -> None:
+async def test_python_dash_m_serves_on_loopback_until_interrupted(private_runtime: Path) -> None:
+    """It also records itself for the other commands' --emulator while it serves, and clears that on Ctrl-C."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -38,9 +40,19 @@ async def test_python_dash_m_serves_on_loopback_until_interrupted() -> None:
             assert len(await client.avatars.list()) >= 1
         async with aiohttp.ClientSession() as http, http.get(url + "/_emulator/stats") as response:
             assert (await response.json())["requests"] == 1
+        announced = [(await asyncio.wait_for(process.stdout.readline(), 60)).decode() for _ in range(5)]
+        assert f"recorded in {private_runtime / 'emulator.json'}" in announced[0]
+        assert announced[1].split() == [
+            "or:",
+            "export",
+            f"HEYGEN_ASYNC_BASE_URL={url}/heygen",
+            "LOWCODEAPI_API_TOKEN=at_emulator",
+        ]
+        assert json.loads((private_runtime / "emulator.json").read_text())["url"] == url
     finally:
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 30) == 0
+    assert not (private_runtime / "emulator.json").exists()
 
 
 def test_bad_options_are_a_usage_error() -> None:
