@@ -104,10 +104,15 @@ def state_file() -> Path:
     return runtime_dir() / FILE_NAME
 
 
+_POSIX: Final = os.name == "posix"
+"""Owners and mode bits to check (elsewhere the per-user directory is the only protection)."""
+
+
 def _check_private(info: os.stat_result, what: str, path: Path) -> None:
-    """Only this user may own and write ``path`` (where there are users to tell apart)."""
-    getuid = getattr(os, "getuid", None)
-    if getuid is not None and info.st_uid != getuid():
+    """Only this user may own and write ``path``."""
+    if not _POSIX:
+        return
+    if info.st_uid != os.getuid():
         raise DiscoveryError(f"{what} {path} belongs to another user")
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise DiscoveryError(f"{what} {path} is writable by other users")
@@ -173,7 +178,7 @@ def _read_raw() -> bytes | None:
         if not stat.S_ISREG(info.st_mode):
             raise DiscoveryError(f"{path} is not a regular file")
         _check_private(info, "the file", path)
-        if getattr(os, "getuid", None) is not None and info.st_mode & 0o077:
+        if _POSIX and info.st_mode & 0o077:
             raise DiscoveryError(f"{path} is readable by other users (it should be mode 0600)")
         return file.read(_MAX_SIZE + 1)
 
