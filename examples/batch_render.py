@@ -22,8 +22,8 @@ optionally ``avatar_id`` and ``voice_id`` (empty: a default avatar and voice).
 
 By default it renders the bundled examples/data/scripts.csv against the embedded emulator, started
 in-process on 127.0.0.1 (no account, no internet; time runs 100x, so a render takes a third of a second).
-One of its rows contains ``#fail``, which the emulator fails as HeyGen fails a render (error 40119). The
-state file is then temporary, unless ``--state`` names one (each run starts a fresh emulator, so a state
+One of its rows contains ``#fail``, which the emulator fails in HeyGen's shape (error 40119, "Emulated
+failure"). The state file is then temporary, unless ``--state`` names one (each run starts a fresh emulator, so a state
 file from an earlier emulator run names renders this one never saw: such rows are reported, not submitted
 again). The exit code is 0 when every row has finished (rendered, or failed at HeyGen), 1 when some are
 left to resume or to check, 2 for a bad CSV or bad arguments.

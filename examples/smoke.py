@@ -16,15 +16,6 @@ import heygen_async as hg
 from heygen_async.emulator import Emulator, EmulatorConfig, ScaledClock
 
 
-async def wait_for(client: hg.HeyGenClient, video_id: str) -> hg.Video:
-    """Poll until the render ends (the job waiters with backoff and webhooks come with issue 5)."""
-    while True:
-        video = await client.videos.status(video_id)
-        if video.status in (hg.VideoStatus.COMPLETED, hg.VideoStatus.FAILED):
-            return video
-        await asyncio.sleep(0.2)
-
-
 async def tour() -> None:
     config = EmulatorConfig(render_seconds=45, pending_seconds=3)
     async with Emulator(config, clock=ScaledClock(30)) as emulator:
@@ -33,7 +24,9 @@ async def tour() -> None:
         retries: list[hg.RetryEvent] = []
         policy = hg.RetryPolicy(attempts=3, wait_initial=0.2, on_retry=retries.append)
         started = time.perf_counter()
-        async with emulator.client(retry=policy) as client:
+        # The job waiters poll on a cadence; a quick one suits an emulator whose renders take a second or two.
+        cadence = hg.PollPolicy(first_poll=0.5, max_interval=1.0)
+        async with emulator.client(retry=policy, poll_policy=cadence) as client:
             print(f"client: {client!r} ({len(client.endpoints)} endpoints)")
             quota = await client.user.remaining_quota()
             print(f"quota: {quota.remaining_quota:.0f} seconds = {quota.credits:.0f} credits")
@@ -54,14 +47,15 @@ async def tour() -> None:
             good = await client.videos.generate([scene("Hello from heygen_async!")], dimension=hg.Dimension(1280, 720))
             bad = await client.videos.generate([scene("This one is too long #fail")])
             print(f"videos submitted: {good.video_id}, {bad.video_id}")
-            done, failed = await asyncio.gather(
-                wait_for(client, good.video_id or ""), wait_for(client, bad.video_id or "")
+            done, failed = await client.videos.wait_many(
+                [good.video_id or "", bad.video_id or ""], timeout=60, return_exceptions=True
             )
             print(
                 f"rendered: {done.status} in {done.duration} s of video, {done.video_url is not None and 'URL ready'}"
             )
             error = failed.error
-            print(f"failed as HeyGen fails: {failed.status} (code {error and error.code}: {error and error.message})")
+            print(f"failed in HeyGen's shape: {type(failed).__name__} (code {error.code}: {error.message})")
+            print(f"waited with the job waiters: {client.jobs.scheduler.stats.polls} status polls, none by hand")
 
             translation = await client.translations.create("https://example.com/talk.mp4", output_language="French")
             status = await client.translations.status(translation.video_translate_id or "")

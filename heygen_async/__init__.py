@@ -146,6 +146,7 @@ if _typing.TYPE_CHECKING:  # what the names below are; at run time they are impo
         PollPolicy,
         PollStats,
     )
+    from ._progress import JobProgress
     from ._redis_state import (
         RedisState,
     )
@@ -263,6 +264,7 @@ _LAZY: dict[str, str] = {
     "WebhookEventList": "._models",
     "PollPolicy": "._poller",
     "PollStats": "._poller",
+    "JobProgress": "._progress",
     "Endpoint": "._spec",
     "Param": "._spec",
     "RestStreamingBackend": "._streaming_backend",
@@ -336,6 +338,7 @@ __all__ = [
     "JobError",
     "JobFailed",
     "JobManager",
+    "JobProgress",
     "JobRecord",
     "KeepAliveFailed",
     "KeepAliveSent",

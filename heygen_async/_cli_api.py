@@ -16,8 +16,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cli_common import EXIT_API, EXIT_OK, UsageError, add_common, confirm, report, run
-from ._cli_output import ByteProgress, Output, Progress, jsonable, mask
+from ._cli_common import (
+    EXIT_API,
+    EXIT_OK,
+    PROG,
+    UsageError,
+    add_common,
+    confirm,
+    follow,
+    refuse_connection_options,
+    report,
+    run,
+)
+from ._cli_output import ByteProgress, Output, jsonable, mask
 
 if TYPE_CHECKING:
     from ._client import HeyGenClient
@@ -260,26 +271,8 @@ async def _submitted(
         return EXIT_OK
     job = handle(job_id, poll=_policy(args))
     out.note(f"{job.kind.label.lower()} {job_id} submitted; waiting")
-    show(out, await _wait(job, args.timeout, out))
+    show(out, await follow(job, args, out))
     return EXIT_OK
-
-
-async def _wait(job: Job[Any], timeout: float | None, out: Output) -> Any:
-    """Wait for ``job`` with a one-job progress line; its final result (errors propagate: exit 3 or 4)."""
-    progress = Progress(1, label=job.kind.label.lower(), stream=out.stderr)
-    progress.update(status="submitted")
-    try:
-        async for snapshot in job.watch(timeout=timeout):
-            status = getattr(snapshot, "status", None)
-            progress.update(status=f"status {getattr(status, 'value', status)}")
-        result = job.result()
-        progress.update(done=1)
-        return result
-    except BaseException:
-        progress.update(failed=1)
-        raise
-    finally:
-        progress.finish()
 
 
 def _print_video(out: Output, video: Any) -> None:
@@ -378,7 +371,7 @@ async def _jobs_watch(client: HeyGenClient, out: Output, args: argparse.Namespac
     else:
         job = client.jobs.job(args.kind, token, policy=policy)
     out.note(f"watching {job.kind.label.lower()} {job.id}")
-    result = await _wait(job, args.timeout, out)
+    result = await follow(job, args, out)
     out.fields(
         result, [(name, value) for name, value in jsonable(result).items() if not isinstance(value, (dict, list))]
     )
@@ -400,7 +393,9 @@ def _add_sessions(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "reap",
         help="stop sessions nobody owns",
         description="Stop the account's open sessions (still billed) older than --min-age: from this command's "
-        "point of view, nobody owns them. Other processes' live sessions must be spared with --min-age.",
+        "point of view, nobody owns them. Other processes' live sessions must be spared with --min-age. With "
+        '--json, one object: {"dry_run": bool, "would_stop": [ids], "stopped": [ids], "kept": [ids], '
+        '"failed": {id: error}} (would_stop is filled only by a dry run, stopped and failed only by a real one).',
     )
     reap.add_argument("--min-age", type=_non_negative, default=0.0, help="spare sessions younger than this (seconds)")
     reap.add_argument("--dry-run", action="store_true", help="only list what would be stopped")
@@ -445,35 +440,47 @@ def _needs_yes() -> int:
 async def _sessions_reap(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
     import time
 
-    sessions = [s for s in await client.streaming.list_sessions() if s.session_id]
+    sessions = {s.session_id: s for s in await client.streaming.list_sessions() if s.session_id}
     now = time.time()
-    old = [s for s in sessions if s.created_at is None or now - s.created_at >= args.min_age]
+    only: set[str] | None = args.only
+    old = [
+        sid
+        for sid, s in sessions.items()
+        if (s.created_at is None or now - s.created_at >= args.min_age) and (only is None or sid in only)
+    ]
+    outcome: dict[str, Any] = {"dry_run": bool(args.dry_run), "would_stop": [], "stopped": [], "kept": [], "failed": {}}
     if args.dry_run or not old:
         collect = getattr(args, "collect", None)
         if collect is not None:
-            collect.extend(s.session_id for s in old)
-        out.result(
-            {"would_stop": [s.session_id for s in old]},
-            [(s.session_id, s.status, s.created_at) for s in old],
-            ["would_stop", "status", "created_at"],
+            collect.extend(old)
+        outcome["would_stop"] = old  # empty unless a dry run: a real run with nothing old enough stops nothing
+        outcome["kept"] = [sid for sid in sessions if sid not in old]
+    else:
+        manager = client.streaming.manager(max_sessions=1)
+        reaped = await manager.reap_orphans(
+            min_age=args.min_age, keep=None if only is None else (lambda summary: summary.session_id not in only)
         )
-        return EXIT_OK
-    only: set[str] | None = args.only
-    manager = client.streaming.manager(max_sessions=1)
-    report_ = await manager.reap_orphans(
-        min_age=args.min_age, keep=None if only is None else (lambda summary: summary.session_id not in only)
-    )
+        outcome.update(
+            stopped=list(reaped.stopped), kept=list(reaped.kept), failed={k: str(v) for k, v in reaped.failed.items()}
+        )
+    _print_reap(out, outcome, sessions)
+    return EXIT_API if outcome["failed"] else EXIT_OK
+
+
+def _print_reap(out: Output, outcome: dict[str, Any], sessions: dict[str, Any]) -> None:
+    """The one shape ``sessions reap`` prints, for a dry run or a real one: JSON, or a row per session."""
+    rows: list[tuple[Any, ...]] = []
+    for key, label in (("would_stop", "would stop"), ("stopped", "stopped"), ("kept", "kept")):
+        rows += [(sid, label) for sid in outcome[key]]
+    rows += [(sid, f"failed: {error}") for sid, error in outcome["failed"].items()]
     out.result(
-        {
-            "stopped": list(report_.stopped),
-            "kept": list(report_.kept),
-            "failed": {k: str(v) for k, v in report_.failed.items()},
-        },
-        [(sid, "stopped") for sid in report_.stopped]
-        + [(sid, f"failed: {err}") for sid, err in report_.failed.items()],
-        ["session_id", "outcome"],
+        outcome,
+        [
+            (sid, getattr(sessions.get(sid), "status", None), getattr(sessions.get(sid), "created_at", None), what)
+            for sid, what in rows
+        ],
+        ["session_id", "status", "created_at", "outcome"],
     )
-    return EXIT_API if report_.failed else EXIT_OK
 
 
 # -- webhooks ------------------------------------------------------------------------------------------------
@@ -499,10 +506,12 @@ def _add_webhooks(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     add.add_argument("--allow-unknown-events", action="store_true", help="send event names this version does not know")
     add_common(add)
-    add.set_defaults(handler=lambda args: run(args, _webhooks_add))
+    add.set_defaults(handler=lambda args: run(args, _webhooks_add, check=_check_events))
 
     delete = sub.add_parser(
-        "delete", help="delete an endpoint", description="Delete an endpoint by id, or every one for a URL."
+        "delete",
+        help="delete an endpoint",
+        description="Delete an endpoint by id, or every one for a URL. Exit 1 if there is none to delete.",
     )
     delete.add_argument("endpoint", help="an endpoint id, or a URL")
     add_common(delete)
@@ -518,6 +527,7 @@ def _add_webhooks(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     verify.add_argument("--signature", required=True, help="the Signature header's value")
     verify.add_argument("--secret", default=None, help=f"the endpoint's secret (prefer ${SECRET_ENV})")
     add_common(verify, client=False)
+    refuse_connection_options(verify, "webhooks verify checks a saved delivery offline and calls no API")
     verify.set_defaults(handler=_webhooks_verify)
 
 
@@ -540,6 +550,20 @@ async def _webhooks_list(client: HeyGenClient, out: Output, args: argparse.Names
     return EXIT_OK
 
 
+def _check_events(args: argparse.Namespace) -> None:
+    """Event names checked before any client exists, with the hint naming this command's flag."""
+    from ._webhook_events import KNOWN_EVENT_TYPES
+
+    if args.allow_unknown_events:
+        return
+    for name in args.events or ():
+        if name not in KNOWN_EVENT_TYPES:
+            raise UsageError(
+                f"unknown event {name!r}; known: {', '.join(sorted(KNOWN_EVENT_TYPES))} (pass "
+                "--allow-unknown-events for one HeyGen added since)"
+            )
+
+
 async def _webhooks_add(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
     endpoint = await client.webhooks.register(args.url, args.events, allow_unknown_events=args.allow_unknown_events)
     out.fields(
@@ -559,6 +583,9 @@ async def _webhooks_delete(client: HeyGenClient, out: Output, args: argparse.Nam
     target = args.endpoint.strip()
     if "://" in target:
         removed = await client.webhooks.remove(target)
+        if not removed:
+            out.note(f"{PROG}: error: no webhook endpoint is registered for {target}; nothing deleted")
+            return EXIT_API
     else:
         await client.webhooks.delete_endpoint(target)
         removed = 1

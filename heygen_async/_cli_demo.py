@@ -43,6 +43,7 @@ class DemoSummary:
     jobs_submitted: int = 0
     jobs_succeeded: int = 0
     jobs_failed: int = 0
+    jobs_timed_out: int = 0
     translation: str | None = None
     session_spoke: int = 0
     session_interrupted: bool = False
@@ -61,12 +62,17 @@ def add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="a tour of the library (embedded emulator unless --live)",
         description="A tour of heygen_async: account and quota, avatars and voices, concurrent renders with "
         "progress (one fails), a translation, a live streaming session, and a summary. Runs on an emulator "
-        "started in this process unless --live.",
+        "started in this process (--emulator, the default: it injects a fault and reads the emulator's state, so "
+        "it never uses a running `heygen-async emulator`) unless --live.",
     )
     parser.add_argument(
         "--videos", type=int, default=3, help="renders in the batch (1..20, default 3), plus one made to fail"
     )
-    parser.add_argument("--live", action="store_true", help=f"use the real gateway (needs ${TOKEN_ENV}; spends)")
+    backend = parser.add_mutually_exclusive_group()
+    backend.add_argument(
+        "--emulator", action="store_true", help="run on an emulator started for the tour (the default)"
+    )
+    backend.add_argument("--live", action="store_true", help=f"use the real gateway (needs ${TOKEN_ENV}; spends)")
     parser.add_argument("--yes", action="store_true", help="with --live: do not ask for confirmation")
     add_common(parser, client=False)
     parser.set_defaults(handler=_demo)
@@ -233,26 +239,27 @@ async def _renders(
         except hg.ValidationError as exc:
             summary.failures_reported.append(f"refused before sending: {exc}")
             out.note(f"refused before anything was sent (nothing spent): {exc}")
-    progress = Progress(len(ids), label="renders", stream=out.stderr)
-    progress.update(status="rendering")
+    progress = Progress("renders", stream=out.stderr)
     finished: list[Any] = []
-    async for handle in client.jobs.as_completed([client.videos.job(video_id) for video_id in ids], timeout=600):
-        try:
-            video = handle.result()
-        except hg.VideoFailed as exc:
-            summary.jobs_failed += 1
-            reason = f"video {exc.job_id} failed: {exc.reason or 'no reason given'}"
-            summary.failures_reported.append(reason)
-            progress.advance(failed=True)
-        except hg.PollTimeout as exc:
-            summary.jobs_failed += 1
-            summary.failures_reported.append(f"video {exc.job_id} timed out (resume: {exc.resume_token})")
-            progress.advance(failed=True)
-        else:
-            summary.jobs_succeeded += 1
-            finished.append(video)
-            progress.advance()
-    progress.finish()
+    handles = [client.videos.job(video_id) for video_id in ids]
+    try:
+        async for handle in client.jobs.as_completed(handles, timeout=600, on_progress=progress.show):
+            try:
+                video = handle.result()
+            except hg.VideoFailed as exc:
+                summary.jobs_failed += 1
+                summary.failures_reported.append(f"video {exc.job_id} failed: {exc.reason or 'no reason given'}")
+            except hg.PollTimeout as exc:
+                summary.jobs_timed_out += 1
+                summary.failures_reported.append(f"video {exc.job_id} timed out (resume: {exc.resume_token})")
+            else:
+                summary.jobs_succeeded += 1
+                finished.append(video)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        progress.interrupted()
+        raise
+    finally:
+        progress.finish()
     for video in finished:
         out.note(f"  {video.id}: {video.status.value if video.status else '?'}, {video.duration or 0:g} s of video")
     for reason in summary.failures_reported:
@@ -272,19 +279,34 @@ async def _translate(client: HeyGenClient, out: Output, summary: DemoSummary, fi
     summary.jobs_submitted += 1
     if job.video_translate_id is None:
         raise UsageError("HeyGen answered without a video_translate_id")
-    progress = Progress(1, label="translation", stream=out.stderr)
+    handle = client.translations.job(job.video_translate_id)
+    tracker = hg.JobProgress([handle])
+    progress = Progress("translation", stream=out.stderr)
+    progress.show(tracker)
+
+    def changed(_: Any) -> None:
+        tracker.update(handle)
+        progress.show(tracker)
+
     try:
-        translation = await client.translations.wait(
-            job.video_translate_id, timeout=1800, on_status=lambda t: progress.update(status=f"status {t.status}")
-        )
-    except hg.JobError as exc:
-        summary.jobs_failed += 1
-        summary.failures_reported.append(str(exc))
-        progress.advance(failed=True)
+        translation = await handle.wait(timeout=1800, on_status=changed)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        progress.interrupted()
         progress.finish()
+        raise
+    except hg.JobError as exc:
+        tracker.ended(handle)
+        progress.show(tracker)
+        progress.finish()
+        if isinstance(exc, hg.PollTimeout):
+            summary.jobs_timed_out += 1
+        else:
+            summary.jobs_failed += 1
+        summary.failures_reported.append(str(exc))
         out.note(f"  handled: {exc}")
         return
-    progress.advance()
+    tracker.ended(handle)
+    progress.show(tracker)
     progress.finish()
     summary.jobs_succeeded += 1
     summary.translation = translation.status.value if translation.status else None
@@ -328,7 +350,8 @@ def _print_summary(out: Output, summary: DemoSummary) -> None:
             ("backend", summary.backend),
             (
                 "jobs",
-                f"{summary.jobs_submitted} submitted, {summary.jobs_succeeded} succeeded, {summary.jobs_failed} failed",
+                f"{summary.jobs_submitted} submitted, {summary.jobs_succeeded} succeeded, {summary.jobs_failed} failed"
+                + (f", {summary.jobs_timed_out} timed out" if summary.jobs_timed_out else ""),
             ),
             ("failures reported", len(summary.failures_reported)),
             ("translation", summary.translation or "-"),

@@ -11,9 +11,14 @@ import json
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
+
+from ._progress import describe_statuses
+
+if TYPE_CHECKING:
+    from ._progress import JobProgress
 
 __all__ = ["ByteProgress", "Output", "Progress", "jsonable", "mask"]
 
@@ -30,6 +35,7 @@ def mask(secret: str | None) -> str | None:
 def jsonable(value: Any) -> Any:
     """``value`` as plain JSON data: results as their fields (not ``raw``), enums as their values."""
     from ._models import Model, TolerantEnum  # not at import: ``heygen-async --help`` loads no result model
+
     if isinstance(value, TolerantEnum):
         return value.value
     if isinstance(value, Model) or attrs.has(type(value)):
@@ -119,62 +125,70 @@ class Output:
 
 
 class Progress:
-    """A progress line for ``total`` jobs on stderr: a bar with counts and an ETA.
+    """A progress line on stderr for the jobs a :class:`~heygen_async.JobProgress` counts: a bar of the finished
+    ones, the counts by state, the running jobs' last statuses, an ETA.
 
-    On a terminal it redraws in place; elsewhere it prints a line whenever the counts or a status change, so
-    logs show each step without flooding.
+    ``[######------] 2/4 renders finished: 1 done, 1 failed, 2 running (status processing 2), ETA 3s, 5s``. A job
+    whose wait timed out or was interrupted is not finished (it goes on at HeyGen) and never counts as failed.
+    On a terminal it redraws in place; elsewhere it prints a line whenever the text (without the times)
+    changes, so logs show each step without flooding.
     """
 
-    def __init__(self, total: int, *, label: str = "jobs", stream: TextIO | None = None) -> None:
-        self.total = total
+    def __init__(self, label: str, *, stream: TextIO | None = None) -> None:
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
-        self.done = 0
-        self.failed = 0
-        self.status = ""
         self.started = time.monotonic()
+        self._progress: JobProgress | None = None
+        self._interrupted = False
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last = ""
 
-    def update(self, *, done: int | None = None, failed: int | None = None, status: str | None = None) -> None:
-        if done is not None:
-            self.done = done
-        if failed is not None:
-            self.failed = failed
-        if status is not None:
-            self.status = status
+    def show(self, progress: JobProgress) -> None:
+        """Draw ``progress`` (the callback for ``as_completed(on_progress=...)``)."""
+        self._progress = progress
         self._draw()
 
-    def advance(self, *, failed: bool = False) -> None:
-        self.done += 1
-        self.failed += 1 if failed else 0
+    def interrupted(self) -> None:
+        """Say the waiting was interrupted, with the jobs still running."""
+        self._interrupted = True
         self._draw()
 
     def text(self) -> str:
+        progress = self._progress
+        if progress is None:
+            return f"{self.label}: starting"
+        total, finished = progress.total, progress.done + progress.failed
         width = 24
-        filled = 0 if self.total <= 0 else round(width * self.done / self.total)
-        bar = "#" * filled + "-" * (width - filled)
-        parts = [f"[{bar}] {self.done}/{self.total} {self.label} done"]
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        if self.status:
-            parts.append(self.status)
+        filled = 0 if total <= 0 else round(width * finished / total)
+        parts = []
+        if progress.done:
+            parts.append(f"{progress.done} done")
+        if progress.failed:
+            parts.append(f"{progress.failed} failed")
+        if progress.timed_out:
+            last = progress.status_counts("timed_out")
+            seen = "no status seen yet" if list(last) == [None] else f"last {describe_statuses(last)}"
+            parts.append(f"{progress.timed_out} timed out ({seen})")
+        if progress.running:
+            statuses = describe_statuses(progress.status_counts("running"))
+            still = " still running when interrupted" if self._interrupted else " running"
+            parts.append(f"{progress.running}{still} ({statuses})")
+        line = f"[{'#' * filled}{'-' * (width - filled)}] {finished}/{total} {self.label} finished"
+        if parts:
+            line += ": " + ", ".join(parts)
         elapsed = time.monotonic() - self.started
-        if 0 < self.done < self.total:
-            parts.append(f"ETA {elapsed / self.done * (self.total - self.done):.0f}s")
-        parts.append(f"{elapsed:.0f}s")
-        return ", ".join(parts)
+        if 0 < finished < total and progress.running and not self._interrupted:
+            line += f", ETA {elapsed / finished * (total - finished):.0f}s"
+        return line + f", {elapsed:.0f}s"
 
     def _draw(self) -> None:
         text = self.text()
         if self._tty:
             self.stream.write("\r" + text.ljust(len(self._last)))
             self.stream.flush()
-        else:
-            key = text.rsplit(", ", 1)[0]  # without the elapsed time: print on change only
-            if key != self._last.rsplit(", ", 1)[0]:
-                self.stream.write(text + "\n")
-                self.stream.flush()
+        elif _steady(text) != _steady(self._last):
+            self.stream.write(text + "\n")
+            self.stream.flush()
         self._last = text
 
     def finish(self) -> None:
@@ -182,6 +196,11 @@ class Progress:
             self._draw()
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _steady(text: str) -> str:
+    """The progress text without what changes by itself (elapsed time, ETA): what makes a new line in a log."""
+    return ", ".join(part for part in text.split(", ")[:-1] if not part.startswith("ETA "))
 
 
 class ByteProgress:

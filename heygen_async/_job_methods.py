@@ -23,6 +23,7 @@ from ._exceptions import APIConnectionError, APIStatusError, CreatedResponseErro
 from ._jobs import KINDS, BatchItem, Job, JobManager
 from ._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video, VideoStatus
 from ._poller import PollPolicy
+from ._progress import JobProgress
 from ._resource import Resource
 
 __all__ = ["PhotoAvatarsJobs", "TranslationsJobs", "VideosJobs"]
@@ -63,10 +64,17 @@ class VideosJobs(_Jobs):
         return video
 
     def as_completed(
-        self, video_ids: Iterable[str], *, timeout: float | None = None
+        self,
+        video_ids: Iterable[str],
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[JobProgress], None] | None = None,
     ) -> AsyncGenerator[Job[Video], None]:
-        """Each render's handle as it finishes (``handle.result()`` returns the Video or raises)."""
-        return self._manager().as_completed([self.job(v) for v in _ids(video_ids)], timeout=timeout)
+        """Each render's handle as it finishes (``handle.result()`` returns the Video or raises); ``on_progress``
+        as for :meth:`JobManager.as_completed`."""
+        return self._manager().as_completed(
+            [self.job(v) for v in _ids(video_ids)], timeout=timeout, on_progress=on_progress
+        )
 
     async def wait_many(
         self, video_ids: Iterable[str], *, timeout: float | None = None, return_exceptions: bool = False
@@ -250,9 +258,13 @@ class TranslationsJobs(_Jobs):
         return result
 
     def as_completed(
-        self, ids: Iterable[str], *, timeout: float | None = None
+        self,
+        ids: Iterable[str],
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[JobProgress], None] | None = None,
     ) -> AsyncGenerator[Job[Translation], None]:
-        return self._manager().as_completed([self.job(i) for i in _ids(ids)], timeout=timeout)
+        return self._manager().as_completed([self.job(i) for i in _ids(ids)], timeout=timeout, on_progress=on_progress)
 
     async def wait_many(
         self, ids: Iterable[str], *, timeout: float | None = None, return_exceptions: bool = False

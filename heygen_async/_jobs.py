@@ -42,6 +42,7 @@ from ._exceptions import (
 from ._http import may_have_been_processed
 from ._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video
 from ._poller import PollPolicy, PollScheduler, TrackedJob
+from ._progress import JobProgress
 from ._resource import SUBMITTING, Resource
 from ._shield import finish
 from ._spec import Endpoint
@@ -415,7 +416,7 @@ class Job(Generic[R]):
     def _timed_out(self, seconds: float | None) -> PollTimeout:
         record = self._record
         return PollTimeout(
-            f"{self.kind.label} {self.id} did not finish within {seconds or 0:g} s (last status {self.status!r}); "
+            f"{self.kind.label} {self.id} did not finish within {seconds or 0:g} s ({_last_status(self.status)}); "
             "the job goes on: resume it with its resume_token",
             last_status=self.status,
             last_result=None if record is None else record.last_result(),
@@ -668,25 +669,55 @@ class JobManager:
         return isinstance(job_id, str) and self.scheduler.poll_soon(kind.name, job_id)
 
     async def as_completed(
-        self, jobs: Iterable[Job[R]], *, timeout: float | None = None
+        self,
+        jobs: Iterable[Job[R]],
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[JobProgress], None] | None = None,
     ) -> AsyncGenerator[Job[R], None]:
         """Each job's handle as it finishes (its ``result()`` returns or raises); at the deadline, the handles
         still running are yielded too, their ``result()`` raising :class:`PollTimeout`.
 
-        A handle is let go once yielded: ten thousand finished results are not held until the iteration ends.
+        ``on_progress`` gets a :class:`JobProgress` (counts by state, each job's last status) at the start, on
+        every status change and before each handle is yielded; it runs in the iterating task, so what it
+        raises ends the iteration. A handle is let go once yielded: ten thousand finished results are not held
+        until the iteration ends.
         """
         deadline = _deadline(timeout)
         jobs = _handles(jobs)
-        queue: asyncio.Queue[TrackedJob] = asyncio.Queue()
+        # Finished records, and None for "a status changed" (only queued while on_progress wants to hear it).
+        queue: asyncio.Queue[TrackedJob | None] = asyncio.Queue()
         callback = queue.put_nowait  # one listener for every record (kept: unlisten compares by identity)
         # The unfinished records and their handles: usually one (no list), several when an id repeats.
         pending: dict[TrackedJob, Job[R] | list[Job[R]]] = {}
+        progress = None if on_progress is None else JobProgress()
+        changed: set[TrackedJob] = set()
 
-        def let_go(record: TrackedJob) -> list[Job[R]]:
+        def status_changed(record: TrackedJob) -> None:
+            # Runs inside the poll scheduler: only note it; the iterating task updates and calls back.
+            if not changed:
+                queue.put_nowait(None)
+            changed.add(record)
+
+        on_status = None if on_progress is None else status_changed
+
+        def report_changes() -> None:
+            assert progress is not None
+            assert on_progress is not None
+            for record in list(changed):
+                for handle in _each(pending.get(record, [])):
+                    progress.update(handle)
+            changed.clear()
+            on_progress(progress)
+
+        def let_go(record: TrackedJob, *, yielded: bool = True) -> list[Job[R]]:
             handles = _each(pending.pop(record, []))
-            record.unlisten(callback, None)
+            record.unlisten(callback, on_status)
+            changed.discard(record)
             for handle in handles:
                 handle._release()
+                if progress is not None and yielded:  # not when the caller stops early: those still run
+                    progress.ended(handle)
             return handles
 
         try:
@@ -697,32 +728,45 @@ class JobManager:
                     pending[record] = [*known, handle] if isinstance(known, list) else [known, handle]
                     continue
                 pending[record] = handle
+                if progress is not None:
+                    progress.update(handle)
                 if record.done:
                     queue.put_nowait(record)
                 else:
-                    record.listen(callback, None)
+                    record.listen(callback, on_status)
             del jobs  # the caller's list, if it was one made for this call, goes with the handles
+            if on_progress is not None:
+                report_changes()
             while pending:
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
                     if not queue.empty() and remaining != 0.0:
-                        record = queue.get_nowait()  # no wait_for (a task each) while results are queued
+                        item = queue.get_nowait()  # no wait_for (a task each) while results are queued
                     else:
-                        record = await asyncio.wait_for(queue.get(), remaining)
+                        item = await asyncio.wait_for(queue.get(), remaining)
                 except asyncio.TimeoutError:
                     # Decide the rest in one step (nothing can be queued while they are yielded): the ones
                     # that finished just now, then the unfinished, whose result() raises PollTimeout.
                     finished = [queue.get_nowait() for _ in range(queue.qsize())]
-                    rest = [handle for record in finished for handle in let_go(record)]
+                    rest = [handle for record in finished if record is not None for handle in let_go(record)]
                     rest += [handle for record in list(pending) for handle in let_go(record)]
+                    if on_progress is not None:
+                        report_changes()
                     for handle in rest:
                         yield handle
                     return
-                for handle in let_go(record):
+                if item is None:
+                    if changed:  # else a finish has reported it already
+                        report_changes()
+                    continue
+                handles = let_go(item)
+                if on_progress is not None and handles:
+                    report_changes()
+                for handle in handles:
                     yield handle
         finally:
             for record in list(pending):
-                let_go(record)
+                let_go(record, yielded=False)
 
     async def wait_many(
         self, jobs: Iterable[Job[R]], *, timeout: float | None = None, return_exceptions: bool = False
@@ -921,6 +965,10 @@ def _not_submitted(index: int, timeout: float | None) -> NotSubmitted:
     return NotSubmitted(
         f"input {index} was not submitted: the batch's {timeout or 0:g} s deadline passed first", index=index
     )
+
+
+def _last_status(status: str | None) -> str:
+    return "no status seen yet" if status is None else f"last status {status!r}"
 
 
 def _each(handles: Job[R] | list[Job[R]]) -> list[Job[R]]:

@@ -6,6 +6,7 @@ import inspect
 import json
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aioresponses.core as aioresponses_core
@@ -41,6 +42,18 @@ pytest_plugins = ["heygen_async.emulator.pytest_plugin"]  # heygen_emulator, hey
 TOKEN = "at_test-Sup3rSecret-token-0123456789"
 BASE = "http://gateway.test/heygen"
 FAST = hg.RetryPolicy(attempts=3, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
+
+
+@pytest.fixture(autouse=True)
+def private_runtime(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and the commands it starts) records and finds emulators in a directory of its own, never in
+    the user's, and no base URL comes from the developer's environment."""
+    directory = tmp_path_factory.mktemp("runtime")
+    directory.chmod(0o700)
+    monkeypatch.setenv("HEYGEN_ASYNC_RUNTIME_DIR", str(directory))
+    for name in ("HEYGEN_ASYNC_BASE_URL", "HEYGEN_ASYNC_DIRECT_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return directory
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ Every route comes from the client's endpoint table: the gateway serves each endp
 requires an ``at_`` ``api_token`` and wraps answers as the hosted (``{"data": ...}``) or the open-source
 (``{"message", "provider", "result", ...}``) gateway does; the direct routes take ``X-Api-Key`` and answer
 HeyGen's envelopes bare. Around the handlers sit fault injection, counters, a request log with tokens
-redacted, signed expiring media URLs, and a small control API under ``/_emulator/``. While the clock runs on
-its own, every answer says how fast (``X-HeyGen-Emulator-Time-Scale``: emulated seconds per real second), so
-a client polls at the pace of emulated time rather than of real time.
+redacted, signed expiring media URLs, and a small control API under ``/_emulator/`` (``info``, ``stats``, ``log``,
+``videos``, ``reset``, ``advance``, ``faults``). While the clock runs on its own, every answer says how fast
+(``X-HeyGen-Emulator-Time-Scale``: emulated seconds per real second), so a client polls at the pace of emulated
+time rather than of real time.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import functools
 import json
 import logging
 import math
+import os
 import re
+import secrets
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -116,6 +119,8 @@ class EmulatorApp:
         self.statuses: Counter[int] = Counter()
         self.fault_counts: Counter[str] = Counter()
         self.log: deque[dict[str, Any]] = deque(maxlen=config.request_log_size)
+        self.run_id = secrets.token_hex(8)
+        """Names this emulator's run, not a secret: other processes check it before trusting a record of it."""
 
     def reset(self) -> None:
         """Forget every job, session, endpoint, counter, logged request and queued delivery; faults go back to
@@ -171,6 +176,7 @@ class EmulatorApp:
             self._add(app, endpoint, "direct", "new")
         app.router.add_post("/v1/streaming.keep_alive", self._keep_alive)
         app.router.add_get("/media/{kind}/{name}", self._media)
+        app.router.add_get("/_emulator/info", self._control_info)
         app.router.add_get("/_emulator/stats", self._control_stats)
         app.router.add_get("/_emulator/log", self._control_log)
         app.router.add_get("/_emulator/videos", self._control_videos)
@@ -474,6 +480,10 @@ class EmulatorApp:
     @staticmethod
     def _redacted(query: Mapping[str, str]) -> dict[str, str]:
         return {k: (REDACTED if k.lower() == "api_token" else v) for k, v in query.items()}
+
+    async def _control_info(self, request: web.Request) -> web.StreamResponse:
+        """Who is answering: the run id and process, so a record of this emulator can be checked."""
+        return self._json(200, {"emulator": "heygen_async", "run_id": self.run_id, "pid": os.getpid()})
 
     async def _control_stats(self, request: web.Request) -> web.StreamResponse:
         self.timeline.run_due()

@@ -62,8 +62,10 @@ class Emulator:
         self.timeline = Timeline(self.clock)
         self.app = EmulatorApp(self.config, self.timeline, faults)
         self.port = port
-        self.token = "at_emulator_" + secrets.token_hex(8)
-        self.api_key = "emulator-key-" + secrets.token_hex(8)
+        # Random, with no word in them: a client masks any 8 characters of its credentials in what it shows, so
+        # a token holding "emulator" would mask that word in every message.
+        self.token = "at_" + secrets.token_hex(12)
+        self.api_key = "hk_" + secrets.token_hex(12)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
@@ -120,6 +122,11 @@ class Emulator:
     def url(self) -> str:
         """HeyGen itself (direct mode): ``HeyGenClient.direct(base_url=url, upload_url=url)``."""
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def run_id(self) -> str:
+        """A random name of this run (not a secret), also served at ``/_emulator/info``."""
+        return self.app.run_id
 
     @property
     def base_url(self) -> str:

@@ -289,10 +289,12 @@ class Account:
         if video.id in self.videos:
             if video.fails:
                 video.status = "failed"
-                video.error = {
+                marker = self.config.failure_marker
+                video.error = {  # HeyGen's error shape and a code it uses, in words no one takes for a real one
                     "code": 40119,
-                    "message": "Video is too long",
-                    "detail": "Video is too long (> 3600.0s). Please upgrade your plan to generate longer videos",
+                    "message": f"Emulated failure: the script contains the emulator's {marker} marker",
+                    "detail": f"Emulated failure: the script contains the emulator's {marker} marker "
+                    "(EmulatorConfig.failure_marker); nothing is wrong with the video or the account",
                 }
                 self.counters["videos_failed"] += 1
                 data: dict[str, Any] = {
@@ -376,7 +378,10 @@ class Account:
         }
         if job.fails:
             job.status = "failed"
-            job.message = "Failed to download the source video"
+            job.message = (
+                f"Emulated failure: the video_url contains the emulator's {self.config.failure_marker} marker "
+                "(EmulatorConfig.failure_marker)"
+            )
             self.on_event("video_translate.fail", {**data, "message": job.message}, job.callback_url, (job.id,))
         else:
             job.status = "success"

@@ -12,6 +12,8 @@ import pytest
 
 from heygen_async._cli import main
 
+from ._support import progress_lines
+
 TOKEN = "at_demo-Sup3rSecret-token"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,9 +38,11 @@ def test_the_demo_tours_the_library_on_the_emulator(
         assert step in err
     assert "== Translating a video" in err
     assert "== A live streaming session" in err
-    assert "4/4 renders done, 1 failed" in err  # the progress line
+    renders = [line for line in progress_lines(err) if "renders" in line.text]
+    assert renders[-1].text.startswith("[########################] 4/4 renders finished: 3 done, 1 failed, ")
+    assert all(line.running > 0 for line in renders[:-1])  # never "4/4 done" while some still render
     assert "handled: video" in err
-    assert "40119" in err  # HeyGen's error, reported
+    assert "40119 Emulated failure" in err  # the emulator's failure, reported in HeyGen's shape
     assert "interrupted: a newer message wins" in err
     assert rows["backend"] == "embedded emulator"
     assert rows["jobs"] == "5 submitted, 4 succeeded, 1 failed"
@@ -53,7 +57,7 @@ def test_the_demo_tours_the_library_on_the_emulator(
 
 def test_the_demo_summary_as_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOWCODEAPI_API_TOKEN", TOKEN)  # configured, but only --live would spend it
-    assert main(["demo", "--json", "--videos", "2"]) == 0
+    assert main(["demo", "--json", "--videos", "2", "--emulator"]) == 0  # --emulator: the default, said
     captured = capsys.readouterr()
     assert "a token is configured, but only --live spends it" in captured.err
     assert TOKEN not in captured.out + captured.err

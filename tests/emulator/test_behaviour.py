@@ -221,10 +221,11 @@ async def test_render_goes_pending_processing_completed_with_urls(
         assert present(url).startswith(heygen_emulator.url + "/media/")
 
 
-async def test_failure_marker_fails_the_render_with_heygens_error(
+async def test_failure_marker_fails_the_render_with_heygens_error_shape_saying_it_is_emulated(
     heygen_emulator: Emulator, heygen_client: hg.HeyGenClient
 ) -> None:
-    """'#fail' in a scene's text makes the render fail with HeyGen's error object (code 40119)."""
+    """'#fail' in a scene's text makes the render fail with HeyGen's error object (code 40119), in words that
+    say it is the emulator's marker, not a real problem with the video or the plan."""
     video_id = await render(heygen_client, "This one will not render #fail")
     await heygen_emulator.advance(RENDERED)
     video = await heygen_client.videos.status(video_id)
@@ -232,8 +233,9 @@ async def test_failure_marker_fails_the_render_with_heygens_error(
     assert video.video_url is None
     error = present(video.error)
     assert error.code == 40119
-    assert error.message
-    assert error.detail
+    assert error.message == "Emulated failure: the script contains the emulator's #fail marker"
+    assert present(error.detail).startswith(error.message)
+    assert "upgrade" not in present(error.detail).lower()
     assert heygen_emulator.stats()["videos_failed"] == 1
 
 
@@ -373,7 +375,7 @@ async def test_translation_failure_marker_fails_it(heygen_emulator: Emulator, he
     await heygen_emulator.advance(TRANSLATED)
     failed = await heygen_client.translations.status(present(job.video_translate_id))
     assert failed.status is hg.TranslationStatus.FAILED
-    assert failed.message
+    assert present(failed.message).startswith("Emulated failure: the video_url contains the emulator's #fail marker")
     assert failed.url is None
 
 

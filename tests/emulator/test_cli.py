@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import subprocess
@@ -12,9 +13,11 @@ from pathlib import Path
 import aiohttp
 
 import heygen_async as hg
+from heygen_async._cli_common import EMULATOR_TOKEN
 
 
-async def test_python_dash_m_serves_on_loopback_until_interrupted() -> None:
+async def test_python_dash_m_serves_on_loopback_until_interrupted(private_runtime: Path) -> None:
+    """It also records itself for the other commands' --emulator while it serves, and clears that on Ctrl-C."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -38,9 +41,19 @@ async def test_python_dash_m_serves_on_loopback_until_interrupted() -> None:
             assert len(await client.avatars.list()) >= 1
         async with aiohttp.ClientSession() as http, http.get(url + "/_emulator/stats") as response:
             assert (await response.json())["requests"] == 1
+        announced = [(await asyncio.wait_for(process.stdout.readline(), 60)).decode() for _ in range(5)]
+        assert f"recorded in {private_runtime / 'emulator.json'}" in announced[0]
+        assert announced[1].split() == [
+            "or:",
+            "export",
+            f"HEYGEN_ASYNC_BASE_URL={url}/heygen",
+            f"LOWCODEAPI_API_TOKEN={EMULATOR_TOKEN}",
+        ]
+        assert json.loads((private_runtime / "emulator.json").read_text())["url"] == url
     finally:
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 30) == 0
+    assert not (private_runtime / "emulator.json").exists()
 
 
 def test_bad_options_are_a_usage_error() -> None:
@@ -79,3 +92,10 @@ def test_the_pytest_plugin_works_in_strict_asyncio_mode(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_the_command_serves_at_the_libraries_default_pace() -> None:
+    from heygen_async._cli import _SERVE_DEFAULTS
+    from heygen_async.emulator import DEFAULT_TIME_SCALE
+
+    assert _SERVE_DEFAULTS["time_scale"] == DEFAULT_TIME_SCALE

@@ -30,7 +30,7 @@ async def test_the_demo_hears_the_end_of_its_render_by_webhook(
     assert last.startswith("outcome: video ")
     assert f" {status} (source: webhook)" in last
     if status == "failed":
-        assert last.endswith("Video is too long (> 3600.0s). Please upgrade your plan to generate longer videos")
+        assert last.endswith("nothing is wrong with the video or the account")
 
 
 async def test_the_app_renders_on_request_and_learns_the_end_from_a_signed_webhook(
@@ -64,7 +64,7 @@ async def test_the_app_renders_on_request_and_learns_the_end_from_a_signed_webho
         assert (done["source"], done["status"]) == ("webhook", "completed")
         assert done["video_url"].startswith(heygen_emulator.url + "/media/video/")
         assert (failed["source"], failed["status"]) == ("webhook", "failed")
-        assert "Video is too long" in failed["reason"]
+        assert "Emulated failure" in failed["reason"]
         stats = app[app_example.RECEIVER].stats
         assert (stats.handled, stats.unauthorized, stats.not_ready) == (2, 0, 0)
         deliveries = heygen_emulator.deliveries

@@ -40,7 +40,7 @@ async def test_the_default_run_renders_the_sample_and_a_rerun_has_nothing_to_do(
     assert await batch.main(["--state", str(state), "--out-dir", str(out_dir)]) == 0
     out = capsys.readouterr().out
     assert "this run: 6 submitted, 0 resumed; 5 succeeded, 1 failed, 0 ambiguous, 0 timed out, 0 not submitted" in out
-    assert f"  {FAILING}: failed: 40119 Video is too long" in out
+    assert f"  {FAILING}: failed: 40119 Emulated failure: the script contains" in out
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(f"{n}.mp4" for n in NAMES if n != FAILING)
     assert all(p.stat().st_size > 0 for p in out_dir.iterdir())
     assert states(state) == {name: "failed" if name == FAILING else "succeeded" for name in NAMES}

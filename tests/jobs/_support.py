@@ -177,7 +177,7 @@ VIDEO = Kind(
     success="completed",
     running="pending",
     endpoint="videos.status",
-    reason="40119 Video is too long",
+    reason="40119 Emulated failure: the script contains the emulator's #fail marker",
     set_status=_set_video,
 )
 KIND_CASES: tuple[Kind, ...] = (
@@ -192,7 +192,7 @@ KIND_CASES: tuple[Kind, ...] = (
         success="success",
         running="pending",
         endpoint="translations.status",
-        reason="Failed to download the source video",
+        reason="Emulated failure: the video_url contains the emulator's #fail marker",
         set_status=_set_translation,
     ),
     Kind(

@@ -1,0 +1,102 @@
+"""What a new user reads when something is off: the command's own usage line, one JSON shape for `sessions
+reap`, hints that name the command-line flag, and a delete of nothing that does not claim success."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from heygen_async._cli import main
+
+from .conftest import TOKEN, Background
+
+REAP_KEYS = {"dry_run", "would_stop", "stopped", "kept", "failed"}
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["avatars", "--bogus"], "usage: heygen-async avatars "),
+        (["video", "create", "--avatar", "a", "--colour", "red"], "usage: heygen-async video create "),
+        (["video", "--verbose", "status", "v1"], "usage: heygen-async video "),
+        (["demo", "--base-url", "http://127.0.0.1:1/heygen"], "usage: heygen-async demo "),
+    ],
+)
+def test_an_unknown_argument_shows_the_commands_own_usage(
+    capsys: pytest.CaptureFixture[str], argv: list[str], usage: str
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage)
+    assert "error: unrecognized arguments:" in err
+    assert "usage: heygen-async [-h] [--version]" not in err  # not the top-level usage
+
+
+def _session(background: Background) -> str:
+    async def open_one() -> str:
+        assert background.emulator is not None
+        async with background.emulator.client() as client:
+            info = await client.streaming.new(avatar_id="Wayne_20240711", quality="low")
+            return info.session_id or ""
+
+    return background.call(open_one)
+
+
+def _reap(capsys: pytest.CaptureFixture[str], background: Background, *flags: str) -> dict[str, Any]:
+    assert main(["sessions", "reap", *flags, "--json", "--base-url", background.base_url]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert isinstance(data, dict)
+    assert set(data) == REAP_KEYS
+    return data
+
+
+def test_sessions_reap_prints_one_json_shape_for_a_dry_run_a_real_run_and_nothing_to_do(
+    capsys: pytest.CaptureFixture[str], background: Background
+) -> None:
+    """Was: {"would_stop"} for a dry run (and for nothing to stop), {"stopped", "kept", "failed"} otherwise."""
+    session = _session(background)
+    dry = _reap(capsys, background, "--dry-run")
+    assert dry["dry_run"] is True
+    assert session in dry["would_stop"]
+    assert (dry["stopped"], dry["failed"]) == ([], {})
+    real = _reap(capsys, background, "--yes")
+    assert real["dry_run"] is False
+    assert session in real["stopped"]
+    assert (real["would_stop"], real["failed"]) == ([], {})
+    again = _reap(capsys, background, "--yes")  # nothing left to stop: the same shape, empty
+    assert session not in again["stopped"] + again["would_stop"] + again["kept"]
+
+
+def test_the_unknown_event_hint_names_the_command_line_flag(
+    capsys: pytest.CaptureFixture[str], background: Background, hook_url: str
+) -> None:
+    assert background.emulator is not None
+    before = len(background.emulator.request_log)
+    argv = ["webhooks", "add", hook_url, "--event", "avatar_video.created", "--base-url", background.base_url]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "unknown event 'avatar_video.created'" in err
+    assert "--allow-unknown-events" in err
+    assert "allow_unknown_events=True" not in err
+    assert len(background.emulator.request_log) == before  # refused before anything was sent
+    main([*argv, "--allow-unknown-events"])  # sent: the API decides (the emulator, like HeyGen, refuses it)
+    capsys.readouterr()
+    assert [entry["endpoint"] for entry in background.emulator.request_log[before:]] == ["webhooks.add_endpoint"]
+
+
+def test_deleting_a_webhook_url_that_is_not_registered_fails_saying_so(
+    capsys: pytest.CaptureFixture[str], background: Background
+) -> None:
+    """Was: exit 0 and "deleted 0"."""
+    url = "https://example.com/never-registered"
+    assert main(["webhooks", "delete", url, "--base-url", background.base_url]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"heygen-async: error: no webhook endpoint is registered for {url}; nothing deleted" in captured.err
