@@ -34,6 +34,7 @@ from ._cli_demo import add_demo
 
 if TYPE_CHECKING:
     from ._definition import Definition, Diff, Difference, RouteDiff
+    from .emulator import _discovery
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -135,6 +136,9 @@ def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     where.add_argument("--stop", action="store_true", help="stop the running emulator --emulator would find")
     where.add_argument("--status", action="store_true", help="say where the running emulator listens (exit 1: none)")
+    # How --background starts the emulator: it serves only if it is the one recorded (else it says which is, and
+    # ends), so an emulator started in the background is never left running where no --stop can find it.
+    emulator.add_argument("--detached", action="store_true", help=argparse.SUPPRESS)
     refuse_connection_options(emulator, "this command serves the emulator; the other commands take --emulator")
     emulator.set_defaults(handler=_emulator)
 
@@ -155,7 +159,10 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
         help="e.g. 'rate=0.2,kinds=500+502+429+drop,retry_after=1,seed=7'",
     )
     parser.add_argument(
-        "--time-scale", type=float, default=defaults["time_scale"], help="emulated seconds per real second (default 30: a render takes about a second)"
+        "--time-scale",
+        type=float,
+        default=defaults["time_scale"],
+        help="emulated seconds per real second (default 30: a render takes about a second)",
     )
     parser.add_argument("--manual-clock", action="store_true", help="time moves only via POST /_emulator/advance")
     parser.add_argument(
@@ -218,7 +225,7 @@ def _emulator(args: argparse.Namespace) -> int:
 
         async with run_emulator(config, clock=clock, faults=faults, port=args.port) as emulator:
             print(f"HeyGen emulator on {emulator.url} (127.0.0.1 only)", flush=True)
-            recorded = await _record(emulator.url, emulator.run_id)
+            recorded = await _record(emulator.url, emulator.run_id, required=args.detached)
             try:
                 _announce(emulator.url, recorded)
                 print(f"  control:  {emulator.url}/_emulator/stats; Ctrl-C stops", flush=True)
@@ -238,23 +245,35 @@ def _emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _record(url: str, run_id: str) -> str | None:
-    """Record this emulator for the other commands' ``--emulator``; the state file, or None (and why, said)."""
+async def _record(url: str, run_id: str, *, required: bool = False) -> str | None:
+    """Record this emulator for the other commands' ``--emulator`` unless another running one is: the state
+    file, or None (and why, said). ``required`` (a background emulator): :class:`UsageError` instead of None."""
     from .emulator import _discovery
 
     try:
-        running = await _discovery.find()
-        if running is not None:
-            print(
-                f"note: {running.url} (pid {running.pid}) is the emulator --emulator finds; this one is reachable "
-                "by its URL only",
-                flush=True,
-            )
-            return None
-        return str(_discovery.record(_discovery.Registration(url=url, pid=os.getpid(), run_id=run_id)))
+        running = await _discovery.claim(_discovery.Registration(url=url, pid=os.getpid(), run_id=run_id))
     except _discovery.DiscoveryError as exc:
+        if required:
+            raise UsageError(f"cannot record a background emulator: {exc}") from None
         print(f"note: not recorded for --emulator: {exc}", flush=True)
         return None
+    if running is None:
+        return str(_discovery.state_file())
+    if required:
+        raise UsageError(_already_running(running))
+    print(
+        f"note: {running.url} (pid {running.pid}) is the emulator --emulator finds; this one is reachable by its "
+        "URL only",
+        flush=True,
+    )
+    return None
+
+
+def _already_running(running: _discovery.Registration) -> str:
+    return (
+        f"an emulator is already running at {running.url} (pid {running.pid}): use it with --emulator, or stop it "
+        f"first with `{PROG} emulator --stop`"
+    )
 
 
 def _announce(url: str, recorded: str | None) -> None:
@@ -295,12 +314,9 @@ def _emulator_background(args: argparse.Namespace) -> int:
     except _discovery.DiscoveryError as exc:
         raise UsageError(f"cannot record a background emulator: {exc}") from None
     if running is not None:
-        raise UsageError(
-            f"an emulator is already running at {running.url} (pid {running.pid}): use it with --emulator, or "
-            f"stop it first with `{PROG} emulator --stop`"
-        )
+        raise UsageError(_already_running(running))
     log = directory / _discovery.LOG_NAME
-    command = [sys.executable, "-m", "heygen_async", "emulator", *_serve_flags(args)]
+    command = [sys.executable, "-m", "heygen_async", "emulator", "--detached", *_serve_flags(args)]
     launched = subprocess.run(
         [sys.executable, "-m", "heygen_async.emulator._detach", str(log), *command],
         stdin=subprocess.DEVNULL,

@@ -50,7 +50,8 @@ def _check_base_url(name: str, url: object, redactor: Redactor) -> str | Configu
         shown = re.split(r"[?#]", url, maxsplit=1)[0] if isinstance(url, str) else type(url).__name__
         shown = redactor.text(mask_userinfo(shown))
         return ConfigurationError(
-            f"{name} must be an http(s) URL without query or fragment (pass the token as api_token=); "
+            # No "api_token=" in the hint: every scrubber takes what follows it for a token, and masks the rest.
+            f"{name} must be an http(s) URL without query or fragment (the token goes in the api_token argument); "
             f"got {shown!r}{' with a query' if isinstance(url, str) and '?' in url else ''}"
         )
     return url.rstrip("/")
@@ -134,7 +135,7 @@ class HeyGenClient(Namespaces):
     ) -> None:
         checked = _check_settings(
             api_token if api_token is not None else os.environ.get(TOKEN_ENV),
-            f"pass api_token= or set {TOKEN_ENV}",
+            f"give the api_token argument or set {TOKEN_ENV}",
             base_url,
             upload_url,
         )

@@ -22,6 +22,7 @@ from ._urls import Route
 if TYPE_CHECKING:
     from ._http import ConnectionPool, Transport
     from ._resources.streaming import StreamingResource
+    from ._streaming_manager import SessionManager
     from ._streaming_session import StreamingSession
 
 __all__ = ["RestStreamingBackend", "StreamingBackend", "close_all", "close_sessions"]
@@ -37,17 +38,26 @@ CLOSE_PAUSE: Final = 0.5
 
 class _Live:
     """The sessions opened through one connection pool and not closed yet, each with the client handle
-    (transport) it was opened through, and which handles (or the whole pool) are closing."""
+    (transport) it was opened through, the session managers working through it, and which handles (or the
+    whole pool) are closing."""
 
-    __slots__ = ("closing", "pool_closing", "sessions")
+    __slots__ = ("closing", "managers", "pool_closing", "sessions")
 
     def __init__(self) -> None:
         self.sessions: dict[StreamingSession, Transport] = {}
+        self.managers: weakref.WeakKeyDictionary[SessionManager, Transport] = weakref.WeakKeyDictionary()
         self.closing: weakref.WeakSet[Transport] = weakref.WeakSet()
         self.pool_closing = False
 
 
 _LIVE: weakref.WeakKeyDictionary[ConnectionPool, _Live] = weakref.WeakKeyDictionary()
+
+
+def _live(pool: ConnectionPool) -> _Live:
+    live = _LIVE.get(pool)
+    if live is None:
+        live = _LIVE[pool] = _Live()
+    return live
 
 
 async def close_all(sessions: Collection[StreamingSession], *, reason: str) -> list[StreamingSession]:
@@ -78,7 +88,8 @@ async def close_sessions(transport: Transport, *, whole_pool: bool) -> None:
     pool), those whose earlier stop failed included, and refuse new ones: ``HeyGenClient.aclose()`` runs this
     before the handle or pool is closed, so every ``streaming.stop`` still has a connection. Stops are shielded,
     bounded and tried again (:func:`close_all`); a session that still cannot be stopped is logged, and stays
-    on its manager's and the shared state's ledgers for ``reap_orphans()``."""
+    on its manager's and the shared state's ledgers for ``reap_orphans()``. The background retries of the
+    managers working through ``transport`` end here too (they could only go on through a closed client)."""
     live = _LIVE.get(transport.pool)
     if live is None:
         return
@@ -86,17 +97,21 @@ async def close_sessions(transport: Transport, *, whole_pool: bool) -> None:
         live.pool_closing = True
     else:
         live.closing.add(transport)
+    # The managers' background retries end here: the rounds below are the last stops through this client.
+    retries = [m._client_closing() for m, t in list(live.managers.items()) if whole_pool or t is transport]
     sessions = [s for s, t in live.sessions.items() if whole_pool or t is transport]
-    if not sessions:
-        return
-    unstopped = await close_all(sessions, reason="client closed")
-    if unstopped:
-        logger.warning(
-            "the client closed with %d session(s) whose streaming.stop kept failing, still open and billed at "
-            "HeyGen as far as we know: %s; SessionManager.reap_orphans() (from a new client) stops them",
-            len(unstopped),
-            ", ".join(str(session.id) for session in unstopped),
-        )
+    if sessions:
+        unstopped = await close_all(sessions, reason="client closed")
+        if unstopped:
+            logger.warning(
+                "the client closed with %d session(s) whose streaming.stop kept failing, still open and billed at "
+                "HeyGen as far as we know: %s; SessionManager.reap_orphans() (from a new client) stops them",
+                len(unstopped),
+                ", ".join(str(session.id) for session in unstopped),
+            )
+    ending = [task for task in retries if task is not None]
+    if ending:  # cancelled, they end with the stops they had in flight, which close_all() joined
+        await asyncio.wait(ending)
 
 
 @runtime_checkable
@@ -149,9 +164,7 @@ class RestStreamingBackend:
         or never created), so the client's ``aclose()`` stops it, or tries its failed stop again; raises
         :class:`ClientClosedError` once the client is closing."""
         transport = self._streaming._transport
-        live = _LIVE.get(transport.pool)
-        if live is None:
-            live = _LIVE[transport.pool] = _Live()
+        live = _live(transport.pool)
         if transport.closed or transport.pool.closed or live.pool_closing or transport in live.closing:
             raise ClientClosedError("the client is closed (or closing); create a new HeyGenClient")
         live.sessions[session] = transport
@@ -160,6 +173,12 @@ class RestStreamingBackend:
             live.sessions.pop(session, None)
 
         return untrack
+
+    def attach(self, manager: SessionManager) -> None:
+        """Let ``manager`` know when this client closes, so its background retries of failed stops end with the
+        client (whose ``aclose()`` makes the last tries) instead of going on through a closed client."""
+        transport = self._streaming._transport
+        _live(transport.pool).managers[manager] = transport
 
     async def new(self, params: Mapping[str, Any]) -> StreamingSessionInfo:
         return await self._streaming.new(**params)

@@ -257,8 +257,12 @@ class SessionManager:
         self._unstopped: dict[str, StreamingSession] = {}  # in the ledger, closed, their stop failed
         self._restopping: asyncio.Task[None] | None = None
         self._closed = False
+        self._client_closed = False  # the backend's client closed: nothing more goes out through it
         self._state = state
         self._shared = SessionLedger(state) if state is not None else None
+        attach = getattr(backend, "attach", None)  # a client's backend: its aclose() ends our retries
+        if attach is not None:
+            attach(self)
 
     def __repr__(self) -> str:
         unstopped = f", {len(self._unstopped)} not stopped" if self._unstopped else ""
@@ -307,8 +311,20 @@ class SessionManager:
             self._unstopped[session.id] = session
             if self._shared is not None:
                 self._shared.mark_unstopped(session.id)
-        if not self._closed and (self._restopping is None or self._restopping.done()):
+        if self._closed or self._client_closed:
+            return
+        if self._restopping is None or self._restopping.done():
             self._restopping = asyncio.get_running_loop().create_task(self._restop(), name="heygen-session-restop")
+
+    def _client_closing(self) -> asyncio.Task[None] | None:
+        """The client whose backend this manager uses is closing, and makes the last tries of the stops itself:
+        the background retry ends (its stops in flight finish, shielded) and none starts again. Returns the
+        cancelled retry task, for the client to wait for."""
+        self._client_closed = True
+        restopping, self._restopping = self._restopping, None
+        if restopping is not None:
+            restopping.cancel()
+        return restopping
 
     async def _restop(self) -> None:
         """Try the failed stops again, backing off while every try fails, until none is left (callers waiting

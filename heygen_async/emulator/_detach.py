@@ -15,7 +15,8 @@ import sys
 
 def main() -> None:
     log, command = sys.argv[1], sys.argv[2:]
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    # Appending: an emulator started at the same moment writes to the same log, without overwriting this one's.
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, start_new_session=True, close_fds=True
     )

@@ -4,8 +4,10 @@
 A serving emulator records itself in ``emulator.json`` in a per-user directory: ``$HEYGEN_ASYNC_RUNTIME_DIR``
 if set, else ``$XDG_RUNTIME_DIR/heygen_async``, else ``$XDG_CACHE_HOME/heygen_async`` (``~/.cache/...``).
 The file holds only its URL (``http://127.0.0.1:PORT``), its pid and a random run id: no credential (the
-emulator takes any ``at_`` token). It is written atomically (a temporary file renamed into place) with mode
-0600, in a directory of mode 0700; a directory or file that another user owns or can write is not trusted.
+emulator takes any ``at_`` token). It is written atomically (a temporary file linked or renamed into place)
+with mode 0600, in a directory of mode 0700; a directory or file that another user owns or can write is not
+trusted. An emulator records itself with :func:`claim`: only where no running emulator is recorded, and of
+several starting at once exactly one is (the link fails for the others, which then find the one that won).
 
 A reader trusts a record only once the emulator at its URL answers ``GET /_emulator/info`` with the same run
 id and pid. A record whose process is gone, or whose URL refuses connections or answers another run id, is
@@ -32,6 +34,7 @@ __all__ = [
     "RUNTIME_DIR_ENV",
     "DiscoveryError",
     "Registration",
+    "claim",
     "clear",
     "find",
     "prepare_directory",
@@ -143,7 +146,32 @@ def prepare_directory() -> Path:
 
 
 def record(registration: Registration) -> Path:
-    """Write ``registration`` as the state file, atomically and readable by this user only."""
+    """Write ``registration`` as the state file, atomically and readable by this user only, in place of any
+    record there (an emulator records itself with :func:`claim`)."""
+    return _write(registration, exclusive=False)
+
+
+async def claim(registration: Registration, *, attempts: int = 3) -> Registration | None:
+    """Record ``registration`` unless a running emulator is recorded already: None once recorded, else that
+    emulator. A stale record is replaced. The record is published with a hard link, which fails if a record
+    is there, so of emulators claiming at once exactly one is recorded and the others get it.
+    :class:`DiscoveryError` if the file is not trusted, or names an emulator that does not answer
+    (``attempts`` times)."""
+    for _ in range(attempts):
+        try:
+            _write(registration, exclusive=True)
+            return None
+        except FileExistsError:
+            pass
+        running = await find()  # deletes a stale record, so the next link can succeed
+        if running is not None:
+            return running
+    raise DiscoveryError(f"{state_file()} names an emulator that did not answer; it was left in place")
+
+
+def _write(registration: Registration, *, exclusive: bool) -> Path:
+    """Write the state file from a private temporary file: linked into place (``exclusive``:
+    :class:`FileExistsError` if a record is there) or renamed over any record."""
     directory = _directory(create=True)
     target = directory / FILE_NAME
     data = json.dumps(registration.to_json()).encode()
@@ -154,11 +182,15 @@ def record(registration: Registration) -> Path:
                 file.write(data)
                 file.flush()
                 os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except BaseException:
+            if exclusive:
+                os.link(temporary, target)
+            else:
+                os.replace(temporary, target)
+        finally:
             with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+                os.unlink(temporary)  # gone already once renamed; the link's other name once linked
+    except FileExistsError:
+        raise
     except OSError as exc:
         raise DiscoveryError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target

@@ -4,6 +4,7 @@ printed, against an emulator started with `heygen-async emulator --background` a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shlex
@@ -11,12 +12,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 
-from heygen_async._cli import main
+from heygen_async._cli import _record, main
+from heygen_async.emulator import Emulator, ManualClock
 from heygen_async.emulator import _discovery as discovery
 from tests._readme import code_blocks, section
+from tests.conftest import ServerFactory
 
 from ._support import AVATAR, VOICE
 from .conftest import Background
@@ -144,6 +149,68 @@ def test_a_second_background_emulator_is_refused_while_one_runs(
     assert main(["emulator", "--background"]) == 2
     assert f"an emulator is already running at {first.url} (pid {first.pid})" in capsys.readouterr().err
     assert discovery.read() == first
+
+
+def test_a_background_start_that_loses_the_race_to_another_says_which_runs_and_leaves_nothing_behind(
+    background: Background,
+    capsys: pytest.CaptureFixture[str],
+    private_runtime: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another emulator records itself just after this start looked for one (two starts at once): the emulator
+    started here sees it, says so and ends, and the command says which one runs. Before, it served on,
+    recorded nowhere, so no --stop could reach it, and the command gave up after 60 s saying it did not start."""
+    assert background.emulator is not None
+    other = discovery.Registration(url=background.emulator.url, pid=os.getpid(), run_id=background.emulator.run_id)
+    looked = discovery.find
+
+    async def the_other_records_itself_meanwhile(**options: Any) -> discovery.Registration | None:
+        if discovery.read() is None:  # this start's own look, just before the other emulator records itself
+            discovery.record(other)
+            return None
+        return await looked(**options)
+
+    monkeypatch.setattr(discovery, "find", the_other_records_itself_meanwhile)
+    try:
+        assert main(["emulator", "--background"]) == 2
+        assert discovery.read() == other
+    finally:
+        discovery.clear(other.run_id)  # never `emulator --stop`: that pid is this test's own process
+    said = f"an emulator is already running at {other.url} (pid {other.pid})"
+    assert said in capsys.readouterr().err
+    log = (private_runtime / discovery.LOG_NAME).read_text()
+    assert f"heygen-async: error: {said}" in log  # the emulator started here said so, and ended
+
+
+async def test_two_emulators_recording_themselves_at_once_over_a_stale_record_leave_exactly_one_recorded(
+    serve: ServerFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two emulators start while the state file names one that is gone (another server answers on its port):
+    both find it stale at once, and exactly one is recorded; the other says which one --emulator finds. Before,
+    both recorded themselves, the second over the first, and each believed it was the one."""
+    arrived: list[web.Request] = []
+    together = asyncio.Event()
+
+    async def info(request: web.Request) -> web.Response:
+        arrived.append(request)
+        if len(arrived) == 2:
+            together.set()
+        await together.wait()  # both emulators are looking at the stale record at the same time
+        return web.json_response({"emulator": "heygen_async", "run_id": "cd" * 8, "pid": os.getpid()})
+
+    app = web.Application()
+    app.router.add_get(discovery.INFO_PATH, info)
+    stale_url = (await serve(app)).removesuffix("/heygen")
+    discovery.record(discovery.Registration(url=stale_url, pid=os.getpid(), run_id="ab" * 8))
+    async with Emulator(clock=ManualClock()) as first, Emulator(clock=ManualClock()) as second:
+        paths = await asyncio.wait_for(
+            asyncio.gather(_record(first.url, first.run_id), _record(second.url, second.run_id)), 30
+        )
+        recorded = [emulator for emulator, path in zip((first, second), paths, strict=True) if path is not None]
+        assert len(recorded) == 1, paths
+        (winner,) = recorded
+        assert discovery.read() == discovery.Registration(url=winner.url, pid=os.getpid(), run_id=winner.run_id)
+        assert f"note: {winner.url} (pid {os.getpid()}) is the emulator --emulator finds" in capsys.readouterr().out
 
 
 def test_without_a_running_emulator_the_command_says_what_it_creates_will_not_last(

@@ -100,3 +100,30 @@ def test_deleting_a_webhook_url_that_is_not_registered_fails_saying_so(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f"heygen-async: error: no webhook endpoint is registered for {url}; nothing deleted" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "said"),
+    [
+        (["quota", "--base-url", "ftp://gateway.example/heygen"], {}, "got 'ftp://gateway.example/heygen'"),
+        (["quota"], {"HEYGEN_ASYNC_BASE_URL": "ftp://gateway.example/heygen"}, "got 'ftp://gateway.example/heygen'"),
+        (
+            ["quota"],
+            {"LOWCODEAPI_API_TOKEN": ""},
+            "no API token: give the api_token argument or set LOWCODEAPI_API_TOKEN",
+        ),
+    ],
+)
+def test_a_configuration_error_is_shown_whole_with_nothing_masked_that_is_not_secret(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], env: dict[str, str], said: str
+) -> None:
+    """A missing token or a base URL that is not one: the line names where the token goes and hides nothing,
+    for nothing in it is secret. (It read "pass api_token=*** or set ..." and "pass the token as
+    api_token=*** got ...": the command's scrubbing took what followed "api_token=" for a token.)"""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("heygen-async: error: ")
+    assert said in line
+    assert "***" not in line

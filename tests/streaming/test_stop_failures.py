@@ -151,6 +151,33 @@ async def test_the_clients_aclose_tries_a_failed_stop_again(
     assert heygen_emulator.account.open_sessions() == []
 
 
+def _restop_tasks() -> list[asyncio.Task[Any]]:
+    return [task for task in asyncio.all_tasks() if task.get_name() == "heygen-session-restop" and not task.done()]
+
+
+async def test_the_clients_aclose_ends_the_background_retries_of_a_manager_nobody_closed(
+    heygen_emulator: Emulator, restop_never: None
+) -> None:
+    """A manager never closed, its session's stop failing every time: the client's aclose() makes the last
+    tries, and no background retry of the manager's outlives the client (before, it slept on and then tried
+    again through the closed client; a close() of the session after the client closed started another)."""
+    client = heygen_emulator.client(retry=ONE_TRY)
+    manager = client.streaming.manager(max_sessions=1)
+    heygen_emulator.inject("500", endpoint="streaming.stop", times=100)
+    with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
+        async with manager.session(**PARAMS) as session:
+            pass
+    assert len(_restop_tasks()) == 1
+    await client.aclose()
+    assert _restop_tasks() == []
+    await session.close()  # nothing can go out any more: it says so, and nothing is left to try in the background
+    assert isinstance(session.stop_error, hg.ClientClosedError)
+    assert _restop_tasks() == []
+    assert requests_to(heygen_emulator, "streaming.stop") == 1 + _streaming_backend.CLOSE_ATTEMPTS
+    assert dict(manager.unstopped) == {session.id: session}  # for a reaper of a new client
+    assert manager.active == 1
+
+
 @pytest.mark.parametrize("failures", [_streaming_backend.CLOSE_ATTEMPTS - 1, _streaming_backend.CLOSE_ATTEMPTS])
 async def test_manager_aclose_tries_failed_stops_again_and_keeps_what_still_fails_for_its_reap(
     failures: int, heygen_emulator: Emulator, restop_never: None, caplog: pytest.LogCaptureFixture
