@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
+from yarl import URL
 
 from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits, OrDefault, RetryPolicy, Timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
@@ -52,6 +53,12 @@ def _check_base_url(name: str, url: object, redactor: Redactor) -> str | Configu
         return ConfigurationError(
             f"{name} must be an http(s) URL without query or fragment (pass the token as api_token=); "
             f"got {shown!r}{' with a query' if isinstance(url, str) and '?' in url else ''}"
+        )
+    try:  # a port out of range, a broken IPv6 address, no host: what every request would fail on
+        URL(url)
+    except ValueError as exc:
+        return ConfigurationError(
+            f"{name} is not a valid URL ({redactor.text(str(exc))}): {redactor.text(mask_userinfo(url))!r}"
         )
     return url.rstrip("/")
 

@@ -416,8 +416,23 @@ async def test_the_clis_error_line_never_shows_an_echoed_secret(
         f"gateway.test/heygen/api_token%3D{quote(ECHOED_TOKEN, safe='')}",
         f"https://user:{quote(ECHOED_PASSWORD, safe='')}@gateway.test/heygen x",
         f"ftp://{base64.b64encode(ECHOED_TOKEN.encode()).decode()}@gateway.test/heygen",
+        f"https://user:{quote(ECHOED_PASSWORD, safe='')}@gateway.test:99999/heygen",
+        f"https://user:{quote(ECHOED_PASSWORD, safe='')}@gateway.test:port/heygen",
+        f"https://user:{quote(ECHOED_PASSWORD, safe='')}@[::1/heygen",
+        f"https://user:{quote(ECHOED_PASSWORD, safe='')}@/heygen",
     ],
-    ids=["plain", "percent", "percent-twice", "api-token-encoded", "url-password", "base64-user"],
+    ids=[
+        "plain",
+        "percent",
+        "percent-twice",
+        "api-token-encoded",
+        "url-password",
+        "base64-user",
+        "port-out-of-range",
+        "port-not-a-number",
+        "broken-ipv6",
+        "no-host",
+    ],
 )
 def test_a_configuration_error_never_echoes_a_secret_in_base_url(base_url: str) -> None:
     with pytest.raises(hg.ConfigurationError) as caught:
