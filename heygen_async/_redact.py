@@ -33,8 +33,10 @@ MIN_RUN: Final = 8
 """A run of this many consecutive characters of a secret (in one of its forms) is masked wherever it appears."""
 
 SECRET_HEADERS: Final = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
-# Keys whose values are credentials wherever they appear in decoded JSON (an error body echoing a request).
-_SECRET_KEYS: Final = SECRET_HEADERS | {"api_token", "api_key", "apikey", "password"}
+# Keys whose values are credentials wherever they appear in decoded JSON: an error body echoing a request, or
+# an answer that did not fit its model holding a live session's LiveKit ``access_token`` or a webhook
+# endpoint's signing ``secret`` (which the models keep out of their reprs).
+_SECRET_KEYS: Final = SECRET_HEADERS | {"api_token", "api_key", "apikey", "password", "access_token", "secret"}
 # ``api_token=...`` in a query string, also with its ``=`` percent-encoded (once or twice).
 _TOKEN_IN_QUERY: Final = re.compile(r"(api_token(?:=|%3d|%253d))[^&\s\"'#<>]*", re.IGNORECASE)
 # The password of a URL's userinfo, wherever a URL appears in text.
