@@ -466,6 +466,19 @@ def test_credentials_in_base_url_are_masked_in_reprs() -> None:
     assert lone.base_url == "http://***@gateway.test/heygen"  # a user name alone is the credential
 
 
+def test_a_refused_setting_holds_no_base_url_password_in_its_traceback_locals() -> None:
+    """The settings a handle is made from (``CallOptions``) are a local of the frames that check new ones: their
+    repr, as an error tracker capturing locals records it, masks the password as the client's repr does."""
+    client = hg.HeyGenClient(TOKEN, base_url=with_credentials("http://gateway.test/heygen"))
+    for bad in ({"timeout": "soon"}, {"max_retries": -1}, {"path_style": "sideways"}):
+        with pytest.raises(hg.ConfigurationError) as caught:
+            client.with_options(**bad)
+        assert library_locals(caught.value), "the frames that hold the settings are there to search"
+        assert_clean(f"with_options({bad})", error_text(caught.value), URL_PASSWORD)
+        assert_clean(f"with_options({bad})", error_text(caught.value), TOKEN)
+    assert_clean("the settings' repr", repr(client._transport.options), URL_PASSWORD)
+
+
 async def test_resume_tokens_hold_the_masked_base_url_and_resume_on_the_same_url(
     heygen_emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
