@@ -155,7 +155,10 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
         help="e.g. 'rate=0.2,kinds=500+502+429+drop,retry_after=1,seed=7'",
     )
     parser.add_argument(
-        "--time-scale", type=float, default=defaults["time_scale"], help="emulated seconds per real second (default 30: a render takes about a second)"
+        "--time-scale",
+        type=float,
+        default=defaults["time_scale"],
+        help="emulated seconds per real second (default 30: a render takes about a second)",
     )
     parser.add_argument("--manual-clock", action="store_true", help="time moves only via POST /_emulator/advance")
     parser.add_argument(
