@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
+from yarl import URL
 
 from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits, OrDefault, RetryPolicy, Timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
@@ -53,6 +54,12 @@ def _check_base_url(name: str, url: object, redactor: Redactor) -> str | Configu
             # No "api_token=" in the hint: every scrubber takes what follows it for a token, and masks the rest.
             f"{name} must be an http(s) URL without query or fragment (the token goes in the api_token argument); "
             f"got {shown!r}{' with a query' if isinstance(url, str) and '?' in url else ''}"
+        )
+    try:  # a port out of range, a broken IPv6 address, no host: what every request would fail on
+        URL(url)
+    except ValueError as exc:
+        return ConfigurationError(
+            f"{name} is not a valid URL ({redactor.text(str(exc))}): {redactor.text(mask_userinfo(url))!r}"
         )
     return url.rstrip("/")
 

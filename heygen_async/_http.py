@@ -240,13 +240,18 @@ class ConnectionPool:
             await session.close()
 
 
+def _shown(url: str) -> str:
+    return repr(mask_userinfo(url))
+
+
 @attrs.frozen(kw_only=True)
 class CallOptions:
-    """A handle's settings for every call it makes. The token is a :class:`Secret`."""
+    """A handle's settings for every call it makes. The token is a :class:`Secret`; the repr masks the URLs'
+    credentials, since these settings are a local of the frames that check new ones (and of their tracebacks)."""
 
     mode: Literal["gateway", "direct"]
-    base_url: str
-    upload_url: str
+    base_url: str = attrs.field(repr=_shown)
+    upload_url: str = attrs.field(repr=_shown)
     token: Secret = attrs.field(repr=False)
     timeout: Timeout
     retry: RetryPolicy

@@ -4,9 +4,12 @@ A credential lives in a :class:`Secret`, whose repr and str never show it. Text 
 setting into an error, a log line, a repr or CLI output passes through a :class:`Redactor` first. A server may
 echo a secret in many forms, so the Redactor masks each of them: plain, percent-encoded (once or twice, either
 hex case, ``+`` for a space), JSON-escaped (``\\/``, ``\\u002f``), HTML-escaped and base64 (at any alignment,
-as inside a Basic ``Authorization`` value). It also masks every run of :data:`MIN_RUN` or more consecutive
-characters of one of those forms, so a secret cut short is masked too; matching ignores case. That costs some
-false positives (an innocent 8-character run that happens to match is masked too), accepted for secrets.
+as inside a Basic ``Authorization`` value). An encoder may also escape any character, letters included, or
+only some, and mix kinds (``%61%74``, ``\\u0061t``, ``&#97;%74``): the Redactor also searches the text with every
+escape undone (escapes of escapes too), and masks what it finds where it stood in the text. It masks every run
+of :data:`MIN_RUN` or more consecutive characters of one of those forms, so a secret cut short is masked too;
+matching ignores case. That costs some false positives (an innocent 8-character run that happens to match is
+masked too), accepted for secrets.
 
 A URL's userinfo is a credential as well: :func:`mask_userinfo` shows ``https://user:***@host/...`` (``***@``
 when there is no password), and :func:`url_credentials` gives the part to scrub from text.
@@ -30,13 +33,23 @@ MIN_RUN: Final = 8
 """A run of this many consecutive characters of a secret (in one of its forms) is masked wherever it appears."""
 
 SECRET_HEADERS: Final = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
-# Keys whose values are credentials wherever they appear in decoded JSON (an error body echoing a request).
-_SECRET_KEYS: Final = SECRET_HEADERS | {"api_token", "api_key", "apikey", "password"}
+# Keys whose values are credentials wherever they appear in decoded JSON: an error body echoing a request, or
+# an answer that did not fit its model holding a live session's LiveKit ``access_token`` or a webhook
+# endpoint's signing ``secret`` (which the models keep out of their reprs).
+_SECRET_KEYS: Final = SECRET_HEADERS | {"api_token", "api_key", "apikey", "password", "access_token", "secret"}
 # ``api_token=...`` in a query string, also with its ``=`` percent-encoded (once or twice).
 _TOKEN_IN_QUERY: Final = re.compile(r"(api_token(?:=|%3d|%253d))[^&\s\"'#<>]*", re.IGNORECASE)
 # The password of a URL's userinfo, wherever a URL appears in text.
 _URL_PASSWORD: Final = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/?#@\s:]*:)[^/?#@\s]*@", re.IGNORECASE)
 _AUTHORITY: Final = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/?#]*)", re.IGNORECASE)
+# One escaped character: percent (``%2B``), JSON (``\u002b``, ``\/``), HTML (``&#43;``, ``&#x2b;``, ``&amp;``).
+_ESCAPE: Final = re.compile(
+    r"%([0-9a-f]{2})|\\u([0-9a-f]{4})|\\([\\/\"'])|&#x([0-9a-f]{1,6});?|&#([0-9]{1,7});?|&(amp|lt|gt|quot|apos);",
+    re.IGNORECASE,
+)
+_ENTITIES: Final = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_ESCAPE_ROUNDS: Final = 3
+"""How often escapes are undone in a row: an escape escaped again (``%252B``, ``&#37;2B``) is undone too."""
 
 
 class Secret:
@@ -117,6 +130,7 @@ def encoded_forms(secret: str) -> frozenset[str]:
         "".join(ch if ch.isalnum() else f"&#x{ord(ch):x};" for ch in secret),
     }
     raw = secret.encode()
+    forms.add(raw.decode("latin-1"))  # percent-escapes undone byte by byte (see _unescaped) read as Latin-1
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
         for offset, mixed in enumerate((0, 2, 3)):
             # After ``offset`` unknown bytes, the first ``mixed`` characters depend on them, and the last one
@@ -143,6 +157,63 @@ class _Needles:
         )
         alphabet = "".join(sorted(set().union(*self.windows))) if self.windows else ""
         self.runs = re.compile(f"[{re.escape(alphabet)}]{{{MIN_RUN},}}") if alphabet else None
+
+
+def _unescape(match: re.Match[str]) -> str | None:
+    """The character one :data:`_ESCAPE` stands for (a percent-escape's byte as Latin-1), or None if none."""
+    percent, unicode, backslashed, hexadecimal, decimal, entity = match.groups()
+    if percent is not None:
+        return chr(int(percent, 16))
+    if unicode is not None:
+        return chr(int(unicode, 16))
+    if backslashed is not None:
+        return backslashed
+    if entity is not None:
+        return _ENTITIES[entity.lower()]
+    code = int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
+    return chr(code) if code <= 0x10FFFF else None
+
+
+def _unescaped_once(text: str) -> tuple[str, list[int], list[int]] | None:
+    """``text`` with each escape replaced by its character, and where each character came from (``text``'s
+    span ``starts[i]:ends[i]``); None if ``text`` holds no escape."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    kept = 0  # text[:kept] is dealt with
+    for match in _ESCAPE.finditer(text):
+        char = _unescape(match)
+        if char is None:
+            continue
+        start, end = match.span()
+        pieces += (text[kept:start], char)
+        starts += (*range(kept, start), start)
+        ends += (*range(kept + 1, start + 1), end)
+        kept = end
+    if not pieces:
+        return None
+    pieces.append(text[kept:])
+    starts += range(kept, len(text))
+    ends += range(kept + 1, len(text) + 1)
+    return "".join(pieces), starts, ends
+
+
+def _unescaped(text: str) -> tuple[str, list[int], list[int]] | None:
+    """``text`` with its escapes undone, up to :data:`_ESCAPE_ROUNDS` times over, and for each character the
+    span of ``text`` it stands for (see :func:`_unescaped_once`); None if ``text`` holds no escape."""
+    view: tuple[str, list[int], list[int]] | None = None
+    for _ in range(_ESCAPE_ROUNDS):
+        current = text if view is None else view[0]
+        if "%" not in current and "\\" not in current and "&" not in current:
+            break
+        once = _unescaped_once(current)
+        if once is None:
+            break
+        if view is not None:  # spans of the previous round's text: make them spans of ``text``
+            _, starts, ends = view
+            once = (once[0], [starts[i] for i in once[1]], [ends[i - 1] for i in once[2]])
+        view = once
+    return view
 
 
 def _lower(text: str) -> str:
@@ -186,20 +257,11 @@ class Redactor:
 
     def _mask(self, text: str) -> str:
         needles = self._find()
-        lowered = _lower(text)
-        spans: list[tuple[int, int]] = []
-        if needles.runs is not None and len(text) >= MIN_RUN:
-            windows = needles.windows
-            for run in needles.runs.finditer(lowered):
-                start, end = run.span()
-                for i in range(start, end - MIN_RUN + 1):
-                    if lowered[i : i + MIN_RUN] in windows:
-                        spans.append((i, i + MIN_RUN))
-        for form in needles.short:
-            at = lowered.find(form)
-            while at >= 0:
-                spans.append((at, at + len(form)))
-                at = lowered.find(form, at + 1)
+        spans = self._spans(needles, _lower(text))
+        view = _unescaped(text)
+        if view is not None:  # the same search with every escape undone, mapped back onto the text
+            unescaped, starts, ends = view
+            spans += [(starts[start], ends[end - 1]) for start, end in self._spans(needles, _lower(unescaped))]
         if not spans:
             return text
         spans.sort()
@@ -214,6 +276,24 @@ class Redactor:
             kept, start, end = end, next_start, next_end
         out += (text[kept:start], REDACTED, text[end:])
         return "".join(out)
+
+    @staticmethod
+    def _spans(needles: _Needles, lowered: str) -> list[tuple[int, int]]:
+        """Where ``lowered`` holds a window of a secret's form, or a whole form too short to have one."""
+        spans: list[tuple[int, int]] = []
+        if needles.runs is not None and len(lowered) >= MIN_RUN:
+            windows = needles.windows
+            for run in needles.runs.finditer(lowered):
+                start, end = run.span()
+                for i in range(start, end - MIN_RUN + 1):
+                    if lowered[i : i + MIN_RUN] in windows:
+                        spans.append((i, i + MIN_RUN))
+        for form in needles.short:
+            at = lowered.find(form)
+            while at >= 0:
+                spans.append((at, at + len(form)))
+                at = lowered.find(form, at + 1)
+        return spans
 
     def json(self, value: Any) -> Any:
         """A copy of decoded JSON with every string (keys too) scrubbed and credential fields masked."""
@@ -251,10 +331,22 @@ class Redactor:
         if len(text) <= limit:
             return text
         text = text[:limit]
-        lowered = _lower(text)
         prefixes = (*self._find().forms, "api_token=") if self._secrets else ("api_token=",)
-        for form in prefixes:
-            for size in range(min(len(form), len(text)), 3, -1):
-                if lowered.endswith(form[:size]):
-                    return text[:-size] + REDACTED + "..."
-        return text + "..."
+        dangling = _dangling(_lower(text), prefixes)
+        view = _unescaped(text)
+        if view is not None and view[2][-1] == len(text):  # the same, escapes undone (when none is cut in two)
+            unescaped, starts, _ = view
+            size = _dangling(_lower(unescaped), prefixes)
+            if size:
+                dangling = max(dangling, len(text) - starts[len(unescaped) - size])
+        return text[:-dangling] + REDACTED + "..." if dangling else text + "..."
+
+
+def _dangling(lowered: str, prefixes: Iterable[str]) -> int:
+    """How many of the last characters of ``lowered`` are the start (4 characters or more) of one of
+    ``prefixes``; 0 if none."""
+    for form in prefixes:
+        for size in range(min(len(form), len(lowered)), 3, -1):
+            if lowered.endswith(form[:size]):
+                return size
+    return 0

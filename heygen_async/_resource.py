@@ -143,21 +143,25 @@ class Resource:
             )
             detail = problems or f"{type(exc).__name__}: {exc}"
         else:
-            if where is None or where.startswith("arg:") or not _another_shape(data, result):
+            if where is None or where.startswith("arg:") or _id(getattr(model, where, None)) is not None:
                 return model
-            # It "fits" only because every field is optional: the id may be elsewhere in it.
+            # It "fits" without its id (every field is optional): the id may be elsewhere in it.
             assert redactor is not None
-            created = _search_id(data, where, _SEARCH_DEPTH)
+            created = _search_id(data, where, _SEARCH_DEPTH) or _top_level_id(data)
             if created is None:
                 return model  # no id anywhere: the caller sees none (a batch reports it as ambiguous)
-            problem = f"{endpoint.key} answered with data that has none of {result.__name__}'s fields"
+            problem = (
+                f"{endpoint.key} answered with data that has none of {result.__name__}'s fields"
+                if _another_shape(data, result)
+                else f"{endpoint.key} answered without {where}"
+            )
             raise _created_elsewhere(endpoint, data, created, redactor, problem)
         error = APIResponseError(
             f"{endpoint.key} answered with data that does not fit {result.__name__}: "
             f"{(redactor.text(detail) if redactor is not None else detail)[:300]}",
             endpoint=endpoint.key,
             status_code=200,
-            body=redactor.cut(repr(data), 200) if redactor is not None else _shape(data),
+            body=_scrubbed(data, redactor)[1] if redactor is not None else _shape(data),
         )
         if where is None or redactor is None:
             raise error
@@ -262,7 +266,7 @@ def _keep_created(
             result.__name__,
         )
         return model
-    created = created or _search_id(data, where, _SEARCH_DEPTH)
+    created = created or _search_id(data, where, _SEARCH_DEPTH) or _top_level_id(data)
     if created is None:
         raise error
     raise _created_elsewhere(endpoint, data, created, redactor, str(error))
@@ -275,9 +279,18 @@ def _created_elsewhere(
     it documents, but holds the id ``created``: what the caller needs to follow, or stop, what was created."""
     message = f"{problem}; it created {redactor.text(created)} (see created_id)"
     logger.warning("%s", message)
-    return CreatedResponseError(
-        message, endpoint=endpoint.key, body=redactor.cut(repr(data), 200), created_id=created, raw=redactor.json(data)
-    )
+    raw, body = _scrubbed(data, redactor)
+    return CreatedResponseError(message, endpoint=endpoint.key, body=body, created_id=created, raw=raw)
+
+
+def _scrubbed(data: Any, redactor: Redactor) -> tuple[Any, str]:
+    """``data`` for an error: a copy with every string scrubbed and credential fields (a live session's access
+    token) masked, and a short excerpt of it; None and its shape if it is nested too deep to walk."""
+    try:
+        clean = redactor.json(data)
+    except RecursionError:
+        return None, _shape(data)
+    return clean, redactor.cut(repr(clean), 200)
 
 
 def _another_shape(data: Any, result: type[Model]) -> bool:
@@ -298,11 +311,17 @@ def _id(value: Any) -> str | None:
 
 
 def _search_id(data: Any, name: str, depth: int) -> str | None:
-    """The first id under the key ``name`` in nested objects and lists, at most ``depth`` levels down."""
+    """The first id under the key ``name`` in nested objects and lists, at most ``depth`` levels down; also an
+    id of the wrong type there, an object with an ``id`` or a list of one id (``{"video_id": {"id": ...}}``)."""
     if depth < 0:
         return None
     if isinstance(data, Mapping):
-        found = _id(data.get(name))
+        value = data.get(name)
+        found = _id(value)
+        if isinstance(value, Mapping):
+            found = _id(value.get("id"))
+        elif isinstance(value, list) and len(value) == 1:
+            found = _id(value[0])
         if found is not None:
             return found
         children: Any = data.values()
@@ -316,6 +335,12 @@ def _search_id(data: Any, name: str, depth: int) -> str | None:
             if found is not None:
                 return found
     return None
+
+
+def _top_level_id(data: Any) -> str | None:
+    """An answer's own ``id``: what a create's answer most likely names the created thing by, when it does not
+    use the documented field (only at the top: an ``id`` deeper in may be the avatar's or the voice's)."""
+    return _id(data.get("id")) if isinstance(data, Mapping) else None
 
 
 def _shape(data: Any) -> str:

@@ -31,6 +31,7 @@ from ._exceptions import (
     TaskInterrupted,
     ValidationError,
 )
+from ._http import may_have_been_processed
 from ._models import StreamingSessionInfo, StreamingTask
 from ._shield import finish
 from ._streaming_backend import StreamingBackend
@@ -623,6 +624,12 @@ class StreamingSession:
                 self._adopt(creating.result())
             elif isinstance(error, CreatedResponseError):  # an unreadable answer, but a session: stop it too
                 self._adopt(StreamingSessionInfo(session_id=error.created_id, raw=error.raw))
+            elif may_have_been_processed(error):  # its answer was lost or cut short: no id to stop
+                logger.warning(
+                    "streaming.new failed after HeyGen may have done it (%s): a session may have been created; "
+                    "SessionManager.reap_orphans() stops sessions nobody owns",
+                    type(error).__name__,
+                )
         elif not creating.done():
             logger.warning(
                 "streaming.new had not answered when the session closed: a session may have been created; "

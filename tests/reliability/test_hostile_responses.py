@@ -18,7 +18,6 @@ slow bodies, and the client must answer with its own typed errors, promptly, nev
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import gzip
 import json
@@ -456,10 +455,21 @@ async def test_a_create_answer_of_another_shape_raises_with_the_created_id(
     assert video.status == hg.VideoStatus.COMPLETED
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda data: {"result": data},
+        lambda data: {"video_id": {"id": data["video_id"]}},
+        lambda data: {"video_id": [data["video_id"]]},
+        lambda data: {"id": data["video_id"]},
+        lambda data: {"result": data, "trace": json.loads(nested(700, "list"))},
+    ],
+    ids=["deeper", "id-in-an-object", "id-in-a-list", "id-under-id", "beside-deep-nesting"],
+)
 async def test_a_batch_follows_a_render_whose_answer_had_another_shape(
-    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, change: Callable[[Any], Any]
 ) -> None:
-    mangle(monkeypatch, "videos.generate", lambda data: {"result": data})
+    mangle(monkeypatch, "videos.generate", change)
     async with fast_client(heygen_emulator) as client:
 
         async def run() -> list[Any]:
@@ -490,22 +500,66 @@ async def test_a_create_answer_without_any_id_is_ambiguous_in_a_batch(
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "usable"),
     [
-        lambda data: {**data, "session_duration_limit": "ten minutes", "is_paid": "maybe", "sdp": "none"},
-        lambda data: [data],
+        pytest.param(
+            lambda data: {**data, "session_duration_limit": "ten minutes", "is_paid": "maybe", "sdp": "none"},
+            True,
+            id="malformed-fields",
+        ),
+        pytest.param(lambda data: [data], False, id="another-shape"),
+        pytest.param(lambda data: {**data, "session_id": {"id": data["session_id"]}}, False, id="id-in-an-object"),
+        pytest.param(lambda data: {**data, "session_id": [data["session_id"]]}, False, id="id-in-a-list"),
+        pytest.param(
+            lambda data: {
+                **{key: value for key, value in data.items() if key != "session_id"},
+                "id": data["session_id"],
+            },
+            False,
+            id="id-under-id",
+        ),
     ],
-    ids=["malformed-fields", "another-shape"],
 )
 async def test_a_session_whose_new_answer_does_not_fit_is_stopped(
-    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, change: Callable[[Any], Any]
+    heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, change: Callable[[Any], Any], usable: bool
 ) -> None:
-    mangle(monkeypatch, "streaming.new", change)
+    """Used if its id is where it belongs, else CreatedResponseError; stopped either way, and the error shows no
+    LiveKit access token (a credential, as in the model's repr)."""
+    answers: list[Any] = []
+    errors: list[hg.CreatedResponseError] = []
+
+    def answer(data: Any) -> Any:
+        answers.append(data)
+        return change(data)
+
+    mangle(monkeypatch, "streaming.new", answer)
     async with fast_client(heygen_emulator) as client:
-        with contextlib.suppress(hg.CreatedResponseError):  # the other shape: the session cannot be used
+        try:
             async with client.streaming.session(avatar_id="Wayne_20240711", quality="low") as session:
                 assert heygen_emulator.stats()["sessions_open"] == 1
                 await session.speak("Hello")
+        except hg.CreatedResponseError as exc:  # another shape: the session cannot be used
+            errors.append(exc)
+    assert len(errors) == (0 if usable else 1)
+    for error in errors:
+        assert error.created_id == answers[0]["session_id"]
+        shown = f"{error} {error!r} {error.body!r} {error.raw!r}"
+        assert answers[0]["access_token"][-8:] not in shown
     stats = heygen_emulator.stats()
     assert stats["sessions_created"] == 1
     assert stats["sessions_open"] == 0
+
+
+async def test_an_answer_that_does_not_fit_never_shows_a_credential_it_holds(serve: ServerFactory) -> None:
+    """A webhook endpoint's signing secret, like a session's access token, is a credential the model keeps out
+    of its repr: an answer that does not fit shows neither in the error's text, body or repr."""
+    secret = "whsec_MisfitSigningSecretQwErTyZx42"
+    data = {"endpoint_id": {"not": "text"}, "url": "https://example.com/hook", "secret": secret}
+    answer = Answer(body=json.dumps({"code": 100, "data": data}).encode())
+    async with client_for(await answering(serve, answer)) as client:
+        with pytest.raises(hg.APIResponseError) as caught:
+            await client.webhooks.add_endpoint("https://example.com/hook", events=["avatar_video.success"])
+    error = caught.value
+    assert "endpoint_id" in str(error)  # the misfit is reported
+    shown = f"{error} {error!r} {error.body!r}"
+    assert secret[-12:] not in shown

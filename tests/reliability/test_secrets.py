@@ -17,7 +17,7 @@ import re
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Final, TypeVar
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 import pytest
 from aiohttp import web
@@ -44,8 +44,10 @@ VOICE_ID: Final = "1bd001e7e50f421d891986aad5158bc8"
 
 
 def encodings(secret: str) -> dict[str, str]:
-    """The forms in which a server may echo ``secret``, by name."""
+    """The forms in which a server may echo ``secret``, by name: also with every character escaped (letters
+    too), with only some escaped, and with kinds of escape mixed."""
     once = quote(secret, safe="")
+    every_byte = "".join(f"%{byte:02X}" for byte in secret.encode())
     return {
         "plain": secret,
         "percent": once,
@@ -58,6 +60,15 @@ def encodings(secret: str) -> dict[str, str]:
         "html": html.escape(secret),
         "base64": base64.b64encode(secret.encode()).decode(),
         "base64-url": base64.urlsafe_b64encode(secret.encode()).decode(),
+        "percent-every-byte": every_byte,
+        "percent-every-byte-twice": every_byte.replace("%", "%25"),
+        "json-unicode-every-char": "".join(f"\\u{ord(ch):04X}" for ch in secret),
+        "html-every-char": "".join(f"&#{ord(ch)};" for ch in secret),
+        "percent-some": "".join(f"%{ord(ch):02x}" if n % 3 == 0 else ch for n, ch in enumerate(secret)),
+        "mixed-escapes": "".join(
+            (f"\\u{ord(ch):04x}", f"&#x{ord(ch):x};", f"%{ord(ch):02X}", ch)[n % 4] for n, ch in enumerate(secret)
+        ),
+        "html-of-percent": once.replace("%", "&#37;"),
     }
 
 
@@ -81,9 +92,21 @@ def base64_leak(text: str, secret: str) -> str | None:
     return None
 
 
+def unescaped(text: str) -> str:
+    """``text`` with its HTML, JSON (``\\uXXXX``) and percent escapes undone, escapes of escapes too."""
+    for _ in range(3):
+        text = html.unescape(text)
+        text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda escape: chr(int(escape.group(1), 16)), text)
+        text = unquote(text)
+    return text
+
+
 def assert_clean(what: str, text: str, secret: str) -> None:
     for window in windows(secret):
         assert window not in text, f"the secret leaked into {what} (as {window!r})"
+    plain = unescaped(text)
+    for i in range(len(secret) - 7):
+        assert secret[i : i + 8] not in plain, f"the secret leaked into {what}, escaped ({secret[i : i + 8]!r})"
     leak = base64_leak(text, secret)
     assert leak is None, f"the secret leaked into {what}, base64-encoded ({leak!r})"
 
@@ -393,8 +416,23 @@ async def test_the_clis_error_line_never_shows_an_echoed_secret(
         f"gateway.test/heygen/api_token%3D{quote(ECHOED_TOKEN, safe='')}",
         f"https://user:{quote(ECHOED_PASSWORD, safe='')}@gateway.test/heygen x",
         f"ftp://{base64.b64encode(ECHOED_TOKEN.encode()).decode()}@gateway.test/heygen",
+        f"https://user:{quote(ECHOED_PASSWORD, safe='')}@gateway.test:99999/heygen",
+        f"https://user:{quote(ECHOED_PASSWORD, safe='')}@gateway.test:port/heygen",
+        f"https://user:{quote(ECHOED_PASSWORD, safe='')}@[::1/heygen",
+        f"https://user:{quote(ECHOED_PASSWORD, safe='')}@/heygen",
     ],
-    ids=["plain", "percent", "percent-twice", "api-token-encoded", "url-password", "base64-user"],
+    ids=[
+        "plain",
+        "percent",
+        "percent-twice",
+        "api-token-encoded",
+        "url-password",
+        "base64-user",
+        "port-out-of-range",
+        "port-not-a-number",
+        "broken-ipv6",
+        "no-host",
+    ],
 )
 def test_a_configuration_error_never_echoes_a_secret_in_base_url(base_url: str) -> None:
     with pytest.raises(hg.ConfigurationError) as caught:
@@ -426,6 +464,19 @@ def test_credentials_in_base_url_are_masked_in_reprs() -> None:
         assert_clean("a repr", text, URL_PASSWORD)
     lone = hg.HeyGenClient(TOKEN, base_url=f"http://{quote(URL_PASSWORD, safe='')}@gateway.test/heygen")
     assert lone.base_url == "http://***@gateway.test/heygen"  # a user name alone is the credential
+
+
+def test_a_refused_setting_holds_no_base_url_password_in_its_traceback_locals() -> None:
+    """The settings a handle is made from (``CallOptions``) are a local of the frames that check new ones: their
+    repr, as an error tracker capturing locals records it, masks the password as the client's repr does."""
+    client = hg.HeyGenClient(TOKEN, base_url=with_credentials("http://gateway.test/heygen"))
+    for bad in ({"timeout": "soon"}, {"max_retries": -1}, {"path_style": "sideways"}):
+        with pytest.raises(hg.ConfigurationError) as caught:
+            client.with_options(**bad)
+        assert library_locals(caught.value), "the frames that hold the settings are there to search"
+        assert_clean(f"with_options({bad})", error_text(caught.value), URL_PASSWORD)
+        assert_clean(f"with_options({bad})", error_text(caught.value), TOKEN)
+    assert_clean("the settings' repr", repr(client._transport.options), URL_PASSWORD)
 
 
 async def test_resume_tokens_hold_the_masked_base_url_and_resume_on_the_same_url(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
+from heygen_async._http import may_have_been_processed
 from heygen_async._streaming_session import StreamingSession
 from heygen_async.emulator import Emulator
 
@@ -140,6 +141,22 @@ async def test_a_failed_stop_is_warned_reported_and_not_raised(
     assert failed.error is error
     assert failed.session_id == session.id
     assert [s.id for s in heygen_emulator.account.open_sessions()] == [session.id]
+
+
+@pytest.mark.parametrize("fault", ["lost", "truncate"])
+async def test_a_new_answer_lost_after_the_session_was_created_says_a_session_may_be_open(
+    fault: str, heygen_emulator: Emulator, gateway: hg.HeyGenClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``streaming.new`` created a (billed) session but its answer was lost or cut short: no id, so nothing to
+    stop; the error is raised, and a warning says a session may be open and what stops it."""
+    heygen_emulator.inject(fault, endpoint="streaming.new")
+    with pytest.raises(hg.APIError) as caught:
+        async with gateway.streaming.session(**PARAMS):
+            pytest.fail("the session was never created as far as we know")
+    assert may_have_been_processed(caught.value)
+    assert len(heygen_emulator.account.open_sessions()) == 1
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert any("a session may have been created" in text and "reap_orphans()" in text for text in warnings), warnings
 
 
 async def test_a_session_asks_for_the_livekit_transport_and_takes_the_sdks_lower_case_emotion(
