@@ -23,10 +23,11 @@ demo: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check heygen_async tests benchmarks examples
+	$(BIN)/ruff check heygen_async tests benchmarks examples tools
+	$(BIN)/ruff format --check heygen_async tests benchmarks examples tools
 
 typecheck: $(STAMP)
-	$(BIN)/mypy heygen_async tests examples benchmarks
+	$(BIN)/mypy heygen_async tests examples benchmarks tools
 
 unit: $(STAMP) redis-server
 	$(BIN)/pytest -q
@@ -37,7 +38,7 @@ redis-server:
 
 ## Rebuild heygen_async/_resources/ from the endpoint table (tests/test_codegen.py checks it is current).
 generate: $(STAMP)
-	$(BIN)/python -m heygen_async._codegen
+	$(BIN)/python -m tools.codegen
 
 ## Speed and memory, measured as ratios against baselines in the same run (see benchmarks/RESULTS.md).
 bench: $(STAMP) redis-server

@@ -19,10 +19,10 @@ import aiohttp
 
 import heygen_async as hg
 from heygen_async._converter import structure_result
-from heygen_async._endpoint_table import ENDPOINTS_BY_NAME
-from heygen_async._envelope import decode_envelope
 from heygen_async._models import AvatarList, Video
-from heygen_async._validation import build_request
+from heygen_async._spec._table import ENDPOINTS_BY_NAME
+from heygen_async._spec._validation import build_request
+from heygen_async._transport._envelope import decode_envelope
 from heygen_async.emulator import Emulator, EmulatorConfig, ScaledClock
 
 from .per_call import CREATE_BODY, SCENES

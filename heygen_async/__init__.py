@@ -54,8 +54,8 @@ from ._exceptions import (
     WebhookError,
     WebhookPayloadError,
 )
-from ._http import ClientStats
-from ._urls import PathStyleMemory
+from ._transport._call import ClientStats
+from ._transport._urls import PathStyleMemory
 from ._version import __version__
 
 if _typing.TYPE_CHECKING:  # what the names below are; at run time they are imported on first use
@@ -80,11 +80,16 @@ if _typing.TYPE_CHECKING:  # what the names below are; at run time they are impo
         VideoInput,
         VoiceVariable,
     )
-    from ._jobs import (
+    from ._jobs._handle import (
         BatchItem,
         BatchSummary,
         Job,
         JobManager,
+    )
+    from ._jobs._progress import JobProgress
+    from ._jobs._scheduler import (
+        PollPolicy,
+        PollStats,
     )
     from ._models import (
         Ack,
@@ -142,29 +147,24 @@ if _typing.TYPE_CHECKING:  # what the names below are; at run time they are impo
         WebhookEndpointList,
         WebhookEventList,
     )
-    from ._poller import (
-        PollPolicy,
-        PollStats,
-    )
-    from ._progress import JobProgress
-    from ._redis_state import (
-        RedisState,
-    )
-    from ._spec import (
+    from ._spec._types import (
         Endpoint,
         Param,
     )
-    from ._state import (
+    from ._state._protocol import (
         JobRecord,
         MemoryState,
         SessionRecord,
         StateBackend,
     )
-    from ._streaming_backend import (
+    from ._state._redis import (
+        RedisState,
+    )
+    from ._streaming._backend import (
         RestStreamingBackend,
         StreamingBackend,
     )
-    from ._streaming_events import (
+    from ._streaming._events import (
         ExpiryWarning,
         IdleWarning,
         KeepAliveFailed,
@@ -176,11 +176,11 @@ if _typing.TYPE_CHECKING:  # what the names below are; at run time they are impo
         TaskFinished,
         TaskSent,
     )
-    from ._streaming_manager import (
+    from ._streaming._manager import (
         ReapReport,
         SessionManager,
     )
-    from ._streaming_session import (
+    from ._streaming._session import (
         StreamingSession,
     )
 
@@ -204,10 +204,10 @@ _LAZY: dict[str, str] = {
     "VideoBackground": "._inputs",
     "VideoInput": "._inputs",
     "VoiceVariable": "._inputs",
-    "BatchItem": "._jobs",
-    "BatchSummary": "._jobs",
-    "Job": "._jobs",
-    "JobManager": "._jobs",
+    "BatchItem": "._jobs._handle",
+    "BatchSummary": "._jobs._handle",
+    "Job": "._jobs._handle",
+    "JobManager": "._jobs._handle",
     "Ack": "._models",
     "Asset": "._models",
     "Avatar": "._models",
@@ -262,31 +262,31 @@ _LAZY: dict[str, str] = {
     "WebhookEndpoint": "._models",
     "WebhookEndpointList": "._models",
     "WebhookEventList": "._models",
-    "PollPolicy": "._poller",
-    "PollStats": "._poller",
-    "JobProgress": "._progress",
-    "Endpoint": "._spec",
-    "Param": "._spec",
-    "RestStreamingBackend": "._streaming_backend",
-    "StreamingBackend": "._streaming_backend",
-    "ExpiryWarning": "._streaming_events",
-    "IdleWarning": "._streaming_events",
-    "KeepAliveFailed": "._streaming_events",
-    "KeepAliveSent": "._streaming_events",
-    "SessionEvent": "._streaming_events",
-    "SessionState": "._streaming_events",
-    "StateChanged": "._streaming_events",
-    "StopFailed": "._streaming_events",
-    "TaskFinished": "._streaming_events",
-    "TaskSent": "._streaming_events",
-    "ReapReport": "._streaming_manager",
-    "SessionManager": "._streaming_manager",
-    "StreamingSession": "._streaming_session",
-    "RedisState": "._redis_state",
-    "JobRecord": "._state",
-    "MemoryState": "._state",
-    "SessionRecord": "._state",
-    "StateBackend": "._state",
+    "PollPolicy": "._jobs._scheduler",
+    "PollStats": "._jobs._scheduler",
+    "JobProgress": "._jobs._progress",
+    "Endpoint": "._spec._types",
+    "Param": "._spec._types",
+    "RestStreamingBackend": "._streaming._backend",
+    "StreamingBackend": "._streaming._backend",
+    "ExpiryWarning": "._streaming._events",
+    "IdleWarning": "._streaming._events",
+    "KeepAliveFailed": "._streaming._events",
+    "KeepAliveSent": "._streaming._events",
+    "SessionEvent": "._streaming._events",
+    "SessionState": "._streaming._events",
+    "StateChanged": "._streaming._events",
+    "StopFailed": "._streaming._events",
+    "TaskFinished": "._streaming._events",
+    "TaskSent": "._streaming._events",
+    "ReapReport": "._streaming._manager",
+    "SessionManager": "._streaming._manager",
+    "StreamingSession": "._streaming._session",
+    "RedisState": "._state._redis",
+    "JobRecord": "._state._protocol",
+    "MemoryState": "._state._protocol",
+    "SessionRecord": "._state._protocol",
+    "StateBackend": "._state._protocol",
 }
 """Public names imported when first used (PEP 562): ``import heygen_async`` loads the client, its settings
 and its errors; results, inputs, jobs, streaming and webhooks load with the code that needs them."""

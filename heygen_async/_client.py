@@ -15,20 +15,20 @@ from yarl import URL
 
 from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits, OrDefault, RetryPolicy, Timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
-from ._http import NO_BODY, CallOptions, ClientStats, ConnectionPool, Transport
 from ._redact import REDACTED, Redactor, Secret, mask_userinfo, url_credentials
 from ._resources import Namespaces
-from ._urls import HTTP_METHODS, IDEMPOTENT_METHODS, PATH_STYLES, PathStyle, PathStyleMemory, Route
+from ._transport._call import NO_BODY, CallOptions, ClientStats, ConnectionPool, Transport
+from ._transport._urls import HTTP_METHODS, IDEMPOTENT_METHODS, PATH_STYLES, PathStyle, PathStyleMemory, Route
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from typing_extensions import Self
 
-    from ._jobs import JobManager
-    from ._poller import PollPolicy
-    from ._spec import Endpoint
-    from ._state import StateBackend
+    from ._jobs._handle import JobManager
+    from ._jobs._scheduler import PollPolicy
+    from ._spec._types import Endpoint
+    from ._state._protocol import StateBackend
 
 __all__ = ["DEFAULT_BASE_URL", "DIRECT_BASE_URL", "DIRECT_UPLOAD_URL", "HeyGenClient"]
 
@@ -241,14 +241,14 @@ class HeyGenClient(Namespaces):
         if isinstance(poll_budget, bool) or not isinstance(poll_budget, (int, float)) or not 0 < poll_budget < 1e9:
             raise ConfigurationError(f"poll_budget must be a number of polls per second > 0, got {poll_budget!r}")
         if poll_policy is not None:
-            from ._poller import PollPolicy
+            from ._jobs._scheduler import PollPolicy
 
             if not isinstance(poll_policy, PollPolicy):
                 raise ConfigurationError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
         if not isinstance(lean_polls, bool):
             raise ConfigurationError(f"lean_polls must be True or False, not {lean_polls!r}")
         if state is not None:
-            from ._state import StateBackend
+            from ._state._protocol import StateBackend
 
             if not isinstance(state, StateBackend):
                 raise ConfigurationError(f"state must be a StateBackend (e.g. RedisState), not {type(state).__name__}")
@@ -351,7 +351,7 @@ class HeyGenClient(Namespaces):
         owns the pool) are stopped first, each shielded and bounded by its ``stop_timeout``, so no billed
         session outlives the client; job waiters get :class:`ClientClosedError`."""
         try:
-            streaming = sys.modules.get("heygen_async._streaming_backend")  # loaded once a session was opened
+            streaming = sys.modules.get("heygen_async._streaming._backend")  # loaded once a session was opened
             if streaming is not None and not self._transport.closed:
                 await streaming.close_sessions(self._transport, whole_pool=self._owner)
         finally:
@@ -379,7 +379,7 @@ class HeyGenClient(Namespaces):
     @functools.cached_property
     def jobs(self) -> JobManager:
         """Jobs by kind, resumption, many at once, batches, and the webhook fast path (``client.jobs``)."""
-        from ._jobs import JobManager
+        from ._jobs._handle import JobManager
 
         return JobManager(self._transport)
 
@@ -392,7 +392,7 @@ class HeyGenClient(Namespaces):
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
         """The endpoint table every namespace method is generated from (48 rows)."""
-        from ._endpoint_table import ENDPOINTS
+        from ._spec._table import ENDPOINTS
 
         return ENDPOINTS
 
@@ -471,7 +471,7 @@ class HeyGenClient(Namespaces):
         route.check_path_values(values)
         if params is not None and not isinstance(params, Mapping):
             raise ValidationError("params must be a mapping", parameter="params", endpoint=route.key)
-        from ._validation import query_value_problem  # loaded with the first escape-hatch call
+        from ._spec._validation import query_value_problem  # loaded with the first escape-hatch call
 
         for key, value in (params or {}).items():
             if not isinstance(key, str) or not key:

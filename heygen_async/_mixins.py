@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._job_methods import PhotoAvatarsJobs, TranslationsJobs, VideosJobs
-from ._resource import Resource
-from ._streaming_methods import StreamingSessions
-from ._webhook_methods import WebhookEndpoints
+from ._jobs._methods import PhotoAvatarsJobs, TranslationsJobs, VideosJobs
+from ._resources._base import Resource
+from ._streaming._methods import StreamingSessions
+from .webhooks._management import WebhookEndpoints
 
 __all__ = ["MIXINS"]
 

@@ -17,7 +17,7 @@ from aioresponses import aioresponses
 from yarl import URL
 
 import heygen_async as hg
-from heygen_async import _http
+from heygen_async._transport import _call as _http
 
 
 def _teach_aioresponses_aiohttp_314() -> None:

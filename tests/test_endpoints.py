@@ -22,7 +22,6 @@ from aioresponses import aioresponses
 
 import heygen_async as hg
 from heygen_async import _models
-from heygen_async._endpoint_table import ENDPOINTS, ENDPOINTS_BY_NAME
 from heygen_async._inputs import (
     AvatarCharacter,
     ColorBackground,
@@ -45,6 +44,7 @@ from heygen_async._models import (
     VideoError,
     VideoStatus,
 )
+from heygen_async._spec._table import ENDPOINTS, ENDPOINTS_BY_NAME
 
 from .conftest import BASE, FAST, TOKEN, sent, sent_json
 

@@ -12,12 +12,12 @@ HEAVY = (
     "heygen_async._models",
     "heygen_async._converter",
     "heygen_async._inputs",
-    "heygen_async._jobs",
-    "heygen_async._poller",
-    "heygen_async._endpoint_table",
+    "heygen_async._jobs._handle",
+    "heygen_async._jobs._scheduler",
+    "heygen_async._spec._table",
     "heygen_async._resources.videos",
-    "heygen_async._streaming_session",
-    "heygen_async._webhook_events",
+    "heygen_async._streaming._session",
+    "heygen_async.webhooks._events",
     "heygen_async.webhooks",
     "cattrs",
 )
@@ -40,10 +40,10 @@ def test_a_client_loads_a_namespace_only_when_it_is_used() -> None:
         "import heygen_async as hg\nclient = hg.HeyGenClient('at_x')\nclient.avatars\nclient.jobs"
     )
     assert "heygen_async._resources.avatars" in loaded
-    assert "heygen_async._jobs" in loaded
+    assert "heygen_async._jobs._handle" in loaded
     assert "heygen_async._resources.videos" not in loaded
-    assert "heygen_async._streaming_session" not in loaded
-    assert "heygen_async._webhook_events" not in loaded
+    assert "heygen_async._streaming._session" not in loaded
+    assert "heygen_async.webhooks._events" not in loaded
 
 
 def test_every_lazy_name_resolves_to_its_object() -> None:

@@ -11,8 +11,8 @@ from aioresponses import aioresponses
 import heygen_async as hg
 from heygen_async import _models as m
 from heygen_async._converter import structure_result
-from heygen_async._endpoint_table import ENDPOINTS
-from heygen_async._resource import Resource
+from heygen_async._resources._base import Resource
+from heygen_async._spec._table import ENDPOINTS
 
 
 def test_unknown_fields_are_kept_in_raw_and_never_fatal() -> None:

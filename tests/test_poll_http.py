@@ -15,8 +15,8 @@ import pytest
 from yarl import URL
 
 import heygen_async as hg
-from heygen_async._endpoint_table import ENDPOINTS_BY_NAME
 from heygen_async._poll_http import PollConnectError, PollHTTP, PollProtocolError, PollTimeoutError, TooLarge
+from heygen_async._spec._table import ENDPOINTS_BY_NAME
 from heygen_async.emulator import Emulator, ManualClock
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

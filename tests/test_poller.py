@@ -12,9 +12,9 @@ from typing import Any, cast
 import pytest
 
 import heygen_async as hg
-from heygen_async._http import Transport
-from heygen_async._jobs import KINDS
-from heygen_async._poller import PollPolicy, PollScheduler, TrackedJob
+from heygen_async._jobs._handle import KINDS
+from heygen_async._jobs._scheduler import PollPolicy, PollScheduler, TrackedJob
+from heygen_async._transport._call import Transport
 
 VIDEO = KINDS["video"]
 FAST = PollPolicy(first_poll=0.0, max_interval=0.0, jitter=0.0, retry_after_floor=0.2, retry_after_ceiling=0.5)

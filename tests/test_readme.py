@@ -107,7 +107,7 @@ def test_emulator_configs_documented_defaults_are_its_defaults() -> None:
 
 
 def test_the_environment_table_lists_every_variable_the_command_line_reads() -> None:
-    from heygen_async._cli_common import BASE_URL_ENV, DIRECT_BASE_URL_ENV
+    from heygen_async._cli._common import BASE_URL_ENV, DIRECT_BASE_URL_ENV
     from heygen_async.emulator._discovery import RUNTIME_DIR_ENV
 
     table = section("Environment")

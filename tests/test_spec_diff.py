@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from heygen_async._cli import main
-from heygen_async._definition import (
+from heygen_async._cli._main import main
+from heygen_async._spec._definition import (
     DefinitionError,
     Diff,
     RouteDiff,
@@ -24,7 +24,7 @@ from heygen_async._definition import (
     read_document,
     types_compatible,
 )
-from heygen_async._endpoint_table import ENDPOINTS, ENDPOINTS_BY_NAME
+from heygen_async._spec._table import ENDPOINTS, ENDPOINTS_BY_NAME
 
 DEFINITION = Path(__file__).parent / "data" / "lowcodeapi-heygen-definition.json"
 
@@ -452,8 +452,8 @@ def test_emit_rows_drafts_table_rows_that_close_the_difference(
     document["routes"].append(KEEP_ALIVE)
     assert main(["spec", "diff", write(document), "--emit-rows"]) == 1
     out = capsys.readouterr().out
-    draft = out.split("Draft rows for heygen_async/_endpoint_table.py (review every TODO):\n\n", 1)[1].strip()
-    from heygen_async._spec import Endpoint, Param
+    draft = out.split("Draft rows for heygen_async/_spec/_table.py (review every TODO):\n\n", 1)[1].strip()
+    from heygen_async._spec._types import Endpoint, Param
 
     row = eval(draft.rstrip(","), {"Endpoint": Endpoint, "Param": Param})
     assert isinstance(row, Endpoint)

@@ -12,7 +12,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 
 import heygen_async as hg
-from heygen_async._upload import sniff
+from heygen_async._transport._upload import sniff
 
 from .conftest import BASE, TOKEN, ServerFactory, sent
 

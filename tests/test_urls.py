@@ -11,7 +11,7 @@ from aioresponses import aioresponses
 from yarl import URL
 
 import heygen_async as hg
-from heygen_async._urls import Route, encode_query
+from heygen_async._transport._urls import Route, encode_query
 
 from .conftest import BASE, FAST, TOKEN, ServerFactory, sent
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from heygen_async._cli import main
+from heygen_async._cli._main import main
 
 if __name__ == "__main__":
     sys.exit(main(["emulator", *sys.argv[1:]]))

@@ -29,10 +29,10 @@ from typing import Any, Final, Literal
 
 from aiohttp import web
 
-from heygen_async._endpoint_table import ENDPOINTS
-from heygen_async._http import TIME_SCALE_HEADER
 from heygen_async._redact import REDACTED
-from heygen_async._spec import Endpoint
+from heygen_async._spec._table import ENDPOINTS
+from heygen_async._spec._types import Endpoint
+from heygen_async._transport._call import TIME_SCALE_HEADER
 
 from ._config import EmulatorConfig
 from ._faults import AFTER_PROCESSING, FaultPlan, Faults

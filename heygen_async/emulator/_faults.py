@@ -18,7 +18,7 @@ from typing import Final
 
 import attrs
 
-from heygen_async._endpoint_table import ENDPOINTS
+from heygen_async._spec._table import ENDPOINTS
 
 __all__ = ["AFTER_PROCESSING", "BEFORE_PROCESSING", "FAULT_KINDS", "FaultPlan", "Faults"]
 

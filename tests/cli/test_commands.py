@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async._cli import main
+from heygen_async._cli._main import main
 
 from .conftest import TOKEN, Background
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from heygen_async._cli import main
+from heygen_async._cli._main import main
 
 from ._support import progress_lines
 

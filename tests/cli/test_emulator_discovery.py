@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from heygen_async._cli import _record, main
+from heygen_async._cli._main import _record, main
 from heygen_async.emulator import Emulator, ManualClock
 from heygen_async.emulator import _discovery as discovery
 from tests._readme import code_blocks, section

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from heygen_async._cli import main
+from heygen_async._cli._main import main
 
 from .conftest import TOKEN, Background
 

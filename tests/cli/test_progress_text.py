@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from heygen_async._cli import main
+from heygen_async._cli._main import main
 from heygen_async.emulator import EmulatorConfig
 
 from ._support import AVATAR, VOICE, progress_lines

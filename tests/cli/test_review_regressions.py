@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async._cli import main
+from heygen_async._cli._main import main
 
 from .conftest import TOKEN, Background
 
@@ -68,7 +68,7 @@ def test_an_unknown_key_in_a_video_file_is_a_usage_error_before_any_client(
 def test_an_unexpected_exception_is_one_line_and_exit_1(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import heygen_async._cli_api as api
+    import heygen_async._cli._commands as api
 
     async def boom(client: Any, out: Any, args: Any) -> int:
         raise OSError(28, "No space left on device")

@@ -24,7 +24,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 import heygen_async as hg
-from heygen_async._endpoint_table import ENDPOINTS_BY_NAME
+from heygen_async._spec._table import ENDPOINTS_BY_NAME
 from heygen_async.emulator import OLD_FORMAT_ONLY, Emulator, EmulatorConfig, ManualClock, ScaledClock
 
 T = TypeVar("T")

@@ -15,7 +15,8 @@ import pytest
 from aiohttp import web
 
 import heygen_async as hg
-from heygen_async._endpoint_table import ENDPOINTS
+from heygen_async._spec._table import ENDPOINTS
+from heygen_async._transport._urls import PathStyle
 from heygen_async.emulator import OLD_FORMAT_ONLY, Emulator, EmulatorConfig, ManualClock
 from tests.conftest import ServerFactory
 
@@ -187,7 +188,7 @@ SCENARIOS: list[Any] = [
 
 @pytest.mark.parametrize(("config", "style", "expect"), SCENARIOS)
 async def test_every_endpoint_through_the_gateway(
-    serve: ServerFactory, tmp_path: Path, config: EmulatorConfig, style: hg._urls.PathStyle, expect: Expect
+    serve: ServerFactory, tmp_path: Path, config: EmulatorConfig, style: PathStyle, expect: Expect
 ) -> None:
     hook_url, received = await receiver(serve)
     async with (

@@ -313,7 +313,7 @@ async def test_generate_many_reports_a_create_that_may_have_been_processed_as_am
 
 
 def test_what_may_have_been_processed_is_one_rule_for_retries_and_batches() -> None:
-    from heygen_async._http import may_have_been_processed
+    from heygen_async._transport._call import may_have_been_processed
 
     def status(code: int) -> hg.APIStatusError:
         return hg.APIStatusError("x", endpoint="POST /v2/video/generate", status_code=code)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 import heygen_async as hg
-from heygen_async._http import MAX_TIME_SCALE, ConnectionPool, _is_loopback
+from heygen_async._transport._call import MAX_TIME_SCALE, ConnectionPool, _is_loopback
 from heygen_async.emulator import DEFAULT_TIME_SCALE, Emulator, EmulatorConfig, ScaledClock, run_emulator
 
 from ._support import NO_WAIT_RETRY, VIDEO, scene, status_polls, wait_until

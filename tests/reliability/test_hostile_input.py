@@ -33,8 +33,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import heygen_async as hg
-from heygen_async._endpoint_table import ENDPOINTS
-from heygen_async._spec import Endpoint, Param
+from heygen_async._spec._table import ENDPOINTS
+from heygen_async._spec._types import Endpoint, Param
 
 TOKEN = "at_hostile-Input-token-0123456789"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64

@@ -23,7 +23,7 @@ import pytest
 from aiohttp import web
 
 import heygen_async as hg
-from heygen_async._cli import main
+from heygen_async._cli._main import main
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ScaledClock
 from heygen_async.emulator._faults import FAULT_KINDS
 from tests._background import Background

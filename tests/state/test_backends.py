@@ -13,8 +13,8 @@ import pytest
 
 import heygen_async as hg
 from benchmarks._server_process import max_in_window
-from heygen_async._session_ledger import SessionLedger
-from heygen_async._state import JobUpdate
+from heygen_async._state._protocol import JobUpdate
+from heygen_async._streaming._ledger import SessionLedger
 
 from .conftest import MakeState, crash
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async import _streaming_manager
+from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
 from tests.jobs._support import NO_WAIT_RETRY, fast_client, scene, ticking, wait_until
 from tests.streaming._support import AVATAR as STREAMING_AVATAR

@@ -12,9 +12,9 @@ from typing import Any, cast
 import pytest
 
 import heygen_async as hg
-from heygen_async._http import Transport
-from heygen_async._jobs import KINDS
-from heygen_async._poller import PollPolicy, PollScheduler
+from heygen_async._jobs._handle import KINDS
+from heygen_async._jobs._scheduler import PollPolicy, PollScheduler
+from heygen_async._transport._call import Transport
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
 from tests.jobs._support import NO_WAIT_RETRY, fast_client, scene
 
@@ -213,7 +213,7 @@ async def _failing(*args: object) -> int:
 
 
 async def test_the_redis_ledger_forgets_the_oldest_finished_jobs(make_state: MakeState) -> None:
-    from heygen_async._state import JobUpdate
+    from heygen_async._state._protocol import JobUpdate
 
     state = await make_state(keep_finished=3)
     for n in range(5):

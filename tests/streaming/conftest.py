@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 import heygen_async as hg
-from heygen_async import _streaming_manager
+from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async.emulator import Emulator
 
 from ._support import NO_WAIT_RETRY, SLOW

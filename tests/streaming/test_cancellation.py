@@ -13,8 +13,8 @@ import anyio
 import pytest
 
 import heygen_async as hg
-from heygen_async._streaming_manager import SessionManager
-from heygen_async._streaming_session import StreamingSession
+from heygen_async._streaming._manager import SessionManager
+from heygen_async._streaming._session import StreamingSession
 from heygen_async.emulator import Emulator
 
 from ._support import AVATAR, CheckpointBackend, Recorder, requests_to

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async._streaming_manager import SessionManager
+from heygen_async._streaming._manager import SessionManager
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
 
 from ._support import AVATAR, NO_WAIT_RETRY, CheckpointBackend, in_flight, requests_to, running, wait_until

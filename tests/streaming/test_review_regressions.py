@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async._streaming_manager import SessionManager, _Slots
-from heygen_async._streaming_session import StreamingSession
+from heygen_async._streaming._manager import SessionManager, _Slots
+from heygen_async._streaming._session import StreamingSession
 from heygen_async.emulator import Emulator
 
 PARAMS: dict[str, Any] = {"avatar_id": "Wayne_20240711", "quality": "low"}

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async._http import may_have_been_processed
-from heygen_async._streaming_session import StreamingSession
+from heygen_async._streaming._session import StreamingSession
+from heygen_async._transport._call import may_have_been_processed
 from heygen_async.emulator import Emulator
 
 from ._support import (

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async import _streaming_backend
-from heygen_async._streaming_manager import SessionManager
+from heygen_async._streaming import _backend as _streaming_backend
+from heygen_async._streaming._manager import SessionManager
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock
 
 from ._support import (

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async._streaming_session import StreamingSession
+from heygen_async._streaming._session import StreamingSession
 from heygen_async.emulator import Emulator, EmulatorConfig
 
 from ._support import AVATAR, NO_WAIT_RETRY, CheckpointBackend, Recorder, requests_to, running, wait_until

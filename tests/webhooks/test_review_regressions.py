@@ -16,8 +16,8 @@ import pytest
 
 import heygen_async as hg
 from heygen_async import webhooks
-from heygen_async._webhook_methods import _same_url
 from heygen_async.emulator import Emulator
+from heygen_async.webhooks._management import _same_url
 from tests.jobs._support import fast_client
 
 from ._servers import serving

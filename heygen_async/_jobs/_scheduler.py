@@ -1,0 +1,665 @@
+"""One poll scheduler per connection pool: every waiter's status polls, under one budget.
+
+Each tracked job is a small record on a heap ordered by when it is next due; a single task takes due jobs off
+the heap and polls them, never starting more than ``budget`` polls in any one-second window (a sliding window
+of start times), paced evenly within the second so the API sees a steady stream rather than bursts. Jobs
+follow their cadence (a first poll ``first_poll`` after the job's submission, at once for a job submitted
+earlier or at an unknown time, then exponential backoff with jitter up to a cap), phases are jittered so jobs
+never poll in lockstep, and a 429 pauses every poll for the time the API asked (between a floor and a
+ceiling). No task is created per job: waiters are callbacks on the record, so ten thousand tracked jobs cost
+a heap entry and a record each.
+
+A record belongs to one job *and one set of credentials* (the transport's :attr:`~Transport.identity`): its
+polls carry those credentials and its answers reach only waiters whose handles carry the same, so a tenant
+never sees a result another tenant's credentials fetched. Handles with the same credentials share the
+record: one poll stream per job and identity, never two polls of it in flight. Against an emulator that says
+its clock runs faster than real time, every cadence is divided by that scale.
+
+The window itself is kept by a :class:`~heygen_async.StateBackend`: in this process by default, or in Redis
+so that every process on the account shares one budget (starts are then granted in small batches, one round
+trip each). With a backend given to the client, what each poll sees also goes to its job ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import functools
+import heapq
+import itertools
+import json
+import logging
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterable
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from heygen_async._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseError,
+    APIStatusError,
+    ClientClosedError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+from heygen_async._shield import finish
+from heygen_async._state._protocol import JobUpdate, MemoryState, StateBackend
+
+if TYPE_CHECKING:
+    from heygen_async._transport._call import Transport
+
+    from ._handle import JobKind
+
+__all__ = ["PollPolicy", "PollScheduler", "PollStats", "TrackedJob"]
+
+logger = logging.getLogger("heygen_async")
+WINDOW: Final = 1.1
+"""The sliding window's width: a little over a second, so polls that leave up to 100 ms late (a busy event loop,
+a busy server) still cannot crowd more than the budget into any one-second window at the API. At full load
+this spends about 9% of the budget as margin; measured, 1.05 s was not enough (benchmarks/RESULTS.md)."""
+CREDIT: Final = 0.05
+"""How much unused pacing time (seconds) may be made up at once after a lull: short catch-up bursts only."""
+MAX_BATCH: Final = 25
+"""Poll starts asked of the budget at once (one round trip when the budget lives in Redis); small, so the last
+poll of a batch leaves soon after its grant."""
+TICK: Final = 0.01
+"""The shortest sleep of the scheduler's loop (10 ms): polls falling due within it start together (pacing
+allowing), one wake-up for several polls rather than one each; detection waits at most this much longer."""
+MAX_LAG: Final = 1.0
+"""The most the window is widened by for slow round trips (see ``PollScheduler._window``)."""
+LAG_HALF_LIFE: Final = 5.0
+"""Seconds after which a slow round trip counts half as much in the window's widening."""
+
+
+def _seconds(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValidationError(
+            f"PollPolicy.{attribute.name} must be a finite number >= 0, got {value!r}", parameter=attribute.name
+        )
+
+
+def _check_policy(policy: PollPolicy) -> None:
+    if policy.backoff < 1:
+        raise ValidationError(
+            f"PollPolicy.backoff must be >= 1 (intervals never shrink), got {policy.backoff!r}", parameter="backoff"
+        )
+    if policy.jitter >= 1:
+        raise ValidationError(
+            f"PollPolicy.jitter must be a fraction below 1, got {policy.jitter!r}", parameter="jitter"
+        )
+    if policy.retry_after_floor > policy.retry_after_ceiling:
+        raise ValidationError(
+            f"PollPolicy.retry_after_floor ({policy.retry_after_floor!r}) is above retry_after_ceiling "
+            f"({policy.retry_after_ceiling!r})",
+            parameter="retry_after_floor",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class PollPolicy:
+    """When a job is polled: ``first_poll`` seconds after waiting starts, then each interval ``backoff`` times
+    the last (>= 1), up to ``max_interval``, each varied by up to ``jitter`` (a fraction below 1) either way.
+
+    A ``Retry-After`` on a status call pauses every poll for that long, kept within
+    ``retry_after_floor``..``retry_after_ceiling``. While webhooks are fed to the client, the cadence drops to
+    ``webhook_interval`` after the first poll: the webhook wakes the job, polling is only the fallback.
+    A value that cannot work raises :class:`~heygen_async.ValidationError` naming it.
+    """
+
+    first_poll: float = attrs.field(default=5.0, validator=_seconds)
+    backoff: float = attrs.field(default=1.5, validator=_seconds)
+    max_interval: float = attrs.field(default=30.0, validator=_seconds)
+    jitter: float = attrs.field(default=0.2, validator=_seconds)
+    retry_after_floor: float = attrs.field(default=1.0, validator=_seconds)
+    retry_after_ceiling: float = attrs.field(default=120.0, validator=_seconds)
+    webhook_interval: float = attrs.field(default=300.0, validator=_seconds)
+
+    def __attrs_post_init__(self) -> None:
+        _check_policy(self)
+
+    def interval(self, previous: float | None, rng: random.Random) -> float:
+        """The next wait: ``first_poll`` for the first, then backed off; jittered either way."""
+        base = self.first_poll if previous is None else min(self.max_interval, max(previous, 1e-3) * self.backoff)
+        return max(0.0, base * (1.0 + self.jitter * (2.0 * rng.random() - 1.0)))
+
+
+@attrs.define
+class PollStats:
+    """What the scheduler has done: polls started, the most started in any one-second window, 429 pauses."""
+
+    polls: int = 0
+    max_per_second: int = 0
+    pauses: int = 0
+    errors: int = 0
+
+
+Listener = Callable[["TrackedJob"], None]
+
+
+class TrackedJob:
+    """One job the scheduler polls, with whoever waits for it. Internal; users hold a :class:`Job` handle."""
+
+    __slots__ = (
+        "active",
+        "answer",
+        "done",
+        "due",
+        "error",
+        "id",
+        "interval",
+        "kind",
+        "listeners",
+        "policy",
+        "polling",
+        "polls",
+        "result",
+        "soon",
+        "status",
+        "status_listeners",
+        "transport",
+    )
+
+    def __init__(self, kind: JobKind, job_id: str, transport: Transport, policy: PollPolicy) -> None:
+        self.kind = kind
+        self.id = job_id
+        self.transport = transport
+        self.policy = policy
+        self.due = 0.0
+        self.interval: float | None = None
+        self.status: str | None = None
+        self.result: Any = None
+        self.answer: str | None = None
+        """The last new status answer as compact JSON (a quarter of the dict's memory), structured only when
+        someone asks for it (a deadline's PollTimeout, a status listener)."""
+        self.error: BaseException | None = None
+        self.done = False
+        self.active = True
+        self.polls = 0
+        self.polling = False  # a poll is in flight: never a second one at once
+        self.soon = False  # poll again right after the one in flight (a webhook arrived meanwhile)
+        self.listeners: tuple[Listener, ...] | None = None
+        self.status_listeners: tuple[Listener, ...] | None = None
+
+    def listen(
+        self, on_done: Callable[[TrackedJob], None] | None, on_status: Callable[[TrackedJob], None] | None
+    ) -> None:
+        if on_done is not None:
+            self.listeners = (*(self.listeners or ()), on_done)
+        if on_status is not None:
+            self.status_listeners = (*(self.status_listeners or ()), on_status)
+
+    def unlisten(
+        self, on_done: Callable[[TrackedJob], None] | None, on_status: Callable[[TrackedJob], None] | None
+    ) -> None:
+        if on_done is not None and self.listeners:
+            self.listeners = tuple(f for f in self.listeners if f is not on_done) or None
+        if on_status is not None and self.status_listeners:
+            self.status_listeners = tuple(f for f in self.status_listeners if f is not on_status) or None
+
+    @property
+    def watched(self) -> bool:
+        return bool(self.listeners or self.status_listeners)
+
+    def last_result(self) -> Any:
+        """The last answer as a model (the final result once done), or None if no poll has answered usably."""
+        if self.result is None and self.answer is not None:
+            answer, self.answer = self.answer, None
+            try:
+                self.result = self.kind.structure(json.loads(answer))
+            except APIResponseError as exc:
+                logger.warning("%s %s: %s", self.kind.name, self.id, exc)
+        return self.result
+
+
+async def _credited(updates: Iterable[tuple[Transport, JobUpdate]]) -> list[JobUpdate]:
+    """The updates, each marked with the ledger credential of the handle whose poll saw it: a ledger applies
+    an update only to a record of the same credentials, so a tenant's polls never write another's records."""
+    return [attrs.evolve(update, credential=await transport.ledger_credential()) for transport, update in updates]
+
+
+def _wake_up(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class PollScheduler:
+    """Polls every tracked job of one connection pool within ``budget`` polls per second."""
+
+    def __init__(
+        self,
+        budget: float,
+        *,
+        max_in_flight: int = 100,
+        seed: int | None = None,
+        state: StateBackend | None = None,
+    ) -> None:
+        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget < math.inf:
+            raise ValueError(f"poll_budget must be a finite number of polls per second > 0, got {budget!r}")
+        self.budget = float(budget)
+        self.max_in_flight = max_in_flight
+        self.stats = PollStats()
+        self.expect_webhooks = False
+        self._jobs: dict[tuple[str, str, bytes], TrackedJob] = {}
+        self._identities: dict[bytes, int] = {}  # credential identities with records, and how many each
+        self._heap: list[tuple[float, int, TrackedJob]] = []
+        self._order = itertools.count()
+        # Strict budget: at most ``_window_size`` starts in any window of WINDOW seconds (kept by the state
+        # backend, so sharers of a Redis state share it) ...
+        self._window_size = max(1, math.floor(self.budget))
+        self._state: StateBackend = state if state is not None else MemoryState()
+        self._ledger = state  # only a state the user gave keeps a job ledger
+        self._budget_wait_until = 0.0
+        self._lag = 0.0  # the slowest recent grant-to-answer time, seen at ``_lag_at``
+        self._lag_at = 0.0
+        self._starts: deque[float] = deque(maxlen=self._window_size)  # this process's starts, for stats
+        # ... paced evenly (one start every 1/budget s) so the API never sees a burst at a window's edge.
+        self._spacing = 1.0 / self.budget
+        self._next_start = -math.inf
+        self._paused_until = 0.0
+        self._in_flight = 0
+        self._rng = random.Random(seed)
+        self._wake: asyncio.Future[None] | None = None
+        self._wake_at = -math.inf  # when the loop's sleep ends (-inf while it is awake)
+        self._task: asyncio.Task[None] | None = None
+        self._polls: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self._unknown_logged: set[tuple[str, str]] = set()
+        self._updates: dict[tuple[str, str, bytes], tuple[Transport, JobUpdate]] = {}
+        self._flusher: asyncio.Task[None] | None = None
+
+    # -- tracking -----------------------------------------------------------------------------------------
+
+    def track(
+        self, kind: JobKind, job_id: str, transport: Transport, policy: PollPolicy, *, age: float | None = 0.0
+    ) -> TrackedJob:
+        """The record for ``job_id`` and ``transport``'s credentials (shared by everyone waiting for it with
+        the same credentials), polled from now on. ``age``: seconds since the job was submitted (None: not
+        known); a new record's first poll comes ``first_poll`` after the submission, at once if that is past."""
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new HeyGenClient")
+        key = (kind.name, job_id, transport.identity)
+        job = self._jobs.get(key)
+        if job is not None and job.done and job.error is not None and not isinstance(job.error, APIStatusError):
+            job = None  # a finished-with-a-connection-error record is not a verdict; look again
+        if job is None:
+            job = TrackedJob(kind, job_id, transport, policy)
+            if key not in self._jobs:
+                self._identities[transport.identity] = self._identities.get(transport.identity, 0) + 1
+            self._jobs[key] = job
+        if not job.done and not job.active:
+            job.active = True
+            self._schedule(job, job.interval)
+        elif not job.done and job.interval is None and job.polls == 0 and job.due == 0.0:
+            self._schedule_first(job, age)
+        self._ensure_running()
+        return job
+
+    def release(self, job: TrackedJob) -> None:
+        """Nobody waits for ``job`` any more: stop polling it (the job itself goes on at HeyGen)."""
+        if not job.watched:
+            job.active = False
+            self._forget(job)
+
+    def _forget(self, job: TrackedJob) -> None:
+        """Drop an unwatched, inactive or finished record once no poll of it is in flight: a later wait starts
+        afresh, no record outlives its waiters, and a poll in flight is never doubled by a new record."""
+        identity = job.transport.identity
+        key = (job.kind.name, job.id, identity)
+        if not job.watched and not job.polling and (job.done or not job.active) and self._jobs.get(key) is job:
+            del self._jobs[key]
+            left = self._identities[identity] - 1
+            if left:
+                self._identities[identity] = left
+            else:
+                del self._identities[identity]
+
+    def poll_soon(self, kind_name: str, job_id: str) -> bool:
+        """Poll ``job_id`` now (a webhook said it changed); False if nobody is tracking it.
+
+        Every record of the job is woken, whoever's credentials it carries: a webhook is a hint, never an
+        answer, and each record is then answered only by its own poll with its own credentials. (Waking only
+        the feeding handle's would miss tenants' waits, since one receiver feeds one client for every tenant.)
+        A poll already in flight is not doubled: the job is polled again right after it (within the budget),
+        and a duplicate webhook for a job that has finished does nothing.
+        """
+        woken = False
+        for identity in self._identities:
+            job = self._jobs.get((kind_name, job_id, identity))
+            if job is None or job.done or not job.active:
+                continue
+            woken = True
+            if job.polling:
+                job.soon = True
+                continue
+            job.due = time.monotonic()
+            heapq.heappush(self._heap, (job.due, next(self._order), job))
+        if woken:
+            self._poke()
+        return woken
+
+    def tracked(self) -> int:
+        return sum(1 for job in self._jobs.values() if job.active and not job.done)
+
+    def _schedule(self, job: TrackedJob, previous: float | None) -> None:
+        interval = job.policy.interval(previous, self._rng)
+        if self.expect_webhooks and previous is not None:
+            interval = max(interval, job.policy.webhook_interval)
+        job.interval = interval
+        self._due_in(job, interval)
+
+    def _schedule_first(self, job: TrackedJob, age: float | None) -> None:
+        """A new record's first poll: ``first_poll`` (jittered) after the submission, ``age`` seconds ago; at
+        once when that is past or the age unknown (a finished job is reported at once). The cadence goes on
+        from there as from any first poll."""
+        interval = job.policy.interval(None, self._rng)
+        job.interval = interval
+        self._due_in(job, 0.0 if age is None else max(0.0, interval - age * job.transport.pool.time_scale))
+
+    def _due_in(self, job: TrackedJob, seconds: float) -> None:
+        """Put ``job`` on the heap ``seconds`` of the server's time from now (real seconds divided by the time
+        scale of an emulator that runs faster)."""
+        job.due = time.monotonic() + seconds / job.transport.pool.time_scale
+        heapq.heappush(self._heap, (job.due, next(self._order), job))
+        if job.due < self._wake_at:
+            self._poke()  # due before the loop would wake: wake it (most jobs are due later, and wake nobody)
+
+    # -- the loop -------------------------------------------------------------------------------------------
+
+    def _ensure_running(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="heygen-poll-scheduler")
+
+    def _poke(self) -> None:
+        waiter = self._wake
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` or until poked, whichever is first: one future and one timer, no task."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._wake = waiter
+        self._wake_at = time.monotonic() + max(0.0, seconds)
+        timer = loop.call_later(max(0.0, seconds), _wake_up, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._wake = None
+            self._wake_at = -math.inf  # awake: nothing to wake
+
+    async def _run(self) -> None:
+        while not self._closed:
+            heap = self._heap
+            while heap and (not heap[0][2].active or heap[0][2].done or heap[0][0] != heap[0][2].due):
+                heapq.heappop(heap)  # stale entries: released, finished, or rescheduled since
+            if not heap:
+                if not self._in_flight:
+                    return  # nothing to do: the next track() starts a new loop
+                await self._sleep(1.0)
+                continue
+            now = time.monotonic()
+            wait = max(
+                heap[0][0] - now, self._paused_until - now, self._next_start - now, self._budget_wait_until - now
+            )
+            if self._in_flight >= self.max_in_flight:
+                wait = max(wait, 0.05)
+            if wait > 0:
+                await self._sleep(max(wait, TICK))
+                continue
+            due = self._take_due(now)
+            if not due:
+                continue
+            try:
+                granted, retry = await self._state.take_polls(
+                    len(due), budget=self._window_size, window=self._window(now)
+                )
+            except Exception as exc:  # the shared budget is unreachable: never poll past it, try again soon
+                logger.warning("poll scheduler: the poll budget could not be asked (%s); retrying", exc)
+                granted, retry = 0, 1.0
+            now = time.monotonic()
+            for job in due[granted:]:
+                heapq.heappush(heap, (job.due, next(self._order), job))
+            if granted < len(due):
+                self._budget_wait_until = now + max(retry, 0.001)
+            for job in due[:granted]:  # grants are for now: used at once (one a job no longer needs is spent)
+                if not self._closed and job.active and not job.done and not job.polling:
+                    self._start(job, now)
+
+    def _take_due(self, now: float) -> list[TrackedJob]:
+        """Take the jobs due now off the heap, as many as pacing and the in-flight cap allow."""
+        allowance = 1 + int((now - max(self._next_start, now - CREDIT)) / self._spacing)
+        allowance = min(allowance, self.max_in_flight - self._in_flight, MAX_BATCH)
+        heap = self._heap
+        due: list[TrackedJob] = []
+        while heap and len(due) < allowance and heap[0][0] <= now:
+            due_at, _, job = heapq.heappop(heap)
+            if due_at != job.due or job.polling or not job.active or job.done or job in due:
+                continue  # a stale entry (rescheduled since), or its poll in flight reschedules it when it ends
+            due.append(job)
+        return due
+
+    def _start(self, job: TrackedJob, now: float) -> None:
+        self._starts.append(now)
+        self._next_start = max(self._next_start, now - CREDIT) + self._spacing
+        self.stats.polls += 1
+        window = len(self._starts) - bisect.bisect_right(self._starts, now - 1.0)
+        self.stats.max_per_second = max(self.stats.max_per_second, window)
+        job.polls += 1
+        job.polling = True
+        self._in_flight += 1
+        if job.transport.pool.lean_polls:  # no task: the poll path calls back when the answer is in
+            try:
+                job.kind.start_poll(job.transport, job.id, functools.partial(self._settle, job, now))
+            except Exception as exc:  # the pool closed under us, say
+                self._settle(job, now, None, exc)
+            return
+        self._spawn(self._poll(job, now))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._polls.add(task)
+        task.add_done_callback(self._polls.discard)
+
+    def _window(self, now: float) -> float:
+        """The sliding window asked for: WINDOW, widened by the recent slowest grant-to-answer time (decaying
+        with LAG_HALF_LIFE). The budget is counted when a poll is granted but the API counts it when it
+        arrives; a busy event loop or a slow server stretches that gap, and a wider window keeps the API's
+        one-second count within the budget anyway (spending some of it, only while things are slow)."""
+        return WINDOW + min(MAX_LAG, self._recent_lag(now))
+
+    def _recent_lag(self, now: float) -> float:
+        if self._lag <= 0.0:
+            return 0.0
+        decay: float = 0.5 ** ((now - self._lag_at) / LAG_HALF_LIFE)
+        return self._lag * decay
+
+    def _saw_lag(self, lag: float, now: float) -> None:
+        if lag >= self._recent_lag(now):
+            self._lag, self._lag_at = lag, now
+
+    async def _poll(self, job: TrackedJob, granted_at: float) -> None:
+        """A poll through aiohttp (``lean_polls=False``), in a task of its own."""
+        try:
+            data = await job.kind.fetch(job.transport, job.id)
+        except Exception as exc:
+            self._settle(job, granted_at, None, exc)
+        except BaseException:  # cancelled (the scheduler is closing): only the bookkeeping
+            self._settle(job, granted_at, None, None, cancelled=True)
+            raise
+        else:
+            self._settle(job, granted_at, data, None)
+
+    def _settle(
+        self, job: TrackedJob, granted_at: float, data: Any, error: BaseException | None, *, cancelled: bool = False
+    ) -> None:
+        """What a poll's answer (``data``) or ``error`` means for its job; then the poll is over."""
+        try:
+            if cancelled or self._closed:
+                pass
+            elif error is None:
+                try:
+                    self._observe(job, data)
+                except Exception as exc:  # an answer that cannot be read, even after it passed the envelope
+                    if not job.done:
+                        self._finish(job, None, exc)
+            elif isinstance(error, RateLimitError):
+                pause = self._pause(job, error.retry_after)
+                if self._state.shared:
+                    self._spawn(self._share_pause(pause))  # every process on the account waits too
+            elif isinstance(error, (APIConnectionError, APIResponseError, ServerError)):
+                self.stats.errors += 1
+                if job.active:
+                    self._schedule(job, job.interval)  # a failed poll is not a verdict: try again later
+            elif isinstance(error, APIError):  # 400/401/403/404...: waiting cannot succeed
+                if isinstance(error, NotFoundError):
+                    self._note(job, "not_found", done=True)  # HeyGen does not know the job: nobody adopts it
+                self._finish(job, None, error)
+            else:
+                logger.error("polling %s %s failed", job.kind.name, job.id, exc_info=error)
+                self._finish(job, None, error)
+        finally:
+            answered = time.monotonic()
+            self._saw_lag(answered - granted_at, answered)
+            job.polling = False
+            self._in_flight -= 1
+            poke = self._in_flight == self.max_in_flight - 1  # the loop may be waiting for a free place
+            if job.soon and job.active and not job.done and not self._closed:
+                job.soon = False
+                job.due = time.monotonic()
+                heapq.heappush(self._heap, (job.due, next(self._order), job))
+                poke = True
+            self._forget(job)
+            if poke or not self._in_flight:
+                self._poke()
+
+    async def _share_pause(self, pause: float) -> None:
+        try:
+            await self._state.pause_polls(pause)
+        except Exception as exc:
+            logger.warning("poll scheduler: could not share the 429 pause (%s)", exc)
+
+    def _pause(self, job: TrackedJob, retry_after: float | None) -> float:
+        """Collective back-off: the API said slow down, so every poll waits."""
+        policy = job.policy
+        pause = min(
+            max(retry_after if retry_after is not None else policy.retry_after_floor, policy.retry_after_floor),
+            policy.retry_after_ceiling,
+        )
+        self._paused_until = max(self._paused_until, time.monotonic() + pause)
+        self.stats.pauses += 1
+        logger.info("poll scheduler: HTTP 429, pausing every poll for %.1f s", pause)
+        if job.active:
+            job.due = self._paused_until
+            heapq.heappush(self._heap, (job.due, next(self._order), job))
+        return pause
+
+    def _observe(self, job: TrackedJob, data: Any) -> None:
+        kind = job.kind
+        status = kind.status_of(data)
+        changed = status != job.status
+        job.status = status
+        if status in kind.success or status in kind.failure:
+            self._note(job, status, done=True)
+            job.answer = None
+            result = kind.structure(data)  # APIResponseError if the final answer is unreadable: the verdict
+            self._finish(job, result, kind.failure_error(job, result) if status in kind.failure else None)
+            return
+        if status is not None and status not in kind.running and (kind.name, status) not in self._unknown_logged:
+            self._unknown_logged.add((kind.name, status))
+            logger.warning("%s status %r is not one HeyGen documents; treating it as still running", kind.name, status)
+        if changed:
+            self._note(job, status, done=False)
+            job.result = None
+            job.answer = json.dumps(data, separators=(",", ":"))
+            if job.status_listeners and job.last_result() is not None:
+                for listener in job.status_listeners:
+                    listener(job)
+        if job.active:
+            self._schedule(job, job.interval)
+
+    def _finish(self, job: TrackedJob, result: Any, error: BaseException | None) -> None:
+        """End ``job``. Status listeners hear only of a new answer; ending without one (a 404, the client
+        closing) is news for the done listeners alone, so nobody sees the same snapshot twice. A job ends once."""
+        if job.done:
+            return
+        job.done = True
+        job.error = error
+        if result is not None:
+            job.result = result
+            for listener in job.status_listeners or ():
+                listener(job)
+        else:
+            job.last_result()
+        for listener in job.listeners or ():
+            listener(job)
+
+    # -- the job ledger --------------------------------------------------------------------------------------
+
+    def _note(self, job: TrackedJob, status: str | None, *, done: bool) -> None:
+        """Queue what a poll saw for the ledger; one task writes the queue in batches (newest status wins)."""
+        if self._ledger is None:
+            return
+        update = JobUpdate(kind=job.kind.name, id=job.id, status=status, done=done)
+        self._updates[(job.kind.name, job.id, job.transport.identity)] = (job.transport, update)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush(), name="heygen-job-ledger")
+
+    async def _flush(self) -> None:
+        ledger = self._ledger
+        assert ledger is not None
+        while self._updates:
+            batch, self._updates = self._updates, {}
+            try:
+                await ledger.update_jobs(await _credited(batch.values()))
+            except BaseException as exc:  # keep them (newer ones win): written again later, or at close
+                for key, update in batch.items():
+                    self._updates.setdefault(key, update)
+                if not isinstance(exc, Exception):
+                    raise
+                logger.warning("job ledger: %d status update(s) could not be written (%s); retrying", len(batch), exc)
+                await asyncio.sleep(1.0)
+
+    async def _last_flush(self, flusher: asyncio.Task[None] | None) -> None:
+        if flusher is not None:
+            flusher.cancel()  # its retry pause would outlast the close; what it holds is written below
+            await asyncio.gather(flusher, return_exceptions=True)
+        if self._updates and self._ledger is not None:
+            try:
+                await self._ledger.update_jobs(await _credited(self._updates.values()))
+                self._updates.clear()
+            except Exception as exc:
+                logger.warning("job ledger: writing status updates at close failed (%s)", exc)
+
+    async def aclose(self) -> None:
+        """Stop polling; everyone still waiting gets :class:`ClientClosedError`. Status updates not yet in the
+        ledger are written first (bounded: 5 s, shielded)."""
+        self._closed = True
+        task, self._task = self._task, None
+        for pending in [task, *self._polls]:
+            if pending is not None:
+                pending.cancel()
+        await asyncio.gather(*[t for t in [task, *self._polls] if t is not None], return_exceptions=True)
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None or self._updates:
+            # Bounded (5 s) and finished even if the caller is cancelled meanwhile; that is raised afterwards.
+            flushed, cancelled = await finish(self._last_flush(flusher), grace=5.0)
+            if not flushed.done() or flushed.cancelled() or self._updates:
+                logger.warning("job ledger: %d status update(s) lost at close", len(self._updates))
+            self._updates.clear()
+            if cancelled:
+                raise asyncio.CancelledError
+        closed = ClientClosedError("the client was closed while waiting for the job")
+        for job in list(self._jobs.values()):
+            if not job.done and job.watched:
+                self._finish(job, None, closed)
+        self._jobs.clear()
+        self._identities.clear()
+        self._heap.clear()

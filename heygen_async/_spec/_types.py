@@ -1,0 +1,149 @@
+"""The vocabulary of the endpoint table: what an endpoint and each of its parameters are.
+
+The table itself (``_endpoint_table.py``) is a list of :class:`Endpoint` values; the generated resource
+methods, the request validation, the emulator's routes and ``client.endpoints`` are all read from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+import attrs
+
+from heygen_async._transport._urls import Route
+
+__all__ = ["PARAM_TYPES", "AtLeastOneOf", "Endpoint", "Param", "Requires", "Rule"]
+
+Location = Literal["path", "query", "body"]
+
+PARAM_TYPES: Final = frozenset(
+    {
+        "str",
+        "int",
+        "number",
+        "bool",
+        "list[str]",
+        "object",
+        "Dimension",
+        "list[VideoInput]",
+        "StreamingVoice",
+        "TemplateVariables",
+        "Sdp",
+        "file",
+    }
+)
+"""Parameter types the runtime validates and the generator annotates (see ``_validation.py``)."""
+
+
+@attrs.frozen(kw_only=True)
+class Param:
+    """One parameter of an endpoint, as HeyGen documents it.
+
+    ``minimum``/``maximum`` bound numbers; ``max_length`` bounds strings (characters); ``min_items`` and
+    ``max_items`` bound lists. ``also_in_body`` sends a query parameter in the JSON body as well. ``default``
+    (an optional scalar parameter's) is what the generated method sends when the caller does not say
+    (``None`` then leaves the parameter out). ``note`` says where this deviates from LowCodeAPI's definition
+    and why. ``positional`` keeps an optional parameter positional in the generated method (after the required
+    ones), for one that used to be required.
+    """
+
+    name: str
+    location: Location
+    type: str
+    required: bool = False
+    enum: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    also_in_body: bool = False
+    default: str | int | float | bool | None = None
+    doc: str = ""
+    note: str = ""
+    positional: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.type not in PARAM_TYPES:
+            raise ValueError(f"parameter {self.name!r} has unknown type {self.type!r}")
+        if self.location == "path" and not self.required:
+            raise ValueError(f"path parameter {self.name!r} must be required")
+        if self.default is not None and (self.required or self.type not in ("str", "int", "number", "bool")):
+            raise ValueError(f"parameter {self.name!r}: only an optional scalar parameter has a default")
+
+
+@attrs.frozen
+class AtLeastOneOf:
+    """At least one of ``names`` must be given."""
+
+    names: tuple[str, ...]
+
+
+@attrs.frozen
+class Requires:
+    """When ``name`` is given, every one of ``needs`` must be given too."""
+
+    name: str
+    needs: tuple[str, ...]
+
+
+Rule = AtLeastOneOf | Requires
+
+
+@attrs.frozen(kw_only=True)
+class Endpoint:
+    """One row of the endpoint table.
+
+    ``namespace``/``method`` name the generated coroutine (``client.videos.status``); ``seed_name`` is the
+    LowCodeAPI integration page's name; ``path`` is HeyGen's path, and ``host`` says which HeyGen host (the
+    gateway's old-format alias is the same path with each placeholder's name in place). ``result`` names the
+    model the answer is structured into; ``pagination`` names the field of that model holding the items when
+    the endpoint is token-paginated; ``notes`` records every deliberate deviation from LowCodeAPI's definition.
+    """
+
+    namespace: str
+    method: str
+    seed_name: str
+    category: str
+    http_method: str
+    path: str
+    params: tuple[Param, ...] = ()
+    idempotent: bool
+    result: str
+    docs_url: str
+    summary: str = ""
+    host: Literal["api", "upload"] = "api"
+    rules: tuple[Rule, ...] = ()
+    pagination: str | None = None
+    notes: tuple[str, ...] = ()
+    route: Route = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "route", Route(self.http_method, self.path, self.idempotent, self.host))
+        names = [p.name for p in self.params]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.qualname}: duplicate parameter names")
+        declared = {p.name for p in self.params if p.location == "path"}
+        if declared != set(self.route.path_params):
+            raise ValueError(f"{self.qualname}: path parameters {sorted(declared)} do not match {self.path}")
+        for rule in self.rules:
+            mentioned = rule.names if isinstance(rule, AtLeastOneOf) else (rule.name, *rule.needs)
+            unknown = set(mentioned) - set(names)
+            if unknown:
+                raise ValueError(f"{self.qualname}: rule names unknown parameters {sorted(unknown)}")
+
+    @property
+    def qualname(self) -> str:
+        """``"videos.status"``."""
+        return f"{self.namespace}.{self.method}"
+
+    @property
+    def key(self) -> str:
+        """``"GET /v1/video_status.get"``: how errors and logs name the route."""
+        return self.route.key
+
+    def param(self, name: str) -> Param:
+        for param in self.params:
+            if param.name == name:
+                return param
+        raise KeyError(name)

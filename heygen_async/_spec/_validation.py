@@ -1,0 +1,408 @@
+"""Checking a call's arguments against the endpoint table before anything is sent or spent.
+
+:func:`build_request` turns the keyword arguments of a generated method into path values, query items and a
+JSON body, or raises :class:`ValidationError` naming the parameter (dotted for nested values, e.g.
+``video_inputs[2].voice.input_text``). Attrs inputs and plain dicts go through the same checks, because
+inputs are turned into JSON first and the JSON is what is checked.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, cast
+
+import attrs
+
+from heygen_async._converter import converter
+from heygen_async._exceptions import ValidationError
+from heygen_async._inputs import Input
+from heygen_async._transport._call import NO_BODY
+from heygen_async._transport._urls import encode_path_value
+
+from ._types import AtLeastOneOf, Endpoint, Param, Requires
+
+__all__ = ["RequestParts", "build_request", "check_extra_query", "query_value_problem"]
+
+MIN_DIMENSION: Final = 128
+MAX_DIMENSION: Final = 4096
+MAX_INPUT_TEXT: Final = 5000  # v3 docs; older pages said 1500, so HeyGen may refuse long texts on some plans
+CHARACTER_TYPES: Final = ("avatar", "talking_photo")
+AVATAR_STYLES: Final = ("normal", "circle", "closeUp")
+VOICE_TYPES: Final = ("text", "audio", "silence")
+BACKGROUND_TYPES: Final = ("color", "image", "video")
+PLAY_STYLES: Final = ("fit_to_scene", "freeze", "loop", "once")
+STREAMING_EMOTIONS: Final = ("Excited", "Serious", "Friendly", "Soothing", "Broadcaster")
+"""As HeyGen's docs write them; its own SDK sends them in lower case. Any case is taken and sent like this."""
+_EMOTION_BY_CASEFOLD: Final = {emotion.casefold(): emotion for emotion in STREAMING_EMOTIONS}
+TEMPLATE_VARIABLE_TYPES: Final = ("text", "image", "video", "audio", "character", "voice")
+SDP_TYPES: Final = ("offer", "answer")
+_COLOR: Final = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+
+
+@attrs.frozen
+class RequestParts:
+    path_values: dict[str, Any]
+    query: list[tuple[str, Any]]
+    body: Any
+
+
+class _Check:
+    """Raises errors that name the endpoint and the offending parameter."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def fail(self, where: str, message: str) -> ValidationError:
+        return ValidationError(f"{where} {message}", parameter=where, endpoint=self.endpoint.qualname)
+
+    def mapping(self, where: str, value: Any) -> Mapping[str, Any]:
+        if type(value) is not dict and not isinstance(value, Mapping):
+            raise self.fail(where, f"must be an object (a dict or an input class), not {type(value).__name__}")
+        return value
+
+    def text(self, where: str, value: Any, *, required: bool = False, max_length: int | None = None) -> None:
+        if value is None:
+            if required:
+                raise self.fail(where, "is required")
+            return
+        if not isinstance(value, str):
+            raise self.fail(where, f"must be a string, not {type(value).__name__}")
+        if not _encodable(value):
+            raise self.fail(where, "must be valid Unicode text (it holds a lone surrogate)")
+        if required and not value.strip():
+            raise self.fail(where, "must not be empty")
+        if max_length is not None and len(value) > max_length:
+            raise self.fail(where, f"must be at most {max_length} characters, got {len(value)}")
+
+    def number(
+        self,
+        where: str,
+        value: Any,
+        *,
+        required: bool = False,
+        integer: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        exclusive_minimum: float | None = None,
+    ) -> None:
+        if value is None:
+            if required:
+                raise self.fail(where, "is required")
+            return
+        kinds: tuple[type, ...] = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise self.fail(where, f"must be {'an integer' if integer else 'a number'}, not {type(value).__name__}")
+        number = cast(float, value)
+        if isinstance(number, float) and not math.isfinite(number):  # ints are finite, however large
+            raise self.fail(where, "must be a finite number")
+        if minimum is not None and number < minimum:
+            raise self.fail(where, f"must be >= {minimum:g}, got {_short(value)}")
+        if maximum is not None and number > maximum:
+            raise self.fail(where, f"must be <= {maximum:g}, got {_short(value)}")
+        if exclusive_minimum is not None and number <= exclusive_minimum:
+            raise self.fail(where, f"must be > {exclusive_minimum:g}, got {_short(value)}")
+
+    def choice(self, where: str, value: Any, allowed: Sequence[Any], *, required: bool = False) -> None:
+        if value is None:
+            if required:
+                raise self.fail(where, f"is required (one of {', '.join(map(repr, allowed))})")
+            return
+        if value not in allowed or isinstance(value, bool) != _has_bool(tuple(allowed)):
+            raise self.fail(where, f"must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+
+    def flag(self, where: str, value: Any) -> None:
+        if value is not None and not isinstance(value, bool):
+            raise self.fail(where, f"must be True or False, not {type(value).__name__}")
+
+    # -- nested inputs ----------------------------------------------------------------------------
+
+    def dimension(self, where: str, value: Any) -> None:
+        dim = self.mapping(where, value)
+        for side in ("width", "height"):
+            size = dim.get(side)
+            self.number(
+                f"{where}.{side}", size, required=True, integer=True, minimum=MIN_DIMENSION, maximum=MAX_DIMENSION
+            )
+            if isinstance(size, int) and size % 2:
+                raise self.fail(f"{where}.{side}", f"must be even, got {size}")
+
+    def video_input(self, where: str, value: Any) -> None:
+        scene = self.mapping(where, value)
+        character = self.mapping(f"{where}.character", scene.get("character"))
+        kind = character.get("type")
+        self.choice(f"{where}.character.type", kind, CHARACTER_TYPES, required=True)
+        if kind == "avatar":
+            self.text(f"{where}.character.avatar_id", character.get("avatar_id"), required=True)
+            self.choice(f"{where}.character.avatar_style", character.get("avatar_style"), AVATAR_STYLES)
+        else:
+            self.text(f"{where}.character.talking_photo_id", character.get("talking_photo_id"), required=True)
+        self.number(f"{where}.character.scale", character.get("scale"), exclusive_minimum=0)
+        if character.get("offset") is not None:
+            offset = self.mapping(f"{where}.character.offset", character["offset"])
+            for axis in ("x", "y"):
+                self.number(f"{where}.character.offset.{axis}", offset.get(axis), required=True)
+
+        voice = self.mapping(f"{where}.voice", scene.get("voice"))
+        kind = voice.get("type")
+        self.choice(f"{where}.voice.type", kind, VOICE_TYPES, required=True)
+        if kind == "text":
+            self.text(f"{where}.voice.input_text", voice.get("input_text"), required=True, max_length=MAX_INPUT_TEXT)
+            self.text(f"{where}.voice.voice_id", voice.get("voice_id"), required=True)
+            self.number(f"{where}.voice.speed", voice.get("speed"), minimum=0.5, maximum=1.5)
+            self.number(f"{where}.voice.pitch", voice.get("pitch"), minimum=-50, maximum=50)
+        elif kind == "audio":
+            self.source(f"{where}.voice", voice, ("audio_url", "audio_asset_id"), "audio")
+        else:
+            self.number(f"{where}.voice.duration", voice.get("duration"), required=True, exclusive_minimum=0)
+
+        if scene.get("background") is None:
+            return
+        background = self.mapping(f"{where}.background", scene["background"])
+        kind = background.get("type")
+        self.choice(f"{where}.background.type", kind, BACKGROUND_TYPES, required=True)
+        if kind == "color":
+            self.text(f"{where}.background.value", background.get("value"), required=True)
+            if not _COLOR.match(background["value"]):
+                raise self.fail(f"{where}.background.value", f"must be a #RRGGBB colour, got {background['value']!r}")
+        elif kind == "image":
+            self.source(f"{where}.background", background, ("url", "image_asset_id"), "image")
+        else:
+            self.source(f"{where}.background", background, ("url", "video_asset_id"), "video")
+            self.choice(f"{where}.background.play_style", background.get("play_style"), PLAY_STYLES)
+
+    def source(self, where: str, part: Mapping[str, Any], keys: tuple[str, ...], kind: str) -> None:
+        """At least one of ``keys`` is a non-empty string, and none is anything but a string."""
+        for key in keys:
+            self.text(f"{where}.{key}", part.get(key))
+        if not any(isinstance(part.get(key), str) and part[key].strip() for key in keys):
+            raise self.fail(where, f"of type {kind!r} needs {' or '.join(keys)}")
+
+    def streaming_voice(self, where: str, value: Any) -> Mapping[str, Any]:
+        """The voice to send: ``emotion`` in any case, written as HeyGen's docs do (``"excited"`` -> ``"Excited"``)."""
+        voice = self.mapping(where, value)
+        self.text(f"{where}.voice_id", voice.get("voice_id"))
+        self.number(f"{where}.rate", voice.get("rate"), minimum=0.5, maximum=1.5)
+        emotion = voice.get("emotion")
+        if emotion is not None:
+            canonical = _EMOTION_BY_CASEFOLD.get(emotion.casefold()) if isinstance(emotion, str) else None
+            if canonical is None:
+                allowed = ", ".join(map(repr, STREAMING_EMOTIONS))
+                raise self.fail(f"{where}.emotion", f"must be one of {allowed} (in any case), got {_short(emotion)}")
+            if canonical != emotion:
+                voice = {**voice, "emotion": canonical}
+        if voice.get("elevenlabs_settings") is not None:
+            self.mapping(f"{where}.elevenlabs_settings", voice["elevenlabs_settings"])
+        return voice
+
+    def template_variables(self, where: str, value: Any) -> None:
+        variables = self.mapping(where, value)
+        if not variables:
+            raise self.fail(where, "must name at least one variable")
+        for name, variable in variables.items():
+            spot = f"{where}[{name!r}]"
+            if not isinstance(name, str) or not name:
+                raise self.fail(where, "keys must be the variables' names")
+            entry = self.mapping(spot, variable)
+            kind = entry.get("type")
+            self.choice(f"{spot}.type", kind, TEMPLATE_VARIABLE_TYPES, required=True)
+            self.text(f"{spot}.name", entry.get("name"))
+            properties = self.mapping(f"{spot}.properties", entry.get("properties"))
+            if kind == "text":
+                self.text(f"{spot}.properties.content", properties.get("content"), required=True)
+            elif kind in ("image", "video", "audio"):
+                self.source(f"{spot}.properties", properties, ("url", "asset_id"), str(kind))
+            elif kind == "character":
+                self.text(f"{spot}.properties.character_id", properties.get("character_id"), required=True)
+                self.choice(f"{spot}.properties.type", properties.get("type"), CHARACTER_TYPES)
+            else:
+                self.text(f"{spot}.properties.voice_id", properties.get("voice_id"), required=True)
+
+    def sdp(self, where: str, value: Any) -> None:
+        sdp = self.mapping(where, value)
+        self.text(f"{where}.sdp", sdp.get("sdp"), required=True)
+        self.choice(f"{where}.type", sdp.get("type"), SDP_TYPES, required=True)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, int) and abs(value) >= 10**30:  # str() of a huge int is slow, then refused outright
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _given(value: Any) -> bool:
+    """Whether an argument counts as given for the either-or rules: an empty string does not."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def check_extra_query(endpoint: Endpoint, extra_query: Any, taken: set[str]) -> list[tuple[str, Any]]:
+    """``extra_query`` as query items, after checking it cannot clash with, or stand in for, a real parameter
+    (the path parameters included: in the old path format their values travel in the query)."""
+    check = _Check(endpoint)
+    if not isinstance(extra_query, Mapping):
+        raise check.fail("extra_query", f"must be a mapping, not {type(extra_query).__name__}")
+    blocked = taken | set(endpoint.route.path_params) | {"api_token"}
+    items: list[tuple[str, Any]] = []
+    for key, value in extra_query.items():
+        if not isinstance(key, str) or not key or not _encodable(key):
+            raise check.fail("extra_query", f"keys must be non-empty strings, got {key!r}")
+        if key in blocked or key.lower() == "api_token":
+            raise check.fail("extra_query", f"must not repeat {key!r}; pass it as an argument")
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            problem = query_value_problem(item)
+            if problem:
+                raise check.fail(f"extra_query[{key!r}]", problem)
+        items.append((key, value))
+    return items
+
+
+def query_value_problem(value: Any) -> str | None:
+    """Why a value cannot go in the query string, or None if it can (text, a number, a boolean, None)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return None if _encodable(value) else "must be valid Unicode text (it holds a lone surrogate)"
+    if isinstance(value, (int, float)):
+        try:
+            text = str(value)
+        except ValueError:  # an int too long to print
+            return "is too large"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number, got {text}"
+        return None
+    return f"must be a string, a number or a boolean, not {type(value).__name__}"
+
+
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.lru_cache(maxsize=256)
+def _has_bool(allowed: tuple[Any, ...]) -> bool:
+    """Whether a choice allows booleans (so ``True`` never passes for ``1``, nor ``1`` for ``True``)."""
+    return any(isinstance(choice, bool) for choice in allowed)
+
+
+def _to_json(value: Any) -> Any:
+    """Inputs (attrs classes, possibly nested in lists and dicts) as plain JSON-ready values."""
+    kind = type(value)  # exact types first: JSON-shaped data never needs the (slower) ABC checks below
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {key: _to_json(item) for key, item in value.items()}
+    if kind is list:
+        return [_to_json(item) for item in value]
+    if isinstance(value, Input):
+        return _to_json(converter.unstructure(value))
+    if isinstance(value, Mapping):
+        return {key: _to_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(item) for item in value]
+    return value
+
+
+def _check_param(check: _Check, param: Param, value: Any) -> Any:
+    """The JSON-ready value of one given (non-None) argument, after its checks."""
+    name = param.name
+    kind = param.type
+    if kind == "str":
+        check.text(name, value, required=param.required, max_length=param.max_length)
+    elif kind in ("int", "number"):
+        check.number(name, value, integer=kind == "int", minimum=param.minimum, maximum=param.maximum)
+    elif kind == "bool":
+        check.flag(name, value)
+    elif kind == "list[str]":
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise check.fail(name, f"must be a list of strings, not {type(value).__name__}")
+        for index, item in enumerate(value):
+            check.text(f"{name}[{index}]", item, required=True)
+        value = list(value)
+    elif kind == "object":
+        value = _to_json(check.mapping(name, value))
+    else:
+        value = _to_json(value)
+        if kind == "list[VideoInput]":
+            if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+                raise check.fail(name, f"must be a list of scenes, not {type(value).__name__}")
+            for index, scene in enumerate(value):
+                check.video_input(f"{name}[{index}]", scene)
+        elif kind == "StreamingVoice":
+            value = check.streaming_voice(name, value)
+        else:
+            _NESTED[kind](check, name, value)
+    if param.enum is not None:
+        check.choice(name, value, param.enum)
+    if param.min_items is not None and len(value) < param.min_items:
+        raise check.fail(name, f"must have at least {param.min_items} item(s), got {len(value)}")
+    if param.max_items is not None and len(value) > param.max_items:
+        raise check.fail(name, f"must have at most {param.max_items} item(s), got {len(value)}")
+    return value
+
+
+_NESTED: Final[dict[str, Callable[[_Check, str, Any], None]]] = {
+    "Dimension": _Check.dimension,
+    "TemplateVariables": _Check.template_variables,
+    "Sdp": _Check.sdp,
+}
+
+
+def build_request(
+    endpoint: Endpoint,
+    arguments: Mapping[str, Any],
+    *,
+    extra_query: Mapping[str, Any] | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+) -> RequestParts:
+    """Validate ``arguments`` (``None`` = not given) and split them into path values, query and body."""
+    check = _Check(endpoint)
+    path_values: dict[str, Any] = {}
+    query: list[tuple[str, Any]] = []
+    body: dict[str, Any] = {}
+    for param in endpoint.params:
+        value = arguments.get(param.name)
+        if value is None:
+            if param.required:
+                raise check.fail(param.name, "is required")
+            continue
+        value = _check_param(check, param, value)
+        if param.location == "path":
+            encode_path_value(param.name, value, endpoint.qualname)
+            path_values[param.name] = value
+        elif param.location == "query":
+            query.append((param.name, value))
+            if param.also_in_body:
+                body[param.name] = value
+        else:
+            body[param.name] = value
+    for rule in endpoint.rules:
+        if isinstance(rule, AtLeastOneOf):
+            if not any(_given(arguments.get(name)) for name in rule.names):
+                raise check.fail(rule.names[0], f"or {' or '.join(rule.names[1:])} is required")
+        elif isinstance(rule, Requires) and _given(arguments.get(rule.name)):
+            for needed in rule.needs:
+                if not _given(arguments.get(needed)):
+                    raise check.fail(needed, f"is required when {rule.name} is given")
+    if extra_query is not None:
+        query.extend(check_extra_query(endpoint, extra_query, {p.name for p in endpoint.params}))
+    if extra_body is not None:
+        if not isinstance(extra_body, Mapping):
+            raise check.fail("extra_body", f"must be a mapping, not {type(extra_body).__name__}")
+        for key in extra_body:
+            if not isinstance(key, str) or not key:
+                raise check.fail("extra_body", f"keys must be non-empty strings, got {key!r}")
+        clash = sorted(set(extra_body) & ({p.name for p in endpoint.params} | set(body)))
+        if clash:
+            raise check.fail("extra_body", f"must not repeat {clash}; pass them as arguments")
+        body.update(_to_json(dict(extra_body)))
+    sends_body = endpoint.http_method in ("POST", "PATCH", "PUT") or bool(body)
+    return RequestParts(path_values, query, body if sends_body else NO_BODY)

@@ -1,0 +1,129 @@
+"""Live sessions written to a shared state's session ledger, from callbacks that cannot await.
+
+A session is recorded as soon as ``streaming.new`` answers, marked as needing a stop when its stop fails (so
+any process's ``reap_orphans`` stops it), and taken off the ledger once it is stopped (or HeyGen no longer
+lists it). The writes run in the background: a record that fails is written again (backing off) for as long
+as the session lives, since a live session missing from the ledger is one another process's ``reap_orphans``
+may stop once it is older than its ``min_age``; each write waits for the one before it, so they never cross.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Final
+
+import attrs
+
+from heygen_async._shield import finish
+from heygen_async._state._protocol import SessionRecord, StateBackend
+
+__all__ = ["SessionLedger"]
+
+logger = logging.getLogger("heygen_async")
+RETRY_CAP: Final = 5.0
+"""The longest pause between two attempts at a write that keeps failing."""
+
+
+class SessionLedger:
+    """Records and forgets live sessions in ``state``'s session ledger."""
+
+    def __init__(self, state: StateBackend) -> None:
+        self.state = state
+        self._live: dict[str, SessionRecord] = {}  # the record each live session should have
+        self._recording: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    def recording(self, session_id: str) -> bool:
+        """Whether ``session_id``'s record is still being written (it is this process's, but not listed yet)."""
+        task = self._recording.get(session_id)
+        return task is not None and not task.done()
+
+    def record(self, session_id: str) -> None:
+        self._put(SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time()))
+
+    def mark_unstopped(self, session_id: str) -> None:
+        """The session's stop failed: its record says so, and any process's ``reap_orphans`` stops it."""
+        known = self._live.get(session_id)
+        if known is None:
+            known = SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time())
+        elif known.stop_failed:
+            return
+        self._put(attrs.evolve(known, stop_failed=True))
+
+    def _put(self, record: SessionRecord) -> None:
+        if not self._closed:  # once closed, a write is tried once (a session failing its stop after the close)
+            self._live[record.id] = record
+        self._recording[record.id] = self._spawn(self._write(record, self._recording.get(record.id)))
+
+    def forget(self, session_id: str) -> None:
+        self._live.pop(session_id, None)
+        self._spawn(self._unwrite(session_id, self._recording.pop(session_id, None)))
+
+    def release_slot(self, name: str, tag: str) -> None:
+        """Give a shared-cap slot back in the background (a backend that fails keeps it for a later retry)."""
+        self._spawn(self._release(name, tag))
+
+    async def _release(self, name: str, tag: str) -> None:
+        try:
+            await self.state.release_slot(name, tag=tag)
+        except Exception as exc:
+            logger.warning("could not give a %s slot back (%s); it is freed when the lease runs out", name, exc)
+
+    def _spawn(self, work: object) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _write(self, record: SessionRecord, before: asyncio.Task[None] | None) -> None:
+        if before is not None:
+            await asyncio.wait([before])
+        pause = 0.5
+        while True:  # once at least (a mark written while the ledger closes must still reach the state)
+            try:
+                await self.state.record_session(record)
+                return
+            except Exception as exc:
+                if self._live.get(record.id) is not record:  # a newer record, or the session's end, took over
+                    logger.warning("session ledger: session %s not recorded (%s)", record.id, exc)
+                    return
+                logger.warning("session ledger: session %s not recorded yet (%s); trying again", record.id, exc)
+            await asyncio.sleep(pause)
+            pause = min(RETRY_CAP, pause * 2)
+
+    async def _unwrite(self, session_id: str, recording: asyncio.Task[None] | None) -> None:
+        if recording is not None:
+            await asyncio.wait([recording])
+        for attempt in range(3):
+            try:
+                await self.state.forget_session(session_id)
+                return
+            except Exception as exc:
+                if attempt == 2:
+                    logger.warning(
+                        "session ledger: closed session %s is still listed (%s); reap_orphans will drop it "
+                        "once this process's lease runs out",
+                        session_id,
+                        exc,
+                    )
+                    return
+            await asyncio.sleep(0.5 * (attempt + 1))
+
+    async def aclose(self, *, timeout: float = 5.0) -> None:
+        """Let the writes in flight finish (bounded by ``timeout``, even if the caller is cancelled meanwhile;
+        that cancellation is raised afterwards), then drop what is left."""
+        self._closed = True
+        self._live.clear()  # records still failing are not tried again: the sessions are closing
+        pending = set(self._tasks)
+        if not pending:
+            return
+        waited, cancelled = await finish(asyncio.wait(pending, timeout=timeout), grace=timeout)
+        del waited
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if cancelled:
+            raise asyncio.CancelledError

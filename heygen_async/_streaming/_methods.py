@@ -1,0 +1,66 @@
+"""``client.streaming.session(...)`` and ``client.streaming.manager(...)``: the hand-written half of the
+generated ``streaming`` namespace (the generated class inherits this mixin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from heygen_async._resources._base import Resource
+
+from ._backend import RestStreamingBackend, StreamingBackend
+from ._manager import SessionManager
+from ._session import SESSION_OPTIONS, StreamingSession
+
+__all__ = ["StreamingSessions"]
+
+
+class StreamingSessions(Resource):
+    __slots__ = ()
+
+    @property
+    def backend(self) -> StreamingBackend:
+        """The REST backend sessions of this client use (HeyGen's v1 streaming API)."""
+        return RestStreamingBackend(self)  # type: ignore[arg-type]
+
+    def session(self, **params: Any) -> StreamingSession:
+        """A live avatar session: ``async with client.streaming.session(avatar_id=..., quality="low") as s``.
+
+        Takes ``streaming.new``'s arguments (``avatar_id``, ``quality``, ``voice``, ``knowledge_base``,
+        ``activity_idle_timeout``, ...) and :class:`StreamingSession`'s options (``keep_alive``,
+        ``keep_alive_interval``, ``idle_warning``, ``expiry_warning``, ``stop_timeout``, ``start_grace``), all
+        checked here, before anything is sent. Leaving the block always stops the session; a stop that fails
+        is tried again by ``close()`` and the client's ``aclose()``. With a shared ``state`` on the client, the
+        session is in its session ledger until it is stopped (marked as needing a stop if its stop failed, so
+        any process's ``reap_orphans()`` stops it).
+        """
+        options: dict[str, Any] = {name: params.pop(name) for name in SESSION_OPTIONS if name in params}
+        ledger = self._transport.pool.session_ledger()
+        if ledger is None:
+            return StreamingSession(self.backend, params, **options)
+
+        def created(session: StreamingSession) -> None:
+            if session.id is not None:
+                ledger.record(session.id)
+
+        def stop_failed(session: StreamingSession) -> None:
+            if session.id is not None:
+                ledger.mark_unstopped(session.id)
+
+        def closed(session: StreamingSession) -> None:
+            if session.id is not None:
+                ledger.forget(session.id)
+
+        return StreamingSession(
+            self.backend, params, **options, on_created=created, on_stop_failed=stop_failed, on_closed=closed
+        )
+
+    def manager(self, *, max_sessions: int, acquire_timeout: float | None = 60.0, **defaults: Any) -> SessionManager:
+        """A :class:`SessionManager` for this client's account: at most ``max_sessions`` open at once (across
+        every process sharing the client's ``state``, when it has one)."""
+        return SessionManager(
+            self.backend,
+            max_sessions=max_sessions,
+            acquire_timeout=acquire_timeout,
+            state=self._transport.pool.state,
+            **defaults,
+        )

@@ -1,0 +1,1 @@
+"""Development tools kept outside the installed package: the code generator."""
