@@ -86,9 +86,8 @@ async def _submit(client: hg.HeyGenClient, count: int) -> list[str]:
 def _client(base: str, approach: str, jobs: int, budget: float, policy: hg.PollPolicy, results: Any) -> None:
     async def main() -> dict[str, Any]:
         limits = hg.Limits(max_connections=200)
-        # The lean poll path, as measured in RESULTS.md (polls go through aiohttp by default since #16).
         async with hg.HeyGenClient(
-            TOKEN, base_url=base, poll_budget=budget, poll_policy=policy, limits=limits, lean_polls=True
+            TOKEN, base_url=base, poll_budget=budget, poll_policy=policy, limits=limits
         ) as client:
             ids = await _submit(client, jobs)
             # Everything the benchmark itself keeps per job exists before the idle sample.

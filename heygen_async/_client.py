@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import sys
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -17,7 +16,9 @@ from ._config import DEFAULT_LIMITS, DEFAULT_TIMEOUT, USE_CLIENT_DEFAULT, Limits
 from ._exceptions import ClientClosedError, ConfigurationError, ValidationError
 from ._redact import REDACTED, Redactor, Secret, mask_userinfo, url_credentials
 from ._resources import Namespaces
-from ._transport._call import NO_BODY, CallOptions, ClientStats, ConnectionPool, Transport
+from ._runtime import Runtime
+from ._transport._call import NO_BODY, CallOptions, Transport
+from ._transport._pool import ClientStats, ConnectionPool
 from ._transport._urls import HTTP_METHODS, IDEMPOTENT_METHODS, PATH_STYLES, PathStyle, PathStyleMemory, Route
 
 if TYPE_CHECKING:
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from ._jobs._handle import JobManager
-    from ._jobs._scheduler import PollPolicy
+    from ._config import PollPolicy
+    from ._jobs._manager import JobManager
     from ._spec._types import Endpoint
     from ._state._protocol import StateBackend
 
@@ -119,8 +120,8 @@ class HeyGenClient(Namespaces):
     cadence. ``state`` (a :class:`StateBackend` such as :class:`RedisState`) shares that budget, the render and
     session caps, and a job and session ledger with every process on the account. Job waiters' status polls
     go through aiohttp like every other call, so they behave exactly as ``videos.status()`` (compressed
-    answers, credentials in ``base_url``, mocks, tracing); ``lean_polls=True`` sends them by a lean keep-alive
-    GET path of their own instead (a fraction of aiohttp's CPU per poll, for plain servers only).
+    answers, credentials in ``base_url``, mocks, tracing). ``lean_polls`` is accepted for one release and does
+    nothing (a :class:`DeprecationWarning` says so): the lean poll path it chose is gone.
     """
 
     def __init__(
@@ -138,7 +139,7 @@ class HeyGenClient(Namespaces):
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
         state: StateBackend | None = None,
-        lean_polls: bool = False,
+        lean_polls: bool | None = None,
     ) -> None:
         checked = _check_settings(
             api_token if api_token is not None else os.environ.get(TOKEN_ENV),
@@ -181,7 +182,7 @@ class HeyGenClient(Namespaces):
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
         state: StateBackend | None = None,
-        lean_polls: bool = False,
+        lean_polls: bool | None = None,
     ) -> HeyGenClient:
         """A client that talks to HeyGen itself with the ``X-Api-Key`` header, without the gateway.
 
@@ -232,7 +233,7 @@ class HeyGenClient(Namespaces):
         poll_budget: float,
         poll_policy: PollPolicy | None,
         state: StateBackend | None,
-        lean_polls: bool,
+        lean_polls: bool | None,
     ) -> None:
         if path_style not in PATH_STYLES:
             raise ConfigurationError(f"path_style must be one of {PATH_STYLES}, got {path_style!r}")
@@ -241,12 +242,17 @@ class HeyGenClient(Namespaces):
         if isinstance(poll_budget, bool) or not isinstance(poll_budget, (int, float)) or not 0 < poll_budget < 1e9:
             raise ConfigurationError(f"poll_budget must be a number of polls per second > 0, got {poll_budget!r}")
         if poll_policy is not None:
-            from ._jobs._scheduler import PollPolicy
+            from ._config import PollPolicy
 
             if not isinstance(poll_policy, PollPolicy):
                 raise ConfigurationError(f"poll_policy must be a PollPolicy, not {type(poll_policy).__name__}")
-        if not isinstance(lean_polls, bool):
-            raise ConfigurationError(f"lean_polls must be True or False, not {lean_polls!r}")
+        if lean_polls is not None:
+            warnings.warn(
+                "HeyGenClient(lean_polls=...) does nothing and will be removed: status polls go through aiohttp "
+                "like every call (the lean poll path is gone)",
+                DeprecationWarning,
+                stacklevel=3,
+            )
         if state is not None:
             from ._state._protocol import StateBackend
 
@@ -278,8 +284,8 @@ class HeyGenClient(Namespaces):
         )
         self._owner = True
         self._pool_owner: HeyGenClient | None = None
-        pool = ConnectionPool(limits, poll_budget, state)
-        pool.lean_polls = lean_polls
+        pool = ConnectionPool(limits)
+        self._runtime = Runtime(pool, poll_budget=poll_budget, state=state)
         self._transport = Transport(pool, memory, options)
 
     # -- handles ------------------------------------------------------------------------------------
@@ -327,6 +333,7 @@ class HeyGenClient(Namespaces):
         # that client's aclose(), or reported by its ResourceWarning once every handle is gone.
         handle._pool_owner = self if self._owner else self._pool_owner
         handle._transport = Transport(self._transport.pool, self._transport.memory, attrs.evolve(current, **changes))
+        handle._runtime = self._runtime
         return handle
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -351,13 +358,12 @@ class HeyGenClient(Namespaces):
         owns the pool) are stopped first, each shielded and bounded by its ``stop_timeout``, so no billed
         session outlives the client; job waiters get :class:`ClientClosedError`."""
         try:
-            streaming = sys.modules.get("heygen_async._streaming._backend")  # loaded once a session was opened
-            if streaming is not None and not self._transport.closed:
-                await streaming.close_sessions(self._transport, whole_pool=self._owner)
+            if not self._transport.closed:
+                await self._runtime.close_sessions(self._transport, whole_pool=self._owner)
         finally:
             self._transport.closed = True
             if self._owner:
-                await self._transport.pool.aclose()
+                await self._runtime.aclose()
 
     @property
     def is_closed(self) -> bool:
@@ -379,9 +385,9 @@ class HeyGenClient(Namespaces):
     @functools.cached_property
     def jobs(self) -> JobManager:
         """Jobs by kind, resumption, many at once, batches, and the webhook fast path (``client.jobs``)."""
-        from ._jobs._handle import JobManager
+        from ._jobs._manager import JobManager
 
-        return JobManager(self._transport)
+        return JobManager(self._transport, self._runtime)
 
     @property
     def stats(self) -> ClientStats:

@@ -1,4 +1,4 @@
-"""Client settings as small frozen values: timeouts, retries, connection-pool limits.
+"""Client settings as small frozen values: timeouts, retries, connection-pool limits, the poll cadence.
 
 ``USE_CLIENT_DEFAULT`` marks a per-call argument the caller left alone, so that ``timeout=None`` can keep
 its own meaning ("no timeout at all").
@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import enum
 import math
+import random
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar
 
 import attrs
 
+from ._exceptions import ValidationError
+
 if TYPE_CHECKING:
     from ._exceptions import APIError
 
-__all__ = ["USE_CLIENT_DEFAULT", "Limits", "RetryEvent", "RetryPolicy", "Timeout", "UseClientDefault"]
+__all__ = [
+    "USE_CLIENT_DEFAULT",
+    "Limits",
+    "PollPolicy",
+    "RetryEvent",
+    "RetryPolicy",
+    "Timeout",
+    "UseClientDefault",
+]
 
 
 class UseClientDefault(enum.Enum):
@@ -172,3 +183,55 @@ class Limits:
 
 
 DEFAULT_LIMITS: Final = Limits()
+
+
+def _poll_seconds(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValidationError(
+            f"PollPolicy.{attribute.name} must be a finite number >= 0, got {value!r}", parameter=attribute.name
+        )
+
+
+def _check_policy(policy: PollPolicy) -> None:
+    if policy.backoff < 1:
+        raise ValidationError(
+            f"PollPolicy.backoff must be >= 1 (intervals never shrink), got {policy.backoff!r}", parameter="backoff"
+        )
+    if policy.jitter >= 1:
+        raise ValidationError(
+            f"PollPolicy.jitter must be a fraction below 1, got {policy.jitter!r}", parameter="jitter"
+        )
+    if policy.retry_after_floor > policy.retry_after_ceiling:
+        raise ValidationError(
+            f"PollPolicy.retry_after_floor ({policy.retry_after_floor!r}) is above retry_after_ceiling "
+            f"({policy.retry_after_ceiling!r})",
+            parameter="retry_after_floor",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class PollPolicy:
+    """When a job is polled: ``first_poll`` seconds after waiting starts, then each interval ``backoff`` times
+    the last (>= 1), up to ``max_interval``, each varied by up to ``jitter`` (a fraction below 1) either way.
+
+    A ``Retry-After`` on a status call pauses every poll for that long, kept within
+    ``retry_after_floor``..``retry_after_ceiling``. While webhooks are fed to the client, the cadence drops to
+    ``webhook_interval`` after the first poll: the webhook wakes the job, polling is only the fallback.
+    A value that cannot work raises :class:`~heygen_async.ValidationError` naming it.
+    """
+
+    first_poll: float = attrs.field(default=5.0, validator=_poll_seconds)
+    backoff: float = attrs.field(default=1.5, validator=_poll_seconds)
+    max_interval: float = attrs.field(default=30.0, validator=_poll_seconds)
+    jitter: float = attrs.field(default=0.2, validator=_poll_seconds)
+    retry_after_floor: float = attrs.field(default=1.0, validator=_poll_seconds)
+    retry_after_ceiling: float = attrs.field(default=120.0, validator=_poll_seconds)
+    webhook_interval: float = attrs.field(default=300.0, validator=_poll_seconds)
+
+    def __attrs_post_init__(self) -> None:
+        _check_policy(self)
+
+    def interval(self, previous: float | None, rng: random.Random) -> float:
+        """The next wait: ``first_poll`` for the first, then backed off; jittered either way."""
+        base = self.first_poll if previous is None else min(self.max_interval, max(previous, 1e-3) * self.backoff)
+        return max(0.0, base * (1.0 + self.jitter * (2.0 * rng.random() - 1.0)))

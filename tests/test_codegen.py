@@ -92,3 +92,36 @@ def test_namespaces_do_not_form_a_reference_cycle_with_the_client() -> None:
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_the_packages_type_checking_imports_are_generated_from_its_one_list_of_lazy_names() -> None:
+    text = _codegen.PUBLIC_INIT.read_text()
+    assert _codegen.render_public_init(text) == text, "run `python -m tools.codegen` (or `make generate`)"
+
+
+def test_each_namespace_class_inherits_the_helpers_its_rows_name() -> None:
+    import importlib
+
+    from heygen_async._resources._base import Resource
+    from heygen_async._spec._table import NAMESPACE_HELPERS
+
+    assert set(NAMESPACE_HELPERS) == {"videos", "translations", "photo_avatars", "streaming", "webhooks"}
+    for namespace, helpers in NAMESPACE_HELPERS.items():
+        module, name = helpers.split(":")
+        mixin = getattr(importlib.import_module(module), name)
+        generated = getattr(
+            importlib.import_module(f"heygen_async._resources.{namespace}"), _codegen.class_name(namespace)
+        )
+        assert issubclass(mixin, Resource)
+        assert issubclass(generated, mixin), namespace
+
+
+def test_every_job_kind_has_its_status_endpoint_and_every_create_names_a_kind() -> None:
+    from heygen_async._jobs._kinds import KINDS
+    from heygen_async._spec._table import STATUS_ENDPOINTS
+
+    assert set(STATUS_ENDPOINTS) == set(KINDS)
+    for kind in KINDS.values():
+        assert kind.status_endpoint.polls == kind.name
+    started = {e.creates.job for e in ENDPOINTS if e.creates is not None and e.creates.job is not None}
+    assert started == set(KINDS)

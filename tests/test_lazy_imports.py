@@ -36,9 +36,7 @@ def test_importing_the_package_loads_no_heavy_module() -> None:
 
 
 def test_a_client_loads_a_namespace_only_when_it_is_used() -> None:
-    loaded = _loaded_after(
-        "import heygen_async as hg\nclient = hg.HeyGenClient('at_x')\nclient.avatars\nclient.jobs"
-    )
+    loaded = _loaded_after("import heygen_async as hg\nclient = hg.HeyGenClient('at_x')\nclient.avatars\nclient.jobs")
     assert "heygen_async._resources.avatars" in loaded
     assert "heygen_async._jobs._handle" in loaded
     assert "heygen_async._resources.videos" not in loaded

@@ -11,7 +11,7 @@ from aioresponses import aioresponses
 import heygen_async as hg
 from heygen_async import _models as m
 from heygen_async._converter import structure_result
-from heygen_async._resources._base import Resource
+from heygen_async._spec._results import structure
 from heygen_async._spec._table import ENDPOINTS
 
 
@@ -130,7 +130,7 @@ def test_scalars_convert_only_where_nothing_is_lost() -> None:
 def test_lossy_conversions_are_refused(data: dict[str, Any], model: type[m.Model]) -> None:
     endpoint = next(e for e in ENDPOINTS if e.result == "AvatarList")
     with pytest.raises(hg.APIResponseError, match=r"expected .* @ data\.") as caught:
-        Resource._structure(endpoint, model, data)
+        structure(endpoint, model, data)
     assert model.__name__ in str(caught.value)
 
 

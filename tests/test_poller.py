@@ -12,8 +12,9 @@ from typing import Any, cast
 import pytest
 
 import heygen_async as hg
-from heygen_async._jobs._handle import KINDS
-from heygen_async._jobs._scheduler import PollPolicy, PollScheduler, TrackedJob
+from heygen_async._config import PollPolicy
+from heygen_async._jobs._kinds import KINDS
+from heygen_async._jobs._scheduler import PollScheduler, TrackedJob
 from heygen_async._transport._call import Transport
 
 VIDEO = KINDS["video"]
@@ -23,7 +24,7 @@ FAST = PollPolicy(first_poll=0.0, max_interval=0.0, jitter=0.0, retry_after_floo
 class FakeTransport:
     """Answers status calls from a script, recording when each started (through ``call``: the aiohttp way)."""
 
-    pool = types.SimpleNamespace(lean_polls=False, time_scale=1.0)
+    pool = types.SimpleNamespace(time_scale=1.0)
     identity = b"fake"  # one set of credentials
 
     def __init__(self, answer: Any = None) -> None:

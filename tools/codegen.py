@@ -18,8 +18,7 @@ from typing import Final
 import attrs
 
 from heygen_async import _models
-from heygen_async._mixins import MIXINS
-from heygen_async._spec._table import ENDPOINTS
+from heygen_async._spec._table import ENDPOINTS, NAMESPACE_HELPERS
 from heygen_async._spec._types import Endpoint, Param
 
 __all__ = ["render_all", "write_all"]
@@ -293,8 +292,8 @@ def render_namespace(namespace: str, endpoints: list[Endpoint]) -> str:
     lines.append(f"from collections.abc import {', '.join(abc_names)}")
     lines.append(f"from typing import {', '.join(typing_names)}")
     lines.append("")
-    mixin = MIXINS.get(namespace)
-    base = mixin.__name__ if mixin is not None else "Resource"
+    helpers = NAMESPACE_HELPERS.get(namespace)  # "module:Class", from the rows' extended_by
+    base_module, base = helpers.split(":") if helpers is not None else ("heygen_async._resources._base", "Resource")
     imports: dict[str, list[str]] = {
         "heygen_async._config": ["from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout"],
         "heygen_async._spec._table": ["from heygen_async._spec._table import ENDPOINTS_BY_NAME"],
@@ -302,7 +301,6 @@ def render_namespace(namespace: str, endpoints: list[Endpoint]) -> str:
     }
     if inputs:
         imports["heygen_async._inputs"] = [f"from heygen_async._inputs import {', '.join(inputs)}"]
-    base_module = mixin.__module__ if mixin is not None else "heygen_async._resources._base"
     imports[base_module] = [f"from {base_module} import {base}"]
     if len(imports["heygen_async._models"][0]) > 120:
         imports["heygen_async._models"] = ["from heygen_async._models import (", *(f"    {n}," for n in results), ")"]
@@ -367,7 +365,7 @@ def render_init(namespaces: list[str]) -> str:
         "        if client is None:",
         "            return self",
         '        module = importlib.import_module(f"{__name__}.{self.name}")',
-        "        resource = getattr(module, _CLASSES[self.name])(client._transport)",
+        "        resource = getattr(module, _CLASSES[self.name])(client._transport, client._runtime)",
         "        client.__dict__[self.name] = resource",
         "        return resource",
         "",
@@ -395,6 +393,31 @@ def render_all() -> dict[Path, str]:
     return files
 
 
+BEGIN_PUBLIC: Final = (
+    "# BEGIN generated from _LAZY by tools/codegen.py (make generate): what type checkers see of the lazy names.\n"
+)
+END_PUBLIC: Final = "# END generated\n"
+PUBLIC_INIT: Final = PACKAGE_DIR / "__init__.py"
+
+
+def render_public_init(text: str) -> str:
+    """The package's ``__init__.py`` (``text``) with its ``TYPE_CHECKING`` imports made from ``_LAZY``, the one
+    list of lazily imported public names: explicit re-exports (``X as X``) for type checkers."""
+    import heygen_async
+
+    lines = [BEGIN_PUBLIC, "if _typing.TYPE_CHECKING:\n"]
+    for module, names in heygen_async._LAZY.items():
+        if names == ("webhooks",):
+            lines.append("    from . import webhooks as webhooks\n")
+            continue
+        lines.append(f"    from {module} import (\n")
+        lines += [f"        {name} as {name},\n" for name in names]
+        lines.append("    )\n")
+    lines.append(END_PUBLIC)
+    start, end = text.index(BEGIN_PUBLIC), text.index(END_PUBLIC) + len(END_PUBLIC)
+    return text[:start] + "".join(lines) + text[end:]
+
+
 def write_all() -> list[Path]:
     """Write the generated files, remove stale ones, and return what changed."""
     OUTPUT_DIR.mkdir(exist_ok=True)
@@ -406,6 +429,11 @@ def write_all() -> list[Path]:
     for stale in generated - set(files):
         stale.unlink()
         changed.append(stale)
+    current = PUBLIC_INIT.read_text()
+    wanted = render_public_init(current)
+    if wanted != current:
+        PUBLIC_INIT.write_text(wanted)
+        changed.append(PUBLIC_INIT)
     return changed
 
 

@@ -1,7 +1,7 @@
 """The everyday ``heygen-async`` commands: avatars, voices, quota, video, translate, jobs, sessions, webhooks.
 
 Each ``_add_*`` registers a sub-parser whose handler runs an ``async def`` command through
-:func:`._cli_common.run`, which supplies the client and turns errors into one line and an exit code. Anything
+:func:`._common.run`, which supplies the client and turns errors into one line and an exit code. Anything
 that waits shows progress on stderr and honours ``--timeout`` (exit 4, with a resume command).
 """
 
@@ -20,6 +20,7 @@ from ._common import (
     EXIT_API,
     EXIT_OK,
     PROG,
+    SECRET_ENV,
     UsageError,
     add_common,
     confirm,
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from heygen_async._jobs._handle import Job
 
 __all__ = ["add_api_commands"]
-
-SECRET_ENV = "HEYGEN_WEBHOOK_SECRET"
 
 
 def add_api_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -151,7 +150,7 @@ def _add_wait(parser: argparse.ArgumentParser, *, flag: bool = True) -> None:
 
 
 def _policy(args: argparse.Namespace) -> Any:
-    from heygen_async._jobs._scheduler import PollPolicy
+    from heygen_async._config import PollPolicy
 
     every = getattr(args, "poll_every", None)
     return None if every is None else PollPolicy(first_poll=every, max_interval=every, jitter=0.0)

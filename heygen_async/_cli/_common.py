@@ -53,6 +53,8 @@ EXIT_USAGE: Final = 2
 EXIT_JOB_FAILED: Final = 3
 EXIT_TIMEOUT: Final = 4
 EXIT_INTERRUPTED: Final = 130
+SECRET_ENV: Final = "HEYGEN_WEBHOOK_SECRET"
+"""Where ``webhooks verify`` finds an endpoint's secret (masked in everything a command prints)."""
 BASE_URL_ENV: Final = "HEYGEN_ASYNC_BASE_URL"
 DIRECT_BASE_URL_ENV: Final = "HEYGEN_ASYNC_DIRECT_BASE_URL"
 EMULATOR_TOKEN: Final = "at_x7Qk2Zr9Lw4T"
@@ -280,8 +282,6 @@ def _redactor(args: argparse.Namespace) -> Redactor:
     """Scrubs the credentials this command could know of (the environment's, ``--base-url``'s password)."""
     from heygen_async._client import DIRECT_KEY_ENV, TOKEN_ENV
     from heygen_async._redact import Redactor, url_credentials
-
-    from ._commands import SECRET_ENV
 
     names = (TOKEN_ENV, DIRECT_KEY_ENV, SECRET_ENV)
     return Redactor(*(os.environ.get(name, "") for name in names), *url_credentials(getattr(args, "base_url", None)))

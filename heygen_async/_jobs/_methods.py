@@ -1,47 +1,45 @@
 """Hand-written methods the generated namespaces inherit: waiting for jobs, many jobs, batches, downloads.
 
-``_codegen`` makes ``VideosResource`` a subclass of :class:`VideosJobs` (likewise translations and photo
-avatars), so ``client.videos.wait(video_id)`` sits beside the generated ``client.videos.status(video_id)``.
+The endpoint table's rows name these classes (``extended_by``), and the generator makes ``VideosResource`` a
+subclass of :class:`VideosJobs` (likewise translations and photo avatars), so ``client.videos.wait(video_id)``
+sits beside the generated ``client.videos.status(video_id)``. They call endpoints through the table.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
-import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-import aiohttp
-import anyio
-from yarl import URL
-
-from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault
-from heygen_async._exceptions import APIConnectionError, APIStatusError, CreatedResponseError, ValidationError
-from heygen_async._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video, VideoStatus
+from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, PollPolicy
+from heygen_async._exceptions import CreatedResponseError, ValidationError
+from heygen_async._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video, VideoJob
 from heygen_async._resources._base import Resource
+from heygen_async._spec._table import ENDPOINTS_BY_NAME
 
-from ._handle import KINDS, BatchItem, Job, JobManager
+from ._batch import BatchItem
+from ._download import REFRESH_MARGIN, download
+from ._handle import Job
+from ._kinds import KINDS
+from ._manager import JobManager
 from ._progress import JobProgress
-from ._scheduler import PollPolicy
 
 __all__ = ["PhotoAvatarsJobs", "TranslationsJobs", "VideosJobs"]
 
 OnStatus = Callable[[Any], Awaitable[None] | None]
-REFRESH_MARGIN: Final = 3600.0
-"""Refresh a media URL through a status call when it expires within this many seconds."""
+_STATUS = ENDPOINTS_BY_NAME["videos.status"]
+_GENERATE = ENDPOINTS_BY_NAME["videos.generate"]
 
 
 class _Jobs(Resource):
     __slots__ = ()
 
     def _job(self, kind: str, job_id: str, policy: PollPolicy | None) -> Job[Any]:
-        return Job(KINDS[kind], job_id, self._transport, policy=policy)
+        return Job(KINDS[kind], job_id, self._transport, self._runtime, policy=policy)
 
     def _manager(self) -> JobManager:
-        return JobManager(self._transport)
+        return JobManager(self._transport, self._runtime)
 
 
 class VideosJobs(_Jobs):
@@ -99,7 +97,7 @@ class VideosJobs(_Jobs):
                     parameter="requests",
                 )
             try:
-                job = await self.generate(**request)  # type: ignore[attr-defined]
+                job = await self._call_kwargs(_GENERATE, VideoJob, request)
             except CreatedResponseError as exc:  # the render exists although its answer was not understood
                 return exc.created_id
             # An answer without a video_id may still mean a render exists: the batch reports an empty id as
@@ -127,78 +125,20 @@ class VideosJobs(_Jobs):
         has no limit, since a render can be large. ``on_progress(bytes_so_far, total_or_None)`` is called
         after each chunk (for a progress bar).
         """
-        _check_download(path, refresh_margin, chunk_size, read_timeout)
-        if on_progress is not None and not callable(on_progress):
-            raise ValidationError("on_progress must be a callable taking (bytes, total)", parameter="on_progress")
-        target = Path(path)
-        if not await anyio.Path(target.parent).is_dir():
-            raise ValidationError(f"cannot write {target}: {target.parent} is not a directory", parameter="path")
-        if await anyio.Path(target).is_dir():
-            raise ValidationError(f"cannot write {target}: it is a directory; name the file", parameter="path")
-        current = video if isinstance(video, Video) else await self.status(video)  # type: ignore[attr-defined]
-        if current.status is not VideoStatus.COMPLETED:
-            raise ValidationError(
-                f"video {current.id} is {current.status}, not completed: nothing to download", parameter="video"
-            )
-        if not current.video_url or _expires_within(current.video_url, refresh_margin):
-            current = await self.status(current.id)  # type: ignore[attr-defined]
-        for attempt in (1, 2):
-            url = current.video_url
-            if not url:
-                raise ValidationError(f"video {current.id} has no video_url", parameter="video")
-            status = await self._fetch_media(url, target, chunk_size, read_timeout, on_progress)
-            if status == 200:
-                return target
-            if status in (403, 410) and attempt == 1:
-                current = await self.status(current.id)  # type: ignore[attr-defined]
-                continue
-            raise APIStatusError(
-                f"downloading video {current.id} failed with HTTP {status}",
-                endpoint="GET <media URL>",
-                status_code=status,
-            )
-        raise AssertionError("unreachable")
 
-    async def _fetch_media(
-        self,
-        url: str,
-        target: Path,
-        chunk_size: int,
-        read_timeout: float | None,
-        on_progress: Callable[[int, int | None], object] | None,
-    ) -> int:
-        session = self._transport.pool.session()
-        partial = target.with_name(target.name + ".part")
-        # No overall limit (a render can be large), but a stalled media host is an error, not a hang.
-        limits = aiohttp.ClientTimeout(
-            total=None, sock_connect=self._transport.options.timeout.connect, sock_read=read_timeout
+        async def status(video_id: str) -> Video:
+            return await self._call(_STATUS, Video, {"video_id": video_id})
+
+        return await download(
+            self._transport,
+            status,
+            video,
+            path,
+            refresh_margin=refresh_margin,
+            chunk_size=chunk_size,
+            read_timeout=read_timeout,
+            on_progress=on_progress,
         )
-        try:
-            # No credentials on a media host: a plain GET with this request's own headers only.
-            async with session.get(URL(url, encoded=True), headers={"Accept": "*/*"}, timeout=limits) as response:
-                if response.status != 200:
-                    await response.read()
-                    return response.status
-                total, written = response.content_length, 0
-                async with await anyio.open_file(partial, "wb") as handle:
-                    async for chunk in response.content.iter_chunked(chunk_size):
-                        await handle.write(chunk)
-                        written += len(chunk)
-                        if on_progress is not None:
-                            on_progress(written, total)
-        except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            await _discard(partial)
-            raise APIConnectionError(
-                f"downloading to {target} failed: {type(exc).__name__}",
-                endpoint="GET <media URL>",
-                maybe_processed=True,
-            ) from None
-        except BaseException:  # cancelled: leave no partial file behind
-            with anyio.CancelScope(shield=True):
-                await _discard(partial)
-            raise
-        await anyio.Path(partial).rename(target)
-        return 200
 
 
 def _ids(ids: Any) -> Iterable[Any]:
@@ -209,33 +149,6 @@ def _ids(ids: Any) -> Iterable[Any]:
             parameter="ids",
         )
     return ids
-
-
-def _check_download(path: Any, refresh_margin: Any, chunk_size: Any, read_timeout: Any) -> None:
-    """download()'s own arguments, checked before anything is fetched."""
-    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
-        raise ValidationError(f"path must be a file path, got {path!r}", parameter="path")
-    for name, value, optional in (("refresh_margin", refresh_margin, False), ("read_timeout", read_timeout, True)):
-        if value is None and optional:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-            raise ValidationError(f"{name} must be a finite number of seconds >= 0, got {value!r}", parameter=name)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValidationError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}", parameter="chunk_size")
-
-
-async def _discard(partial: Path) -> None:
-    with contextlib.suppress(OSError):
-        await anyio.Path(partial).unlink(missing_ok=True)
-
-
-def _expires_within(url: str, margin: float) -> bool:
-    """Whether a signed URL's ``Expires``/``X-Amz-Expires``-style stamp is gone or due within ``margin``."""
-    query = URL(url).query
-    stamp = query.get("Expires") or query.get("expires")
-    if stamp and stamp.isdigit():
-        return int(stamp) - time.time() < margin
-    return False
 
 
 class TranslationsJobs(_Jobs):

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import functools
 import heapq
 import itertools
 import json
@@ -34,10 +33,11 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
+from heygen_async._config import Limits, PollPolicy
 from heygen_async._exceptions import (
     APIConnectionError,
     APIError,
@@ -47,17 +47,15 @@ from heygen_async._exceptions import (
     NotFoundError,
     RateLimitError,
     ServerError,
-    ValidationError,
 )
 from heygen_async._shield import finish
-from heygen_async._state._protocol import JobUpdate, MemoryState, StateBackend
+from heygen_async._state._memory import MemoryState
+from heygen_async._state._protocol import JobUpdate, StateBackend
 
 if TYPE_CHECKING:
     from heygen_async._transport._call import Transport
 
-    from ._handle import JobKind
-
-__all__ = ["PollPolicy", "PollScheduler", "PollStats", "TrackedJob"]
+__all__ = ["PollKind", "PollScheduler", "PollStats", "TrackedJob", "polls_in_flight"]
 
 logger = logging.getLogger("heygen_async")
 WINDOW: Final = 1.1
@@ -78,56 +76,37 @@ LAG_HALF_LIFE: Final = 5.0
 """Seconds after which a slow round trip counts half as much in the window's widening."""
 
 
-def _seconds(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-        raise ValidationError(
-            f"PollPolicy.{attribute.name} must be a finite number >= 0, got {value!r}", parameter=attribute.name
-        )
+def polls_in_flight(limits: Limits) -> int:
+    """How many status polls may be in flight at once: half of a bounded pool's size (at most 100), so a poll
+    always finds a free connection (a poll queued inside aiohttp would be sent late, in a burst, past the
+    budget's window) and other calls have the rest."""
+    bounds = [limit for limit in (limits.max_connections, limits.max_connections_per_host) if limit > 0]
+    return max(1, min(100, *(limit // 2 for limit in bounds))) if bounds else 100
 
 
-def _check_policy(policy: PollPolicy) -> None:
-    if policy.backoff < 1:
-        raise ValidationError(
-            f"PollPolicy.backoff must be >= 1 (intervals never shrink), got {policy.backoff!r}", parameter="backoff"
-        )
-    if policy.jitter >= 1:
-        raise ValidationError(
-            f"PollPolicy.jitter must be a fraction below 1, got {policy.jitter!r}", parameter="jitter"
-        )
-    if policy.retry_after_floor > policy.retry_after_ceiling:
-        raise ValidationError(
-            f"PollPolicy.retry_after_floor ({policy.retry_after_floor!r}) is above retry_after_ceiling "
-            f"({policy.retry_after_ceiling!r})",
-            parameter="retry_after_floor",
-        )
+class PollKind(Protocol):
+    """What the scheduler needs of a kind of job (:class:`~heygen_async._jobs._kinds.JobKind` is one): how to
+    poll it, what its statuses mean, and what its answers become."""
 
+    @property
+    def name(self) -> str: ...
 
-@attrs.frozen(kw_only=True)
-class PollPolicy:
-    """When a job is polled: ``first_poll`` seconds after waiting starts, then each interval ``backoff`` times
-    the last (>= 1), up to ``max_interval``, each varied by up to ``jitter`` (a fraction below 1) either way.
+    @property
+    def success(self) -> frozenset[str]: ...
 
-    A ``Retry-After`` on a status call pauses every poll for that long, kept within
-    ``retry_after_floor``..``retry_after_ceiling``. While webhooks are fed to the client, the cadence drops to
-    ``webhook_interval`` after the first poll: the webhook wakes the job, polling is only the fallback.
-    A value that cannot work raises :class:`~heygen_async.ValidationError` naming it.
-    """
+    @property
+    def failure(self) -> frozenset[str]: ...
 
-    first_poll: float = attrs.field(default=5.0, validator=_seconds)
-    backoff: float = attrs.field(default=1.5, validator=_seconds)
-    max_interval: float = attrs.field(default=30.0, validator=_seconds)
-    jitter: float = attrs.field(default=0.2, validator=_seconds)
-    retry_after_floor: float = attrs.field(default=1.0, validator=_seconds)
-    retry_after_ceiling: float = attrs.field(default=120.0, validator=_seconds)
-    webhook_interval: float = attrs.field(default=300.0, validator=_seconds)
+    @property
+    def running(self) -> frozenset[str]: ...
 
-    def __attrs_post_init__(self) -> None:
-        _check_policy(self)
+    async def fetch(self, transport: Transport, job_id: str) -> Any: ...
 
-    def interval(self, previous: float | None, rng: random.Random) -> float:
-        """The next wait: ``first_poll`` for the first, then backed off; jittered either way."""
-        base = self.first_poll if previous is None else min(self.max_interval, max(previous, 1e-3) * self.backoff)
-        return max(0.0, base * (1.0 + self.jitter * (2.0 * rng.random() - 1.0)))
+    def status_of(self, data: Any) -> str | None: ...
+
+    def structure(self, data: Any) -> Any: ...
+
+    def failure_error(self, job: TrackedJob, result: Any) -> BaseException: ...
 
 
 @attrs.define
@@ -166,7 +145,7 @@ class TrackedJob:
         "transport",
     )
 
-    def __init__(self, kind: JobKind, job_id: str, transport: Transport, policy: PollPolicy) -> None:
+    def __init__(self, kind: PollKind, job_id: str, transport: Transport, policy: PollPolicy) -> None:
         self.kind = kind
         self.id = job_id
         self.transport = transport
@@ -218,10 +197,11 @@ class TrackedJob:
         return self.result
 
 
-async def _credited(updates: Iterable[tuple[Transport, JobUpdate]]) -> list[JobUpdate]:
+async def _credited(ledger: StateBackend, updates: Iterable[tuple[Transport, JobUpdate]]) -> list[JobUpdate]:
     """The updates, each marked with the ledger credential of the handle whose poll saw it: a ledger applies
     an update only to a record of the same credentials, so a tenant's polls never write another's records."""
-    return [attrs.evolve(update, credential=await transport.ledger_credential()) for transport, update in updates]
+    salt = await ledger.credential_salt()
+    return [attrs.evolve(update, credential=transport.ledger_credential(salt)) for transport, update in updates]
 
 
 def _wake_up(waiter: asyncio.Future[None]) -> None:
@@ -277,7 +257,7 @@ class PollScheduler:
     # -- tracking -----------------------------------------------------------------------------------------
 
     def track(
-        self, kind: JobKind, job_id: str, transport: Transport, policy: PollPolicy, *, age: float | None = 0.0
+        self, kind: PollKind, job_id: str, transport: Transport, policy: PollPolicy, *, age: float | None = 0.0
     ) -> TrackedJob:
         """The record for ``job_id`` and ``transport``'s credentials (shared by everyone waiting for it with
         the same credentials), polled from now on. ``age``: seconds since the job was submitted (None: not
@@ -455,12 +435,6 @@ class PollScheduler:
         job.polls += 1
         job.polling = True
         self._in_flight += 1
-        if job.transport.pool.lean_polls:  # no task: the poll path calls back when the answer is in
-            try:
-                job.kind.start_poll(job.transport, job.id, functools.partial(self._settle, job, now))
-            except Exception as exc:  # the pool closed under us, say
-                self._settle(job, now, None, exc)
-            return
         self._spawn(self._poll(job, now))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -486,7 +460,7 @@ class PollScheduler:
             self._lag, self._lag_at = lag, now
 
     async def _poll(self, job: TrackedJob, granted_at: float) -> None:
-        """A poll through aiohttp (``lean_polls=False``), in a task of its own."""
+        """One poll, in a task of its own."""
         try:
             data = await job.kind.fetch(job.transport, job.id)
         except Exception as exc:
@@ -618,7 +592,7 @@ class PollScheduler:
         while self._updates:
             batch, self._updates = self._updates, {}
             try:
-                await ledger.update_jobs(await _credited(batch.values()))
+                await ledger.update_jobs(await _credited(ledger, batch.values()))
             except BaseException as exc:  # keep them (newer ones win): written again later, or at close
                 for key, update in batch.items():
                     self._updates.setdefault(key, update)
@@ -633,7 +607,7 @@ class PollScheduler:
             await asyncio.gather(flusher, return_exceptions=True)
         if self._updates and self._ledger is not None:
             try:
-                await self._ledger.update_jobs(await _credited(self._updates.values()))
+                await self._ledger.update_jobs(await _credited(self._ledger, self._updates.values()))
                 self._updates.clear()
             except Exception as exc:
                 logger.warning("job ledger: writing status updates at close failed (%s)", exc)

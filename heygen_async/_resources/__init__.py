@@ -78,7 +78,7 @@ class _Namespace:
         if client is None:
             return self
         module = importlib.import_module(f"{__name__}.{self.name}")
-        resource = getattr(module, _CLASSES[self.name])(client._transport)
+        resource = getattr(module, _CLASSES[self.name])(client._transport, client._runtime)
         client.__dict__[self.name] = resource
         return resource
 

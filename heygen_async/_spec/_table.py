@@ -5,17 +5,18 @@ Sources: LowCodeAPI's HeyGen definition (``lowcodeapi-heygen-definition.json``, 
 the research notes (``heygen-api-notes.md``). Where LowCodeAPI's definition is wrong, the row follows HeyGen's
 documented behaviour and says so in ``notes`` (spurious parameters dropped, wrong "required" flags fixed).
 
-The resource classes in ``_resources/`` are generated from this table (``python -m heygen_async._codegen``);
-a test fails when they are out of date.
+The resource classes in ``_resources/`` are generated from this table (``python -m tools.codegen``); a test
+fails when they are out of date. Everything else the package knows about an endpoint is in its row as well: what
+it creates, which job's status it reports, which hand-written helpers extend it.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from ._types import AtLeastOneOf, Endpoint, Param, Requires
+from ._types import AtLeastOneOf, Creates, Endpoint, Param, Requires
 
-__all__ = ["ENDPOINTS", "ENDPOINTS_BY_NAME"]
+__all__ = ["ENDPOINTS", "ENDPOINTS_BY_NAME", "NAMESPACE_HELPERS", "STATUS_ENDPOINTS"]
 
 AGES: Final = ("Young Adult", "Early Middle Age", "Late Middle Age", "Senior", "Unspecified")
 GENDERS: Final = ("Man", "Woman", "Unspecified")
@@ -122,6 +123,8 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="photo_avatars",
         method="get",
+        polls="photo_avatar",
+        extended_by="heygen_async._jobs._methods:PhotoAvatarsJobs",
         seed_name="Photo avatar details",
         category="Photo Avatars",
         http_method="GET",
@@ -135,6 +138,8 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="photo_avatars",
         method="generation_status",
+        polls="photo_generation",
+        extended_by="heygen_async._jobs._methods:PhotoAvatarsJobs",
         seed_name="Check photo/look generation status",
         category="Photo Avatars",
         http_method="GET",
@@ -148,6 +153,8 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="photo_avatars",
         method="training_status",
+        polls="training",
+        extended_by="heygen_async._jobs._methods:PhotoAvatarsJobs",
         seed_name="Get training job status",
         category="Photo Avatars",
         http_method="GET",
@@ -161,6 +168,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="photo_avatars",
         method="generate_photos",
+        creates=Creates(id="generation_id", job="photo_generation"),
         seed_name="Generate photo avatar photos",
         category="Photo Avatars",
         http_method="POST",
@@ -243,6 +251,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="photo_avatars",
         method="train",
+        creates=Creates(argument="group_id", job="training"),
         seed_name="Train photo avatar group",
         category="Photo Avatars",
         http_method="POST",
@@ -256,6 +265,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="photo_avatars",
         method="generate_looks",
+        creates=Creates(id="generation_id", job="photo_generation"),
         seed_name="Generate photo avatar looks",
         category="Photo Avatars",
         http_method="POST",
@@ -275,6 +285,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="photo_avatars",
         method="add_motion",
+        creates=Creates(id="id", job="photo_avatar"),
         seed_name="Add motion",
         category="Photo Avatars",
         http_method="POST",
@@ -301,6 +312,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="photo_avatars",
         method="upscale",
+        creates=Creates(id="id", job="photo_avatar"),
         seed_name="Upscale an avatar",
         category="Photo Avatars",
         http_method="POST",
@@ -315,6 +327,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="streaming",
         method="list_sessions",
+        extended_by="heygen_async._streaming._methods:StreamingSessions",
         seed_name="List Sessions",
         category="Streaming API",
         http_method="GET",
@@ -352,6 +365,8 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="streaming",
         method="new",
+        creates=Creates(id="session_id"),
+        extended_by="heygen_async._streaming._methods:StreamingSessions",
         seed_name="New Session",
         category="Streaming API",
         http_method="POST",
@@ -392,6 +407,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="streaming",
         method="start",
+        extended_by="heygen_async._streaming._methods:StreamingSessions",
         seed_name="Start Session",
         category="Streaming API",
         http_method="POST",
@@ -406,6 +422,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="streaming",
         method="task",
+        extended_by="heygen_async._streaming._methods:StreamingSessions",
         seed_name="Send Task",
         category="Streaming API",
         http_method="POST",
@@ -429,6 +446,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="streaming",
         method="stop",
+        extended_by="heygen_async._streaming._methods:StreamingSessions",
         seed_name="Close Session",
         category="Streaming API",
         http_method="POST",
@@ -442,6 +460,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="streaming",
         method="interrupt",
+        extended_by="heygen_async._streaming._methods:StreamingSessions",
         seed_name="Interrupt Task",
         category="Streaming API",
         http_method="POST",
@@ -508,6 +527,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="templates",
         method="generate",
+        creates=Creates(id="video_id", job="video"),
         seed_name="Generate Video from Template",
         category="Templates",
         http_method="POST",
@@ -567,6 +587,8 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="videos",
         method="status",
+        polls="video",
+        extended_by="heygen_async._jobs._methods:VideosJobs",
         seed_name="Retrieve Video Details",
         category="Video Generation",
         http_method="GET",
@@ -619,6 +641,8 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="videos",
         method="generate",
+        creates=Creates(id="video_id", job="video"),
+        extended_by="heygen_async._jobs._methods:VideosJobs",
         seed_name="Create Avatar Video (V2)",
         category="Video Generation",
         http_method="POST",
@@ -654,6 +678,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="videos",
         method="generate_webm",
+        creates=Creates(id="video_id", job="video"),
         seed_name="Create a WebM Video",
         category="Video Generation",
         http_method="POST",
@@ -695,6 +720,8 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="translations",
         method="create",
+        creates=Creates(id="video_translate_id", more="video_translate_ids", job="translation"),
+        extended_by="heygen_async._jobs._methods:TranslationsJobs",
         seed_name="Translate Video",
         category="Video Translation",
         http_method="POST",
@@ -722,6 +749,8 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="translations",
         method="status",
+        polls="translation",
+        extended_by="heygen_async._jobs._methods:TranslationsJobs",
         seed_name="Check Translation Status",
         category="Video Translation",
         http_method="GET",
@@ -748,6 +777,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="webhooks",
         method="list_endpoints",
+        extended_by="heygen_async.webhooks._management:WebhookEndpoints",
         seed_name="List Webhook Endpoints",
         category="Webhook",
         http_method="GET",
@@ -760,6 +790,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="webhooks",
         method="add_endpoint",
+        extended_by="heygen_async.webhooks._management:WebhookEndpoints",
         seed_name="Add a Webhook Endpoint",
         category="Webhook",
         http_method="POST",
@@ -777,6 +808,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="webhooks",
         method="update_endpoint",
+        extended_by="heygen_async.webhooks._management:WebhookEndpoints",
         seed_name="Update a Webhook Endpoint",
         category="Webhook",
         http_method="PATCH",
@@ -794,6 +826,7 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
     Endpoint(
         namespace="webhooks",
         method="delete_endpoint",
+        extended_by="heygen_async.webhooks._management:WebhookEndpoints",
         seed_name="Delete a Webhook Endpoint",
         category="Webhook",
         http_method="DELETE",
@@ -936,3 +969,27 @@ ENDPOINTS: Final[tuple[Endpoint, ...]] = (
 )
 
 ENDPOINTS_BY_NAME: Final = {endpoint.qualname: endpoint for endpoint in ENDPOINTS}
+
+
+def _status_endpoints() -> dict[str, Endpoint]:
+    found: dict[str, Endpoint] = {}
+    for endpoint in ENDPOINTS:
+        if endpoint.polls is not None and found.setdefault(endpoint.polls, endpoint) is not endpoint:
+            raise ValueError(f"job kind {endpoint.polls!r} has two status endpoints")
+    return found
+
+
+def _helpers() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for endpoint in ENDPOINTS:
+        helpers = endpoint.extended_by
+        if helpers is not None and found.setdefault(endpoint.namespace, helpers) != helpers:
+            raise ValueError(f"namespace {endpoint.namespace!r} is extended by two classes")
+    return found
+
+
+STATUS_ENDPOINTS: Final = _status_endpoints()
+"""Each job kind's status endpoint (the row whose ``polls`` names it): what its waiters poll."""
+NAMESPACE_HELPERS: Final = _helpers()
+"""Each namespace's hand-written helpers (``"module:Class"``, from its rows' ``extended_by``), which the
+generated namespace class inherits."""

@@ -1,6 +1,6 @@
 """The vocabulary of the endpoint table: what an endpoint and each of its parameters are.
 
-The table itself (``_endpoint_table.py``) is a list of :class:`Endpoint` values; the generated resource
+The table itself (``_table.py``) is a list of :class:`Endpoint` values; the generated resource
 methods, the request validation, the emulator's routes and ``client.endpoints`` are all read from it.
 """
 
@@ -12,7 +12,7 @@ import attrs
 
 from heygen_async._transport._urls import Route
 
-__all__ = ["PARAM_TYPES", "AtLeastOneOf", "Endpoint", "Param", "Requires", "Rule"]
+__all__ = ["PARAM_TYPES", "AtLeastOneOf", "Creates", "Endpoint", "Param", "Requires", "Rule"]
 
 Location = Literal["path", "query", "body"]
 
@@ -91,6 +91,26 @@ Rule = AtLeastOneOf | Requires
 
 
 @attrs.frozen(kw_only=True)
+class Creates:
+    """What a successful call creates at HeyGen (billed: a job or a live session), so its id is never lost.
+
+    The id is the answer's field ``id``, or the call's argument ``argument`` (a group's training is named by
+    the group); ``more`` names an answer's field listing further ids of the same kind (a translation into
+    several languages makes one job each). ``job`` is the kind of job it starts (``"video"``,
+    ``"translation"``, ...; see :data:`heygen_async._jobs._kinds.KINDS`), None for a live session.
+    """
+
+    id: str | None = None
+    argument: str | None = None
+    more: str | None = None
+    job: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.id is None) == (self.argument is None):
+            raise ValueError("Creates needs exactly one of id (a field of the answer) and argument (of the call)")
+
+
+@attrs.frozen(kw_only=True)
 class Endpoint:
     """One row of the endpoint table.
 
@@ -99,6 +119,11 @@ class Endpoint:
     gateway's old-format alias is the same path with each placeholder's name in place). ``result`` names the
     model the answer is structured into; ``pagination`` names the field of that model holding the items when
     the endpoint is token-paginated; ``notes`` records every deliberate deviation from LowCodeAPI's definition.
+
+    What the rest of the package builds on the endpoint is said here too, so nothing else keeps a table of
+    endpoints: ``creates`` (what a success creates, and the job it starts), ``polls`` (the job kind whose
+    status this endpoint reports), and ``extended_by`` (``"module:Class"``: the hand-written helpers built on
+    this endpoint, which the generated namespace class inherits).
     """
 
     namespace: str
@@ -116,6 +141,9 @@ class Endpoint:
     rules: tuple[Rule, ...] = ()
     pagination: str | None = None
     notes: tuple[str, ...] = ()
+    creates: Creates | None = None
+    polls: str | None = None
+    extended_by: str | None = None
     route: Route = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -131,6 +159,10 @@ class Endpoint:
             unknown = set(mentioned) - set(names)
             if unknown:
                 raise ValueError(f"{self.qualname}: rule names unknown parameters {sorted(unknown)}")
+        if self.creates is not None and self.creates.argument is not None and self.creates.argument not in names:
+            raise ValueError(f"{self.qualname}: creates names an unknown argument {self.creates.argument!r}")
+        if self.extended_by is not None and ":" not in self.extended_by:
+            raise ValueError(f"{self.qualname}: extended_by must read 'module:Class', got {self.extended_by!r}")
 
     @property
     def qualname(self) -> str:

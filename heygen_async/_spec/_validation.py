@@ -363,13 +363,15 @@ def build_request(
     extra_query: Mapping[str, Any] | None = None,
     extra_body: Mapping[str, Any] | None = None,
 ) -> RequestParts:
-    """Validate ``arguments`` (``None`` = not given) and split them into path values, query and body."""
+    """Validate ``arguments`` (``None`` = not given) and split them into path values, query and body. A
+    parameter missing from ``arguments`` takes its table default (the generated methods pass every parameter,
+    their defaults included; a hand-written helper may leave some out)."""
     check = _Check(endpoint)
     path_values: dict[str, Any] = {}
     query: list[tuple[str, Any]] = []
     body: dict[str, Any] = {}
     for param in endpoint.params:
-        value = arguments.get(param.name)
+        value = arguments.get(param.name, param.default)
         if value is None:
             if param.required:
                 raise check.fail(param.name, "is required")

@@ -35,8 +35,9 @@ from heygen_async._models import StreamingSessionSummary
 from heygen_async._shield import finish
 from heygen_async._state._protocol import StateBackend, wait_for_slot
 
-from ._backend import StreamingBackend, close_all
+from ._backend import StreamingBackend
 from ._ledger import SessionLedger
+from ._live import close_all
 from ._session import SESSION_OPTIONS, StreamingSession
 
 __all__ = ["ReapReport", "SessionManager"]
@@ -317,7 +318,7 @@ class SessionManager:
         if self._restopping is None or self._restopping.done():
             self._restopping = asyncio.get_running_loop().create_task(self._restop(), name="heygen-session-restop")
 
-    def _client_closing(self) -> asyncio.Task[None] | None:
+    def client_closing(self) -> asyncio.Task[None] | None:
         """The client whose backend this manager uses is closing, and makes the last tries of the stops itself:
         the background retry ends (its stops in flight finish, shielded) and none starts again. Returns the
         cancelled retry task, for the client to wait for."""

@@ -20,7 +20,7 @@ class StreamingSessions(Resource):
     @property
     def backend(self) -> StreamingBackend:
         """The REST backend sessions of this client use (HeyGen's v1 streaming API)."""
-        return RestStreamingBackend(self)  # type: ignore[arg-type]
+        return RestStreamingBackend(self, self._runtime.live())
 
     def session(self, **params: Any) -> StreamingSession:
         """A live avatar session: ``async with client.streaming.session(avatar_id=..., quality="low") as s``.
@@ -34,7 +34,7 @@ class StreamingSessions(Resource):
         any process's ``reap_orphans()`` stops it).
         """
         options: dict[str, Any] = {name: params.pop(name) for name in SESSION_OPTIONS if name in params}
-        ledger = self._transport.pool.session_ledger()
+        ledger = self._runtime.session_ledger()
         if ledger is None:
             return StreamingSession(self.backend, params, **options)
 
@@ -61,6 +61,6 @@ class StreamingSessions(Resource):
             self.backend,
             max_sessions=max_sessions,
             acquire_timeout=acquire_timeout,
-            state=self._transport.pool.state,
+            state=self._runtime.state,
             **defaults,
         )

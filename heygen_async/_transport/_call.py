@@ -1,4 +1,4 @@
-"""The request path: one connection pool per client, and the call loop every request goes through.
+"""The call loop every request goes through, for one client handle (its credentials and settings).
 
 A call builds the URL (path format, percent-encoding, the token), sends one attempt under the attempt's
 time limit, decodes the envelope, and on failure decides from the retry policy, the call's idempotency
@@ -13,58 +13,39 @@ import asyncio
 import functools
 import hmac
 import inspect
-import ipaddress
 import json as jsonlib
 import logging
-import math
 import random
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal
 
 import aiohttp
 import anyio
 import attrs
 from yarl import URL
 
-from heygen_async._config import USE_CLIENT_DEFAULT, Limits, OrDefault, RetryEvent, RetryPolicy, Timeout
+from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, PollPolicy, RetryEvent, RetryPolicy, Timeout
 from heygen_async._exceptions import (
     APIConnectionError,
     APIError,
     APIResponseError,
     APIStatusError,
     APITimeoutError,
-    ClientClosedError,
-    ConfigurationError,
     RateLimitError,
     ValidationError,
 )
 from heygen_async._redact import Redactor, Secret, mask_userinfo, url_credentials
-from heygen_async._version import __version__
 
 from ._envelope import decode_envelope, is_route_miss
+from ._pool import TIME_SCALE_HEADER, ConnectionPool, is_loopback
 from ._urls import PathStyle, PathStyleMemory, Route, encode_query
 
-if TYPE_CHECKING:
-    from heygen_async._jobs._scheduler import PollPolicy, PollScheduler
-    from heygen_async._poll_http import PollHTTP
-    from heygen_async._state._protocol import StateBackend
-    from heygen_async._streaming._ledger import SessionLedger
-
-__all__ = [
-    "NO_BODY",
-    "TIME_SCALE_HEADER",
-    "CallOptions",
-    "ClientStats",
-    "ConnectionPool",
-    "Transport",
-    "may_have_been_processed",
-]
+__all__ = ["NO_BODY", "CallOptions", "Transport", "may_have_been_processed"]
 
 logger = logging.getLogger("heygen_async")
 
-USER_AGENT: Final = f"heygen-async/{__version__} aiohttp/{aiohttp.__version__}"
 NO_BODY: Final = object()
 """Marks a call that sends no JSON body (``None`` is a valid JSON body: ``null``)."""
 # 5xx answers are retried for idempotent calls, except those that say the request can never work.
@@ -72,10 +53,6 @@ _PERMANENT_5XX: Final = frozenset({501, 505})
 # Answers that mean the request was refused before anything was processed, so even a create may repeat it.
 _UNPROCESSED_STATUSES: Final = frozenset({429, 503})
 _sleep = anyio.sleep  # module-level so tests can make retry waits instant
-TIME_SCALE_HEADER: Final = "x-heygen-emulator-time-scale"
-"""How many emulated seconds pass per real second at the emulator that answered (it sends this header on
-every answer while its clock runs on its own). Honoured only from a loopback address, within 1..MAX_TIME_SCALE."""
-MAX_TIME_SCALE: Final = 1000.0
 _IDENTITY_KEY: Final = secrets.token_bytes(32)
 """The key of every handle's credential identity in this process: random per process, never stored or sent."""
 
@@ -96,151 +73,6 @@ def may_have_been_processed(error: BaseException) -> bool:
 
 def _seconds(value: float | None) -> str:
     return "an unlimited time" if value is None else f"{value:.3g} s"
-
-
-@attrs.define
-class ClientStats:
-    """What one connection pool (a client and its ``with_options`` handles) has sent: HTTP requests (every
-    attempt, status polls included) and retries. Plain counters, for summaries and metrics."""
-
-    requests: int = 0
-    retries: int = 0
-
-
-class ConnectionPool:
-    """The "session pool": one aiohttp session and connector, created lazily on the running loop.
-
-    Owned by the client that created it; handles from ``with_options`` share it and never close it.
-    Cookies are never stored, so tenants sharing the pool cannot see each other's.
-    """
-
-    def __init__(self, limits: Limits, poll_budget: float = 10.0, state: StateBackend | None = None) -> None:
-        self.limits = limits
-        self.poll_budget = poll_budget
-        self.state = state
-        """The state backend the user gave (shared budget, caps, ledgers), or None: all in this process."""
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._scheduler: PollScheduler | None = None
-        self._session_ledger: SessionLedger | None = None
-        self._poll_http: PollHTTP | None = None
-        self.lean_polls = False
-        """Status polls go through aiohttp like every call; True: by :mod:`heygen_async._poll_http`."""
-        self.time_scale = 1.0
-        """How many times faster than real time the server's clock runs: 1, except for an emulator on a
-        loopback address that says otherwise (:data:`TIME_SCALE_HEADER`); poll cadences are divided by it."""
-        self.closed = False
-        self.stats = ClientStats()
-
-    def saw_time_scale(self, value: str | None) -> None:
-        """Note an emulator's :data:`TIME_SCALE_HEADER` (the caller checked the answer came from a loopback
-        address); a value that is not a number is ignored, and speed-ups are kept within 1..MAX_TIME_SCALE."""
-        if value is None:
-            return
-        try:
-            scale = float(value)
-        except ValueError:
-            return
-        if math.isfinite(scale):
-            self.time_scale = min(MAX_TIME_SCALE, max(1.0, scale))
-
-    def scheduler(self) -> PollScheduler:
-        """The one poll scheduler of this pool (created on first use): every job waiter shares its budget."""
-        if self.closed:
-            raise ClientClosedError("the client is closed; create a new HeyGenClient")
-        if self._scheduler is None:
-            from heygen_async._jobs._scheduler import (
-                PollScheduler,  # loaded with the first job wait: most calls never need it
-            )
-
-            self._scheduler = PollScheduler(
-                self.poll_budget, max_in_flight=_polls_in_flight(self.limits), state=self.state
-            )
-        return self._scheduler
-
-    def poll_http(self) -> PollHTTP:
-        """The status polls' own keep-alive GET path (created on first use, on this pool's loop)."""
-        if self.closed:
-            raise ClientClosedError("the client is closed; create a new HeyGenClient")
-        loop = asyncio.get_running_loop()
-        if self._loop is not None and self._loop is not loop:
-            raise ConfigurationError(
-                "this client's connection pool belongs to another event loop; "
-                "create the client inside the event loop that uses it"
-            )
-        if self._poll_http is None:
-            from heygen_async._poll_http import PollHTTP
-
-            self._loop = loop
-            self._poll_http = PollHTTP(
-                max_idle=_polls_in_flight(self.limits),
-                keepalive_expiry=self.limits.keepalive_expiry,
-                user_agent=USER_AGENT,
-            )
-        return self._poll_http
-
-    def session_ledger(self) -> SessionLedger | None:
-        """Where sessions opened without a manager are recorded, with a shared state (None without one)."""
-        if self.state is None or self.closed:
-            return None
-        if self._session_ledger is None:
-            from heygen_async._streaming._ledger import SessionLedger
-
-            self._session_ledger = SessionLedger(self.state)
-        return self._session_ledger
-
-    @property
-    def is_open(self) -> bool:
-        """Whether an aiohttp session exists and still needs closing."""
-        return self._session is not None and not self._session.closed
-
-    def session(self) -> aiohttp.ClientSession:
-        if self.closed:
-            raise ClientClosedError("the client is closed; create a new HeyGenClient")
-        session = self._session
-        loop = asyncio.get_running_loop()
-        if session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.limits.max_connections,
-                limit_per_host=self.limits.max_connections_per_host,
-                keepalive_timeout=self.limits.keepalive_expiry,
-            )
-            session = aiohttp.ClientSession(
-                connector=connector,
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-                timeout=aiohttp.ClientTimeout(total=None),
-                cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=False,
-            )
-            # aiohttp resends a GET/PUT/DELETE once, unseen, when a kept-alive connection turns out closed.
-            # One retry layer only: the call loop decides (max_retries, idempotent=False, on_retry, attempts).
-            # There is no public switch; aiohttp's own test client clears this attribute too.
-            if hasattr(session, "_retry_connection"):
-                session._retry_connection = False
-            self._session = session
-            self._loop = loop
-        elif self._loop is not loop:
-            raise ConfigurationError(
-                "this client's connection pool belongs to another event loop; "
-                "create the client inside the event loop that uses it"
-            )
-        return session
-
-    async def aclose(self) -> None:
-        """Close the pool; idempotent. Open connections are closed, not left for the garbage collector."""
-        self.closed = True
-        scheduler, self._scheduler = self._scheduler, None
-        if scheduler is not None:
-            await scheduler.aclose()
-        ledger, self._session_ledger = self._session_ledger, None
-        if ledger is not None:
-            await ledger.aclose()
-        poll_http, self._poll_http = self._poll_http, None
-        if poll_http is not None:
-            poll_http.close()
-        session, self._session = self._session, None
-        if session is not None and not session.closed:
-            await session.close()
 
 
 def _shown(url: str) -> str:
@@ -264,26 +96,6 @@ class CallOptions:
 
 _ROUTE_MISS: Final = object()
 _NO_CEILING: Final = 1e9  # aiohttp rounds timeouts over its ceil threshold up to whole seconds; never do that
-
-
-def _polls_in_flight(limits: Limits) -> int:
-    """How many status polls may be in flight at once: half of a bounded pool's size (at most 100). Through
-    aiohttp (``lean_polls=False``) that leaves a poll a free connection (a poll queued inside aiohttp would be
-    sent late, in a burst, past the budget's window) and other calls the rest; on the lean path, whose
-    connections are its own, it bounds those connections, so a client may hold up to 1.5x the pool's sockets."""
-    bounds = [limit for limit in (limits.max_connections, limits.max_connections_per_host) if limit > 0]
-    return max(1, min(100, *(limit // 2 for limit in bounds))) if bounds else 100
-
-
-def _is_loopback(url: str) -> bool:
-    """Whether ``url`` names this machine by a loopback address or ``localhost``."""
-    host = URL(url).host or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _ResponseTooLarge(APIResponseError):
@@ -338,14 +150,11 @@ class Transport:
         self._auth_headers: dict[str, str] = {} if self._gateway else {"X-Api-Key": options.token.reveal()}
         self._client_timeout = self._aiohttp_timeout(options.timeout.attempt, options.timeout.connect)
         self._retry_variants: dict[int, RetryPolicy] = {}
-        # A status poll is one attempt: bounded by the attempt limit and the whole-call limit, the lower.
-        bounds = [t for t in (options.timeout.attempt, options.timeout.total) if t is not None]
-        self._poll_timeout = min(bounds) if bounds else None
         self.identity = hmac.digest(_IDENTITY_KEY, self._credentials(), "sha256")[:16]
         """Whose credentials this handle's calls carry (a keyed hash, never the token): the poll scheduler
         shares a job's poll stream, and its answers, only among handles with the same identity."""
-        self._ledger_credential: str | None = None
-        self._loopback = _is_loopback(options.base_url)
+        self._ledger_credentials: dict[bytes, str] = {}
+        self._loopback = is_loopback(options.base_url)
 
     def __repr__(self) -> str:
         return f"<Transport {self.options.mode} {self.shown_base_url!r}>"
@@ -367,19 +176,16 @@ class Transport:
             [options.mode, options.base_url, options.token.reveal(), sorted(self._auth_headers.items())]
         ).encode()
 
-    async def ledger_credential(self) -> str:
-        """This handle's credentials as the job ledger records them: HMAC-SHA256 under the state's salt.
+    def ledger_credential(self, salt: bytes) -> str:
+        """This handle's credentials as a job ledger records them: HMAC-SHA256 under the ledger's ``salt``.
 
-        The salt is shared by every sharer of the state, so another process with the same credentials finds
+        The salt is shared by every sharer of the ledger, so another process with the same credentials finds
         the same records; a tenant with other credentials finds none of them. Reveals no token: telling which
         token made a record means guessing the token."""
-        if self._ledger_credential is None:
-            state = self.pool.state
-            if state is None:
-                raise ConfigurationError("this client keeps no job ledger: pass state= to HeyGenClient")
-            salt = await state.credential_salt()
-            self._ledger_credential = hmac.new(salt, self._credentials(), "sha256").hexdigest()[:32]
-        return self._ledger_credential
+        found = self._ledger_credentials.get(salt)
+        if found is None:
+            found = self._ledger_credentials[salt] = hmac.new(salt, self._credentials(), "sha256").hexdigest()[:32]
+        return found
 
     @staticmethod
     def _aiohttp_timeout(total: float | None, connect: float | None) -> aiohttp.ClientTimeout:
@@ -582,101 +388,6 @@ class Transport:
                 status, response_headers, raw, gateway=self._gateway, endpoint=route.key, redactor=self.redactor
             )
         raise error
-
-    # -- status polls -------------------------------------------------------------------------------
-
-    def start_poll(
-        self,
-        route: Route,
-        values: Mapping[str, Any],
-        items: Sequence[tuple[str, Any]],
-        done: Callable[[Any, BaseException | None], None],
-    ) -> None:
-        """One status poll over :mod:`heygen_async._poll_http`, without a task: ``done(data, None)`` or
-        ``done(None, error)`` is called later with what :meth:`call` would return or raise (one attempt, the
-        client's timeouts, the same envelope, errors and path-format fallback). ``route`` is a bodiless GET."""
-        style = self._style_for(route)
-        may_fall_back = (
-            style == "new" and self.options.path_style == "auto" and self._gateway and bool(route.path_params)
-        )
-        self._send_poll(route, style, values, items, may_fall_back, done)
-
-    def _send_poll(
-        self,
-        route: Route,
-        style: Literal["new", "old"],
-        values: Mapping[str, Any],
-        items: Sequence[tuple[str, Any]],
-        may_fall_back: bool,
-        done: Callable[[Any, BaseException | None], None],
-    ) -> None:
-        poll_http = self.pool.poll_http()
-        self.pool.stats.requests += 1
-        limits = self.options.timeout
-        timeout = self._poll_timeout
-
-        def on_answer(status: int, headers: Mapping[str, str], raw: bytes) -> None:
-            if self._loopback:
-                self.pool.saw_time_scale(headers.get(TIME_SCALE_HEADER))
-            if may_fall_back and is_route_miss(status, raw):
-                try:  # the gateway's old format, once
-                    self._send_poll(route, "old", values, items, False, done)
-                except Exception as exc:  # the pool closed meanwhile
-                    done(None, exc)
-                return
-            try:
-                data = decode_envelope(
-                    status, headers, raw, gateway=self._gateway, endpoint=route.key, redactor=self.redactor
-                )
-            except APIError as exc:
-                if isinstance(exc, APIStatusError) and (exc.status_code != 404 or may_fall_back):
-                    self._confirm_style(route, style)
-                done(None, exc.with_traceback(None))
-                return
-            self._confirm_style(route, style)
-            done(data, None)
-
-        def on_error(exc: BaseException) -> None:
-            done(None, self._poll_error(route, exc, limits))
-
-        poll_http.request(
-            self.url_text(route, style, values, items),
-            self._auth_headers,
-            timeout=timeout,
-            connect_timeout=limits.connect,
-            limit=self.pool.limits.max_response_bytes,
-            on_answer=on_answer,
-            on_error=on_error,
-        )
-
-    def _poll_error(self, route: Route, exc: BaseException, limits: Timeout) -> APIError:
-        """The :class:`APIError` for a poll that got no usable answer (as :meth:`_exchange` maps aiohttp's)."""
-        from heygen_async._poll_http import PollConnectError, PollTimeoutError, TooLarge
-
-        if isinstance(exc, PollConnectError):
-            return self._connection_error(route, exc, maybe_processed=False)
-        if isinstance(exc, PollTimeoutError):
-            if exc.connecting:
-                return APITimeoutError(
-                    f"{route.key} timed out: no connection within {_seconds(limits.connect)}",
-                    endpoint=route.key,
-                    maybe_processed=False,
-                )
-            return APITimeoutError(
-                f"{route.key} timed out: no complete answer within {_seconds(limits.attempt or limits.total)}",
-                endpoint=route.key,
-                maybe_processed=True,
-            )
-        if isinstance(exc, TooLarge):
-            limit = self.pool.limits.max_response_bytes
-            return _ResponseTooLarge(
-                f"{route.key} answered HTTP {exc.status} with a body over the {limit}-byte limit ({exc.what}); "
-                "raise Limits(max_response_bytes=...) if such answers are expected",
-                endpoint=route.key,
-                status_code=exc.status,
-                body="",
-            )
-        return self._connection_error(route, exc, maybe_processed=True)
 
     @staticmethod
     async def _run_hook(policy: RetryPolicy, event: RetryEvent, deadline: float | None) -> None:

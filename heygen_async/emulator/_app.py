@@ -32,7 +32,7 @@ from aiohttp import web
 from heygen_async._redact import REDACTED
 from heygen_async._spec._table import ENDPOINTS
 from heygen_async._spec._types import Endpoint
-from heygen_async._transport._call import TIME_SCALE_HEADER
+from heygen_async._transport._pool import TIME_SCALE_HEADER
 
 from ._config import EmulatorConfig
 from ._faults import AFTER_PROCESSING, FaultPlan, Faults

@@ -14,7 +14,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -74,7 +74,7 @@ class Faults:
     @classmethod
     def parse(cls, spec: str) -> Faults:
         """From ``"rate=0.2,kinds=500+502+429,retry_after=1,max_latency=2,seed=7"`` (the CLI's ``--faults``)."""
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for part in filter(None, (p.strip() for p in spec.split(","))):
             key, _, value = part.partition("=")
             if key == "rate":
@@ -89,7 +89,7 @@ class Faults:
                 values["endpoints"] = frozenset(value.split("+"))
             else:
                 raise ValueError(f"unknown fault setting {key!r} in {spec!r}")
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 class FaultPlan:

@@ -109,5 +109,3 @@ def construct_event(
     """
     verify(raw_body, headers, secret, header=header)
     return attrs.evolve(parse_event(raw_body), verified=True)
-
-

@@ -20,6 +20,7 @@ import yarl
 from heygen_async._exceptions import ClientClosedError, ValidationError
 from heygen_async._models import Ack, WebhookEndpoint, WebhookEndpointList
 from heygen_async._resources._base import Resource
+from heygen_async._spec._results import structure
 from heygen_async._spec._table import ENDPOINTS_BY_NAME
 from heygen_async._spec._validation import build_request
 
@@ -176,7 +177,7 @@ class WebhookEndpoints(Resource):
             raise ClientClosedError("this client handle is closed")
         body = {**(parts.body or {}), "events": names}
         data = await self._transport.call(_UPDATE.route, path_values=parts.path_values, query=parts.query, json=body)
-        return self._structure(_UPDATE, WebhookEndpoint, data, self._transport.redactor)
+        return structure(_UPDATE, WebhookEndpoint, data, self._transport.redactor)
 
     async def remove(self, url: str) -> int:
         """Delete every endpoint registered for ``url``; how many there were."""

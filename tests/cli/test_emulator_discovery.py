@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from heygen_async._cli._main import _record, main
-from heygen_async.emulator import Emulator, ManualClock
-from heygen_async.emulator import _discovery as discovery
+from heygen_async._cli._emulator import _record
+from heygen_async._cli._main import main
+from heygen_async.emulator import Emulator, ManualClock, _discovery as discovery
 from tests._readme import code_blocks, section
 from tests.conftest import ServerFactory
 

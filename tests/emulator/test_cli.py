@@ -95,7 +95,7 @@ def test_the_pytest_plugin_works_in_strict_asyncio_mode(tmp_path: Path) -> None:
 
 
 def test_the_command_serves_at_the_libraries_default_pace() -> None:
-    from heygen_async._cli._main import _SERVE_DEFAULTS
+    from heygen_async._cli._emulator import _SERVE_DEFAULTS
     from heygen_async.emulator import DEFAULT_TIME_SCALE
 
     assert _SERVE_DEFAULTS["time_scale"] == DEFAULT_TIME_SCALE

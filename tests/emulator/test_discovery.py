@@ -15,8 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from heygen_async.emulator import Emulator
-from heygen_async.emulator import _discovery as discovery
+from heygen_async.emulator import Emulator, _discovery as discovery
 from tests.conftest import ServerFactory
 
 

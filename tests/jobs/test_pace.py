@@ -12,7 +12,7 @@ import time
 import pytest
 
 import heygen_async as hg
-from heygen_async._transport._call import MAX_TIME_SCALE, ConnectionPool, _is_loopback
+from heygen_async._transport._pool import MAX_TIME_SCALE, ConnectionPool, is_loopback
 from heygen_async.emulator import DEFAULT_TIME_SCALE, Emulator, EmulatorConfig, ScaledClock, run_emulator
 
 from ._support import NO_WAIT_RETRY, VIDEO, scene, status_polls, wait_until
@@ -71,15 +71,14 @@ async def test_a_resumed_job_polls_first_poll_after_its_submission(
         assert outcome[0].status is hg.VideoStatus.COMPLETED
 
 
-@pytest.mark.parametrize("lean_polls", [False, True])
-async def test_a_scaled_clock_emulator_shrinks_the_poll_intervals_by_its_scale(lean_polls: bool) -> None:
-    """ScaledClock(50): every answer, polls included (either poll path), says so; the cadence stays the
+async def test_a_scaled_clock_emulator_shrinks_the_poll_intervals_by_its_scale() -> None:
+    """ScaledClock(50): every answer, polls included, says so; the cadence stays the
     policy's in the emulator's seconds (10), and the next poll is due within 10 / 50 real seconds, not 10."""
     policy = hg.PollPolicy(first_poll=10, backoff=1, max_interval=10, jitter=0)
     config = EmulatorConfig(render_seconds=100_000)  # still rendering when the test ends
     async with (
         Emulator(config, clock=ScaledClock(50)) as emulator,
-        emulator.client(poll_policy=policy, retry=NO_WAIT_RETRY, lean_polls=lean_polls) as client,
+        emulator.client(poll_policy=policy, retry=NO_WAIT_RETRY) as client,
     ):
         video_id = await _video(client)
         pool = client._transport.pool
@@ -113,15 +112,15 @@ async def test_a_render_on_the_default_emulator_is_waited_for_at_its_pace() -> N
         assert client._transport.pool.time_scale == DEFAULT_TIME_SCALE
     assert video.status is hg.VideoStatus.COMPLETED
     assert 1 <= stats.polls <= 8, stats
-    assert stats.max_per_second <= client._transport.pool.poll_budget
+    assert stats.max_per_second <= client._runtime.poll_budget
 
 
 def test_the_time_scale_is_honoured_only_from_loopback_and_within_bounds() -> None:
     """Only a server on this machine may speed polling up, and by at most MAX_TIME_SCALE; it never slows it."""
     for url in ("http://127.0.0.1:8080/heygen", "http://localhost:1", "http://[::1]:80", "http://u:p@127.0.0.2"):
-        assert _is_loopback(url), url
+        assert is_loopback(url), url
     for url in ("https://api.lowcodeapi.com/heygen", "https://api.heygen.com", "http://10.0.0.1", "http://127.0.0.1.x"):
-        assert not _is_loopback(url), url
+        assert not is_loopback(url), url
     pool = ConnectionPool(hg.Limits())
     for value, expected in [("40", 40.0), ("1e9", MAX_TIME_SCALE), ("0.5", 1.0), ("nan", 1.0), ("x", 1.0)]:
         pool.time_scale = 1.0

@@ -27,8 +27,7 @@ from heygen_async._cli._main import main
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ScaledClock
 from heygen_async.emulator._faults import FAULT_KINDS
 from tests._background import Background
-from tests.conftest import TOKEN as OTHER_TOKEN
-from tests.conftest import ServerFactory
+from tests.conftest import TOKEN as OTHER_TOKEN, ServerFactory
 
 T = TypeVar("T")
 

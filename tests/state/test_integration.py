@@ -17,8 +17,7 @@ import heygen_async as hg
 from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
 from tests.jobs._support import NO_WAIT_RETRY, fast_client, scene, ticking, wait_until
-from tests.streaming._support import AVATAR as STREAMING_AVATAR
-from tests.streaming._support import ONE_TRY
+from tests.streaming._support import AVATAR as STREAMING_AVATAR, ONE_TRY
 
 from .conftest import MakeState, crash
 

@@ -12,8 +12,9 @@ from typing import Any, cast
 import pytest
 
 import heygen_async as hg
-from heygen_async._jobs._handle import KINDS
-from heygen_async._jobs._scheduler import PollPolicy, PollScheduler
+from heygen_async._config import PollPolicy
+from heygen_async._jobs._kinds import KINDS
+from heygen_async._jobs._scheduler import PollScheduler
 from heygen_async._transport._call import Transport
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
 from tests.jobs._support import NO_WAIT_RETRY, fast_client, scene
@@ -114,7 +115,7 @@ async def test_a_state_error_while_waiting_for_a_slot_is_retried_and_nothing_is_
 
 
 class FakeTransport:
-    pool = types.SimpleNamespace(lean_polls=False, time_scale=1.0)  # polls through ``call``, real time
+    pool = types.SimpleNamespace(time_scale=1.0)  # polls through ``call``, real time
     identity = b"fake"  # one set of credentials
 
     def __init__(self) -> None:

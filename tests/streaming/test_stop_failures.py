@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async._streaming import _backend as _streaming_backend
+from heygen_async._streaming._live import CLOSE_ATTEMPTS
 from heygen_async._streaming._manager import SessionManager
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock
 
@@ -124,7 +124,7 @@ async def test_close_again_tries_a_failed_stop_once_more(heygen_emulator: Emulat
         assert requests_to(heygen_emulator, "streaming.stop") == 2
 
 
-@pytest.mark.parametrize("failures", [1, 1 + _streaming_backend.CLOSE_ATTEMPTS])
+@pytest.mark.parametrize("failures", [1, 1 + CLOSE_ATTEMPTS])
 async def test_the_clients_aclose_tries_a_failed_stop_again(
     failures: int, heygen_emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -136,7 +136,7 @@ async def test_the_clients_aclose_tries_a_failed_stop_again(
         async with client.streaming.session(**PARAMS) as session:
             pass
     await client.aclose()
-    assert requests_to(heygen_emulator, "streaming.stop") == min(failures, _streaming_backend.CLOSE_ATTEMPTS) + 1
+    assert requests_to(heygen_emulator, "streaming.stop") == min(failures, CLOSE_ATTEMPTS) + 1
     if failures == 1:
         assert heygen_emulator.account.open_sessions() == []
         assert not needs_stop(session)
@@ -173,12 +173,12 @@ async def test_the_clients_aclose_ends_the_background_retries_of_a_manager_nobod
     await session.close()  # nothing can go out any more: it says so, and nothing is left to try in the background
     assert isinstance(session.stop_error, hg.ClientClosedError)
     assert _restop_tasks() == []
-    assert requests_to(heygen_emulator, "streaming.stop") == 1 + _streaming_backend.CLOSE_ATTEMPTS
+    assert requests_to(heygen_emulator, "streaming.stop") == 1 + CLOSE_ATTEMPTS
     assert dict(manager.unstopped) == {session.id: session}  # for a reaper of a new client
     assert manager.active == 1
 
 
-@pytest.mark.parametrize("failures", [_streaming_backend.CLOSE_ATTEMPTS - 1, _streaming_backend.CLOSE_ATTEMPTS])
+@pytest.mark.parametrize("failures", [CLOSE_ATTEMPTS - 1, CLOSE_ATTEMPTS])
 async def test_manager_aclose_tries_failed_stops_again_and_keeps_what_still_fails_for_its_reap(
     failures: int, heygen_emulator: Emulator, restop_never: None, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -191,8 +191,8 @@ async def test_manager_aclose_tries_failed_stops_again_and_keeps_what_still_fail
         heygen_emulator.inject("500", endpoint="streaming.stop", times=failures)
         with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
             await manager.aclose()
-        assert requests_to(heygen_emulator, "streaming.stop") == min(failures + 1, _streaming_backend.CLOSE_ATTEMPTS)
-        if failures < _streaming_backend.CLOSE_ATTEMPTS:
+        assert requests_to(heygen_emulator, "streaming.stop") == min(failures + 1, CLOSE_ATTEMPTS)
+        if failures < CLOSE_ATTEMPTS:
             assert heygen_emulator.account.open_sessions() == []
             assert (manager.active, dict(manager.sessions)) == (0, {})
         else:
@@ -207,8 +207,8 @@ async def test_manager_aclose_tries_failed_stops_again_and_keeps_what_still_fail
             assert heygen_emulator.account.open_sessions() == []
             assert (manager.active, dict(manager.sessions), dict(manager.unstopped)) == (0, {}, {})
         await managed.__aexit__(None, None, None)  # the owner leaves: nothing more is sent
-    assert requests_to(heygen_emulator, "streaming.stop") == min(failures + 1, _streaming_backend.CLOSE_ATTEMPTS) + (
-        failures == _streaming_backend.CLOSE_ATTEMPTS
+    assert requests_to(heygen_emulator, "streaming.stop") == min(failures + 1, CLOSE_ATTEMPTS) + (
+        failures == CLOSE_ATTEMPTS
     )
 
 
@@ -345,8 +345,8 @@ async def test_aclose_with_half_the_stops_failing_tries_again_and_a_reap_stops_t
     predict. What is still open is exactly the manager's unstopped sessions, logged by id; a reap (the same
     manager's, or a new client's after the client closed) stops exactly those: 0 open."""
     faults = stop_faults(0.5, SEED)
-    rounds = rounds_of_stops(faults, CAP, _streaming_backend.CLOSE_ATTEMPTS)
-    assert len(rounds) == _streaming_backend.CLOSE_ATTEMPTS
+    rounds = rounds_of_stops(faults, CAP, CLOSE_ATTEMPTS)
+    assert len(rounds) == CLOSE_ATTEMPTS
     assert rounds[-1] > 0, "a seed that leaves some sessions open after aclose()"
     async with Emulator(config=EmulatorConfig(max_sessions=CAP), clock=ManualClock()) as emulator:
         client = emulator.client(retry=ONE_TRY)

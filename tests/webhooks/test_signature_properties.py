@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import heygen_async as hg
 from heygen_async import webhooks

@@ -1,0 +1,201 @@
+"""The kinds of long-running job: how to ask for each one's status and how to read the answer.
+
+A :class:`JobKind` says which statuses end a job well or badly (case-insensitive; an undocumented value counts
+as running and is logged once), its default deadline and poll cadence, the webhook events that concern it,
+and the model its answers become. Its status endpoint is the table's row whose ``polls`` names it
+(:data:`~heygen_async._spec._table.STATUS_ENDPOINTS`), so the endpoint's facts stay in the table.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from heygen_async._config import PollPolicy
+from heygen_async._exceptions import (
+    JobFailed,
+    PhotoAvatarFailed,
+    PhotoGenerationFailed,
+    TrainingFailed,
+    TranslationFailed,
+    ValidationError,
+    VideoFailed,
+)
+from heygen_async._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video
+from heygen_async._spec._results import structure
+from heygen_async._spec._table import STATUS_ENDPOINTS
+from heygen_async._spec._types import Endpoint
+
+from ._tokens import resume_token
+
+if TYPE_CHECKING:
+    from heygen_async._transport._call import Transport
+
+    from ._scheduler import TrackedJob
+
+__all__ = ["KINDS", "KIND_OF_EVENT", "JobKind", "kind_named"]
+
+
+@attrs.frozen(kw_only=True)
+class JobKind:
+    """One kind of long-running job: how to ask for its status and how to read the answer.
+
+    ``success``/``failure``/``running`` are the status values (lower case) that end it well, end it badly, or
+    mean it goes on; any other value counts as running and is logged once. ``timeout`` is the default
+    deadline of a wait, in seconds; ``policy`` the default cadence; ``events`` the webhook events that
+    concern it, and ``event_id`` the key of the job's id in their ``event_data``.
+    """
+
+    name: str
+    label: str
+    result: type[Any]
+    success: frozenset[str]
+    failure: frozenset[str]
+    running: frozenset[str]
+    error: type[JobFailed]
+    timeout: float
+    policy: PollPolicy
+    events: tuple[str, ...]
+    event_id: str
+    reason: Callable[[Any], str | None]
+
+    @property
+    def status_endpoint(self) -> Endpoint:
+        """The endpoint that reports this kind's status: the table's row whose ``polls`` names it."""
+        return STATUS_ENDPOINTS[self.name]
+
+    async def fetch(self, transport: Transport, job_id: str) -> Any:
+        """One status call through aiohttp, not retried: the scheduler's cadence is the retry."""
+        endpoint = self.status_endpoint
+        (param,) = endpoint.params
+        if param.location == "path":
+            return await transport.call(endpoint.route, path_values={param.name: job_id}, max_retries=0)
+        return await transport.call(endpoint.route, query=[(param.name, job_id)], max_retries=0)
+
+    def status_of(self, data: Any) -> str | None:
+        """The answer's status, lower case; a documented value is the shared constant (no string per poll)."""
+        status = data.get("status") if isinstance(data, Mapping) else None
+        if not isinstance(status, str):
+            return None
+        return self._known.get(status) or self._known.get(lowered := status.lower()) or lowered
+
+    @functools.cached_property
+    def _known(self) -> dict[str, str]:
+        return {value: value for value in (*self.success, *self.failure, *self.running)}
+
+    def structure(self, data: Any) -> Any:
+        return structure(self.status_endpoint, self.result, data)
+
+    def failure_error(self, job: TrackedJob, result: Any) -> JobFailed:
+        reason = self.reason(result)
+        if reason:  # HeyGen's words, which may echo what it was sent
+            reason = job.transport.redactor.text(reason)
+        return self.error(
+            f"{self.label} {job.id} failed" + (f": {reason}" if reason else ""),
+            result=result,
+            reason=reason,
+            kind=self.name,
+            job_id=job.id,
+            resume_token=resume_token(self.name, job.id, job.transport, None),
+        )
+
+
+def _video_reason(video: Video) -> str | None:
+    error = video.error
+    if error is None:
+        return None
+    parts = [str(part) for part in (error.code, error.message, error.detail) if part]
+    if len(parts) == 3 and parts[2].startswith(parts[1]):
+        del parts[1]  # the detail repeats the message and adds to it
+    return " ".join(parts) or None
+
+
+KINDS: Final[dict[str, JobKind]] = {
+    kind.name: kind
+    for kind in (
+        JobKind(
+            name="video",
+            label="Video",
+            result=Video,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"waiting", "pending", "processing"}),
+            error=VideoFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=5.0, max_interval=30.0),
+            events=("avatar_video.success", "avatar_video.fail", "avatar_video_gif.success", "avatar_video_gif.fail"),
+            event_id="video_id",
+            reason=_video_reason,
+        ),
+        JobKind(
+            name="translation",
+            label="Translation",
+            result=Translation,
+            success=frozenset({"success"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"pending", "running"}),
+            error=TranslationFailed,
+            timeout=2 * 3600.0,
+            policy=PollPolicy(first_poll=15.0, max_interval=60.0),
+            events=("video_translate.success", "video_translate.fail"),
+            event_id="video_translate_id",
+            reason=lambda t: t.message,
+        ),
+        JobKind(
+            name="photo_generation",
+            label="Photo generation",
+            result=PhotoGeneration,
+            success=frozenset({"success"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"in_progress", "pending"}),
+            error=PhotoGenerationFailed,
+            timeout=900.0,
+            policy=PollPolicy(first_poll=3.0, max_interval=15.0),
+            events=("photo_avatar_generation.success", "photo_avatar_generation.fail"),
+            event_id="generation_id",
+            reason=lambda g: g.msg,
+        ),
+        JobKind(
+            name="training",
+            label="Training of group",
+            result=Training,
+            success=frozenset({"ready"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"pending", "training", "in_progress"}),
+            error=TrainingFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=10.0, max_interval=60.0),
+            events=("photo_avatar_train.success", "photo_avatar_train.fail"),
+            event_id="group_id",
+            reason=lambda t: t.error_msg,
+        ),
+        JobKind(
+            name="photo_avatar",
+            label="Photo avatar",
+            result=PhotoAvatar,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"pending", "processing"}),
+            error=PhotoAvatarFailed,
+            timeout=1800.0,
+            policy=PollPolicy(first_poll=5.0, max_interval=30.0),
+            events=("photo_avatar_add_motion.success", "photo_avatar_add_motion.fail"),
+            event_id="id",
+            reason=lambda _: None,
+        ),
+    )
+}
+
+
+KIND_OF_EVENT: Final = {event: kind for kind in KINDS.values() for event in kind.events}
+
+
+def kind_named(kind: Any) -> JobKind:
+    """The :class:`JobKind` named ``kind``; anything else is a :class:`ValidationError`."""
+    found = KINDS.get(kind) if isinstance(kind, str) else None
+    if found is None:
+        raise ValidationError(f"kind must be one of {sorted(KINDS)}, got {kind!r}", parameter="kind")
+    return found
