@@ -174,3 +174,14 @@ async def test_result_is_plain_json(mocked: aioresponses) -> None:
     mocked.get(re.compile(r".*"), body=json.dumps(payload))
     async with hg.HeyGenClient(TOKEN, base_url=BASE) as client:
         assert await client.request("GET", "/v1/streaming/avatar.list") == [{"avatar_id": "a"}, {"avatar_id": "b"}]
+
+
+async def test_lean_polls_is_still_accepted_but_warns_that_it_does_nothing() -> None:
+    """The lean poll path is gone (one HTTP stack): the argument stays for one release, with a warning."""
+    with pytest.warns(DeprecationWarning, match="lean_polls"):
+        gateway = hg.HeyGenClient("at_lean-polls-token", lean_polls=True)
+    with pytest.warns(DeprecationWarning, match="does nothing"):
+        direct = hg.HeyGenClient.direct("lean-polls-key", lean_polls=False)
+    for client in (gateway, direct):
+        assert not hasattr(client._transport.pool, "lean_polls")
+        await client.aclose()
