@@ -13,8 +13,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async._cli._main import main
-
-from .conftest import TOKEN, Background
+from tests.support import CLI_TOKEN, Background
 
 AVATAR = "Angela-inTshirt-20220820"
 VOICE = "1bd001e7e50f421d891986aad5158bc8"
@@ -23,7 +22,7 @@ FAST = ["--poll-every", "0.1"]
 
 @pytest.fixture(autouse=True)
 def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", TOKEN)
+    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", CLI_TOKEN)
     monkeypatch.delenv("HEYGEN_WEBHOOK_SECRET", raising=False)
 
 
@@ -36,7 +35,7 @@ class Run:
         args = [*argv, "--base-url", self.background.base_url] if connect else list(argv)
         code = main(args)
         captured = self.capsys.readouterr()
-        assert TOKEN not in captured.out + captured.err  # never, in any command or mode
+        assert CLI_TOKEN not in captured.out + captured.err  # never, in any command or mode
         return code, captured.out, captured.err
 
     def json(self, *argv: str) -> Any:

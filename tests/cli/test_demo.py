@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 
 from heygen_async._cli._main import main
-
-from ._support import progress_lines
+from tests.support import ROOT, progress_lines
 
 TOKEN = "at_demo-Sup3rSecret-token"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _rows(out: str) -> dict[str, str]:

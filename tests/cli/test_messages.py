@@ -9,15 +9,14 @@ from typing import Any
 import pytest
 
 from heygen_async._cli._main import main
-
-from .conftest import TOKEN, Background
+from tests.support import CLI_TOKEN, Background
 
 REAP_KEYS = {"dry_run", "would_stop", "stopped", "kept", "failed"}
 
 
 @pytest.fixture(autouse=True)
 def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", TOKEN)
+    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", CLI_TOKEN)
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async._cli._main import main
-
-from .conftest import TOKEN, Background
+from tests.support import CLI_TOKEN, Background
 
 AVATAR = "Angela-inTshirt-20220820"
 VOICE = "1bd001e7e50f421d891986aad5158bc8"
@@ -33,7 +32,7 @@ SCENE = {
 
 @pytest.fixture(autouse=True)
 def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", TOKEN)
+    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", CLI_TOKEN)
 
 
 class Terminal(io.StringIO):
@@ -135,7 +134,7 @@ def test_reap_refuses_a_non_finite_or_negative_min_age(capsys: pytest.CaptureFix
 def test_ctrl_c_at_the_reap_prompt_exits_at_once(background: Background) -> None:
     _open_session(background)
     leader, follower = pty.openpty()
-    env = {**os.environ, "LOWCODEAPI_API_TOKEN": TOKEN}
+    env = {**os.environ, "LOWCODEAPI_API_TOKEN": CLI_TOKEN}
     process = subprocess.Popen(
         [sys.executable, "-m", "heygen_async", "sessions", "reap", "--base-url", background.base_url],
         stdin=follower,

@@ -11,8 +11,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 
 import heygen_async as hg
-
-from .conftest import BASE, TOKEN, ServerFactory, sent, sent_json
+from tests.support import BASE, TOKEN, ServerFactory, sent, sent_json
 
 OK = {"data": {"error": None, "data": {"ok": True}}}
 

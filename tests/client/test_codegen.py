@@ -6,13 +6,13 @@ import gc
 import inspect
 import re
 import weakref
-from pathlib import Path
 
 import heygen_async as hg
 from heygen_async._spec._table import ENDPOINTS
+from tests.support import DATA
 from tools import codegen as _codegen
 
-DESIGN = Path(__file__).resolve().parent / "data" / "api-methods.txt"
+DESIGN = DATA / "api-methods.txt"
 
 
 def test_checked_in_generated_code_is_up_to_date() -> None:

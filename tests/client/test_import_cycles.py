@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "heygen_async"
+from tests.support import ROOT
+
+PACKAGE = ROOT / "heygen_async"
 TYPE_ONLY_EXCEPTIONS = {"heygen_async._resources"}
 """Modules whose ``TYPE_CHECKING`` imports may close a cycle: the generated namespace stubs."""
 

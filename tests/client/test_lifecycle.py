@@ -15,8 +15,7 @@ import pytest
 from aiohttp import web
 
 import heygen_async as hg
-
-from .conftest import TOKEN, ServerFactory
+from tests.support import TOKEN, ServerFactory
 
 OK = {"error": None, "data": {"ok": True}}
 

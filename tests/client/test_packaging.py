@@ -5,9 +5,10 @@ build system asks for that version."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-PYPROJECT = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+from tests.support import ROOT
+
+PYPROJECT = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
 
 
 def test_the_license_is_an_spdx_expression_not_a_table() -> None:

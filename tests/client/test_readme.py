@@ -18,8 +18,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import OLD_FORMAT_ONLY, EmulatorConfig, ManualClock, run_emulator
-
-from ._readme import code_blocks, section
+from tests.support import code_blocks, section
 
 QUICK_START = code_blocks(section("Quick start"), "python")
 

@@ -17,8 +17,7 @@ from aioresponses import aioresponses
 
 import heygen_async as hg
 from heygen_async._redact import Redactor, Secret
-
-from .conftest import BASE, TOKEN, ServerFactory
+from tests.support import BASE, TOKEN, ServerFactory
 
 DIRECT_KEY = "hg-direct-K3y-abcdef0123456789"
 ANY = re.compile(r"^http://gateway\.test/heygen/.*$")

@@ -8,12 +8,12 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "live_avatar.py"
+from tests.support import EXAMPLES, ROOT
+
+EXAMPLE = EXAMPLES / "live_avatar.py"
 LIMIT = 60.0
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import EXAMPLES
 
 
 def test_smoke_demo_runs_and_tells_its_story() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "smoke.py")], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, str(EXAMPLES / "smoke.py")], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout

@@ -10,8 +10,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator, Faults
-
-from ._support import FAST_POLL, VIDEO, fast_client, scene, status_polls, wait_until
+from tests.support import FAST_POLL, VIDEO, fast_client, requests_to, scene, wait_until
 
 
 async def _video(client: hg.HeyGenClient) -> str:
@@ -63,7 +62,7 @@ async def test_a_single_429_pauses_every_waiter(heygen_emulator: Emulator) -> No
     async with fast_client(heygen_emulator, poll_policy=policy) as client:
         ids = [await _video(client) for _ in range(3)]
         tasks = [asyncio.create_task(client.videos.wait(i)) for i in ids]
-        await wait_until(lambda: status_polls(heygen_emulator, VIDEO.endpoint) >= 6, what="polls of every job")
+        await wait_until(lambda: requests_to(heygen_emulator, VIDEO.endpoint) >= 6, what="polls of every job")
         heygen_emulator.inject("429", endpoint="videos.status")  # Retry-After: 1, held to the 0.3 s ceiling
         await wait_until(lambda: any(throttled for _, throttled in _status_times(heygen_emulator)), what="the 429")
         (at,) = [t for t, throttled in _status_times(heygen_emulator) if throttled]
@@ -82,7 +81,7 @@ async def test_polls_stay_within_the_budget(heygen_emulator: Emulator) -> None:
         ids = [await _video(client) for _ in range(20)]
         tasks = [asyncio.create_task(client.videos.wait(i)) for i in ids]
         await asyncio.sleep(0.4)
-        polls = status_polls(heygen_emulator, VIDEO.endpoint)
+        polls = requests_to(heygen_emulator, VIDEO.endpoint)
         stats = client.jobs.scheduler.stats
         for task in tasks:
             task.cancel()
@@ -99,12 +98,12 @@ async def test_cancelling_one_of_two_waiters_keeps_the_other_polling(
     video_id = await _video(fast)
     leaving = asyncio.create_task(fast.videos.wait(video_id))
     staying = asyncio.create_task(fast.videos.job(video_id).wait())
-    await wait_until(lambda: status_polls(heygen_emulator, VIDEO.endpoint) >= 1, what="a first poll")
+    await wait_until(lambda: requests_to(heygen_emulator, VIDEO.endpoint) >= 1, what="a first poll")
     leaving.cancel()
     with pytest.raises(asyncio.CancelledError):
         await leaving
-    before = status_polls(heygen_emulator, VIDEO.endpoint)
-    await wait_until(lambda: status_polls(heygen_emulator, VIDEO.endpoint) >= before + 2, what="polls going on")
+    before = requests_to(heygen_emulator, VIDEO.endpoint)
+    await wait_until(lambda: requests_to(heygen_emulator, VIDEO.endpoint) >= before + 2, what="polls going on")
     await heygen_emulator.advance(60)
     video = await asyncio.wait_for(staying, 2)
     assert video.status is hg.VideoStatus.COMPLETED
@@ -115,7 +114,7 @@ async def test_one_record_serves_many_waiters(heygen_emulator: Emulator, fast: h
     video_id = await _video(fast)
     tasks = [asyncio.create_task(fast.videos.wait(video_id)) for _ in range(5)]
     await asyncio.sleep(0.2)
-    polls = status_polls(heygen_emulator, VIDEO.endpoint)
+    polls = requests_to(heygen_emulator, VIDEO.endpoint)
     assert fast.jobs.scheduler.tracked() == 1
     await heygen_emulator.advance(60)
     videos = await asyncio.wait_for(asyncio.gather(*tasks), 2)

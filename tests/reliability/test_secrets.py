@@ -26,8 +26,7 @@ import heygen_async as hg
 from heygen_async._cli._main import main
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ScaledClock
 from heygen_async.emulator._faults import FAULT_KINDS
-from tests._background import Background
-from tests.conftest import TOKEN as OTHER_TOKEN, ServerFactory
+from tests.support import TOKEN as OTHER_TOKEN, Background, ServerFactory
 
 T = TypeVar("T")
 

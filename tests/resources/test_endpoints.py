@@ -45,8 +45,7 @@ from heygen_async._models import (
     VideoStatus,
 )
 from heygen_async._spec._table import ENDPOINTS, ENDPOINTS_BY_NAME
-
-from .conftest import BASE, FAST, TOKEN, sent, sent_json
+from tests.support import BASE, FAST, TOKEN, sent, sent_json
 
 Style = Literal["new", "old"]
 DIRECT_KEY: Final = "hg-direct-key"

@@ -9,8 +9,7 @@ import pytest
 from aioresponses import aioresponses
 
 import heygen_async as hg
-
-from .conftest import BASE, FAST, TOKEN, sent
+from tests.support import BASE, FAST, TOKEN, sent
 
 
 def page(items_key: str, items: list[dict[str, Any]], token: str | None, envelope: str = "v1") -> dict[str, Any]:

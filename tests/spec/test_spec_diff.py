@@ -25,8 +25,9 @@ from heygen_async._spec._definition import (
     types_compatible,
 )
 from heygen_async._spec._table import ENDPOINTS, ENDPOINTS_BY_NAME
+from tests.support import DATA
 
-DEFINITION = Path(__file__).parent / "data" / "lowcodeapi-heygen-definition.json"
+DEFINITION = DATA / "lowcodeapi-heygen-definition.json"
 
 Document = dict[str, Any]
 

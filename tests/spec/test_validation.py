@@ -11,8 +11,7 @@ from aioresponses import aioresponses
 
 import heygen_async as hg
 from heygen_async import _inputs as i
-
-from .conftest import BASE, FAST, TOKEN, sent, sent_json
+from tests.support import BASE, FAST, TOKEN, sent, sent_json
 
 Call = Callable[[hg.HeyGenClient], Awaitable[Any]]
 

@@ -15,8 +15,7 @@ import heygen_async as hg
 from benchmarks._server_process import max_in_window
 from heygen_async._state._protocol import JobUpdate
 from heygen_async._streaming._ledger import SessionLedger
-
-from .conftest import MakeState, crash
+from tests.support import MakeState, crash
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -16,10 +16,17 @@ import pytest
 import heygen_async as hg
 from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
-from tests.jobs._support import NO_WAIT_RETRY, fast_client, scene, ticking, wait_until
-from tests.streaming._support import AVATAR as STREAMING_AVATAR, ONE_TRY
-
-from .conftest import MakeState, crash
+from tests.support import (
+    NO_WAIT_RETRY,
+    ONE_TRY,
+    STREAMING_AVATAR,
+    MakeState,
+    crash,
+    fast_client,
+    scene,
+    ticking,
+    wait_until,
+)
 
 SESSION: dict[str, Any] = {"avatar_id": STREAMING_AVATAR, "quality": "low"}
 RUNNING = ("waiting", "pending", "processing")

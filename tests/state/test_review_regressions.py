@@ -17,9 +17,7 @@ from heygen_async._jobs._kinds import KINDS
 from heygen_async._jobs._scheduler import PollScheduler
 from heygen_async._transport._call import Transport
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
-from tests.jobs._support import NO_WAIT_RETRY, fast_client, scene
-
-from .conftest import MakeState
+from tests.support import NO_WAIT_RETRY, MakeState, fast_client, scene
 
 SESSION: dict[str, Any] = {"avatar_id": "Wayne_20240711", "quality": "low"}
 

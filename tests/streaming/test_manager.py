@@ -14,10 +14,17 @@ import pytest
 import heygen_async as hg
 from heygen_async._streaming._manager import SessionManager
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
+from tests.support import (
+    NO_WAIT_RETRY,
+    STREAMING_AVATAR,
+    CheckpointBackend,
+    in_flight,
+    requests_to,
+    running,
+    wait_until,
+)
 
-from ._support import AVATAR, NO_WAIT_RETRY, CheckpointBackend, in_flight, requests_to, running, wait_until
-
-PARAMS: dict[str, Any] = {"avatar_id": AVATAR, "quality": "low"}
+PARAMS: dict[str, Any] = {"avatar_id": STREAMING_AVATAR, "quality": "low"}
 
 
 async def test_the_cap_holds_under_200_competing_tasks(monkeypatch: pytest.MonkeyPatch) -> None:

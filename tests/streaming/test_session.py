@@ -14,9 +14,8 @@ import heygen_async as hg
 from heygen_async._streaming._session import StreamingSession
 from heygen_async._transport._call import may_have_been_processed
 from heygen_async.emulator import Emulator
-
-from ._support import (
-    AVATAR,
+from tests.support import (
+    STREAMING_AVATAR,
     CheckpointBackend,
     FailingStop,
     Recorder,
@@ -26,7 +25,7 @@ from ._support import (
     wait_until,
 )
 
-PARAMS: dict[str, Any] = {"avatar_id": AVATAR, "quality": "low"}
+PARAMS: dict[str, Any] = {"avatar_id": STREAMING_AVATAR, "quality": "low"}
 
 # -- closing -----------------------------------------------------------------------------------------------------
 
@@ -167,7 +166,7 @@ async def test_a_session_asks_for_the_livekit_transport_and_takes_the_sdks_lower
     async with gateway.streaming.session(**PARAMS, voice={"emotion": "excited"}) as session:
         assert session.id is not None
         assert heygen_emulator.account.sessions[session.id].version == "v2"
-    info = await gateway.streaming.new(avatar_id=AVATAR, version=None)  # None leaves it out, as asked
+    info = await gateway.streaming.new(avatar_id=STREAMING_AVATAR, version=None)  # None leaves it out, as asked
     assert info.session_id is not None
     assert heygen_emulator.account.sessions[info.session_id].version is None
     await gateway.streaming.stop(info.session_id)

@@ -18,10 +18,9 @@ import heygen_async as hg
 from heygen_async._streaming._live import CLOSE_ATTEMPTS
 from heygen_async._streaming._manager import SessionManager
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock
-
-from ._support import (
-    AVATAR,
+from tests.support import (
     ONE_TRY,
+    STREAMING_AVATAR,
     CheckpointBackend,
     Recorder,
     failed_stops,
@@ -32,7 +31,7 @@ from ._support import (
     wait_until,
 )
 
-PARAMS: dict[str, Any] = {"avatar_id": AVATAR, "quality": "low"}
+PARAMS: dict[str, Any] = {"avatar_id": STREAMING_AVATAR, "quality": "low"}
 SESSIONS = 200
 CAP = 20
 SEED = 1616

@@ -14,12 +14,11 @@ import pytest
 import heygen_async as hg
 from heygen_async._streaming._session import StreamingSession
 from heygen_async.emulator import Emulator, EmulatorConfig
-
-from ._support import AVATAR, NO_WAIT_RETRY, CheckpointBackend, Recorder, requests_to, running, wait_until
+from tests.support import NO_WAIT_RETRY, STREAMING_AVATAR, CheckpointBackend, Recorder, requests_to, running, wait_until
 
 IDLE = 30
 """``activity_idle_timeout``: HeyGen's smallest."""
-PARAMS: dict[str, Any] = {"avatar_id": AVATAR, "quality": "low", "activity_idle_timeout": IDLE}
+PARAMS: dict[str, Any] = {"avatar_id": STREAMING_AVATAR, "quality": "low", "activity_idle_timeout": IDLE}
 
 
 async def _next_keep_alive(recorder: Recorder, sent: int) -> None:

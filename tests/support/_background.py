@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ScaledClock
 
+from ._emulated import STREAMING_AVATAR
+
 T = TypeVar("T")
 
 
@@ -73,3 +75,15 @@ class Background:
     def base_url(self) -> str:
         assert self.emulator is not None
         return self.emulator.base_url
+
+
+def open_streaming_session(background: Background) -> str:
+    """Open a live session on ``background``'s emulator (as another process would) and return its id."""
+
+    async def open_one() -> str:
+        assert background.emulator is not None
+        async with background.emulator.client() as client:
+            info = await client.streaming.new(avatar_id=STREAMING_AVATAR, quality="low")
+            return info.session_id or ""
+
+    return background.call(open_one)

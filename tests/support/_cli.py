@@ -1,4 +1,4 @@
-"""What the command-line tests share: the catalogue's ids, and a reader of progress lines that checks each one
+"""What the command-line tests share: the token they set, and a reader of progress lines that checks each one
 says something true (its counts add up, nothing finished is shown running, no "None")."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import re
 
 import attrs
 
-AVATAR = "Angela-inTshirt-20220820"
-VOICE = "1bd001e7e50f421d891986aad5158bc8"
+CLI_TOKEN = "at_cli-test-Sup3rSecret-token"
+"""The token the command-line tests put in ``LOWCODEAPI_API_TOKEN`` (the ``cli_token`` fixture)."""
 
 _LINE = re.compile(r"\[[#-]+\] (\d+)/(\d+) ([\w ]+?) finished(?:: (.*?))?(?:, ETA \d+s)?, \d+s")
 

@@ -1,4 +1,4 @@
-"""Loading an example as a module (examples/ is not a package), running one as a script, reading the emulator."""
+"""Loading an example as a module (examples/ is not a package) and running one as a script."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ import importlib.util
 import os
 import subprocess
 import sys
-from pathlib import Path
 from types import ModuleType
 
-from heygen_async.emulator import Emulator
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
+from ._paths import EXAMPLES, ROOT
 
 
 def load_example(name: str) -> ModuleType:
@@ -39,8 +35,3 @@ def run_script(name: str, *args: str, limit: float = 20.0) -> subprocess.Complet
         timeout=limit,
         check=False,
     )
-
-
-def requests_to(emulator: Emulator, endpoint: str) -> int:
-    """How many requests the emulator has seen for ``endpoint`` (e.g. ``"videos.generate"``)."""
-    return sum(1 for entry in emulator.request_log if entry["endpoint"] == endpoint)

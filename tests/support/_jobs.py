@@ -1,11 +1,11 @@
-"""What every job-waiter test shares: a fast poll cadence, a table of job kinds, and small waiting helpers."""
+"""What the job-waiter tests share: poll cadences, a client that polls every few milliseconds, videos
+submitted in one line, and a table of job kinds (how to create, wait for and poke each)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,27 +13,19 @@ import heygen_async as hg
 from heygen_async.emulator import Emulator
 from heygen_async.emulator._state import Account
 
+from ._emulated import MARK, NO_WAIT_RETRY, PHOTO, scene, wait_until
+
 FAST_POLL = hg.PollPolicy(
     first_poll=0.01, max_interval=0.05, jitter=0.1, retry_after_floor=0.05, retry_after_ceiling=0.5
 )
 """Real-time cadence: the scheduler polls on the wall clock while emulated jobs move only on ``advance()``."""
-NO_WAIT_RETRY = hg.RetryPolicy(attempts=3, wait_initial=0, wait_jitter=0)
+SLOW_POLL = hg.PollPolicy(first_poll=30, max_interval=60)
+"""After a wait's first poll (at once: it does not know when the job was submitted), no poll for 30 s: any
+sooner comes from a webhook fed to the client, and the tests decide exactly when."""
 SETTLE = 100.0
 """Emulated seconds after which every kind's job (render 32 s, translation 62 s, training 60 s, ...) is done."""
-
-AVATAR: dict[str, Any] = {"type": "avatar", "avatar_id": "Angela-inTshirt-20220820"}
-VOICE_ID = "1bd001e7e50f421d891986aad5158bc8"
-PHOTO: dict[str, Any] = {
-    "name": "Lina",
-    "age": "Young Adult",
-    "gender": "Woman",
-    "ethnicity": "East Asian",
-    "orientation": "square",
-    "pose": "half_body",
-    "style": "Realistic",
-    "appearance": "A friendly presenter",
-}
-MARK = "#fail"
+REJECTED_TOKEN = "rejected-token"
+"""Not an ``at_`` token: the emulator's gateway answers 401 to every call made with it."""
 
 
 def fast_client(emulator: Emulator, **options: Any) -> hg.HeyGenClient:
@@ -42,22 +34,21 @@ def fast_client(emulator: Emulator, **options: Any) -> hg.HeyGenClient:
     return emulator.client(**{**settings, **options})
 
 
-def scene(text: str = "Hello there") -> dict[str, Any]:
-    return {"character": AVATAR, "voice": {"type": "text", "input_text": text, "voice_id": VOICE_ID}}
+async def submit_video(client: hg.HeyGenClient, text: str = "Hello there") -> str:
+    """Submit one render of ``scene(text)`` and return its id."""
+    job = await client.videos.generate([scene(text)])
+    assert job.video_id
+    return job.video_id
 
 
-async def wait_until(predicate: Callable[[], bool], *, within: float = 3.0, what: str = "condition") -> None:
-    """Let the loop run until ``predicate()`` holds; fail after ``within`` real seconds."""
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.005)
+async def submit_videos(client: hg.HeyGenClient, *texts: str) -> list[str]:
+    """Submit one render per text, one after the other, and return their ids in order."""
+    return [await submit_video(client, text) for text in texts]
 
 
-def status_polls(emulator: Emulator, endpoint: str) -> int:
-    """How many status requests the emulator has seen on ``endpoint`` (e.g. ``"videos.status"``)."""
-    return sum(1 for entry in emulator.request_log if entry["endpoint"] == endpoint)
+def video_success(video_id: str) -> dict[str, Any]:
+    """The webhook payload HeyGen sends when the render ``video_id`` completed."""
+    return {"event_type": "avatar_video.success", "event_data": {"video_id": video_id}}
 
 
 async def polls_settled(client: hg.HeyGenClient) -> None:
@@ -105,14 +96,14 @@ async def _make_group(client: hg.HeyGenClient, fail: bool) -> hg.PhotoAvatar:
     return look
 
 
-async def _make_training(client: hg.HeyGenClient, fail: bool) -> str:
+async def make_training(client: hg.HeyGenClient, fail: bool) -> str:
     look = await _make_group(client, fail)
     assert look.group_id
     await client.photo_avatars.train(look.group_id)
     return look.group_id
 
 
-async def _make_motion(client: hg.HeyGenClient, fail: bool) -> str:
+async def make_motion(client: hg.HeyGenClient, fail: bool) -> str:
     look = await _make_group(client, fail)
     assert look.id
     ref = await client.photo_avatars.add_motion(look.id)
@@ -210,7 +201,7 @@ KIND_CASES: tuple[Kind, ...] = (
     ),
     Kind(
         name="training",
-        create=_make_training,
+        create=make_training,
         waiter=lambda c: c.photo_avatars.wait_training,
         handle=lambda c, i: c.photo_avatars.training_job(i),
         result=hg.Training,
@@ -223,7 +214,7 @@ KIND_CASES: tuple[Kind, ...] = (
     ),
     Kind(
         name="photo_avatar",
-        create=_make_motion,
+        create=make_motion,
         waiter=lambda c: c.photo_avatars.wait_avatar,
         handle=lambda c, i: c.photo_avatars.avatar_job(i),
         result=hg.PhotoAvatar,
@@ -235,26 +226,3 @@ KIND_CASES: tuple[Kind, ...] = (
         set_status=_set_photo_avatar,
     ),
 )
-
-
-@contextlib.asynccontextmanager
-async def ticking(
-    emulator: Emulator, *, step: float, every: float = 0.01, on_tick: Callable[[], None] | None = None
-) -> AsyncIterator[None]:
-    """Advance the emulator's manual clock by ``step`` every ``every`` real seconds while the block runs
-    (``on_tick`` sees the state before each step)."""
-
-    async def run() -> None:
-        while True:
-            if on_tick is not None:
-                on_tick()
-            await emulator.advance(step)
-            await asyncio.sleep(every)
-
-    task = asyncio.create_task(run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

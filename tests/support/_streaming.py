@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import heygen_async as hg
-from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock
+from heygen_async.emulator import Emulator, Faults
 from heygen_async.emulator._faults import FaultPlan
+
+from ._emulated import wait_until
 
 T = TypeVar("T")
 
-NO_WAIT_RETRY = hg.RetryPolicy(attempts=3, wait_initial=0, wait_jitter=0)
-"""Retries at once: fault-injection tests must not wait out a backoff."""
-ONE_TRY = hg.RetryPolicy(attempts=1)
-"""Every call is one request: a fault injected on a request is a failed call."""
-AVATAR = "Wayne_20240711"
-SLOW = 0.2
+SLOW_ANSWER = 0.2
 """Real seconds an injected ``slow`` answer takes (``emulator.app.faults.latency`` is patched to this)."""
 STREAMING_ENDPOINTS = frozenset(
     {
@@ -34,20 +29,6 @@ STREAMING_ENDPOINTS = frozenset(
         "streaming.list_sessions",
     }
 )
-
-
-async def wait_until(predicate: Callable[[], bool], *, within: float = 3.0, what: str = "condition") -> None:
-    """Let the loop run until ``predicate()`` holds; fail after ``within`` real seconds."""
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.005)
-
-
-def requests_to(emulator: Emulator, endpoint: str) -> int:
-    """How many requests the emulator has seen on ``endpoint`` (e.g. ``"streaming.stop"``)."""
-    return sum(1 for entry in emulator.request_log if entry["endpoint"] == endpoint)
 
 
 def streaming_requests(emulator: Emulator) -> list[str]:
@@ -89,13 +70,6 @@ def in_flight(emulator: Emulator, endpoint: str) -> bool:
     return any(entry["endpoint"] == endpoint and "status" not in entry for entry in emulator.request_log)
 
 
-@contextlib.asynccontextmanager
-async def running(config: EmulatorConfig | None = None, *, clock: ManualClock | None = None) -> AsyncIterator[Emulator]:
-    """An emulator with ``config`` on a manual clock, for the block."""
-    async with Emulator(config=config, clock=clock or ManualClock()) as emulator:
-        yield emulator
-
-
 class Recorder:
     """Every event of one session from the moment of subscription, in a list."""
 
@@ -130,7 +104,7 @@ class CheckpointBackend:
     cancels ``victim``.
 
     Points are ``"<method>.before"`` (before the call is made), ``"<method>.during"`` (once the request has
-    reached the emulator, held there ``SLOW`` seconds by an injected ``slow`` answer), ``"<method>.after"``
+    reached the emulator, held there ``SLOW_ANSWER`` seconds by an injected ``slow`` answer), ``"<method>.after"``
     (once the call returned), and ``"body"`` (the test's own await inside the ``async with`` block, see
     :meth:`point`). Methods are ``new``, ``start``, ``task``, ``interrupt``, ``stop``.
     """

@@ -9,8 +9,7 @@ import pytest
 from aioresponses import aioresponses
 
 import heygen_async as hg
-
-from .conftest import BASE, TOKEN
+from tests.support import BASE, TOKEN
 
 AVATARS = re.compile(r"^http://gateway\.test/heygen/v2/avatars\?.*$")
 PAYLOAD = {"avatars": [{"avatar_id": "Angela-inTshirt-20220820", "avatar_name": "Angela in T-shirt"}]}

@@ -14,8 +14,7 @@ import pytest
 from aioresponses import aioresponses
 
 import heygen_async as hg
-
-from .conftest import BASE, FAST, TOKEN, sent
+from tests.support import BASE, FAST, TOKEN, sent
 
 GET_URL = re.compile(r"^http://gateway\.test/heygen/v2/avatars\?.*$")
 POST_URL = re.compile(r"^http://gateway\.test/heygen/v2/video/generate\?.*$")

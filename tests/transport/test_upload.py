@@ -13,8 +13,7 @@ from aioresponses import aioresponses
 
 import heygen_async as hg
 from heygen_async._transport._upload import sniff
-
-from .conftest import BASE, TOKEN, ServerFactory, sent
+from tests.support import BASE, TOKEN, ServerFactory, sent
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

@@ -12,8 +12,7 @@ from yarl import URL
 
 import heygen_async as hg
 from heygen_async._transport._urls import Route, encode_query
-
-from .conftest import BASE, FAST, TOKEN, ServerFactory, sent
+from tests.support import BASE, FAST, TOKEN, ServerFactory, sent
 
 OK = {"data": {"error": None, "data": {"id": "pa-1"}}}
 HEYGEN_404 = {"message": "Not found", "provider": "heygen", "error": {"code": 404, "message": "avatar not found"}}

@@ -11,9 +11,7 @@ import pytest
 import heygen_async as hg
 from heygen_async import webhooks
 from heygen_async.emulator import Emulator
-from tests.jobs._support import fast_client
-
-from ._servers import serving
+from tests.support import fast_client, serving
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from yarl import URL
 
 import heygen_async as hg
 from heygen_async import webhooks
-
-from ._servers import WAYS, Start, serving
+from tests.support import WAYS, Start, serving
 
 SECRET = "whsec_receiver-Secret-0123456789"
 

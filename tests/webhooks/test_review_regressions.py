@@ -18,9 +18,7 @@ import heygen_async as hg
 from heygen_async import webhooks
 from heygen_async.emulator import Emulator
 from heygen_async.webhooks._management import _same_url
-from tests.jobs._support import fast_client
-
-from ._servers import serving
+from tests.support import fast_client, serving
 
 SECRET = "whsec_receiver-Secret-0123456789"
 
