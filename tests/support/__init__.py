@@ -43,14 +43,19 @@ from ._paths import DATA, EXAMPLES, README, ROOT
 from ._readme import code_blocks, section
 from ._state import MakeState, crash
 from ._streaming import (
+    SESSION_PARAMS,
     SLOW_ANSWER,
     STREAMING_ENDPOINTS,
     CheckpointBackend,
     FailingStop,
+    Gated,
     Recorder,
+    StubBackend,
     failed_stops,
+    hold_session,
     in_flight,
     needs_stop,
+    open_at_emulator,
     rounds_of_stops,
     stop_faults,
     streaming_requests,
@@ -108,6 +113,7 @@ __all__ = [
     "make_motion",
     "make_training",
     # streaming
+    "SESSION_PARAMS",
     "SLOW_ANSWER",
     "STREAMING_ENDPOINTS",
     "streaming_requests",
@@ -116,9 +122,13 @@ __all__ = [
     "stop_faults",
     "rounds_of_stops",
     "in_flight",
+    "open_at_emulator",
     "Recorder",
     "CheckpointBackend",
     "FailingStop",
+    "Gated",
+    "StubBackend",
+    "hold_session",
     # shared state
     "MakeState",
     "crash",

@@ -1,5 +1,6 @@
-"""What the streaming-session tests share: a backend that counts calls and cancels a task at chosen await
-points, an event recorder, small helpers to read the emulator's request log, and seeded stop faults."""
+"""What the streaming-session tests share: backends around a real one that count calls and cancel a task or
+hold a call at chosen points, one with no server at all, an event recorder, small helpers to read the
+emulator's request log, and seeded stop faults."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import heygen_async as hg
+from heygen_async._streaming._manager import SessionManager
 from heygen_async.emulator import Emulator, Faults
 from heygen_async.emulator._faults import FaultPlan
 
-from ._emulated import wait_until
+from ._emulated import STREAMING_AVATAR, wait_until
 
 T = TypeVar("T")
 
 SLOW_ANSWER = 0.2
 """Real seconds an injected ``slow`` answer takes (``emulator.app.faults.latency`` is patched to this)."""
+SESSION_PARAMS: dict[str, Any] = {"avatar_id": STREAMING_AVATAR, "quality": "low"}
+"""``streaming.new`` arguments for a cheap session of the catalogue's streaming avatar."""
 STREAMING_ENDPOINTS = frozenset(
     {
         "streaming.new",
@@ -63,6 +67,11 @@ def rounds_of_stops(faults: Faults, sessions: int, attempts: int) -> list[int]:
         pending = sum(1 for _ in range(pending) if plan.draw("streaming.stop") is not None)
         failed.append(pending)
     return failed
+
+
+def open_at_emulator(emulator: Emulator) -> list[str]:
+    """The ids of the sessions open (and billed) at the emulator, oldest first."""
+    return [session.id for session in emulator.account.open_sessions()]
 
 
 def in_flight(emulator: Emulator, endpoint: str) -> bool:
@@ -205,3 +214,113 @@ class FailingStop(CheckpointBackend):
             await asyncio.Event().wait()
         else:
             raise self.error
+
+
+async def hold_session(manager: SessionManager, entered: asyncio.Event, leave: asyncio.Event) -> None:
+    """Open a session through ``manager``, set ``entered``, and keep it until ``leave`` is set."""
+    async with manager.session(**SESSION_PARAMS):
+        entered.set()
+        await leave.wait()
+
+
+class Gated:
+    """A backend around a real one whose calls the test can hold before or after they reach the emulator."""
+
+    def __init__(self, inner: hg.StreamingBackend) -> None:
+        self.inner = inner
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.hold_after: dict[str, tuple[asyncio.Event, asyncio.Event]] = {}
+        self.hold_before: dict[str, tuple[asyncio.Event, asyncio.Event]] = {}
+
+    def gate_after(self, method: str) -> tuple[asyncio.Event, asyncio.Event]:
+        """(reached, release): the next ``method`` call waits for ``release`` once the emulator answered."""
+        self.hold_after[method] = (asyncio.Event(), asyncio.Event())
+        return self.hold_after[method]
+
+    def gate_before(self, method: str) -> tuple[asyncio.Event, asyncio.Event]:
+        """(reached, release): the next ``method`` call waits for ``release`` before it is sent."""
+        self.hold_before[method] = (asyncio.Event(), asyncio.Event())
+        return self.hold_before[method]
+
+    @property
+    def supports_keep_alive(self) -> bool:
+        return self.inner.supports_keep_alive
+
+    async def _run(self, method: str, call: Callable[[], Any]) -> Any:
+        self.calls[method] += 1
+        if method in self.hold_before:
+            reached, release = self.hold_before.pop(method)
+            reached.set()
+            await release.wait()
+        result = await call()
+        if method in self.hold_after:
+            reached, release = self.hold_after.pop(method)
+            reached.set()
+            await release.wait()
+        return result
+
+    async def new(self, params: Mapping[str, Any]) -> hg.StreamingSessionInfo:
+        info: hg.StreamingSessionInfo = await self._run("new", lambda: self.inner.new(params))
+        return info
+
+    async def start(self, session_id: str) -> None:
+        await self._run("start", lambda: self.inner.start(session_id))
+
+    async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> hg.StreamingTask:
+        task: hg.StreamingTask = await self._run(
+            "task", lambda: self.inner.task(session_id, text, task_type, task_mode)
+        )
+        return task
+
+    async def interrupt(self, session_id: str) -> None:
+        await self._run("interrupt", lambda: self.inner.interrupt(session_id))
+
+    async def keep_alive(self, session_id: str) -> None:
+        await self._run("keep_alive", lambda: self.inner.keep_alive(session_id))
+
+    async def stop(self, session_id: str) -> None:
+        await self._run("stop", lambda: self.inner.stop(session_id))
+
+    async def list_active(self) -> Sequence[hg.StreamingSessionSummary]:
+        summaries: Sequence[hg.StreamingSessionSummary] = await self._run("list_active", self.inner.list_active)
+        return summaries
+
+
+class StubBackend:
+    """A backend with no server: ``new`` waits for ``new_gate`` and makes session ``s1``, a keep-alive is
+    answered 404 (HeyGen no longer knows the session), and ``stop`` raises ``stop_error`` if one is set."""
+
+    supports_keep_alive = True
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.new_gate = asyncio.Event()
+        self.new_gate.set()
+        self.stop_error: BaseException | None = None
+
+    async def new(self, params: Mapping[str, Any]) -> hg.StreamingSessionInfo:
+        self.calls.append("new")
+        await self.new_gate.wait()
+        return hg.StreamingSessionInfo(session_id="s1", session_duration_limit=600)
+
+    async def start(self, session_id: str) -> None:
+        self.calls.append("start")
+
+    async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> hg.StreamingTask:
+        return hg.StreamingTask(task_id="t", duration_ms=0)
+
+    async def interrupt(self, session_id: str) -> None:
+        self.calls.append("interrupt")
+
+    async def keep_alive(self, session_id: str) -> None:
+        self.calls.append("keep_alive")
+        await asyncio.sleep(0.01)
+        raise hg.APIStatusError("gone", endpoint="streaming.keep_alive", status_code=404)
+
+    async def stop(self, session_id: str) -> None:
+        self.calls.append("stop")
+        if self.stop_error is not None:
+            raise self.stop_error
+
+    async def list_active(self) -> Sequence[hg.StreamingSessionSummary]:
+        return []
