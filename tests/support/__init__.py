@@ -60,7 +60,7 @@ from ._streaming import (
     stop_faults,
     streaming_requests,
 )
-from ._webhooks import WAYS, Start, serve_asgi, serving
+from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, serve_asgi, serving, signed_headers
 
 __all__ = [
     # the repository
@@ -137,6 +137,9 @@ __all__ = [
     "Start",
     "serving",
     "serve_asgi",
+    "WEBHOOK_SECRET",
+    "body_of",
+    "signed_headers",
     # the command line
     "CLI_TOKEN",
     "ProgressLine",
