@@ -21,9 +21,7 @@ FAST = ["--poll-every", "0.1"]
 CREATE = ["video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID]
 
 
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", CLI_TOKEN)
+pytestmark = pytest.mark.usefixtures("cli_token")
 
 
 def _run(capsys: pytest.CaptureFixture[str], background: Background, *argv: str) -> tuple[int, str, str]:
