@@ -11,9 +11,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 
 import heygen_async as hg
-from tests.support import BASE, TOKEN, ServerFactory, sent, sent_json
-
-OK = {"data": {"error": None, "data": {"ok": True}}}
+from tests.support import BASE, GATEWAY_OK, TOKEN, ServerFactory, sent, sent_json
 
 
 def test_token_from_argument_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +70,7 @@ async def test_direct_mode_uses_the_api_key_header_and_heygen_paths(mocked: aior
 
 
 async def test_gateway_mode_sends_the_token_only_as_the_api_token_query(mocked: aioresponses) -> None:
-    mocked.get(re.compile(r".*"), payload=OK)
+    mocked.get(re.compile(r".*"), payload=GATEWAY_OK)
     async with hg.HeyGenClient(TOKEN, base_url=BASE) as client:
         await client.request("GET", "/v2/avatars")
     ((_, url, kwargs),) = sent(mocked)
@@ -82,7 +80,7 @@ async def test_gateway_mode_sends_the_token_only_as_the_api_token_query(mocked: 
 
 
 async def test_request_sends_query_and_json_body(mocked: aioresponses) -> None:
-    mocked.post(re.compile(r".*"), payload=OK)
+    mocked.post(re.compile(r".*"), payload=GATEWAY_OK)
     body = {"title": "Ünïcode ✓", "video_inputs": [{"n": 1}], "test": True}
     async with hg.HeyGenClient(TOKEN, base_url=BASE) as client:
         await client.request("POST", "/v2/video/generate", params={"folder_id": "f 1", "x": None}, json=body)
@@ -119,8 +117,8 @@ async def test_request_sends_query_and_json_body(mocked: aioresponses) -> None:
 async def test_bad_requests_are_refused_before_anything_is_sent(
     mocked: aioresponses, kwargs: dict[str, Any], parameter: str | None
 ) -> None:
-    mocked.get(re.compile(r".*"), payload=OK, repeat=True)
-    mocked.post(re.compile(r".*"), payload=OK, repeat=True)
+    mocked.get(re.compile(r".*"), payload=GATEWAY_OK, repeat=True)
+    mocked.post(re.compile(r".*"), payload=GATEWAY_OK, repeat=True)
     async with hg.HeyGenClient(TOKEN, base_url=BASE) as client:
         with pytest.raises(hg.ValidationError) as caught:
             await client.request(**kwargs)
@@ -137,7 +135,7 @@ async def test_redirects_are_not_followed(serve: ServerFactory) -> None:
 
     async def elsewhere(request: web.Request) -> web.Response:
         hits.append(request.path)
-        return web.json_response(OK)
+        return web.json_response(GATEWAY_OK)
 
     app = web.Application()
     app.router.add_get("/heygen/v2/avatars", redirect)
@@ -155,7 +153,7 @@ async def test_cookies_are_never_kept_between_calls(serve: ServerFactory) -> Non
 
     async def handler(request: web.Request) -> web.Response:
         cookies.append(request.headers.get("Cookie"))
-        response = web.json_response(OK)
+        response = web.json_response(GATEWAY_OK)
         response.set_cookie("tenant", "one")
         return response
 

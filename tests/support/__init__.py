@@ -20,7 +20,7 @@ from ._emulated import (
     wait_until,
 )
 from ._examples import load_example, run_script
-from ._http import BASE, FAST, TOKEN, ServerFactory, sent, sent_json
+from ._http import BASE, FAST, GATEWAY_OK, HEYGEN_OK, TOKEN, ServerFactory, SlowApp, refused, sent, sent_json
 from ._jobs import (
     FAST_POLL,
     KIND_CASES,
@@ -41,6 +41,7 @@ from ._jobs import (
 from ._leaks import Hygiene, connector_of
 from ._paths import DATA, EXAMPLES, README, ROOT
 from ._readme import code_blocks, section
+from ._secrets import error_text, library_locals
 from ._state import MakeState, crash
 from ._streaming import (
     SESSION_PARAMS,
@@ -79,6 +80,13 @@ __all__ = [
     "ServerFactory",
     "sent",
     "sent_json",
+    "GATEWAY_OK",
+    "HEYGEN_OK",
+    "refused",
+    "SlowApp",
+    # secrets
+    "library_locals",
+    "error_text",
     # the emulator
     "NO_WAIT_RETRY",
     "ONE_TRY",

@@ -6,7 +6,6 @@ import asyncio
 import email.utils
 import re
 import time
-import types
 from typing import Any
 
 import aiohttp
@@ -14,18 +13,12 @@ import pytest
 from aioresponses import aioresponses
 
 import heygen_async as hg
-from tests.support import BASE, FAST, TOKEN, sent
+from tests.support import BASE, FAST, GATEWAY_OK, TOKEN, refused, sent
 
 GET_URL = re.compile(r"^http://gateway\.test/heygen/v2/avatars\?.*$")
 POST_URL = re.compile(r"^http://gateway\.test/heygen/v2/video/generate\?.*$")
-OK = {"data": {"error": None, "data": {"ok": True}}}
 CREATED = {"data": {"error": None, "data": {"video_id": "v-1"}}}
 BODY = {"video_inputs": [{"character": {"type": "avatar", "avatar_id": "a"}}]}
-
-
-def refused() -> aiohttp.ClientConnectorError:
-    key = types.SimpleNamespace(host="gateway.test", port=80, ssl=False)
-    return aiohttp.ClientConnectorError(key, OSError(111, "Connection refused"))  # type: ignore[arg-type]
 
 
 async def get(client: hg.HeyGenClient, **kwargs: Any) -> Any:
@@ -61,7 +54,7 @@ async def test_reads_are_retried_after_transient_failures(
     client: hg.HeyGenClient, mocked: aioresponses, failure: dict[str, Any], sleeps: list[float]
 ) -> None:
     mocked.get(GET_URL, **failure)
-    mocked.get(GET_URL, payload=OK)
+    mocked.get(GET_URL, payload=GATEWAY_OK)
     assert await get(client) == {"ok": True}
     assert len(sent(mocked)) == 2
     assert len(sleeps) == 1
@@ -81,7 +74,7 @@ async def test_attempts_are_bounded_and_the_last_error_raised(client: hg.HeyGenC
     mocked.get(GET_URL, status=500, payload={"code": 1, "message": "first"})
     mocked.get(GET_URL, status=502, payload={"code": 2, "message": "second"})
     mocked.get(GET_URL, status=503, payload={"code": 3, "message": "third"})
-    mocked.get(GET_URL, payload=OK)
+    mocked.get(GET_URL, payload=GATEWAY_OK)
     with pytest.raises(hg.ServerError) as caught:
         await get(client)
     assert caught.value.status_code == 503
@@ -200,7 +193,7 @@ async def test_retry_after_seconds_is_honoured(
     client: hg.HeyGenClient, mocked: aioresponses, sleeps: list[float], headers: dict[str, str], payload: Any
 ) -> None:
     mocked.get(GET_URL, status=429, payload=payload, headers=headers)
-    mocked.get(GET_URL, payload=OK)
+    mocked.get(GET_URL, payload=GATEWAY_OK)
     assert await get(client) == {"ok": True}
     assert sleeps == [pytest.approx(7.0)]
 
@@ -210,7 +203,7 @@ async def test_retry_after_http_date_is_honoured(
 ) -> None:
     when = email.utils.formatdate(time.time() + 20, usegmt=True)
     mocked.get(GET_URL, status=503, body="", headers={"Retry-After": when})
-    mocked.get(GET_URL, payload=OK)
+    mocked.get(GET_URL, payload=GATEWAY_OK)
     assert await get(client) == {"ok": True}
     assert len(sleeps) == 1
     assert 17.0 <= sleeps[0] <= 20.5
@@ -221,7 +214,7 @@ async def test_retry_after_in_the_past_or_garbage_falls_back_sensibly(
 ) -> None:
     mocked.get(GET_URL, status=429, body="", headers={"Retry-After": "Mon, 01 Jan 2001 00:00:00 GMT"})
     mocked.get(GET_URL, status=429, body="", headers={"Retry-After": "soon-ish"})
-    mocked.get(GET_URL, payload=OK)
+    mocked.get(GET_URL, payload=GATEWAY_OK)
     assert await get(client) == {"ok": True}
     assert sleeps == [0.0, 0.0]  # a past date means "now"; garbage means the policy's own backoff (0 in FAST)
 
@@ -230,7 +223,7 @@ async def test_retry_after_above_the_cap_raises_rate_limit_error_instead_of_retr
     mocked: aioresponses, sleeps: list[float]
 ) -> None:
     mocked.get(GET_URL, status=429, payload={"error": {"code": "rate_limit_exceeded"}}, headers={"Retry-After": "120"})
-    mocked.get(GET_URL, payload=OK)
+    mocked.get(GET_URL, payload=GATEWAY_OK)
     async with hg.HeyGenClient(TOKEN, base_url=BASE, retry=hg.RetryPolicy(retry_after_max=30)) as client:
         with pytest.raises(hg.RateLimitError) as caught:
             await get(client)
@@ -252,7 +245,7 @@ async def test_a_long_retry_after_on_503_also_becomes_rate_limit_error(
 
 async def test_retry_after_beyond_the_call_budget_stops_retrying(mocked: aioresponses, sleeps: list[float]) -> None:
     mocked.get(GET_URL, status=429, body="", headers={"Retry-After": "20"})
-    mocked.get(GET_URL, payload=OK)
+    mocked.get(GET_URL, payload=GATEWAY_OK)
     async with hg.HeyGenClient(TOKEN, base_url=BASE, timeout=hg.Timeout(total=5)) as client:
         with pytest.raises(hg.RateLimitError) as caught:
             await get(client)
@@ -273,7 +266,7 @@ async def test_on_retry_hook_sync_and_async(mocked: aioresponses, sleeps: list[f
         policy = hg.RetryPolicy(attempts=3, wait_initial=0, wait_jitter=0, on_retry=hook)
         mocked.get(GET_URL, status=502, body="")
         mocked.get(GET_URL, status=429, body="", headers={"Retry-After": "2"})
-        mocked.get(GET_URL, payload=OK)
+        mocked.get(GET_URL, payload=GATEWAY_OK)
         async with hg.HeyGenClient(TOKEN, base_url=BASE, retry=policy) as client:
             await get(client)
     assert [(e.attempt, e.wait, type(e.error)) for e in events] == [
