@@ -1,11 +1,11 @@
-"""Shared fixtures: a token that must never leak, clients, aioresponses, and real local servers."""
+"""Shared fixtures: a private runtime directory, instant retry waits, clients, aioresponses, and real local
+servers (the constants and helpers they use are in tests/support)."""
 
 from __future__ import annotations
 
 import inspect
-import json
 import types
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from yarl import URL
 
 import heygen_async as hg
 from heygen_async._transport import _call as _http
+from tests.support import BASE, FAST, TOKEN, ServerFactory
 
 
 def _teach_aioresponses_aiohttp_314() -> None:
@@ -38,10 +39,6 @@ def _teach_aioresponses_aiohttp_314() -> None:
 _teach_aioresponses_aiohttp_314()
 
 pytest_plugins = ["heygen_async.emulator.pytest_plugin"]  # heygen_emulator, heygen_client
-
-TOKEN = "at_test-Sup3rSecret-token-0123456789"
-BASE = "http://gateway.test/heygen"
-FAST = hg.RetryPolicy(attempts=3, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
 
 
 @pytest.fixture(autouse=True)
@@ -78,22 +75,6 @@ def mocked() -> Iterator[aioresponses]:
 async def client(sleeps: list[float]) -> AsyncIterator[hg.HeyGenClient]:
     async with hg.HeyGenClient(TOKEN, base_url=BASE, retry=FAST) as c:
         yield c
-
-
-def sent(m: aioresponses) -> list[tuple[str, URL, dict[str, Any]]]:
-    """Every request aioresponses saw, in order: (method, URL, kwargs)."""
-    calls = [
-        (key[0], key[1], call.kwargs, index) for key, calls in m.requests.items() for index, call in enumerate(calls)
-    ]
-    return [(method, url, kwargs) for method, url, kwargs, _ in calls]
-
-
-def sent_json(kwargs: dict[str, Any]) -> Any:
-    data = kwargs.get("data")
-    return None if data is None else json.loads(data)
-
-
-ServerFactory = Callable[[web.Application], Awaitable[str]]
 
 
 @pytest.fixture

@@ -1,19 +1,17 @@
-"""An emulator serving in a background thread (the commands run their own event loops) and a probe target."""
+"""An emulator serving in a background thread (the commands run their own event loops), a probe target, and
+the token in the environment."""
 
 from __future__ import annotations
 
 import http.server
 import threading
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from heygen_async.emulator import EmulatorConfig
-from tests._background import Background as Background
-
-T = TypeVar("T")
-TOKEN = "at_cli-test-Sup3rSecret-token"
+from tests.support import CLI_TOKEN, Background
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +48,10 @@ def hook_url() -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join(5)
+
+
+@pytest.fixture
+def cli_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line finds ``CLI_TOKEN`` in its environment, and no webhook secret."""
+    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", CLI_TOKEN)
+    monkeypatch.delenv("HEYGEN_WEBHOOK_SECRET", raising=False)

@@ -13,18 +13,12 @@ import pytest
 
 import heygen_async as hg
 from heygen_async._cli._main import main
+from tests.support import AVATAR_ID, CLI_TOKEN, VOICE_ID, Background
 
-from .conftest import TOKEN, Background
-
-AVATAR = "Angela-inTshirt-20220820"
-VOICE = "1bd001e7e50f421d891986aad5158bc8"
 FAST = ["--poll-every", "0.1"]
 
 
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", TOKEN)
-    monkeypatch.delenv("HEYGEN_WEBHOOK_SECRET", raising=False)
+pytestmark = pytest.mark.usefixtures("cli_token")
 
 
 class Run:
@@ -36,7 +30,7 @@ class Run:
         args = [*argv, "--base-url", self.background.base_url] if connect else list(argv)
         code = main(args)
         captured = self.capsys.readouterr()
-        assert TOKEN not in captured.out + captured.err  # never, in any command or mode
+        assert CLI_TOKEN not in captured.out + captured.err  # never, in any command or mode
         return code, captured.out, captured.err
 
     def json(self, *argv: str) -> Any:
@@ -51,7 +45,7 @@ def cli(background: Background, capsys: pytest.CaptureFixture[str]) -> Run:
 
 
 def _render(cli: Run, text: str = "Hello from the command line") -> str:
-    data = cli.json("video", "create", "--avatar", AVATAR, "--voice", VOICE, "--text", text)
+    data = cli.json("video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID, "--text", text)
     assert isinstance(data["video_id"], str)
     return str(data["video_id"])
 
@@ -60,18 +54,18 @@ def test_avatars_in_both_modes(cli: Run) -> None:
     code, out, _ = cli("avatars")
     assert code == 0
     assert out.splitlines()[0].split() == ["AVATAR_ID", "NAME", "GENDER", "DEFAULT_VOICE"]
-    assert AVATAR in out
+    assert AVATAR_ID in out
     data = cli.json("avatars", "--limit", "2")
     assert len(data) == 2
-    assert data[0]["avatar_id"] == AVATAR
+    assert data[0]["avatar_id"] == AVATAR_ID
 
 
 def test_voices_in_both_modes_with_a_language_filter(cli: Run) -> None:
     code, out, _ = cli("voices", "--language", "english")
     assert code == 0
-    assert VOICE in out
+    assert VOICE_ID in out
     data = cli.json("voices")
-    assert {v["voice_id"] for v in data} >= {VOICE}
+    assert {v["voice_id"] for v in data} >= {VOICE_ID}
     assert all(v["language"] == "English" for v in cli.json("voices", "--language", "English"))
 
 
@@ -86,7 +80,7 @@ def test_quota_in_both_modes(cli: Run) -> None:
 
 
 def test_video_create_wait_status_and_download(cli: Run, tmp_path: Path) -> None:
-    code, out, err = cli("video", "create", "--avatar", AVATAR, "--voice", VOICE, "--text", "Hi", "--wait", *FAST)
+    code, out, err = cli("video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID, "--text", "Hi", "--wait", *FAST)
     assert code == 0, err
     assert "completed" in out
     assert "1/1 video finished: 1 done" in err  # the progress line
@@ -109,8 +103,8 @@ def test_video_create_wait_status_and_download(cli: Run, tmp_path: Path) -> None
 def test_video_create_from_a_json_file(cli: Run, tmp_path: Path) -> None:
     spec = tmp_path / "video.json"
     scene = {
-        "character": {"type": "avatar", "avatar_id": AVATAR},
-        "voice": {"type": "text", "voice_id": VOICE, "input_text": "From a file"},
+        "character": {"type": "avatar", "avatar_id": AVATAR_ID},
+        "voice": {"type": "text", "voice_id": VOICE_ID, "input_text": "From a file"},
     }
     spec.write_text(json.dumps({"video_inputs": [scene, scene], "title": "two scenes"}))
     data = cli.json("video", "create", "--file", str(spec), "--wait", *FAST)
@@ -118,7 +112,9 @@ def test_video_create_from_a_json_file(cli: Run, tmp_path: Path) -> None:
 
 
 def test_a_failed_render_exits_3_with_heygens_reason(cli: Run) -> None:
-    code, out, err = cli("video", "create", "--avatar", AVATAR, "--voice", VOICE, "--text", "x #fail", "--wait", *FAST)
+    code, out, err = cli(
+        "video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID, "--text", "x #fail", "--wait", *FAST
+    )
     assert code == 3
     assert out == ""
     (line,) = [line for line in err.splitlines() if line.startswith("heygen-async: error:")]
@@ -129,7 +125,7 @@ def test_a_failed_render_exits_3_with_heygens_reason(cli: Run) -> None:
 
 def test_a_wait_past_its_timeout_exits_4_with_a_resume_command_that_works(cli: Run) -> None:
     code, _, err = cli(
-        "video", "create", "--avatar", AVATAR, "--voice", VOICE, "--text", "Slow", "--wait", "--timeout", "0.05"
+        "video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID, "--text", "Slow", "--wait", "--timeout", "0.05"
     )
     assert code == 4
     assert "resume with: heygen-async jobs watch '" in err
@@ -239,12 +235,15 @@ def test_an_api_error_exits_1_as_one_line(cli: Run) -> None:
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["video", "create", "--avatar", AVATAR], "missing --voice, --text"),
-        (["video", "create", "--avatar", AVATAR, "--voice", VOICE, "--text", "x", "--dimension", "big"], "--dimension"),
+        (["video", "create", "--avatar", AVATAR_ID], "missing --voice, --text"),
+        (
+            ["video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID, "--text", "x", "--dimension", "big"],
+            "--dimension",
+        ),
         (["video", "create", "--file", "/no/such/file.json"], "cannot read"),
         (["jobs", "watch", "../../v1/user/me", "--kind", "translation"], "video_translate_id"),
         (
-            ["video", "create", "--avatar", AVATAR, "--voice", VOICE, "--text", "x", "--dimension", "1281x720"],
+            ["video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID, "--text", "x", "--dimension", "1281x720"],
             "dimension",
         ),
         (["jobs", "watch", '{"heygen_async_job": 99}'], "resume token"),
@@ -284,7 +283,7 @@ def test_the_emulator_option_needs_no_account(cli: Run, monkeypatch: pytest.Monk
     monkeypatch.delenv("LOWCODEAPI_API_TOKEN")
     code, out, _ = cli("avatars", "--emulator", connect=False)
     assert code == 0
-    assert AVATAR in out
+    assert AVATAR_ID in out
 
 
 def test_client_stats_count_requests_and_retries(background: Background) -> None:
@@ -300,3 +299,12 @@ def test_client_stats_count_requests_and_retries(background: Background) -> None
 
     stats = background.call(exercise)
     assert (stats.requests, stats.retries) == (3, 1)
+
+
+def test_a_failing_render_watched_without_a_timeout_exits_3(
+    background: Background, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create = ["video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID, "--text", "x #fail", "--json"]
+    main([*create, "--base-url", background.base_url])
+    video_id = json.loads(capsys.readouterr().out)["video_id"]
+    assert main(["jobs", "watch", video_id, "--poll-every", "0.1", "--base-url", background.base_url]) == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -10,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
+import heygen_async as hg
 from heygen_async._cli._main import main
-
-from ._support import progress_lines
+from tests.support import ROOT, Background, progress_lines
 
 TOKEN = "at_demo-Sup3rSecret-token"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _rows(out: str) -> dict[str, str]:
@@ -92,6 +92,36 @@ def test_demo_usage_errors_exit_2_and_spend_nothing(
     err = capsys.readouterr().err
     assert words in err
     assert TOKEN not in err
+
+
+@pytest.mark.usefixtures("cli_token")
+def test_the_demo_with_one_video_still_translates(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--videos", "1", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["translation"] == "success"
+    assert (summary["jobs_submitted"], summary["jobs_succeeded"], summary["jobs_failed"]) == (3, 2, 1)
+
+
+@pytest.mark.usefixtures("cli_token")
+def test_the_live_demo_spends_only_what_it_announced(
+    background: Background, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--live against a gateway (the emulator here): no render made to fail, a bad input refused locally."""
+    fast = hg.PollPolicy(first_poll=0.1, max_interval=0.2)
+    monkeypatch.setattr(
+        hg, "HeyGenClient", functools.partial(hg.HeyGenClient, base_url=background.base_url, poll_policy=fast)
+    )
+    assert background.emulator is not None
+    created = background.emulator.stats()["videos_created"]
+    assert main(["demo", "--live", "--yes", "--videos", "2", "--json"]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert "--live spends on your HeyGen account: 2 test renders" in captured.err
+    assert background.emulator.stats()["videos_created"] - created == 2
+    assert (summary["jobs_submitted"], summary["jobs_succeeded"], summary["jobs_failed"]) == (3, 3, 0)
+    assert len(summary["failures_reported"]) == 1
+    assert summary["failures_reported"][0].startswith("refused before sending")
+    assert summary["sessions_left_open"] == 0
 
 
 def test_the_console_script_runs_the_demo() -> None:

@@ -20,11 +20,7 @@ from aiohttp import web
 from heygen_async._cli._emulator import _record
 from heygen_async._cli._main import main
 from heygen_async.emulator import Emulator, ManualClock, _discovery as discovery
-from tests._readme import code_blocks, section
-from tests.conftest import ServerFactory
-
-from ._support import AVATAR, VOICE
-from .conftest import Background
+from tests.support import AVATAR_ID, VOICE_ID, Background, ServerFactory, code_blocks, section
 
 SCRIPT = Path(sys.executable).parent / "heygen-async"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "heygen_async"]
@@ -128,7 +124,19 @@ def test_a_timed_out_waits_resume_command_works_as_printed_on_a_running_emulator
     monkeypatch.delenv("LOWCODEAPI_API_TOKEN", raising=False)
     assert main(["emulator", "--background", "--time-scale", "30"]) == 0
     capsys.readouterr()
-    argv = ["video", "create", "--avatar", AVATAR, "--voice", VOICE, "--text", "Hi", "--wait", "--timeout", "0.01"]
+    argv = [
+        "video",
+        "create",
+        "--avatar",
+        AVATAR_ID,
+        "--voice",
+        VOICE_ID,
+        "--text",
+        "Hi",
+        "--wait",
+        "--timeout",
+        "0.01",
+    ]
     assert main([*argv, "--emulator"]) == 4
     err = capsys.readouterr().err
     printed = err.split("resume with: ", 1)[1].strip()
@@ -217,7 +225,7 @@ def test_without_a_running_emulator_the_command_says_what_it_creates_will_not_la
     capsys: pytest.CaptureFixture[str], private_runtime: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LOWCODEAPI_API_TOKEN", raising=False)
-    argv = ["video", "create", "--avatar", AVATAR, "--voice", VOICE, "--text", "Hi", "--emulator"]
+    argv = ["video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID, "--text", "Hi", "--emulator"]
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert "no running emulator found" in err
@@ -247,7 +255,7 @@ def test_the_base_url_variable_points_commands_at_a_gateway(
     monkeypatch.setenv("LOWCODEAPI_API_TOKEN", "at_cli-env-test")
     monkeypatch.setenv("HEYGEN_ASYNC_BASE_URL", background.base_url)
     assert main(["avatars", "--json"]) == 0
-    assert AVATAR in [a["avatar_id"] for a in json.loads(capsys.readouterr().out)]
+    assert AVATAR_ID in [a["avatar_id"] for a in json.loads(capsys.readouterr().out)]
     assert [entry["endpoint"] for entry in background.emulator.request_log[before:]] == ["avatars.list"]
 
 

@@ -1,23 +1,22 @@
 """What a new user reads when something is off: the command's own usage line, one JSON shape for `sessions
-reap`, hints that name the command-line flag, and a delete of nothing that does not claim success."""
+reap`, hints that name the command-line flag, a delete of nothing that does not claim success, arguments
+checked before a client exists, and every failure one line and an exit code."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from heygen_async._cli._main import main
-
-from .conftest import TOKEN, Background
+from tests.support import AVATAR_ID, VOICE_ID, Background, open_streaming_session, scene
 
 REAP_KEYS = {"dry_run", "would_stop", "stopped", "kept", "failed"}
 
 
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", TOKEN)
+pytestmark = pytest.mark.usefixtures("cli_token")
 
 
 @pytest.mark.parametrize(
@@ -39,16 +38,6 @@ def test_an_unknown_argument_shows_the_commands_own_usage(
     assert "usage: heygen-async [-h] [--version]" not in err  # not the top-level usage
 
 
-def _session(background: Background) -> str:
-    async def open_one() -> str:
-        assert background.emulator is not None
-        async with background.emulator.client() as client:
-            info = await client.streaming.new(avatar_id="Wayne_20240711", quality="low")
-            return info.session_id or ""
-
-    return background.call(open_one)
-
-
 def _reap(capsys: pytest.CaptureFixture[str], background: Background, *flags: str) -> dict[str, Any]:
     assert main(["sessions", "reap", *flags, "--json", "--base-url", background.base_url]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -61,7 +50,7 @@ def test_sessions_reap_prints_one_json_shape_for_a_dry_run_a_real_run_and_nothin
     capsys: pytest.CaptureFixture[str], background: Background
 ) -> None:
     """Was: {"would_stop"} for a dry run (and for nothing to stop), {"stopped", "kept", "failed"} otherwise."""
-    session = _session(background)
+    session = open_streaming_session(background)
     dry = _reap(capsys, background, "--dry-run")
     assert dry["dry_run"] is True
     assert session in dry["would_stop"]
@@ -127,3 +116,49 @@ def test_a_configuration_error_is_shown_whole_with_nothing_masked_that_is_not_se
     assert line.startswith("heygen-async: error: ")
     assert said in line
     assert "***" not in line
+
+
+def test_an_unknown_key_in_a_video_file_is_a_usage_error_before_any_client(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LOWCODEAPI_API_TOKEN")  # no client could be made: the file is checked first
+    spec = tmp_path / "v.json"
+    spec.write_text(json.dumps({"video_inputs": [scene("hi")], "captions": True}))
+    assert main(["video", "create", "--file", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown videos.generate argument(s) ['captions']" in err
+    assert "Traceback" not in err
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import heygen_async._cli._commands as api
+
+    async def boom(client: Any, out: Any, args: Any) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(api, "_quota", boom)
+    assert main(["quota", "--emulator"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == "heygen-async: error: OSError: [Errno 28] No space left on device"
+    assert "Traceback" not in err
+
+
+def test_a_download_onto_a_directory_is_a_usage_error(
+    background: Background, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--wait", "--poll-every", "0.1", "--json", "--base-url", background.base_url]
+    assert main(["video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID, "--text", "hi", *argv]) == 0
+    video_id = json.loads(capsys.readouterr().out)["id"]
+    (tmp_path / "out").mkdir()
+    assert main(["video", "download", video_id, str(tmp_path / "out"), "--base-url", background.base_url]) == 2
+    err = capsys.readouterr().err
+    assert "it is a directory" in err
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_reap_refuses_a_non_finite_or_negative_min_age(capsys: pytest.CaptureFixture[str]) -> None:
+    for value in ("nan", "inf", "-1"):
+        assert main(["sessions", "reap", "--min-age", value, "--dry-run"]) == 2
+        assert "--min-age" in capsys.readouterr().err

@@ -15,17 +15,13 @@ import pytest
 
 from heygen_async._cli._main import main
 from heygen_async.emulator import EmulatorConfig
-
-from ._support import AVATAR, VOICE, progress_lines
-from .conftest import TOKEN, Background
+from tests.support import AVATAR_ID, CLI_TOKEN, VOICE_ID, Background, progress_lines
 
 FAST = ["--poll-every", "0.1"]
-CREATE = ["video", "create", "--avatar", AVATAR, "--voice", VOICE]
+CREATE = ["video", "create", "--avatar", AVATAR_ID, "--voice", VOICE_ID]
 
 
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOWCODEAPI_API_TOKEN", TOKEN)
+pytestmark = pytest.mark.usefixtures("cli_token")
 
 
 def _run(capsys: pytest.CaptureFixture[str], background: Background, *argv: str) -> tuple[int, str, str]:
@@ -91,7 +87,7 @@ def test_watching_a_finished_job_shows_it_done(capsys: pytest.CaptureFixture[str
 def test_ctrl_c_during_a_wait_is_reported_as_an_interruption_with_a_resume_command() -> None:
     """Was: "1 failed" for a job still processing when the wait was interrupted."""
     with Background(EmulatorConfig(render_seconds=3600, pending_seconds=0), speed=1) as slow:
-        env = {**os.environ, "LOWCODEAPI_API_TOKEN": TOKEN}
+        env = {**os.environ, "LOWCODEAPI_API_TOKEN": CLI_TOKEN}
         process = subprocess.Popen(
             [sys.executable, "-m", "heygen_async", *CREATE, "--text", "Long", "--wait", *FAST],
             stdout=subprocess.PIPE,

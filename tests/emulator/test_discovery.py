@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 
 from heygen_async.emulator import Emulator, _discovery as discovery
-from tests.conftest import ServerFactory
+from tests.support import ServerFactory
 
 
 def _dead_pid() -> int:

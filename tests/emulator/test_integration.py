@@ -18,7 +18,7 @@ import heygen_async as hg
 from heygen_async._spec._table import ENDPOINTS
 from heygen_async._transport._urls import PathStyle
 from heygen_async.emulator import OLD_FORMAT_ONLY, Emulator, EmulatorConfig, ManualClock
-from tests.conftest import ServerFactory
+from tests.support import ServerFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 FAST = hg.RetryPolicy(attempts=2, wait_initial=0, wait_jitter=0)

@@ -13,7 +13,7 @@ from aiohttp import web
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock, ScaledClock
-from tests.conftest import ServerFactory
+from tests.support import ServerFactory
 
 SCENE = {
     "character": {"type": "avatar", "avatar_id": "Angela-inTshirt-20220820"},

@@ -12,9 +12,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-from tests.jobs._support import fast_client, ticking, wait_until
-
-from ._support import load_example, requests_to, run_script
+from tests.support import fast_client, load_example, requests_to, run_script, ticking, wait_until
 
 batch = load_example("batch_render")
 ROWS = batch.read_rows(batch.SAMPLE_CSV)

@@ -8,8 +8,7 @@ import aiohttp
 import pytest
 
 from heygen_async.emulator import Emulator
-
-from ._support import load_example, requests_to, run_script
+from tests.support import load_example, requests_to, run_script
 
 app_example = load_example("fastapi_app")
 

@@ -8,8 +8,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-
-from ._support import fast_client
+from tests.support import fast_client
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator, ManualClock
-
-from ._support import VIDEO, fast_client, scene, status_polls
+from tests.support import VIDEO, fast_client, requests_to, scene
 
 WEEK = 7 * 24 * 3600.0
 
@@ -46,7 +45,7 @@ async def test_download_writes_the_file_without_a_status_call(wall_emulator: Emu
     """A fresh URL is downloaded as is: the file is written whole, no status call is made."""
     async with fast_client(wall_emulator) as client:
         video = await _rendered(wall_emulator, client)
-        before = status_polls(wall_emulator, VIDEO.endpoint)
+        before = requests_to(wall_emulator, VIDEO.endpoint)
         written = await client.videos.download(video, tmp_path / "video.mp4")
     assert written == tmp_path / "video.mp4"
     data = written.read_bytes()
@@ -54,7 +53,7 @@ async def test_download_writes_the_file_without_a_status_call(wall_emulator: Emu
     assert video.id is not None
     assert video.id.encode() in data
     assert not (tmp_path / "video.mp4.part").exists()
-    assert status_polls(wall_emulator, VIDEO.endpoint) == before
+    assert requests_to(wall_emulator, VIDEO.endpoint) == before
 
 
 async def test_download_refreshes_an_expired_url_with_one_status_call(wall_emulator: Emulator, tmp_path: Path) -> None:
@@ -64,9 +63,9 @@ async def test_download_refreshes_an_expired_url_with_one_status_call(wall_emula
         await wall_emulator.advance(WEEK + 3600)
         assert stale.video_url
         assert await _media_status(stale.video_url) == 403
-        before = status_polls(wall_emulator, VIDEO.endpoint)
+        before = requests_to(wall_emulator, VIDEO.endpoint)
         written = await client.videos.download(stale, tmp_path / "video.mp4")
-    assert status_polls(wall_emulator, VIDEO.endpoint) == before + 1
+    assert requests_to(wall_emulator, VIDEO.endpoint) == before + 1
     assert written.read_bytes().startswith(b"\x00\x00\x00\x18ftypmp42")
 
 
@@ -75,9 +74,9 @@ async def test_download_refreshes_a_url_about_to_expire(tmp_path: Path) -> None:
     async with Emulator(clock=ManualClock(start=time.time() - WEEK + 600)) as emulator:  # URLs expire in ~10 min
         async with fast_client(emulator) as client:
             video = await _rendered(emulator, client)
-            before = status_polls(emulator, VIDEO.endpoint)
+            before = requests_to(emulator, VIDEO.endpoint)
             written = await client.videos.download(video, tmp_path / "video.mp4")
-        assert status_polls(emulator, VIDEO.endpoint) == before + 1
+        assert requests_to(emulator, VIDEO.endpoint) == before + 1
     assert written.stat().st_size > 0
 
 
@@ -86,9 +85,9 @@ async def test_download_by_id_fetches_the_status_first(wall_emulator: Emulator, 
     async with fast_client(wall_emulator) as client:
         video = await _rendered(wall_emulator, client)
         assert video.id
-        before = status_polls(wall_emulator, VIDEO.endpoint)
+        before = requests_to(wall_emulator, VIDEO.endpoint)
         written = await client.videos.download(video.id, str(tmp_path / "by-id.mp4"))
-    assert status_polls(wall_emulator, VIDEO.endpoint) == before + 1
+    assert requests_to(wall_emulator, VIDEO.endpoint) == before + 1
     assert written.stat().st_size > 0
 
 
@@ -119,7 +118,7 @@ async def test_download_refuses_bad_arguments_before_any_call(
         with pytest.raises(hg.ValidationError) as caught:
             await client.videos.download("abc123", tmp_path / "video.mp4", **arguments)  # type: ignore[arg-type]
     assert caught.value.parameter == parameter
-    assert status_polls(wall_emulator, VIDEO.endpoint) == 0
+    assert requests_to(wall_emulator, VIDEO.endpoint) == 0
 
 
 async def test_download_refuses_a_missing_directory(wall_emulator: Emulator, tmp_path: Path) -> None:
@@ -127,7 +126,7 @@ async def test_download_refuses_a_missing_directory(wall_emulator: Emulator, tmp
         with pytest.raises(hg.ValidationError, match="not a directory") as caught:
             await client.videos.download("abc123", tmp_path / "missing" / "video.mp4")
     assert caught.value.parameter == "path"
-    assert status_polls(wall_emulator, VIDEO.endpoint) == 0
+    assert requests_to(wall_emulator, VIDEO.endpoint) == 0
 
 
 class StallingMediaHost:

@@ -10,8 +10,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-
-from ._support import fast_client, scene, ticking, wait_until
+from tests.support import fast_client, scene, ticking, wait_until
 
 
 async def _videos(client: hg.HeyGenClient, *texts: str) -> list[str]:

@@ -14,8 +14,7 @@ import pytest
 import heygen_async as hg
 from heygen_async._transport._pool import MAX_TIME_SCALE, ConnectionPool, is_loopback
 from heygen_async.emulator import DEFAULT_TIME_SCALE, Emulator, EmulatorConfig, ScaledClock, run_emulator
-
-from ._support import NO_WAIT_RETRY, VIDEO, scene, status_polls, wait_until
+from tests.support import NO_WAIT_RETRY, VIDEO, requests_to, scene, wait_until
 
 HOURLY = hg.PollPolicy(first_poll=3600, max_interval=3600)
 """A first poll an hour after submission: any poll sooner is the wait reporting a finished job at once."""
@@ -35,7 +34,7 @@ async def test_after_advance_a_wait_returns_after_exactly_one_poll(heygen_emulat
         video = await client.videos.wait(video_id, timeout=30)
         assert client.jobs.scheduler.stats.polls == 1
     assert video.status is hg.VideoStatus.COMPLETED
-    assert status_polls(heygen_emulator, VIDEO.endpoint) == 1
+    assert requests_to(heygen_emulator, VIDEO.endpoint) == 1
 
 
 async def test_watching_a_finished_job_yields_its_final_snapshot_after_one_poll(heygen_emulator: Emulator) -> None:
@@ -45,7 +44,7 @@ async def test_watching_a_finished_job_yields_its_final_snapshot_after_one_poll(
         await heygen_emulator.advance(60)
         snapshots = [video async for video in client.videos.job(video_id).watch(timeout=30)]
     assert [video.status for video in snapshots] == [hg.VideoStatus.COMPLETED]
-    assert status_polls(heygen_emulator, VIDEO.endpoint) == 1
+    assert requests_to(heygen_emulator, VIDEO.endpoint) == 1
 
 
 @pytest.mark.parametrize(("age", "polls_at_once"), [(7200.0, 1), (0.0, 0)])

@@ -13,9 +13,7 @@ import pytest
 from aiohttp import web
 
 import heygen_async as hg
-from tests.conftest import ServerFactory
-
-from ._support import FAST_POLL, NO_WAIT_RETRY
+from tests.support import FAST_POLL, NO_WAIT_RETRY, ServerFactory
 
 STATUS_PATH = "/heygen/v1/video_status.get"
 COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {"gzip": gzip.compress, "deflate": zlib.compress}

@@ -11,8 +11,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-
-from ._support import scene, wait_until
+from tests.support import scene, wait_until
 
 Snapshot = tuple[int, int, int, int, dict[str, str | None], dict[str, str]]
 

@@ -11,8 +11,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator, Faults, ManualClock
-
-from ._support import VIDEO, fast_client, polls_settled, scene, wait_until
+from tests.support import VIDEO, fast_client, polls_settled, scene, wait_until
 
 SLOW = hg.PollPolicy(first_poll=30, max_interval=60)
 """After a wait's first poll (at once: it does not know when the job was submitted), polls only when fed a

@@ -6,8 +6,7 @@ import asyncio
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-
-from ._support import AVATAR, SETTLE, VOICE_ID, _make_motion, _make_training
+from tests.support import CHARACTER, SETTLE, VOICE_ID, make_motion, make_training
 
 
 async def _settle(emulator: Emulator, task: asyncio.Future[object]) -> object:
@@ -17,7 +16,7 @@ async def _settle(emulator: Emulator, task: asyncio.Future[object]) -> object:
 
 
 async def test_a_webm_render_is_waited_for_as_a_video(heygen_emulator: Emulator, fast: hg.HeyGenClient) -> None:
-    job = await fast.videos.generate_webm(AVATAR["avatar_id"], input_text="Hi", voice_id=VOICE_ID)
+    job = await fast.videos.generate_webm(CHARACTER["avatar_id"], input_text="Hi", voice_id=VOICE_ID)
     assert job.video_id
     video = await _settle(heygen_emulator, asyncio.ensure_future(fast.videos.wait(job.video_id)))
     assert isinstance(video, hg.Video)
@@ -39,7 +38,7 @@ async def test_a_template_render_is_waited_for_as_a_video(heygen_emulator: Emula
 async def test_generated_looks_are_waited_for_as_a_photo_generation(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
-    group_id = await _make_training(fast, False)
+    group_id = await make_training(fast, False)
     await _settle(heygen_emulator, asyncio.ensure_future(fast.photo_avatars.wait_training(group_id)))
     job = await fast.photo_avatars.generate_looks(group_id, "in a garden", "square", "half_body", "Realistic")
     assert job.generation_id
@@ -52,7 +51,7 @@ async def test_generated_looks_are_waited_for_as_a_photo_generation(
 
 
 async def test_an_upscale_is_waited_for_as_a_photo_avatar(heygen_emulator: Emulator, fast: hg.HeyGenClient) -> None:
-    motion_id = await _make_motion(fast, False)
+    motion_id = await make_motion(fast, False)
     await _settle(heygen_emulator, asyncio.ensure_future(fast.photo_avatars.wait_avatar(motion_id)))
     ref = await fast.photo_avatars.upscale(motion_id)
     assert ref.id

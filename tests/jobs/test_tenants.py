@@ -13,8 +13,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-
-from ._support import VIDEO, fast_client, polls_settled, scene
+from tests.support import VIDEO, fast_client, polls_settled, scene
 
 REJECTED = "rejected-token"
 """Not an ``at_`` token: the emulator's gateway answers 401 to every call made with it."""

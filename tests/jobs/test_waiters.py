@@ -14,8 +14,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator, Faults
-
-from ._support import KIND_CASES, SETTLE, Kind, fast_client, status_polls, wait_until
+from tests.support import KIND_CASES, SETTLE, Kind, fast_client, requests_to, wait_until
 
 pytestmark = pytest.mark.parametrize("kind", KIND_CASES, ids=str)
 
@@ -24,7 +23,7 @@ async def test_success_returns_the_typed_result(kind: Kind, heygen_emulator: Emu
     """The waiter returns the kind's model with its success status."""
     job_id = await kind.create(fast, False)
     task = asyncio.create_task(kind.wait(fast, job_id))
-    await wait_until(lambda: status_polls(heygen_emulator, kind.endpoint) > 0, what="a first poll")
+    await wait_until(lambda: requests_to(heygen_emulator, kind.endpoint) > 0, what="a first poll")
     await heygen_emulator.advance(SETTLE)
     result = await asyncio.wait_for(task, 2)
     assert isinstance(result, kind.result)
@@ -80,8 +79,8 @@ async def test_unknown_status_keeps_waiting_and_is_logged_once(
     kind.set_status(heygen_emulator.account, job_id, odd)
     caplog.set_level(logging.WARNING, logger="heygen_async")
     task = asyncio.create_task(kind.wait(fast, job_id))
-    before = status_polls(heygen_emulator, kind.endpoint)
-    await wait_until(lambda: status_polls(heygen_emulator, kind.endpoint) >= before + 4, what="several polls")
+    before = requests_to(heygen_emulator, kind.endpoint)
+    await wait_until(lambda: requests_to(heygen_emulator, kind.endpoint) >= before + 4, what="several polls")
     assert not task.done()
     kind.set_status(heygen_emulator.account, job_id, kind.running)
     await heygen_emulator.advance(SETTLE)
@@ -98,14 +97,14 @@ async def test_cancelling_a_waiter_stops_polling_and_keeps_the_job(
     """A cancelled waiter stops its polls; the job is neither deleted nor changed, and a new waiter gets it."""
     job_id = await kind.create(fast, False)
     task = asyncio.create_task(kind.wait(fast, job_id))
-    await wait_until(lambda: status_polls(heygen_emulator, kind.endpoint) >= 2, what="polls")
+    await wait_until(lambda: requests_to(heygen_emulator, kind.endpoint) >= 2, what="polls")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     await asyncio.sleep(0.08)  # a poll already in flight may still land
-    after_cancel = status_polls(heygen_emulator, kind.endpoint)
+    after_cancel = requests_to(heygen_emulator, kind.endpoint)
     await asyncio.sleep(0.2)  # at the fast cadence this would be several more polls
-    assert status_polls(heygen_emulator, kind.endpoint) == after_cancel
+    assert requests_to(heygen_emulator, kind.endpoint) == after_cancel
     assert fast.jobs.scheduler.tracked() == 0
     assert status_of(heygen_emulator, kind, job_id) == kind.running
     await heygen_emulator.advance(SETTLE)

@@ -10,8 +10,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-
-from ._support import VIDEO, scene, status_polls, wait_until
+from tests.support import VIDEO, requests_to, scene, wait_until
 
 
 async def _video(client: hg.HeyGenClient, text: str = "Hello") -> str:
@@ -146,8 +145,8 @@ async def test_statuses_are_case_insensitive(
     video_id = await _video(fast)
     heygen_emulator.account.videos[video_id].status = "PROCESSING"
     task = asyncio.create_task(fast.videos.wait(video_id))
-    before = status_polls(heygen_emulator, VIDEO.endpoint)
-    await wait_until(lambda: status_polls(heygen_emulator, VIDEO.endpoint) >= before + 3, what="polls")
+    before = requests_to(heygen_emulator, VIDEO.endpoint)
+    await wait_until(lambda: requests_to(heygen_emulator, VIDEO.endpoint) >= before + 3, what="polls")
     assert not task.done()
     heygen_emulator.account.videos[video_id].status = "Completed"
     video = await asyncio.wait_for(task, 2)
@@ -162,7 +161,7 @@ async def test_closing_the_client_fails_pending_waiters(heygen_emulator: Emulato
         asyncio.create_task(fast.videos.wait(video_id)),
         asyncio.create_task(fast.videos.job(video_id).wait(timeout=None)),
     ]
-    await wait_until(lambda: status_polls(heygen_emulator, VIDEO.endpoint) >= 1, what="a first poll")
+    await wait_until(lambda: requests_to(heygen_emulator, VIDEO.endpoint) >= 1, what="a first poll")
     await fast.aclose()
     for waiter in waiters:
         with pytest.raises(hg.ClientClosedError):

@@ -11,9 +11,7 @@ from aiohttp import web
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-from tests.conftest import ServerFactory
-
-from ._support import FAST_POLL, VIDEO, fast_client, polls_settled, scene, status_polls, wait_until
+from tests.support import FAST_POLL, VIDEO, ServerFactory, fast_client, polls_settled, requests_to, scene, wait_until
 
 SLOW = hg.PollPolicy(first_poll=30, max_interval=60)
 
@@ -31,7 +29,7 @@ async def test_feed_resolves_a_slow_waiter_at_once(heygen_emulator: Emulator) ->
         task = asyncio.create_task(client.videos.wait(video_id))
         await polls_settled(client)  # at once (the wait does not know when the job was submitted): pending
         await asyncio.sleep(0.05)
-        assert status_polls(heygen_emulator, VIDEO.endpoint) == 1
+        assert requests_to(heygen_emulator, VIDEO.endpoint) == 1
         await heygen_emulator.advance(60)
         started = time.monotonic()
         assert client.jobs.feed({"event_type": "avatar_video.success", "event_data": {"video_id": video_id}})
@@ -39,7 +37,7 @@ async def test_feed_resolves_a_slow_waiter_at_once(heygen_emulator: Emulator) ->
         assert time.monotonic() - started < 1.5
     assert video.status is hg.VideoStatus.COMPLETED
     assert video.video_url  # the full result, fetched by the poll the event triggered
-    assert status_polls(heygen_emulator, VIDEO.endpoint) == 2
+    assert requests_to(heygen_emulator, VIDEO.endpoint) == 2
 
 
 async def test_feed_accepts_the_event_key_and_attribute_objects(heygen_emulator: Emulator) -> None:
@@ -131,9 +129,9 @@ async def test_expect_webhooks_slows_the_cadence(heygen_emulator: Emulator) -> N
         assert client.jobs.expect_webhooks is True
         slow_id = await _video(client)
         task = asyncio.create_task(client.videos.wait(slow_id))
-        await wait_until(lambda: status_polls(heygen_emulator, VIDEO.endpoint) == 1, what="the first poll")
+        await wait_until(lambda: requests_to(heygen_emulator, VIDEO.endpoint) == 1, what="the first poll")
         await asyncio.sleep(0.3)  # at the fast cadence: several more polls
-        assert status_polls(heygen_emulator, VIDEO.endpoint) == 1
+        assert requests_to(heygen_emulator, VIDEO.endpoint) == 1
         await heygen_emulator.advance(60)
         assert client.jobs.feed({"event_type": "avatar_video.success", "event_data": {"video_id": slow_id}})
         video = await asyncio.wait_for(task, 1.5)
@@ -148,6 +146,6 @@ async def test_without_expect_webhooks_the_fast_cadence_applies(heygen_emulator:
     async with fast_client(heygen_emulator, poll_policy=policy) as client:
         video_id = await _video(client)
         task = asyncio.create_task(client.videos.wait(video_id))
-        await wait_until(lambda: status_polls(heygen_emulator, VIDEO.endpoint) >= 3, what="polls at the fast cadence")
+        await wait_until(lambda: requests_to(heygen_emulator, VIDEO.endpoint) >= 3, what="polls at the fast cadence")
         await heygen_emulator.advance(60)
         await asyncio.wait_for(task, 1.5)

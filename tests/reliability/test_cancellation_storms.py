@@ -16,10 +16,7 @@ from typing import Any
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock
-from tests.jobs._support import FAST_POLL, NO_WAIT_RETRY, scene, ticking
-from tests.streaming._support import AVATAR, wait_until
-
-from ._leaks import Hygiene, connector_of
+from tests.support import FAST_POLL, NO_WAIT_RETRY, STREAMING_AVATAR, Hygiene, connector_of, scene, ticking, wait_until
 
 SESSION_TASKS = 300
 JOB_TASKS = 200
@@ -110,7 +107,11 @@ async def test_a_storm_of_cancelled_sessions_leaves_nothing_open() -> None:
             expected: collections.Counter[str] = collections.Counter()
             for index in range(SESSION_TASKS):
                 managed = index % 3 != 0
-                cm: Any = manager.session(avatar_id=AVATAR) if managed else client.streaming.session(avatar_id=AVATAR)
+                cm: Any = (
+                    manager.session(avatar_id=STREAMING_AVATAR)
+                    if managed
+                    else client.streaming.session(avatar_id=STREAMING_AVATAR)
+                )
                 session = cm.session if managed else cm
                 speeches = rng.randint(0, 4)
                 started, holding = asyncio.Event(), asyncio.Event()

@@ -34,8 +34,7 @@ import heygen_async as hg
 from heygen_async._config import DEFAULT_MAX_RESPONSE_BYTES
 from heygen_async.emulator import Emulator
 from heygen_async.emulator._handlers import HANDLERS
-from tests.conftest import ServerFactory
-from tests.jobs._support import SETTLE, fast_client, scene, wait_until
+from tests.support import SETTLE, ServerFactory, fast_client, scene, wait_until
 
 TOKEN = "at_hostile-Responses-token-0123456789"
 ONE_ATTEMPT = hg.RetryPolicy(attempts=1)

@@ -14,7 +14,6 @@ import html
 import json
 import logging
 import re
-import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Final, TypeVar
 from urllib.parse import quote, quote_plus, unquote
@@ -26,8 +25,7 @@ import heygen_async as hg
 from heygen_async._cli._main import main
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ScaledClock
 from heygen_async.emulator._faults import FAULT_KINDS
-from tests._background import Background
-from tests.conftest import TOKEN as OTHER_TOKEN, ServerFactory
+from tests.support import TOKEN as OTHER_TOKEN, Background, ServerFactory, error_text, library_locals
 
 T = TypeVar("T")
 
@@ -108,28 +106,6 @@ def assert_clean(what: str, text: str, secret: str) -> None:
         assert secret[i : i + 8] not in plain, f"the secret leaked into {what}, escaped ({secret[i : i + 8]!r})"
     leak = base64_leak(text, secret)
     assert leak is None, f"the secret leaked into {what}, base64-encoded ({leak!r})"
-
-
-def library_locals(error: BaseException | None) -> list[str]:
-    """The reprs of the local variables of heygen_async's frames in the error's traceback (and chain), as an
-    error tracker capturing locals would record them."""
-    found: list[str] = []
-    while error is not None:
-        tb = error.__traceback__
-        while tb is not None:
-            frame = tb.tb_frame
-            if "heygen_async" in frame.f_code.co_filename and "emulator" not in frame.f_code.co_filename:
-                found += [f"{name}={value!r}" for name, value in frame.f_locals.items()]
-            tb = tb.tb_next
-        error = error.__cause__ or error.__context__
-    return found
-
-
-def error_text(error: BaseException) -> str:
-    """All the text a user, a log or an error tracker could get from an error (and its chain)."""
-    parts = [str(error), repr(error), "".join(traceback.format_exception(error)), *library_locals(error)]
-    parts += [f"{name}={value!r}" for name, value in vars(error).items()]
-    return "\n".join(parts)
 
 
 def record_text(record: logging.LogRecord) -> str:

@@ -17,10 +17,16 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock
-from tests.jobs._support import FAST_POLL, NO_WAIT_RETRY, scene
-from tests.streaming._support import AVATAR, requests_to, wait_until
-
-from ._leaks import Hygiene, connector_of
+from tests.support import (
+    FAST_POLL,
+    NO_WAIT_RETRY,
+    STREAMING_AVATAR,
+    Hygiene,
+    connector_of,
+    requests_to,
+    scene,
+    wait_until,
+)
 
 CLOSE_WITHIN = 5.0
 """Real seconds ``aclose()`` may take with everything in flight (each stop is ~1 ms against the emulator)."""
@@ -60,9 +66,13 @@ async def test_aclose_with_everything_in_flight_stops_sessions_and_ends_every_wa
         renders = [str((await client.videos.generate([scene(f"render {i}")])).video_id) for i in range(12)]
         opened: list[hg.StreamingSession] = []
         talkers = [
-            asyncio.create_task(talk_until_closed(client.streaming.session(avatar_id=AVATAR), opened)) for _ in range(6)
+            asyncio.create_task(talk_until_closed(client.streaming.session(avatar_id=STREAMING_AVATAR), opened))
+            for _ in range(6)
         ]
-        talkers += [asyncio.create_task(talk_until_closed(manager.session(avatar_id=AVATAR), opened)) for _ in range(6)]
+        talkers += [
+            asyncio.create_task(talk_until_closed(manager.session(avatar_id=STREAMING_AVATAR), opened))
+            for _ in range(6)
+        ]
         waits = [asyncio.create_task(client.videos.wait(video_id, timeout=None)) for video_id in renders[:8]]
 
         async def first_of_the_rest() -> Any:
@@ -77,7 +87,7 @@ async def test_aclose_with_everything_in_flight_stops_sessions_and_ends_every_wa
         # created), a plain status call.
         emulator.inject("slow", endpoint="streaming.new")
         emulator.inject("slow", endpoint="avatars.list")
-        creating = asyncio.create_task(talk_until_closed(client.streaming.session(avatar_id=AVATAR), opened))
+        creating = asyncio.create_task(talk_until_closed(client.streaming.session(avatar_id=STREAMING_AVATAR), opened))
         call = asyncio.create_task(client.avatars.list())
         # 4 managed + 6 plain sessions are connected, 2 more wait for one of the manager's 4 slots.
         await wait_until(
@@ -113,7 +123,7 @@ async def test_a_session_open_when_the_client_closes_is_stopped_not_leaked() -> 
     ClientClosedError (a RuntimeWarning) and left it open and billed at HeyGen."""
     async with scenario() as (emulator, _):
         client = client_for(emulator)
-        session = client.streaming.session(avatar_id=AVATAR)
+        session = client.streaming.session(avatar_id=STREAMING_AVATAR)
         await session.open()
         assert len(emulator.account.open_sessions()) == 1
         await asyncio.wait_for(client.aclose(), CLOSE_WITHIN)
@@ -131,7 +141,7 @@ async def test_a_session_being_created_when_the_client_closes_is_stopped(monkeyp
         monkeypatch.setattr(emulator.app.faults, "latency", lambda: 0.3)
         client = client_for(emulator)
         emulator.inject("slow", endpoint="streaming.new")
-        session = client.streaming.session(avatar_id=AVATAR)
+        session = client.streaming.session(avatar_id=STREAMING_AVATAR)
         opening = asyncio.create_task(session.open())
         await wait_until(lambda: requests_to(emulator, "streaming.new") == 1)
         await asyncio.wait_for(client.aclose(), CLOSE_WITHIN)
@@ -146,15 +156,15 @@ async def test_a_handle_stops_its_own_sessions_and_the_owner_stops_the_rest() ->
     async with scenario() as (emulator, _):
         client = client_for(emulator)
         handle = client.with_options(timeout=30)
-        mine = client.streaming.session(avatar_id=AVATAR)
-        theirs = handle.streaming.session(avatar_id=AVATAR)
+        mine = client.streaming.session(avatar_id=STREAMING_AVATAR)
+        theirs = handle.streaming.session(avatar_id=STREAMING_AVATAR)
         await mine.open()
         await theirs.open()
         await handle.aclose()  # the pool stays open: only the handle's session is stopped
         assert theirs.state is hg.SessionState.CLOSED
         assert mine.state is hg.SessionState.CONNECTED
         assert [s.id for s in emulator.account.open_sessions()] == [mine.id]
-        late = handle.streaming.session(avatar_id=AVATAR)
+        late = handle.streaming.session(avatar_id=STREAMING_AVATAR)
         with pytest.raises(hg.ClientClosedError):
             await late.open()  # refused before anything is sent
         assert requests_to(emulator, "streaming.new") == 2
@@ -167,13 +177,13 @@ async def test_no_session_opens_while_the_client_is_closing(monkeypatch: pytest.
     async with scenario() as (emulator, _):
         monkeypatch.setattr(emulator.app.faults, "latency", lambda: 0.3)
         client = client_for(emulator)
-        first = client.streaming.session(avatar_id=AVATAR)
+        first = client.streaming.session(avatar_id=STREAMING_AVATAR)
         await first.open()
         emulator.inject("slow", endpoint="streaming.stop")  # the close takes a while
         closing = asyncio.create_task(client.aclose())
         await wait_until(lambda: requests_to(emulator, "streaming.stop") == 1)
         with pytest.raises(hg.ClientClosedError):
-            await client.streaming.session(avatar_id=AVATAR).open()
+            await client.streaming.session(avatar_id=STREAMING_AVATAR).open()
         await asyncio.wait_for(closing, CLOSE_WITHIN)
         assert requests_to(emulator, "streaming.new") == 1
         assert emulator.account.open_sessions() == []
@@ -183,7 +193,7 @@ async def test_a_cancelled_aclose_still_stops_the_session_and_closes_the_pool(mo
     async with scenario() as (emulator, _):
         monkeypatch.setattr(emulator.app.faults, "latency", lambda: 0.2)
         client = client_for(emulator)
-        session = client.streaming.session(avatar_id=AVATAR)
+        session = client.streaming.session(avatar_id=STREAMING_AVATAR)
         await session.open()
         emulator.inject("slow", endpoint="streaming.stop")
         closing = asyncio.create_task(client.aclose())
@@ -213,7 +223,11 @@ async def test_aclose_in_the_middle_of_a_storm() -> None:
         churned = 0
 
         def session_cm(managed: bool) -> Any:
-            return manager.session(avatar_id=AVATAR) if managed else client.streaming.session(avatar_id=AVATAR)
+            return (
+                manager.session(avatar_id=STREAMING_AVATAR)
+                if managed
+                else client.streaming.session(avatar_id=STREAMING_AVATAR)
+            )
 
         async def hold(managed: bool) -> None:
             async with session_cm(managed) as session:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 import heygen_async as hg
 from benchmarks._redis_server import RedisServerMissing, redis_server
-
-MakeState = Callable[..., Awaitable[hg.RedisState]]
+from tests.support import MakeState
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +44,3 @@ async def make_state(redis_url: str, account: str) -> AsyncIterator[MakeState]:
     yield make
     for state in made:
         await state.aclose()
-
-
-def crash(state: hg.RedisState) -> None:
-    """What SIGKILL does to a process's state: the heartbeat stops, the lease is not given up (it runs out)."""
-    beat = state._beat
-    assert beat is not None
-    beat.cancel()
-    state._beat = None
-    state._entered = False

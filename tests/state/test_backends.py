@@ -1,10 +1,13 @@
 """The StateBackend contract, held by both backends: MemoryState (one process) and RedisState (a real
 redis-server on 127.0.0.1). "Sharers" are three clients of one account: the same MemoryState three times, or
-three RedisStates, each with its own owner and lease."""
+three RedisStates, each with its own owner and lease. Redis only: leases and the heartbeat (a lapse, a release
+that failed, aclose() while a Redis call swallows the cancellation), use outside ``async with``, the finished
+jobs the ledger keeps, and the keys it writes."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -15,8 +18,8 @@ import heygen_async as hg
 from benchmarks._server_process import max_in_window
 from heygen_async._state._protocol import JobUpdate
 from heygen_async._streaming._ledger import SessionLedger
-
-from .conftest import MakeState, crash
+from heygen_async.emulator import Emulator
+from tests.support import NO_WAIT_RETRY, MakeState, crash, scene
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -258,6 +261,92 @@ async def test_the_heartbeat_keeps_the_lease_and_aclose_gives_it_up(make_state: 
     assert adopted.id == "v1", "a closed owner's jobs are adoptable at once"
 
 
+async def test_after_a_lapse_the_owner_takes_its_slots_and_sessions_back(make_state: MakeState) -> None:
+    stalled, other = await make_state(lease_ttl=0.3), await make_state()
+    assert await stalled.acquire_slot("renders", limit=1, tag="mine")
+    await stalled.record_session(hg.SessionRecord(id="s1", owner="", created_at=time.time()))
+    beat = stalled._beat
+    assert beat is not None
+    beat.cancel()  # a stall: no heartbeat for longer than the lease ...
+    await asyncio.sleep(0.45)
+    assert await other.acquire_slot("renders", limit=1, tag="yours"), "the lapsed owner's slot was free"
+    assert await other.forget_session("s1"), "... and its session claimable"
+    stalled._beat = asyncio.get_running_loop().create_task(stalled._heartbeat())  # ... then it wakes up
+    await asyncio.sleep(0.25)
+    assert stalled.lapses == 1
+    assert await other.held("renders") == 2, "both believe they hold it: the cap is over by one, and known"
+    (session,) = await other.sessions()
+    assert (session.id, session.owner, session.owner_alive) == ("s1", stalled.owner, True)
+
+
+async def test_a_release_that_fails_is_retried_by_the_heartbeat(make_state: MakeState) -> None:
+    state, other = await make_state(lease_ttl=0.3), await make_state()
+    assert await state.acquire_slot("renders", limit=1, tag="mine")
+    real = state._redis.hdel
+    state._redis.hdel = _failing  # type: ignore[method-assign, assignment]
+    await state.release_slot("renders", tag="mine")  # does not raise: kept for the heartbeat
+    state._redis.hdel = real  # type: ignore[method-assign]
+    assert not await other.acquire_slot("renders", limit=1, tag="yours")
+    await asyncio.sleep(0.3)
+    assert await other.acquire_slot("renders", limit=1, tag="yours"), "the heartbeat released it"
+
+
+async def _failing(*args: object) -> int:
+    import redis.exceptions
+
+    raise redis.exceptions.ConnectionError("blip")
+
+
+async def test_aclose_ends_a_heartbeat_whose_redis_call_swallowed_the_cancellation(make_state: MakeState) -> None:
+    """redis-py may turn a cancellation that lands mid-command into a ConnectionError, which the heartbeat
+    logs and survives: aclose() still ends it instead of waiting for it for ever (seen as a hung test run)."""
+    import redis.exceptions
+
+    state = await make_state(lease_ttl=0.03)
+    inside = asyncio.Event()
+
+    async def swallowing(**_: object) -> int:
+        inside.set()
+        try:
+            await asyncio.sleep(0.5)
+        except asyncio.CancelledError:
+            raise redis.exceptions.ConnectionError("Connection closed by a cancellation") from None
+        return 1
+
+    real, state._scripts["renew"] = state._scripts["renew"], swallowing  # type: ignore[assignment]
+    beat = state._beat
+    assert beat is not None
+    try:
+        await asyncio.wait_for(inside.wait(), 5)
+        await asyncio.wait_for(state.aclose(), 5)
+        assert beat.done()
+    finally:  # without the fix the heartbeat would still run: stop it here, or the test run would hang
+        state._scripts["renew"] = real
+        beat.cancel()
+        await asyncio.wait({beat}, timeout=5)
+
+
+async def test_aclose_ends_a_heartbeat_whose_redis_call_swallowed_the_cancel(make_state: MakeState) -> None:
+    """aclose() cancels the heartbeat and waits for it. A cancel landing inside a redis-py call that swallows
+    it (as redis-py's connection handling can) left the heartbeat beating for ever, and aclose() (the teardown
+    of these tests, now and then) hung."""
+    state = await make_state(lease_ttl=0.3)
+    inside = asyncio.Event()
+
+    async def renew_swallowing_the_cancel(*args: object, **kwargs: object) -> int:
+        inside.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(3600)
+        return 1
+
+    state._scripts["renew"] = renew_swallowing_the_cancel  # type: ignore[assignment]
+    await inside.wait()
+    closing = asyncio.create_task(state.aclose())
+    done, _ = await asyncio.wait({closing}, timeout=10)  # a hang guard: it ends at once
+    assert closing in done
+    assert not state.ready
+
+
 async def test_redis_state_refuses_bad_settings_and_use_outside_async_with(redis_url: str) -> None:
     for account in ("", "has space", "x" * 101, "slash/ed", "at_secret:token"):
         with pytest.raises(hg.ValidationError, match="account"):
@@ -269,6 +358,15 @@ async def test_redis_state_refuses_bad_settings_and_use_outside_async_with(redis
     state = hg.RedisState(redis_url, account="a")
     with pytest.raises(hg.StateBackendError, match="async with"):
         await state.record_job(hg.JobRecord(kind="video", id="v", resume_token="{}"))
+    await state.aclose()
+
+
+async def test_a_state_not_entered_is_refused_before_a_job_is_sent(redis_url: str, account: str) -> None:
+    state = hg.RedisState(redis_url, account=account)
+    async with Emulator() as emulator, emulator.client(retry=NO_WAIT_RETRY, state=state) as client:
+        with pytest.raises(hg.StateBackendError, match="async with"):
+            await client.videos.generate([scene("x")])
+        assert emulator.account.videos == {}, "nothing was sent"
     await state.aclose()
 
 
@@ -296,6 +394,17 @@ async def test_values_are_versioned_json_under_the_account(make_state: MakeState
                 assert json.loads(value)["v"] == 1
     finally:
         await connection.aclose()
+
+
+async def test_the_redis_ledger_forgets_the_oldest_finished_jobs(make_state: MakeState) -> None:
+    from heygen_async._state._protocol import JobUpdate
+
+    state = await make_state(keep_finished=3)
+    for n in range(5):
+        await state.record_job(hg.JobRecord(kind="video", id=f"v{n}", resume_token="{}"))
+        await state.update_jobs([JobUpdate(kind="video", id=f"v{n}", status="completed", done=True)])
+    await state.record_job(hg.JobRecord(kind="video", id="open", resume_token="{}"))
+    assert sorted(r.id for r in await state.jobs()) == ["open", "v2", "v3", "v4"]
 
 
 def _url(state: hg.RedisState) -> str:

@@ -16,12 +16,18 @@ import pytest
 import heygen_async as hg
 from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
-from tests.jobs._support import NO_WAIT_RETRY, fast_client, scene, ticking, wait_until
-from tests.streaming._support import AVATAR as STREAMING_AVATAR, ONE_TRY
+from tests.support import (
+    NO_WAIT_RETRY,
+    ONE_TRY,
+    SESSION_PARAMS,
+    MakeState,
+    crash,
+    fast_client,
+    scene,
+    ticking,
+    wait_until,
+)
 
-from .conftest import MakeState, crash
-
-SESSION: dict[str, Any] = {"avatar_id": STREAMING_AVATAR, "quality": "low"}
 RUNNING = ("waiting", "pending", "processing")
 
 
@@ -420,7 +426,7 @@ async def test_the_session_cap_is_account_wide(heygen_emulator: Emulator, make_s
     ):
         first_manager = first.streaming.manager(max_sessions=1, acquire_timeout=0.3)
         second_manager = second.streaming.manager(max_sessions=1, acquire_timeout=0.3)
-        async with first_manager.session(**SESSION) as held:
+        async with first_manager.session(**SESSION_PARAMS) as held:
             assert held.id is not None
 
             async def ledgered() -> bool:
@@ -429,13 +435,13 @@ async def test_the_session_cap_is_account_wide(heygen_emulator: Emulator, make_s
             await _eventually(ledgered, what="the session ledger to list the first client's session")
             started = time.monotonic()
             with pytest.raises(hg.SessionLimitError, match="on the account"):
-                async with second_manager.session(**SESSION):
+                async with second_manager.session(**SESSION_PARAMS):
                     pytest.fail("the account's only session slot is taken")
             assert time.monotonic() - started >= 0.25, "it waited acquire_timeout for a slot"
             assert second_manager.active == 0
             assert [entry["endpoint"] for entry in heygen_emulator.request_log].count("streaming.new") == 1
             assert [s.id for s in account.open_sessions()] == [held.id]
-        async with second_manager.session(**SESSION) as later:
+        async with second_manager.session(**SESSION_PARAMS) as later:
             assert later.id is not None
             assert later.id != held.id
             assert [s.id for s in account.open_sessions()] == [later.id]
@@ -461,7 +467,7 @@ async def test_reap_orphans_stops_a_crashed_owners_session_once_its_lease_runs_o
         heygen_emulator.client(retry=NO_WAIT_RETRY, state=reaper_state) as reaper,
     ):
         crashed_manager = crashed.streaming.manager(max_sessions=1)
-        managed = crashed_manager.session(**SESSION)
+        managed = crashed_manager.session(**SESSION_PARAMS)
         session = await managed.__aenter__()  # never left: the process dies inside the block
         try:
             orphan = session.id
@@ -511,7 +517,9 @@ async def test_a_session_whose_stop_failed_is_reaped_by_another_process_while_it
     ):
         manager = owner.streaming.manager(max_sessions=1)
         emulator.inject("500", endpoint="streaming.stop")
-        opened = manager.session(**SESSION) if owned_by == "manager" else owner.streaming.session(**SESSION)
+        opened = (
+            manager.session(**SESSION_PARAMS) if owned_by == "manager" else owner.streaming.session(**SESSION_PARAMS)
+        )
         with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
             async with opened as session:
                 pass

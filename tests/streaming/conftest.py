@@ -10,8 +10,7 @@ import pytest
 import heygen_async as hg
 from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async.emulator import Emulator
-
-from ._support import NO_WAIT_RETRY, SLOW
+from tests.support import NO_WAIT_RETRY, SLOW_ANSWER
 
 
 @pytest.fixture
@@ -30,9 +29,9 @@ async def direct(heygen_emulator: Emulator) -> AsyncIterator[hg.HeyGenClient]:
 
 @pytest.fixture
 def fixed_latency(heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> float:
-    """An injected ``slow`` answer takes exactly ``SLOW`` real seconds."""
-    monkeypatch.setattr(heygen_emulator.app.faults, "latency", lambda: SLOW)
-    return SLOW
+    """An injected ``slow`` answer takes exactly ``SLOW_ANSWER`` real seconds."""
+    monkeypatch.setattr(heygen_emulator.app.faults, "latency", lambda: SLOW_ANSWER)
+    return SLOW_ANSWER
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ import heygen_async as hg
 from heygen_async._streaming._manager import SessionManager
 from heygen_async._streaming._session import StreamingSession
 from heygen_async.emulator import Emulator
-
-from ._support import AVATAR, CheckpointBackend, Recorder, requests_to
+from tests.support import STREAMING_AVATAR, CheckpointBackend, Recorder, requests_to
 
 POINTS: tuple[tuple[str, ...], ...] = (
     ("new.before",),
@@ -71,7 +70,7 @@ async def test_a_cancelled_session_is_stopped_exactly_once(
     """Cancelling the task that owns a session at any await point (before, while and after each call, in the
     body, and again while stopping) ends it cancelled with the session stopped once and nothing left open."""
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator, trips)
-    session = StreamingSession(backend, {"avatar_id": AVATAR, "quality": "low"})
+    session = StreamingSession(backend, {"avatar_id": STREAMING_AVATAR, "quality": "low"})
     recorder = await Recorder.subscribe(session)
     victim = asyncio.create_task(_life(session, backend))
     backend.victim = victim
@@ -94,7 +93,7 @@ async def test_a_cancelled_managed_session_is_stopped_once_and_gives_its_slot_ba
     next session gets a slot at once."""
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator, trips)
     manager = SessionManager(backend, max_sessions=1, acquire_timeout=0)
-    victim = asyncio.create_task(_life(manager.session(avatar_id=AVATAR, quality="low"), backend))
+    victim = asyncio.create_task(_life(manager.session(avatar_id=STREAMING_AVATAR, quality="low"), backend))
     backend.victim = victim
     await asyncio.wait({victim}, timeout=5)
     assert victim.cancelled()
@@ -103,7 +102,9 @@ async def test_a_cancelled_managed_session_is_stopped_once_and_gives_its_slot_ba
     _assert_stopped_once(heygen_emulator, backend)
     assert manager.active == 0
     assert dict(manager.sessions) == {}
-    async with manager.session(avatar_id=AVATAR, quality="low") as again:  # acquire_timeout=0: the slot is free
+    async with manager.session(
+        avatar_id=STREAMING_AVATAR, quality="low"
+    ) as again:  # acquire_timeout=0: the slot is free
         assert again.state is hg.SessionState.CONNECTED
     assert manager.high_water == 1
 
@@ -113,7 +114,7 @@ async def test_a_storm_of_cancels_does_not_cut_the_stop_short(
 ) -> None:
     """Cancelled again and again while its stop is in flight, the owner still waits for that one stop."""
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator)
-    session = StreamingSession(backend, {"avatar_id": AVATAR, "quality": "low"})
+    session = StreamingSession(backend, {"avatar_id": STREAMING_AVATAR, "quality": "low"})
     stop_sent = asyncio.Event()
     backend.hooks["stop.before"] = stop_sent.set
     heygen_emulator.inject("slow", endpoint="streaming.stop")
@@ -150,7 +151,7 @@ async def test_an_exception_in_the_block_stops_the_session_and_propagates_unchan
     reason names it."""
     error = _Boom("the caller's own failure")
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator)
-    session = StreamingSession(backend, {"avatar_id": AVATAR, "quality": "low"})
+    session = StreamingSession(backend, {"avatar_id": STREAMING_AVATAR, "quality": "low"})
     recorder = await Recorder.subscribe(session)
 
     async def owner() -> None:
@@ -181,7 +182,7 @@ async def test_a_failed_enter_raises_and_stops_what_was_created(
     before processing nothing exists and nothing is stopped."""
     heygen_emulator.inject(fault, endpoint=endpoint, times=3)
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator)
-    session = StreamingSession(backend, {"avatar_id": AVATAR, "quality": "low"})
+    session = StreamingSession(backend, {"avatar_id": STREAMING_AVATAR, "quality": "low"})
     with pytest.raises(hg.HeyGenError):
         async with session:
             pytest.fail("the block must not run")
@@ -240,7 +241,7 @@ async def test_a_deadline_or_scope_firing_anywhere_stops_the_session_once(
     the caller sees TimeoutError (nothing when the deadline falls in the final stop), nothing, or the sibling's
     error, and the session was stopped once."""
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator)
-    session = StreamingSession(backend, {"avatar_id": AVATAR, "quality": "low"})
+    session = StreamingSession(backend, {"avatar_id": STREAMING_AVATAR, "quality": "low"})
 
     async def life() -> None:
         async with session:

@@ -1,23 +1,31 @@
 """SessionManager against the emulator: the cap holds under contention (also at the emulator), slots are
-handed out in order, an acquire timeout creates nothing, a cancelled waiter loses no slot; reap_orphans stops
-what a crashed process left open and keeps what it must."""
+handed out in order, an acquire timeout creates nothing, a cancelled waiter loses no slot, a slot is held until
+its session is stopped, and aclose() stops every session, also one whose new is in flight. Its slots on
+their own: handed over, timed out, cancelled. (reap_orphans: test_reaping.py.)"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 import heygen_async as hg
-from heygen_async._streaming._manager import SessionManager
-from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
-
-from ._support import AVATAR, NO_WAIT_RETRY, CheckpointBackend, in_flight, requests_to, running, wait_until
-
-PARAMS: dict[str, Any] = {"avatar_id": AVATAR, "quality": "low"}
+from heygen_async._streaming._manager import SessionManager, _Slots
+from heygen_async.emulator import Emulator, EmulatorConfig
+from tests.support import (
+    NO_WAIT_RETRY,
+    SESSION_PARAMS,
+    CheckpointBackend,
+    Gated,
+    hold_session,
+    in_flight,
+    open_at_emulator,
+    requests_to,
+    running,
+    wait_until,
+)
 
 
 async def test_the_cap_holds_under_200_competing_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,7 +46,7 @@ async def test_the_cap_holds_under_200_competing_tasks(monkeypatch: pytest.Monke
         manager = client.streaming.manager(max_sessions=cap, acquire_timeout=None)
 
         async def one(n: int) -> str | None:
-            async with manager.session(**PARAMS) as session:
+            async with manager.session(**SESSION_PARAMS) as session:
                 assert manager.active <= cap
                 await session.speak(f"Hello number {n}")
                 return session.id
@@ -63,7 +71,7 @@ async def test_slots_are_handed_out_first_come_first_served(
     order: list[int] = []
 
     async def one(n: int) -> None:
-        async with manager.session(**PARAMS):
+        async with manager.session(**SESSION_PARAMS):
             order.append(n)
 
     waiters = []
@@ -78,7 +86,7 @@ async def test_slots_are_handed_out_first_come_first_served(
 async def test_the_ledger_holds_open_sessions_only(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
     """``sessions`` lists this manager's open sessions by id, read-only, and forgets them once closed."""
     manager = gateway.streaming.manager(max_sessions=2)
-    async with manager.session(**PARAMS) as first, manager.session(**PARAMS) as second:
+    async with manager.session(**SESSION_PARAMS) as first, manager.session(**SESSION_PARAMS) as second:
         assert first.id is not None
         assert second.id is not None
         assert dict(manager.sessions) == {first.id: first, second.id: second}
@@ -95,28 +103,22 @@ async def test_an_acquire_timeout_raises_session_limit_error_and_creates_nothing
     """With the only slot taken, a second session waits acquire_timeout, then SessionLimitError; no
     streaming.new was sent for it and the slot count is unchanged."""
     manager = gateway.streaming.manager(max_sessions=1, acquire_timeout=0.1)
-    async with manager.session(**PARAMS):
+    async with manager.session(**SESSION_PARAMS):
         started = time.monotonic()
         with pytest.raises(hg.SessionLimitError):
-            async with manager.session(**PARAMS):
+            async with manager.session(**SESSION_PARAMS):
                 pytest.fail("no slot was free")
         assert 0.08 <= time.monotonic() - started < 1
         assert manager.active == 1
         assert requests_to(heygen_emulator, "streaming.new") == 1
         assert len(heygen_emulator.account.sessions) == 1
-    async with manager.session(**PARAMS):  # and the slot still works
+    async with manager.session(**SESSION_PARAMS):  # and the slot still works
         assert manager.active == 1
     assert manager.active == 0
 
 
-async def _hold(manager: SessionManager, entered: asyncio.Event, leave: asyncio.Event) -> None:
-    async with manager.session(**PARAMS):
-        entered.set()
-        await leave.wait()
-
-
 async def _queue(manager: SessionManager, got: list[str]) -> None:
-    async with manager.session(**PARAMS) as session:
+    async with manager.session(**SESSION_PARAMS) as session:
         assert session.id is not None
         got.append(session.id)
 
@@ -128,7 +130,7 @@ async def test_a_waiter_cancelled_while_queued_loses_no_slot(
     cancelled one created nothing."""
     manager = gateway.streaming.manager(max_sessions=1, acquire_timeout=None)
     entered, leave = asyncio.Event(), asyncio.Event()
-    holder = asyncio.create_task(_hold(manager, entered, leave))
+    holder = asyncio.create_task(hold_session(manager, entered, leave))
     await asyncio.wait_for(entered.wait(), 3)
     got: list[str] = []
     cancelled = asyncio.create_task(_queue(manager, got))
@@ -142,7 +144,7 @@ async def test_a_waiter_cancelled_while_queued_loses_no_slot(
     assert len(got) == 1
     assert requests_to(heygen_emulator, "streaming.new") == 2
     assert manager.active == 0
-    async with manager.session(**PARAMS):
+    async with manager.session(**SESSION_PARAMS):
         assert manager.active == 1
 
 
@@ -154,7 +156,7 @@ async def test_a_waiter_cancelled_as_the_slot_frees_passes_it_on(
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator)
     manager = SessionManager(backend, max_sessions=1, acquire_timeout=None)
     entered, leave = asyncio.Event(), asyncio.Event()
-    holder = asyncio.create_task(_hold(manager, entered, leave))
+    holder = asyncio.create_task(hold_session(manager, entered, leave))
     await asyncio.wait_for(entered.wait(), 3)
     got: list[str] = []
     cancelled = asyncio.create_task(_queue(manager, got))
@@ -174,7 +176,7 @@ async def test_a_waiter_cancelled_as_the_slot_frees_passes_it_on(
 async def test_aclose_stops_every_open_session_once(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
     """manager.aclose() stops each open session (once: leaving their blocks afterwards sends nothing more)."""
     manager = gateway.streaming.manager(max_sessions=2)
-    async with manager.session(**PARAMS) as first, manager.session(**PARAMS) as second:
+    async with manager.session(**SESSION_PARAMS) as first, manager.session(**SESSION_PARAMS) as second:
         await manager.aclose()
         assert (first.state, second.state) == (hg.SessionState.CLOSED, hg.SessionState.CLOSED)
         assert heygen_emulator.account.open_sessions() == []
@@ -198,7 +200,7 @@ async def test_aclose_while_a_session_is_starting_does_not_hand_it_out(
     seen: list[tuple[hg.SessionState, hg.SessionState]] = []
 
     async def user() -> None:
-        async with manager.session(**PARAMS) as session:
+        async with manager.session(**SESSION_PARAMS) as session:
             entered.set()
             await session.speak("Hello")
 
@@ -230,147 +232,115 @@ async def test_aclose_while_a_session_is_starting_does_not_hand_it_out(
     assert heygen_emulator.account.open_sessions() == []
 
 
-# -- reaping ---------------------------------------------------------------------------------------------------------
-
-
-async def _orphan(client: hg.HeyGenClient, **params: Any) -> str:
-    """What a crashed process leaves: a session created and started with the plain calls, never stopped."""
-    info = await client.streaming.new(**{**PARAMS, **params})
-    assert info.session_id is not None
-    await client.streaming.start(info.session_id)
-    return info.session_id
-
-
-async def test_reap_orphans_stops_what_nobody_owns_and_keeps_its_own(
+async def test_manager_aclose_stops_a_session_whose_new_is_in_flight(
     heygen_emulator: Emulator, gateway: hg.HeyGenClient
 ) -> None:
-    """Two sessions another process left open are stopped; the manager's own live session is kept and stays
-    usable; the report says which is which."""
-    orphans = {await _orphan(gateway), await _orphan(gateway)}
-    manager = gateway.streaming.manager(max_sessions=1)
-    async with manager.session(**PARAMS) as own:
-        report = await manager.reap_orphans()
-        assert set(report.stopped) == orphans
-        assert report.kept == (own.id,)
-        assert dict(report.failed) == {}
-        assert [s.id for s in heygen_emulator.account.open_sessions()] == [own.id]
-        for orphan in orphans:
-            assert heygen_emulator.account.sessions[orphan].closed_reason == "stopped"
-        await own.speak("Still mine")
-    assert heygen_emulator.account.open_sessions() == []
+    backend = Gated(gateway.streaming.backend)
+    manager = SessionManager(backend, max_sessions=2)
+    new_reached, new_go = backend.gate_after("new")
+    entered: list[hg.SessionState] = []
+
+    async def owner() -> None:
+        async with manager.session(**SESSION_PARAMS) as session:
+            entered.append(session.state)
+
+    opener = asyncio.create_task(owner())
+    await asyncio.wait_for(new_reached.wait(), 3)
+    closing = asyncio.create_task(manager.aclose())
+    await asyncio.sleep(0.05)
+    assert not closing.done()  # it waits for new's answer, to stop what new made
+    new_go.set()
+    await asyncio.wait_for(closing, 3)
+    assert open_at_emulator(heygen_emulator) == []
+    with pytest.raises(hg.SessionClosedError):
+        await opener
+    assert entered == []
+    assert backend.calls["stop"] == 1
+    with pytest.raises(hg.SessionClosedError, match="manager is closed"):
+        async with manager.session(**SESSION_PARAMS):
+            pytest.fail("a closed manager opened a session")
+    assert backend.calls["new"] == 1
 
 
-async def test_reap_orphans_keeps_what_keep_says(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
-    """``keep`` sees each session's summary; those it returns True for (another live process's) are kept."""
-    other_process, orphan = await _orphan(gateway), await _orphan(gateway)
-    manager = gateway.streaming.manager(max_sessions=1)
-    seen: list[hg.StreamingSessionSummary] = []
-
-    def keep(summary: hg.StreamingSessionSummary) -> bool:
-        seen.append(summary)
-        return summary.session_id == other_process
-
-    report = await manager.reap_orphans(keep=keep)
-    assert report.stopped == (orphan,)
-    assert report.kept == (other_process,)
-    assert {summary.session_id for summary in seen} == {other_process, orphan}
-    assert [s.id for s in heygen_emulator.account.open_sessions()] == [other_process]
-
-
-async def test_reap_orphans_keeps_sessions_younger_than_min_age() -> None:
-    """With HeyGen's ``created_at`` in Unix seconds (the emulator's clock set to the wall clock), a session
-    made 50 minutes ago is stopped and one made just now is kept under ``min_age=600``."""
-    clock = ManualClock(start=time.time() - 3000)
-    config = EmulatorConfig(session_duration_limit=7200)
-    async with running(config, clock=clock) as emulator, emulator.client(retry=NO_WAIT_RETRY) as client:
-        old = await _orphan(client, activity_idle_timeout=3600)
-        await emulator.advance(3000)
-        young = await _orphan(client)
-        report = await client.streaming.manager(max_sessions=1).reap_orphans(min_age=600)
-        assert report.stopped == (old,)
-        assert report.kept == (young,)
-        assert [s.id for s in emulator.account.open_sessions()] == [young]
-
-
-async def test_reap_orphans_reports_a_stop_that_failed(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
-    """An orphan whose stop fails (500 on every try) is in ``failed`` with the error, not in ``stopped``."""
-    orphan = await _orphan(gateway)
-    heygen_emulator.inject("500", endpoint="streaming.stop", times=3)
-    report = await gateway.streaming.manager(max_sessions=1).reap_orphans()
-    assert report.stopped == ()
-    assert list(report.failed) == [orphan]
-    error = report.failed[orphan]
-    assert isinstance(error, hg.APIStatusError)
-    assert error.status_code == 500
-
-
-async def test_reap_orphans_waits_for_a_session_being_created(
-    heygen_emulator: Emulator, gateway: hg.HeyGenClient, fixed_latency: float
+async def test_close_during_new_holds_the_slot_until_the_session_is_stopped(
+    heygen_emulator: Emulator, gateway: hg.HeyGenClient
 ) -> None:
-    """Run while one of the manager's sessions is in streaming.new, reap_orphans waits for that open to end
-    before deciding, and never stops a session of its own (test_review_regressions covers HeyGen creating
-    it during the listing)."""
-    manager = gateway.streaming.manager(max_sessions=1)
-    entered, leave = asyncio.Event(), asyncio.Event()
-    heygen_emulator.inject("slow", endpoint="streaming.new")
-    holder = asyncio.create_task(_hold(manager, entered, leave))
-    await wait_until(lambda: in_flight(heygen_emulator, "streaming.new"), what="streaming.new in flight")
-    report = await manager.reap_orphans()
-    assert report.stopped == ()
-    assert len(manager.sessions) == 1  # recorded before reap_orphans returned
-    assert set(report.kept) <= set(manager.sessions)
-    await asyncio.wait_for(entered.wait(), 3)
-    leave.set()
-    await asyncio.wait_for(holder, 3)
-    assert requests_to(heygen_emulator, "streaming.stop") == 1
+    backend = Gated(gateway.streaming.backend)
+    manager = SessionManager(backend, max_sessions=1)
+    new_reached, new_go = backend.gate_after("new")
+    first, second = manager.session(**SESSION_PARAMS), manager.session(**SESSION_PARAMS)
+    most_open = 0
+
+    async def use(managed: Any) -> None:
+        nonlocal most_open
+        async with managed:
+            most_open = max(most_open, len(open_at_emulator(heygen_emulator)))
+            await asyncio.sleep(0.05)
+
+    a = asyncio.create_task(use(first))
+    await asyncio.wait_for(new_reached.wait(), 3)
+    b = asyncio.create_task(use(second))
+    await asyncio.sleep(0.01)
+    assert first.session is not None
+    closing = asyncio.create_task(first.session.close(reason="shutdown"))
+    await asyncio.sleep(0.1)
+    assert manager.active == 1
+    assert backend.calls["new"] == 1  # the second waits: the first's session is not stopped yet
+    new_go.set()
+    await asyncio.wait_for(closing, 3)
+    outcomes = await asyncio.gather(a, b, return_exceptions=True)
+    assert isinstance(outcomes[0], hg.SessionClosedError)
+    assert outcomes[1] is None
+    assert most_open == 1
+    assert manager.high_water == 1
+    assert open_at_emulator(heygen_emulator) == []
 
 
-class _AnswerNeverArrives(CheckpointBackend):
-    """``streaming.new`` creates the session, but its answer never reaches the session."""
-
-    async def new(self, params: Mapping[str, Any]) -> hg.StreamingSessionInfo:
-        await super().new(params)
-        await asyncio.Event().wait()
-        raise AssertionError("never answers")
+# -- slots ------------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("how", ["answer lost", "cancelled past start_grace"])
-async def test_reap_orphans_stops_a_session_whose_creation_we_never_heard_of(
-    how: str, heygen_emulator: Emulator, gateway: hg.HeyGenClient
-) -> None:
-    """When ``streaming.new`` created a session but its answer never came (lost on the way back, or given up
-    ``start_grace`` after a cancellation), the session cannot stop it; reap_orphans does."""
-    manager = gateway.streaming.manager(max_sessions=1, start_grace=0.05)
-    if how == "answer lost":
-        heygen_emulator.inject("lost", endpoint="streaming.new")
-        with pytest.raises(hg.APIConnectionError):
-            async with manager.session(**PARAMS):
-                pytest.fail("the session was never created as far as we know")
+@pytest.mark.parametrize("steps", [0, 1, 2, 3])
+async def test_a_caller_cancelled_as_the_slot_is_handed_over_does_not_get_it(steps: int) -> None:
+    """Whenever the cancellation lands while the caller is still suspended, it ends cancelled and the slot is
+    passed on (on Python 3.10/3.11 asyncio.wait_for could return the slot to it instead, two steps in)."""
+    slots = _Slots(1)
+    await slots.acquire(60.0)
+    waiter = asyncio.create_task(slots.acquire(60.0))
+    await asyncio.sleep(0.01)
+    slots.release()  # handed to ``waiter``
+    for _ in range(steps):
+        await asyncio.sleep(0)
+    suspended = waiter.cancel()  # e.g. its TaskGroup is torn down
+    await asyncio.gather(waiter, return_exceptions=True)
+    if suspended:
+        assert waiter.cancelled()
+        assert slots.used == 0  # passed on (nobody else waits): free again
     else:
-        backend = _AnswerNeverArrives(gateway.streaming.backend, heygen_emulator)
-        manager = SessionManager(backend, max_sessions=1, start_grace=0.05)
-        entered, leave = asyncio.Event(), asyncio.Event()
-        owner = asyncio.create_task(_hold(manager, entered, leave))
-        await wait_until(lambda: len(heygen_emulator.account.sessions) == 1, what="the emulator to create it")
-        owner.cancel()
-        await asyncio.wait({owner}, timeout=3)
-        assert owner.cancelled()
-        assert backend.calls["stop"] == 0
-    assert manager.active == 0
-    (orphan,) = heygen_emulator.account.open_sessions()
-    assert requests_to(heygen_emulator, "streaming.stop") == 0
-    report = await manager.reap_orphans()
-    assert report.stopped == (orphan.id,)
-    assert heygen_emulator.account.open_sessions() == []
+        assert waiter.result() is None  # it had the slot before the cancellation came
+        assert slots.used == 1
 
 
-@pytest.mark.parametrize(
-    "arguments", [{"min_age": -1}, {"stop_timeout": 0 * float("inf")}, {"keep": "yes"}], ids=["min_age", "stop", "keep"]
-)
-async def test_reap_orphans_refuses_bad_arguments(
-    arguments: dict[str, Any], heygen_emulator: Emulator, gateway: hg.HeyGenClient
-) -> None:
-    """Bad ``min_age``, ``stop_timeout`` or ``keep``: ValidationError before streaming.list is asked."""
-    with pytest.raises(hg.ValidationError):
-        await gateway.streaming.manager(max_sessions=1).reap_orphans(**arguments)
-    assert requests_to(heygen_emulator, "streaming.list_sessions") == 0
+async def test_the_slot_wait_still_times_out() -> None:
+    slots = _Slots(1)
+    await slots.acquire(None)
+    with pytest.raises(asyncio.TimeoutError):
+        await slots.acquire(0.05)
+    assert not slots._waiters
+    slots.release()
+    await slots.acquire(0.05)
+
+
+async def test_a_cancellation_landing_with_the_slot_timeout_stays_a_cancellation() -> None:
+    """The timeout fails the waiter with its own error instead of cancelling it, so a cancellation of the
+    caller in the same loop turn is never mistaken for the timeout (on any Python)."""
+    slots = _Slots(1)
+    await slots.acquire(None)
+    task = asyncio.create_task(slots.acquire(0))
+    await asyncio.sleep(0)  # waiting now; its timer fires on the next loop turn
+    asyncio.get_running_loop().call_later(0, task.cancel)  # and the cancellation in that same turn
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not slots._waiters
+    assert slots.used == 1
+    with pytest.raises(asyncio.TimeoutError):  # a timeout alone is still a timeout
+        await slots.acquire(0)

@@ -1,6 +1,7 @@
 """One session's behaviour against the emulator: one stop however often it is closed, a failed stop reported
-but not raised, speech in call order, interrupt, closed sessions, argument checks before any request, the
-event stream, and no credential in a repr."""
+but not raised, speech in call order, interrupt, closed sessions (speech refused or cut off because the
+session closed meanwhile is a SessionClosedError), argument checks before any request, the event stream, and no
+credential in a repr."""
 
 from __future__ import annotations
 
@@ -14,19 +15,18 @@ import heygen_async as hg
 from heygen_async._streaming._session import StreamingSession
 from heygen_async._transport._call import may_have_been_processed
 from heygen_async.emulator import Emulator
-
-from ._support import (
-    AVATAR,
+from tests.support import (
+    SESSION_PARAMS,
+    STREAMING_AVATAR,
     CheckpointBackend,
     FailingStop,
     Recorder,
+    StubBackend,
     in_flight,
     requests_to,
     streaming_requests,
     wait_until,
 )
-
-PARAMS: dict[str, Any] = {"avatar_id": AVATAR, "quality": "low"}
 
 # -- closing -----------------------------------------------------------------------------------------------------
 
@@ -34,7 +34,7 @@ PARAMS: dict[str, Any] = {"avatar_id": AVATAR, "quality": "low"}
 async def test_closing_twice_or_concurrently_stops_once(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
     """close() called concurrently, again, and then by leaving the block: one streaming.stop in all."""
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator)
-    async with StreamingSession(backend, PARAMS) as session:
+    async with StreamingSession(backend, SESSION_PARAMS) as session:
         await asyncio.gather(session.close(), session.close(), session.close())
         assert session.state is hg.SessionState.CLOSED
         await session.close()
@@ -49,7 +49,7 @@ async def test_a_close_racing_the_exit_waits_for_the_same_stop(
     """A close() from another task while the block's exit is stopping the session waits for that one stop."""
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator)
     heygen_emulator.inject("slow", endpoint="streaming.stop")
-    session = StreamingSession(backend, PARAMS)
+    session = StreamingSession(backend, SESSION_PARAMS)
     others: list[asyncio.Task[None]] = []
 
     def close_from_elsewhere() -> None:
@@ -75,7 +75,7 @@ async def test_close_while_new_is_in_flight_stops_the_session_new_creates(
 ) -> None:
     """close() from another task while ``open()`` waits for streaming.new: once new answers, the session it
     created must be stopped, and open() must not go on to start it."""
-    session = gateway.streaming.session(**PARAMS)
+    session = gateway.streaming.session(**SESSION_PARAMS)
     heygen_emulator.inject("slow", endpoint="streaming.new")
     opener = asyncio.create_task(session.open())
     try:
@@ -106,7 +106,7 @@ async def _stop_failure(
     else:
         error = ConnectionError("the network went away") if how == "raises" else None
         backend = FailingStop(gateway.streaming.backend, heygen_emulator, error)
-    session = StreamingSession(backend, PARAMS, stop_timeout=0.2)
+    session = StreamingSession(backend, SESSION_PARAMS, stop_timeout=0.2)
     recorder = await Recorder.subscribe(session)
     with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
         async with session:
@@ -151,7 +151,7 @@ async def test_a_new_answer_lost_after_the_session_was_created_says_a_session_ma
     stop; the error is raised, and a warning says a session may be open and what stops it."""
     heygen_emulator.inject(fault, endpoint="streaming.new")
     with pytest.raises(hg.APIError) as caught:
-        async with gateway.streaming.session(**PARAMS):
+        async with gateway.streaming.session(**SESSION_PARAMS):
             pytest.fail("the session was never created as far as we know")
     assert may_have_been_processed(caught.value)
     assert len(heygen_emulator.account.open_sessions()) == 1
@@ -164,10 +164,10 @@ async def test_a_session_asks_for_the_livekit_transport_and_takes_the_sdks_lower
 ) -> None:
     """HeyGen's own SDK sends ``version: "v2"`` (without it HeyGen opens a retired v1 raw-WebRTC session) and
     emotions in lower case: a session does both, and the emulator sees ``v2``."""
-    async with gateway.streaming.session(**PARAMS, voice={"emotion": "excited"}) as session:
+    async with gateway.streaming.session(**SESSION_PARAMS, voice={"emotion": "excited"}) as session:
         assert session.id is not None
         assert heygen_emulator.account.sessions[session.id].version == "v2"
-    info = await gateway.streaming.new(avatar_id=AVATAR, version=None)  # None leaves it out, as asked
+    info = await gateway.streaming.new(avatar_id=STREAMING_AVATAR, version=None)  # None leaves it out, as asked
     assert info.session_id is not None
     assert heygen_emulator.account.sessions[info.session_id].version is None
     await gateway.streaming.stop(info.session_id)
@@ -190,7 +190,7 @@ async def test_concurrent_speech_reaches_the_emulator_in_call_order(
     monkeypatch.setattr(heygen_emulator.account, "speak", record)
     backend = CheckpointBackend(gateway.streaming.backend, heygen_emulator)
     lines = [f"line {n}" for n in range(20)]
-    async with StreamingSession(backend, PARAMS) as session:
+    async with StreamingSession(backend, SESSION_PARAMS) as session:
         heygen_emulator.inject("slow", endpoint="streaming.task")
         tasks = await asyncio.gather(*(session.speak(line) for line in lines))
     assert spoken == lines
@@ -200,7 +200,7 @@ async def test_concurrent_speech_reaches_the_emulator_in_call_order(
 
 async def test_chat_asks_the_knowledge_base(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
     """chat() is a ``talk`` task: the emulator answers with a reply longer than the question."""
-    async with gateway.streaming.session(**PARAMS) as session:
+    async with gateway.streaming.session(**SESSION_PARAMS) as session:
         recorder = await Recorder.subscribe(session)
         said = await session.speak("Hi")
         answered = await session.chat("Hi")
@@ -216,7 +216,7 @@ async def test_interrupt_drops_queued_speech_and_is_not_queued_itself(
 ) -> None:
     """While one speech is in flight, interrupt() is sent at once; speech waiting its turn raises
     TaskInterrupted and never reaches the emulator; speech asked for afterwards is sent."""
-    async with gateway.streaming.session(**PARAMS) as session:
+    async with gateway.streaming.session(**SESSION_PARAMS) as session:
         heygen_emulator.inject("slow", endpoint="streaming.task")
         first = asyncio.create_task(session.speak("first"))
         await wait_until(lambda: in_flight(heygen_emulator, "streaming.task"), what="the first speech in flight")
@@ -238,7 +238,7 @@ def _speaking(session: StreamingSession) -> bool:
 
 async def test_speech_finishes_after_its_duration(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
     """A TaskFinished (not interrupted) arrives once the speech's duration has run, and speaking turns False."""
-    async with gateway.streaming.session(**PARAMS) as session:
+    async with gateway.streaming.session(**SESSION_PARAMS) as session:
         recorder = await Recorder.subscribe(session)
         task = await session.speak("Hi")
         assert task.duration == 0.5
@@ -251,7 +251,7 @@ async def test_speech_finishes_after_its_duration(heygen_emulator: Emulator, gat
 
 async def test_interrupt_cuts_the_current_speech(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
     """Speech that is running ends at interrupt(): a TaskFinished(interrupted=True), and no longer speaking."""
-    async with gateway.streaming.session(**PARAMS) as session:
+    async with gateway.streaming.session(**SESSION_PARAMS) as session:
         recorder = await Recorder.subscribe(session)
         task = await session.speak("A sentence long enough to take a few seconds to say out loud.")
         assert _speaking(session)
@@ -269,7 +269,7 @@ async def test_closing_ends_running_speech_and_refuses_speech_not_answered_yet(
     TaskFinished(interrupted=True) (its speak() had returned); a speak() whose request is out when the
     session is stopped (HeyGen then refuses it) and one still waiting its turn (never sent) raise
     SessionClosedError."""
-    session = gateway.streaming.session(**PARAMS)
+    session = gateway.streaming.session(**SESSION_PARAMS)
     recorder = await Recorder.subscribe(session)
     async with session:
         running = await session.speak("A sentence long enough to take a few seconds to say out loud.")
@@ -299,7 +299,7 @@ async def test_a_start_refused_because_the_session_closed_meanwhile_is_a_session
     closed): that is the close, a SessionClosedError, not a bad request. (The shutdown storm in
     tests/reliability/test_shutdown.py saw it as a BadRequestError now and then.)"""
     heygen_emulator.inject("slow", endpoint="streaming.start")
-    session = gateway.streaming.session(**PARAMS)
+    session = gateway.streaming.session(**SESSION_PARAMS)
     opening = asyncio.create_task(session.open())
     await wait_until(lambda: in_flight(heygen_emulator, "streaming.start"), what="streaming.start in flight")
     await session.close()
@@ -310,9 +310,73 @@ async def test_a_start_refused_because_the_session_closed_meanwhile_is_a_session
     assert requests_to(heygen_emulator, "streaming.stop") == 1
 
 
+class _RefusesAfterStop(StubBackend):
+    """HeyGen refuses speech for a session its stop already closed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopped = False
+        self.task_gate = asyncio.Event()
+
+    async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> hg.StreamingTask:
+        await self.task_gate.wait()
+        if self.stopped:
+            raise hg.BadRequestError("session closed", endpoint="streaming.task", status_code=400)
+        return await super().task(session_id, text, task_type, task_mode)
+
+    async def stop(self, session_id: str) -> None:
+        self.stopped = True
+        await super().stop(session_id)
+
+
+async def test_speech_refused_because_the_session_closed_meanwhile_is_a_session_closed_error() -> None:
+    stub = _RefusesAfterStop()
+    session = StreamingSession(stub, {"avatar_id": "a"})
+    await session.open()
+    speaking = asyncio.create_task(session.speak("hello"))
+    await asyncio.sleep(0.01)
+    await session.close()
+    stub.task_gate.set()
+    with pytest.raises(hg.SessionClosedError) as caught:
+        await speaking
+    assert isinstance(caught.value.__cause__, hg.BadRequestError)
+
+
+class _CutOffAfterStop(_RefusesAfterStop):
+    """The client's connections close under a speech in flight once the session was stopped (client.aclose())."""
+
+    async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> hg.StreamingTask:
+        await self.task_gate.wait()
+        if self.stopped:
+            raise hg.APIConnectionError("connection closed", endpoint="streaming.task", maybe_processed=True)
+        return await super().task(session_id, text, task_type, task_mode)
+
+
+async def test_speech_cut_off_because_the_session_closed_meanwhile_is_a_session_closed_error() -> None:
+    stub = _CutOffAfterStop()
+    session = StreamingSession(stub, {"avatar_id": "a"})
+    await session.open()
+    speaking = asyncio.create_task(session.speak("hello"))
+    await asyncio.sleep(0.01)
+    await session.close()
+    stub.task_gate.set()
+    with pytest.raises(hg.SessionClosedError) as caught:
+        await speaking
+    assert isinstance(caught.value.__cause__, hg.APIConnectionError)
+
+
+async def test_speech_refused_on_an_open_session_keeps_heygens_error() -> None:
+    stub = _RefusesAfterStop()
+    stub.stopped = True  # HeyGen refuses although the client never closed it
+    stub.task_gate.set()
+    async with StreamingSession(stub, {"avatar_id": "a"}) as session:
+        with pytest.raises(hg.BadRequestError):
+            await session.speak("hello")
+
+
 async def test_a_closed_session_refuses_everything(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
     """After the block: speak, chat, interrupt and entering again raise SessionClosedError, sending nothing."""
-    session = gateway.streaming.session(**PARAMS)
+    session = gateway.streaming.session(**SESSION_PARAMS)
     async with session:
         pass
     sent = len(heygen_emulator.request_log)
@@ -330,7 +394,7 @@ async def test_a_closed_session_refuses_everything(heygen_emulator: Emulator, ga
 
 async def test_a_session_not_entered_refuses_everything(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
     """Before entering: speak, interrupt and ``info`` raise SessionClosedError; nothing is sent."""
-    session = gateway.streaming.session(**PARAMS)
+    session = gateway.streaming.session(**SESSION_PARAMS)
     assert session.state is hg.SessionState.NEW
     assert session.id is None
     with pytest.raises(hg.SessionClosedError):
@@ -346,7 +410,7 @@ async def test_a_session_closed_before_entering_cannot_be_entered(
     heygen_emulator: Emulator, gateway: hg.HeyGenClient
 ) -> None:
     """close() on a session never entered sends nothing (there is nothing to stop), and it cannot be opened."""
-    session = gateway.streaming.session(**PARAMS)
+    session = gateway.streaming.session(**SESSION_PARAMS)
     await session.close()
     assert session.state is hg.SessionState.CLOSED
     with pytest.raises(hg.SessionClosedError):
@@ -377,11 +441,11 @@ async def test_bad_session_arguments_are_refused_before_any_request(
     keep-alive) raise ValidationError naming the argument, from session() and manager.session() alike, before
     anything is sent or a slot is taken."""
     with pytest.raises(hg.ValidationError) as caught:
-        gateway.streaming.session(**{**PARAMS, **arguments})
+        gateway.streaming.session(**{**SESSION_PARAMS, **arguments})
     assert caught.value.parameter == parameter
     manager = gateway.streaming.manager(max_sessions=1)
     with pytest.raises(hg.ValidationError):
-        manager.session(**{**PARAMS, **arguments})
+        manager.session(**{**SESSION_PARAMS, **arguments})
     assert manager.active == 0
     assert streaming_requests(heygen_emulator) == []
 
@@ -400,7 +464,7 @@ async def test_bad_speech_is_refused_before_any_request(
     text: Any, options: dict[str, Any], parameter: str, heygen_emulator: Emulator, gateway: hg.HeyGenClient
 ) -> None:
     """Empty text, an unknown task_type or task_mode: ValidationError, no streaming.task sent, session open."""
-    async with gateway.streaming.session(**PARAMS) as session:
+    async with gateway.streaming.session(**SESSION_PARAMS) as session:
         with pytest.raises(hg.ValidationError) as caught:
             await session.speak(text, **options)
         assert caught.value.parameter == parameter
@@ -433,7 +497,7 @@ async def test_events_run_through_every_state_to_closed_then_end(
 ) -> None:
     """A subscriber from before entering sees NEW -> STARTING -> CONNECTED -> CLOSING -> CLOSED with the task in
     between, the last event is the change to CLOSED, and the stream ends there; two subscribers see the same."""
-    session = gateway.streaming.session(**PARAMS)
+    session = gateway.streaming.session(**SESSION_PARAMS)
     first, second = await Recorder.subscribe(session), await Recorder.subscribe(session)
     async with session:
         task = await session.speak("Hello there")
@@ -460,14 +524,14 @@ async def test_subscribing_to_a_closed_session_yields_nothing(
     heygen_emulator: Emulator, gateway: hg.HeyGenClient
 ) -> None:
     """events() on a closed session ends at once."""
-    async with gateway.streaming.session(**PARAMS) as session:
+    async with gateway.streaming.session(**SESSION_PARAMS) as session:
         pass
     assert [event async for event in session.events()] == []
 
 
 async def test_the_livekit_token_stays_out_of_reprs(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:
     """``info.access_token`` is there to be used, but neither the info's nor the session's repr shows it."""
-    async with gateway.streaming.session(**PARAMS) as session:
+    async with gateway.streaming.session(**SESSION_PARAMS) as session:
         token = session.info.access_token
         assert token
         assert session.info.url

@@ -2,13 +2,15 @@
 the ledgers, its slot free) only once a stop succeeded or HeyGen no longer lists it. Meanwhile it stays in
 its manager's ledger marked as needing a stop and keeps its slot; the manager tries again in the background
 and in ``aclose()``, the client's ``aclose()`` tries again, ``close()`` tries again, and ``reap_orphans()`` of
-the same manager (or, through a shared ledger, of any process) stops it. Seeded runs of 200 sessions with
+the same manager (or, through a shared ledger, of any process) stops it. A failed stop is a StopFailed event,
+also after a close during ``new`` and under a warning filter that raises. Seeded runs of 200 sessions with
 stops failing end with nothing open at the emulator, every failure reported."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,13 +19,14 @@ import pytest
 import heygen_async as hg
 from heygen_async._streaming._live import CLOSE_ATTEMPTS
 from heygen_async._streaming._manager import SessionManager
+from heygen_async._streaming._session import StreamingSession
 from heygen_async.emulator import Emulator, EmulatorConfig, Faults, ManualClock
-
-from ._support import (
-    AVATAR,
+from tests.support import (
     ONE_TRY,
+    SESSION_PARAMS,
     CheckpointBackend,
     Recorder,
+    StubBackend,
     failed_stops,
     needs_stop,
     requests_to,
@@ -32,7 +35,6 @@ from ._support import (
     wait_until,
 )
 
-PARAMS: dict[str, Any] = {"avatar_id": AVATAR, "quality": "low"}
 SESSIONS = 200
 CAP = 20
 SEED = 1616
@@ -63,7 +65,7 @@ async def test_a_failed_stop_keeps_the_session_and_its_slot_until_its_own_manage
         with pytest.warns(
             RuntimeWarning, match=r"its SessionManager tries the stop again .* reap_orphans\(\) stops it"
         ):
-            async with manager.session(**PARAMS) as session:
+            async with manager.session(**SESSION_PARAMS) as session:
                 pass
         assert session.state is hg.SessionState.CLOSED
         assert session.needs_stop
@@ -74,7 +76,7 @@ async def test_a_failed_stop_keeps_the_session_and_its_slot_until_its_own_manage
         assert dict(manager.sessions) == dict(manager.unstopped) == {session.id: session}
         assert manager.active == 1
         with pytest.raises(hg.SessionLimitError, match="1 of them closed here but not stopped"):
-            async with manager.session(**PARAMS):
+            async with manager.session(**SESSION_PARAMS):
                 pytest.fail("the only slot belongs to a session still open at HeyGen")
 
         report = await manager.reap_orphans()
@@ -83,7 +85,7 @@ async def test_a_failed_stop_keeps_the_session_and_its_slot_until_its_own_manage
         assert not needs_stop(session)
         assert session.stop_error is None
         assert (manager.active, dict(manager.sessions), dict(manager.unstopped)) == (0, {}, {})
-        async with manager.session(**PARAMS):  # the slot is free again
+        async with manager.session(**SESSION_PARAMS):  # the slot is free again
             pass
     assert heygen_emulator.account.open_sessions() == []
     assert requests_to(heygen_emulator, "streaming.stop") == 3
@@ -98,7 +100,7 @@ async def test_the_manager_tries_a_failed_stop_again_in_the_background(
         manager = client.streaming.manager(max_sessions=1)
         heygen_emulator.inject("500", endpoint="streaming.stop", times=2)
         with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
-            async with manager.session(**PARAMS) as session:
+            async with manager.session(**SESSION_PARAMS) as session:
                 pass
         await wait_until(lambda: not manager.unstopped, what="the manager's retry to stop it")
         assert heygen_emulator.account.open_sessions() == []
@@ -114,7 +116,7 @@ async def test_close_again_tries_a_failed_stop_once_more(heygen_emulator: Emulat
     async with heygen_emulator.client(retry=ONE_TRY) as client:
         heygen_emulator.inject("500", endpoint="streaming.stop")
         with pytest.warns(RuntimeWarning, match=r"close\(\) of the session or the client's aclose\(\) tries again"):
-            async with client.streaming.session(**PARAMS) as session:
+            async with client.streaming.session(**SESSION_PARAMS) as session:
                 pass
         assert session.needs_stop
         await session.close()
@@ -133,7 +135,7 @@ async def test_the_clients_aclose_tries_a_failed_stop_again(
     client = heygen_emulator.client(retry=ONE_TRY)
     heygen_emulator.inject("500", endpoint="streaming.stop", times=failures)
     with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
-        async with client.streaming.session(**PARAMS) as session:
+        async with client.streaming.session(**SESSION_PARAMS) as session:
             pass
     await client.aclose()
     assert requests_to(heygen_emulator, "streaming.stop") == min(failures, CLOSE_ATTEMPTS) + 1
@@ -165,7 +167,7 @@ async def test_the_clients_aclose_ends_the_background_retries_of_a_manager_nobod
     manager = client.streaming.manager(max_sessions=1)
     heygen_emulator.inject("500", endpoint="streaming.stop", times=100)
     with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
-        async with manager.session(**PARAMS) as session:
+        async with manager.session(**SESSION_PARAMS) as session:
             pass
     assert len(_restop_tasks()) == 1
     await client.aclose()
@@ -186,7 +188,7 @@ async def test_manager_aclose_tries_failed_stops_again_and_keeps_what_still_fail
     closed manager's ledger, is logged by id, and that manager's reap_orphans() stops it."""
     async with heygen_emulator.client(retry=ONE_TRY) as client:
         manager = client.streaming.manager(max_sessions=1)
-        managed = manager.session(**PARAMS)
+        managed = manager.session(**SESSION_PARAMS)
         session = await managed.__aenter__()
         heygen_emulator.inject("500", endpoint="streaming.stop", times=failures)
         with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
@@ -221,7 +223,7 @@ async def test_a_session_heygen_no_longer_lists_is_closed_for_good_without_a_sto
         manager = client.streaming.manager(max_sessions=1)
         heygen_emulator.inject("500", endpoint="streaming.stop")
         with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
-            async with manager.session(**PARAMS) as session:
+            async with manager.session(**SESSION_PARAMS) as session:
                 pass
         assert session.id is not None
         await client.streaming.stop(session.id)
@@ -265,7 +267,7 @@ async def test_reap_orphans_joins_a_retry_in_flight_and_tries_itself_if_that_fai
     backend = _StopsOnTheThirdTry(gateway.streaming.backend, heygen_emulator)
     manager = SessionManager(backend, max_sessions=1)
     with pytest.warns(RuntimeWarning, match="streaming.stop failed"):
-        async with manager.session(**PARAMS) as session:
+        async with manager.session(**SESSION_PARAMS) as session:
             pass
     retrying = asyncio.create_task(session.close())  # as the background retry does
     await wait_until(lambda: backend.calls["stop"] == 2, what="the second try in flight")
@@ -279,6 +281,59 @@ async def test_reap_orphans_joins_a_retry_in_flight_and_tries_itself_if_that_fai
     assert (report.stopped, dict(report.failed)) == ((session.id,), {})
     assert (manager.active, dict(manager.sessions), dict(manager.unstopped)) == (0, {}, {})
     assert heygen_emulator.account.open_sessions() == []
+
+
+async def test_a_stop_failing_after_close_during_new_is_seen_as_an_event() -> None:
+    stub = StubBackend()
+    stub.new_gate.clear()
+    stub.stop_error = RuntimeError("stop broke")
+    session = StreamingSession(stub, {"avatar_id": "a"})
+    seen: list[hg.SessionEvent] = []
+
+    async def consume() -> None:
+        async for event in session.events():
+            seen.append(event)
+
+    consumer = asyncio.create_task(consume())
+    await asyncio.sleep(0)
+    opener = asyncio.create_task(session.open())
+    await asyncio.sleep(0.01)
+    closing = asyncio.create_task(session.close())
+    await asyncio.sleep(0.01)
+    stub.new_gate.set()
+    with pytest.warns(RuntimeWarning, match="stop broke"):
+        await closing
+    with pytest.raises(hg.SessionClosedError):
+        await opener
+    await asyncio.wait_for(consumer, 1)
+    assert isinstance(session.stop_error, RuntimeError)
+    assert any(isinstance(event, hg.StopFailed) for event in seen)
+    last = seen[-1]
+    assert isinstance(last, hg.StateChanged)
+    assert (last.new, last.session_id) == (hg.SessionState.CLOSED, "s1")
+    assert stub.calls.count("stop") == 1
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="pytest.warns inside a filter: same on 3.10, kept simple")
+async def test_a_warning_filter_that_raises_does_not_hide_the_stop_failed_event() -> None:
+    stub = StubBackend()
+    stub.stop_error = RuntimeError("stop broke")
+    session = StreamingSession(stub, {"avatar_id": "a"})
+    seen: list[hg.SessionEvent] = []
+    await session.open()
+
+    async def consume() -> None:
+        async for event in session.events():
+            seen.append(event)
+
+    consumer = asyncio.create_task(consume())
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeWarning):  # this suite turns warnings into errors
+        await session.close()
+    await asyncio.sleep(0)
+    assert any(isinstance(event, hg.StopFailed) for event in seen)
+    consumer.cancel()
+    await asyncio.gather(consumer, return_exceptions=True)
 
 
 # -- 200 sessions ----------------------------------------------------------------------------------------------------
@@ -301,7 +356,7 @@ async def test_200_sessions_with_30_percent_of_stops_failing_leave_nothing_open_
         recorders: list[Recorder] = []
 
         async def one(index: int) -> None:
-            managed = manager.session(**PARAMS)
+            managed = manager.session(**SESSION_PARAMS)
             assert managed.session is not None
             recorders.append(await Recorder.subscribe(managed.session))
             async with managed as session:
@@ -355,7 +410,7 @@ async def test_aclose_with_half_the_stops_failing_tries_again_and_a_reap_stops_t
         held: list[hg.StreamingSession] = []
 
         async def one(index: int) -> None:
-            async with manager.session(**PARAMS) as session:
+            async with manager.session(**SESSION_PARAMS) as session:
                 await session.speak(f"line {index}")
                 if index >= SESSIONS - CAP:
                     held.append(session)

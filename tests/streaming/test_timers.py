@@ -1,11 +1,13 @@
 """The session's timers against a manual-clock emulator: keep-alives hold off HeyGen's idle timeout in direct
 mode, the gateway (which has no keep-alive) gets an IdleWarning and is closed by the idle timer, a refused
-keep-alive closes the session, and the duration limit closes it after an ExpiryWarning.
+keep-alive closes the session (and no keep-alive follows HeyGen saying it is gone), the duration limit closes
+it after an ExpiryWarning, and a keep-alive interval not shorter than the idle timeout is refused.
 
 The session's timers run on the real clock (short intervals here); HeyGen's, in the emulator, on the manual one."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,12 +16,20 @@ import pytest
 import heygen_async as hg
 from heygen_async._streaming._session import StreamingSession
 from heygen_async.emulator import Emulator, EmulatorConfig
-
-from ._support import AVATAR, NO_WAIT_RETRY, CheckpointBackend, Recorder, requests_to, running, wait_until
+from tests.support import (
+    NO_WAIT_RETRY,
+    STREAMING_AVATAR,
+    CheckpointBackend,
+    Recorder,
+    StubBackend,
+    requests_to,
+    running,
+    wait_until,
+)
 
 IDLE = 30
 """``activity_idle_timeout``: HeyGen's smallest."""
-PARAMS: dict[str, Any] = {"avatar_id": AVATAR, "quality": "low", "activity_idle_timeout": IDLE}
+PARAMS: dict[str, Any] = {"avatar_id": STREAMING_AVATAR, "quality": "low", "activity_idle_timeout": IDLE}
 
 
 async def _next_keep_alive(recorder: Recorder, sent: int) -> None:
@@ -136,6 +146,15 @@ async def test_a_refused_keep_alive_closes_the_session(heygen_emulator: Emulator
     assert heygen_emulator.account.sessions[session.id].closed_reason == "idle"
 
 
+async def test_no_keep_alive_after_heygen_said_the_session_is_gone() -> None:
+    stub = StubBackend()
+    async with StreamingSession(stub, {"avatar_id": "a"}, keep_alive_interval=0.05) as session:
+        await asyncio.sleep(0.2)
+        assert session.state is hg.SessionState.CLOSED
+    assert stub.calls.count("keep_alive") == 1
+    assert stub.calls.count("stop") == 1
+
+
 async def test_the_duration_limit_closes_the_session_after_an_expiry_warning() -> None:
     """With a one-second ``session_duration_limit``, an ExpiryWarning comes ``expiry_warning`` seconds before it,
     then the session closes itself at the limit (one stop); the block then finds it closed."""
@@ -161,3 +180,9 @@ async def test_the_duration_limit_closes_the_session_after_an_expiry_warning() -
         assert requests_to(emulator, "streaming.stop") == 1
         assert session.id is not None
         assert emulator.account.sessions[session.id].closed_reason == "stopped"
+
+
+def test_a_keep_alive_interval_not_shorter_than_the_idle_timeout_is_refused() -> None:
+    with pytest.raises(hg.ValidationError) as caught:
+        StreamingSession(StubBackend(), {"avatar_id": "a", "activity_idle_timeout": 60}, keep_alive_interval=60)
+    assert caught.value.parameter == "keep_alive_interval"

@@ -12,9 +12,7 @@ import pytest
 import heygen_async as hg
 from heygen_async import webhooks
 from heygen_async.emulator import Emulator
-from tests.jobs._support import VIDEO, fast_client, polls_settled, scene, status_polls
-
-from ._servers import Start, serving
+from tests.support import VIDEO, Start, fast_client, polls_settled, requests_to, scene, serving
 
 SLOW = hg.PollPolicy(first_poll=30, max_interval=60)
 """No poll for 30 s after a wait's first one (at once: it does not know when the job was submitted): anything
@@ -46,12 +44,12 @@ async def test_a_signed_delivery_resolves_the_wait_before_the_next_poll(
         task = asyncio.create_task(client.videos.wait(job.video_id))
         await polls_settled(client)
         await asyncio.sleep(0.05)
-        assert status_polls(heygen_emulator, VIDEO.endpoint) == 1  # the wait's first: the render is running
+        assert requests_to(heygen_emulator, VIDEO.endpoint) == 1  # the wait's first: the render is running
         await heygen_emulator.advance(60)  # the render finishes; the signed delivery is made and answered
         video = await asyncio.wait_for(task, 2)
     assert video.status is hg.VideoStatus.COMPLETED
     assert video.id == job.video_id
-    assert status_polls(heygen_emulator, VIDEO.endpoint) == 2  # and the one poll the delivery caused
+    assert requests_to(heygen_emulator, VIDEO.endpoint) == 2  # and the one poll the delivery caused
     (event,) = received
     assert isinstance(event, webhooks.AvatarVideoSuccess)
     assert (event.video_id, event.verified) == (job.video_id, True)
@@ -116,7 +114,7 @@ async def test_deliveries_signed_with_another_secret_are_refused_and_feed_nothin
         with pytest.raises(asyncio.CancelledError):
             await task
     assert handled == []
-    assert status_polls(heygen_emulator, VIDEO.endpoint) == 1  # the wait's first poll only
+    assert requests_to(heygen_emulator, VIDEO.endpoint) == 1  # the wait's first poll only
     (delivery,) = heygen_emulator.deliveries
     assert delivery.status == 401
     assert delivery.attempts > 1  # HeyGen (the emulator) retried, and every try was refused

@@ -1,4 +1,6 @@
-"""client.webhooks.register/ensure/find/remove on the emulator; bad input refused before anything is sent."""
+"""client.webhooks.register/ensure/find/remove on the emulator: ensure(None) subscribes to everything, an
+events-only change is not probed again, one URL spelt two ways is one endpoint; bad input (a malformed URL, an
+entity id of the wrong type) refused before anything is sent."""
 
 from __future__ import annotations
 
@@ -11,9 +13,8 @@ import pytest
 import heygen_async as hg
 from heygen_async import webhooks
 from heygen_async.emulator import Emulator
-from tests.jobs._support import fast_client
-
-from ._servers import serving
+from heygen_async.webhooks._management import _same_url
+from tests.support import fast_client, serving
 
 
 @pytest.fixture
@@ -114,6 +115,65 @@ async def test_an_unknown_event_can_be_allowed_explicitly_and_the_api_decides(
     with pytest.raises(hg.BadRequestError, match=r"brand_new\.event"):
         await client.webhooks.register(url, ["avatar_video.success", "brand_new.event"], allow_unknown_events=True)
     assert _count(heygen_emulator, "webhooks.add_endpoint") == 1
+
+
+async def test_ensure_none_after_a_list_really_subscribes_to_everything(client: hg.HeyGenClient, url: str) -> None:
+    await client.webhooks.ensure(url, ["avatar_video.success"])
+    returned = await client.webhooks.ensure(url, None)
+    listed = await client.webhooks.find(url)
+    assert listed is not None
+    assert returned.events is None
+    assert listed.events is None
+
+
+async def test_an_events_only_change_does_not_make_heygen_probe_the_url_again(
+    client: hg.HeyGenClient, heygen_emulator: Emulator
+) -> None:
+    receiver = webhooks.WebhookReceiver()
+    async with serving("aiohttp-route") as start:
+        url = await start(receiver)
+        await client.webhooks.ensure(url, ["avatar_video.success"])
+        assert receiver.stats.probes == 1
+        changed = await client.webhooks.ensure(url, ["avatar_video.fail"])
+    assert changed.events == ["avatar_video.fail"]
+    assert receiver.stats.probes == 1  # the URL was not sent again, so HeyGen had nothing to probe
+
+
+async def test_concurrent_ensures_of_one_url_spelt_two_ways_create_one_endpoint(
+    client: hg.HeyGenClient, url: str
+) -> None:
+    other = url.replace("/webhooks/heygen", "/webhooks/%68eygen")
+    assert _same_url(url, other)
+    await asyncio.gather(client.webhooks.ensure(url), client.webhooks.ensure(other))
+    assert len(await client.webhooks.list_endpoints()) == 1
+
+
+@pytest.mark.parametrize(
+    "bad", ["http://exa mple.com/hook", "http://example.com/ho\tok", "http://example.com:99999/hook"]
+)
+async def test_a_malformed_url_is_refused_before_anything_is_sent(
+    client: hg.HeyGenClient, heygen_emulator: Emulator, bad: str
+) -> None:
+    before = len(heygen_emulator.request_log)
+    with pytest.raises(hg.ValidationError):
+        await client.webhooks.register(bad)
+    assert len(heygen_emulator.request_log) == before
+
+
+def test_same_url_treats_default_ports_and_case_as_the_same() -> None:
+    assert _same_url("https://example.com:443/hook", "https://example.com/hook")
+    assert _same_url("HTTPS://Example.COM/hook", "https://example.com/hook")
+    assert not _same_url("https://example.com/Hook", "https://example.com/hook")
+    assert not _same_url("https://example.com:8443/hook", "https://example.com/hook")
+
+
+async def test_entity_id_of_the_wrong_type_is_refused_before_anything_is_sent(
+    client: hg.HeyGenClient, heygen_emulator: Emulator, url: str
+) -> None:
+    before = len(heygen_emulator.request_log)
+    with pytest.raises(hg.ValidationError):
+        await client.webhooks.register(url, entity_id=123)  # type: ignore[arg-type]
+    assert len(heygen_emulator.request_log) == before
 
 
 def _count(emulator: Emulator, endpoint: str) -> int:

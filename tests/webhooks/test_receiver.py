@@ -1,9 +1,13 @@
 """WebhookReceiver over real HTTP on 127.0.0.1, the same for an aiohttp route, an aiohttp sub-app and ASGI:
-probe, size limit before reading, signatures, payloads, de-duplication, handler failures, dispatch."""
+probe, size limit before reading, signatures, payloads, de-duplication, handler failures, dispatch. Straight
+through the ASGI app: a copy arriving while the first handling fails is not acknowledged, a failing delivery
+log is a 503, an unsigned forgery does not shadow the signed delivery, a cancelled delivery forgets its key, a
+body slower than read_timeout is a 408."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -17,18 +21,10 @@ from yarl import URL
 
 import heygen_async as hg
 from heygen_async import webhooks
-
-from ._servers import WAYS, Start, serving
-
-SECRET = "whsec_receiver-Secret-0123456789"
+from tests.support import WAYS, WEBHOOK_SECRET, Start, body_of, serving, signed_headers
 
 
-def body_of(event_type: str = "avatar_video.success", **data: Any) -> bytes:
-    data.setdefault("video_id", "v1")
-    return json.dumps({"event_type": event_type, "event_data": data}, separators=(",", ":")).encode()
-
-
-def signed(body: bytes, secret: str = SECRET, header: str = "Signature") -> dict[str, str]:
+def signed(body: bytes, secret: str = WEBHOOK_SECRET, header: str = "Signature") -> dict[str, str]:
     return {header: hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(), "Content-Type": "application/json"}
 
 
@@ -70,7 +66,7 @@ async def test_the_probe_is_answered_with_200_even_before_a_secret_is_set(
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 async def test_other_methods_get_405(start: Start, http: aiohttp.ClientSession, method: str) -> None:
     recorder = Recorder()
-    url = await start(webhooks.WebhookReceiver(SECRET, recorder))
+    url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder))
     async with http.request(method, url) as response:
         assert response.status == 405
     assert recorder.events == []
@@ -78,7 +74,7 @@ async def test_other_methods_get_405(start: Start, http: aiohttp.ClientSession, 
 
 async def test_a_valid_delivery_reaches_the_handler_once_verified(start: Start, http: aiohttp.ClientSession) -> None:
     recorder = Recorder()
-    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder)
     url = await start(receiver)
     body = body_of(url="https://r/v1.mp4")
     assert await post(http, url, body, signed(body)) == (200, {"ok": True})
@@ -93,7 +89,7 @@ async def test_each_default_signature_header_is_verified(
     start: Start, http: aiohttp.ClientSession, header: str
 ) -> None:
     recorder = Recorder()
-    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder)
     url = await start(receiver)
     body = body_of()
     assert (await post(http, url, body, signed(body, header=header)))[0] == 200
@@ -115,14 +111,14 @@ async def test_a_bad_signature_gets_401_and_no_handler_runs(
     start: Start, http: aiohttp.ClientSession, headers_of: Any, reason: str
 ) -> None:
     recorder = Recorder()
-    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder)
     url = await start(receiver)
     body = body_of()
     status, answer = await post(http, url, body, headers_of(body))
     assert (status, answer["reason"]) == (401, reason)
     assert recorder.events == []
     assert receiver.stats.unauthorized == 1
-    assert SECRET not in json.dumps(answer)
+    assert WEBHOOK_SECRET not in json.dumps(answer)
 
 
 async def test_without_a_secret_deliveries_get_503_until_one_is_set(start: Start, http: aiohttp.ClientSession) -> None:
@@ -132,15 +128,15 @@ async def test_without_a_secret_deliveries_get_503_until_one_is_set(start: Start
     body = body_of()
     assert (await post(http, url, body, signed(body)))[0] == 503
     assert not receiver.has_secret
-    receiver.set_secret(SECRET)
+    receiver.set_secret(WEBHOOK_SECRET)
     assert (await post(http, url, body, signed(body)))[0] == 200
     assert len(recorder.events) == 1
-    assert SECRET not in repr(receiver)
+    assert WEBHOOK_SECRET not in repr(receiver)
 
 
 async def test_a_replayed_delivery_reaches_the_application_once(start: Start, http: aiohttp.ClientSession) -> None:
     recorder = Recorder()
-    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder)
     url = await start(receiver)
     body = body_of()
     answers = [await post(http, url, body, signed(body)) for _ in range(3)]
@@ -168,7 +164,7 @@ async def test_copies_arriving_while_the_first_is_handled_are_told_to_retry(
         if len(calls) == 1:
             raise RuntimeError("the first handling fails")
 
-    receiver = webhooks.WebhookReceiver(SECRET, slow)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, slow)
     url = await start(receiver)
     body = body_of()
     first = asyncio.create_task(post(http, url, body, signed(body)))
@@ -185,7 +181,7 @@ async def test_copies_arriving_while_the_first_is_handled_are_told_to_retry(
 
 async def test_events_without_a_job_id_are_deduplicated_by_body(start: Start, http: aiohttp.ClientSession) -> None:
     recorder = Recorder()
-    url = await start(webhooks.WebhookReceiver(SECRET, recorder))
+    url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder))
     first = json.dumps({"event_type": "brand_new.event", "event_data": {"n": 1}}).encode()
     second = json.dumps({"event_type": "brand_new.event", "event_data": {"n": 2}}).encode()
     for body in (first, second, first):
@@ -195,7 +191,7 @@ async def test_events_without_a_job_id_are_deduplicated_by_body(start: Start, ht
 
 async def test_deduplication_can_be_turned_off(start: Start, http: aiohttp.ClientSession) -> None:
     recorder = Recorder()
-    url = await start(webhooks.WebhookReceiver(SECRET, recorder, deliveries=None))
+    url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder, deliveries=None))
     body = body_of()
     for _ in range(2):
         await post(http, url, body, signed(body))
@@ -212,7 +208,7 @@ async def test_a_failing_handler_gets_500_and_the_retry_gets_through(
         if len(attempts) == 1:
             raise RuntimeError("database down")
 
-    receiver = webhooks.WebhookReceiver(SECRET, flaky)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, flaky)
     url = await start(receiver)
     body = body_of()
     with caplog.at_level(logging.ERROR, logger="heygen_async.webhooks"):
@@ -233,7 +229,7 @@ async def test_a_signed_body_that_is_not_an_event_gets_400(
     start: Start, http: aiohttp.ClientSession, body: bytes
 ) -> None:
     recorder = Recorder()
-    url = await start(webhooks.WebhookReceiver(SECRET, recorder))
+    url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder))
     status, answer = await post(http, url, body, signed(body))
     assert status == 400
     assert answer["ok"] is False
@@ -243,7 +239,7 @@ async def test_a_signed_body_that_is_not_an_event_gets_400(
 async def test_a_body_over_the_limit_is_refused_from_its_content_length_without_reading_it(start: Start) -> None:
     """The client announces 50 MB and sends 10 bytes: the answer is 413 at once, not after waiting for the rest."""
     recorder = Recorder()
-    url = URL(await start(webhooks.WebhookReceiver(SECRET, recorder, max_body_size=1000)))
+    url = URL(await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder, max_body_size=1000)))
     reader, writer = await asyncio.open_connection(url.host, url.port)
     try:
         writer.write(
@@ -261,7 +257,7 @@ async def test_a_body_over_the_limit_is_refused_from_its_content_length_without_
 async def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(start: Start) -> None:
     """No Content-Length: the receiver reads until the limit and answers 413 without waiting for the end."""
     recorder = Recorder()
-    url = URL(await start(webhooks.WebhookReceiver(SECRET, recorder, max_body_size=1000)))
+    url = URL(await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder, max_body_size=1000)))
     reader, writer = await asyncio.open_connection(url.host, url.port)
     try:
         writer.write(
@@ -281,7 +277,7 @@ async def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(start: Start) 
 async def test_a_body_just_under_the_limit_is_accepted(start: Start, http: aiohttp.ClientSession) -> None:
     recorder = Recorder()
     body = body_of(padding="y" * 900)
-    url = await start(webhooks.WebhookReceiver(SECRET, recorder, max_body_size=len(body)))
+    url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder, max_body_size=len(body)))
     assert (await post(http, url, body, signed(body)))[0] == 200
     assert (await post(http, url, body + b" ", signed(body + b" ")))[0] == 413
     assert len(recorder.events) == 1
@@ -291,7 +287,7 @@ async def test_unsigned_deliveries_are_accepted_only_when_allowed_and_marked_unv
     start: Start, http: aiohttp.ClientSession
 ) -> None:
     recorder = Recorder()
-    url = await start(webhooks.WebhookReceiver(SECRET, recorder, allow_unsigned=True))
+    url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder, allow_unsigned=True))
     body = body_of(video_id="unsigned")
     assert (await post(http, url, body, {}))[0] == 200
     # A signature that is present is still checked.
@@ -301,7 +297,7 @@ async def test_unsigned_deliveries_are_accepted_only_when_allowed_and_marked_unv
 
 
 async def test_handlers_are_dispatched_by_event_name_and_class(start: Start, http: aiohttp.ClientSession) -> None:
-    receiver = webhooks.WebhookReceiver(SECRET)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET)
     seen: dict[str, list[str]] = {"name": [], "class": [], "family": [], "all": [], "sync": []}
 
     @receiver.on("video_translate.success")
@@ -357,15 +353,146 @@ def test_bad_receiver_options_are_refused_by_name(options: dict[str, Any], param
 
 
 def test_on_refuses_what_is_not_an_event_selector() -> None:
-    receiver = webhooks.WebhookReceiver(SECRET)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET)
     with pytest.raises(hg.ValidationError):
         receiver.on(5)  # type: ignore[arg-type]
     with pytest.raises(hg.ValidationError):
         receiver.on(dict)  # type: ignore[arg-type]
 
 
+async def call_asgi(app: webhooks.WebhookReceiver, body: bytes, headers: list[tuple[bytes, bytes]]) -> list[Any]:
+    sent: list[Any] = []
+    messages: list[dict[str, Any]] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop(0)
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await app({"type": "http", "method": "POST", "path": "/", "headers": headers}, receive, send)
+    return sent
+
+
+async def test_a_retry_during_a_failing_first_handling_is_not_acknowledged() -> None:
+    gate = asyncio.Event()
+
+    async def handler(event: webhooks.WebhookEvent) -> None:
+        await gate.wait()
+        raise RuntimeError("database down")
+
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, handler)
+    body = body_of()
+    first = asyncio.create_task(call_asgi(receiver, body, signed_headers(body)))
+    await asyncio.sleep(0.05)
+    retry = await call_asgi(receiver, body, signed_headers(body))
+    gate.set()
+    assert (await first)[0]["status"] == 500
+    assert retry[0]["status"] == 409
+
+
+class FailingLog:
+    async def claim(self, key: str) -> webhooks.Claim:
+        raise ConnectionError("redis unavailable")
+
+    async def complete(self, key: str) -> None:
+        return None
+
+    async def release(self, key: str) -> None:
+        return None
+
+
+async def test_a_delivery_log_failure_is_answered_503_not_raised() -> None:
+    handled: list[webhooks.WebhookEvent] = []
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, handled.append, deliveries=FailingLog())
+    body = body_of()
+    sent = await call_asgi(receiver, body, signed_headers(body))
+    assert sent[0]["status"] == 503
+    assert handled == []
+    assert receiver.stats.log_errors == 1
+
+
+async def test_an_unsigned_forgery_does_not_shadow_the_signed_delivery_of_the_same_job() -> None:
+    seen: list[webhooks.WebhookEvent] = []
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, seen.append, allow_unsigned=True)
+    forged = body_of(url="https://evil.example/x.mp4")
+    genuine = body_of(url="https://files.heygen.ai/v1.mp4")
+    assert (await call_asgi(receiver, forged, []))[0]["status"] == 200
+    assert (await call_asgi(receiver, genuine, signed_headers(genuine)))[0]["status"] == 200
+    assert [(event.verified, getattr(event, "url", None)) for event in seen] == [
+        (False, "https://evil.example/x.mp4"),
+        (True, "https://files.heygen.ai/v1.mp4"),
+    ]
+
+
+class SlowReleaseLog(webhooks.MemoryDeliveryLog):
+    async def release(self, key: str) -> None:
+        await asyncio.sleep(0.01)
+        await super().release(key)
+
+
+async def test_a_cancelled_delivery_forgets_its_key_even_with_an_async_log() -> None:
+    started = asyncio.Event()
+
+    async def handler(event: webhooks.WebhookEvent) -> None:
+        started.set()
+        await asyncio.sleep(10)
+
+    log = SlowReleaseLog()
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, handler, deliveries=log)
+    body = body_of()
+    task = asyncio.create_task(receiver.deliver(body, signed_headers(body)))
+    await started.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert len(log) == 0
+
+
+async def test_one_odd_optional_field_does_not_hide_a_success_from_its_class_handler() -> None:
+    seen: list[webhooks.WebhookEvent] = []
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET)
+    receiver.on(webhooks.AvatarVideoSuccess)(seen.append)
+    body = body_of(url="https://files.heygen.ai/v1.mp4", msg={"code": 0, "text": "ok"})
+    assert (await call_asgi(receiver, body, signed_headers(body)))[0]["status"] == 200
+    assert [event.job_id for event in seen] == ["v1"]
+
+
+def test_headers_given_as_a_generator_are_read_once() -> None:
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET)
+    body = body_of()
+    reply = asyncio.run(receiver.deliver(body, (pair for pair in signed_headers(body))))
+    assert reply.status == 200
+
+
+async def test_a_body_that_trickles_in_slower_than_read_timeout_gets_408() -> None:
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, read_timeout=0.05)
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.02)
+        return {"type": "http.request", "body": b"x", "more_body": True}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await receiver({"type": "http", "method": "POST", "headers": signed_headers(b"x")}, receive, send)
+    assert sent[0]["status"] == 408
+    assert receiver.stats.timed_out == 1
+
+
+def test_on_refuses_a_misspelt_event_name_unless_allowed() -> None:
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET)
+    with pytest.raises(hg.ValidationError):
+        receiver.on("avatar_video.sucess")
+    receiver.on("brand_new.event", allow_unknown=True)(lambda event: None)
+
+
 async def test_the_asgi_app_answers_lifespan_and_refuses_websockets() -> None:
-    receiver = webhooks.WebhookReceiver(SECRET)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET)
     inbox = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
     sent: list[dict[str, Any]] = []
 
@@ -384,7 +511,7 @@ async def test_the_asgi_app_answers_lifespan_and_refuses_websockets() -> None:
 
 async def test_an_asgi_client_that_disconnects_mid_body_gets_nothing_and_no_handler_runs() -> None:
     recorder = Recorder()
-    receiver = webhooks.WebhookReceiver(SECRET, recorder)
+    receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder)
     inbox: list[dict[str, Any]] = [
         {"type": "http.request", "body": b"{", "more_body": True},
         {"type": "http.disconnect"},

@@ -11,6 +11,7 @@ from multidict import CIMultiDict
 
 import heygen_async as hg
 from heygen_async import webhooks
+from tests.support import WEBHOOK_SECRET, body_of, signed_headers
 
 SECRET = "whsec_Sup3r-secret-value-0123456789"
 BODY = b'{"event_type":"avatar_video.success","event_data":{"video_id":"v1","url":"https://x/v1.mp4"}}'
@@ -156,6 +157,11 @@ def test_headers_of_the_wrong_shape_are_a_usage_error(headers: Any) -> None:
     with pytest.raises(hg.ValidationError) as caught:
         webhooks.verify(BODY, headers, SECRET)
     assert caught.value.parameter == "headers"
+
+
+def test_a_secret_with_a_trailing_newline_still_verifies() -> None:
+    body = body_of()
+    webhooks.verify(body, signed_headers(body), WEBHOOK_SECRET + "\n")
 
 
 def test_construct_event_verifies_then_parses() -> None:

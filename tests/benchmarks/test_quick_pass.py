@@ -1,0 +1,93 @@
+"""The benchmarks still run (tiny sizes); their numbers live in benchmarks/RESULTS.md, never in assertions."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.support import ROOT
+
+
+def test_benchmarks_quick_pass_produces_every_table() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    span = r"[0-9.,]+ / [0-9.,]+ / [0-9.,]+"
+    signed = r"-?[0-9,]+ / -?[0-9,]+ / -?[0-9,]+"
+    per_call = re.findall(
+        rf"^\| ((?:GET|POST) /\S+) \| (1|10|100) \| ([a-z_.]+\(\)|raw aiohttp) \| {span} \| {span} \|$",
+        result.stdout,
+        re.M,
+    )
+    routes = {
+        "GET /v1/video_status.get": "videos.status()",
+        "GET /v2/avatars": "avatars.list()",
+        "POST /v2/video/generate": "videos.generate()",
+    }
+    absolute = [
+        (route, concurrency, client)
+        for route, method in routes.items()
+        for concurrency in ("1", "10", "100")
+        for client in ("raw aiohttp", method, "client.request()")
+    ]
+    paired = [row for row in absolute if row[2] != "raw aiohttp"]  # the ratio tables: each client against raw
+    assert sorted(per_call) == sorted(absolute + paired)
+    for method in ("videos.status()", "avatars.list()"):  # the read goal, judged at concurrency 100
+        assert re.search(
+            rf"^- `{re.escape(method)}` at concurrency 100: [0-9.]+x raw aiohttp's CPU per call, [0-9]+% of its "
+            r"throughput: \*\*(met|not met)\*\*\.$",
+            result.stdout,
+            re.M,
+        )
+    idle = re.findall(
+        rf"^\| (raw aiohttp: ClientSession|heygen_async: HeyGenClient) \| {span} \| {span} \| {span} \| "
+        rf"{signed} \| {span} \|$",
+        result.stdout,
+        re.M,
+    )
+    assert idle == ["raw aiohttp: ClientSession", "heygen_async: HeyGenClient"]
+    assert re.search(r"^Idle HeyGenClient minus raw ClientSession, .*: \*\*[+-][0-9,]+ KB\*\*: ", result.stdout, re.M)
+    imports = re.findall(
+        r"^\| `import (aiohttp|heygen_async)` \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$", result.stdout, re.M
+    )
+    assert imports == ["aiohttp", "heygen_async"]
+    assert re.search(r"^Ratio heygen_async / aiohttp, per round: min [0-9.]+, median [0-9.]+, ", result.stdout, re.M)
+    steps = re.findall(
+        r"^\| (videos\.status|avatars\.list|videos\.generate): [^|]+ \| [0-9.]+ \|$", result.stdout, re.M
+    )
+    assert len(steps) == 10
+    assert re.search(
+        r"^\| requests/s one emulator core sustains .* \| [0-9,]+ / [0-9,]+ / [0-9,]+ \|$", result.stdout, re.M
+    )
+    polling = re.findall(
+        r"^\| (shared scheduler|naive: task per job \+ token bucket) \| 300 / 300 \| [0-9,]+ / [0-9,]+ \| "
+        r"[0-9,]+ / [0-9,]+ \([0-9.]+%\) \| -?[0-9.]+ \| [0-9]+ \| [0-9.]+ / [0-9.]+ \| [0-9.]+ \|$",
+        result.stdout,
+        re.M,
+    )
+    assert polling == ["shared scheduler", "naive: task per job + token bucket"]
+    assert re.search(r"^Ratios, scheduler / naive: CPU per poll [0-9.]+ ", result.stdout, re.M)
+    streaming = re.findall(
+        r"^\| (session layer: SessionManager\(max_sessions=1,000\)|raw calls: streaming\.new/start/task/stop) \| "
+        r"50 / 50 \| [0-9,]+ \| 6\.00 \| [0-9.]+ \| -?[0-9.]+ \| 0 \| 0 \|$",
+        result.stdout,
+        re.M,
+    )
+    assert streaming == [
+        "session layer: SessionManager(max_sessions=1,000)",
+        "raw calls: streaming.new/start/task/stop",
+    ]
+    assert re.search(
+        r"^Ratios, session layer / raw calls: requests per session 1\.00, sessions/s [0-9.]+, ", result.stdout, re.M
+    )
+    assert "First failure" not in result.stdout  # every session ran, every manager slot came back
+    workers = re.findall(r"^\| ([^|]+) \| [^|]+ \| [^|]+ \| (yes|\*\*no\*\*) \|$", result.stdout, re.M)
+    assert len(workers) == 6, "the multi-worker table has its six rows"
+    assert re.search(r"^Status polls at the emulator: [0-9,]+ \([0-9,]+ counted by the surviving", result.stdout, re.M)

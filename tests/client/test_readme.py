@@ -1,0 +1,114 @@
+"""README.md as a new user reads it: the Quick start runs as printed against the emulator, and what the README
+says about the emulator (run_emulator's arguments, EmulatorConfig's defaults, emulator.stats()'s keys) is what
+the code does."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import io
+import re
+import subprocess
+import sys
+from contextlib import redirect_stdout
+from typing import Any
+
+import attrs
+import pytest
+
+import heygen_async as hg
+from heygen_async.emulator import OLD_FORMAT_ONLY, EmulatorConfig, ManualClock, run_emulator
+from tests.support import code_blocks, section
+
+QUICK_START = code_blocks(section("Quick start"), "python")
+
+
+def test_the_quick_start_has_a_snippet_for_an_account_and_one_for_the_emulator() -> None:
+    assert len(QUICK_START) == 2
+    assert "hg.HeyGenClient()" in QUICK_START[0]
+    assert "run_emulator(" in QUICK_START[1]
+
+
+async def test_the_quick_start_runs_as_printed_with_only_the_gateway_address_pointing_at_the_emulator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first snippet (top-level await, as in ``python -m asyncio``), its text untouched: the token comes
+    from LOWCODEAPI_API_TOKEN as it says; only the gateway's address is the emulator's."""
+    async with run_emulator(clock=ManualClock()) as emulator:
+        monkeypatch.setenv("LOWCODEAPI_API_TOKEN", "at_readme-reader")
+        monkeypatch.setattr(hg, "HeyGenClient", functools.partial(hg.HeyGenClient, base_url=emulator.base_url))
+        code = compile(QUICK_START[0], "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        namespace: dict[str, Any] = {}
+        printed = io.StringIO()
+        with redirect_stdout(printed):
+            outcome = eval(code, namespace)  # a coroutine, because the snippet awaits at top level
+            if outcome is not None:
+                await outcome
+    assert namespace["quota"].credits == 600.0
+    assert "Angela-inTshirt-20220820" in printed.getvalue()
+    video = namespace["video"]
+    assert video.id == namespace["job"].video_id
+    assert video.status in (hg.VideoStatus.WAITING, hg.VideoStatus.PENDING, hg.VideoStatus.PROCESSING)
+
+
+def test_the_emulator_quick_start_runs_as_printed_in_a_fresh_python() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", QUICK_START[1]], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    credits, rendered = done.stdout.splitlines()
+    assert credits == "600 credits"
+    status, url = rendered.split()
+    assert status == "completed"
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/media/video/[0-9a-f]+\.mp4\?.*", url), url
+
+
+def _emulator_text() -> str:
+    return " ".join(section("The emulator").split())
+
+
+async def test_the_documented_stats_keys_are_exactly_what_stats_returns() -> None:
+    documented = re.search(r"`emulator\.stats\(\)` returns a dict: (.*?)\. Also", _emulator_text())
+    assert documented is not None
+    keys = re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", documented[1]))
+    async with run_emulator(clock=ManualClock()) as emulator:
+        assert sorted(keys) == sorted(emulator.stats())
+
+
+def test_run_emulators_documented_arguments_are_its_arguments() -> None:
+    import inspect
+
+    documented = re.search(r"`async with run_emulator\((.*?)\) as emulator:`", _emulator_text())
+    assert documented is not None
+    signature = inspect.signature(run_emulator)
+    expected: list[str] = []
+    for parameter in signature.parameters.values():
+        if parameter.kind is parameter.KEYWORD_ONLY and "*" not in expected:
+            expected.append("*")
+        expected.append(f"{parameter.name}={parameter.default!r}")
+    assert documented[1] == ", ".join(expected)
+    for name in signature.parameters:
+        assert f"`{name}` " in _emulator_text(), f"run_emulator's {name} is not described"
+
+
+def test_emulator_configs_documented_defaults_are_its_defaults() -> None:
+    documented = re.search(
+        r"`EmulatorConfig` \(keyword-only, durations in emulated seconds\): (.*?)\. From", _emulator_text()
+    )
+    assert documented is not None
+    pairs = dict(re.findall(r"`([a-z_]+)=([^`]+)`", documented[1]))
+    pairs.update(re.findall(r"`(api_keys)=(None)`", documented[1]))
+    defaults = {field.name: field.default for field in attrs.fields(EmulatorConfig)}
+    assert sorted(pairs) == sorted(defaults)
+    for name, text in pairs.items():
+        value = OLD_FORMAT_ONLY if text == "OLD_FORMAT_ONLY" else ast.literal_eval(text)
+        assert value == defaults[name], name
+
+
+def test_the_environment_table_lists_every_variable_the_command_line_reads() -> None:
+    from heygen_async._cli._common import BASE_URL_ENV, DIRECT_BASE_URL_ENV
+    from heygen_async.emulator._discovery import RUNTIME_DIR_ENV
+
+    table = section("Environment")
+    for name in (BASE_URL_ENV, DIRECT_BASE_URL_ENV, RUNTIME_DIR_ENV):
+        assert f"| `{name}` |" in table
