@@ -36,7 +36,7 @@ unit: $(STAMP) redis-server
 redis-server:
 	./.ci/ensure-redis
 
-## Rebuild heygen_async/_resources/ from the endpoint table (tests/test_codegen.py checks it is current).
+## Rebuild heygen_async/_resources/ from the endpoint table (tests/client/test_codegen.py checks it is current).
 generate: $(STAMP)
 	$(BIN)/python -m tools.codegen
 

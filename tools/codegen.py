@@ -1,7 +1,7 @@
 """Generates ``heygen_async/_resources/`` from the endpoint table (kept outside the installed package).
 
 Run ``python -m tools.codegen`` after changing ``heygen_async/_spec/_table.py`` (or ``make generate``);
-``tests/test_codegen.py`` fails while the checked-in modules differ from what this produces. The output is
+``tests/client/test_codegen.py`` fails while the checked-in modules differ from what this produces. The output is
 written pre-formatted (ruff's formatter skips the folder) so the check needs nothing but this module.
 """
 

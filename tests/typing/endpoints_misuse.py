@@ -1,6 +1,6 @@
 """Wrong calls ``mypy --strict`` must reject: each marked line must report exactly the error code after ``E:``.
 
-Not part of the normal type check (pyproject excludes it); ``tests/test_typing.py`` runs mypy on it.
+Not part of the normal type check (pyproject excludes it); ``tests/typing/test_mypy.py`` runs mypy on it.
 """
 
 from __future__ import annotations
