@@ -16,13 +16,14 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
+import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, override
 
 from ._inputs import Input
 from ._models import ListModel, Model, TolerantEnum
 
-__all__ = ["converter", "structure_leniently", "structure_result"]
+__all__ = ["converter", "input_json", "structure_leniently", "structure_result"]
 
 T = TypeVar("T")
 
@@ -37,6 +38,14 @@ def _structure_model_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
     build = make_dict_structure_fn(cls, converter, raw=override(omit=True))
     items_key: str | None = getattr(cls, "_items", None) if issubclass(cls, ListModel) else None
     alternatives: tuple[str, ...] = getattr(cls, "_item_keys", ())
+    # Nulls are dropped (and lists cleaned of them) by copying the answer, but only an answer that needs it
+    # is copied: one with a null for a field whose default is not None (it must fall back to that default),
+    # or a list holding a null in a field whose hook would take a list. A null for an ``X | None = None`` field
+    # structures to None, as its default would; a list in a scalar or model field fails either way; other keys
+    # are ignored. So only the ``sensitive`` fields are looked at, in place of every key of every answer.
+    fields = [field for field in attrs.fields(attrs.resolve_types(cls)) if field.name != "raw"]
+    strict = frozenset(field.name for field in fields if not (_is_optional(field.type) and field.default is None))
+    sensitive = tuple(field.name for field in fields if field.name in strict or not _takes_no_list(field.type))
 
     def structure(value: Any, _: Any) -> Model:
         original = value
@@ -51,8 +60,9 @@ def _structure_model_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
         if type(value) is not dict and not isinstance(value, Mapping):  # JSON objects are dicts: skip the ABC
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(value).__name__}")
         cleaned = value
-        for item in value.values():  # copy only when there is a null to drop (most answers have some)
-            if item is None or (type(item) is list and None in item):
+        for key in sensitive:
+            item = value.get(key, _ABSENT)
+            if (item is None and key in strict) or (type(item) is list and None in item):
                 cleaned = {
                     key: [entry for entry in item if entry is not None] if isinstance(item, list) else item
                     for key, item in value.items()
@@ -130,6 +140,17 @@ def _structure_code(value: Any, _: Any) -> int | str | None:
     raise TypeError(f"expected a code (int or string), got {type(value).__name__}")
 
 
+_ABSENT: Final = object()
+
+
+def _takes_no_list(cls: Any) -> bool:
+    """Whether a field of type ``cls`` refuses a list whatever it holds: a scalar, a status or a model, or
+    one of those or None."""
+    if _is_optional(cls):
+        (cls,) = (arg for arg in typing.get_args(cls) if arg is not type(None))
+    return cls in (str, int, float, bool) or (isinstance(cls, type) and issubclass(cls, (TolerantEnum, Model)))
+
+
 def _is_optional(cls: Any) -> bool:
     """``X | None`` (or ``Optional[X]``) for exactly one ``X``."""
     if typing.get_origin(cls) not in (typing.Union, types.UnionType):
@@ -145,6 +166,23 @@ def _structure_optional_factory(cls: Any) -> Callable[[Any, Any], Any]:
     if inner_type is str:
         return _structure_optional_str
     inner = converter.get_structure_hook(inner_type)
+    if inner_type in (int, float, bool):
+        # The value already of the type (what JSON gives) is what the hook would return: no call.
+        def structure_scalar(value: Any, _: Any) -> Any:
+            if value is None or type(value) is inner_type:
+                return value
+            return inner(value, inner_type)
+
+        return structure_scalar
+    if isinstance(inner_type, type) and issubclass(inner_type, TolerantEnum):
+        members = inner_type._value2member_map_  # a documented status: a dict look-up, not Enum's call
+
+        def structure_status(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            return (type(value) is str and members.get(value)) or inner(value, inner_type)
+
+        return structure_status
 
     def structure(value: Any, _: Any) -> Any:
         return None if value is None else inner(value, inner_type)
@@ -163,19 +201,63 @@ def _is_input(cls: Any) -> bool:
     return isinstance(cls, type) and issubclass(cls, Input)
 
 
-def _unstructure_input_factory(cls: type[Input]) -> Callable[[Any], Any]:
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+
+
+_WRITERS: Final[dict[type[Any], Callable[[Any], dict[str, Any]]]] = {}
+
+
+def _input_writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    """How ``cls`` turns into JSON, straight to JSON-ready values (no second walk over cattrs' output)."""
+    writer = _WRITERS.get(cls)
+    if writer is None:
+        writer = _WRITERS[cls] = _make_input_writer(cls)
+    return writer
+
+
+def _make_input_writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     to_json = getattr(cls, "to_json", None)
     if to_json is not None:
-        return lambda obj: obj.to_json()
-    build = make_dict_unstructure_fn(cls, converter)
+        return lambda obj: _json_value(obj.to_json())
+    names = tuple(field.name for field in attrs.fields(cls))
     kind = cls.kind
 
-    def unstructure(obj: Any) -> dict[str, Any]:
+    def write(obj: Any) -> dict[str, Any]:
         # Only unset (None) fields are left out: a non-None default such as Sdp.type="answer" is meant.
-        data = {key: value for key, value in build(obj).items() if value is not None}
-        return {"type": kind, **data} if kind else data
+        data: dict[str, Any] = {"type": kind} if kind else {}
+        for name in names:
+            value = getattr(obj, name)
+            if value is not None:
+                data[name] = value if type(value) in _PLAIN else _json_value(value)
+        return data
 
-    return unstructure
+    return write
+
+
+def _json_value(value: Any) -> Any:
+    """A value inside an input as JSON: nested inputs, mappings and sequences walked; anything else as the
+    converter unstructures it."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {key: _json_value(item) for key, item in value.items()}
+    if kind is list:
+        return [_json_value(item) for item in value]
+    if isinstance(value, Input):  # before the (slow) ABC check below: nested inputs are the common case
+        return input_json(value)
+    if isinstance(value, Mapping):
+        return {key: _json_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item) for item in value]
+    unstructured = converter.unstructure(value)
+    return unstructured if type(unstructured) is kind else _json_value(unstructured)
+
+
+def input_json(obj: Input) -> dict[str, Any]:
+    """``obj`` as HeyGen's JSON (what ``converter.unstructure`` gives for it), every value JSON-ready."""
+    cls: type[Any] = type(obj)
+    return _input_writer(cls)(obj)
 
 
 converter.register_structure_hook_factory(_is_model, _structure_model_factory)
@@ -187,7 +269,7 @@ converter.register_structure_hook(float, _structure_float)
 # The status enums are str subclasses: this more specific hook keeps them from being caught by the str hook.
 converter.register_structure_hook(TolerantEnum, _structure_status)
 converter.register_structure_hook(int | str | None, _structure_code)
-converter.register_unstructure_hook_factory(_is_input, _unstructure_input_factory)
+converter.register_unstructure_hook_factory(_is_input, _input_writer)
 
 
 def structure_leniently(data: Mapping[str, Any], cls: type[T]) -> tuple[T, list[str]]:
@@ -210,8 +292,15 @@ def structure_leniently(data: Mapping[str, Any], cls: type[T]) -> tuple[T, list[
 
 def structure_result(data: Any, cls: type[T]) -> T:
     """``data`` (HeyGen's decoded ``data``) as ``cls``; ``null`` becomes an empty model whose ``raw`` is None."""
+    hook = _RESULT_HOOKS.get(cls)
+    if hook is None:  # the converter's dispatch, once per result class (its hooks are all registered above)
+        hook = _RESULT_HOOKS[cls] = converter.get_structure_hook(cls)
     if data is None:
-        empty = converter.structure({}, cls)
+        empty: T = hook({}, cls)
         object.__setattr__(empty, "raw", None)
         return empty
-    return converter.structure(data, cls)
+    result: T = hook(data, cls)
+    return result
+
+
+_RESULT_HOOKS: Final[dict[Any, Callable[[Any, Any], Any]]] = {}

@@ -23,7 +23,6 @@ trip each). With a backend given to the client, what each poll sees also goes to
 from __future__ import annotations
 
 import asyncio
-import bisect
 import heapq
 import itertools
 import json
@@ -72,6 +71,8 @@ TICK: Final = 0.01
 allowing), one wake-up for several polls rather than one each; detection waits at most this much longer."""
 MAX_LAG: Final = 1.0
 """The most the window is widened by for slow round trips (see ``PollScheduler._window``)."""
+_COMPACT_JSON: Final = json.JSONEncoder(separators=(",", ":"))
+"""``json.dumps(..., separators=(",", ":"))`` without building an encoder on every call."""
 LAG_HALF_LIFE: Final = 5.0
 """Seconds after which a slow round trip counts half as much in the window's widening."""
 
@@ -238,7 +239,7 @@ class PollScheduler:
         self._budget_wait_until = 0.0
         self._lag = 0.0  # the slowest recent grant-to-answer time, seen at ``_lag_at``
         self._lag_at = 0.0
-        self._starts: deque[float] = deque(maxlen=self._window_size)  # this process's starts, for stats
+        self._starts: deque[float] = deque()  # this process's starts in the last second, for stats
         # ... paced evenly (one start every 1/budget s) so the API never sees a burst at a window's edge.
         self._spacing = 1.0 / self.budget
         self._next_start = -math.inf
@@ -427,11 +428,14 @@ class PollScheduler:
         return due
 
     def _start(self, job: TrackedJob, now: float) -> None:
-        self._starts.append(now)
+        starts = self._starts
+        starts.append(now)
+        while starts[0] <= now - 1.0:  # starts come in time order: the oldest leave first (no bisect of a deque)
+            starts.popleft()
         self._next_start = max(self._next_start, now - CREDIT) + self._spacing
         self.stats.polls += 1
-        window = len(self._starts) - bisect.bisect_right(self._starts, now - 1.0)
-        self.stats.max_per_second = max(self.stats.max_per_second, window)
+        if len(starts) > self.stats.max_per_second:
+            self.stats.max_per_second = len(starts)
         job.polls += 1
         job.polling = True
         self._in_flight += 1
@@ -552,7 +556,7 @@ class PollScheduler:
         if changed:
             self._note(job, status, done=False)
             job.result = None
-            job.answer = json.dumps(data, separators=(",", ":"))
+            job.answer = _COMPACT_JSON.encode(data)
             if job.status_listeners and job.last_result() is not None:
                 for listener in job.status_listeners:
                     listener(job)

@@ -16,7 +16,7 @@ from typing import Any, Final, cast
 
 import attrs
 
-from heygen_async._converter import converter
+from heygen_async._converter import input_json
 from heygen_async._exceptions import ValidationError
 from heygen_async._inputs import Input
 from heygen_async._transport._call import NO_BODY
@@ -49,28 +49,40 @@ class RequestParts:
     body: Any
 
 
+Where = str | tuple["Where", ...]
+"""A parameter's dotted name, or its parts (``("video_inputs[0]", ".voice")``): joined only for an error, so
+checking a valid nested input builds no names."""
+
+
+def _name(where: Where) -> str:
+    return where if type(where) is str else "".join(map(_name, where))
+
+
 class _Check:
     """Raises errors that name the endpoint and the offending parameter."""
+
+    __slots__ = ("endpoint",)
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
 
-    def fail(self, where: str, message: str) -> ValidationError:
-        return ValidationError(f"{where} {message}", parameter=where, endpoint=self.endpoint.qualname)
+    def fail(self, where: Where, message: str) -> ValidationError:
+        name = _name(where)
+        return ValidationError(f"{name} {message}", parameter=name, endpoint=self.endpoint.qualname)
 
-    def mapping(self, where: str, value: Any) -> Mapping[str, Any]:
+    def mapping(self, where: Where, value: Any) -> Mapping[str, Any]:
         if type(value) is not dict and not isinstance(value, Mapping):
             raise self.fail(where, f"must be an object (a dict or an input class), not {type(value).__name__}")
         return value
 
-    def text(self, where: str, value: Any, *, required: bool = False, max_length: int | None = None) -> None:
+    def text(self, where: Where, value: Any, *, required: bool = False, max_length: int | None = None) -> None:
         if value is None:
             if required:
                 raise self.fail(where, "is required")
             return
         if not isinstance(value, str):
             raise self.fail(where, f"must be a string, not {type(value).__name__}")
-        if not _encodable(value):
+        if not value.isascii() and not _encodable(value):
             raise self.fail(where, "must be valid Unicode text (it holds a lone surrogate)")
         if required and not value.strip():
             raise self.fail(where, "must not be empty")
@@ -79,7 +91,7 @@ class _Check:
 
     def number(
         self,
-        where: str,
+        where: Where,
         value: Any,
         *,
         required: bool = False,
@@ -105,78 +117,101 @@ class _Check:
         if exclusive_minimum is not None and number <= exclusive_minimum:
             raise self.fail(where, f"must be > {exclusive_minimum:g}, got {_short(value)}")
 
-    def choice(self, where: str, value: Any, allowed: Sequence[Any], *, required: bool = False) -> None:
+    def choice(self, where: Where, value: Any, allowed: Sequence[Any], *, required: bool = False) -> None:
         if value is None:
             if required:
                 raise self.fail(where, f"is required (one of {', '.join(map(repr, allowed))})")
             return
-        if value not in allowed or isinstance(value, bool) != _has_bool(tuple(allowed)):
+        if value not in allowed or isinstance(value, bool) != _has_bool(
+            allowed if type(allowed) is tuple else tuple(allowed)
+        ):
             raise self.fail(where, f"must be one of {', '.join(map(repr, allowed))}, got {value!r}")
 
-    def flag(self, where: str, value: Any) -> None:
+    def flag(self, where: Where, value: Any) -> None:
         if value is not None and not isinstance(value, bool):
             raise self.fail(where, f"must be True or False, not {type(value).__name__}")
 
     # -- nested inputs ----------------------------------------------------------------------------
 
-    def dimension(self, where: str, value: Any) -> None:
+    def dimension(self, where: Where, value: Any) -> None:
         dim = self.mapping(where, value)
         for side in ("width", "height"):
             size = dim.get(side)
             self.number(
-                f"{where}.{side}", size, required=True, integer=True, minimum=MIN_DIMENSION, maximum=MAX_DIMENSION
+                (where, ".", side), size, required=True, integer=True, minimum=MIN_DIMENSION, maximum=MAX_DIMENSION
             )
             if isinstance(size, int) and size % 2:
-                raise self.fail(f"{where}.{side}", f"must be even, got {size}")
+                raise self.fail((where, ".", side), f"must be even, got {size}")
 
-    def video_input(self, where: str, value: Any) -> None:
-        scene = self.mapping(where, value)
-        character = self.mapping(f"{where}.character", scene.get("character"))
+    def video_input(self, where: Where, value: Any) -> None:
+        # The hot path of every create: the plain case (dicts, ASCII text, documented choices, optional numbers
+        # left out) is recognised inline, and anything else goes to the check that names the problem.
+        scene = value if type(value) is dict else self.mapping(where, value)
+        character = scene.get("character")
+        if type(character) is not dict:
+            character = self.mapping((where, ".character"), character)
         kind = character.get("type")
-        self.choice(f"{where}.character.type", kind, CHARACTER_TYPES, required=True)
+        if not (type(kind) is str and kind in CHARACTER_TYPES):
+            self.choice((where, ".character.type"), kind, CHARACTER_TYPES, required=True)
         if kind == "avatar":
-            self.text(f"{where}.character.avatar_id", character.get("avatar_id"), required=True)
-            self.choice(f"{where}.character.avatar_style", character.get("avatar_style"), AVATAR_STYLES)
+            if not _plain_text(character.get("avatar_id")):
+                self.text((where, ".character.avatar_id"), character.get("avatar_id"), required=True)
+            style = character.get("avatar_style")
+            if style is not None and not (type(style) is str and style in AVATAR_STYLES):
+                self.choice((where, ".character.avatar_style"), style, AVATAR_STYLES)
         else:
-            self.text(f"{where}.character.talking_photo_id", character.get("talking_photo_id"), required=True)
-        self.number(f"{where}.character.scale", character.get("scale"), exclusive_minimum=0)
+            self.text((where, ".character.talking_photo_id"), character.get("talking_photo_id"), required=True)
+        if character.get("scale") is not None:
+            self.number((where, ".character.scale"), character["scale"], exclusive_minimum=0)
         if character.get("offset") is not None:
-            offset = self.mapping(f"{where}.character.offset", character["offset"])
+            offset = self.mapping((where, ".character.offset"), character["offset"])
             for axis in ("x", "y"):
-                self.number(f"{where}.character.offset.{axis}", offset.get(axis), required=True)
+                self.number((where, ".character.offset.", axis), offset.get(axis), required=True)
 
-        voice = self.mapping(f"{where}.voice", scene.get("voice"))
+        voice = scene.get("voice")
+        if type(voice) is not dict:
+            voice = self.mapping((where, ".voice"), voice)
         kind = voice.get("type")
-        self.choice(f"{where}.voice.type", kind, VOICE_TYPES, required=True)
+        if not (type(kind) is str and kind in VOICE_TYPES):
+            self.choice((where, ".voice.type"), kind, VOICE_TYPES, required=True)
         if kind == "text":
-            self.text(f"{where}.voice.input_text", voice.get("input_text"), required=True, max_length=MAX_INPUT_TEXT)
-            self.text(f"{where}.voice.voice_id", voice.get("voice_id"), required=True)
-            self.number(f"{where}.voice.speed", voice.get("speed"), minimum=0.5, maximum=1.5)
-            self.number(f"{where}.voice.pitch", voice.get("pitch"), minimum=-50, maximum=50)
+            text: Any = voice.get("input_text")
+            if not (_plain_text(text) and len(text) <= MAX_INPUT_TEXT):
+                self.text((where, ".voice.input_text"), text, required=True, max_length=MAX_INPUT_TEXT)
+            if not _plain_text(voice.get("voice_id")):
+                self.text((where, ".voice.voice_id"), voice.get("voice_id"), required=True)
+            if voice.get("speed") is not None:
+                self.number((where, ".voice.speed"), voice["speed"], minimum=0.5, maximum=1.5)
+            if voice.get("pitch") is not None:
+                self.number((where, ".voice.pitch"), voice["pitch"], minimum=-50, maximum=50)
         elif kind == "audio":
-            self.source(f"{where}.voice", voice, ("audio_url", "audio_asset_id"), "audio")
+            self.source((where, ".voice"), voice, ("audio_url", "audio_asset_id"), "audio")
         else:
-            self.number(f"{where}.voice.duration", voice.get("duration"), required=True, exclusive_minimum=0)
+            self.number((where, ".voice.duration"), voice.get("duration"), required=True, exclusive_minimum=0)
 
         if scene.get("background") is None:
             return
-        background = self.mapping(f"{where}.background", scene["background"])
+        background = scene["background"]
+        if type(background) is not dict:
+            background = self.mapping((where, ".background"), background)
         kind = background.get("type")
-        self.choice(f"{where}.background.type", kind, BACKGROUND_TYPES, required=True)
+        if not (type(kind) is str and kind in BACKGROUND_TYPES):
+            self.choice((where, ".background.type"), kind, BACKGROUND_TYPES, required=True)
         if kind == "color":
-            self.text(f"{where}.background.value", background.get("value"), required=True)
+            if not _plain_text(background.get("value")):
+                self.text((where, ".background.value"), background.get("value"), required=True)
             if not _COLOR.match(background["value"]):
-                raise self.fail(f"{where}.background.value", f"must be a #RRGGBB colour, got {background['value']!r}")
+                raise self.fail((where, ".background.value"), f"must be a #RRGGBB colour, got {background['value']!r}")
         elif kind == "image":
-            self.source(f"{where}.background", background, ("url", "image_asset_id"), "image")
+            self.source((where, ".background"), background, ("url", "image_asset_id"), "image")
         else:
-            self.source(f"{where}.background", background, ("url", "video_asset_id"), "video")
-            self.choice(f"{where}.background.play_style", background.get("play_style"), PLAY_STYLES)
+            self.source((where, ".background"), background, ("url", "video_asset_id"), "video")
+            self.choice((where, ".background.play_style"), background.get("play_style"), PLAY_STYLES)
 
-    def source(self, where: str, part: Mapping[str, Any], keys: tuple[str, ...], kind: str) -> None:
+    def source(self, where: Where, part: Mapping[str, Any], keys: tuple[str, ...], kind: str) -> None:
         """At least one of ``keys`` is a non-empty string, and none is anything but a string."""
         for key in keys:
-            self.text(f"{where}.{key}", part.get(key))
+            self.text((where, ".", key), part.get(key))
         if not any(isinstance(part.get(key), str) and part[key].strip() for key in keys):
             raise self.fail(where, f"of type {kind!r} needs {' or '.join(keys)}")
 
@@ -231,6 +266,12 @@ def _short(value: Any) -> str:
         return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _plain_text(value: Any) -> bool:
+    """Whether ``value`` passes ``_Check.text(..., required=True)`` at a glance: non-blank ASCII text (anything
+    else goes through that check, which says what is wrong, if anything)."""
+    return type(value) is str and value.isascii() and not value.isspace() and value != ""
 
 
 def _encodable(text: str) -> bool:
@@ -303,7 +344,7 @@ def _to_json(value: Any) -> Any:
     if kind is list:
         return [_to_json(item) for item in value]
     if isinstance(value, Input):
-        return _to_json(converter.unstructure(value))
+        return input_json(value)  # JSON-ready already
     if isinstance(value, Mapping):
         return {key: _to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

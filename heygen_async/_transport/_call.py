@@ -95,6 +95,10 @@ class CallOptions:
 
 
 _ROUTE_MISS: Final = object()
+_CONTENT_ENCODING: Final = aiohttp.hdrs.CONTENT_ENCODING
+_MAX_PREFIXES: Final = 256
+_JSON_ENCODER: Final = jsonlib.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+"""What ``json.dumps`` with these settings builds on every call, built once (bytes for bytes the same)."""
 _NO_CEILING: Final = 1e9  # aiohttp rounds timeouts over its ceil threshold up to whole seconds; never do that
 
 
@@ -108,6 +112,9 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int | None, endpoi
     if limit is None:
         return await response.read()
     declared = response.content_length
+    if declared is not None and declared <= limit and _CONTENT_ENCODING not in response.headers:
+        # aiohttp reads exactly the declared length of an uncompressed body: one read, no chunk loop.
+        return await response.read()
     size = 0
     chunks: list[bytes] = []
     if declared is None or declared <= limit:
@@ -155,6 +162,7 @@ class Transport:
         shares a job's poll stream, and its answers, only among handles with the same identity."""
         self._ledger_credentials: dict[bytes, str] = {}
         self._loopback = is_loopback(options.base_url)
+        self._prefixes: dict[str, tuple[str, URL | None]] = {}  # see _prefix, by route key
 
     def __repr__(self) -> str:
         return f"<Transport {self.options.mode} {self.shown_base_url!r}>"
@@ -209,6 +217,19 @@ class Transport:
         query: Sequence[tuple[str, Any]],
     ) -> URL:
         """The full, encoded URL of one attempt (with the token in gateway mode)."""
+        if style == "new" and not route.path_params:
+            parsed = self._prefix(route)[1]
+            if parsed is not None:  # put together from parts parsed once: no URL parsing per call
+                qs = self._query_text(query)
+                if not qs:
+                    return parsed
+                return URL.build(
+                    scheme=parsed.scheme,
+                    authority=parsed.raw_authority,
+                    path=parsed.raw_path,
+                    query_string=qs,
+                    encoded=True,
+                )
         return URL(self.url_text(route, style, path_values, query), encoded=True)
 
     def url_text(
@@ -218,18 +239,44 @@ class Transport:
         path_values: Mapping[str, Any],
         query: Sequence[tuple[str, Any]],
     ) -> str:
-        """:meth:`build_url` as text (the poll path parses no URL objects)."""
-        base = self.options.upload_url if route.host == "upload" else self.options.base_url
+        """:meth:`build_url` as text."""
         if style == "old":
             route.check_path_values(path_values)
             path = route.old_path
             query = [*((name, str(path_values[name])) for name in route.path_params), *query]
-        else:
+        elif route.path_params:
             path = route.new_path(path_values)
+        else:  # the commonest case: a fixed path, whose base URL + path is joined once
+            prefix = self._prefix(route)[0]
+            qs = self._query_text(query)
+            return f"{prefix}?{qs}" if qs else prefix
+        qs = self._query_text(query)
+        base = self._base_for(route)
+        return f"{base}{path}?{qs}" if qs else f"{base}{path}"
+
+    def _query_text(self, query: Sequence[tuple[str, Any]]) -> str:
+        """The encoded query string: ``query``, then the token in gateway mode."""
         qs = encode_query(query) if query else ""
         if self._gateway:
-            qs = f"{qs}&{self._token_query}" if qs else self._token_query
-        return f"{base}{path}?{qs}" if qs else f"{base}{path}"
+            return f"{qs}&{self._token_query}" if qs else self._token_query
+        return qs
+
+    def _prefix(self, route: Route) -> tuple[str, URL | None]:
+        """A fixed-path route's base URL + path, as text and, when it round-trips exactly (no query or
+        fragment in the base URL), as a parsed URL whose parts later URLs reuse; worked out once per route."""
+        cache_key = route.key if route.host == "api" else f"upload {route.key}"
+        known = self._prefixes.get(cache_key)
+        if known is None:
+            text = self._base_for(route) + route.path
+            parsed = URL(text, encoded=True)
+            exact = not (parsed.raw_query_string or parsed.raw_fragment) and str(parsed) == text
+            known = (text, parsed if exact else None)
+            if len(self._prefixes) < _MAX_PREFIXES:  # ad-hoc routes (client.request) are not all kept
+                self._prefixes[cache_key] = known
+        return known
+
+    def _base_for(self, route: Route) -> str:
+        return self.options.upload_url if route.host == "upload" else self.options.base_url
 
     # -- calls ----------------------------------------------------------------------------------------
 
@@ -252,31 +299,53 @@ class Transport:
 
         ``replayable=False`` marks a body that cannot be sent twice (a stream): such a call is never retried.
         """
-        policy, limits = self._call_settings(route, timeout, max_retries, retry)
-        client_timeout = (
-            self._client_timeout
-            if timeout is USE_CLIENT_DEFAULT
-            else self._aiohttp_timeout(limits.attempt, limits.connect)
-        )
+        if (
+            timeout is USE_CLIENT_DEFAULT
+            and retry is USE_CLIENT_DEFAULT
+            and (
+                max_retries is USE_CLIENT_DEFAULT or (type(max_retries) is int and max_retries in self._retry_variants)
+            )
+        ):  # the client's settings, or a retry count seen before (every status poll's 0)
+            limits, client_timeout = self.options.timeout, self._client_timeout
+            policy = self.options.retry if max_retries is USE_CLIENT_DEFAULT else self._retry_variants[max_retries]
+        else:
+            policy, limits = self._call_settings(route, timeout, max_retries, retry)
+            client_timeout = (
+                self._client_timeout
+                if timeout is USE_CLIENT_DEFAULT
+                else self._aiohttp_timeout(limits.attempt, limits.connect)
+            )
         if json is not NO_BODY:
-            data = self._encode_json(route, json)
-            headers = {**(headers or {}), "Content-Type": "application/json"}
+            if headers:
+                data = self._encode_json(route, json)
+                headers = {**headers, "Content-Type": "application/json"}
+            else:  # the body carries its content type: no header dicts to merge, here or in aiohttp
+                data = aiohttp.payload.BytesPayload(self._encode_json(route, json), content_type="application/json")
         values = path_values or {}
-        items: Sequence[tuple[str, Any]] = list(query.items()) if isinstance(query, Mapping) else (query or ())
+        items: Sequence[tuple[str, Any]] = (
+            query  # what build_request gives: no ABC check
+            if type(query) is list
+            else list(query.items())
+            if isinstance(query, Mapping)
+            else (query or ())
+        )
         idempotent = route.idempotent if idempotent is None else idempotent
-        deadline = None if limits.total is None else time.monotonic() + limits.total
+        started = time.monotonic()
+        deadline = None if limits.total is None else started + limits.total
         style = self._style_for(route)
         may_fall_back = (
             style == "new" and self.options.path_style == "auto" and self._gateway and bool(route.path_params)
         )
         route.check_path_values(values)
         attempt = 0
+        first = True
 
         while True:
             attempt += 1
             attempt_timeout = client_timeout
             if deadline is not None:
-                remaining = deadline - time.monotonic()
+                remaining = deadline - (started if first else time.monotonic())  # the first: just read
+                first = False
                 if remaining <= 0:
                     raise self._out_of_time(route, limits, attempt - 1, idempotent)
                 if limits.attempt is None or remaining < limits.attempt:
@@ -343,19 +412,24 @@ class Transport:
         sent_at = time.monotonic() if debug else 0.0
         error: APIError
         try:
-            async with session.request(
+            # Awaited and released rather than entered with ``async with``: the same release, without the
+            # context manager's three extra coroutines per call (the body is read whole before release).
+            response = await session.request(
                 route.method,
                 self.build_url(route, style, values, items),
                 data=data,
                 headers={**self._auth_headers, **headers} if headers else self._auth_headers or None,
                 timeout=timeout,
                 allow_redirects=False,
-            ) as response:
+            )
+            try:
                 raw = await _read_body(response, self.pool.limits.max_response_bytes, route.key)
                 status = response.status
                 response_headers = response.headers
                 if self._loopback:
                     self.pool.saw_time_scale(response_headers.get(TIME_SCALE_HEADER))
+            finally:
+                response.release()
         except aiohttp.ConnectionTimeoutError:
             error = APITimeoutError(
                 f"{route.key} timed out: no connection within {_seconds(timeout.sock_connect)}",
@@ -439,7 +513,7 @@ class Transport:
     @staticmethod
     def _encode_json(route: Route, body: Any) -> bytes:
         try:
-            return jsonlib.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+            return _JSON_ENCODER.encode(body).encode()
         except (TypeError, ValueError) as exc:
             raise ValidationError(f"the request body cannot be sent as JSON: {exc}", endpoint=route.key) from None
 
