@@ -11,7 +11,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 
 import heygen_async as hg
-from tests.support import BASE, GATEWAY_OK, TOKEN, ServerFactory, sent, sent_json
+from tests.support import BASE, GATEWAY_OK, TOKEN, ServerFactory, sent, sent_content_type, sent_json
 
 
 def test_token_from_argument_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,7 +89,7 @@ async def test_request_sends_query_and_json_body(mocked: aioresponses) -> None:
     assert url.path == "/heygen/v2/video/generate"
     assert dict(url.query) == {"folder_id": "f 1", "api_token": TOKEN}
     assert sent_json(kwargs) == body
-    assert kwargs["headers"]["Content-Type"] == "application/json"
+    assert sent_content_type(kwargs) == "application/json"
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,7 @@ from heygen_async._models import (
     VideoStatus,
 )
 from heygen_async._spec._table import ENDPOINTS, ENDPOINTS_BY_NAME
-from tests.support import BASE, FAST, TOKEN, sent, sent_json
+from tests.support import BASE, FAST, TOKEN, sent, sent_content_type, sent_json
 
 Style = Literal["new", "old"]
 DIRECT_KEY: Final = "hg-direct-key"
@@ -1358,7 +1358,7 @@ def check_body(case: Case, kwargs: dict[str, Any], *, gateway: bool) -> None:
     elif case.body is None:
         assert kwargs.get("data") is None
     else:
-        assert headers["Content-Type"] == "application/json"
+        assert sent_content_type(kwargs) == "application/json"
         assert sent_json(kwargs) == case.body
 
 

@@ -20,7 +20,19 @@ from ._emulated import (
     wait_until,
 )
 from ._examples import load_example, run_script
-from ._http import BASE, FAST, GATEWAY_OK, HEYGEN_OK, TOKEN, ServerFactory, SlowApp, refused, sent, sent_json
+from ._http import (
+    BASE,
+    FAST,
+    GATEWAY_OK,
+    HEYGEN_OK,
+    TOKEN,
+    ServerFactory,
+    SlowApp,
+    refused,
+    sent,
+    sent_content_type,
+    sent_json,
+)
 from ._jobs import (
     FAST_POLL,
     KIND_CASES,
@@ -79,6 +91,7 @@ __all__ = [
     "FAST",
     "ServerFactory",
     "sent",
+    "sent_content_type",
     "sent_json",
     "GATEWAY_OK",
     "HEYGEN_OK",

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 import anyio
-from aiohttp import web
+from aiohttp import payload, web
 from aioresponses import aioresponses
 from yarl import URL
 
@@ -40,8 +40,20 @@ def sent(m: aioresponses) -> list[tuple[str, URL, dict[str, Any]]]:
 
 
 def sent_json(kwargs: dict[str, Any]) -> Any:
+    """The JSON body a mocked request was sent with (a JSON body goes to aiohttp as a payload with its type)."""
     data = kwargs.get("data")
+    if isinstance(data, payload.Payload):
+        data = data.decode()
     return None if data is None else json.loads(data)
+
+
+def sent_content_type(kwargs: dict[str, Any]) -> str | None:
+    """The Content-Type a mocked request was sent with: its body's own, or its headers'."""
+    data = kwargs.get("data")
+    if isinstance(data, payload.Payload):
+        return data.content_type
+    headers: dict[str, str] = kwargs.get("headers") or {}
+    return headers.get("Content-Type")
 
 
 def refused(message: str = "Connection refused") -> aiohttp.ClientConnectorError:
