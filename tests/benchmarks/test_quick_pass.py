@@ -67,13 +67,27 @@ def test_benchmarks_quick_pass_produces_every_table() -> None:
         r"^\| requests/s one emulator core sustains .* \| [0-9,]+ / [0-9,]+ / [0-9,]+ \|$", result.stdout, re.M
     )
     polling = re.findall(
-        r"^\| (shared scheduler|naive: task per job \+ token bucket) \| 300 / 300 \| [0-9,]+ / [0-9,]+ \| "
+        r"^\| (shared scheduler \(polls through aiohttp\)|naive: task per job \+ token bucket) \| 300 / 300 \| "
+        r"[0-9,]+ / [0-9,]+ \| "
         r"[0-9,]+ / [0-9,]+ \([0-9.]+%\) \| -?[0-9.]+ \| [0-9]+ \| [0-9.]+ / [0-9.]+ \| [0-9.]+ \|$",
         result.stdout,
         re.M,
     )
-    assert polling == ["shared scheduler", "naive: task per job + token bucket"]
-    assert re.search(r"^Ratios, scheduler / naive: CPU per poll [0-9.]+ ", result.stdout, re.M)
+    assert polling == ["shared scheduler (polls through aiohttp)", "naive: task per job + token bucket"]
+    bare = re.findall(
+        r"^\| bare aiohttp GETs: as many, at the scheduler's mean rate \| - \| [0-9,]+ / [0-9,]+ \| ([0-9,]+) / - \| "
+        r"-?[0-9.]+ \| [0-9]+ \| - \| [0-9.]+ \|$",
+        result.stdout,
+        re.M,
+    )
+    assert len(bare) == 1
+    assert int(bare[0].replace(",", "")) > 0  # as many polls as the scheduler made
+    assert re.search(
+        r"^Ratios: scheduler / bare aiohttp GET, CPU per poll [0-9.]+ \(goal: at most 1\.15\); scheduler / naive, "
+        r"CPU per poll [0-9.]+, RSS per job [0-9.]+\.$",
+        result.stdout,
+        re.M,
+    )
     streaming = re.findall(
         r"^\| (session layer: SessionManager\(max_sessions=1,000\)|raw calls: streaming\.new/start/task/stop) \| "
         r"50 / 50 \| [0-9,]+ \| 6\.00 \| [0-9.]+ \| -?[0-9.]+ \| 0 \| 0 \|$",
