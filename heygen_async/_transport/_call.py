@@ -18,6 +18,7 @@ import logging
 import random
 import secrets
 import time
+import types
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
@@ -99,6 +100,9 @@ _CONTENT_ENCODING: Final = aiohttp.hdrs.CONTENT_ENCODING
 _MAX_PREFIXES: Final = 256
 _JSON_ENCODER: Final = jsonlib.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 """What ``json.dumps`` with these settings builds on every call, built once (bytes for bytes the same)."""
+_Parts = tuple[URL, str, str, str]
+"""A parsed URL and its scheme, encoded authority and encoded path."""
+_NO_VALUES: Final[Mapping[str, Any]] = types.MappingProxyType({})
 _NO_CEILING: Final = 1e9  # aiohttp rounds timeouts over its ceil threshold up to whole seconds; never do that
 
 
@@ -162,7 +166,7 @@ class Transport:
         shares a job's poll stream, and its answers, only among handles with the same identity."""
         self._ledger_credentials: dict[bytes, str] = {}
         self._loopback = is_loopback(options.base_url)
-        self._prefixes: dict[str, tuple[str, URL | None]] = {}  # see _prefix, by route key
+        self._prefixes: dict[str, tuple[str, _Parts | None]] = {}  # see _prefix, by route key
 
     def __repr__(self) -> str:
         return f"<Transport {self.options.mode} {self.shown_base_url!r}>"
@@ -220,16 +224,11 @@ class Transport:
         if style == "new" and not route.path_params:
             parsed = self._prefix(route)[1]
             if parsed is not None:  # put together from parts parsed once: no URL parsing per call
+                url, scheme, authority, path = parsed
                 qs = self._query_text(query)
                 if not qs:
-                    return parsed
-                return URL.build(
-                    scheme=parsed.scheme,
-                    authority=parsed.raw_authority,
-                    path=parsed.raw_path,
-                    query_string=qs,
-                    encoded=True,
-                )
+                    return url
+                return URL.build(scheme=scheme, authority=authority, path=path, query_string=qs, encoded=True)
         return URL(self.url_text(route, style, path_values, query), encoded=True)
 
     def url_text(
@@ -261,7 +260,7 @@ class Transport:
             return f"{qs}&{self._token_query}" if qs else self._token_query
         return qs
 
-    def _prefix(self, route: Route) -> tuple[str, URL | None]:
+    def _prefix(self, route: Route) -> tuple[str, _Parts | None]:
         """A fixed-path route's base URL + path, as text and, when it round-trips exactly (no query or
         fragment in the base URL), as a parsed URL whose parts later URLs reuse; worked out once per route."""
         cache_key = route.key if route.host == "api" else f"upload {route.key}"
@@ -270,7 +269,7 @@ class Transport:
             text = self._base_for(route) + route.path
             parsed = URL(text, encoded=True)
             exact = not (parsed.raw_query_string or parsed.raw_fragment) and str(parsed) == text
-            known = (text, parsed if exact else None)
+            known = (text, (parsed, parsed.scheme, parsed.raw_authority, parsed.raw_path) if exact else None)
             if len(self._prefixes) < _MAX_PREFIXES:  # ad-hoc routes (client.request) are not all kept
                 self._prefixes[cache_key] = known
         return known
@@ -321,7 +320,7 @@ class Transport:
                 headers = {**headers, "Content-Type": "application/json"}
             else:  # the body carries its content type: no header dicts to merge, here or in aiohttp
                 data = aiohttp.payload.BytesPayload(self._encode_json(route, json), content_type="application/json")
-        values = path_values or {}
+        values = path_values or _NO_VALUES
         items: Sequence[tuple[str, Any]] = (
             query  # what build_request gives: no ABC check
             if type(query) is list
@@ -332,11 +331,12 @@ class Transport:
         idempotent = route.idempotent if idempotent is None else idempotent
         started = time.monotonic()
         deadline = None if limits.total is None else started + limits.total
-        style = self._style_for(route)
-        may_fall_back = (
-            style == "new" and self.options.path_style == "auto" and self._gateway and bool(route.path_params)
-        )
-        route.check_path_values(values)
+        if route.path_params:
+            style = self._style_for(route)
+            may_fall_back = style == "new" and self.options.path_style == "auto" and self._gateway
+            route.check_path_values(values)
+        else:  # most routes: one path format, nothing to check or remember
+            style, may_fall_back = "new", False
         attempt = 0
         first = True
 
@@ -363,7 +363,8 @@ class Transport:
                     style = "old"
                     attempt -= 1
                     continue
-                self._confirm_style(route, style)
+                if route.path_params:
+                    self._confirm_style(route, style)
                 return result
             if isinstance(error, APIStatusError) and (error.status_code != 404 or may_fall_back):
                 # The route answered (a 404 while a fallback was still possible was HeyGen's own).

@@ -15,7 +15,7 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from heygen_async._exceptions import (
@@ -57,7 +57,23 @@ _STATUS_CLASSES: Final[dict[int, type[APIStatusError]]] = {
 _REQUEST_ID_HEADERS: Final = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-cf-id", "trace-id")
 
 
+_SCAN: Final[Callable[[str, int], tuple[Any, int]]] = vars(json.JSONDecoder())["scan_once"]
+"""The C scanner ``json.loads`` ends in, called directly for the common answer (a UTF-8 object or array)."""
+
+
 def _loads(raw: bytes) -> Any:
+    """``raw`` as JSON, or ``_NOT_JSON``. An answer that starts with ``{`` or ``[`` and decodes as strict UTF-8
+    is scanned at once (no encoding detection, no wrapper calls); anything else, or anything that fails that
+    way, goes through ``json.loads``, which decides (the same value, or the same refusal)."""
+    if raw[:1] in (b"{", b"["):
+        try:
+            text = raw.decode()
+            value, end = _SCAN(text, 0)
+        except (ValueError, StopIteration, RecursionError):
+            pass
+        else:
+            if end == len(text) or not text[end:].strip(" \t\n\r"):  # json.loads's whitespace only
+                return value
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 from aioresponses import aioresponses
+from hypothesis import given, settings, strategies as st
 
 import heygen_async as hg
+from heygen_async._transport._envelope import _NOT_JSON as NOT_JSON, _loads
 from tests.support import BASE, TOKEN
 
 AVATARS = re.compile(r"^http://gateway\.test/heygen/v2/avatars\?.*$")
@@ -291,3 +294,51 @@ async def test_hostile_bodies_still_give_typed_errors(
     async with hg.HeyGenClient(TOKEN, base_url=BASE, max_retries=0) as client:
         with pytest.raises(error_class):
             await client.request("GET", "/v2/avatars")
+
+
+def _json_loads_or_not_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return NOT_JSON
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a":1}',
+        b'[1, "x", null]',
+        b'{"a":1}\r\n\t ',
+        b'{"a":1} x',  # extra data
+        b'{"a":1}\x0b',  # not JSON whitespace, though str.isspace() says it is
+        b'{"a":1}\xc2\xa0',
+        b"{",
+        b"[1,",
+        b'\xef\xbb\xbf{"a":1}',  # a UTF-8 BOM: json.loads strips it
+        b'{"a":"\xed\xa0\x80"}',  # a lone surrogate in UTF-8 form: json.loads lets it through
+        b'{"a":"\xff"}',  # not UTF-8
+        b'\x00{\x00"\x00a\x00"\x00:\x001\x00}',  # UTF-16-LE without a BOM
+        b'{"a":NaN,"b":-Infinity}',
+        b'{"a":1e400}',
+        b"[" * 100_000,  # nesting past the recursion limit
+        b'"text"',
+        b"12",
+        b"  {}",
+    ],
+)
+def test_an_answer_decodes_exactly_as_json_loads_decides(raw: bytes) -> None:
+    """The fast path for UTF-8 objects and arrays gives what json.loads gives, and refuses what it refuses."""
+    expected = _json_loads_or_not_json(raw)
+    decoded = _loads(raw)
+    if expected is NOT_JSON:
+        assert decoded is NOT_JSON
+    else:
+        assert json.dumps(decoded) == json.dumps(expected)
+
+
+@given(st.binary(max_size=40).map(lambda tail: b"{" + tail) | st.binary(max_size=40).map(lambda tail: b"[" + tail))
+@settings(max_examples=300, deadline=None)
+def test_any_bytes_after_a_brace_decode_as_json_loads_decides(raw: bytes) -> None:
+    expected = _json_loads_or_not_json(raw)
+    decoded = _loads(raw)
+    assert decoded is NOT_JSON if expected is NOT_JSON else json.dumps(decoded) == json.dumps(expected)
