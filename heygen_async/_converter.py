@@ -219,19 +219,21 @@ def _make_input_writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     to_json = getattr(cls, "to_json", None)
     if to_json is not None:
         return lambda obj: _json_value(obj.to_json())
-    names = tuple(field.name for field in attrs.fields(cls))
-    kind = cls.kind
-
-    def write(obj: Any) -> dict[str, Any]:
-        # Only unset (None) fields are left out: a non-None default such as Sdp.type="answer" is meant.
-        data: dict[str, Any] = {"type": kind} if kind else {}
-        for name in names:
-            value = getattr(obj, name)
-            if value is not None:
-                data[name] = value if type(value) in _PLAIN else _json_value(value)
-        return data
-
-    return write
+    # One straight-line function per class (as attrs and cattrs generate theirs): no loop, no getattr call
+    # per field. Only unset (None) fields are left out: a non-None default such as Sdp.type="answer" is meant.
+    # Field names are Python identifiers (attrs fields), so the source below is built from safe parts only.
+    lines = ["def write(obj):", f"    data = {{'type': {cls.kind!r}}}" if cls.kind else "    data = {}"]
+    for field in attrs.fields(cls):
+        lines += [
+            f"    value = obj.{field.name}",
+            "    if value is not None:",
+            f"        data[{field.name!r}] = value if type(value) in plain else json_value(value)",
+        ]
+    lines.append("    return data")
+    namespace: dict[str, Any] = {"plain": _PLAIN, "json_value": _json_value}
+    exec(compile("\n".join(lines), f"<heygen_async input writer for {cls.__qualname__}>", "exec"), namespace)
+    writer: Callable[[Any], dict[str, Any]] = namespace["write"]
+    return writer
 
 
 def _json_value(value: Any) -> Any:

@@ -373,7 +373,9 @@ def _check_param(check: _Check, param: Param, value: Any) -> Any:
     else:
         value = _to_json(value)
         if kind == "list[VideoInput]":
-            if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+            if type(value) is not list and (
+                isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence)
+            ):
                 raise check.fail(name, f"must be a list of scenes, not {type(value).__name__}")
             for index, scene in enumerate(value):
                 check.video_input(f"{name}[{index}]", scene)
