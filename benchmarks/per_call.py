@@ -32,7 +32,10 @@ TOKEN: Final = "at_benchmark-token"
 CONCURRENCIES: Final = (1, 10, 100)
 RAW: Final = "raw aiohttp"
 ESCAPE_HATCH: Final = "client.request()"
-CPU_GOAL: Final = 1.2
+CPU_GOAL: Final = 1.15
+"""Reads (issue 17; issue 9 had 1.2): client CPU per call at most this times raw aiohttp's."""
+CREATE_CPU_GOAL: Final = 1.3
+"""Creates (issue 17): ``videos.generate()`` checks and turns typed scenes into JSON, raw aiohttp posts a dict."""
 THROUGHPUT_GOAL: Final = 85.0
 GOAL_CONCURRENCY: Final = 100
 
@@ -206,7 +209,7 @@ def _tables(measured: Measured, total: int) -> list[str]:
     return [*lines, "", "Paired with raw aiohttp in the same round:", "", *ratios]
 
 
-def _verdicts(measured: Measured) -> list[str]:
+def _verdicts(measured: Measured, cpu_goal: float) -> list[str]:
     """The goal judged on the paired medians at :data:`GOAL_CONCURRENCY`, per typed method."""
     lines = []
     for (_, concurrency), per in measured.items():
@@ -216,7 +219,7 @@ def _verdicts(measured: Measured) -> list[str]:
             if name in (RAW, ESCAPE_HATCH):
                 continue
             cpu_ratio, percent = (statistics.median(values) for values in _ratios(samples, per[RAW]))
-            met = cpu_ratio <= CPU_GOAL and percent >= THROUGHPUT_GOAL
+            met = cpu_ratio <= cpu_goal and percent >= THROUGHPUT_GOAL
             lines.append(
                 f"- `{name}` at concurrency {concurrency}: {cpu_ratio:.2f}x raw aiohttp's CPU per call, "
                 f"{percent:.0f}% of its throughput: **{'met' if met else 'not met'}**."
@@ -272,10 +275,10 @@ def run_reads(total: int = 3000, rounds: int = 5, concurrencies: tuple[int, ...]
             "",
             *_tables(measured, total),
             "",
-            f"Goal (issue 9): at most {CPU_GOAL}x raw aiohttp's client CPU per call and at least "
+            f"Goal (issues 9 and 17): at most {CPU_GOAL}x raw aiohttp's client CPU per call and at least "
             f"{THROUGHPUT_GOAL:.0f}% of its throughput at concurrency {GOAL_CONCURRENCY} (paired medians):",
             "",
-            *_verdicts(measured),
+            *_verdicts(measured, CPU_GOAL),
         ]
     )
 
@@ -311,5 +314,10 @@ def run_creates(total: int = 3000, rounds: int = 5, concurrencies: tuple[int, ..
             "JSON as a dict. The emulator accepts every create (unbounded quota; renders queue one at a time).",
             "",
             *_tables(measured, total),
+            "",
+            f"Goal (issue 17): at most {CREATE_CPU_GOAL}x raw aiohttp's client CPU per call and at least "
+            f"{THROUGHPUT_GOAL:.0f}% of its throughput at concurrency {GOAL_CONCURRENCY} (paired medians):",
+            "",
+            *_verdicts(measured, CREATE_CPU_GOAL),
         ]
     )
