@@ -68,6 +68,8 @@ class Param:
             raise ValueError(f"parameter {self.name!r} has unknown type {self.type!r}")
         if self.location == "path" and not self.required:
             raise ValueError(f"path parameter {self.name!r} must be required")
+        if (self.min_items is not None or self.max_items is not None) and not self.type.startswith("list["):
+            raise ValueError(f"parameter {self.name!r}: min_items and max_items bound lists only")
         if self.default is not None and (self.required or self.type not in ("str", "int", "number", "bool")):
             raise ValueError(f"parameter {self.name!r}: only an optional scalar parameter has a default")
 

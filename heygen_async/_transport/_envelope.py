@@ -113,14 +113,14 @@ def decode_envelope(
             body=excerpt,
         )
     payload = body
-    if gateway and isinstance(payload, dict):
-        if _is_gateway_wrapper(payload):
+    if gateway and type(payload) is dict:
+        if "provider" in payload and _is_gateway_wrapper(payload):
             if "result" not in payload:
                 raise _status_error(status, headers, body, raw, endpoint=endpoint, redactor=redactor)
             payload = payload["result"]
-        elif len(payload) == 1 and _is_heygen_envelope(payload.get("data")):
-            payload = payload["data"]
-    if not isinstance(payload, dict):
+        elif len(payload) == 1 and type(inner := payload.get("data")) is dict and _is_heygen_envelope(inner):
+            payload = inner
+    if type(payload) is not dict:
         return payload
     if "code" in payload:
         code = payload["code"]

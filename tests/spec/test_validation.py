@@ -11,6 +11,9 @@ from aioresponses import aioresponses
 
 import heygen_async as hg
 from heygen_async import _inputs as i
+from heygen_async._spec._table import ENDPOINTS_BY_NAME
+from heygen_async._spec._types import Param
+from heygen_async._spec._validation import build_request
 from tests.support import BASE, FAST, TOKEN, sent, sent_json
 
 Call = Callable[[hg.HeyGenClient], Awaitable[Any]]
@@ -434,3 +437,42 @@ async def test_streaming_new_asks_for_the_livekit_transport_unless_told_otherwis
     await client.streaming.new(avatar_id="Wayne_20240711", version=None)
     versions = [sent_json(kwargs).get("version", "(not sent)") for _, _, kwargs in sent(mocked)]
     assert versions == ["v2", "v3", "(not sent)"]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "video_id must not be empty"),
+        ("   ", "video_id must not be empty"),
+        ("\t\n", "video_id must not be empty"),
+        ("\u3000", "video_id must not be empty"),  # non-ASCII whitespace: past the plain-text shortcut
+        ("v\ud800", "video_id must be valid Unicode text (it holds a lone surrogate)"),
+        (12, "video_id must be a string, not int"),
+        (b"v1", "video_id must be a string, not bytes"),
+    ],
+)
+def test_an_id_that_is_not_plain_text_is_refused_naming_the_problem(value: Any, problem: str) -> None:
+    """Plain ASCII ids skip the per-parameter check call; everything else still gets it, with its message."""
+    with pytest.raises(hg.ValidationError, match=f": {re.escape(problem)}$"):
+        build_request(ENDPOINTS_BY_NAME["videos.status"], {"video_id": value})
+
+
+def test_plain_text_ids_pass_as_given() -> None:
+    for value in ("v1", "a b", " v1 ", "\u00e9t\u00e9"):
+        parts = build_request(ENDPOINTS_BY_NAME["videos.status"], {"video_id": value})
+        assert parts.query == [("video_id", value)]
+
+
+def test_a_text_over_its_length_limit_is_refused() -> None:
+    endpoint = ENDPOINTS_BY_NAME["photo_avatars.generate_photos"]
+    (limit,) = {p.max_length for p in endpoint.params if p.name == "appearance"}
+    assert limit is not None
+    arguments = {p.name: (p.enum[0] if p.enum else "x") for p in endpoint.params if p.required}
+    build_request(endpoint, {**arguments, "appearance": "a" * limit})
+    with pytest.raises(hg.ValidationError, match=f"appearance must be at most {limit} characters"):
+        build_request(endpoint, {**arguments, "appearance": "a" * (limit + 1)})
+
+
+def test_item_bounds_on_a_parameter_that_is_not_a_list_are_refused_by_the_table() -> None:
+    with pytest.raises(ValueError, match="min_items and max_items bound lists only"):
+        Param(name="name", location="body", type="str", min_items=1)
