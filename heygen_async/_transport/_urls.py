@@ -90,6 +90,9 @@ def encode_query(params: Iterable[tuple[str, Any]]) -> str:
     """A query string; ``None`` values are left out, booleans are ``true``/``false``, lists repeat the key."""
     parts: list[str] = []
     for key, value in params:
+        if type(value) is str:  # the commonest value (an id): no type dispatch
+            parts.append(f"{_quote_component(key)}={_quote_component(value)}")
+            continue
         if value is None:
             continue
         qkey = _quote_component(key)
