@@ -11,6 +11,7 @@ defaults, and writes the scene parts' ``type`` discriminator.
 from __future__ import annotations
 
 import datetime
+import inspect
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -46,6 +47,9 @@ def _structure_model_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
     fields = [field for field in attrs.fields(attrs.resolve_types(cls)) if field.name != "raw"]
     strict = frozenset(field.name for field in fields if not (_is_optional(field.type) and field.default is None))
     sensitive = tuple(field.name for field in fields if field.name in strict or not _takes_no_list(field.type))
+    fast = _fast_structure_fn(cls, fields, sensitive)
+    if fast is not None:
+        _FAST[cls] = fast
 
     def structure(value: Any, _: Any) -> Model:
         original = value
@@ -57,6 +61,11 @@ def _structure_model_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
                     if isinstance(value.get(key), list):
                         value = {**value, items_key: value[key]}
                         break
+        if type(value) is dict and fast is not None:
+            try:
+                return fast(value, original)
+            except Exception:  # the slow path below raises cattrs' detailed error (or succeeds)
+                pass
         if type(value) is not dict and not isinstance(value, Mapping):  # JSON objects are dicts: skip the ABC
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(value).__name__}")
         cleaned = value
@@ -74,6 +83,127 @@ def _structure_model_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
         return obj
 
     return structure
+
+
+def _fast_structure_fn(
+    cls: type[Model], fields: list[attrs.Attribute[Any]], sensitive: tuple[str, ...]
+) -> Callable[[dict[str, Any], Any], Model] | None:
+    """What the slow path (the answer's nulls dropped, then cattrs' function) returns, as one function compiled
+    for ``cls``: a null or absent field takes its default, a list in a field whose hook would take one loses
+    its nulls, and the commonest values (text, a number or a flag already of its type, a documented status, a
+    nested model's object) are taken without a call through the converter's hooks.
+
+    It only has to be right when it succeeds: on any exception the caller takes the slow path, which raises
+    cattrs' detailed error (what ``transform_error`` reports) as it always did, or succeeds. The instance is
+    made as attrs' ``__init__`` would make it, slot by slot (a frozen class's ``__init__`` costs more than the
+    rest of the work), so only a plain class qualifies: an attrs class itself (its ``__init__`` is attrs'),
+    with slots, without ``__attrs_pre_init__``/``__attrs_post_init__`` or its own ``__new__``, whose fields
+    all have a default and none has an alias, a converter, a validator or a ``takes_self`` factory, or holds a
+    ``ListModel`` (whose hook takes a list the slow path would not clean). Other classes get None: the slow
+    path only.
+    """
+    slots = {field.name: inspect.getattr_static(cls, field.name, None) for field in attrs.fields(cls)}
+    if (
+        "__attrs_attrs__" not in cls.__dict__
+        or cls.__new__ is not object.__new__
+        or hasattr(cls, "__attrs_pre_init__")
+        or hasattr(cls, "__attrs_post_init__")
+        or not all(type(slot) is types.MemberDescriptorType for slot in slots.values())
+        or any(field.validator is not None for field in attrs.fields(cls))
+    ):
+        return None
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_set_raw": slots["raw"].__set__}
+    namespace["_unlisted"] = _unlisted
+    lines = [f"def structure_{cls.__name__}(o, raw):", "    get = o.get", "    obj = _new(_cls)"]
+    lines.append("    _set_raw(obj, raw)")
+    for index, field in enumerate(fields):
+        default: Any = field.default
+        factory = isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+        if (
+            default is attrs.NOTHING
+            or (factory and default.takes_self)
+            or not field.init
+            or field.alias != field.name
+            or field.converter is not None
+            or _holds_list_model(field.type)
+        ):
+            return None
+        namespace[f"set{index}"] = slots[field.name].__set__
+        namespace[f"d{index}"] = default.factory if factory else default
+        lines.append(f"    v = get({field.name!r})")
+        conversion = _fast_conversion(field, field.name in sensitive, namespace, str(index))
+        if default is None:  # a null structures to None, its default
+            lines += ["    if v is not None:", *(f"        {line}" for line in conversion)]
+        else:
+            lines += ["    if v is None:", f"        v = d{index}()" if factory else f"        v = d{index}"]
+            lines += ["    else:", *(f"        {line}" for line in conversion)]
+        lines.append(f"    set{index}(obj, v)")
+    lines.append("    return obj")
+    exec(compile("\n".join(lines), f"<heygen_async structure {cls.__qualname__}>", "exec"), namespace)
+    fast: Callable[[dict[str, Any], Any], Model] = namespace[f"structure_{cls.__name__}"]
+    return fast
+
+
+def _fast_conversion(field: attrs.Attribute[Any], sensitive: bool, namespace: dict[str, Any], suffix: str) -> list[str]:
+    """Lines turning ``v`` (not None) into ``field``'s value."""
+    kind = field.type
+    if _is_optional(kind):
+        (kind,) = (arg for arg in typing.get_args(kind) if arg is not type(None))
+    namespace[f"h{suffix}"] = converter.get_structure_hook(field.type)
+    namespace[f"t{suffix}"] = field.type
+    if typing.get_origin(kind) is list and len(typing.get_args(kind)) == 1:  # its nulls dropped
+        (item_kind,) = typing.get_args(kind)
+        item = _fast_value("x", item_kind, namespace, f"i{suffix}")
+        return [
+            "if type(v) is list:",
+            f"    v = [{item} for x in v if x is not None]",
+            "else:",
+            f"    v = _unlisted(v, h{suffix}, t{suffix})",
+        ]
+    if sensitive:  # a list in it loses its nulls (in a field of type Any, say)
+        return [
+            "if type(v) is list:",
+            "    v = [x for x in v if x is not None]",
+            f"v = _unlisted(v, h{suffix}, t{suffix})",
+        ]
+    return [f"v = {_fast_value('v', kind, namespace, suffix)}"]
+
+
+def _fast_value(value: str, kind: Any, namespace: dict[str, Any], suffix: str) -> str:
+    """An expression for the not-None ``value`` as ``kind``: the value itself where its hook would return it
+    unchanged, a dict look-up for a documented status, a nested model's compiled function for an object, else
+    a call to the converter's hook."""
+    namespace[f"k{suffix}"] = converter.get_structure_hook(kind)  # made first: it compiles a nested model's
+    namespace[f"c{suffix}"] = kind
+    hook = f"k{suffix}({value}, c{suffix})"
+    if kind is float:  # timestamps come as whole numbers: the hook's float(), without the call
+        return f"{value} if type({value}) is float else float({value}) if type({value}) is int else {hook}"
+    if kind in (str, int, bool):
+        return f"{value} if type({value}) is c{suffix} else {hook}"
+    if isinstance(kind, type) and issubclass(kind, TolerantEnum):
+        namespace[f"m{suffix}"] = kind._value2member_map_
+        return f"(type({value}) is str and m{suffix}.get({value})) or {hook}"
+    nested = _FAST.get(kind)
+    if nested is not None and not issubclass(kind, ListModel):  # its raw is the object itself, no item aliases
+        namespace[f"f{suffix}"] = nested
+        return f"f{suffix}({value}, {value}) if type({value}) is dict else {hook}"
+    return hook
+
+
+def _unlisted(value: Any, hook: Callable[[Any, Any], Any], kind: Any) -> Any:
+    # A list subclass would be cleaned by the slow path's ``isinstance``: leave it to that path.
+    if isinstance(value, list) and type(value) is not list:
+        raise TypeError("not a plain list")
+    return hook(value, kind)
+
+
+def _holds_list_model(cls: Any) -> bool:
+    if _is_optional(cls):
+        (cls,) = (arg for arg in typing.get_args(cls) if arg is not type(None))
+    return isinstance(cls, type) and issubclass(cls, ListModel)
+
+
+_FAST: Final[dict[type[Model], Callable[[dict[str, Any], Any], Model]]] = {}
 
 
 def _kind(value: Any) -> str:

@@ -1,18 +1,22 @@
-"""Typed results: unknown fields kept, unknown statuses tolerated, raw JSON kept, credentials out of reprs."""
+"""Typed results: unknown fields kept, unknown statuses tolerated, raw JSON kept, credentials out of reprs; the
+compiled structuring path gives exactly what the slow, detailed one gives, errors included."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
+import attrs
 import pytest
 from aioresponses import aioresponses
 
 import heygen_async as hg
 from heygen_async import _models as m
-from heygen_async._converter import structure_result
+from heygen_async._converter import _FAST, converter, structure_result
 from heygen_async._spec._results import structure
 from heygen_async._spec._table import ENDPOINTS
+from tests.support import outcome, slowly
 
 
 def test_unknown_fields_are_kept_in_raw_and_never_fatal() -> None:
@@ -188,3 +192,205 @@ def test_models_are_exported_from_the_package() -> None:
         "Dimension",
     ):
         assert hasattr(hg, name), name
+
+
+# -- the compiled structuring path gives what the slow, detailed one gives ------------------------------------------
+
+RESULT_MODELS = [
+    cls
+    for cls in vars(m).values()
+    if isinstance(cls, type) and issubclass(cls, m.Model) and cls not in (m.Model, m.ListModel)
+]
+
+# Values of every JSON kind, and the ones a hook converts or refuses: text for numbers and flags, whole and
+# fractional numbers, flags for numbers, statuses known, in another case or unknown, objects and lists with nulls.
+ODD_VALUES: list[Any] = [
+    None,
+    "text",
+    "",
+    0,
+    1,
+    7,
+    12.5,
+    3.0,
+    "12.5",
+    "7",
+    "true",
+    "FALSE",
+    True,
+    False,
+    1700000000,
+    "2026-01-02T03:04:05Z",
+    "completed",
+    "COMPLETED",
+    "rendering_in_4k",
+    {},
+    {"code": 40119, "message": "m"},
+    {"code": True},
+    {"available": True, "reason": None},
+    {"name": "n", "type": "t", "properties": None},
+    {"v": {"name": 1}},
+    [],
+    [None],
+    ["a", None, "b"],
+    [1, 2],
+    [[None]],
+    [{"avatar_id": "a"}, None],
+    [{"avatar_id": {}}],
+]
+
+
+def _field_names(model: type[m.Model]) -> list[str]:
+    return [field.name for field in attrs.fields(model) if field.name != "raw"]
+
+
+def _odd_answers(model: type[m.Model]) -> list[Any]:
+    names = _field_names(model)
+    answers: list[Any] = [{}, None, [], "text", 5, [None, {}], {"raw": 5, "not_a_field": None}]
+    for name in names:
+        for value in ODD_VALUES:
+            answers += [{name: value}, {**dict.fromkeys(names), name: value}]
+    for first, second in itertools.combinations(names, 2):
+        for one, other in [(None, {}), ([None], "x"), ("x", [None, "y"]), (1.5, None)]:
+            answers.append({first: one, second: other})
+    if issubclass(model, m.ListModel):
+        for key in (model._items, *model._item_keys):
+            answers += [{key: [{}, None]}, {key: [{"id": {}}]}, {model._items: None, key: [None, {"name": "n"}]}]
+        answers += [[{}, None, {"id": 3}], [{"avatar_id": []}]]
+    return answers
+
+
+def test_every_result_model_has_a_compiled_structure_function() -> None:
+    """Else the comparison below would compare the slow path with itself."""
+    for model in RESULT_MODELS:
+        converter.get_structure_hook(model)
+    assert [model for model in RESULT_MODELS if model not in _FAST] == []
+
+
+@pytest.mark.parametrize("model", RESULT_MODELS, ids=lambda model: model.__name__)
+def test_compiled_structuring_gives_what_the_detailed_path_gives(model: type[m.Model]) -> None:
+    """For well-formed and malformed answers alike: the same values of the same types (raw included), or the
+    same error with the same ``transform_error`` text."""
+    for data in _odd_answers(model):
+        assert outcome(data, model) == outcome(slowly(data), model), data
+
+
+def test_a_null_for_a_field_with_a_non_none_default_takes_the_default() -> None:
+    generation = structure_result({"id": "g", "image_url_list": None, "image_key_list": ["k"]}, m.PhotoGeneration)
+    assert generation.image_url_list == []
+    assert generation.image_key_list == ["k"]
+    other = structure_result({"image_url_list": None}, m.PhotoGeneration)
+    assert other.image_url_list is not generation.image_url_list  # a new list each time, as attrs makes it
+    assert structure_result({"variables": None}, m.TemplateDetails).variables == {}
+    assert structure_result({"avatars": None, "talking_photos": None}, m.AvatarList).talking_photos == []
+
+
+def test_null_items_are_dropped_from_lists_at_the_top_of_a_field_only() -> None:
+    avatars = structure_result(
+        {"avatars": [None, {"avatar_id": "a", "tags": [None, "new"]}, None], "talking_photos": [None]}, m.AvatarList
+    )
+    assert [avatar.avatar_id for avatar in avatars] == ["a"]
+    assert avatars[0].tags == ["new"]
+    assert avatars.talking_photos == []
+    info = structure_result({"ice_servers": [None, {"urls": "stun:x"}, [None]]}, m.StreamingSessionInfo)
+    assert info.ice_servers == [{"urls": "stun:x"}, [None]]  # a field of any type too; not inside its items
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param({"id": 123}, ("id", "123"), id="number-for-text"),
+        pytest.param({"duration": "12.5"}, ("duration", 12.5), id="text-for-float"),
+        pytest.param({"created_at": 1700000000}, ("created_at", 1700000000.0), id="int-for-float"),
+        pytest.param({"status": "COMPLETED"}, ("status", m.VideoStatus.COMPLETED), id="status-in-capitals"),
+        pytest.param({"error": {"code": "E1"}}, ("error", m.VideoError(code="E1")), id="text-code"),
+    ],
+)
+def test_values_a_hook_converts_are_converted_as_before(data: dict[str, Any], expected: tuple[str, Any]) -> None:
+    name, value = expected
+    video = structure_result(data, m.Video)
+    assert getattr(video, name) == value
+    assert type(getattr(video, name)) is type(value)
+    assert outcome(data, m.Video) == outcome(slowly(data), m.Video)
+
+
+def test_an_unknown_status_is_a_tolerant_value_on_either_path() -> None:
+    for data in ({"status": "rendering_in_4k"}, slowly({"status": "rendering_in_4k"})):
+        status = structure_result(data, m.Video).status
+        assert status == "rendering_in_4k"
+        assert status is not None
+        assert not status.is_known
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "problems"),
+    [
+        pytest.param(
+            m.AvatarList,
+            {
+                "avatars": [{"avatar_id": "a"}, {"avatar_id": "b", "avatar_name": {"x": 1}}],
+                "talking_photos": [None, {"talking_photo_id": []}],
+            },
+            "invalid value for type, expected str | None @ data.avatars[1].avatar_name; "
+            "invalid value for type, expected str | None @ data.talking_photos[0].talking_photo_id",
+            id="nested-in-lists",
+        ),
+        pytest.param(
+            m.Video,
+            {"id": "v", "status": 5, "error": {"code": True, "message": "m"}, "duration": "long"},
+            "invalid value for type, expected heygen_async._models.VideoStatus | None @ data.status; "
+            "invalid value for type, expected float | None @ data.duration; "
+            "invalid value for type, expected int | str | None @ data.error.code",
+            id="nested-object",
+        ),
+        pytest.param(
+            m.Video,
+            {"id": "v", "error": "boom"},
+            "invalid value for type, expected heygen_async._models.VideoError | None @ data.error",
+            id="text-for-object",
+        ),
+        pytest.param(
+            m.AvatarList,
+            {"avatars": "abc"},
+            "invalid value for type, expected Avatar @ data.avatars[0]; "
+            "invalid value for type, expected Avatar @ data.avatars[1]; "
+            "invalid value for type, expected Avatar @ data.avatars[2]",
+            id="text-for-list",
+        ),
+        pytest.param(
+            m.AvatarGroup,
+            {"num_looks": True, "created_at": {}},
+            "invalid value for type, expected int | None @ data.num_looks; "
+            "invalid value for type, expected float | None @ data.created_at",
+            id="flag-for-int",
+        ),
+    ],
+)
+def test_an_error_names_every_failing_field_as_before(model: type[m.Model], data: Any, problems: str) -> None:
+    endpoint = next(e for e in ENDPOINTS if e.result == "AvatarList")
+    with pytest.raises(hg.APIResponseError) as caught:
+        structure(endpoint, model, data)
+    assert str(caught.value) == f"{endpoint.key} answered with data that does not fit {model.__name__}: {problems}"
+
+
+@pytest.mark.parametrize("data", ["text", [1], 5], ids=["text", "list", "number"])
+def test_an_answer_that_is_not_an_object_is_a_type_error(data: Any) -> None:
+    with pytest.raises(TypeError, match=f"^expected a JSON object for Video, got {type(data).__name__}$"):
+        structure_result(data, m.Video)
+
+
+def test_raw_is_the_json_as_received_at_every_level() -> None:
+    error = {"code": 40119, "message": "too long", "extra": [None]}
+    data = {"id": "v", "status": "failed", "error": error, "caption_url": None, "unknown": 1}
+    video = structure_result(data, m.Video)
+    assert video.raw is data
+    assert video.error is not None
+    assert video.error.raw is error
+    avatar = {"avatar_id": "a", "tags": ["x", None]}
+    items = [avatar, None]
+    avatars = structure_result(items, m.AvatarList)
+    assert avatars.raw is items  # a bare array: raw is the array, not the object made of it
+    assert avatars[0].raw is avatar
+    assert avatar == {"avatar_id": "a", "tags": ["x", None]}  # nothing cleaned in place
+    aliased = {"groups": [{"id": "g"}], "total_count": 1}
+    assert structure_result(aliased, m.AvatarGroupList).raw is aliased

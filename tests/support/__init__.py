@@ -73,6 +73,7 @@ from ._streaming import (
     stop_faults,
     streaming_requests,
 )
+from ._structuring import outcome, slowly, snapshot
 from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, serve_asgi, serving, signed_headers
 
 __all__ = [
@@ -150,6 +151,10 @@ __all__ = [
     "Gated",
     "StubBackend",
     "hold_session",
+    # result models
+    "slowly",
+    "snapshot",
+    "outcome",
     # shared state
     "MakeState",
     "crash",
