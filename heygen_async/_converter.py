@@ -118,7 +118,7 @@ def _fast_structure_fn(
     lines.append("    _set_raw(obj, raw)")
     for index, field in enumerate(fields):
         default: Any = field.default
-        factory = isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+        factory = isinstance(default, _FACTORY)
         if (
             default is attrs.NOTHING
             or (factory and default.takes_self)
@@ -202,6 +202,9 @@ def _holds_list_model(cls: Any) -> bool:
         (cls,) = (arg for arg in typing.get_args(cls) if arg is not type(None))
     return isinstance(cls, type) and issubclass(cls, ListModel)
 
+
+_FACTORY: Final[type[Any]] = type(attrs.Factory(list))
+"""The class of ``attrs.Factory(...)`` (typed as a function, so not usable in ``isinstance`` as it is)."""
 
 _FAST: Final[dict[type[Model], Callable[[dict[str, Any], Any], Model]]] = {}
 
