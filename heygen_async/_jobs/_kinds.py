@@ -9,7 +9,7 @@ and the model its answers become. Its status endpoint is the table's row whose `
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -67,13 +67,14 @@ class JobKind:
         """The endpoint that reports this kind's status: the table's row whose ``polls`` names it."""
         return STATUS_ENDPOINTS[self.name]
 
-    async def fetch(self, transport: Transport, job_id: str) -> Any:
-        """One status call through aiohttp, not retried: the scheduler's cadence is the retry."""
+    def fetch(self, transport: Transport, job_id: str) -> Coroutine[Any, Any, Any]:
+        """One status call through aiohttp, not retried: the scheduler's cadence is the retry. The transport's
+        coroutine itself, not one wrapping it: a poll's answer passes through one frame fewer."""
         endpoint = self.status_endpoint
         (param,) = endpoint.params
         if param.location == "path":
-            return await transport.call(endpoint.route, path_values={param.name: job_id}, max_retries=0)
-        return await transport.call(endpoint.route, query=[(param.name, job_id)], max_retries=0)
+            return transport.call(endpoint.route, path_values={param.name: job_id}, max_retries=0)
+        return transport.call(endpoint.route, query=[(param.name, job_id)], max_retries=0)
 
     def status_of(self, data: Any) -> str | None:
         """The answer's status, lower case; a documented value is the shared constant (no string per poll)."""
