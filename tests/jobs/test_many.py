@@ -10,23 +10,14 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-from tests.support import fast_client, scene, ticking, wait_until
-
-
-async def _videos(client: hg.HeyGenClient, *texts: str) -> list[str]:
-    ids = []
-    for text in texts:
-        job = await client.videos.generate([scene(text)])
-        assert job.video_id
-        ids.append(job.video_id)
-    return ids
+from tests.support import fast_client, scene, submit_videos, ticking, wait_until
 
 
 async def test_as_completed_yields_every_handle_as_it_finishes(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
     """Every handle comes back once, the queued render last; result() returns the Video or raises."""
-    ids = await _videos(fast, "one", "two #fail", "three", "queued")  # the plan renders 3 at once
+    ids = await submit_videos(fast, "one", "two #fail", "three", "queued")  # the plan renders 3 at once
     yielded: list[hg.Job[hg.Video]] = []
 
     async def collect() -> None:
@@ -54,7 +45,7 @@ async def test_as_completed_yields_the_unfinished_at_its_deadline(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
     """At the deadline the handles still running are yielded; their result() raises PollTimeout."""
-    ids = await _videos(fast, "one", "two", "three", "queued")
+    ids = await submit_videos(fast, "one", "two", "three", "queued")
     await heygen_emulator.advance(40)  # the first three finish; the queued one is processing
     yielded = [handle async for handle in fast.videos.as_completed(ids, timeout=0.25)]
     assert {h.id for h in yielded[:3]} == set(ids[:3])
@@ -69,7 +60,7 @@ async def test_as_completed_yields_the_unfinished_at_its_deadline(
 
 async def test_wait_many_keeps_input_order(heygen_emulator: Emulator, fast: hg.HeyGenClient) -> None:
     """Results come back in the order given, not the order the renders finished."""
-    first, second, third, queued = await _videos(fast, "one", "two", "three", "queued")
+    first, second, third, queued = await submit_videos(fast, "one", "two", "three", "queued")
     order = [queued, third, first, second]
     task = asyncio.create_task(fast.videos.wait_many(order, timeout=5))
     await heygen_emulator.advance(40)
@@ -84,7 +75,7 @@ async def test_wait_many_return_exceptions_puts_failures_in_place(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
     """With return_exceptions=True a failed render's VideoFailed takes its place in the list."""
-    ids = await _videos(fast, "one", "two #fail", "three")
+    ids = await submit_videos(fast, "one", "two #fail", "three")
     task = asyncio.create_task(fast.videos.wait_many(ids, timeout=5, return_exceptions=True))
     await heygen_emulator.advance(40)
     ok, failed, also_ok = await asyncio.wait_for(task, 2)
@@ -98,7 +89,7 @@ async def test_wait_many_return_exceptions_puts_failures_in_place(
 
 async def test_wait_many_raises_the_first_failure(heygen_emulator: Emulator, fast: hg.HeyGenClient) -> None:
     """Without return_exceptions a failure is raised."""
-    ids = await _videos(fast, "one", "two #fail")
+    ids = await submit_videos(fast, "one", "two #fail")
     task = asyncio.create_task(fast.videos.wait_many(ids, timeout=5))
     await heygen_emulator.advance(40)
     with pytest.raises(hg.VideoFailed) as caught:
@@ -108,7 +99,7 @@ async def test_wait_many_raises_the_first_failure(heygen_emulator: Emulator, fas
 
 async def test_wait_many_mixes_kinds_through_client_jobs(heygen_emulator: Emulator, fast: hg.HeyGenClient) -> None:
     """client.jobs handles of different kinds share one wait_many."""
-    (video_id,) = await _videos(fast, "one")
+    (video_id,) = await submit_videos(fast, "one")
     translation = await fast.translations.create("https://media.example/source.mp4", output_language="French")
     assert translation.video_translate_id
     handles = [fast.jobs.job("translation", translation.video_translate_id), fast.jobs.job("video", video_id)]
@@ -227,7 +218,7 @@ async def test_wait_many_raises_a_failure_without_waiting_for_the_rest(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
     """Like asyncio.gather: a failure is raised as soon as it is seen, while other jobs still run."""
-    failing, _, _, queued = await _videos(fast, "one #fail", "two", "three", "queued")
+    failing, _, _, queued = await submit_videos(fast, "one #fail", "two", "three", "queued")
     task = asyncio.create_task(fast.videos.wait_many([queued, failing], timeout=1))
     await heygen_emulator.advance(40)  # `failing` has failed; `queued` is still processing
     with pytest.raises(hg.VideoFailed):
@@ -238,7 +229,7 @@ async def test_wait_many_at_its_deadline_raises_poll_timeout_for_the_first_unfin
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
     """Without return_exceptions, a deadline is a PollTimeout naming the first job (in input order) still running."""
-    first, second = await _videos(fast, "one", "two")
+    first, second = await submit_videos(fast, "one", "two")
     with pytest.raises(hg.PollTimeout) as caught:
         await fast.videos.wait_many([second, first], timeout=0.2)
     assert caught.value.job_id == second
@@ -249,7 +240,7 @@ async def test_as_completed_yields_a_repeated_id_once_per_handle(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
     """The same id given twice is polled once but yielded twice, once per handle."""
-    video_id, other = await _videos(fast, "one", "two")
+    video_id, other = await submit_videos(fast, "one", "two")
     task = asyncio.create_task(_collect(fast.videos.as_completed([video_id, other, video_id], timeout=5)))
     await asyncio.sleep(0.05)
     assert fast.jobs.scheduler.tracked() == 2
@@ -267,7 +258,7 @@ async def test_cleanup_after_the_client_closed_does_not_raise(heygen_emulator: E
     """Closing the client answers open iterations with ClientClosedError; finishing them afterwards is quiet."""
     client = fast_client(heygen_emulator)
     async with client:
-        (video_id,) = await _videos(client, "one")
+        (video_id,) = await submit_videos(client, "one")
         iteration = client.videos.as_completed([video_id])
         pending = asyncio.ensure_future(iteration.__anext__())
         await asyncio.sleep(0.05)

@@ -11,7 +11,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-from tests.support import scene, wait_until
+from tests.support import submit_videos, wait_until
 
 Snapshot = tuple[int, int, int, int, dict[str, str | None], dict[str, str]]
 
@@ -27,22 +27,13 @@ def _snapshot(progress: hg.JobProgress) -> Snapshot:
     )
 
 
-async def _videos(client: hg.HeyGenClient, *texts: str) -> list[str]:
-    ids = []
-    for text in texts:
-        job = await client.videos.generate([scene(text)])
-        assert job.video_id
-        ids.append(job.video_id)
-    return ids
-
-
 async def test_as_completed_reports_every_state_and_each_jobs_last_status(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
     """Done, failed, timed out and running always add up to the total; a job is counted done or failed as soon
     as a finished status is seen (never "running" with status completed), and a job still running at the
     deadline is timed out, not failed."""
-    ids = await _videos(fast, "one", "two #fail", "three", "queued")  # the plan renders 3 at once
+    ids = await submit_videos(fast, "one", "two #fail", "three", "queued")  # the plan renders 3 at once
     snapshots: list[Snapshot] = []
     yielded: list[str] = []
 
@@ -75,7 +66,7 @@ async def test_as_completed_reports_every_state_and_each_jobs_last_status(
 async def test_a_progress_string_reads_as_counts_with_the_running_statuses(
     heygen_emulator: Emulator, fast: hg.HeyGenClient
 ) -> None:
-    ids = await _videos(fast, "one", "two #fail", "three")
+    ids = await submit_videos(fast, "one", "two #fail", "three")
     handles = [fast.videos.job(video_id) for video_id in ids]
     progress = hg.JobProgress(handles)
     assert str(progress) == "3 running (no status yet 3)"
@@ -103,10 +94,10 @@ async def test_a_caller_that_stops_early_leaves_the_rest_running_not_timed_out(
 ) -> None:
     """Breaking out of as_completed (or being cancelled) is not a deadline: the jobs go on at HeyGen and the
     progress says they are running; nothing stays tracked."""
-    ids = await _videos(fast, "one", "two")
+    ids = await submit_videos(fast, "one", "two")
     seen: list[hg.JobProgress] = []
     await heygen_emulator.advance(40)
-    handles = fast.videos.as_completed([*ids, *await _videos(fast, "late")], on_progress=seen.append)
+    handles = fast.videos.as_completed([*ids, *await submit_videos(fast, "late")], on_progress=seen.append)
     async with contextlib.aclosing(handles):
         async for _handle in handles:
             break
@@ -118,7 +109,7 @@ async def test_a_caller_that_stops_early_leaves_the_rest_running_not_timed_out(
 
 
 async def test_an_on_progress_that_raises_ends_the_iteration_with_its_error(fast: hg.HeyGenClient) -> None:
-    ids = await _videos(fast, "one")
+    ids = await submit_videos(fast, "one")
 
     def broken(progress: hg.JobProgress) -> None:
         raise RuntimeError("the dashboard is down")

@@ -14,23 +14,13 @@ from heygen_async import _inputs as i
 from heygen_async._spec._table import ENDPOINTS_BY_NAME
 from heygen_async._spec._types import Param
 from heygen_async._spec._validation import build_request
-from tests.support import BASE, FAST, TOKEN, sent, sent_json
+from tests.support import BASE, FAST, PHOTO, TOKEN, sent, sent_json
 
 Call = Callable[[hg.HeyGenClient], Awaitable[Any]]
 
 AVATAR: dict[str, Any] = {"type": "avatar", "avatar_id": "Angela-inTshirt-20220820"}
 TEXT: dict[str, Any] = {"type": "text", "input_text": "Hello", "voice_id": "1bd001e7e50f421d891986aad5158bc8"}
 SCENE: dict[str, Any] = {"character": AVATAR, "voice": TEXT}
-PHOTO: dict[str, Any] = {
-    "name": "Lina",
-    "age": "Young Adult",
-    "gender": "Woman",
-    "ethnicity": "East Asian",
-    "orientation": "square",
-    "pose": "half_body",
-    "style": "Realistic",
-    "appearance": "A friendly presenter",
-}
 LOOKS: dict[str, Any] = {
     "group_id": "g1",
     "prompt": "in a suit",
