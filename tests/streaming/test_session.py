@@ -329,19 +329,6 @@ class _RefusesAfterStop(StubBackend):
         await super().stop(session_id)
 
 
-async def test_speech_refused_because_the_session_closed_meanwhile_is_a_session_closed_error() -> None:
-    stub = _RefusesAfterStop()
-    session = StreamingSession(stub, {"avatar_id": "a"})
-    await session.open()
-    speaking = asyncio.create_task(session.speak("hello"))
-    await asyncio.sleep(0.01)
-    await session.close()
-    stub.task_gate.set()
-    with pytest.raises(hg.SessionClosedError) as caught:
-        await speaking
-    assert isinstance(caught.value.__cause__, hg.BadRequestError)
-
-
 class _CutOffAfterStop(_RefusesAfterStop):
     """The client's connections close under a speech in flight once the session was stopped (client.aclose())."""
 
@@ -352,8 +339,18 @@ class _CutOffAfterStop(_RefusesAfterStop):
         return await super().task(session_id, text, task_type, task_mode)
 
 
-async def test_speech_cut_off_because_the_session_closed_meanwhile_is_a_session_closed_error() -> None:
-    stub = _CutOffAfterStop()
+@pytest.mark.parametrize(
+    ("stub_class", "cause"),
+    [
+        pytest.param(_RefusesAfterStop, hg.BadRequestError, id="refused"),
+        pytest.param(_CutOffAfterStop, hg.APIConnectionError, id="cut-off"),
+    ],
+)
+async def test_speech_ended_because_the_session_closed_meanwhile_is_a_session_closed_error(
+    stub_class: type[_RefusesAfterStop], cause: type[hg.HeyGenError]
+) -> None:
+    """Refused by HeyGen, or its connection cut, once the session was stopped: the session closing is the news."""
+    stub = stub_class()
     session = StreamingSession(stub, {"avatar_id": "a"})
     await session.open()
     speaking = asyncio.create_task(session.speak("hello"))
@@ -362,7 +359,7 @@ async def test_speech_cut_off_because_the_session_closed_meanwhile_is_a_session_
     stub.task_gate.set()
     with pytest.raises(hg.SessionClosedError) as caught:
         await speaking
-    assert isinstance(caught.value.__cause__, hg.APIConnectionError)
+    assert isinstance(caught.value.__cause__, cause)
 
 
 async def test_speech_refused_on_an_open_session_keeps_heygens_error() -> None:
