@@ -354,8 +354,9 @@ def _make_input_writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
         return lambda obj: _json_value(obj.to_json())
     # One straight-line function per class (as attrs and cattrs generate theirs): no loop, no getattr call
     # per field. Only unset (None) fields are left out: a non-None default such as Sdp.type="answer" is meant.
-    # Field names are Python identifiers (attrs fields), so the source below is built from safe parts only.
-    lines = ["def write(obj):", f"    data = {{'type': {cls.kind!r}}}" if cls.kind else "    data = {}"]
+    # Field names are Python identifiers (attrs fields), so the source below is built from safe parts only; the
+    # ``kind`` is a value in the namespace (its repr need not be a literal: a member of the user's own enum).
+    lines = ["def write(obj):", "    data = {'type': kind}" if cls.kind else "    data = {}"]
     for field in attrs.fields(cls):
         lines += [
             f"    value = obj.{field.name}",
@@ -363,7 +364,7 @@ def _make_input_writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
             f"        data[{field.name!r}] = value if type(value) in plain else json_value(value)",
         ]
     lines.append("    return data")
-    namespace: dict[str, Any] = {"plain": _PLAIN, "json_value": _json_value}
+    namespace: dict[str, Any] = {"plain": _PLAIN, "json_value": _json_value, "kind": cls.kind}
     exec(compile("\n".join(lines), f"<heygen_async input writer for {cls.__qualname__}>", "exec"), namespace)
     writer: Callable[[Any], dict[str, Any]] = namespace["write"]
     return writer

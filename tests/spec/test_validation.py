@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
+import attrs
 import pytest
 from aioresponses import aioresponses
 
@@ -377,6 +380,26 @@ async def test_attrs_inputs_and_dicts_send_the_same_json(guarded: tuple[hg.HeyGe
     first, second = (sent_json(kwargs) for _, _, kwargs in sent(mocked))
     assert first == second
     assert first["video_inputs"] == [plain]
+
+
+class _Part(str, enum.Enum):
+    COLOR = "color"
+
+
+@attrs.frozen
+class _BrandBackground(i.ColorBackground):
+    """A user's own scene part: its ``kind`` a member of the user's enum of part types."""
+
+    kind: ClassVar[str | None] = _Part.COLOR
+
+
+def test_an_input_class_of_the_users_own_writes_its_kind_whatever_its_repr() -> None:
+    """The input writer is compiled per class: ``kind`` must reach it as a value, not pasted into the source as
+    its repr (``<_Part.COLOR: 'color'>`` is no Python literal: the body could not be built at all)."""
+    scene = {**SCENE, "background": _BrandBackground("#FAFAFA")}
+    parts = build_request(ENDPOINTS_BY_NAME["videos.generate"], {"video_inputs": [scene]})
+    assert parts.body["video_inputs"][0]["background"] == {"type": "color", "value": "#FAFAFA"}
+    assert '"background":{"type":"color","value":"#FAFAFA"}' in json.dumps(parts.body, separators=(",", ":"))
 
 
 async def test_validation_errors_name_the_endpoint(guarded: tuple[hg.HeyGenClient, aioresponses]) -> None:
