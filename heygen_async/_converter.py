@@ -24,7 +24,7 @@ from cattrs.gen import make_dict_structure_fn, override
 from ._inputs import Input
 from ._models import ListModel, Model, TolerantEnum
 
-__all__ = ["converter", "input_json", "structure_leniently", "structure_result"]
+__all__ = ["converter", "input_json", "json_ready", "structure_leniently", "structure_result"]
 
 T = TypeVar("T")
 
@@ -351,7 +351,7 @@ def _input_writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
 def _make_input_writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     to_json = getattr(cls, "to_json", None)
     if to_json is not None:
-        return lambda obj: _json_value(obj.to_json())
+        return lambda obj: json_ready(obj.to_json())
     # One straight-line function per class (as attrs and cattrs generate theirs): no loop, no getattr call
     # per field. Only unset (None) fields are left out: a non-None default such as Sdp.type="answer" is meant.
     # Field names are Python identifiers (attrs fields), so the source below is built from safe parts only; the
@@ -364,30 +364,30 @@ def _make_input_writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
             f"        data[{field.name!r}] = value if type(value) in plain else json_value(value)",
         ]
     lines.append("    return data")
-    namespace: dict[str, Any] = {"plain": _PLAIN, "json_value": _json_value, "kind": cls.kind}
+    namespace: dict[str, Any] = {"plain": _PLAIN, "json_value": json_ready, "kind": cls.kind}
     exec(compile("\n".join(lines), f"<heygen_async input writer for {cls.__qualname__}>", "exec"), namespace)
     writer: Callable[[Any], dict[str, Any]] = namespace["write"]
     return writer
 
 
-def _json_value(value: Any) -> Any:
-    """A value inside an input as JSON: nested inputs, mappings and sequences walked; anything else as the
-    converter unstructures it."""
+def json_ready(value: Any) -> Any:
+    """``value`` as JSON-ready data: input classes as HeyGen's JSON, mappings and sequences walked, anything
+    else as the converter unstructures it (exact types first: JSON-shaped data skips the ABC checks)."""
     kind = type(value)
     if kind in _PLAIN:
         return value
     if kind is dict:
-        return {key: _json_value(item) for key, item in value.items()}
+        return {key: json_ready(item) for key, item in value.items()}
     if kind is list:
-        return [_json_value(item) for item in value]
+        return [json_ready(item) for item in value]
     if isinstance(value, Input):  # before the (slow) ABC check below: nested inputs are the common case
         return input_json(value)
     if isinstance(value, Mapping):
-        return {key: _json_value(item) for key, item in value.items()}
+        return {key: json_ready(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_value(item) for item in value]
+        return [json_ready(item) for item in value]
     unstructured = converter.unstructure(value)
-    return unstructured if type(unstructured) is kind else _json_value(unstructured)
+    return unstructured if type(unstructured) is kind else json_ready(unstructured)
 
 
 def input_json(obj: Input) -> dict[str, Any]:

@@ -16,9 +16,8 @@ from typing import Any, Final, cast
 
 import attrs
 
-from heygen_async._converter import input_json
+from heygen_async._converter import json_ready
 from heygen_async._exceptions import ValidationError
-from heygen_async._inputs import Input
 from heygen_async._transport._call import NO_BODY
 from heygen_async._transport._urls import encode_path_value
 
@@ -325,31 +324,10 @@ def query_value_problem(value: Any) -> str | None:
     return f"must be a string, a number or a boolean, not {type(value).__name__}"
 
 
-_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
-
-
 @functools.lru_cache(maxsize=256)
 def _has_bool(allowed: tuple[Any, ...]) -> bool:
     """Whether a choice allows booleans (so ``True`` never passes for ``1``, nor ``1`` for ``True``)."""
     return any(isinstance(choice, bool) for choice in allowed)
-
-
-def _to_json(value: Any) -> Any:
-    """Inputs (attrs classes, possibly nested in lists and dicts) as plain JSON-ready values."""
-    kind = type(value)  # exact types first: JSON-shaped data never needs the (slower) ABC checks below
-    if kind in _PLAIN:
-        return value
-    if kind is dict:
-        return {key: _to_json(item) for key, item in value.items()}
-    if kind is list:
-        return [_to_json(item) for item in value]
-    if isinstance(value, Input):
-        return input_json(value)  # JSON-ready already
-    if isinstance(value, Mapping):
-        return {key: _to_json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(item) for item in value]
-    return value
 
 
 def _check_param(check: _Check, param: Param, value: Any) -> Any:
@@ -369,9 +347,9 @@ def _check_param(check: _Check, param: Param, value: Any) -> Any:
             check.text(f"{name}[{index}]", item, required=True)
         value = list(value)
     elif kind == "object":
-        value = _to_json(check.mapping(name, value))
+        value = json_ready(check.mapping(name, value))
     else:
-        value = _to_json(value)
+        value = json_ready(value)
         if kind == "list[VideoInput]":
             if type(value) is not list and (
                 isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence)
@@ -456,6 +434,6 @@ def build_request(
         clash = sorted(set(extra_body) & ({p.name for p in endpoint.params} | set(body)))
         if clash:
             raise check.fail("extra_body", f"must not repeat {clash}; pass them as arguments")
-        body.update(_to_json(dict(extra_body)))
+        body.update(json_ready(dict(extra_body)))
     sends_body = endpoint.http_method in ("POST", "PATCH", "PUT") or bool(body)
     return RequestParts(path_values, query, body if sends_body else NO_BODY)

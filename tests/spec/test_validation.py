@@ -489,3 +489,23 @@ def test_a_text_over_its_length_limit_is_refused() -> None:
 def test_item_bounds_on_a_parameter_that_is_not_a_list_are_refused_by_the_table() -> None:
     with pytest.raises(ValueError, match="min_items and max_items bound lists only"):
         Param(name="name", location="body", type="str", min_items=1)
+
+
+class _Tone(enum.Enum):
+    WARM = "warm"
+
+
+def test_free_form_values_become_json_as_inputs_do() -> None:
+    """Nested inputs, tuples, mappings and enum members in an extra body are sent as their JSON, by the same
+    walk that writes input classes; something with no JSON form is refused before anything is sent."""
+    endpoint = ENDPOINTS_BY_NAME["videos.generate"]
+    extra = {"meta": {"tone": _Tone.WARM, "size": hg.Dimension(1280, 720), "tags": ("a", "b")}}
+    parts = build_request(endpoint, {"video_inputs": [SCENE]}, extra_body=extra)
+    assert parts.body["meta"] == {"tone": "warm", "size": {"width": 1280, "height": 720}, "tags": ["a", "b"]}
+
+
+async def test_a_value_with_no_json_form_is_refused_before_anything_is_sent(mocked: aioresponses) -> None:
+    async with hg.HeyGenClient(TOKEN, base_url=BASE, retry=FAST) as client:
+        with pytest.raises(hg.ValidationError, match="cannot be sent as JSON"):
+            await client.videos.generate([SCENE], extra_body={"meta": {1, 2}})
+    assert sent(mocked) == []
