@@ -397,15 +397,7 @@ def build_request(
             if param.required:
                 raise check.fail(param.name, "is required")
             continue
-        if not (  # the commonest argument, an id or a name: plain text needs no call to check
-            type(value) is str
-            and param.type == "str"
-            and param.enum is None
-            and value.isascii()
-            and (param.max_length is None or len(value) <= param.max_length)
-            and (not param.required or (value and not value.isspace()))
-        ):
-            value = _check_param(check, param, value)
+        value = _check_param(check, param, value)
         if param.location == "path":
             encode_path_value(param.name, value, endpoint.qualname)
             path_values[param.name] = value

@@ -465,7 +465,7 @@ async def test_streaming_new_asks_for_the_livekit_transport_unless_told_otherwis
     ],
 )
 def test_an_id_that_is_not_plain_text_is_refused_naming_the_problem(value: Any, problem: str) -> None:
-    """Plain ASCII ids skip the per-parameter check call; everything else still gets it, with its message."""
+    """Each way an id can fail to be text is refused with the message that names it."""
     with pytest.raises(hg.ValidationError, match=f": {re.escape(problem)}$"):
         build_request(ENDPOINTS_BY_NAME["videos.status"], {"video_id": value})
 
