@@ -3,8 +3,11 @@ webhooks and the namespaces load with the code that needs them (import time is i
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+
+import pytest
 
 import heygen_async as hg
 
@@ -63,3 +66,11 @@ async def test_namespaces_are_made_once_per_handle_and_bound_to_its_transport() 
         assert handle.videos._transport is handle._transport
         assert handle.jobs is not client.jobs
         assert type(hg.HeyGenClient.videos).__name__ == "_Namespace"
+
+
+@pytest.mark.parametrize("module", ["._models", "._inputs"])
+def test_every_public_result_and_input_class_is_exported(module: str) -> None:
+    """The lazy map names each module's public classes itself (reading ``__all__`` would import them): a class
+    added to the module but not to the map would be missing from ``heygen_async``."""
+    defined = importlib.import_module(module, "heygen_async").__all__
+    assert sorted(hg._LAZY[module]) == sorted(defined)
