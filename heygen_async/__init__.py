@@ -29,21 +29,27 @@ from ._exceptions import (
     APIStatusError as APIStatusError,
     APITimeoutError as APITimeoutError,
     AuthenticationError as AuthenticationError,
+    AvatarFailed as AvatarFailed,
+    BackgroundRemovalFailed as BackgroundRemovalFailed,
     BadRequestError as BadRequestError,
     ClientClosedError as ClientClosedError,
+    ClippingFailed as ClippingFailed,
     ConfigurationError as ConfigurationError,
+    ConflictError as ConflictError,
     CreatedResponseError as CreatedResponseError,
     HeyGenError as HeyGenError,
     InsufficientCreditError as InsufficientCreditError,
     InvalidSignatureError as InvalidSignatureError,
     JobError as JobError,
     JobFailed as JobFailed,
+    LipsyncFailed as LipsyncFailed,
     NotFoundError as NotFoundError,
     NotSubmitted as NotSubmitted,
     PermissionDeniedError as PermissionDeniedError,
     PhotoAvatarFailed as PhotoAvatarFailed,
     PhotoGenerationFailed as PhotoGenerationFailed,
     PollTimeout as PollTimeout,
+    ProofreadFailed as ProofreadFailed,
     RateLimitError as RateLimitError,
     ServerError as ServerError,
     SessionClosedError as SessionClosedError,
@@ -54,7 +60,9 @@ from ._exceptions import (
     TrainingFailed as TrainingFailed,
     TranslationFailed as TranslationFailed,
     ValidationError as ValidationError,
+    VideoAgentFailed as VideoAgentFailed,
     VideoFailed as VideoFailed,
+    VoiceCloneFailed as VoiceCloneFailed,
     WebhookError as WebhookError,
     WebhookPayloadError as WebhookPayloadError,
 )
@@ -71,6 +79,7 @@ _EAGER: _typing.Final = (*(name for name in globals() if not name.startswith("_"
 
 _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
     ".webhooks": ("webhooks",),
+    ".v3": ("v3",),
     "._inputs": (
         "AudioVoice",
         "AvatarCharacter",
@@ -328,7 +337,9 @@ if _typing.TYPE_CHECKING:
 # END generated
 
 _MODULE_OF: _typing.Final = {name: module for module, names in _LAZY.items() for name in names}
-__all__ = sorted([*_EAGER, *(name for name in _MODULE_OF if name != "webhooks")])  # the subpackage is no name
+_SUBPACKAGES: _typing.Final = ("webhooks", "v3")
+"""Public subpackages, imported on first access: ``hg.webhooks``, ``hg.v3`` (HeyGen v3's result models)."""
+__all__ = sorted([*_EAGER, *(name for name in _MODULE_OF if name not in _SUBPACKAGES)])  # subpackages are no names
 
 
 def __getattr__(name: str) -> object:
@@ -336,7 +347,7 @@ def __getattr__(name: str) -> object:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     imported = _importlib.import_module(module, __name__)
-    value = imported if name == "webhooks" else getattr(imported, name)
+    value = imported if name in _SUBPACKAGES else getattr(imported, name)
     globals()[name] = value
     return value
 

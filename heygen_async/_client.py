@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from ._config import PollPolicy
     from ._jobs._manager import JobManager
+    from ._resources.v3 import V3Resource
     from ._spec._types import Endpoint
     from ._state._protocol import StateBackend
 
@@ -401,6 +402,22 @@ class HeyGenClient(Namespaces):
         from ._spec._table import ENDPOINTS
 
         return ENDPOINTS
+
+    @functools.cached_property
+    def v3(self) -> V3Resource:
+        """HeyGen v3 (``client.v3.videos.create(...)``), beside the legacy namespaces: HeyGen's current API,
+        generated from its OpenAPI document. Served by HeyGen directly (:meth:`direct`); through the gateway a
+        v3 call raises :class:`ConfigurationError` before sending. The table is :attr:`v3_endpoints`."""
+        from ._resources.v3 import V3Resource
+
+        return V3Resource(self._transport, self._runtime)
+
+    @property
+    def v3_endpoints(self) -> tuple[Endpoint, ...]:
+        """The v3 endpoint table ``client.v3`` is generated from (one row per operation)."""
+        from ._spec._v3_table import V3_ENDPOINTS
+
+        return V3_ENDPOINTS
 
     @property
     def mode(self) -> Literal["gateway", "direct"]:

@@ -16,6 +16,7 @@
             ├── InsufficientCreditError  402, ``insufficient_credit``
             ├── PermissionDeniedError    403, or HeyGen's permission/plan codes
             ├── NotFoundError            404
+            ├── ConflictError            409: v3's ``request_in_progress`` (an idempotent create still running)
             ├── RateLimitError           429; ``retry_after`` in seconds when the API said
             └── ServerError              5xx
     JobError                      a long-running job did not end well; ``job_id``, ``kind``, ``resume_token``
@@ -24,7 +25,9 @@
     │   ├── TranslationFailed
     │   ├── PhotoGenerationFailed
     │   ├── TrainingFailed
-    │   └── PhotoAvatarFailed     add_motion / upscale
+    │   ├── PhotoAvatarFailed     add_motion / upscale
+    │   └── (v3) ProofreadFailed, LipsyncFailed, VideoAgentFailed, AvatarFailed, VoiceCloneFailed,
+    │       BackgroundRemovalFailed, ClippingFailed
     └── PollTimeout               the wait's deadline passed first; ``last_status``, ``resume_token``
     NotSubmitted                  a batch's deadline passed before this input was submitted: safe to send again
     SessionError                  a live streaming session could not do what was asked
@@ -49,20 +52,27 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "AvatarFailed",
+    "BackgroundRemovalFailed",
     "BadRequestError",
     "ClientClosedError",
+    "ClippingFailed",
     "ConfigurationError",
+    "ConflictError",
     "CreatedResponseError",
     "HeyGenError",
     "InsufficientCreditError",
+    "InvalidSignatureError",
     "JobError",
     "JobFailed",
+    "LipsyncFailed",
     "NotFoundError",
     "NotSubmitted",
     "PermissionDeniedError",
     "PhotoAvatarFailed",
     "PhotoGenerationFailed",
     "PollTimeout",
+    "ProofreadFailed",
     "RateLimitError",
     "ServerError",
     "SessionClosedError",
@@ -73,8 +83,9 @@ __all__ = [
     "TrainingFailed",
     "TranslationFailed",
     "ValidationError",
+    "VideoAgentFailed",
     "VideoFailed",
-    "InvalidSignatureError",
+    "VoiceCloneFailed",
     "WebhookError",
     "WebhookPayloadError",
 ]
@@ -131,13 +142,16 @@ class APIError(HeyGenError):
     """Something went wrong talking to the API.
 
     ``endpoint`` is the route as a template (``"GET /v2/photo_avatar/{id}"``), never a concrete URL;
-    ``attempts`` is how many attempts the call made before giving up.
+    ``attempts`` is how many attempts the call made before giving up. ``idempotency_key`` is the
+    ``Idempotency-Key`` a v3 create was sent with (None otherwise): sending the create again with it can never
+    make a second job, since HeyGen replays the first answer for 24 hours.
     """
 
     def __init__(self, message: str, *, endpoint: str) -> None:
         super().__init__(message)
         self.endpoint = endpoint
         self.attempts = 1
+        self.idempotency_key: str | None = None
 
 
 class APIConnectionError(APIError):
@@ -188,7 +202,8 @@ class APIStatusError(APIError):
     ``"invalid_parameter"``, when given), ``error_message`` (HeyGen's words), ``request_id`` (when a header
     carried one), ``body`` (the decoded JSON, or a short text excerpt for non-JSON bodies and bodies over
     1 MiB), ``headers``, and ``retry_after``: the seconds the API asked the client to wait (``Retry-After``),
-    when it said. Every text in them is scrubbed of the credentials, in whatever form the server echoed them.
+    when it said. v3 errors also name the offending parameter (``param``) and a documentation link
+    (``doc_url``). Every text in them is scrubbed of the credentials, in whatever form the server echoed them.
     """
 
     def __init__(
@@ -203,9 +218,13 @@ class APIStatusError(APIError):
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         retry_after: float | None = None,
+        param: str | None = None,
+        doc_url: str | None = None,
     ) -> None:
         super().__init__(message, endpoint=endpoint)
         self.retry_after = retry_after
+        self.param = param
+        self.doc_url = doc_url
         self.status_code = status_code
         self.code = code
         self.error_message = error_message
@@ -232,6 +251,11 @@ class PermissionDeniedError(APIStatusError):
 
 class NotFoundError(APIStatusError):
     """404: the route or the resource does not exist."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the state of a resource; v3 answers ``request_in_progress`` while an
+    earlier request with the same ``Idempotency-Key`` is still running (the client waits that out)."""
 
 
 class RateLimitError(APIStatusError):
@@ -290,6 +314,34 @@ class TrainingFailed(JobFailed):
 
 class PhotoAvatarFailed(JobFailed):
     """A photo avatar made by add_motion or upscale failed."""
+
+
+class ProofreadFailed(JobFailed):
+    """A v3 proofread (subtitle extraction before a translation) failed."""
+
+
+class LipsyncFailed(JobFailed):
+    """A v3 lipsync failed."""
+
+
+class VideoAgentFailed(JobFailed):
+    """A v3 Video Agent session failed."""
+
+
+class AvatarFailed(JobFailed):
+    """A v3 avatar (look) creation or training failed."""
+
+
+class VoiceCloneFailed(JobFailed):
+    """A v3 voice clone failed."""
+
+
+class BackgroundRemovalFailed(JobFailed):
+    """A v3 background removal failed."""
+
+
+class ClippingFailed(JobFailed):
+    """A v3 AI clipping job failed or was cancelled."""
 
 
 class PollTimeout(JobError):

@@ -407,8 +407,8 @@ def render_public_init(text: str) -> str:
 
     lines = [BEGIN_PUBLIC, "if _typing.TYPE_CHECKING:\n"]
     for module, names in heygen_async._LAZY.items():
-        if names == ("webhooks",):
-            lines.append("    from . import webhooks as webhooks\n")
+        if names in (("webhooks",), ("v3",)):
+            lines.append(f"    from . import {names[0]} as {names[0]}\n")
             continue
         lines.append(f"    from {module} import (\n")
         lines += [f"        {name} as {name},\n" for name in names]

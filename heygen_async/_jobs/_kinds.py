@@ -9,20 +9,28 @@ and the model its answers become. Its status endpoint is the table's row whose `
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine, Mapping
+import importlib
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from heygen_async._config import PollPolicy
 from heygen_async._exceptions import (
+    AvatarFailed,
+    BackgroundRemovalFailed,
+    ClippingFailed,
     JobFailed,
+    LipsyncFailed,
     PhotoAvatarFailed,
     PhotoGenerationFailed,
+    ProofreadFailed,
     TrainingFailed,
     TranslationFailed,
     ValidationError,
+    VideoAgentFailed,
     VideoFailed,
+    VoiceCloneFailed,
 )
 from heygen_async._models import PhotoAvatar, PhotoGeneration, Training, Translation, Video
 from heygen_async._spec._results import structure
@@ -36,7 +44,7 @@ if TYPE_CHECKING:
 
     from ._scheduler import TrackedJob
 
-__all__ = ["KINDS", "KIND_OF_EVENT", "JobKind", "kind_named"]
+__all__ = ["KINDS", "KINDS_OF_EVENT", "JobKind", "V3Statuses", "kind_named"]
 
 
 @attrs.frozen(kw_only=True)
@@ -46,12 +54,14 @@ class JobKind:
     ``success``/``failure``/``running`` are the status values (lower case) that end it well, end it badly, or
     mean it goes on; any other value counts as running and is logged once. ``timeout`` is the default
     deadline of a wait, in seconds; ``policy`` the default cadence; ``events`` the webhook events that
-    concern it, and ``event_id`` the key of the job's id in their ``event_data``.
+    concern it, and ``event_id`` the key of the job's id in their ``event_data``. ``result`` is the model
+    its answers become (a v3 kind names its status endpoint's model, imported with the first v3 job);
+    ``bulk`` is how to ask for many of its jobs' statuses at once, when HeyGen offers it.
     """
 
     name: str
     label: str
-    result: type[Any]
+    result: type[Any] | None
     success: frozenset[str]
     failure: frozenset[str]
     running: frozenset[str]
@@ -61,11 +71,26 @@ class JobKind:
     events: tuple[str, ...]
     event_id: str
     reason: Callable[[Any], str | None]
+    bulk: V3Statuses | None = None
 
-    @property
+    @functools.cached_property
     def status_endpoint(self) -> Endpoint:
-        """The endpoint that reports this kind's status: the table's row whose ``polls`` names it."""
-        return STATUS_ENDPOINTS[self.name]
+        """The endpoint that reports this kind's status: the (legacy or v3) table's row whose ``polls`` names
+        it. The v3 table is loaded with the first v3 job."""
+        found = STATUS_ENDPOINTS.get(self.name)
+        if found is None:
+            from heygen_async._spec._v3_table import V3_STATUS_ENDPOINTS
+
+            found = V3_STATUS_ENDPOINTS[self.name]
+        return found
+
+    @functools.cached_property
+    def model(self) -> type[Any]:
+        """The class its answers become: ``result``, or the v3 status endpoint's model."""
+        if self.result is not None:
+            return self.result
+        model: type[Any] = getattr(importlib.import_module("heygen_async.v3._models"), self.status_endpoint.result)
+        return model
 
     def fetch(self, transport: Transport, job_id: str) -> Coroutine[Any, Any, Any]:
         """One status call through aiohttp, not retried: the scheduler's cadence is the retry. The transport's
@@ -88,7 +113,7 @@ class JobKind:
         return {value: value for value in (*self.success, *self.failure, *self.running)}
 
     def structure(self, data: Any) -> Any:
-        return structure(self.status_endpoint, self.result, data)
+        return structure(self.status_endpoint, self.model, data)
 
     def failure_error(self, job: TrackedJob, result: Any) -> JobFailed:
         reason = self.reason(result)
@@ -102,6 +127,46 @@ class JobKind:
             job_id=job.id,
             resume_token=resume_token(self.name, job.id, job.transport, None),
         )
+
+
+@attrs.frozen
+class V3Statuses:
+    """HeyGen v3's bulk status endpoint for one kind (``GET /v3/videos/statuses?video_ids=a,b``): up to
+    ``max_ids`` jobs' statuses in one request, each entry naming its job by ``id_key``."""
+
+    kind: str
+    id_key: str
+    max_ids: int = 100
+
+    @functools.cached_property
+    def endpoint(self) -> Endpoint:
+        from heygen_async._spec._v3_table import V3_BULK_ENDPOINTS
+
+        return V3_BULK_ENDPOINTS[self.kind]
+
+    def fetch(self, transport: Transport, ids: Sequence[str]) -> Coroutine[Any, Any, Any]:
+        """One request for ``ids`` (comma-separated, as HeyGen takes them), not retried: the cadence is."""
+        endpoint = self.endpoint
+        return transport.call(endpoint.route, query=[(f"{self.id_key}s", ",".join(ids))], max_retries=0)
+
+    def statuses(self, data: Any) -> dict[str, str | None]:
+        """Each entry's job id and status, lower case (None for an entry without a readable status)."""
+        found: dict[str, str | None] = {}
+        for entry in data if isinstance(data, list) else ():
+            if isinstance(entry, Mapping) and isinstance(job_id := entry.get(self.id_key), str):
+                status = entry.get("status")
+                found[job_id] = status.lower() if isinstance(status, str) else None
+        return found
+
+
+def _v3_reason(result: Any) -> str | None:
+    parts = [getattr(result, "failure_code", None), getattr(result, "failure_message", None)]
+    error = getattr(result, "error", None)
+    if error is not None and not isinstance(error, str):
+        parts += [getattr(error, "code", None), getattr(error, "message", None)]
+    elif isinstance(error, str):
+        parts.append(error)
+    return " ".join(str(part) for part in parts if part) or None
 
 
 def _video_reason(video: Video) -> str | None:
@@ -187,11 +252,157 @@ KINDS: Final[dict[str, JobKind]] = {
             event_id="id",
             reason=lambda _: None,
         ),
+        # -- HeyGen v3 (notes A.7): statuses are lower case; "waiting"/"queued" also mean running --------------
+        JobKind(
+            name="v3_video",
+            label="Video",
+            result=None,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"waiting", "queued", "pending", "processing"}),
+            error=VideoFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=5.0, max_interval=30.0),
+            events=("avatar_video.success", "avatar_video.fail", "video_agent.success", "video_agent.fail"),
+            event_id="video_id",
+            reason=_v3_reason,
+            bulk=V3Statuses("v3_video", "video_id"),
+        ),
+        JobKind(
+            name="v3_translation",
+            label="Video translation",
+            result=None,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"queued", "pending", "running", "processing"}),
+            error=TranslationFailed,
+            timeout=2 * 3600.0,
+            policy=PollPolicy(first_poll=15.0, max_interval=60.0),
+            events=("video_translate.success", "video_translate.fail"),
+            event_id="video_translation_id",
+            reason=_v3_reason,
+            bulk=V3Statuses("v3_translation", "video_translation_id"),
+        ),
+        JobKind(
+            name="v3_proofread",
+            label="Proofread",
+            result=None,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"pending", "processing"}),
+            error=ProofreadFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=10.0, max_interval=60.0),
+            events=("proofread_creation.success", "proofread_creation.fail"),
+            event_id="proofread_id",
+            reason=_v3_reason,
+        ),
+        JobKind(
+            name="v3_lipsync",
+            label="Lipsync",
+            result=None,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"queued", "pending", "running", "processing"}),
+            error=LipsyncFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=10.0, max_interval=60.0),
+            events=(),
+            event_id="lipsync_id",
+            reason=_v3_reason,
+            bulk=V3Statuses("v3_lipsync", "lipsync_id"),
+        ),
+        JobKind(
+            name="v3_video_agent",
+            label="Video Agent session",
+            result=None,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"thinking", "generating", "reviewing", "waiting_for_input", "pending", "processing"}),
+            error=VideoAgentFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=10.0, max_interval=30.0),
+            events=("video_agent.success", "video_agent.fail"),
+            event_id="session_id",
+            reason=_v3_reason,
+        ),
+        JobKind(
+            name="v3_avatar",
+            label="Avatar look",
+            result=None,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"processing", "pending", "pending_consent"}),
+            error=AvatarFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=10.0, max_interval=60.0),
+            events=(
+                "instant_avatar.success",
+                "instant_avatar.fail",
+                "photo_avatar_train.success",
+                "photo_avatar_train.fail",
+                "photo_avatar_generation.success",
+                "photo_avatar_generation.fail",
+            ),
+            event_id="avatar_id",
+            reason=_v3_reason,
+        ),
+        JobKind(
+            name="v3_voice_clone",
+            label="Voice clone",
+            result=None,
+            success=frozenset({"complete", "completed"}),
+            failure=frozenset({"failed"}),
+            running=frozenset({"processing", "pending"}),
+            error=VoiceCloneFailed,
+            timeout=1800.0,
+            policy=PollPolicy(first_poll=5.0, max_interval=30.0),
+            events=(),
+            event_id="voice_id",
+            reason=_v3_reason,
+        ),
+        JobKind(
+            name="v3_background_removal",
+            label="Background removal",
+            result=None,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed", "deleted"}),
+            running=frozenset({"pending", "processing"}),
+            error=BackgroundRemovalFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=10.0, max_interval=60.0),
+            events=(),
+            event_id="id",
+            reason=_v3_reason,
+        ),
+        JobKind(
+            name="v3_ai_clipping",
+            label="AI clipping",
+            result=None,
+            success=frozenset({"completed"}),
+            failure=frozenset({"failed", "cancelled"}),
+            running=frozenset({"pending", "running", "processing"}),
+            error=ClippingFailed,
+            timeout=3600.0,
+            policy=PollPolicy(first_poll=10.0, max_interval=60.0),
+            events=("ai_clipping.success", "ai_clipping.fail"),
+            event_id="id",
+            reason=_v3_reason,
+        ),
     )
 }
 
 
-KIND_OF_EVENT: Final = {event: kind for kind in KINDS.values() for event in kind.events}
+def _kinds_of_events() -> dict[str, tuple[JobKind, ...]]:
+    found: dict[str, tuple[JobKind, ...]] = {}
+    for kind in KINDS.values():
+        for event in kind.events:
+            found[event] = (*found.get(event, ()), kind)
+    return found
+
+
+KINDS_OF_EVENT: Final = _kinds_of_events()
+"""The job kinds each webhook event may concern (``avatar_video.success``: a legacy or a v3 render)."""
 
 
 def kind_named(kind: Any) -> JobKind:

@@ -14,7 +14,7 @@ from heygen_async._state._protocol import JobRecord, JobUpdate, StateBackend
 
 from ._batch import BatchItem, batch, deadline_of
 from ._handle import Job
-from ._kinds import KIND_OF_EVENT, kind_named
+from ._kinds import KINDS_OF_EVENT, kind_named
 from ._progress import JobProgress
 
 if TYPE_CHECKING:
@@ -112,11 +112,15 @@ class JobManager:
         if isinstance(event, Mapping):
             event_type = event.get("event_type") or event.get("event")
             data = event.get("event_data")
-        kind = KIND_OF_EVENT.get(event_type) if isinstance(event_type, str) else None
-        if kind is None or not isinstance(data, Mapping):
+        kinds = KINDS_OF_EVENT.get(event_type, ()) if isinstance(event_type, str) else ()
+        if not isinstance(data, Mapping):
             return False
-        job_id = data.get(kind.event_id) or data.get("id")
-        return isinstance(job_id, str) and self.scheduler.poll_soon(kind.name, job_id)
+        woken = False
+        for kind in kinds:  # an event may concern a legacy or a v3 job: wake whichever is tracked
+            job_id = data.get(kind.event_id) or data.get("id")
+            if isinstance(job_id, str) and self.scheduler.poll_soon(kind.name, job_id):
+                woken = True
+        return woken
 
     async def as_completed(
         self,

@@ -8,14 +8,18 @@ method only the generated subclass has.
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, RetryPolicy, Timeout
 from heygen_async._exceptions import (
     APIConnectionError,
+    APIError,
     APIResponseError,
     ClientClosedError,
+    ConfigurationError,
     CreatedResponseError,
     StateBackendError,
     ValidationError,
@@ -33,8 +37,31 @@ if TYPE_CHECKING:
 
 __all__ = ["CALL_OPTIONS", "Resource"]
 
-CALL_OPTIONS: Final = ("extra_query", "extra_body", "timeout", "max_retries", "retry")
-"""The per-call options every endpoint method takes beside the endpoint's own parameters."""
+CALL_OPTIONS: Final = ("extra_query", "extra_body", "timeout", "max_retries", "retry", "idempotency_key")
+"""The per-call options endpoint methods take beside the endpoint's own parameters (``idempotency_key``: the
+v3 creates that HeyGen takes an ``Idempotency-Key`` on)."""
+_IDEMPOTENCY_KEY: Final = re.compile(r"[A-Za-z0-9_\-:.]{1,255}")
+
+
+def idempotency_key_for(endpoint: Endpoint, given: Any) -> str | None:
+    """The ``Idempotency-Key`` a call sends: ``given`` once checked (HeyGen takes 1-255 characters of
+    ``A-Za-z0-9_-:.``), a new random one when not given, None for an endpoint that takes none."""
+    if not endpoint.idempotency_key:
+        if given is not None:
+            raise ValidationError(
+                f"{endpoint.key} takes no Idempotency-Key", parameter="idempotency_key", endpoint=endpoint.qualname
+            )
+        return None
+    if given is None:
+        return uuid.uuid4().hex
+    if not isinstance(given, str) or not _IDEMPOTENCY_KEY.fullmatch(given):
+        raise ValidationError(
+            "idempotency_key must be 1-255 characters of A-Z, a-z, 0-9, '_', '-', ':' and '.'",
+            parameter="idempotency_key",
+            endpoint=endpoint.qualname,
+        )
+    return given
+
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -63,10 +90,14 @@ class Resource:
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
         retry: OrDefault[RetryPolicy] = USE_CLIENT_DEFAULT,
+        idempotency_key: str | None = None,
     ) -> M:
         parts = build_request(endpoint, arguments, extra_query=extra_query, extra_body=extra_body)
+        key = idempotency_key_for(endpoint, idempotency_key)
         if self._transport.closed:
             raise ClientClosedError("this client handle is closed")
+        if endpoint.api == "v3":
+            self._check_v3(endpoint)
         creates = endpoint.creates
         state = self._runtime.state if creates is not None and creates.job is not None else None
         if state is not None and not state.ready:
@@ -74,21 +105,28 @@ class Resource:
                 f"{endpoint.qualname} would start a job the ledger cannot record: enter the client's state "
                 "('async with RedisState(...) as state') before submitting; nothing was sent"
             )
-        data = await self._transport.call(
-            endpoint.route,
-            path_values=parts.path_values,
-            query=parts.query,
-            json=parts.body,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-        )
+        try:
+            data = await self._transport.call(
+                endpoint.route,
+                path_values=parts.path_values,
+                query=parts.query,
+                json=parts.body,
+                headers=None if key is None else {"Idempotency-Key": key},
+                idempotent=None if key is None else True,  # HeyGen replays the first answer to the same key
+                timeout=timeout,
+                max_retries=max_retries,
+                retry=retry,
+            )
+        except APIError as exc:
+            exc.idempotency_key = key
+            raise
         try:
             structured = structure(endpoint, result, data, self._transport.redactor, arguments)
         except APIResponseError as exc:
             # Raised without the frames (and this one's data) that held the answer as received: a traceback
             # that captures locals must not show what a server echoed into it.
             error = exc.with_traceback(None)
+            error.idempotency_key = key
             del data, exc
             if isinstance(error, CreatedResponseError) and state is not None:  # the job exists: the ledger gets it
                 await self._record(state, endpoint, [error.created_id])
@@ -97,6 +135,15 @@ class Resource:
             assert creates is not None
             await self._record(state, endpoint, created_ids(creates, structured, arguments))
         return structured
+
+    def _check_v3(self, endpoint: Endpoint) -> None:
+        """v3 is HeyGen's own API: the LowCodeAPI gateway defines none of its routes, so a gateway client
+        refuses a v3 call before sending it."""
+        if self._transport.options.mode == "gateway":
+            raise ConfigurationError(
+                f"{endpoint.qualname} ({endpoint.key}) is HeyGen v3, which the LowCodeAPI gateway does not serve: "
+                "use HeyGenClient.direct(heygen_api_key=...) (or HEYGEN_API_KEY); nothing was sent"
+            )
 
     async def _call_kwargs(self, endpoint: Endpoint, result: type[M], kwargs: Mapping[str, Any]) -> M:
         """:meth:`_call` with a generated method's keyword arguments as one mapping (a helper's input, such as
@@ -160,30 +207,44 @@ class Resource:
         extra_body: Mapping[str, Any] | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+        idempotency_key: str | None = None,
     ) -> M:
-        """Upload a file: raw bytes to HeyGen directly, multipart field ``file`` through the gateway."""
+        """Upload a file: raw bytes to HeyGen's legacy upload host, multipart field ``file`` through the gateway
+        and to v3 (``POST /v3/assets``, which also takes an ``Idempotency-Key``)."""
         if extra_body:
             raise ValidationError(
                 "extra_body cannot be sent with an upload (the body is the file)",
                 parameter="extra_body",
                 endpoint=endpoint.qualname,
             )
+        key = idempotency_key_for(endpoint, idempotency_key)
         if self._transport.closed:
             raise ClientClosedError("this client handle is closed")
+        if endpoint.api == "v3":
+            self._check_v3(endpoint)
         query = check_extra_query(endpoint, extra_query, set()) if extra_query is not None else []
-        body = await prepare_upload(source, content_type, multipart=self._transport.options.mode == "gateway")
+        multipart = self._transport.options.mode == "gateway" or endpoint.api == "v3"
+        body = await prepare_upload(source, content_type, multipart=multipart)
+        headers = dict(body.headers or {})
+        if key is not None:
+            headers["Idempotency-Key"] = key
         try:
             data = await self._transport.call(
                 endpoint.route,
                 query=query,
                 data=body.data,
-                headers=body.headers,
+                headers=headers or None,
+                idempotent=None if key is None else True,
                 replayable=body.replayable,
                 timeout=timeout,
                 max_retries=max_retries,
             )
-        except APIConnectionError:
+        except APIConnectionError as exc:
             if body.refusals:  # the stream itself refused to go on (too large, not bytes)
                 raise body.refusals[0] from None
+            exc.idempotency_key = key
+            raise
+        except APIError as exc:
+            exc.idempotency_key = key
             raise
         return structure(endpoint, result, data, self._transport.redactor)

@@ -50,11 +50,11 @@ def structure(
         problems = "; ".join(cattrs.transform_error(exc, path="data")) if isinstance(exc, BaseValidationError) else ""
         detail = problems or f"{type(exc).__name__}: {exc}"
     else:
-        if creates is None or creates.id is None or _id(getattr(model, creates.id, None)) is not None:
+        if creates is None or creates.id is None or _id(_field(model, creates.id)) is not None:
             return model
         # It "fits" without its id (every field is optional): the id may be elsewhere in it.
         assert redactor is not None
-        created = _search_id(data, creates.id, _SEARCH_DEPTH) or _top_level_id(data)
+        created = _search_id(data, creates.id.rpartition(".")[2], _SEARCH_DEPTH) or _top_level_id(data)
         if created is None:
             return model  # no id anywhere: the caller sees none (a batch reports it as ambiguous)
         problem = (
@@ -81,8 +81,7 @@ def created_ids(creates: Creates, result: Any, arguments: Mapping[str, Any]) -> 
     if creates.argument is not None:
         found = _id(arguments.get(creates.argument))
     else:
-        assert creates.id is not None
-        found = _id(getattr(result, creates.id, None))
+        found = None if creates.id is None else _id(_field(result, creates.id))
     ids = [found] if found is not None else []
     if creates.more is not None:
         for value in getattr(result, creates.more, None) or ():
@@ -112,7 +111,7 @@ def _keep_created(
     if creates.argument is not None:
         created = _id(arguments.get(creates.argument))
     else:
-        created = _id(data.get(creates.id)) if isinstance(data, Mapping) else None
+        created = _id(_key(data, creates.id)) if creates.id is not None else None
     if created is not None and isinstance(data, Mapping) and not _another_shape(data, result):
         model, dropped = structure_leniently(data, result)
         logger.warning(
@@ -123,7 +122,7 @@ def _keep_created(
             result.__name__,
         )
         return model
-    searched = _search_id(data, creates.id, _SEARCH_DEPTH) if creates.id is not None else None
+    searched = _search_id(data, creates.id.rpartition(".")[2], _SEARCH_DEPTH) if creates.id is not None else None
     created = created or searched or _top_level_id(data)
     if created is None:
         raise error
@@ -157,6 +156,20 @@ def _another_shape(data: Any, result: type[Model]) -> bool:
     if not isinstance(data, Mapping):
         return True
     return not any(field.name in data for field in attrs.fields(result) if field.name != "raw")
+
+
+def _field(model: Any, dotted: str) -> Any:
+    """``model.a.b`` for ``"a.b"`` (None where a step is missing)."""
+    for name in dotted.split("."):
+        model = getattr(model, name, None)
+    return model
+
+
+def _key(data: Any, dotted: str) -> Any:
+    """``data["a"]["b"]`` for ``"a.b"`` (None where a step is missing or not an object)."""
+    for name in dotted.split("."):
+        data = data.get(name) if isinstance(data, Mapping) else None
+    return data
 
 
 def _id(value: Any) -> str | None:

@@ -30,6 +30,7 @@ PARAM_TYPES: Final = frozenset(
         "TemplateVariables",
         "Sdp",
         "file",
+        "schema",
     }
 )
 """Parameter types the runtime validates and the generator annotates (see ``_validation.py``)."""
@@ -62,6 +63,9 @@ class Param:
     doc: str = ""
     note: str = ""
     positional: bool = False
+    schema: Any = attrs.field(default=None, repr=False)
+    """The JSON schema (HeyGen v3's OpenAPI) a ``"schema"`` parameter's value is checked against; ``$ref``s name
+    the table's schemas."""
 
     def __attrs_post_init__(self) -> None:
         if self.type not in PARAM_TYPES:
@@ -72,6 +76,8 @@ class Param:
             raise ValueError(f"parameter {self.name!r}: min_items and max_items bound lists only")
         if self.default is not None and (self.required or self.type not in ("str", "int", "number", "bool")):
             raise ValueError(f"parameter {self.name!r}: only an optional scalar parameter has a default")
+        if (self.type == "schema") != (self.schema is not None):
+            raise ValueError(f"parameter {self.name!r}: a schema goes with the type 'schema', and only with it")
 
 
 @attrs.frozen
@@ -96,9 +102,10 @@ Rule = AtLeastOneOf | Requires
 class Creates:
     """What a successful call creates at HeyGen (billed: a job or a live session), so its id is never lost.
 
-    The id is the answer's field ``id``, or the call's argument ``argument`` (a group's training is named by
-    the group); ``more`` names an answer's field listing further ids of the same kind (a translation into
-    several languages makes one job each). ``job`` is the kind of job it starts (``"video"``,
+    The id is the answer's field ``id`` (dotted for a nested one: ``avatar_item.id``), or the call's argument
+    ``argument`` (a group's training is named by the group); ``more`` names an answer's field listing further
+    ids of the same kind (a translation into several languages makes one job each), and may be the only one
+    (v3 answers some creates with a list of ids alone). ``job`` is the kind of job it starts (``"video"``,
     ``"translation"``, ...; see :data:`heygen_async._jobs._kinds.KINDS`), None for a live session.
     """
 
@@ -108,16 +115,20 @@ class Creates:
     job: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        if (self.id is None) == (self.argument is None):
-            raise ValueError("Creates needs exactly one of id (a field of the answer) and argument (of the call)")
+        if self.id is not None and self.argument is not None:
+            raise ValueError("Creates takes one of id (a field of the answer) and argument (of the call), not both")
+        if self.id is None and self.argument is None and self.more is None:
+            raise ValueError("Creates needs id (a field of the answer), argument (of the call) or more (a list)")
 
 
 @attrs.frozen(kw_only=True)
 class Endpoint:
     """One row of the endpoint table.
 
-    ``namespace``/``method`` name the generated coroutine (``client.videos.status``); ``seed_name`` is the
-    LowCodeAPI integration page's name; ``path`` is HeyGen's path, and ``host`` says which HeyGen host (the
+    ``namespace``/``method`` name the generated coroutine (``client.videos.status``; a v3 namespace may be
+    dotted: ``avatars.looks``); ``seed_name`` is the LowCodeAPI integration page's name (a v3 row's: the
+    OpenAPI ``operationId``); ``api`` says which of HeyGen's APIs serves it (the legacy routes, or v3, which
+    only HeyGen serves directly); ``path`` is HeyGen's path, and ``host`` says which HeyGen host (the
     gateway's old-format alias is the same path with each placeholder's name in place). ``result`` names the
     model the answer is structured into; ``pagination`` names the field of that model holding the items when
     the endpoint is token-paginated; ``notes`` records every deliberate deviation from LowCodeAPI's definition.
@@ -126,6 +137,10 @@ class Endpoint:
     endpoints: ``creates`` (what a success creates, and the job it starts), ``polls`` (the job kind whose
     status this endpoint reports), and ``extended_by`` (``"module:Class"``: the hand-written helpers built on
     this endpoint, which the generated namespace class inherits).
+
+    v3 rows also say: ``idempotency_key`` (HeyGen takes an ``Idempotency-Key`` header on it, so the call
+    sends one and is retried like a read), ``body_schema`` (the JSON schema the whole body is checked against,
+    e.g. a discriminated union) and ``bulk_polls`` (the job kind whose statuses it reports many at once).
     """
 
     namespace: str
@@ -146,6 +161,10 @@ class Endpoint:
     creates: Creates | None = None
     polls: str | None = None
     extended_by: str | None = None
+    api: Literal["legacy", "v3"] = "legacy"
+    idempotency_key: bool = False
+    body_schema: Any = attrs.field(default=None, repr=False)
+    bulk_polls: str | None = None
     route: Route = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -169,7 +188,7 @@ class Endpoint:
     @property
     def qualname(self) -> str:
         """``"videos.status"``."""
-        return f"{self.namespace}.{self.method}"
+        return f"{self.namespace}.{self.method}" if self.api == "legacy" else f"v3.{self.namespace}.{self.method}"
 
     @property
     def key(self) -> str:

@@ -21,6 +21,7 @@ from heygen_async._exceptions import ValidationError
 from heygen_async._transport._call import NO_BODY
 from heygen_async._transport._urls import encode_path_value
 
+from ._schema import check_schema, variant_of
 from ._types import AtLeastOneOf, Endpoint, Param, Requires
 
 __all__ = ["RequestParts", "build_request", "check_extra_query", "query_value_problem"]
@@ -348,6 +349,10 @@ def _check_param(check: _Check, param: Param, value: Any) -> Any:
         value = list(value)
     elif kind == "object":
         value = json_ready(check.mapping(name, value))
+    elif kind == "schema":
+        value = json_ready(value)
+        if param.location != "body" or check.endpoint.body_schema is None:  # else the whole body is checked
+            check_schema(check.fail, name, value, param.schema, _v3_schemas())
     else:
         value = json_ready(value)
         if kind == "list[VideoInput]":
@@ -368,6 +373,28 @@ def _check_param(check: _Check, param: Param, value: Any) -> Any:
     if param.max_items is not None and len(value) > param.max_items:
         raise check.fail(name, f"must have at most {param.max_items} item(s), got {len(value)}")
     return value
+
+
+@functools.cache
+def _v3_schemas() -> Mapping[str, Any]:
+    """The v3 table's named schemas, loaded with the first v3 call (legacy-only programs never load them)."""
+    from ._v3_table import V3_SCHEMAS
+
+    return V3_SCHEMAS
+
+
+def _check_v3_body(check: _Check, body: dict[str, Any], given: set[str]) -> None:
+    """A v3 body against its schema; with a union (``POST /v3/videos``'s ``type``), the fields given as
+    arguments must be the chosen variant's: a field of another variant is named, not silently sent."""
+    schema = check.endpoint.body_schema
+    schemas = _v3_schemas()
+    chosen = variant_of(schema, body, schemas)
+    if chosen is not None:
+        name, variant = chosen
+        fields = variant.get("properties") or {}
+        for key in sorted(given - set(fields)):
+            raise check.fail(key, f"is not a field of {name}={body[name]!r} (it takes {', '.join(fields)})")
+    check_schema(check.fail, "", body, schema, schemas)
 
 
 _NESTED: Final[dict[str, Callable[[_Check, str, Any], None]]] = {
@@ -426,6 +453,9 @@ def build_request(
         clash = sorted(set(extra_body) & ({p.name for p in endpoint.params} | set(body)))
         if clash:
             raise check.fail("extra_body", f"must not repeat {clash}; pass them as arguments")
+    if endpoint.body_schema is not None:
+        _check_v3_body(check, body, set(body))
+    if extra_body is not None:
         body.update(json_ready(dict(extra_body)))
     sends_body = endpoint.http_method in ("POST", "PATCH", "PUT") or bool(body)
     return RequestParts(path_values, query, body if sends_body else NO_BODY)

@@ -34,6 +34,7 @@ from heygen_async._exceptions import (
     APIResponseError,
     APIStatusError,
     APITimeoutError,
+    ConflictError,
     RateLimitError,
     ValidationError,
 )
@@ -54,6 +55,8 @@ _PERMANENT_5XX: Final = frozenset({501, 505})
 # Answers that mean the request was refused before anything was processed, so even a create may repeat it.
 _UNPROCESSED_STATUSES: Final = frozenset({429, 503})
 _sleep = anyio.sleep  # module-level so tests can make retry waits instant
+IN_PROGRESS: Final = "request_in_progress"
+"""v3's 409 code while an earlier request with the same ``Idempotency-Key`` is still running."""
 _IDENTITY_KEY: Final = secrets.token_bytes(32)
 """The key of every handle's credential identity in this process: random per process, never stored or sent."""
 
@@ -66,6 +69,8 @@ def may_have_been_processed(error: BaseException) -> bool:
         return error.maybe_processed
     if isinstance(error, RateLimitError):
         return False
+    if isinstance(error, ConflictError) and error.code == IN_PROGRESS:
+        return True  # an earlier request with the same Idempotency-Key is running: it is being carried out
     if isinstance(error, APIStatusError):
         status = error.status_code
         return status == 408 or (status >= 500 and status not in _PERMANENT_5XX and status not in _UNPROCESSED_STATUSES)
@@ -529,6 +534,10 @@ class Transport:
         if isinstance(error, APIStatusError):
             if error.status_code in _UNPROCESSED_STATUSES or isinstance(error, RateLimitError):
                 return True
+            if isinstance(error, ConflictError):
+                # Only an idempotent call's first attempt can still be running: wait it out, then the same
+                # key replays its answer. Any other conflict is a verdict.
+                return idempotent and error.code == IN_PROGRESS
             return idempotent and may_have_been_processed(error)
         if isinstance(error, _ResponseTooLarge):
             return False  # the same answer would come back, as large

@@ -23,6 +23,7 @@ from heygen_async._exceptions import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
+    ConflictError,
     InsufficientCreditError,
     NotFoundError,
     PermissionDeniedError,
@@ -51,6 +52,7 @@ _STATUS_CLASSES: Final[dict[int, type[APIStatusError]]] = {
     402: InsufficientCreditError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    409: ConflictError,
     422: BadRequestError,
     429: RateLimitError,
 }
@@ -150,6 +152,15 @@ def is_route_miss(status: int, raw: bytes) -> bool:
     return not (isinstance(body, dict) and body.get("provider"))
 
 
+def _v3_details(body: Any) -> tuple[str | None, str | None]:
+    """``(param, doc_url)`` of a v3 error (``{"error": {"code", "message", "param", "doc_url"}}``)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None, None
+    param, doc_url = error.get("param"), error.get("doc_url")
+    return (param if isinstance(param, str) else None), (doc_url if isinstance(doc_url, str) else None)
+
+
 def _error_details(body: Any) -> tuple[Any, str | None, Any]:
     """``(code, message, forwarded_headers)`` from any known error shape."""
     code: Any = None
@@ -193,7 +204,7 @@ def _first_text(node: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
 def _classify(status: int, code: Any) -> type[APIStatusError]:
     if status >= 500:
         return ServerError
-    if status in (401, 402, 403, 404, 429):
+    if status in (401, 402, 403, 404, 409, 429):
         return _STATUS_CLASSES[status]
     if not isinstance(code, (int, str)):
         code = None
@@ -269,12 +280,14 @@ def _status_error(
     endpoint: str,
     redactor: Redactor,
 ) -> APIStatusError:
+    param = doc_url = None
     if body is _NOT_JSON:
         code, message, forwarded = None, None, None
         kept: Any = redactor.excerpt(raw, _EXCERPT)
         detail = f"a non-JSON body: {kept!r}" if raw else "an empty body"
     else:
         code, message, forwarded = _error_details(body)
+        param, doc_url = _v3_details(body)
         if isinstance(code, str):
             code = redactor.text(code)
         try:
@@ -291,6 +304,9 @@ def _status_error(
     text = f"{endpoint} failed with HTTP {status}: {detail}"
     if code is not None:
         text += f" (code {code})"
+    if param is not None:
+        param = redactor.text(param)
+        text += f" (parameter {param})"
     if request_id:
         request_id = redactor.text(request_id)
         text += f" [request id {request_id}]"
@@ -304,4 +320,6 @@ def _status_error(
         body=kept,
         headers=redactor.headers(headers),
         retry_after=retry_after_from(headers, forwarded),
+        param=param,
+        doc_url=redactor.text(doc_url) if doc_url is not None else None,
     )

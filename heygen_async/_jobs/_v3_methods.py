@@ -1,0 +1,203 @@
+"""Hand-written methods the generated v3 namespaces inherit: waiting for v3 jobs, and creating many safely.
+
+``client.v3.videos.wait(video_id)`` sits beside the generated ``client.v3.videos.get(video_id)``; the generator
+(``tools/v3gen.py``) makes each namespace with a job kind a subclass of the class here. Every waiter runs on the
+same :class:`Job` handles, poll scheduler, budget and ledger as the legacy ones; a kind with a bulk status
+endpoint (videos, translations, lipsyncs) is polled up to 100 jobs per request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
+
+import anyio
+
+from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, PollPolicy
+from heygen_async._exceptions import APIError, CreatedResponseError, ValidationError
+from heygen_async._resources._base import Resource, idempotency_key_for
+from heygen_async._transport._call import may_have_been_processed
+
+from ._batch import BatchItem, deadline_of
+from ._handle import Job
+from ._kinds import KINDS
+from ._manager import JobManager
+from ._progress import JobProgress
+
+__all__ = [
+    "AvatarsJobs",
+    "BackgroundRemovalsJobs",
+    "ClippingJobs",
+    "LipsyncsJobs",
+    "ProofreadsJobs",
+    "VideoAgentsJobs",
+    "VideoTranslationsJobs",
+    "VideosJobs",
+    "VoicesJobs",
+]
+
+R = TypeVar("R")
+OnStatus = Callable[[Any], Awaitable[None] | None]
+RESUBMIT_WAIT: float = 1.0
+"""The first pause before a create whose outcome is unknown is sent again with its key (doubling, up to 30 s)."""
+
+
+def _ids(ids: Any) -> list[Any]:
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+        raise ValidationError(
+            f"expected an iterable of job ids, got {type(ids).__name__} (a single id? wrap it in a list)",
+            parameter="ids",
+        )
+    return list(ids)
+
+
+class _V3Jobs(Resource, Generic[R]):
+    """Waiters for one v3 job kind (``_kind``)."""
+
+    __slots__ = ()
+    _kind: ClassVar[str]
+
+    def job(self, job_id: str, *, poll: PollPolicy | None = None) -> Job[R]:
+        """A handle on the job (``await`` it, ``watch()`` it, keep its ``resume_token``)."""
+        return Job(KINDS[self._kind], job_id, self._transport, self._runtime, policy=poll)
+
+    async def wait(
+        self,
+        job_id: str,
+        *,
+        timeout: OrDefault[float | None] = USE_CLIENT_DEFAULT,
+        on_status: OnStatus | None = None,
+        poll: PollPolicy | None = None,
+    ) -> R:
+        """The finished job's detail; raises the kind's :class:`JobFailed` with HeyGen's reason, or
+        :class:`PollTimeout` once ``timeout`` seconds pass (the job goes on at HeyGen)."""
+        result: R = await self.job(job_id, poll=poll).wait(timeout=timeout, on_status=on_status)
+        return result
+
+    def as_completed(
+        self,
+        ids: Iterable[str],
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[JobProgress], None] | None = None,
+    ) -> AsyncGenerator[Job[R], None]:
+        """Each job's handle as it finishes (``handle.result()`` returns the detail or raises)."""
+        manager = JobManager(self._transport, self._runtime)
+        return manager.as_completed([self.job(i) for i in _ids(ids)], timeout=timeout, on_progress=on_progress)
+
+    async def wait_many(
+        self, ids: Iterable[str], *, timeout: float | None = None, return_exceptions: bool = False
+    ) -> list[Any]:
+        """Every job's detail, in order (failures raised, or in place with ``return_exceptions=True``)."""
+        manager = JobManager(self._transport, self._runtime)
+        handles = [self.job(i) for i in _ids(ids)]
+        return await manager.wait_many(handles, timeout=timeout, return_exceptions=return_exceptions)
+
+
+class VideosJobs(_V3Jobs[Any]):
+    """``client.v3.videos``: waiters, and :meth:`create_many` (many renders, none lost, none twice)."""
+
+    __slots__ = ()
+    _kind = "v3_video"
+
+    def create_many(
+        self, requests: Iterable[Mapping[str, Any]], *, concurrency: int = 10, timeout: float | None = None
+    ) -> AsyncGenerator[BatchItem[Mapping[str, Any]], None]:
+        """Render every request (``videos.create`` keyword arguments), at most ``concurrency`` unfinished at
+        once (HeyGen runs 10 at a time on pay-as-you-go), yielding each as it ends.
+
+        Each request gets its own ``Idempotency-Key`` (or keeps the ``idempotency_key`` it names), so a create
+        whose answer was lost is sent again with the same key until HeyGen gives its answer (the first one,
+        replayed): no item is ever ambiguous, and no render is made twice.
+        """
+        from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
+        from heygen_async.v3 import _models
+
+        endpoint = V3_ENDPOINTS_BY_NAME["v3.videos.create"]
+        result = getattr(_models, endpoint.result)
+        deadline = deadline_of(timeout)
+
+        async def submit(request: Mapping[str, Any]) -> str:
+            if not isinstance(request, Mapping):
+                raise ValidationError(
+                    f"each request must be a mapping of videos.create arguments, not {type(request).__name__}",
+                    parameter="requests",
+                )
+            arguments = dict(request)
+            arguments["idempotency_key"] = idempotency_key_for(endpoint, arguments.get("idempotency_key"))
+            wait = RESUBMIT_WAIT
+            while True:
+                try:
+                    created = await self._call_kwargs(endpoint, result, arguments)
+                except CreatedResponseError as exc:  # the render exists although its answer was not understood
+                    return exc.created_id
+                except APIError as exc:
+                    # Sent with a key: resending cannot make a second render, so an unknown outcome is asked
+                    # again rather than reported as ambiguous (until the batch's deadline).
+                    if not may_have_been_processed(exc) or (deadline is not None and time.monotonic() >= deadline):
+                        raise
+                    await anyio.sleep(min(wait, 30.0))
+                    wait *= 2
+                    continue
+                video_id: str = getattr(created, "video_id", None) or ""
+                return video_id
+
+        manager = JobManager(self._transport, self._runtime)
+        return manager.batch(requests, submit, kind="v3_video", concurrency=concurrency, timeout=timeout)
+
+
+class VideoTranslationsJobs(_V3Jobs[Any]):
+    """``client.v3.video_translations``: waiters (one job per output language)."""
+
+    __slots__ = ()
+    _kind = "v3_translation"
+
+
+class ProofreadsJobs(_V3Jobs[Any]):
+    """``client.v3.video_translations.proofreads``: waiters."""
+
+    __slots__ = ()
+    _kind = "v3_proofread"
+
+
+class LipsyncsJobs(_V3Jobs[Any]):
+    """``client.v3.lipsyncs``: waiters."""
+
+    __slots__ = ()
+    _kind = "v3_lipsync"
+
+
+class VideoAgentsJobs(_V3Jobs[Any]):
+    """``client.v3.video_agents``: waiters for a session (``waiting_for_input`` counts as running)."""
+
+    __slots__ = ()
+    _kind = "v3_video_agent"
+
+
+class AvatarsJobs(_V3Jobs[Any]):
+    """``client.v3.avatars``: waiters for a look being created or trained (by its look id)."""
+
+    __slots__ = ()
+    _kind = "v3_avatar"
+
+
+class VoicesJobs(_V3Jobs[Any]):
+    """``client.v3.voices``: waiters for a voice clone (status ``complete``)."""
+
+    __slots__ = ()
+    _kind = "v3_voice_clone"
+
+
+class BackgroundRemovalsJobs(_V3Jobs[Any]):
+    """``client.v3.background_removals``: waiters."""
+
+    __slots__ = ()
+    _kind = "v3_background_removal"
+
+
+class ClippingJobs(_V3Jobs[Any]):
+    """``client.v3.ai_clipping``: waiters (``cancelled`` ends a job badly)."""
+
+    __slots__ = ()
+    _kind = "v3_ai_clipping"

@@ -1,0 +1,141 @@
+"""v3 creates carry an Idempotency-Key: one per call (or the caller's), the same on every retry, so such a create is
+retried like a read; 409 ``request_in_progress`` is waited out; v3 errors keep ``param``/``doc_url``; a gateway
+client refuses v3 before sending."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+import heygen_async as hg
+from tests.support import FAST, sent
+
+DIRECT = "https://api.heygen.com"
+VIDEOS = re.compile(r"^https://api\.heygen\.com/v3/videos$")
+CREATED = {"data": {"video_id": "v_1", "status": "waiting"}}
+IN_PROGRESS = {"error": {"code": "request_in_progress", "message": "still running", "param": None, "doc_url": None}}
+AVATAR_VIDEO: dict[str, Any] = {"type": "avatar", "avatar_id": "a_1", "script": "Hello", "voice_id": "v_9"}
+
+
+def keys_sent(m: aioresponses) -> list[str]:
+    return [kwargs["headers"]["Idempotency-Key"] for method, _, kwargs in sent(m) if method == "POST"]
+
+
+async def test_a_create_sends_a_new_key_kept_across_its_retries() -> None:
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, exception=aiohttp.ServerDisconnectedError())  # maybe processed: a plain POST would stop
+            m.post(VIDEOS, status=502, payload={"error": {"code": "internal_error", "message": "bad gateway"}})
+            m.post(VIDEOS, payload=CREATED)
+            created = await client.v3.videos.create(**AVATAR_VIDEO)
+            keys = keys_sent(m)
+    assert created.video_id == "v_1"
+    assert len(keys) == 3
+    assert len(set(keys)) == 1
+    assert re.fullmatch(r"[0-9a-f]{32}", keys[0])
+
+
+async def test_two_creates_get_two_keys() -> None:
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, payload=CREATED, repeat=True)
+            await client.v3.videos.create(**AVATAR_VIDEO)
+            await client.v3.videos.create(**AVATAR_VIDEO)
+            keys = keys_sent(m)
+    assert len(set(keys)) == 2
+
+
+async def test_the_callers_key_is_sent_as_given() -> None:
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, payload=CREATED)
+            await client.v3.videos.create(**AVATAR_VIDEO, idempotency_key="order-42:render.1")
+            assert keys_sent(m) == ["order-42:render.1"]
+
+
+@pytest.mark.parametrize("key", ["", "has space", "a/b", "x" * 256, 42])
+async def test_a_malformed_key_is_refused_before_sending(key: Any) -> None:
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            with pytest.raises(hg.ValidationError, match="idempotency_key") as caught:
+                await client.v3.videos.create(**AVATAR_VIDEO, idempotency_key=key)
+            assert sent(m) == []
+    assert caught.value.parameter == "idempotency_key"
+
+
+async def test_request_in_progress_is_waited_out_then_the_same_key_gets_the_answer() -> None:
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, status=409, payload=IN_PROGRESS)
+            m.post(VIDEOS, status=409, payload=IN_PROGRESS)
+            m.post(VIDEOS, payload=CREATED)
+            created = await client.v3.videos.create(**AVATAR_VIDEO)
+            assert len(set(keys_sent(m))) == 1
+    assert created.video_id == "v_1"
+
+
+async def test_a_conflict_other_than_in_progress_is_a_verdict_carrying_the_key() -> None:
+    conflict = {"error": {"code": "conflict", "message": "no", "param": "title", "doc_url": "https://d.example/c"}}
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, status=409, payload=conflict)
+            with pytest.raises(hg.ConflictError) as caught:
+                await client.v3.videos.create(**AVATAR_VIDEO, idempotency_key="k-1")
+            assert len(sent(m)) == 1
+    error = caught.value
+    assert (error.code, error.param, error.doc_url, error.idempotency_key) == (
+        "conflict",
+        "title",
+        "https://d.example/c",
+        "k-1",
+    )
+    assert "parameter title" in str(error)
+
+
+async def test_an_unknown_outcome_after_every_retry_names_the_key_to_send_again_with() -> None:
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, exception=aiohttp.ServerDisconnectedError(), repeat=True)
+            with pytest.raises(hg.APIConnectionError) as caught:
+                await client.v3.videos.create(**AVATAR_VIDEO)
+            keys = keys_sent(m)
+    assert len(keys) == FAST.attempts
+    assert caught.value.idempotency_key == keys[0]
+
+
+async def test_v3_errors_carry_the_request_id_and_the_parameter() -> None:
+    invalid = {"error": {"code": "invalid_parameter", "message": "bad voice", "param": "voice_id", "doc_url": None}}
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, status=400, payload=invalid, headers={"X-Request-Id": "req_123"})
+            with pytest.raises(hg.BadRequestError) as caught:
+                await client.v3.videos.create(**AVATAR_VIDEO)
+    assert (caught.value.code, caught.value.param, caught.value.request_id) == (
+        "invalid_parameter",
+        "voice_id",
+        "req_123",
+    )
+
+
+async def test_a_gateway_client_refuses_v3_before_sending() -> None:
+    async with hg.HeyGenClient("t", retry=FAST) as client:
+        with aioresponses() as m:
+            with pytest.raises(hg.ConfigurationError, match=r"HeyGenClient\.direct"):
+                await client.v3.videos.create(**AVATAR_VIDEO)
+            with pytest.raises(hg.ConfigurationError, match="gateway does not serve"):
+                await client.v3.users.me()
+            assert sent(m) == []
+
+
+async def test_a_read_takes_no_idempotency_key() -> None:
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.get(re.compile(r"^https://api\.heygen\.com/v3/users/me$"), payload={"data": {"email": "a@b.c"}})
+            me = await client.v3.users.me()
+            ((_, _, kwargs),) = sent(m)
+    assert me.email == "a@b.c"
+    assert "Idempotency-Key" not in (kwargs.get("headers") or {})
