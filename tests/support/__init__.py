@@ -74,6 +74,7 @@ from ._streaming import (
     streaming_requests,
 )
 from ._structuring import outcome, slowly, snapshot
+from ._v3 import sample_arguments, sample_value, v3_method
 from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, serve_asgi, serving, signed_headers
 
 __all__ = [
@@ -173,4 +174,8 @@ __all__ = [
     # leaks
     "Hygiene",
     "connector_of",
+    # HeyGen v3
+    "sample_arguments",
+    "sample_value",
+    "v3_method",
 ]
