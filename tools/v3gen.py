@@ -499,17 +499,18 @@ def _format_long(text: str) -> str:
     return text
 
 
-EXTENDED_BY: Final = {
-    "videos": "heygen_async._jobs._v3_methods:VideosJobs",
-    "video_translations": "heygen_async._jobs._v3_methods:VideoTranslationsJobs",
-    "video_translations.proofreads": "heygen_async._jobs._v3_methods:ProofreadsJobs",
-    "lipsyncs": "heygen_async._jobs._v3_methods:LipsyncsJobs",
-    "video_agents": "heygen_async._jobs._v3_methods:VideoAgentsJobs",
-    "avatars": "heygen_async._jobs._v3_methods:AvatarsJobs",
-    "voices": "heygen_async._jobs._v3_methods:VoicesJobs",
-    "background_removals": "heygen_async._jobs._v3_methods:BackgroundRemovalsJobs",
-    "ai_clipping": "heygen_async._jobs._v3_methods:ClippingJobs",
+HELPERS: Final = {
+    "videos": ("VideosJobs", "v3_video"),
+    "video_translations": ("VideoTranslationsJobs", "v3_translation"),
+    "video_translations.proofreads": ("ProofreadsJobs", "v3_proofread"),
+    "lipsyncs": ("LipsyncsJobs", "v3_lipsync"),
+    "video_agents": ("VideoAgentsJobs", "v3_video_agent"),
+    "avatars": ("AvatarsJobs", "v3_avatar"),
+    "voices": ("VoicesJobs", "v3_voice_clone"),
+    "background_removals": ("BackgroundRemovalsJobs", "v3_background_removal"),
+    "ai_clipping": ("ClippingJobs", "v3_ai_clipping"),
 }
+EXTENDED_BY: Final = {namespace: f"heygen_async._jobs._v3_methods:{cls}" for namespace, (cls, _) in HELPERS.items()}
 """The hand-written helpers (waiters) each namespace's generated class inherits."""
 
 
@@ -740,6 +741,9 @@ def render_module(
     for namespace in sorted(by_namespace, key=lambda n: (-n.count("."), n)):
         helpers = EXTENDED_BY.get(namespace)
         base = helpers.split(":")[1] if helpers else "Resource"
+        if helpers:  # the waiters return what the kind's detail endpoint answers
+            (detail,) = [i.result for i in items if i.op.row.polls == HELPERS[namespace][1]]
+            base = f"{base}[{detail}]"
         body += ["", "", f"class {class_name(namespace)}({base}):"]
         body.append(f'    """HeyGen v3: ``client.v3.{namespace}``."""')
         body += ["", "    __slots__ = ()"]

@@ -1,9 +1,10 @@
 """Hand-written methods the generated v3 namespaces inherit: waiting for v3 jobs, and creating many safely.
 
 ``client.v3.videos.wait(video_id)`` sits beside the generated ``client.v3.videos.get(video_id)``; the generator
-(``tools/v3gen.py``) makes each namespace with a job kind a subclass of the class here. Every waiter runs on the
-same :class:`Job` handles, poll scheduler, budget and ledger as the legacy ones; a kind with a bulk status
-endpoint (videos, translations, lipsyncs) is polled up to 100 jobs per request.
+(``tools/v3gen.py``) makes each namespace with a job kind a subclass of the class here, parametrised with the
+model its detail endpoint answers (``VideosJobs[VideoDetail]``), so waiters are typed like the calls. Every
+waiter runs on the same :class:`Job` handles, poll scheduler, budget and ledger as the legacy ones; a kind with
+a bulk status endpoint (videos, translations, lipsyncs) is polled up to 100 jobs per request.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class _V3Jobs(Resource, Generic[R]):
         return await manager.wait_many(handles, timeout=timeout, return_exceptions=return_exceptions)
 
 
-class VideosJobs(_V3Jobs[Any]):
+class VideosJobs(_V3Jobs[R]):
     """``client.v3.videos``: waiters, and :meth:`create_many` (many renders, none lost, none twice)."""
 
     __slots__ = ()
@@ -147,56 +148,56 @@ class VideosJobs(_V3Jobs[Any]):
         return manager.batch(requests, submit, kind="v3_video", concurrency=concurrency, timeout=timeout)
 
 
-class VideoTranslationsJobs(_V3Jobs[Any]):
+class VideoTranslationsJobs(_V3Jobs[R]):
     """``client.v3.video_translations``: waiters (one job per output language)."""
 
     __slots__ = ()
     _kind = "v3_translation"
 
 
-class ProofreadsJobs(_V3Jobs[Any]):
+class ProofreadsJobs(_V3Jobs[R]):
     """``client.v3.video_translations.proofreads``: waiters."""
 
     __slots__ = ()
     _kind = "v3_proofread"
 
 
-class LipsyncsJobs(_V3Jobs[Any]):
+class LipsyncsJobs(_V3Jobs[R]):
     """``client.v3.lipsyncs``: waiters."""
 
     __slots__ = ()
     _kind = "v3_lipsync"
 
 
-class VideoAgentsJobs(_V3Jobs[Any]):
+class VideoAgentsJobs(_V3Jobs[R]):
     """``client.v3.video_agents``: waiters for a session (``waiting_for_input`` counts as running)."""
 
     __slots__ = ()
     _kind = "v3_video_agent"
 
 
-class AvatarsJobs(_V3Jobs[Any]):
+class AvatarsJobs(_V3Jobs[R]):
     """``client.v3.avatars``: waiters for a look being created or trained (by its look id)."""
 
     __slots__ = ()
     _kind = "v3_avatar"
 
 
-class VoicesJobs(_V3Jobs[Any]):
+class VoicesJobs(_V3Jobs[R]):
     """``client.v3.voices``: waiters for a voice clone (status ``complete``)."""
 
     __slots__ = ()
     _kind = "v3_voice_clone"
 
 
-class BackgroundRemovalsJobs(_V3Jobs[Any]):
+class BackgroundRemovalsJobs(_V3Jobs[R]):
     """``client.v3.background_removals``: waiters."""
 
     __slots__ = ()
     _kind = "v3_background_removal"
 
 
-class ClippingJobs(_V3Jobs[Any]):
+class ClippingJobs(_V3Jobs[R]):
     """``client.v3.ai_clipping``: waiters (``cancelled`` ends a job badly)."""
 
     __slots__ = ()

@@ -139,3 +139,13 @@ async def test_a_read_takes_no_idempotency_key() -> None:
             ((_, _, kwargs),) = sent(m)
     assert me.email == "a@b.c"
     assert "Idempotency-Key" not in (kwargs.get("headers") or {})
+
+
+def test_the_gateways_definition_lists_no_v3_route() -> None:
+    """What the refusal above rests on: LowCodeAPI's HeyGen definition (its 48 routes) has no /v3 path."""
+    from heygen_async._spec._v3_table import V3_ENDPOINTS
+    from tests.support import DATA
+
+    text = (DATA / "lowcodeapi-heygen-definition.json").read_text()
+    assert "/v3/" not in text
+    assert all(endpoint.path.startswith("/v3/") for endpoint in V3_ENDPOINTS)
