@@ -8,6 +8,7 @@
     receiver = webhooks.WebhookReceiver(secret, handle_event, client=client)
     app.router.add_route("*", "/webhooks/heygen", receiver.aiohttp_handler)   # aiohttp
     # or mount ``receiver`` itself: it is a plain ASGI app
+    # v3 deliveries with a Heygen-Timestamp: scheme=webhooks.TimestampedSignature(), refusing stale stamps
 
 Endpoint management lives on the client: ``client.webhooks.register/ensure/find/remove``. Mounted as an
 aiohttp sub-application (``app.add_subapp("/hooks", receiver.aiohttp_app())``) the receiver answers at

@@ -340,8 +340,8 @@ class TimestampedSignature:
         if abs(skew) > self.tolerance:
             when = f"{skew:.0f} s old" if skew > 0 else f"{-skew:.0f} s in the future"
             raise InvalidSignatureError(
-                f"the delivery's {self.timestamp_header} is {when} by this machine's clock, outside the "
-                f"{self.tolerance:g} s tolerance (a replay, or a clock off)",
+                f"the delivery's {self.timestamp_header} is {when}, outside the {self.tolerance:g} s tolerance "
+                "(a replayed delivery, or a clock that is off)",
                 reason="stale",
             )
 
