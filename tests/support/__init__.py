@@ -75,7 +75,7 @@ from ._streaming import (
 )
 from ._structuring import outcome, slowly, snapshot
 from ._v3 import sample_arguments, sample_value, v3_method
-from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, serve_asgi, serving, signed_headers
+from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, post_delivery, serve_asgi, serving, signed_headers
 
 __all__ = [
     # the repository
@@ -167,6 +167,7 @@ __all__ = [
     "WEBHOOK_SECRET",
     "body_of",
     "signed_headers",
+    "post_delivery",
     # the command line
     "CLI_TOKEN",
     "ProgressLine",
