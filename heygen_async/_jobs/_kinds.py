@@ -34,7 +34,7 @@ from ._tokens import resume_token
 if TYPE_CHECKING:
     from heygen_async._transport._call import Transport
 
-    from ._scheduler import TrackedJob
+    from ._scheduler import BulkStatus, TrackedJob
 
 __all__ = ["KINDS", "KIND_OF_EVENT", "JobKind", "kind_named"]
 
@@ -46,7 +46,8 @@ class JobKind:
     ``success``/``failure``/``running`` are the status values (lower case) that end it well, end it badly, or
     mean it goes on; any other value counts as running and is logged once. ``timeout`` is the default
     deadline of a wait, in seconds; ``policy`` the default cadence; ``events`` the webhook events that
-    concern it, and ``event_id`` the key of the job's id in their ``event_data``.
+    concern it, and ``event_id`` the key of the job's id in their ``event_data``. ``bulk`` reads many jobs'
+    statuses with one request where HeyGen offers that (see :class:`~heygen_async._jobs._scheduler.BulkStatus`).
     """
 
     name: str
@@ -61,6 +62,7 @@ class JobKind:
     events: tuple[str, ...]
     event_id: str
     reason: Callable[[Any], str | None]
+    bulk: BulkStatus | None = None
 
     @property
     def status_endpoint(self) -> Endpoint:

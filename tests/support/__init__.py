@@ -45,6 +45,7 @@ from ._jobs import (
     fast_client,
     make_motion,
     make_training,
+    max_in_any_window,
     polls_settled,
     submit_video,
     submit_videos,
@@ -134,6 +135,7 @@ __all__ = [
     "KIND_CASES",
     "make_motion",
     "make_training",
+    "max_in_any_window",
     # streaming
     "SESSION_PARAMS",
     "SLOW_ANSWER",
