@@ -45,6 +45,7 @@ from ._jobs import (
     fast_client,
     make_motion,
     make_training,
+    max_in_any_window,
     polls_settled,
     submit_video,
     submit_videos,
@@ -135,6 +136,7 @@ __all__ = [
     "KIND_CASES",
     "make_motion",
     "make_training",
+    "max_in_any_window",
     # streaming
     "SESSION_PARAMS",
     "SLOW_ANSWER",
