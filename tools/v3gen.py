@@ -407,6 +407,8 @@ def plan(document: Mapping[str, Any], models: Models) -> list[Rendered]:
             doc = _describe(non_null(sub) if "description" not in sub else sub, f"The {name.replace('_', ' ')}.")
             params.append((name, "body", sub, name in required_fields, doc))
         result, paged = models.result(op)
+        # A cursor list takes ``token`` back (a statuses answer says has_more, but takes no cursor).
+        paged = paged and any(p[0] == "token" and p[1] == "query" for p in params)
         planned.append(Rendered(op, result, paged, params, body_schema, idempotency))
     return planned
 
@@ -707,7 +709,8 @@ def render_iterator(item: Rendered, schemas: Mapping[str, Any], models: Models) 
     op = item.op
     page = item.result
     element = models.pages.get(page, "Any")
-    lines = ["    async def iter_all(", *_signature(item, schemas, skip={"token"})]
+    name = "iter_all" if op.function == "list" else f"iter_{op.function}"
+    lines = [f"    async def {name}(", *_signature(item, schemas, skip={"token"})]
     lines.append(f"    ) -> AsyncIterator[{element}]:")
     doc = (
         f'        """Every item of ``{op.function}()`` across all its pages, following ``next_token`` until '
@@ -758,6 +761,7 @@ def render_module(
                 body.append("")
                 body += render_iterator(item, schemas, models)
     text = "\n".join(body)
+    results = [r for r in results if re.search(rf"\b{r}\b", text)]
     abc = sorted(
         {"Mapping"}
         | ({"Sequence"} if "Sequence[" in text else set())
