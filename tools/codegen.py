@@ -409,7 +409,7 @@ def render_public_init(text: str) -> str:
     subpackages = sorted(heygen_async._SUBPACKAGES)
     lines.append("    from . import " + ", ".join(f"{name} as {name}" for name in subpackages) + "\n")
     for module, names in heygen_async._LAZY.items():
-        if names in ((name,) for name in subpackages):
+        if len(names) == 1 and names[0] in subpackages:
             continue
         lines.append(f"    from {module} import (\n")
         lines += [f"        {name} as {name},\n" for name in names]
