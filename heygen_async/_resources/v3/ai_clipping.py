@@ -90,7 +90,7 @@ class AiClippingResource(ClippingJobs[AiClippingDetail]):
         input_language: str | None = None,
         output_settings: Mapping[str, Any] | None = None,
         title: str | None = None,
-        video: Any,
+        video: Mapping[str, Any],
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,

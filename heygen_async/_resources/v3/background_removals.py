@@ -86,7 +86,7 @@ class BackgroundRemovalsResource(BackgroundRemovalsJobs[BackgroundRemovalDetail]
         layers: Sequence[Literal["foreground", "mask", "background"]] | None = None,
         request_id: str | None = None,
         title: str | None = None,
-        video: Any,
+        video: Mapping[str, Any],
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,

@@ -181,8 +181,8 @@ class LipsyncsResource(LipsyncsJobs[LipsyncDetail]):
     async def create(
         self,
         *,
-        video: Any,
-        audio: Any,
+        video: Mapping[str, Any],
+        audio: Mapping[str, Any],
         title: str | None = None,
         mode: Literal["speed", "precision"] | None = None,
         callback_url: str | None = None,

@@ -205,7 +205,7 @@ class VoicesResource(VoicesJobs[VoiceDetail]):
     async def clone(
         self,
         *,
-        audio: Any,
+        audio: Mapping[str, Any],
         language: str | None = None,
         remove_background_noise: bool | None = None,
         voice_name: str,
