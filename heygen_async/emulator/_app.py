@@ -39,6 +39,7 @@ from ._faults import AFTER_PROCESSING, FaultPlan, Faults
 from ._handlers import HANDLERS, Call, keep_alive
 from ._state import Account, Refusal
 from ._timeline import ManualClock, Timeline
+from ._v3_app import V3Service
 from ._webhooks import WebhookDispatcher
 
 __all__ = ["EmulatorApp"]
@@ -121,6 +122,7 @@ class EmulatorApp:
         self.log: deque[dict[str, Any]] = deque(maxlen=config.request_log_size)
         self.run_id = secrets.token_hex(8)
         """Names this emulator's run, not a secret: other processes check it before trusting a record of it."""
+        self.v3 = V3Service(self)
 
     def reset(self) -> None:
         """Forget every job, session, endpoint, counter, logged request and queued delivery; faults go back to
@@ -132,6 +134,7 @@ class EmulatorApp:
         self.log.clear()
         self.faults.reset()
         self.webhooks.clear()
+        self.v3.reset()
 
     def stats(self) -> dict[str, Any]:
         account = self.account
@@ -151,6 +154,7 @@ class EmulatorApp:
             "webhook_deliveries": len(self.webhooks.deliveries),
             "webhooks_delivered": sum(d.delivered for d in self.webhooks.deliveries),
             "clock": self.timeline.clock.now(),
+            "v3": self.v3.stats(),
         }
 
     # -- building ------------------------------------------------------------------------------------------
@@ -183,6 +187,7 @@ class EmulatorApp:
         app.router.add_post("/_emulator/reset", self._control_reset)
         app.router.add_post("/_emulator/advance", self._control_advance)
         app.router.add_post("/_emulator/faults", self._control_faults)
+        self.v3.add_routes(app)
         app.router.add_route("*", GATEWAY_PREFIX + "/{tail:.*}", self._gateway_miss)
         app.router.add_route("*", "/{tail:.*}", self._direct_miss)
         return app
@@ -453,7 +458,13 @@ class EmulatorApp:
             return web.Response(status=403, text=page, content_type="application/xml")
         payload = {"video": b"\x00\x00\x00\x18ftypmp42", "gif": b"GIF89a", "thumbnail": b"\xff\xd8\xff\xe0"}
         data = payload.get(kind, b"\x00\x00\x00\x18ftypmp42") + name.encode() * 64
-        types = {"gif": "image/gif", "thumbnail": "image/jpeg", "photo": "image/png"}
+        types = {
+            "gif": "image/gif",
+            "thumbnail": "image/jpeg",
+            "photo": "image/png",
+            "audio": "audio/mpeg",
+            "caption": "text/plain",
+        }
         return web.Response(body=data, content_type=types.get(kind, "video/mp4"))
 
     def _miss(self, request: web.Request, mode: Mode, body: Any) -> web.StreamResponse:
