@@ -4,9 +4,17 @@ Every route comes from the client's endpoint table: the gateway serves each endp
 (unless ``old_format_only`` names it: then that format answers the gateway's 404) and in the old one,
 requires an ``at_`` ``api_token`` and wraps answers as the hosted (``{"data": ...}``) or the open-source
 (``{"message", "provider", "result", ...}``) gateway does; the direct routes take ``X-Api-Key`` and answer
-HeyGen's envelopes bare. Around the handlers sit fault injection, counters, a request log with tokens
-redacted, signed expiring media URLs, and a small control API under ``/_emulator/`` (``info``, ``stats``, ``log``,
-``videos``, ``reset``, ``advance``, ``faults``). While the clock runs on its own, every answer says how fast
+HeyGen's envelopes bare. HeyGen v3 (``/v3/...``, direct only) is ``_v3_app.py``'s. Around the handlers sit
+fault injection, counters, a request log with tokens redacted, signed expiring media URLs, and a small control
+API under ``/_emulator/`` (``info``, ``stats``, ``log``, ``videos``, ``reset``, ``advance``, ``faults``, and
+``v3/videos``: every v3 video with its status, to compare with the ids a client was given).
+
+``stats`` has a ``v3`` section: ``videos_created`` (distinct v3 videos, from every source), ``videos_completed``,
+``videos_failed``, the other job kinds' ``*_created``, ``jobs_running`` (slots held under the concurrency cap),
+``jobs_queued`` (batch items waiting for one), ``cap_refusals`` (429s of the cap), ``events`` (webhook events),
+``requests`` and ``requests_by_route`` (by ``"POST /v3/videos"``), ``idempotent_replays`` (answers replayed for
+an ``Idempotency-Key``), ``in_progress_conflicts`` (its 409s), ``idempotency_keys`` (kept) and
+``requests_processing`` (inside ``create_latency`` now). While the clock runs on its own, every answer says how fast
 (``X-HeyGen-Emulator-Time-Scale``: emulated seconds per real second), so a client polls at the pace of emulated
 time rather than of real time.
 """

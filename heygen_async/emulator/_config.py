@@ -89,4 +89,4 @@ class EmulatorConfig:
     idempotency_ttl: float = attrs.field(default=24 * 3600.0, validator=_seconds)
     failure_rate: float = attrs.field(default=0.0, validator=_share)
     seed: int | None = None
-    wallet_balance: float = attrs.field(default=10_000.0, validator=_amount)
+    wallet_balance: float = attrs.field(default=100_000.0, validator=_amount)

@@ -6,6 +6,9 @@ body, as LowCodeAPI forwards HeyGen's headers), ``html`` (an HTML 502 page), ``d
 with no answer). Kinds that fail *after* processing (the job exists, the answer is lost): ``lost`` (the
 connection closes once the work is done) and ``truncate`` (half the body, then the connection closes).
 ``slow`` adds up to ``max_latency`` real seconds and then answers normally.
+
+Legacy endpoints are named as the client names them (``videos.generate``), v3 operations by route
+(``POST /v3/videos``); v3 answers its faults in its own error shape.
 """
 
 from __future__ import annotations

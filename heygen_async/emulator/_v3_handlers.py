@@ -348,7 +348,7 @@ def get_video(state: V3Account, call: V3Call) -> Answer:
 @route("DELETE /v3/videos/{video_id}")
 def delete_video(state: V3Account, call: V3Call) -> Answer:
     video = state.owned(state.videos, call.owner, call.path["video_id"], "Video", "video_not_found")
-    state.delete_video(video)
+    state.forget(state.videos, video)
     return Answer({"id": video.id, "deleted": True})
 
 
@@ -540,8 +540,7 @@ def rename_translation(state: V3Account, call: V3Call) -> Answer:
 @route("DELETE /v3/video-translations/{video_translation_id}")
 def delete_translation(state: V3Account, call: V3Call) -> Answer:
     job = own_translation(state, call)
-    del state.translations[job.id]
-    state.release(job.owner, job.id)
+    state.forget(state.translations, job)
     return Answer({"id": job.id})
 
 
@@ -715,7 +714,7 @@ def rename_lipsync(state: V3Account, call: V3Call) -> Answer:
 @route("DELETE /v3/lipsyncs/{lipsync_id}")
 def delete_lipsync(state: V3Account, call: V3Call) -> Answer:
     job = own_lipsync(state, call)
-    del state.lipsyncs[job.id]
+    state.forget(state.lipsyncs, job)
     return Answer({"id": job.id})
 
 
@@ -1297,7 +1296,7 @@ def get_asset(state: V3Account, call: V3Call) -> Answer:
 @route("DELETE /v3/assets/{asset_id}")
 def delete_asset(state: V3Account, call: V3Call) -> Answer:
     asset = state.owned(state.assets, call.owner, call.path["asset_id"], "Asset")
-    del state.assets[asset.id]
+    state.forget(state.assets, asset)
     return Answer({"id": asset.id})
 
 

@@ -550,9 +550,11 @@ class V3Account:
         if session is not None and session.status == "generating" and session.video_id == video.id:
             self._session_over(session, video)
 
-    def delete_video(self, video: Video) -> None:
-        del self.videos[video.id]
-        self.release(video.owner, video.id)
+    def forget(self, store: dict[str, Any], job: Job) -> None:
+        """Delete a job: its slot frees, its timers find it gone, its batch counts it as failed."""
+        del store[job.id]
+        self.release(job.owner, job.id)
+        self.job_moved(job)
 
     def video_json(self, video: Video) -> dict[str, Any]:
         done = video.status == "completed"

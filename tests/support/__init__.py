@@ -74,6 +74,7 @@ from ._streaming import (
     streaming_requests,
 )
 from ._structuring import outcome, slowly, snapshot
+from ._v3 import AUDIO_URL, LOOK_ID, SARA, VIDEO_URL, Reply, V3Caller, avatar_video, v3_emulator
 from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, serve_asgi, serving, signed_headers
 
 __all__ = [
@@ -118,6 +119,15 @@ __all__ = [
     "ticking",
     "Background",
     "open_streaming_session",
+    # the emulator's HeyGen v3, raw
+    "LOOK_ID",
+    "SARA",
+    "VIDEO_URL",
+    "AUDIO_URL",
+    "avatar_video",
+    "Reply",
+    "V3Caller",
+    "v3_emulator",
     # jobs
     "FAST_POLL",
     "SLOW_POLL",
