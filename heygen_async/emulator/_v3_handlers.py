@@ -43,10 +43,16 @@ from ._v3_fixtures import (
 from ._v3_state import (
     EVENT_NAMES,
     USERNAME,
+    AgentSession,
+    Asset,
     AvatarGroup,
     Batch,
     BatchItem,
     Job,
+    Lipsync,
+    Look,
+    Proofread,
+    Translation,
     V3Account,
     new_id,
 )
@@ -521,7 +527,7 @@ def list_translations(state: V3Account, call: V3Call) -> Answer:
     return listing(state.mine(state.translations, call.owner), call, 10, 100, state.translation_json)
 
 
-def own_translation(state: V3Account, call: V3Call) -> Any:
+def own_translation(state: V3Account, call: V3Call) -> Translation:
     return state.owned(state.translations, call.owner, call.path["video_translation_id"], "Video translation")
 
 
@@ -605,7 +611,7 @@ def create_proofread(state: V3Account, call: V3Call) -> Answer:
     return Answer({"proofread_ids": [job.id for job in jobs], "status": "processing"})
 
 
-def own_proofread(state: V3Account, call: V3Call, *, completed: bool = False) -> Any:
+def own_proofread(state: V3Account, call: V3Call, *, completed: bool = False) -> Proofread:
     job = state.owned(state.proofreads, call.owner, call.path["proofread_id"], "Proofread")
     if completed and job.status != "completed":
         raise V3Refusal(409, "conflict", f"The proofread is {job.status}; its subtitles are not ready")
@@ -695,7 +701,7 @@ def list_lipsyncs(state: V3Account, call: V3Call) -> Answer:
     return listing(state.mine(state.lipsyncs, call.owner), call, 10, 100, state.lipsync_json)
 
 
-def own_lipsync(state: V3Account, call: V3Call) -> Any:
+def own_lipsync(state: V3Account, call: V3Call) -> Lipsync:
     return state.owned(state.lipsyncs, call.owner, call.path["lipsync_id"], "Lipsync")
 
 
@@ -765,7 +771,7 @@ def agent_extras(state: V3Account, owner: str, body: Body) -> list[dict[str, Any
     return body.media_list("files", max_items=20)
 
 
-def add_files(state: V3Account, session: Any, files: list[dict[str, Any]]) -> None:
+def add_files(state: V3Account, session: AgentSession, files: list[dict[str, Any]]) -> None:
     for file in files:
         resource_id = new_id()
         session.resources[resource_id] = {
@@ -816,7 +822,7 @@ def list_agent_sessions(state: V3Account, call: V3Call) -> Answer:
     )
 
 
-def own_session(state: V3Account, call: V3Call) -> Any:
+def own_session(state: V3Account, call: V3Call) -> AgentSession:
     return state.owned(state.sessions, call.owner, call.path["session_id"], "Video Agent session")
 
 
@@ -927,12 +933,21 @@ def list_avatar_groups(state: V3Account, call: V3Call) -> Answer:
     )
 
 
-def any_group(state: V3Account, call: V3Call) -> tuple[dict[str, Any] | None, AvatarGroup | None]:
+def any_group(state: V3Account, call: V3Call) -> dict[str, Any] | AvatarGroup:
+    """The catalogue's group (a dict) or the account's own; ``avatar_not_found`` otherwise."""
     group_id = call.path["group_id"]
     public = catalogue_entry(GROUPS, "id", group_id)
     if public is not None:
-        return public, None
-    return None, state.owned(state.groups, call.owner, group_id, "Avatar group", "avatar_not_found")
+        return public
+    return state.owned(state.groups, call.owner, group_id, "Avatar group", "avatar_not_found")
+
+
+def own_group(state: V3Account, call: V3Call) -> AvatarGroup:
+    """The account's own group; the catalogue's cannot be changed."""
+    group = any_group(state, call)
+    if isinstance(group, dict):
+        raise not_yours("avatar group")
+    return group
 
 
 def not_yours(what: str) -> V3Refusal:
@@ -941,24 +956,20 @@ def not_yours(what: str) -> V3Refusal:
 
 @route("GET /v3/avatars/{group_id}")
 def get_avatar_group(state: V3Account, call: V3Call) -> Answer:
-    public, own = any_group(state, call)
-    return Answer(state.group_json(own) if own is not None else public_group(public or {}))
+    group = any_group(state, call)
+    return Answer(public_group(group) if isinstance(group, dict) else state.group_json(group))
 
 
 @route("DELETE /v3/avatars/{group_id}")
 def delete_avatar_group(state: V3Account, call: V3Call) -> Answer:
-    _, own = any_group(state, call)
-    if own is None:
-        raise not_yours("avatar group")
-    state.delete_group(own)
-    return Answer({"id": own.id})
+    group = own_group(state, call)
+    state.delete_group(group)
+    return Answer({"id": group.id})
 
 
 @route("POST /v3/avatars/{group_id}/consent")
 def avatar_consent(state: V3Account, call: V3Call) -> Answer:
-    _, group = any_group(state, call)
-    if group is None:
-        raise not_yours("avatar group")
+    group = own_group(state, call)
     if group.kind != "digital_twin":
         raise V3Refusal(409, "conflict", "Only digital twin avatars need consent")
     body = call.body
@@ -1000,38 +1011,42 @@ def _field(item: Any, name: str) -> Any:
     return item[name] if isinstance(item, dict) else getattr(item, name)
 
 
-def any_look(state: V3Account, call: V3Call) -> tuple[dict[str, Any] | None, Any]:
+def any_look(state: V3Account, call: V3Call) -> dict[str, Any] | Look:
+    """The catalogue's look (a dict) or the account's own; ``avatar_not_found`` otherwise."""
     look_id = call.path["look_id"]
     public = catalogue_entry(LOOKS, "id", look_id)
     if public is not None:
-        return public, None
-    return None, state.owned(state.looks, call.owner, look_id, "Avatar look", "avatar_not_found")
+        return public
+    return state.owned(state.looks, call.owner, look_id, "Avatar look", "avatar_not_found")
+
+
+def own_look(state: V3Account, call: V3Call) -> Look:
+    look = any_look(state, call)
+    if isinstance(look, dict):
+        raise not_yours("avatar look")
+    return look
 
 
 @route("GET /v3/avatars/looks/{look_id}")
 def get_look(state: V3Account, call: V3Call) -> Answer:
-    public, own = any_look(state, call)
-    return Answer(public if public is not None else state.look_json(own))
+    look = any_look(state, call)
+    return Answer(look if isinstance(look, dict) else state.look_json(look))
 
 
 @route("PATCH /v3/avatars/looks/{look_id}")
 def rename_look(state: V3Account, call: V3Call) -> Answer:
-    _, own = any_look(state, call)
-    if own is None:
-        raise not_yours("avatar look")
+    look = own_look(state, call)
     name = call.body.text("name", max_length=255)
     if name is not None:
-        own.name = name
-    return Answer(state.look_json(own))
+        look.name = name
+    return Answer(state.look_json(look))
 
 
 @route("DELETE /v3/avatars/looks/{look_id}")
 def delete_look(state: V3Account, call: V3Call) -> Answer:
-    _, own = any_look(state, call)
-    if own is None:
-        raise not_yours("avatar look")
-    state.delete_look(own)
-    return Answer({"id": own.id})
+    look = own_look(state, call)
+    state.delete_look(look)
+    return Answer({"id": look.id})
 
 
 # -- voices ---------------------------------------------------------------------------------------------------
@@ -1195,7 +1210,7 @@ def direct_upload(state: V3Account, call: V3Call) -> Answer:
     return Answer(state.upload_slot(asset))
 
 
-def asset_done(state: V3Account, asset: Any) -> dict[str, Any]:
+def asset_done(state: V3Account, asset: Asset) -> dict[str, Any]:
     return {
         "asset_id": asset.id,
         "url": state.media("asset", asset.id),

@@ -229,7 +229,7 @@ class Endpoint:
     owner: str
     seq: int
     url: str
-    secret: str
+    secret: str = attrs.field(repr=False)  # a credential: never in a repr
     created_at: float
     events: list[str] | None = None
     entity_id: str | None = None
