@@ -223,12 +223,12 @@ class EmulatorApp:
             "route": endpoint.key,
             "mode": mode,
             "format": style,
-            "query": self._redacted(request.query),
+            "query": self.redacted(request.query),
         }
         self.log.append(entry)
         refusal = self._authenticate(request, mode)
         if refusal is not None:
-            return self._finish(entry, self._gateway_auth_error() if mode == "gateway" else refusal)
+            return self.finish(entry, self._gateway_auth_error() if mode == "gateway" else refusal)
 
         fault = self.faults.draw(name)
         if fault is not None:
@@ -237,7 +237,7 @@ class EmulatorApp:
             if fault == "slow":
                 await asyncio.sleep(self.faults.latency())
             elif fault not in AFTER_PROCESSING:
-                return self._finish(entry, self._fault_response(request, fault, mode))
+                return self.finish(entry, self._fault_response(request, fault, mode))
 
         self.timeline.run_due()
         try:
@@ -253,11 +253,12 @@ class EmulatorApp:
             logger.exception("emulator handler for %s failed", name)
             response = self._refusal(endpoint, mode, Refusal(500, 500, "Internal server error"))
         if fault in AFTER_PROCESSING:
-            self._finish(entry, response)
-            return await self._lose_response(request, response, fault, entry)
-        return self._finish(entry, response)
+            self.finish(entry, response)
+            return await self.lose_response(request, response, fault, entry)
+        return self.finish(entry, response)
 
-    def _finish(self, entry: dict[str, Any], response: web.StreamResponse) -> web.StreamResponse:
+    def finish(self, entry: dict[str, Any], response: web.StreamResponse) -> web.StreamResponse:
+        """Note how a logged request was answered (its entry and the count by status); the answer."""
         entry["status"] = response.status
         self.statuses[response.status] += 1
         return response
@@ -411,7 +412,7 @@ class EmulatorApp:
             request.transport.abort()
         return web.Response(status=499)
 
-    async def _lose_response(
+    async def lose_response(
         self, request: web.Request, response: web.StreamResponse, fault: str, entry: dict[str, Any]
     ) -> web.StreamResponse:
         """The work is done; the answer does not arrive whole (``lost``: not at all; ``truncate``: half)."""
@@ -437,10 +438,10 @@ class EmulatorApp:
             "route": route,
             "mode": "direct",
             "format": "new",
-            "query": self._redacted(request.query),
+            "query": self.redacted(request.query),
         }
         self.log.append(entry)
-        return self._finish(entry, await self._keep_alive_answer(request))
+        return self.finish(entry, await self._keep_alive_answer(request))
 
     async def _keep_alive_answer(self, request: web.Request) -> web.Response:
         refusal = self._authenticate(request, "direct")
@@ -484,10 +485,10 @@ class EmulatorApp:
             "mode": mode,
             "format": None,
             "path": request.path,
-            "query": self._redacted(request.query),
+            "query": self.redacted(request.query),
         }
         self.log.append(entry)
-        return self._finish(entry, self._json(404, body))
+        return self.finish(entry, self._json(404, body))
 
     async def _gateway_miss(self, request: web.Request) -> web.StreamResponse:
         # What the gateway says for a route it does not serve: not HeyGen's answer (no "provider").
@@ -497,7 +498,7 @@ class EmulatorApp:
         return self._miss(request, "direct", {"code": 404, "message": f"Not found: {request.method} {request.path}"})
 
     @staticmethod
-    def _redacted(query: Mapping[str, str]) -> dict[str, str]:
+    def redacted(query: Mapping[str, str]) -> dict[str, str]:
         return {k: (REDACTED if k.lower() == "api_token" else v) for k, v in query.items()}
 
     async def _control_info(self, request: web.Request) -> web.StreamResponse:

@@ -21,23 +21,24 @@ import json
 import logging
 import secrets
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final, Protocol
 
 import aiohttp
 from aiohttp import web
 
-from ._faults import AFTER_PROCESSING
+from ._config import EmulatorConfig
+from ._faults import AFTER_PROCESSING, FaultPlan
+from ._state import Account
+from ._timeline import Timeline
 from ._v3_checks import Body, V3Refusal
 from ._v3_handlers import IDEMPOTENT_ROUTES, V3_HANDLERS, Answer, Upload, V3Call
 from ._v3_idempotency import HEADER, IdempotencyStore, Scope
 from ._v3_state import V3Account, owner_of
+from ._webhooks import WebhookDispatcher
 
-if TYPE_CHECKING:
-    from ._app import EmulatorApp
-
-__all__ = ["REQUEST_ID_HEADER", "V3Service"]
+__all__ = ["REQUEST_ID_HEADER", "Host", "V3Service"]
 
 logger = logging.getLogger("heygen_async.emulator")
 
@@ -56,10 +57,33 @@ def _template_path(key: str) -> str:
     return key.split(" ", 1)[1]
 
 
+class Host(Protocol):
+    """What the v3 routes share with the emulator's application (``_app.EmulatorApp``): settings, clock, the
+    legacy account (its signed media URLs), webhook deliveries, faults, the request log and its counters."""
+
+    config: EmulatorConfig
+    timeline: Timeline
+    account: Account
+    webhooks: WebhookDispatcher
+    faults: FaultPlan
+    requests: Counter[str]
+    fault_counts: Counter[str]
+    log: deque[dict[str, Any]]
+
+    def finish(self, entry: dict[str, Any], response: web.StreamResponse) -> web.StreamResponse: ...
+
+    async def lose_response(
+        self, request: web.Request, response: web.StreamResponse, fault: str, entry: dict[str, Any]
+    ) -> web.StreamResponse: ...
+
+    @staticmethod
+    def redacted(query: Mapping[str, str]) -> dict[str, str]: ...
+
+
 class V3Service:
     """The v3 routes of one emulator, its v3 accounts, idempotency keys and counters."""
 
-    def __init__(self, host: EmulatorApp) -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
         self.config = host.config
         self.state = V3Account(host.config, host.timeline, host.account, host.webhooks.enqueue)
@@ -122,7 +146,7 @@ class V3Service:
             "route": key,
             "mode": "direct",
             "format": "v3",
-            "query": host._redacted(request.query),
+            "query": host.redacted(request.query),
             "request_id": request_id,
         }
         host.log.append(entry)
@@ -151,7 +175,7 @@ class V3Service:
             response = self._refusal(exc)
         if fault in AFTER_PROCESSING:
             self._finish(entry, response, request_id)
-            return await host._lose_response(request, response, fault, entry)
+            return await host.lose_response(request, response, fault, entry)
         return self._finish(entry, response, request_id)
 
     async def _answer(self, request: web.Request, key: str, owner: str, entry: dict[str, Any]) -> web.Response:
@@ -280,7 +304,7 @@ class V3Service:
     def _finish(self, entry: dict[str, Any], response: web.StreamResponse, request_id: str) -> web.StreamResponse:
         if not response.prepared:
             response.headers[REQUEST_ID_HEADER] = request_id
-        return self.host._finish(entry, response)
+        return self.host.finish(entry, response)
 
     def _fault_answer(self, request: web.Request, fault: str) -> web.StreamResponse:
         if fault in ("500", "502", "503"):
@@ -320,7 +344,7 @@ class V3Service:
             "mode": "direct",
             "format": "v3",
             "path": request.path,
-            "query": host._redacted(request.query),
+            "query": host.redacted(request.query),
             "request_id": request_id,
         }
         host.log.append(entry)
