@@ -1472,7 +1472,7 @@ def me(state: V3Account, call: V3Call) -> Answer:
             "wallet": {
                 "remaining_balance": round(state.balance(call.owner), 2),
                 "currency": "USD",
-                "auto_reload": False,
+                "auto_reload": {"enabled": False, "threshold_usd": None, "amount_usd": None},
             },
             "subscription": None,
             "usage_based": None,
