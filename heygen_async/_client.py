@@ -118,11 +118,13 @@ class HeyGenClient(Namespaces):
     gateway's path format: ``"new"``, ``"old"`` or ``"auto"`` (new, then old on a gateway 404, remembered
     per route; pass ``path_style_memory`` to start from what an earlier run learnt). ``poll_budget`` caps the
     status polls of every job waiter together, per second; ``poll_policy`` replaces each job kind's default
-    cadence. ``state`` (a :class:`StateBackend` such as :class:`RedisState`) shares that budget, the render and
-    session caps, and a job and session ledger with every process on the account. Job waiters' status polls
-    go through aiohttp like every other call, so they behave exactly as ``videos.status()`` (compressed
-    answers, credentials in ``base_url``, mocks, tracing). ``lean_polls`` is accepted for one release and does
-    nothing (a :class:`DeprecationWarning` says so): the lean poll path it chose is gone.
+    cadence; ``bulk_status=False`` polls each job with requests of its own even where HeyGen reports many
+    statuses in one request (v3's ``GET /v3/videos/statuses``). ``state`` (a :class:`StateBackend` such as
+    :class:`RedisState`) shares that budget, the render and session caps, and a job and session ledger with
+    every process on the account. Job waiters' status polls go through aiohttp like every other call, so they
+    behave exactly as ``videos.status()`` (compressed answers, credentials in ``base_url``, mocks, tracing).
+    ``lean_polls`` is accepted for one release and does nothing (a :class:`DeprecationWarning` says so): the
+    lean poll path it chose is gone.
     """
 
     def __init__(
@@ -139,6 +141,7 @@ class HeyGenClient(Namespaces):
         upload_url: str | None = None,
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
+        bulk_status: bool = True,
         state: StateBackend | None = None,
         lean_polls: bool | None = None,
     ) -> None:
@@ -165,6 +168,7 @@ class HeyGenClient(Namespaces):
             limits=limits,
             poll_budget=poll_budget,
             poll_policy=poll_policy,
+            bulk_status=bulk_status,
             state=state,
             lean_polls=lean_polls,
         )
@@ -182,6 +186,7 @@ class HeyGenClient(Namespaces):
         limits: Limits = DEFAULT_LIMITS,
         poll_budget: float = 10.0,
         poll_policy: PollPolicy | None = None,
+        bulk_status: bool = True,
         state: StateBackend | None = None,
         lean_polls: bool | None = None,
     ) -> HeyGenClient:
@@ -213,6 +218,7 @@ class HeyGenClient(Namespaces):
             limits=limits,
             poll_budget=poll_budget,
             poll_policy=poll_policy,
+            bulk_status=bulk_status,
             state=state,
             lean_polls=lean_polls,
         )
@@ -233,6 +239,7 @@ class HeyGenClient(Namespaces):
         limits: Limits,
         poll_budget: float,
         poll_policy: PollPolicy | None,
+        bulk_status: bool,
         state: StateBackend | None,
         lean_polls: bool | None,
     ) -> None:
@@ -242,6 +249,8 @@ class HeyGenClient(Namespaces):
             raise ConfigurationError(f"limits must be a Limits, not {type(limits).__name__}")
         if isinstance(poll_budget, bool) or not isinstance(poll_budget, (int, float)) or not 0 < poll_budget < 1e9:
             raise ConfigurationError(f"poll_budget must be a number of polls per second > 0, got {poll_budget!r}")
+        if not isinstance(bulk_status, bool):
+            raise ConfigurationError(f"bulk_status must be True or False, got {bulk_status!r}")
         if poll_policy is not None:
             from ._config import PollPolicy
 
@@ -286,7 +295,7 @@ class HeyGenClient(Namespaces):
         self._owner = True
         self._pool_owner: HeyGenClient | None = None
         pool = ConnectionPool(limits)
-        self._runtime = Runtime(pool, poll_budget=poll_budget, state=state)
+        self._runtime = Runtime(pool, poll_budget=poll_budget, bulk_status=bulk_status, state=state)
         self._transport = Transport(pool, memory, options)
 
     # -- handles ------------------------------------------------------------------------------------
@@ -303,7 +312,8 @@ class HeyGenClient(Namespaces):
         """A light handle sharing this client's pool and path-format memory, with other settings.
 
         Typical use: one client per process, ``client.with_options(api_token=tenant_token)`` per request.
-        Closing a handle never closes the shared pool; closing the client that created the pool does.
+        Closing a handle never closes the shared pool; closing the client that created the pool does. The job
+        poll scheduler is the pool's: a handle's waiters share its ``poll_budget`` and ``bulk_status``.
         """
         current = self._transport.options
         changes: dict[str, Any] = {}

@@ -41,11 +41,15 @@ class ClientHandle(Protocol):
 class Runtime:
     """The services of one connection pool (see the module's docstring)."""
 
-    __slots__ = ("_live", "_scheduler", "_session_ledger", "poll_budget", "pool", "state")
+    __slots__ = ("_live", "_scheduler", "_session_ledger", "bulk_status", "poll_budget", "pool", "state")
 
-    def __init__(self, pool: ConnectionPool, *, poll_budget: float, state: StateBackend | None) -> None:
+    def __init__(
+        self, pool: ConnectionPool, *, poll_budget: float, bulk_status: bool, state: StateBackend | None
+    ) -> None:
         self.pool = pool
         self.poll_budget = poll_budget
+        self.bulk_status = bulk_status
+        """Whether the scheduler polls kinds with a bulk status many jobs to a request (False: one job each)."""
         self.state = state
         """The state backend the user gave (shared budget, caps, ledgers), or None: all in this process."""
         self._scheduler: PollScheduler | None = None
@@ -64,7 +68,10 @@ class Runtime:
             from ._jobs._scheduler import PollScheduler, polls_in_flight
 
             self._scheduler = PollScheduler(
-                self.poll_budget, max_in_flight=polls_in_flight(self.pool.limits), state=self.state
+                self.poll_budget,
+                max_in_flight=polls_in_flight(self.pool.limits),
+                state=self.state,
+                bulk_status=self.bulk_status,
             )
         return self._scheduler
 

@@ -21,7 +21,9 @@ A kind whose statuses HeyGen reports many at a time (its :class:`BulkStatus`, e.
 earliest due among those due within half their interval (:data:`BULK_LOOKAHEAD`). Such a request costs one
 unit of the budget, as HeyGen counts requests. A bulk status only moves a running job along its cadence; a
 job it shows finished, unknown or unreadable gets its own detail poll at once, which decides as any poll does.
-Each kind and identity keeps a heap of its own, so finding a request's companions costs O(k log n).
+Each kind and identity keeps a heap of its own, so finding a request's companions costs O(k log n). With
+``bulk_status=False`` (``HeyGenClient(bulk_status=False)``) every kind's ``bulk`` is ignored: each job gets
+requests of its own, as where HeyGen offers no bulk status (to compare, or where the bulk route misbehaves).
 
 The window itself is kept by a :class:`~heygen_async.StateBackend`: in this process by default, or in Redis
 so that every process on the account shares one budget (starts are then granted in small batches, one round
@@ -126,7 +128,7 @@ class BulkStatus(Protocol):
 class PollKind(Protocol):
     """What the scheduler needs of a kind of job (:class:`~heygen_async._jobs._kinds.JobKind` is one): how to
     poll it, what its statuses mean, what its answers become, and how to read many statuses at once (``bulk``,
-    None where HeyGen offers no bulk status)."""
+    None where HeyGen offers no bulk status; a scheduler made with ``bulk_status=False`` ignores it)."""
 
     @property
     def name(self) -> str: ...
@@ -292,7 +294,8 @@ def _wake_up(waiter: asyncio.Future[None]) -> None:
 
 
 class PollScheduler:
-    """Polls every tracked job of one connection pool within ``budget`` polls per second."""
+    """Polls every tracked job of one connection pool within ``budget`` polls per second; kinds with a bulk
+    status many jobs to a request unless ``bulk_status`` is False."""
 
     def __init__(
         self,
@@ -301,6 +304,7 @@ class PollScheduler:
         max_in_flight: int = 100,
         seed: int | None = None,
         state: StateBackend | None = None,
+        bulk_status: bool = True,
     ) -> None:
         if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget < math.inf:
             raise ValueError(f"poll_budget must be a finite number of polls per second > 0, got {budget!r}")
@@ -308,6 +312,7 @@ class PollScheduler:
         self.max_in_flight = max_in_flight
         self.stats = PollStats()
         self.expect_webhooks = False
+        self._bulk_status = bulk_status
         self._jobs: dict[tuple[str, str, bytes], TrackedJob] = {}
         self._identities: dict[bytes, int] = {}  # credential identities with records, and how many each
         self._heap: list[tuple[float, int, TrackedJob]] = []
@@ -354,7 +359,7 @@ class PollScheduler:
             job = None  # a finished-with-a-connection-error record is not a verdict; look again
         if job is None:
             job = TrackedJob(kind, job_id, transport, policy)
-            if kind.bulk is not None:
+            if kind.bulk is not None and self._bulk_status:
                 job.group = self._group(kind.bulk, kind.name, transport.identity)
             if key not in self._jobs:
                 self._identities[transport.identity] = self._identities.get(transport.identity, 0) + 1
@@ -368,6 +373,11 @@ class PollScheduler:
             self._schedule_first(job, age)
         self._ensure_running()
         return job
+
+    @property
+    def bulk_status(self) -> bool:
+        """Whether kinds with a bulk status are polled many jobs to a request (fixed for the scheduler's life)."""
+        return self._bulk_status
 
     def _group(self, bulk: BulkStatus, kind_name: str, identity: bytes) -> _BulkGroup:
         group = self._groups.get((kind_name, identity))

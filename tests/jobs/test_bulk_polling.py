@@ -2,7 +2,8 @@
 ``GET /v3/videos/statuses?video_ids=...``) is polled many jobs to a request, one unit of the budget each, never
 mixing two tenants' jobs; a bulk status only moves running jobs along, and a finished, unknown or unreadable
 one gets its own detail poll, which decides. Against an aiohttp server on 127.0.0.1 with ``/bulk?ids=`` and
-``/item/{id}`` routes and a job kind made for these tests."""
+``/item/{id}`` routes and a job kind made for these tests; the ``bulk_status`` switch (one job per request
+even where bulk status exists) against the emulator's v3 videos."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ import pytest
 from aiohttp import web
 
 import heygen_async as hg
+from heygen_async._jobs._kinds import KINDS
 from heygen_async._jobs._scheduler import PollScheduler, TrackedJob
 from heygen_async._transport._call import Transport
 from heygen_async._transport._urls import Route
-from tests.support import NO_WAIT_RETRY, ServerFactory, max_in_any_window, wait_until
+from heygen_async.emulator import Emulator
+from tests.support import NO_WAIT_RETRY, SETTLE, ServerFactory, avatar_video, max_in_any_window, wait_until
 
 KEY_A = "key-tenant-a"
 KEY_B = "key-tenant-b"
@@ -541,3 +544,74 @@ async def test_a_bulk_status_takes_one_to_a_hundred_ids(client_for: Callable[...
     with pytest.raises(ValueError, match=r"fake: a bulk status takes 1 to 100 ids, got max_ids="):
         track(client, FakeKind(FakeBulk(max_ids=max_ids)), ["r0"])
     assert server.arrivals == []
+
+
+# -- the switch: bulk_status=False polls one job per request -------------------------------------------------------
+
+STATUSES_ROUTE = "GET /v3/videos/statuses"
+DETAIL_ROUTE = "GET /v3/videos/{video_id}"
+
+
+@pytest.mark.parametrize("bulk_status", [True, False])
+async def test_bulk_status_false_polls_each_v3_video_on_its_own_and_true_polls_them_in_bulk(
+    heygen_emulator: Emulator, bulk_status: bool
+) -> None:
+    """Eight v3 renders waited for through a ``with_options`` handle (its polls are the pool's scheduler's),
+    polled for a few rounds while they run, then finished. With ``bulk_status=False`` the emulator sees only
+    each video's own ``GET /v3/videos/{id}``, several per video, and no bulk request; with True (the default)
+    bulk requests carry all eight while they run, and each video's own request comes once, when a bulk answer
+    shows it finished."""
+    async with heygen_emulator.direct_client(
+        poll_policy=FAST, poll_budget=200, retry=NO_WAIT_RETRY, bulk_status=bulk_status
+    ) as client:
+        names = [(await client.v3.videos.create(**avatar_video(f"Render {n}."))).video_id for n in range(8)]
+        handle = client.with_options(max_retries=0)
+        waiting = asyncio.create_task(handle.v3.videos.wait_many(names))
+
+        def polls() -> list[dict[str, Any]]:
+            return [e for e in heygen_emulator.request_log if e["route"] in (STATUSES_ROUTE, DETAIL_ROUTE)]
+
+        def detail_polls(video_id: str) -> int:
+            return sum(1 for e in polls() if e["route"] == DETAIL_ROUTE and e["path"] == f"/v3/videos/{video_id}")
+
+        if bulk_status:
+            await wait_until(lambda: len(polls()) >= 3, what="three bulk requests")
+        else:
+            await wait_until(lambda: all(detail_polls(name) >= 3 for name in names), what="three polls of each")
+        running = polls()
+        await heygen_emulator.advance(SETTLE)
+        results = await asyncio.wait_for(waiting, 20)
+        stats = client.jobs.scheduler.stats
+    assert [result.id for result in results] == names
+    assert {result.status for result in results} == {"completed"}
+    bulk = [entry for entry in polls() if entry["route"] == STATUSES_ROUTE]
+    if bulk_status:
+        assert {entry["route"] for entry in running} == {STATUSES_ROUTE}
+        assert all(sorted(entry["query"]["video_ids"].split(",")) == sorted(names) for entry in bulk)
+        assert [detail_polls(name) for name in names] == [1] * 8
+        assert (stats.bulk_polls, stats.jobs_in_bulk) == (len(bulk), 8 * len(bulk))
+    else:
+        assert bulk == []
+        assert all(detail_polls(name) >= 4 for name in names)  # three while running, one seeing it finished
+        assert (stats.bulk_polls, stats.jobs_in_bulk) == (0, 0)
+    assert stats.polls == len(polls())
+
+
+@pytest.mark.parametrize("bulk_status", [None, 0, 1, "false"])
+def test_bulk_status_must_be_true_or_false(bulk_status: Any) -> None:
+    with pytest.raises(hg.ConfigurationError, match=r"bulk_status must be True or False, got "):
+        hg.HeyGenClient("at_x", bulk_status=bulk_status)
+    with pytest.raises(hg.ConfigurationError, match=r"bulk_status must be True or False, got "):
+        hg.HeyGenClient.direct("key", bulk_status=bulk_status)
+
+
+@pytest.mark.parametrize("kind", ["v3_video", "v3_translation", "v3_lipsync"])
+def test_a_v3_bulk_status_reads_the_cursor_page_heygen_answers(kind: str) -> None:
+    """HeyGen answers ``GET /v3/.../statuses`` with a page (``data`` beside ``has_more`` and ``next_token``),
+    which the envelope leaves whole: its entries are read, as a bare list's are."""
+    bulk = KINDS[kind].bulk
+    assert bulk is not None
+    entries = [{"video_id": "a", "status": "Processing"}, {"video_id": "b", "status": "completed"}, {"video_id": "c"}]
+    expected = {"a": "processing", "b": "completed", "c": None}
+    assert bulk.statuses({"data": entries, "has_more": False, "next_token": None}) == expected
+    assert bulk.statuses(entries) == expected
