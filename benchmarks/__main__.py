@@ -19,6 +19,7 @@ from . import (
     multi_worker,
     per_call,
     streaming_sessions,
+    v3_bulk_polling,
 )
 
 
@@ -62,6 +63,17 @@ def main(argv: list[str] | None = None) -> int:
         print(job_polling.run(jobs=300, budget=200.0, render_seconds=4.0))
     else:
         print(job_polling.run())
+    print()
+    print("## HeyGen v3: many renders tracked with bulk status beside per-job polling, one budget")
+    print()
+    if args.quick:
+        print(
+            v3_bulk_polling.run(
+                jobs=200, budget=500.0, pending_seconds=0.5, render_seconds=1.5, policy=v3_bulk_polling.QUICK_CADENCE
+            )
+        )
+    else:
+        print(v3_bulk_polling.run())
     print()
     print("## Streaming sessions: many live sessions at once, the session layer against raw calls")
     print()

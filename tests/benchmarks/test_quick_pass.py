@@ -88,6 +88,29 @@ def test_benchmarks_quick_pass_produces_every_table() -> None:
         result.stdout,
         re.M,
     )
+    count = r"([0-9,]+)"
+    v3_rows = re.findall(
+        rf"^\| (bulk status \(default\)|per-job \(bulk_status=False\)) \| {count} / {count} \| {count} / {count} \| "
+        rf"[0-9.]+ \| [0-9.]+ \| -?[0-9.]+ / -?[0-9.]+ \| {count} / {count} \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$",
+        result.stdout,
+        re.M,
+    )
+    assert [row[0] for row in v3_rows] == ["bulk status (default)", "per-job (bulk_status=False)"]
+    counts = {row[0]: [int(n.replace(",", "")) for n in row[1:]] for row in v3_rows}
+    for detected, created, detail, _, client_max, server_max in counts.values():
+        assert detected == created == 200  # every render seen to its end
+        assert detail >= detected  # each finished job's result comes from its own poll
+        assert client_max <= 500  # the quick pass's budget, in every one-second window: as the client counts ...
+        assert server_max <= 500  # ... and as the emulator's request log does
+    assert counts["bulk status (default)"][3] > 0, "bulk status sends bulk requests"
+    assert counts["per-job (bulk_status=False)"][3] == 0, "bulk_status=False sends none"
+    assert re.search(
+        r"^Goal: bulk / per-job, status requests per completion [0-9.]+ \(1/[0-9.]+; goal at most 1/20\) at a "
+        r"detection p99 of -?[0-9.]+ s against -?[0-9.]+ s \(goal: no worse\): \*\*(met|not met)\*\*\. Budget: no "
+        r"one-second window over 500, either approach: \*\*met\*\*\.$",
+        result.stdout,
+        re.M,
+    )
     streaming = re.findall(
         r"^\| (session layer: SessionManager\(max_sessions=1,000\)|raw calls: streaming\.new/start/task/stop) \| "
         r"50 / 50 \| [0-9,]+ \| 6\.00 \| [0-9.]+ \| -?[0-9.]+ \| 0 \| 0 \|$",

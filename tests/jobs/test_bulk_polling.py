@@ -564,7 +564,7 @@ async def test_bulk_status_false_polls_each_v3_video_on_its_own_and_true_polls_t
     async with heygen_emulator.direct_client(
         poll_policy=FAST, poll_budget=200, retry=NO_WAIT_RETRY, bulk_status=bulk_status
     ) as client:
-        names = [(await client.v3.videos.create(**avatar_video(f"Render {n}."))).video_id for n in range(8)]
+        names = [(await client.v3.videos.submit(**avatar_video(f"Render {n}."))).id for n in range(8)]
         handle = client.with_options(max_retries=0)
         waiting = asyncio.create_task(handle.v3.videos.wait_many(names))
 
