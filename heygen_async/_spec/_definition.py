@@ -38,6 +38,7 @@ __all__ = [
     "RouteDiff",
     "diff",
     "load_definition",
+    "load_json",
     "parse_definition",
     "types_compatible",
 ]
@@ -134,23 +135,32 @@ class Definition:
 
 def load_definition(path: str | os.PathLike[str]) -> Definition:
     """Read a definition document from a file; every failure is a :class:`DefinitionError`."""
+    return read_document(load_json(path), source=os.fspath(path))
+
+
+def load_json(path: str | os.PathLike[str]) -> Any:
+    """A JSON file's content, whatever document it holds (``spec diff`` reads a file once, then looks at what
+    it is); an unreadable file or one that is not JSON is a :class:`DefinitionError`."""
     try:
         with open(path, "rb") as file:
             data = file.read()
     except OSError as exc:
         raise DefinitionError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
-    return parse_definition(data, source=os.fspath(path))
+    return _decode(data, os.fspath(path))
 
 
 def parse_definition(text: str | bytes, *, source: str = "definition") -> Definition:
     """Parse a definition document's JSON text."""
+    return read_document(_decode(text, source), source=source)
+
+
+def _decode(text: str | bytes, source: str) -> Any:
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except UnicodeDecodeError as exc:
         raise DefinitionError(f"{source} is not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
         raise DefinitionError(f"{source} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    return read_document(document, source=source)
 
 
 def read_document(document: Any, *, source: str = "definition") -> Definition:

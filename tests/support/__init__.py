@@ -74,7 +74,7 @@ from ._streaming import (
     streaming_requests,
 )
 from ._structuring import outcome, slowly, snapshot
-from ._v3 import sample_arguments, sample_value, v3_method
+from ._v3 import openapi_from_table, sample_arguments, sample_value, v3_method
 from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, serve_asgi, serving, signed_headers
 
 __all__ = [
@@ -175,6 +175,7 @@ __all__ = [
     "Hygiene",
     "connector_of",
     # HeyGen v3
+    "openapi_from_table",
     "sample_arguments",
     "sample_value",
     "v3_method",
