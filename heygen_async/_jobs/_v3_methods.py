@@ -9,8 +9,10 @@ a bulk status endpoint (videos, translations, lipsyncs) is polled up to 100 jobs
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 import anyio
@@ -21,6 +23,7 @@ from heygen_async._resources._base import Resource, idempotency_key_for
 from heygen_async._transport._call import may_have_been_processed
 
 from ._batch import BatchItem, deadline_of
+from ._download import REFRESH_MARGIN, download
 from ._handle import Job
 from ._kinds import KINDS
 from ._manager import JobManager
@@ -97,7 +100,8 @@ class _V3Jobs(Resource, Generic[R]):
 
 
 class VideosJobs(_V3Jobs[R]):
-    """``client.v3.videos``: waiters, and :meth:`create_many` (many renders, none lost, none twice)."""
+    """``client.v3.videos``: waiters, :meth:`create_many` (many renders, none lost, none twice) and
+    :meth:`download`."""
 
     __slots__ = ()
     _kind = "v3_video"
@@ -146,6 +150,36 @@ class VideosJobs(_V3Jobs[R]):
 
         manager = JobManager(self._transport, self._runtime)
         return manager.batch(requests, submit, kind="v3_video", concurrency=concurrency, timeout=timeout)
+
+    async def download(
+        self,
+        video: str | Any,
+        path: str | os.PathLike[str],
+        *,
+        refresh_margin: float = REFRESH_MARGIN,
+        chunk_size: int = 1 << 16,
+        read_timeout: float | None = 60.0,
+        on_progress: Callable[[int, int | None], object] | None = None,
+    ) -> Path:
+        """Stream a finished render (its id, or its detail from ``get``/``wait``) to ``path``, written whole or
+        not at all, and return it; as ``client.videos.download``: a media URL that expires within
+        ``refresh_margin`` seconds, or that the media host refuses, is refreshed once through ``get``; the media
+        host never sees the API key; ``on_progress(bytes_so_far, total_or_None)`` follows each chunk."""
+        kind = KINDS[self._kind]
+
+        async def detail(video_id: str) -> Any:
+            return await self._call(kind.status_endpoint, kind.model, {"video_id": video_id})
+
+        return await download(
+            self._transport,
+            detail,
+            video,
+            path,
+            refresh_margin=refresh_margin,
+            chunk_size=chunk_size,
+            read_timeout=read_timeout,
+            on_progress=on_progress,
+        )
 
 
 class VideoTranslationsJobs(_V3Jobs[R]):
