@@ -390,10 +390,11 @@ class WebhookError(HeyGenError):
 
 
 class InvalidSignatureError(WebhookError):
-    """The delivery's signature is missing, malformed, or does not match its raw body under any secret.
+    """The delivery's signature is missing, malformed, does not match its raw body under any secret, or (with a
+    timestamped scheme) was stamped outside the tolerance window.
 
-    ``reason`` is ``"missing"``, ``"malformed"`` or ``"mismatch"``. Neither the secret nor the signature
-    received appears in the message.
+    ``reason`` is ``"missing"``, ``"malformed"``, ``"mismatch"`` or ``"stale"``. Neither the secret nor a
+    signature (received or expected) appears in the message.
     """
 
     def __init__(self, message: str, *, reason: str) -> None:

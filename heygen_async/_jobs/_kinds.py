@@ -42,7 +42,7 @@ from ._tokens import resume_token
 if TYPE_CHECKING:
     from heygen_async._transport._call import Transport
 
-    from ._scheduler import TrackedJob
+    from ._scheduler import BulkStatus, TrackedJob
 
 __all__ = ["KINDS", "KINDS_OF_EVENT", "JobKind", "V3Statuses", "kind_named"]
 
@@ -56,7 +56,8 @@ class JobKind:
     deadline of a wait, in seconds; ``policy`` the default cadence; ``events`` the webhook events that
     concern it, and ``event_id`` the key of the job's id in their ``event_data``. ``result`` is the model
     its answers become (a v3 kind names its status endpoint's model, imported with the first v3 job);
-    ``bulk`` is how to ask for many of its jobs' statuses at once, when HeyGen offers it.
+    ``bulk`` reads many jobs' statuses with one request where HeyGen offers that (see
+    :class:`~heygen_async._jobs._scheduler.BulkStatus`; v3's are :class:`V3Statuses`).
     """
 
     name: str
@@ -71,7 +72,7 @@ class JobKind:
     events: tuple[str, ...]
     event_id: str
     reason: Callable[[Any], str | None]
-    bulk: V3Statuses | None = None
+    bulk: BulkStatus | None = None
 
     @functools.cached_property
     def status_endpoint(self) -> Endpoint:

@@ -148,7 +148,8 @@ class JobManager:
         changed: set[TrackedJob] = set()
 
         def status_changed(record: TrackedJob) -> None:
-            # Runs inside the poll scheduler: only note it; the iterating task updates and calls back.
+            # Runs inside the poll scheduler: only note it; the iterating task updates and calls back. It needs
+            # the new status alone (an on_change listener), which a bulk status answer gives without a detail poll.
             if not changed:
                 queue.put_nowait(None)
             changed.add(record)
@@ -166,7 +167,7 @@ class JobManager:
 
         def let_go(record: TrackedJob, *, yielded: bool = True) -> list[Job[R]]:
             handles = _each(pending.pop(record, []))
-            record.unlisten(callback, on_status)
+            record.unlisten(callback, None, on_status)
             changed.discard(record)
             for handle in handles:
                 handle._release()
@@ -187,7 +188,7 @@ class JobManager:
                 if record.done:
                     queue.put_nowait(record)
                 else:
-                    record.listen(callback, on_status)
+                    record.listen(callback, None, on_status)
             del jobs  # the caller's list, if it was one made for this call, goes with the handles
             if on_progress is not None:
                 report_changes()

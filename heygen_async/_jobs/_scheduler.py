@@ -15,6 +15,14 @@ never sees a result another tenant's credentials fetched. Handles with the same 
 record: one poll stream per job and identity, never two polls of it in flight. Against an emulator that says
 its clock runs faster than real time, every cadence is divided by that scale.
 
+A kind whose statuses HeyGen reports many at a time (its :class:`BulkStatus`, e.g. v3's ``GET
+/v3/videos/statuses``) is polled in bulk: when one of its jobs falls due, one request carries it and up to
+``max_ids - 1`` other jobs of the same kind *and identity* (never two tenants' jobs in one request), the
+earliest due among those due within half their interval (:data:`BULK_LOOKAHEAD`). Such a request costs one
+unit of the budget, as HeyGen counts requests. A bulk status only moves a running job along its cadence; a
+job it shows finished, unknown or unreadable gets its own detail poll at once, which decides as any poll does.
+Each kind and identity keeps a heap of its own, so finding a request's companions costs O(k log n).
+
 The window itself is kept by a :class:`~heygen_async.StateBackend`: in this process by default, or in Redis
 so that every process on the account shares one budget (starts are then granted in small batches, one round
 trip each). With a backend given to the client, what each poll sees also goes to its job ledger.
@@ -31,7 +39,7 @@ import math
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
@@ -54,7 +62,7 @@ from heygen_async._state._protocol import JobUpdate, StateBackend
 if TYPE_CHECKING:
     from heygen_async._transport._call import Transport
 
-__all__ = ["PollKind", "PollScheduler", "PollStats", "TrackedJob", "polls_in_flight"]
+__all__ = ["BulkStatus", "PollKind", "PollScheduler", "PollStats", "TrackedJob", "polls_in_flight"]
 
 logger = logging.getLogger("heygen_async")
 WINDOW: Final = 1.1
@@ -75,6 +83,17 @@ _COMPACT_JSON: Final = json.JSONEncoder(separators=(",", ":"))
 """``json.dumps(..., separators=(",", ":"))`` without building an encoder on every call."""
 LAG_HALF_LIFE: Final = 5.0
 """Seconds after which a slow round trip counts half as much in the window's widening."""
+MAX_BULK_IDS: Final = 100
+"""The most ids HeyGen takes in one bulk status request."""
+BULK_LOOKAHEAD: Final = 0.5
+"""A job rides along in a bulk request when it is due within this fraction of its current interval: polled at
+most half an interval early (its cadence goes on from that poll, as from any), so requests fill up even where
+jobs fall due a few at a time, and no job is polled much more often than its cadence asks."""
+BULK_REST: Final = 60.0
+"""Seconds (server time) a kind's jobs of one identity are polled one by one after a bulk request was refused
+with a 4xx (the bulk route may not be open to those credentials); then bulk is tried again."""
+NOT_FOUND: Final = "not_found"
+"""A bulk answer's status for an id HeyGen does not know: the job's detail poll decides (a 404 ends it)."""
 
 
 def polls_in_flight(limits: Limits) -> int:
@@ -85,9 +104,29 @@ def polls_in_flight(limits: Limits) -> int:
     return max(1, min(100, *(limit // 2 for limit in bounds))) if bounds else 100
 
 
+class BulkStatus(Protocol):
+    """How a kind's statuses are read many at a time (HeyGen v3: ``GET /v3/videos/statuses?video_ids=a,b``).
+
+    ``fetch`` sends ONE request for ``ids`` (at most ``max_ids``, itself at most 100) with ``transport``'s
+    credentials, not retried (the scheduler's cadence is the retry), and returns the decoded data;
+    ``statuses`` reads that as each id's lower-case status, None for an entry it cannot read. An answer it
+    cannot read at all raises :class:`APIResponseError`: the jobs are polled again later, no verdict. A bulk
+    status is never a result: a job it shows finished, ``not_found``, unreadable or absent gets its own detail
+    poll (the kind's ``fetch``), which decides.
+    """
+
+    @property
+    def max_ids(self) -> int: ...
+
+    def fetch(self, transport: Transport, ids: Sequence[str]) -> Coroutine[Any, Any, Any]: ...
+
+    def statuses(self, data: Any) -> Mapping[str, str | None]: ...
+
+
 class PollKind(Protocol):
     """What the scheduler needs of a kind of job (:class:`~heygen_async._jobs._kinds.JobKind` is one): how to
-    poll it, what its statuses mean, and what its answers become."""
+    poll it, what its statuses mean, what its answers become, and how to read many statuses at once (``bulk``,
+    None where HeyGen offers no bulk status)."""
 
     @property
     def name(self) -> str: ...
@@ -101,6 +140,9 @@ class PollKind(Protocol):
     @property
     def running(self) -> frozenset[str]: ...
 
+    @property
+    def bulk(self) -> BulkStatus | None: ...
+
     async def fetch(self, transport: Transport, job_id: str) -> Any: ...
 
     def status_of(self, data: Any) -> str | None: ...
@@ -112,12 +154,15 @@ class PollKind(Protocol):
 
 @attrs.define
 class PollStats:
-    """What the scheduler has done: polls started, the most started in any one-second window, 429 pauses."""
+    """What the scheduler has done: poll requests started (a bulk request counts once), the most started in any
+    one-second window, 429 pauses, failed polls; bulk requests among the polls, and the job polls they carried."""
 
     polls: int = 0
     max_per_second: int = 0
     pauses: int = 0
     errors: int = 0
+    bulk_polls: int = 0
+    jobs_in_bulk: int = 0
 
 
 Listener = Callable[["TrackedJob"], None]
@@ -129,9 +174,12 @@ class TrackedJob:
     __slots__ = (
         "active",
         "answer",
+        "change_listeners",
+        "detail",
         "done",
         "due",
         "error",
+        "group",
         "id",
         "interval",
         "kind",
@@ -164,28 +212,43 @@ class TrackedJob:
         self.polls = 0
         self.polling = False  # a poll is in flight: never a second one at once
         self.soon = False  # poll again right after the one in flight (a webhook arrived meanwhile)
+        self.detail = False  # the next poll is the job's own (kind.fetch), never a bulk request
+        self.group: _BulkGroup | None = None  # the jobs a bulk request may carry with this one
         self.listeners: tuple[Listener, ...] | None = None
         self.status_listeners: tuple[Listener, ...] | None = None
+        self.change_listeners: tuple[Listener, ...] | None = None
 
     def listen(
-        self, on_done: Callable[[TrackedJob], None] | None, on_status: Callable[[TrackedJob], None] | None
+        self,
+        on_done: Callable[[TrackedJob], None] | None,
+        on_status: Callable[[TrackedJob], None] | None,
+        on_change: Callable[[TrackedJob], None] | None = None,
     ) -> None:
+        """``on_done`` hears the end; ``on_status`` each new status with its snapshot (``result``); ``on_change``
+        each new status alone (``status``), which a bulk answer gives without a detail poll."""
         if on_done is not None:
             self.listeners = (*(self.listeners or ()), on_done)
         if on_status is not None:
             self.status_listeners = (*(self.status_listeners or ()), on_status)
+        if on_change is not None:
+            self.change_listeners = (*(self.change_listeners or ()), on_change)
 
     def unlisten(
-        self, on_done: Callable[[TrackedJob], None] | None, on_status: Callable[[TrackedJob], None] | None
+        self,
+        on_done: Callable[[TrackedJob], None] | None,
+        on_status: Callable[[TrackedJob], None] | None,
+        on_change: Callable[[TrackedJob], None] | None = None,
     ) -> None:
         if on_done is not None and self.listeners:
             self.listeners = tuple(f for f in self.listeners if f is not on_done) or None
         if on_status is not None and self.status_listeners:
             self.status_listeners = tuple(f for f in self.status_listeners if f is not on_status) or None
+        if on_change is not None and self.change_listeners:
+            self.change_listeners = tuple(f for f in self.change_listeners if f is not on_change) or None
 
     @property
     def watched(self) -> bool:
-        return bool(self.listeners or self.status_listeners)
+        return bool(self.listeners or self.status_listeners or self.change_listeners)
 
     def last_result(self) -> Any:
         """The last answer as a model (the final result once done), or None if no poll has answered usably."""
@@ -196,6 +259,24 @@ class TrackedJob:
             except APIResponseError as exc:
                 logger.warning("%s %s: %s", self.kind.name, self.id, exc)
         return self.result
+
+
+class _BulkGroup:
+    """The tracked jobs of one bulk kind and one identity: those one bulk request may carry together. ``heap``
+    holds their (due, order, job) entries as the scheduler's heap does, so the companions of a due job are the
+    first entries here, found without looking at anyone else's jobs; stale entries are dropped as met."""
+
+    __slots__ = ("bulk", "heap", "max_ids", "members", "rest_until")
+
+    def __init__(self, bulk: BulkStatus, kind_name: str) -> None:
+        max_ids = bulk.max_ids
+        if isinstance(max_ids, bool) or not isinstance(max_ids, int) or not 1 <= max_ids <= MAX_BULK_IDS:
+            raise ValueError(f"{kind_name}: a bulk status takes 1 to {MAX_BULK_IDS} ids, got max_ids={max_ids!r}")
+        self.bulk = bulk
+        self.max_ids = max_ids
+        self.heap: list[tuple[float, int, TrackedJob]] = []
+        self.members = 0  # records of the scheduler in this group; the group goes with the last
+        self.rest_until = -math.inf  # single polls only until then (a bulk request was refused)
 
 
 async def _credited(ledger: StateBackend, updates: Iterable[tuple[Transport, JobUpdate]]) -> list[JobUpdate]:
@@ -252,6 +333,8 @@ class PollScheduler:
         self._polls: set[asyncio.Task[None]] = set()
         self._closed = False
         self._unknown_logged: set[tuple[str, str]] = set()
+        self._groups: dict[tuple[str, bytes], _BulkGroup] = {}  # by kind name and identity
+        self._refusal_logged: set[str] = set()  # kinds whose bulk requests were refused (said once)
         self._updates: dict[tuple[str, str, bytes], tuple[Transport, JobUpdate]] = {}
         self._flusher: asyncio.Task[None] | None = None
 
@@ -271,8 +354,12 @@ class PollScheduler:
             job = None  # a finished-with-a-connection-error record is not a verdict; look again
         if job is None:
             job = TrackedJob(kind, job_id, transport, policy)
+            if kind.bulk is not None:
+                job.group = self._group(kind.bulk, kind.name, transport.identity)
             if key not in self._jobs:
                 self._identities[transport.identity] = self._identities.get(transport.identity, 0) + 1
+                if job.group is not None:
+                    job.group.members += 1
             self._jobs[key] = job
         if not job.done and not job.active:
             job.active = True
@@ -281,6 +368,12 @@ class PollScheduler:
             self._schedule_first(job, age)
         self._ensure_running()
         return job
+
+    def _group(self, bulk: BulkStatus, kind_name: str, identity: bytes) -> _BulkGroup:
+        group = self._groups.get((kind_name, identity))
+        if group is None:
+            group = self._groups[(kind_name, identity)] = _BulkGroup(bulk, kind_name)
+        return group
 
     def release(self, job: TrackedJob) -> None:
         """Nobody waits for ``job`` any more: stop polling it (the job itself goes on at HeyGen)."""
@@ -300,6 +393,11 @@ class PollScheduler:
                 self._identities[identity] = left
             else:
                 del self._identities[identity]
+            group = job.group
+            if group is not None:
+                group.members -= 1
+                if not group.members:
+                    del self._groups[(job.kind.name, identity)]
 
     def poll_soon(self, kind_name: str, job_id: str) -> bool:
         """Poll ``job_id`` now (a webhook said it changed); False if nobody is tracking it.
@@ -308,7 +406,8 @@ class PollScheduler:
         answer, and each record is then answered only by its own poll with its own credentials. (Waking only
         the feeding handle's would miss tenants' waits, since one receiver feeds one client for every tenant.)
         A poll already in flight is not doubled: the job is polled again right after it (within the budget),
-        and a duplicate webhook for a job that has finished does nothing.
+        and a duplicate webhook for a job that has finished does nothing. The poll a webhook asks for is the
+        job's own detail poll, never a bulk request: it can end the job at once.
         """
         woken = False
         for identity in self._identities:
@@ -319,8 +418,7 @@ class PollScheduler:
             if job.polling:
                 job.soon = True
                 continue
-            job.due = time.monotonic()
-            heapq.heappush(self._heap, (job.due, next(self._order), job))
+            self._due_for_detail(job)
         if woken:
             self._poke()
         return woken
@@ -347,9 +445,23 @@ class PollScheduler:
         """Put ``job`` on the heap ``seconds`` of the server's time from now (real seconds divided by the time
         scale of an emulator that runs faster)."""
         job.due = time.monotonic() + seconds / job.transport.pool.time_scale
-        heapq.heappush(self._heap, (job.due, next(self._order), job))
+        self._push(job)
         if job.due < self._wake_at:
             self._poke()  # due before the loop would wake: wake it (most jobs are due later, and wake nobody)
+
+    def _push(self, job: TrackedJob) -> None:
+        """Put ``job`` on the heap at its ``due``, and on its bulk group's unless its next poll is its own."""
+        entry = (job.due, next(self._order), job)
+        heapq.heappush(self._heap, entry)
+        if job.group is not None and not job.detail:
+            heapq.heappush(job.group.heap, entry)
+
+    def _due_for_detail(self, job: TrackedJob) -> None:
+        """Poll ``job`` now with its own detail poll (the caller wakes the loop)."""
+        if job.active and not job.done:
+            job.detail = True
+            job.due = time.monotonic()
+            self._push(job)
 
     # -- the loop -------------------------------------------------------------------------------------------
 
@@ -406,28 +518,84 @@ class PollScheduler:
                 logger.warning("poll scheduler: the poll budget could not be asked (%s); retrying", exc)
                 granted, retry = 0, 1.0
             now = time.monotonic()
-            for job in due[granted:]:
-                heapq.heappush(heap, (job.due, next(self._order), job))
+            for unit in due[granted:]:
+                for job in unit if isinstance(unit, list) else (unit,):
+                    self._push(job)
             if granted < len(due):
                 self._budget_wait_until = now + max(retry, 0.001)
-            for job in due[:granted]:  # grants are for now: used at once (one a job no longer needs is spent)
-                if not self._closed and job.active and not job.done and not job.polling:
-                    self._start(job, now)
+            for unit in due[:granted]:  # grants are for now: used at once (one a job no longer needs is spent)
+                if isinstance(unit, list):
+                    self._start_bulk(unit, now)
+                elif not self._closed and unit.active and not unit.done and not unit.polling:
+                    self._start(unit, now)
 
-    def _take_due(self, now: float) -> list[TrackedJob]:
-        """Take the jobs due now off the heap, as many as pacing and the in-flight cap allow."""
+    def _take_due(self, now: float) -> list[TrackedJob | list[TrackedJob]]:
+        """Take the jobs due now off the heap, one request each, as many requests as pacing and the in-flight
+        cap allow: a job alone, or a due job of a bulk kind with its companions (a list, one request)."""
         allowance = 1 + int((now - max(self._next_start, now - CREDIT)) / self._spacing)
         allowance = min(allowance, self.max_in_flight - self._in_flight, MAX_BATCH)
         heap = self._heap
-        due: list[TrackedJob] = []
+        due: list[TrackedJob | list[TrackedJob]] = []
+        taken: set[TrackedJob] = set()
         while heap and len(due) < allowance and heap[0][0] <= now:
             due_at, _, job = heapq.heappop(heap)
-            if due_at != job.due or job.polling or not job.active or job.done or job in due:
+            if due_at != job.due or job.polling or not job.active or job.done or job in taken:
                 continue  # a stale entry (rescheduled since), or its poll in flight reschedules it when it ends
-            due.append(job)
+            taken.add(job)
+            group = job.group
+            if group is None or job.detail or group.rest_until > now:
+                due.append(job)
+                continue
+            batch = self._companions(group, job, now, taken)
+            due.append(batch if len(batch) > 1 else job)  # alone, its own poll costs as much and says more
         return due
 
+    @staticmethod
+    def _companions(group: _BulkGroup, job: TrackedJob, now: float, taken: set[TrackedJob]) -> list[TrackedJob]:
+        """``job`` and up to ``max_ids - 1`` jobs of its group for one bulk request: the earliest due of those
+        due within BULK_LOOKAHEAD of their interval, not polling and not waiting for a detail poll. Only the
+        group's heap is read, from the top: O(k log n) for k companions."""
+        batch = [job]
+        heap = group.heap
+        while heap and len(batch) < group.max_ids:
+            due_at, _, other = heap[0]
+            if due_at != other.due or other.polling or not other.active or other.done or other.detail or other in taken:
+                heapq.heappop(heap)  # stale, or taken already: whoever needs it again is pushed again
+                continue
+            if due_at - now > BULK_LOOKAHEAD * (other.interval or 0.0) / other.transport.pool.time_scale:
+                break  # the rest are due later still
+            heapq.heappop(heap)
+            taken.add(other)
+            batch.append(other)
+        return batch
+
     def _start(self, job: TrackedJob, now: float) -> None:
+        self._count_start(now)
+        job.polls += 1
+        job.polling = True
+        job.detail = False
+        self._in_flight += 1
+        self._spawn(self._poll(job, now))
+
+    def _start_bulk(self, batch: list[TrackedJob], now: float) -> None:
+        """One bulk request for the jobs of ``batch`` still waiting for it (one alone gets its own poll)."""
+        jobs = [job for job in batch if job.active and not job.done and not job.polling and not job.detail]
+        if self._closed or not jobs:
+            return  # the grant is spent
+        if len(jobs) == 1:
+            self._start(jobs[0], now)
+            return
+        self._count_start(now)
+        self.stats.bulk_polls += 1
+        self.stats.jobs_in_bulk += len(jobs)
+        for job in jobs:
+            job.polls += 1
+            job.polling = True
+        self._in_flight += 1
+        self._spawn(self._poll_bulk(jobs, now))
+
+    def _count_start(self, now: float) -> None:
+        """A request starts now: pacing and stats (one request, however many jobs it carries)."""
         starts = self._starts
         starts.append(now)
         while starts[0] <= now - 1.0:  # starts come in time order: the oldest leave first (no bisect of a deque)
@@ -436,10 +604,6 @@ class PollScheduler:
         self.stats.polls += 1
         if len(starts) > self.stats.max_per_second:
             self.stats.max_per_second = len(starts)
-        job.polls += 1
-        job.polling = True
-        self._in_flight += 1
-        self._spawn(self._poll(job, now))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -489,9 +653,7 @@ class PollScheduler:
                     if not job.done:
                         self._finish(job, None, exc)
             elif isinstance(error, RateLimitError):
-                pause = self._pause(job, error.retry_after)
-                if self._state.shared:
-                    self._spawn(self._share_pause(pause))  # every process on the account waits too
+                self._pause(error.retry_after, job.policy, (job,))
             elif isinstance(error, (APIConnectionError, APIResponseError, ServerError)):
                 self.stats.errors += 1
                 if job.active:
@@ -511,12 +673,133 @@ class PollScheduler:
             poke = self._in_flight == self.max_in_flight - 1  # the loop may be waiting for a free place
             if job.soon and job.active and not job.done and not self._closed:
                 job.soon = False
-                job.due = time.monotonic()
-                heapq.heappush(self._heap, (job.due, next(self._order), job))
+                self._due_for_detail(job)
                 poke = True
             self._forget(job)
             if poke or not self._in_flight:
                 self._poke()
+
+    async def _poll_bulk(self, jobs: list[TrackedJob], granted_at: float) -> None:
+        """One bulk request for ``jobs`` (one kind, one identity), in a task of its own."""
+        group = jobs[0].group
+        assert group is not None
+        try:
+            data = await group.bulk.fetch(jobs[0].transport, [job.id for job in jobs])
+        except Exception as exc:
+            self._settle_bulk(jobs, granted_at, None, exc)
+        except BaseException:  # cancelled (the scheduler is closing): only the bookkeeping
+            self._settle_bulk(jobs, granted_at, None, None, cancelled=True)
+            raise
+        else:
+            self._settle_bulk(jobs, granted_at, data, None)
+
+    def _settle_bulk(
+        self,
+        jobs: list[TrackedJob],
+        granted_at: float,
+        data: Any,
+        error: BaseException | None,
+        *,
+        cancelled: bool = False,
+    ) -> None:
+        """What a bulk answer (``data``) or ``error`` means for each of its jobs; then the request is over. No
+        error of a bulk request is a verdict on a job: only a job's own poll ends it."""
+        try:
+            if cancelled or self._closed:
+                pass
+            elif error is None:
+                self._read_bulk(jobs, data)
+            elif isinstance(error, RateLimitError):
+                self._pause(error.retry_after, jobs[0].policy, jobs)
+            elif isinstance(error, (APIConnectionError, APIResponseError, ServerError)):
+                self.stats.errors += 1
+                for job in jobs:
+                    if job.active and not job.done:
+                        self._schedule(job, job.interval)  # no answer: ask again on the cadence
+            else:  # 400/401/403/404...: the bulk route may not be open to these credentials
+                self._bulk_refused(jobs, error)
+        finally:
+            answered = time.monotonic()
+            self._saw_lag(answered - granted_at, answered)
+            self._in_flight -= 1
+            for job in jobs:
+                job.polling = False
+                if job.soon and job.active and not job.done and not self._closed:
+                    job.soon = False
+                    self._due_for_detail(job)
+                self._forget(job)
+            self._poke()
+
+    def _read_bulk(self, jobs: list[TrackedJob], data: Any) -> None:
+        group = jobs[0].group
+        assert group is not None
+        try:
+            statuses = group.bulk.statuses(data)
+            seen = [(job, statuses.get(job.id)) for job in jobs]  # only the ids asked for: nobody else's jobs
+        except APIResponseError:  # the answer as a whole cannot be read: no verdict, ask again on the cadence
+            self.stats.errors += 1
+            for job in jobs:
+                if job.active and not job.done:
+                    self._schedule(job, job.interval)
+            return
+        except Exception as exc:  # the kind's own reading failed: its jobs' own polls can still decide
+            self._bulk_refused(jobs, exc)
+            return
+        for job, status in seen:
+            try:
+                self._observe_in_bulk(job, status if isinstance(status, str) else None)
+            except Exception as exc:  # as _settle: what cannot be handled ends the job, never the scheduler
+                if not job.done:
+                    self._finish(job, None, exc)
+
+    def _observe_in_bulk(self, job: TrackedJob, status: str | None) -> None:
+        """One job's status in a bulk answer. A running (or undocumented) status goes on as a poll's would:
+        noted, told to ``on_change`` listeners, the cadence goes on. Anything that may end the job (success,
+        failure, ``not_found``, no readable entry), or a new status someone wants a snapshot of (``on_status``
+        listeners), is for the job's own detail poll, at once: a bulk entry is not a result."""
+        kind = job.kind
+        changed = status != job.status
+        if (
+            status is None
+            or status == NOT_FOUND
+            or status in kind.success
+            or status in kind.failure
+            or (changed and job.status_listeners)
+        ):
+            self._due_for_detail(job)
+            return
+        self._check_known(kind, status)
+        if changed:
+            job.status = status
+            self._note(job, status, done=False)
+            for listener in job.change_listeners or ():
+                listener(job)
+        if job.active:
+            self._schedule(job, job.interval)
+
+    def _bulk_refused(self, jobs: list[TrackedJob], error: BaseException) -> None:
+        """A bulk request refused with a 4xx, or whose answer the kind's own code failed to read: its jobs get
+        their own polls at once, and their group polls one by one for BULK_REST. Said once per kind."""
+        leader = jobs[0]
+        kind_name = leader.kind.name
+        if leader.group is not None:
+            leader.group.rest_until = time.monotonic() + BULK_REST / leader.transport.pool.time_scale
+        if kind_name not in self._refusal_logged:
+            self._refusal_logged.add(kind_name)
+            if isinstance(error, APIError):
+                logger.warning(
+                    "%s: a bulk status request failed (%s, HTTP %s); polling those jobs one by one for %g s",
+                    kind_name,
+                    type(error).__name__,
+                    getattr(error, "status_code", None),
+                    BULK_REST,
+                )
+            else:
+                logger.error(
+                    "%s: a bulk status request failed; polling those jobs one by one", kind_name, exc_info=error
+                )
+        for job in jobs:
+            self._due_for_detail(job)
 
     async def _share_pause(self, pause: float) -> None:
         try:
@@ -524,9 +807,9 @@ class PollScheduler:
         except Exception as exc:
             logger.warning("poll scheduler: could not share the 429 pause (%s)", exc)
 
-    def _pause(self, job: TrackedJob, retry_after: float | None) -> float:
-        """Collective back-off: the API said slow down, so every poll waits."""
-        policy = job.policy
+    def _pause(self, retry_after: float | None, policy: PollPolicy, jobs: Iterable[TrackedJob]) -> None:
+        """Collective back-off: the API said slow down, so every poll waits; the throttled request's ``jobs``
+        are polled again after the pause (or when due, if later)."""
         pause = min(
             max(retry_after if retry_after is not None else policy.retry_after_floor, policy.retry_after_floor),
             policy.retry_after_ceiling,
@@ -534,10 +817,12 @@ class PollScheduler:
         self._paused_until = max(self._paused_until, time.monotonic() + pause)
         self.stats.pauses += 1
         logger.info("poll scheduler: HTTP 429, pausing every poll for %.1f s", pause)
-        if job.active:
-            job.due = self._paused_until
-            heapq.heappush(self._heap, (job.due, next(self._order), job))
-        return pause
+        for job in jobs:
+            if job.active and not job.done:
+                job.due = max(job.due, self._paused_until)
+                self._push(job)
+        if self._state.shared:
+            self._spawn(self._share_pause(pause))  # every process on the account waits too
 
     def _observe(self, job: TrackedJob, data: Any) -> None:
         kind = job.kind
@@ -550,9 +835,7 @@ class PollScheduler:
             result = kind.structure(data)  # APIResponseError if the final answer is unreadable: the verdict
             self._finish(job, result, kind.failure_error(job, result) if status in kind.failure else None)
             return
-        if status is not None and status not in kind.running and (kind.name, status) not in self._unknown_logged:
-            self._unknown_logged.add((kind.name, status))
-            logger.warning("%s status %r is not one HeyGen documents; treating it as still running", kind.name, status)
+        self._check_known(kind, status)
         if changed:
             self._note(job, status, done=False)
             job.result = None
@@ -560,8 +843,16 @@ class PollScheduler:
             if job.status_listeners and job.last_result() is not None:
                 for listener in job.status_listeners:
                     listener(job)
+            for listener in job.change_listeners or ():
+                listener(job)
         if job.active:
             self._schedule(job, job.interval)
+
+    def _check_known(self, kind: PollKind, status: str | None) -> None:
+        """Say once per kind and value that a status is not one HeyGen documents (it counts as running)."""
+        if status is not None and status not in kind.running and (kind.name, status) not in self._unknown_logged:
+            self._unknown_logged.add((kind.name, status))
+            logger.warning("%s status %r is not one HeyGen documents; treating it as still running", kind.name, status)
 
     def _finish(self, job: TrackedJob, result: Any, error: BaseException | None) -> None:
         """End ``job``. Status listeners hear only of a new answer; ending without one (a 404, the client
@@ -573,6 +864,8 @@ class PollScheduler:
         if result is not None:
             job.result = result
             for listener in job.status_listeners or ():
+                listener(job)
+            for listener in job.change_listeners or ():
                 listener(job)
         else:
             job.last_result()
@@ -640,4 +933,5 @@ class PollScheduler:
                 self._finish(job, None, closed)
         self._jobs.clear()
         self._identities.clear()
+        self._groups.clear()
         self._heap.clear()

@@ -1,8 +1,10 @@
 """Which deliveries a receiver has already handed to the application, so a retried or replayed one is not.
 
-A delivery is known by its event (type and job id: HeyGen finishes a job once) or, for events without a job
-id, by the SHA-256 of its raw body. The log is a protocol so a fleet of receivers can share one (Redis, a
-database); :class:`MemoryDeliveryLog` serves a single process.
+A delivery is known by its own id when it has an authenticated one (v3's ``event_id``: every attempt at one
+event carries the same id, and two events of one job different ones), else by its event (type and job id:
+HeyGen finishes a job once) or, for events without a job id, by the SHA-256 of its raw body. The log is a
+protocol so a fleet of receivers can share one (Redis, a database); :class:`MemoryDeliveryLog` serves a single
+process.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ _DEFAULT_TTL: Final = 3 * 24 * 3600.0
 
 
 def delivery_key(event: WebhookEvent, raw_body: bytes) -> str:
-    """What makes two deliveries the same: the event and its job, else the exact body. Unverified deliveries
-    have keys of their own, so an unsigned forgery can never shadow the signed delivery of the same job."""
+    """What makes two deliveries the same: the delivery's id (``event.event_id``, which is only ever one its
+    signature covers), else the event and its job, else the exact body. Unverified deliveries have keys of
+    their own, so an unsigned forgery can never shadow the signed delivery of the same job."""
     prefix = "" if event.verified else "unsigned:"
+    if event.event_id is not None:
+        return f"{prefix}id:{event.event_id}"
     job_id = event.job_id
     if job_id is not None:
         return f"{prefix}event:{event.event_type}:{job_id}"

@@ -1,9 +1,12 @@
 """Typed webhook events: one attrs class per HeyGen event, ``UnknownEvent`` for the rest.
 
-A delivery is ``{"event_type": ..., "event_data": {...}}``; HeyGen's own n8n trigger reads ``event`` instead,
-so both keys name the event. Fields are structured with the client's one converter; a field of a type HeyGen
-did not document is left unset (the payload keeps it; logged once per event type) rather than an error, so a
-changed payload never makes a receiver refuse, or mis-type, deliveries it used to take.
+A delivery is ``{"event_type": ..., "event_data": {...}}`` (v3 adds a top-level ``event_id``); HeyGen's own
+n8n trigger reads ``event`` instead, so both keys name the event. Fields are structured with the client's one
+converter; a field of a type HeyGen did not document is left unset (the payload keeps it; logged once per
+event type) rather than an error, so a changed payload never makes a receiver refuse, or mis-type, deliveries
+it used to take. HeyGen documents the payloads of the legacy events only: the classes of the events v3 added
+read their job's id under the name HeyGen's v3 API gives that id, else ``id`` (``job_id_keys``), and keep
+everything in ``event_data``.
 """
 
 from __future__ import annotations
@@ -22,11 +25,27 @@ from heygen_async._models import Model
 __all__ = [
     "EVENT_CLASSES",
     "KNOWN_EVENT_TYPES",
+    "V3_EVENT_TYPES",
+    "AIClippingEvent",
+    "AIClippingFail",
+    "AIClippingSuccess",
+    "AvatarVideoCaptionFail",
+    "AvatarVideoCaptionSuccess",
     "AvatarVideoEvent",
     "AvatarVideoFail",
     "AvatarVideoGifFail",
     "AvatarVideoGifSuccess",
     "AvatarVideoSuccess",
+    "BatchFinished",
+    "HyperframesVideoEvent",
+    "HyperframesVideoFail",
+    "HyperframesVideoSuccess",
+    "InstantAvatarEvent",
+    "InstantAvatarFail",
+    "InstantAvatarSuccess",
+    "LiveAvatarEvent",
+    "LiveAvatarFail",
+    "LiveAvatarSuccess",
     "PersonalizedVideo",
     "PhotoAvatarAddMotionEvent",
     "PhotoAvatarAddMotionFail",
@@ -37,9 +56,17 @@ __all__ = [
     "PhotoAvatarTrainEvent",
     "PhotoAvatarTrainFail",
     "PhotoAvatarTrainSuccess",
+    "ProofreadCreationEvent",
+    "ProofreadCreationFail",
+    "ProofreadCreationSuccess",
     "UnknownEvent",
+    "VideoAgentEvent",
+    "VideoAgentFail",
+    "VideoAgentSuccess",
     "VideoTranslateEvent",
     "VideoTranslateFail",
+    "VideoTranslatePreflightDownloadFailed",
+    "VideoTranslatePreflightValidationFailed",
     "VideoTranslateSuccess",
     "WebhookEvent",
     "parse_event",
@@ -47,23 +74,63 @@ __all__ = [
 
 logger = logging.getLogger("heygen_async.webhooks")
 
+V3_EVENT_TYPES: Final = (
+    "avatar_video.success",
+    "avatar_video.fail",
+    "avatar_video_gif.success",
+    "avatar_video_gif.fail",
+    "avatar_video_caption.success",
+    "avatar_video_caption.fail",
+    "video_translate.success",
+    "video_translate.fail",
+    "video_translate.preflight.validation_failed",
+    "video_translate.preflight.download_failed",
+    "personalized_video",
+    "instant_avatar.success",
+    "instant_avatar.fail",
+    "photo_avatar_generation.success",
+    "photo_avatar_generation.fail",
+    "photo_avatar_train.success",
+    "photo_avatar_train.fail",
+    "photo_avatar_add_motion.success",
+    "photo_avatar_add_motion.fail",
+    "proofread_creation.success",
+    "proofread_creation.fail",
+    "live_avatar.success",
+    "live_avatar.fail",
+    "video_agent.success",
+    "video_agent.fail",
+    "hyperframes_video.success",
+    "hyperframes_video.fail",
+    "ai_clipping.success",
+    "ai_clipping.fail",
+    "batch.finished",
+)
+"""The 30 event names of HeyGen's v3 webhook endpoints (the enum of ``POST /v3/webhooks/endpoints``), in its
+order; the legacy API's names are among them."""
+
+_MAX_EVENT_ID: Final = 256  # an id longer than this is not HeyGen's: it does not become a delivery-log key
+
 
 @attrs.frozen(kw_only=True)
 class WebhookEvent(Model):
     """Base of every event. ``raw`` is the whole delivery as received; ``event_data`` its data object.
 
-    ``verified`` says whether the delivery's signature was checked and good (False for unsigned
-    ``callback_url`` deliveries a receiver was told to accept, and for :func:`parse_event` on its own).
+    ``event_id`` is the delivery's own id (v3: the body's top-level ``event_id``, or an event-id header the
+    signature covered), None when it has none. ``verified`` says whether the delivery's signature was
+    checked and good (False for unsigned ``callback_url`` deliveries a receiver was told to accept, and for
+    :func:`parse_event` on its own).
     """
 
     event_type: str = ""
     callback_id: str | None = None
+    event_id: str | None = attrs.field(default=None, eq=False)
     verified: bool = attrs.field(default=False, eq=False)
 
     event_types: ClassVar[tuple[str, ...]] = ()
     """The event names this class stands for."""
-    job_id_key: ClassVar[str | None] = None
-    """The ``event_data`` key holding the id of the job the event concerns."""
+    job_id_keys: ClassVar[tuple[str, ...]] = ()
+    """The ``event_data`` keys that may hold the id of the job the event concerns, the first one set wins."""
 
     @property
     def event_data(self) -> Mapping[str, Any]:
@@ -72,16 +139,19 @@ class WebhookEvent(Model):
 
     @property
     def job_id(self) -> str | None:
-        """The id of the job (video, translation, generation, group, look) the event is about."""
-        value = getattr(self, self.job_id_key, None) if self.job_id_key else None
-        return value if isinstance(value, str) and value else None
+        """The id of the job (video, translation, generation, group, look, batch...) the event is about."""
+        for key in self.job_id_keys:
+            value = getattr(self, key, None)
+            if isinstance(value, str) and value:
+                return value
+        return None
 
     @property
     def succeeded(self) -> bool | None:
-        """True for ``*.success``, False for ``*.fail``, None for events that are neither."""
+        """True for ``*.success``; False for ``*.fail`` and ``*_failed``; None for events that are neither."""
         if self.event_type.endswith(".success"):
             return True
-        if self.event_type.endswith(".fail"):
+        if self.event_type.endswith((".fail", "_failed")):
             return False
         return None
 
@@ -90,18 +160,20 @@ class WebhookEvent(Model):
 class _JobEvent(WebhookEvent):
     msg: str | None = None
     message: str | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
 
     @property
     def reason(self) -> str | None:
-        """HeyGen's words on a failure (``msg`` or ``message``, whichever it sent)."""
-        return self.msg or self.message
+        """HeyGen's words on a failure (``msg``, ``message`` or v3's ``failure_message``, whichever it sent)."""
+        return self.msg or self.message or self.failure_message
 
 
 @attrs.frozen(kw_only=True)
 class AvatarVideoEvent(_JobEvent):
-    """An avatar video (or its GIF preview) finished or failed."""
+    """An avatar video (or its GIF preview, or its captioned version) finished or failed."""
 
-    job_id_key: ClassVar[str | None] = "video_id"
+    job_id_keys: ClassVar[tuple[str, ...]] = ("video_id",)
     video_id: str | None = None
     url: str | None = None
     video_share_page_url: str | None = None
@@ -130,11 +202,26 @@ class AvatarVideoGifFail(AvatarVideoEvent):
 
 
 @attrs.frozen(kw_only=True)
-class VideoTranslateEvent(_JobEvent):
-    """A video translation finished or failed."""
+class AvatarVideoCaptionSuccess(AvatarVideoEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("avatar_video_caption.success",)
 
-    job_id_key: ClassVar[str | None] = "video_translate_id"
+
+@attrs.frozen(kw_only=True)
+class AvatarVideoCaptionFail(AvatarVideoEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("avatar_video_caption.fail",)
+
+
+@attrs.frozen(kw_only=True)
+class VideoTranslateEvent(_JobEvent):
+    """A video translation finished, failed, or was refused before it started (the ``preflight`` events).
+
+    ``video_translation_id`` is the id's v3 name (``POST /v3/video-translations`` returns
+    ``video_translation_ids``); the legacy events call it ``video_translate_id``.
+    """
+
+    job_id_keys: ClassVar[tuple[str, ...]] = ("video_translate_id", "video_translation_id")
     video_translate_id: str | None = None
+    video_translation_id: str | None = None
     url: str | None = None
     output_language: str | None = None
 
@@ -150,10 +237,24 @@ class VideoTranslateFail(VideoTranslateEvent):
 
 
 @attrs.frozen(kw_only=True)
+class VideoTranslatePreflightValidationFailed(VideoTranslateEvent):
+    """The translation's input did not pass HeyGen's checks; nothing was translated."""
+
+    event_types: ClassVar[tuple[str, ...]] = ("video_translate.preflight.validation_failed",)
+
+
+@attrs.frozen(kw_only=True)
+class VideoTranslatePreflightDownloadFailed(VideoTranslateEvent):
+    """HeyGen could not download the video to translate; nothing was translated."""
+
+    event_types: ClassVar[tuple[str, ...]] = ("video_translate.preflight.download_failed",)
+
+
+@attrs.frozen(kw_only=True)
 class PhotoAvatarGenerationEvent(_JobEvent):
     """A photo or look generation finished or failed."""
 
-    job_id_key: ClassVar[str | None] = "generation_id"
+    job_id_keys: ClassVar[tuple[str, ...]] = ("generation_id",)
     generation_id: str | None = None
 
 
@@ -171,7 +272,7 @@ class PhotoAvatarGenerationFail(PhotoAvatarGenerationEvent):
 class PhotoAvatarTrainEvent(_JobEvent):
     """A photo avatar group's training finished or failed."""
 
-    job_id_key: ClassVar[str | None] = "group_id"
+    job_id_keys: ClassVar[tuple[str, ...]] = ("group_id",)
     group_id: str | None = None
 
 
@@ -189,7 +290,7 @@ class PhotoAvatarTrainFail(PhotoAvatarTrainEvent):
 class PhotoAvatarAddMotionEvent(_JobEvent):
     """A photo avatar made by add_motion finished or failed (``id`` is the new look's)."""
 
-    job_id_key: ClassVar[str | None] = "id"
+    job_id_keys: ClassVar[tuple[str, ...]] = ("id",)
     id: str | None = None
 
 
@@ -204,11 +305,144 @@ class PhotoAvatarAddMotionFail(PhotoAvatarAddMotionEvent):
 
 
 @attrs.frozen(kw_only=True)
+class InstantAvatarEvent(_JobEvent):
+    """An instant avatar (digital twin) was created or failed (``avatar_id``: v3's look id, else ``id``)."""
+
+    job_id_keys: ClassVar[tuple[str, ...]] = ("avatar_id", "id")
+    avatar_id: str | None = None
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class InstantAvatarSuccess(InstantAvatarEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("instant_avatar.success",)
+
+
+@attrs.frozen(kw_only=True)
+class InstantAvatarFail(InstantAvatarEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("instant_avatar.fail",)
+
+
+@attrs.frozen(kw_only=True)
+class ProofreadCreationEvent(_JobEvent):
+    """A translation's proofread (subtitles to review before rendering) is ready or failed."""
+
+    job_id_keys: ClassVar[tuple[str, ...]] = ("proofread_id", "id")
+    proofread_id: str | None = None
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ProofreadCreationSuccess(ProofreadCreationEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("proofread_creation.success",)
+
+
+@attrs.frozen(kw_only=True)
+class ProofreadCreationFail(ProofreadCreationEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("proofread_creation.fail",)
+
+
+@attrs.frozen(kw_only=True)
+class LiveAvatarEvent(_JobEvent):
+    """A live (interactive) avatar was created or failed."""
+
+    job_id_keys: ClassVar[tuple[str, ...]] = ("avatar_id", "id")
+    avatar_id: str | None = None
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LiveAvatarSuccess(LiveAvatarEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("live_avatar.success",)
+
+
+@attrs.frozen(kw_only=True)
+class LiveAvatarFail(LiveAvatarEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("live_avatar.fail",)
+
+
+@attrs.frozen(kw_only=True)
+class VideoAgentEvent(_JobEvent):
+    """A video agent's video finished or failed (``video_id``, else the agent's ``session_id``)."""
+
+    job_id_keys: ClassVar[tuple[str, ...]] = ("video_id", "session_id")
+    video_id: str | None = None
+    session_id: str | None = None
+    url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class VideoAgentSuccess(VideoAgentEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("video_agent.success",)
+
+
+@attrs.frozen(kw_only=True)
+class VideoAgentFail(VideoAgentEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("video_agent.fail",)
+
+
+@attrs.frozen(kw_only=True)
+class HyperframesVideoEvent(_JobEvent):
+    """A HyperFrames (HTML-composed) video finished or failed."""
+
+    job_id_keys: ClassVar[tuple[str, ...]] = ("video_id", "id")
+    video_id: str | None = None
+    id: str | None = None
+    url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class HyperframesVideoSuccess(HyperframesVideoEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("hyperframes_video.success",)
+
+
+@attrs.frozen(kw_only=True)
+class HyperframesVideoFail(HyperframesVideoEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("hyperframes_video.fail",)
+
+
+@attrs.frozen(kw_only=True)
+class AIClippingEvent(_JobEvent):
+    """An AI clipping job (clips cut from a long video) finished or failed."""
+
+    job_id_keys: ClassVar[tuple[str, ...]] = ("ai_clipping_id", "id")
+    ai_clipping_id: str | None = None
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AIClippingSuccess(AIClippingEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("ai_clipping.success",)
+
+
+@attrs.frozen(kw_only=True)
+class AIClippingFail(AIClippingEvent):
+    event_types: ClassVar[tuple[str, ...]] = ("ai_clipping.fail",)
+
+
+@attrs.frozen(kw_only=True)
+class BatchFinished(_JobEvent):
+    """A batch (of videos or assets) ended; its items may have ended differently, so ``succeeded`` follows
+    the batch's ``status``: True for ``completed``, False for ``failed``, None otherwise."""
+
+    event_types: ClassVar[tuple[str, ...]] = ("batch.finished",)
+    job_id_keys: ClassVar[tuple[str, ...]] = ("batch_id", "id")
+    batch_id: str | None = None
+    id: str | None = None
+    status: str | None = None
+
+    @property
+    def succeeded(self) -> bool | None:
+        status = self.status.lower() if self.status else None
+        return True if status == "completed" else False if status == "failed" else None
+
+
+@attrs.frozen(kw_only=True)
 class PersonalizedVideo(WebhookEvent):
     """A personalized video was made for one contact."""
 
     event_types: ClassVar[tuple[str, ...]] = ("personalized_video",)
-    job_id_key: ClassVar[str | None] = "video_id"
+    job_id_keys: ClassVar[tuple[str, ...]] = ("video_id",)
     project_id: str | None = None
     video_id: str | None = None
     video_url: str | None = None
@@ -231,35 +465,38 @@ EVENT_CLASSES: Final[dict[str, type[WebhookEvent]]] = {
         AvatarVideoFail,
         AvatarVideoGifSuccess,
         AvatarVideoGifFail,
+        AvatarVideoCaptionSuccess,
+        AvatarVideoCaptionFail,
         VideoTranslateSuccess,
         VideoTranslateFail,
+        VideoTranslatePreflightValidationFailed,
+        VideoTranslatePreflightDownloadFailed,
+        PersonalizedVideo,
+        InstantAvatarSuccess,
+        InstantAvatarFail,
         PhotoAvatarGenerationSuccess,
         PhotoAvatarGenerationFail,
         PhotoAvatarTrainSuccess,
         PhotoAvatarTrainFail,
         PhotoAvatarAddMotionSuccess,
         PhotoAvatarAddMotionFail,
-        PersonalizedVideo,
+        ProofreadCreationSuccess,
+        ProofreadCreationFail,
+        LiveAvatarSuccess,
+        LiveAvatarFail,
+        VideoAgentSuccess,
+        VideoAgentFail,
+        HyperframesVideoSuccess,
+        HyperframesVideoFail,
+        AIClippingSuccess,
+        AIClippingFail,
+        BatchFinished,
     )
     for name in cls.event_types
 }
+"""The class of each event name."""
 
-KNOWN_EVENT_TYPES: Final = frozenset(
-    {
-        *EVENT_CLASSES,
-        # Documented, no class of their own yet (they arrive as UnknownEvent):
-        "instant_avatar.success",
-        "instant_avatar.fail",
-        "proofread_creation.success",
-        "proofread_creation.fail",
-        "live_avatar.success",
-        "live_avatar.fail",
-        "avatar_video_caption.success",
-        "avatar_video_caption.fail",
-        "video_agent.success",
-        "video_agent.fail",
-    }
-)
+KNOWN_EVENT_TYPES: Final = frozenset(V3_EVENT_TYPES)
 """Every event name HeyGen documents (see the reference notes); endpoints can subscribe to these."""
 
 _misfits_logged: set[str] = set()
@@ -292,13 +529,20 @@ def parse_event(body: bytes | bytearray | memoryview | str | Mapping[str, Any]) 
         raise WebhookPayloadError(f"the delivery's event_data is a JSON {type(data).__name__}, not an object")
     fields = {**data, "event_type": event_type}
     fields.pop("verified", None)
+    fields.pop("event_id", None)  # the delivery's id is the body's own, not one inside its data
     cls = EVENT_CLASSES.get(event_type, UnknownEvent)
     try:
         event = converter.structure(fields, cls)
     except Exception:  # cattrs raises several types; all mean "some field is not the documented shape"
         event = _structure_leniently(cls, fields)
     object.__setattr__(event, "raw", payload)
+    object.__setattr__(event, "event_id", event_id_of(payload.get("event_id")))
     return event
+
+
+def event_id_of(value: Any) -> str | None:
+    """``value`` if it can be a delivery's id (a non-empty string of at most 256 characters), else None."""
+    return value if isinstance(value, str) and 0 < len(value) <= _MAX_EVENT_ID else None
 
 
 def _structure_leniently(cls: type[WebhookEvent], fields: dict[str, Any]) -> WebhookEvent:

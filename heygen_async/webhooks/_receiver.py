@@ -7,8 +7,8 @@ The logic is framework-free (:meth:`WebhookReceiver.preflight` and :meth:`Webhoo
 - ``OPTIONS`` → 200 (HeyGen probes a URL with it, with a 1-second timeout, before registering it);
 - a body over ``max_body_size`` → 413, refused on its ``Content-Length`` before reading, or as soon as a
   chunked body passes the limit;
-- no secret set yet → 503 (HeyGen tries again later); a missing, malformed or wrong signature → 401, and no
-  handler runs;
+- no secret set yet → 503 (HeyGen tries again later); a missing, malformed or wrong signature, or a timestamp
+  outside a timestamped scheme's window → 401, and no handler runs;
 - a body not read within ``read_timeout`` → 408;
 - a body that is not an event → 400; a delivery already handed on → 200, not handed on again; another copy
   of it still being handled → 409, so the sender tries again later (if that handling fails, the retry is
@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
@@ -32,7 +33,7 @@ from heygen_async._exceptions import InvalidSignatureError, ValidationError, Web
 
 from ._dedup import DeliveryLog, MemoryDeliveryLog, delivery_key
 from ._events import KNOWN_EVENT_TYPES, WebhookEvent, parse_event
-from ._signature import DEFAULT_SIGNATURE_HEADERS, Headers, Secret, header_values, secrets_of, verify
+from ._signature import Headers, Secret, SignatureScheme, header_values, scheme_of, secrets_of, signed_event_id
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -97,8 +98,10 @@ class WebhookReceiver:
 
     ``secret`` is the endpoint's secret (``str``/``bytes``, or a list of them while rotating); it may be set
     later with :meth:`set_secret`, for the usual order of things: start the receiver, register its URL
-    (HeyGen probes it), then keep the secret that registration returned. ``handler`` (and handlers added
-    with :meth:`on`) get each verified event once; ``client`` gets its job waiters fed, so
+    (HeyGen probes it), then keep the secret that registration returned. ``scheme`` says how deliveries are
+    signed (:class:`BodySignature` by default; ``signature_header`` is the short way to rename its header;
+    ``clock`` is the Unix time a timestamped scheme's window is measured from). ``handler`` (and handlers
+    added with :meth:`on`) get each verified event once; ``client`` gets its job waiters fed, so
     ``client.videos.wait(...)`` returns as soon as the delivery arrives. ``allow_unsigned`` accepts
     deliveries that carry no signature at all (HeyGen does not sign deliveries to a job's own
     ``callback_url``) with ``event.verified`` False; a signature that is present is always checked.
@@ -112,16 +115,18 @@ class WebhookReceiver:
         handler: Handler | None = None,
         *,
         client: HeyGenClient | None = None,
-        signature_header: str | Sequence[str] = DEFAULT_SIGNATURE_HEADERS,
+        signature_header: str | Sequence[str] | None = None,
+        scheme: SignatureScheme | None = None,
+        clock: Callable[[], float] = time.time,
         allow_unsigned: bool = False,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         read_timeout: float = 30.0,
         deliveries: DeliveryLog | Literal["memory"] | None = "memory",
     ) -> None:
         self._secrets: tuple[bytes, ...] = () if secret is None else secrets_of(secret)
-        names = (signature_header,) if isinstance(signature_header, str) else tuple(signature_header)
-        if not names or not all(isinstance(name, str) and name for name in names):
-            raise ValidationError("expected a header name or a list of them", parameter="signature_header")
+        self.scheme = scheme_of(scheme, signature_header, "signature_header")
+        if not callable(clock):
+            raise ValidationError("must be a callable returning the Unix time in seconds", parameter="clock")
         if isinstance(max_body_size, bool) or not isinstance(max_body_size, int) or max_body_size < 1:
             raise ValidationError("must be a positive number of bytes", parameter="max_body_size")
         if isinstance(read_timeout, bool) or not isinstance(read_timeout, (int, float)) or not 0 < read_timeout < 1e9:
@@ -136,7 +141,7 @@ class WebhookReceiver:
             raise ValidationError(
                 "must have async claim(key), complete(key) and release(key), or be None", parameter="deliveries"
             )
-        self._names = names
+        self.clock = clock
         self.allow_unsigned = bool(allow_unsigned)
         self.max_body_size = max_body_size
         self.read_timeout = float(read_timeout)
@@ -224,7 +229,7 @@ class WebhookReceiver:
         if not isinstance(headers, (Mapping, list, tuple)):
             headers = list(headers)  # read more than once below: a generator would be used up
         verified = True
-        if not header_values(headers, self._names) and self.allow_unsigned:
+        if not header_values(headers, self.scheme.signature_headers) and self.allow_unsigned:
             verified = False
         elif not self._secrets:
             self.stats.not_ready += 1
@@ -232,7 +237,7 @@ class WebhookReceiver:
             return Reply.of(503, error="receiver not ready")
         else:
             try:
-                verify(raw_body, headers, self._secrets, header=self._names)
+                self.scheme.verify(raw_body, headers, self._secrets, self.clock())
             except InvalidSignatureError as exc:
                 self.stats.unauthorized += 1
                 logger.info("webhook delivery refused: %s", exc)
@@ -244,6 +249,8 @@ class WebhookReceiver:
             logger.info("webhook delivery refused: %s", exc)
             return Reply.of(400, error=str(exc))
         event = attrs.evolve(event, verified=verified)
+        if verified and event.event_id is None:
+            event = attrs.evolve(event, event_id=signed_event_id(self.scheme, headers))
         key = delivery_key(event, raw_body)
         if self.deliveries is not None:
             try:

@@ -20,7 +20,7 @@ from heygen_async._jobs._kinds import KINDS
 from heygen_async._jobs._scheduler import PollScheduler, TrackedJob
 from heygen_async._transport._call import Transport
 from heygen_async.emulator import Emulator, Faults
-from tests.support import FAST_POLL, VIDEO, fast_client, requests_to, scene, wait_until
+from tests.support import FAST_POLL, VIDEO, fast_client, max_in_any_window, requests_to, scene, wait_until
 
 # -- the scheduler on its own, polling through a fake transport --------------------------------------------------
 
@@ -52,16 +52,6 @@ class FakeTransport:
         if callable(self.answer):
             return self.answer(job_id, self.by_job[job_id])
         return {"id": job_id, "status": "processing"}
-
-
-def max_in_any_window(starts: list[float], width: float = 1.0) -> int:
-    starts = sorted(starts)
-    best, left = 0, 0
-    for right, t in enumerate(starts):
-        while starts[left] <= t - width:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
 
 
 def track(

@@ -45,6 +45,7 @@ from ._jobs import (
     fast_client,
     make_motion,
     make_training,
+    max_in_any_window,
     polls_settled,
     submit_video,
     submit_videos,
@@ -75,7 +76,7 @@ from ._streaming import (
 )
 from ._structuring import outcome, slowly, snapshot
 from ._v3 import openapi_from_table, sample_arguments, sample_value, v3_method
-from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, serve_asgi, serving, signed_headers
+from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, post_delivery, serve_asgi, serving, signed_headers
 
 __all__ = [
     # the repository
@@ -135,6 +136,7 @@ __all__ = [
     "KIND_CASES",
     "make_motion",
     "make_training",
+    "max_in_any_window",
     # streaming
     "SESSION_PARAMS",
     "SLOW_ANSWER",
@@ -167,6 +169,7 @@ __all__ = [
     "WEBHOOK_SECRET",
     "body_of",
     "signed_headers",
+    "post_delivery",
     # the command line
     "CLI_TOKEN",
     "ProgressLine",

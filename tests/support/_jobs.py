@@ -51,6 +51,17 @@ def video_success(video_id: str) -> dict[str, Any]:
     return {"event_type": "avatar_video.success", "event_data": {"video_id": video_id}}
 
 
+def max_in_any_window(starts: list[float], width: float = 1.0) -> int:
+    """The most of ``starts`` (times, in seconds) in any window ``width`` seconds wide: what a budget bounds."""
+    starts = sorted(starts)
+    best, left = 0, 0
+    for right, t in enumerate(starts):
+        while starts[left] <= t - width:
+            left += 1
+        best = max(best, right - left + 1)
+    return best
+
+
 async def polls_settled(client: hg.HeyGenClient) -> None:
     """Let the waits just started track their jobs, and their first polls come and go where those are due at
     once (a wait on an id does not know when its job was submitted): then no poll is in flight or due within

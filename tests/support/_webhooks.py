@@ -12,6 +12,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import uvicorn
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -32,6 +33,13 @@ def body_of(event_type: str = "avatar_video.success", **data: Any) -> bytes:
 def signed_headers(body: bytes, secret: str = WEBHOOK_SECRET) -> list[tuple[bytes, bytes]]:
     """ASGI headers carrying ``body``'s signature with ``secret``."""
     return [(b"signature", hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode())]
+
+
+async def post_delivery(http: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+    """POST ``body`` to a receiver: its status and its JSON answer (None when empty)."""
+    async with http.post(url, data=body, headers=headers) as response:
+        text = await response.text()
+        return response.status, json.loads(text) if text else None
 
 
 @contextlib.asynccontextmanager

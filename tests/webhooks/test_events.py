@@ -75,6 +75,64 @@ CASES: list[tuple[str, dict[str, Any], type[webhooks.WebhookEvent], dict[str, An
         webhooks.PersonalizedVideo,
         {"project_id": "p1", "contact_info": {"email": "a@b.c"}, "succeeded": None, "job_id": "pv1"},
     ),
+    # The events v3 added: HeyGen documents no payload, so each case gives its id under every key its class reads.
+    (
+        "avatar_video_caption.success",
+        {"video_id": "vc1", "url": "https://r/vc1.mp4"},
+        webhooks.AvatarVideoCaptionSuccess,
+        {"job_id": "vc1", "url": "https://r/vc1.mp4"},
+    ),
+    (
+        "avatar_video_caption.fail",
+        {"video_id": "vc2", "failure_code": "caption_error", "failure_message": "no speech found"},
+        webhooks.AvatarVideoCaptionFail,
+        {"job_id": "vc2", "failure_code": "caption_error", "reason": "no speech found"},
+    ),
+    (
+        "video_translate.preflight.validation_failed",
+        {"video_translation_id": "t3", "message": "the video is over 3 hours"},
+        webhooks.VideoTranslatePreflightValidationFailed,
+        {"job_id": "t3", "reason": "the video is over 3 hours", "succeeded": False},
+    ),
+    (
+        "video_translate.preflight.download_failed",
+        {"video_translate_id": "t4", "video_translation_id": "t4-v3", "failure_message": "403 from the URL"},
+        webhooks.VideoTranslatePreflightDownloadFailed,
+        {"job_id": "t4", "reason": "403 from the URL", "succeeded": False},
+    ),
+    ("instant_avatar.success", {"avatar_id": "ia1", "id": "other"}, webhooks.InstantAvatarSuccess, {"job_id": "ia1"}),
+    (
+        "instant_avatar.fail",
+        {"id": "ia2", "msg": "consent video missing"},
+        webhooks.InstantAvatarFail,
+        {"job_id": "ia2", "reason": "consent video missing"},
+    ),
+    ("proofread_creation.success", {"proofread_id": "pr1"}, webhooks.ProofreadCreationSuccess, {"job_id": "pr1"}),
+    ("proofread_creation.fail", {"id": "pr2"}, webhooks.ProofreadCreationFail, {"job_id": "pr2"}),
+    ("live_avatar.success", {"avatar_id": "la1"}, webhooks.LiveAvatarSuccess, {"job_id": "la1"}),
+    ("live_avatar.fail", {"id": "la2", "message": "bad footage"}, webhooks.LiveAvatarFail, {"reason": "bad footage"}),
+    (
+        "video_agent.success",
+        {"video_id": "va1", "session_id": "s1", "url": "https://r/va1.mp4"},
+        webhooks.VideoAgentSuccess,
+        {"job_id": "va1", "session_id": "s1", "url": "https://r/va1.mp4"},
+    ),
+    ("video_agent.fail", {"session_id": "s2"}, webhooks.VideoAgentFail, {"job_id": "s2", "video_id": None}),
+    (
+        "hyperframes_video.success",
+        {"video_id": "hf1", "url": "https://r/hf1.mp4"},
+        webhooks.HyperframesVideoSuccess,
+        {"job_id": "hf1"},
+    ),
+    ("hyperframes_video.fail", {"id": "hf2"}, webhooks.HyperframesVideoFail, {"job_id": "hf2"}),
+    ("ai_clipping.success", {"ai_clipping_id": "ac1"}, webhooks.AIClippingSuccess, {"job_id": "ac1"}),
+    ("ai_clipping.fail", {"id": "ac2", "msg": "no speech"}, webhooks.AIClippingFail, {"job_id": "ac2"}),
+    (
+        "batch.finished",
+        {"batch_id": "b1", "status": "completed"},
+        webhooks.BatchFinished,
+        {"job_id": "b1", "status": "completed", "succeeded": True},
+    ),
 ]
 
 
@@ -92,20 +150,46 @@ def test_each_documented_event_parses_into_its_class(
         assert event.raw == payload
         assert dict(event.event_data) == data
         assert event.verified is False
+        assert event.job_id is not None
         for name, value in expected.items():
             assert getattr(event, name) == value, name
         if "succeeded" not in expected:
             assert event.succeeded is event_type.endswith(".success")
 
 
-def test_every_class_is_registered_under_its_event_names() -> None:
-    assert {case[0] for case in CASES} == set(webhooks.EVENT_CLASSES)
-    assert set(webhooks.EVENT_CLASSES) <= webhooks.KNOWN_EVENT_TYPES
+def test_each_of_the_30_v3_event_names_has_a_class_of_its_own() -> None:
+    assert len(webhooks.V3_EVENT_TYPES) == len(set(webhooks.V3_EVENT_TYPES)) == 30
+    assert {case[0] for case in CASES} == set(webhooks.V3_EVENT_TYPES) == set(webhooks.EVENT_CLASSES)
+    assert set(webhooks.V3_EVENT_TYPES) == webhooks.KNOWN_EVENT_TYPES
+    for name, cls in webhooks.EVENT_CLASSES.items():
+        assert cls.event_types == (name,)  # one class per name: endpoints subscribe to exactly what a class names
+        assert cls.job_id_keys, name
     assert issubclass(webhooks.AvatarVideoGifFail, webhooks.AvatarVideoEvent)
+    assert issubclass(webhooks.AvatarVideoCaptionFail, webhooks.AvatarVideoEvent)
     assert issubclass(webhooks.VideoTranslateFail, webhooks.VideoTranslateEvent)
+    assert issubclass(webhooks.VideoTranslatePreflightDownloadFailed, webhooks.VideoTranslateEvent)
 
 
-@pytest.mark.parametrize("event_type", ["instant_avatar.success", "brand_new.event"])
+@pytest.mark.parametrize(
+    ("status", "succeeded"), [("completed", True), ("FAILED", False), ("partial", None), (None, None)]
+)
+def test_a_finished_batch_succeeded_as_its_status_says(status: str | None, succeeded: bool | None) -> None:
+    event = webhooks.parse_event({"event_type": "batch.finished", "event_data": {"batch_id": "b1", "status": status}})
+    assert isinstance(event, webhooks.BatchFinished)
+    assert (event.job_id, event.succeeded) == ("b1", succeeded)
+
+
+def test_the_delivery_id_is_the_bodys_top_level_event_id_only() -> None:
+    data = {"video_id": "v1", "event_id": "inside-the-data"}
+    event = webhooks.parse_event({"event_id": "evt_1", "event_type": "avatar_video.success", "event_data": data})
+    assert (event.event_id, event.job_id, event.event_data["event_id"]) == ("evt_1", "v1", "inside-the-data")
+    assert webhooks.parse_event({"event_type": "avatar_video.success", "event_data": data}).event_id is None
+    for odd in (12, "", "x" * 257, ["evt_1"]):
+        payload = {"event_id": odd, "event_type": "avatar_video.success", "event_data": data}
+        assert webhooks.parse_event(payload).event_id is None
+
+
+@pytest.mark.parametrize("event_type", ["avatar_video.started", "brand_new.event"])
 def test_other_events_are_unknown_events_that_keep_their_payload(event_type: str) -> None:
     payload = {"event_type": event_type, "event_data": {"id": "x", "nested": {"a": [1, 2]}}, "extra": True}
     event = webhooks.parse_event(json.dumps(payload).encode())

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -21,23 +20,11 @@ from yarl import URL
 
 import heygen_async as hg
 from heygen_async import webhooks
-from tests.support import WAYS, WEBHOOK_SECRET, Start, body_of, serving, signed_headers
+from tests.support import WEBHOOK_SECRET, Start, body_of, post_delivery, signed_headers
 
 
 def signed(body: bytes, secret: str = WEBHOOK_SECRET, header: str = "Signature") -> dict[str, str]:
     return {header: hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(), "Content-Type": "application/json"}
-
-
-@pytest.fixture(params=WAYS)
-async def start(request: pytest.FixtureRequest) -> AsyncIterator[Start]:
-    async with serving(request.param) as start:
-        yield start
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 class Recorder:
@@ -46,12 +33,6 @@ class Recorder:
 
     async def __call__(self, event: webhooks.WebhookEvent) -> None:
         self.events.append(event)
-
-
-async def post(http: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
-    async with http.post(url, data=body, headers=headers) as response:
-        text = await response.text()
-        return response.status, json.loads(text) if text else None
 
 
 async def test_the_probe_is_answered_with_200_even_before_a_secret_is_set(
@@ -77,7 +58,7 @@ async def test_a_valid_delivery_reaches_the_handler_once_verified(start: Start, 
     receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder)
     url = await start(receiver)
     body = body_of(url="https://r/v1.mp4")
-    assert await post(http, url, body, signed(body)) == (200, {"ok": True})
+    assert await post_delivery(http, url, body, signed(body)) == (200, {"ok": True})
     (event,) = recorder.events
     assert isinstance(event, webhooks.AvatarVideoSuccess)
     assert (event.video_id, event.url, event.verified) == ("v1", "https://r/v1.mp4", True)
@@ -92,8 +73,9 @@ async def test_each_default_signature_header_is_verified(
     receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder)
     url = await start(receiver)
     body = body_of()
-    assert (await post(http, url, body, signed(body, header=header)))[0] == 200
-    assert (await post(http, url, body_of(video_id="v2"), signed(body, header=header)))[0] == 401  # still checked
+    assert (await post_delivery(http, url, body, signed(body, header=header)))[0] == 200
+    other = body_of(video_id="v2")
+    assert (await post_delivery(http, url, other, signed(body, header=header)))[0] == 401  # still checked
     assert [(event.job_id, event.verified) for event in recorder.events] == [("v1", True)]
 
 
@@ -114,7 +96,7 @@ async def test_a_bad_signature_gets_401_and_no_handler_runs(
     receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder)
     url = await start(receiver)
     body = body_of()
-    status, answer = await post(http, url, body, headers_of(body))
+    status, answer = await post_delivery(http, url, body, headers_of(body))
     assert (status, answer["reason"]) == (401, reason)
     assert recorder.events == []
     assert receiver.stats.unauthorized == 1
@@ -126,10 +108,10 @@ async def test_without_a_secret_deliveries_get_503_until_one_is_set(start: Start
     receiver = webhooks.WebhookReceiver(handler=recorder)
     url = await start(receiver)
     body = body_of()
-    assert (await post(http, url, body, signed(body)))[0] == 503
+    assert (await post_delivery(http, url, body, signed(body)))[0] == 503
     assert not receiver.has_secret
     receiver.set_secret(WEBHOOK_SECRET)
-    assert (await post(http, url, body, signed(body)))[0] == 200
+    assert (await post_delivery(http, url, body, signed(body)))[0] == 200
     assert len(recorder.events) == 1
     assert WEBHOOK_SECRET not in repr(receiver)
 
@@ -139,12 +121,12 @@ async def test_a_replayed_delivery_reaches_the_application_once(start: Start, ht
     receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder)
     url = await start(receiver)
     body = body_of()
-    answers = [await post(http, url, body, signed(body)) for _ in range(3)]
+    answers = [await post_delivery(http, url, body, signed(body)) for _ in range(3)]
     duplicate = (200, {"ok": True, "duplicate": True})
     assert answers == [(200, {"ok": True}), duplicate, duplicate]
     # The same event re-serialised differently (a retry with other key order) is the same delivery too.
     other = json.dumps({"event_data": {"video_id": "v1"}, "event_type": "avatar_video.success"}).encode()
-    assert await post(http, url, other, signed(other)) == (200, {"ok": True, "duplicate": True})
+    assert await post_delivery(http, url, other, signed(other)) == (200, {"ok": True, "duplicate": True})
     assert len(recorder.events) == 1
     assert receiver.stats.duplicates == 3
 
@@ -167,14 +149,14 @@ async def test_copies_arriving_while_the_first_is_handled_are_told_to_retry(
     receiver = webhooks.WebhookReceiver(WEBHOOK_SECRET, slow)
     url = await start(receiver)
     body = body_of()
-    first = asyncio.create_task(post(http, url, body, signed(body)))
+    first = asyncio.create_task(post_delivery(http, url, body, signed(body)))
     await asyncio.wait_for(entered.wait(), 5)
-    copies = await asyncio.gather(*(post(http, url, body, signed(body)) for _ in range(3)))
+    copies = await asyncio.gather(*(post_delivery(http, url, body, signed(body)) for _ in range(3)))
     assert [status for status, _ in copies] == [409] * 3
     gate.set()
     assert (await first)[0] == 500
-    assert await post(http, url, body, signed(body)) == (200, {"ok": True})  # the retry gets it through
-    assert (await post(http, url, body, signed(body)))[1] == {"ok": True, "duplicate": True}
+    assert await post_delivery(http, url, body, signed(body)) == (200, {"ok": True})  # the retry gets it through
+    assert (await post_delivery(http, url, body, signed(body)))[1] == {"ok": True, "duplicate": True}
     assert calls == ["avatar_video.success", "avatar_video.success"]
     assert (receiver.stats.in_progress, receiver.stats.failed, receiver.stats.handled) == (3, 1, 1)
 
@@ -185,7 +167,7 @@ async def test_events_without_a_job_id_are_deduplicated_by_body(start: Start, ht
     first = json.dumps({"event_type": "brand_new.event", "event_data": {"n": 1}}).encode()
     second = json.dumps({"event_type": "brand_new.event", "event_data": {"n": 2}}).encode()
     for body in (first, second, first):
-        assert (await post(http, url, body, signed(body)))[0] == 200
+        assert (await post_delivery(http, url, body, signed(body)))[0] == 200
     assert [event.event_data["n"] for event in recorder.events] == [1, 2]
 
 
@@ -194,7 +176,7 @@ async def test_deduplication_can_be_turned_off(start: Start, http: aiohttp.Clien
     url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder, deliveries=None))
     body = body_of()
     for _ in range(2):
-        await post(http, url, body, signed(body))
+        await post_delivery(http, url, body, signed(body))
     assert len(recorder.events) == 2
 
 
@@ -212,10 +194,10 @@ async def test_a_failing_handler_gets_500_and_the_retry_gets_through(
     url = await start(receiver)
     body = body_of()
     with caplog.at_level(logging.ERROR, logger="heygen_async.webhooks"):
-        assert (await post(http, url, body, signed(body)))[0] == 500
+        assert (await post_delivery(http, url, body, signed(body)))[0] == 500
     assert "webhook handler failed" in caplog.text
-    assert (await post(http, url, body, signed(body))) == (200, {"ok": True})
-    assert (await post(http, url, body, signed(body)))[1] == {"ok": True, "duplicate": True}
+    assert (await post_delivery(http, url, body, signed(body))) == (200, {"ok": True})
+    assert (await post_delivery(http, url, body, signed(body)))[1] == {"ok": True, "duplicate": True}
     assert len(attempts) == 2
     assert (receiver.stats.failed, receiver.stats.handled) == (1, 1)
 
@@ -230,7 +212,7 @@ async def test_a_signed_body_that_is_not_an_event_gets_400(
 ) -> None:
     recorder = Recorder()
     url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder))
-    status, answer = await post(http, url, body, signed(body))
+    status, answer = await post_delivery(http, url, body, signed(body))
     assert status == 400
     assert answer["ok"] is False
     assert recorder.events == []
@@ -278,8 +260,8 @@ async def test_a_body_just_under_the_limit_is_accepted(start: Start, http: aioht
     recorder = Recorder()
     body = body_of(padding="y" * 900)
     url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder, max_body_size=len(body)))
-    assert (await post(http, url, body, signed(body)))[0] == 200
-    assert (await post(http, url, body + b" ", signed(body + b" ")))[0] == 413
+    assert (await post_delivery(http, url, body, signed(body)))[0] == 200
+    assert (await post_delivery(http, url, body + b" ", signed(body + b" ")))[0] == 413
     assert len(recorder.events) == 1
 
 
@@ -289,10 +271,10 @@ async def test_unsigned_deliveries_are_accepted_only_when_allowed_and_marked_unv
     recorder = Recorder()
     url = await start(webhooks.WebhookReceiver(WEBHOOK_SECRET, recorder, allow_unsigned=True))
     body = body_of(video_id="unsigned")
-    assert (await post(http, url, body, {}))[0] == 200
+    assert (await post_delivery(http, url, body, {}))[0] == 200
     # A signature that is present is still checked.
     forged = body_of(video_id="forged")
-    assert (await post(http, url, forged, signed(forged, secret="whsec_nope")))[0] == 401
+    assert (await post_delivery(http, url, forged, signed(forged, secret="whsec_nope")))[0] == 401
     assert [(event.job_id, event.verified) for event in recorder.events] == [("unsigned", False)]
 
 
@@ -323,7 +305,7 @@ async def test_handlers_are_dispatched_by_event_name_and_class(start: Start, htt
     url = await start(receiver)
     for index, event_type in enumerate(["avatar_video.success", "avatar_video.fail", "video_translate.success"]):
         body = body_of(event_type, video_id=f"v{index}", video_translate_id=f"t{index}")
-        assert (await post(http, url, body, signed(body)))[0] == 200
+        assert (await post_delivery(http, url, body, signed(body)))[0] == 200
     assert seen == {
         "name": ["video_translate.success"],
         "class": ["avatar_video.fail"],
