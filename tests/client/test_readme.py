@@ -112,3 +112,26 @@ def test_the_environment_table_lists_every_variable_the_command_line_reads() -> 
     table = section("Environment")
     for name in (BASE_URL_ENV, DIRECT_BASE_URL_ENV, RUNTIME_DIR_ENV):
         assert f"| `{name}` |" in table
+
+
+def _surface_rows() -> list[list[str]]:
+    lines = section("Which surface?").splitlines()
+    rows = [[cell.strip() for cell in line.strip().strip("|").split(" | ")] for line in lines if line.startswith("| `")]
+    assert all(len(row) == 3 for row in rows)
+    return rows
+
+
+def test_which_surface_lists_every_legacy_route_once_with_its_method_and_a_replacement() -> None:
+    """The table a gateway user plans the move with: each of the 48 legacy routes once, named as the client
+    names it, each with a v3 or LiveAvatar route or "none"."""
+    from heygen_async._spec._table import ENDPOINTS
+
+    rows = _surface_rows()
+    listed = [(route.strip("`"), method.strip("`")) for route, method, _ in rows]
+    hosts = {"api": "", "upload": "upload.heygen.com"}
+    expected = [(f"{e.http_method} {hosts[e.host]}{e.path}", e.qualname) for e in ENDPOINTS]
+    assert sorted(listed) == sorted(expected)
+    for route, _, replacement in rows:
+        assert replacement.startswith(
+            ("`GET /v3/", "`POST /v3/", "`PATCH /v3/", "`DELETE /v3/", "LiveAvatar: ", "none")
+        ), route
