@@ -1,1 +1,2 @@
-"""Development tools kept outside the installed package: the code generator."""
+"""Development tools kept outside the installed package: the code generator, and HeyGen's OpenAPI document with
+our v3 overlay (``tools/openapi/``)."""

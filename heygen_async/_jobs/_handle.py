@@ -39,7 +39,7 @@ _END: Final = object()
 class Job(Generic[R]):
     """A handle on one HeyGen job. ``await job`` is ``await job.wait()``."""
 
-    __slots__ = ("_record", "_runtime", "_transport", "id", "kind", "policy", "submitted_at")
+    __slots__ = ("_record", "_runtime", "_transport", "id", "idempotency_key", "kind", "policy", "submitted_at")
 
     def __init__(
         self,
@@ -50,6 +50,7 @@ class Job(Generic[R]):
         *,
         submitted_at: float | None = None,
         policy: PollPolicy | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         if not isinstance(job_id, str) or not job_id.strip():
             raise ValidationError(
@@ -63,6 +64,9 @@ class Job(Generic[R]):
         self.submitted_at = submitted_at
         """When the job was submitted (epoch seconds), or None if not known: a wait then polls at once."""
         self.policy = policy
+        self.idempotency_key = idempotency_key
+        """The ``Idempotency-Key`` its (v3) create was sent with, when known: sending that create again with it
+        gets this job back instead of making another (HeyGen replays the first answer for 24 hours)."""
         self._record: TrackedJob | None = None
 
     def __repr__(self) -> str:
@@ -72,8 +76,9 @@ class Job(Generic[R]):
 
     @property
     def resume_token(self) -> str:
-        """Versioned JSON naming the job (kind, id, submitted_at, base URL); never the API token."""
-        return resume_token(self.kind.name, self.id, self._transport, self.submitted_at)
+        """Versioned JSON naming the job (kind, id, submitted_at, base URL, and a v3 create's Idempotency-Key);
+        never the API token."""
+        return resume_token(self.kind.name, self.id, self._transport, self.submitted_at, self.idempotency_key)
 
     @classmethod
     def resume(cls, client: ClientHandle, token: str) -> Job[Any]:
@@ -84,7 +89,14 @@ class Job(Generic[R]):
     def from_token(cls, transport: Transport, runtime: Runtime, token: str) -> Job[Any]:
         """:meth:`resume` for a client's transport and runtime; a bad token is a :class:`ValidationError`."""
         named = read_token(token, transport, KINDS)
-        return cls(KINDS[named.kind], named.id, transport, runtime, submitted_at=named.submitted_at)
+        return cls(
+            KINDS[named.kind],
+            named.id,
+            transport,
+            runtime,
+            submitted_at=named.submitted_at,
+            idempotency_key=named.idempotency_key,
+        )
 
     # -- state ---------------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Resume tokens: versioned JSON naming a job (kind, id, submission time, base URL as shown), never a credential.
+"""Resume tokens: versioned JSON naming a job (kind, id, submission time, base URL as shown, and the
+``Idempotency-Key`` a v3 create was sent with), never a credential.
 
 A token lets another process (or a restarted one) pick a job up with ``Job.resume(client, token)``; it is
 refused by a client that talks to another base URL.
@@ -29,21 +30,24 @@ class ResumeToken:
     kind: str
     id: str
     submitted_at: float | None
+    idempotency_key: str | None = None
 
 
-def resume_token(kind: str, job_id: str, transport: Transport, submitted_at: float | None) -> str:
-    """The token for job ``job_id`` of ``kind`` submitted through ``transport`` (its base URL as shown)."""
-    return json.dumps(
-        {
-            "heygen_async_job": TOKEN_VERSION,
-            "kind": kind,
-            "id": job_id,
-            "submitted_at": submitted_at,
-            "base_url": transport.shown_base_url,
-        },
-        separators=(",", ":"),
-        sort_keys=True,
-    )
+def resume_token(
+    kind: str, job_id: str, transport: Transport, submitted_at: float | None, idempotency_key: str | None = None
+) -> str:
+    """The token for job ``job_id`` of ``kind`` submitted through ``transport`` (its base URL as shown); a v3
+    job's carries the key its create was sent with: the same create sent again with it gets this job back."""
+    named = {
+        "heygen_async_job": TOKEN_VERSION,
+        "kind": kind,
+        "id": job_id,
+        "submitted_at": submitted_at,
+        "base_url": transport.shown_base_url,
+    }
+    if idempotency_key is not None:
+        named["idempotency_key"] = idempotency_key
+    return json.dumps(named, separators=(",", ":"), sort_keys=True)
 
 
 def read_token(token: str, transport: Transport, kinds: Collection[str]) -> ResumeToken:
@@ -69,4 +73,7 @@ def read_token(token: str, transport: Transport, kinds: Collection[str]) -> Resu
     job_id = data.get("id")
     if not isinstance(job_id, str):
         raise ValidationError("the resume token names no job id", parameter="token")
-    return ResumeToken(kind, job_id, submitted if isinstance(submitted, (int, float)) else None)
+    key = data.get("idempotency_key")
+    if key is not None and not isinstance(key, str):
+        raise ValidationError("the resume token's idempotency_key is not text", parameter="token")
+    return ResumeToken(kind, job_id, submitted if isinstance(submitted, (int, float)) else None, key)

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import anyio
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, PollPolicy
-from heygen_async._exceptions import APIError, CreatedResponseError, ValidationError
+from heygen_async._exceptions import APIError, APIResponseError, CreatedResponseError, ValidationError
 from heygen_async._resources._base import Resource, idempotency_key_for
 from heygen_async._transport._call import may_have_been_processed
 
@@ -100,11 +100,50 @@ class _V3Jobs(Resource, Generic[R]):
 
 
 class VideosJobs(_V3Jobs[R]):
-    """``client.v3.videos``: waiters, :meth:`create_many` (many renders, none lost, none twice) and
-    :meth:`download`."""
+    """``client.v3.videos``: waiters, :meth:`submit` (a create as a :class:`Job`), :meth:`create_many` (many
+    renders, none lost, none twice) and :meth:`download`."""
 
     __slots__ = ()
     _kind = "v3_video"
+
+    async def submit(self, *, idempotency_key: str | None = None, **create: Any) -> Job[R]:
+        """``videos.create(**create)``, answered as a :class:`Job` handle on the new render.
+
+        The handle's ``resume_token`` carries the ``Idempotency-Key`` the create was sent with (yours, or a new
+        one): a worker that restarts and is unsure whether its create went through sends the same create with
+        ``job.idempotency_key`` (or the key it chose, such as an order id) and gets the same render back.
+        """
+        from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
+        from heygen_async.v3 import _models
+
+        endpoint = V3_ENDPOINTS_BY_NAME["v3.videos.create"]
+        key = idempotency_key_for(endpoint, idempotency_key)
+        submitted_at = time.time()
+        try:
+            created = await self._call_kwargs(
+                endpoint, getattr(_models, endpoint.result), {**create, "idempotency_key": key}
+            )
+            video_id = getattr(created, "video_id", None)
+        except CreatedResponseError as exc:
+            video_id = exc.created_id
+        if not isinstance(video_id, str) or not video_id:
+            error = APIResponseError(
+                f"{endpoint.key} answered without a video_id; send it again with idempotency_key={key!r} to get "
+                "the render it made, if any",
+                endpoint=endpoint.key,
+                status_code=200,
+                body="",
+            )
+            error.idempotency_key = key
+            raise error
+        return Job(
+            KINDS[self._kind],
+            video_id,
+            self._transport,
+            self._runtime,
+            submitted_at=submitted_at,
+            idempotency_key=key,
+        )
 
     def create_many(
         self, requests: Iterable[Mapping[str, Any]], *, concurrency: int = 10, timeout: float | None = None

@@ -5,6 +5,7 @@ table's facts (idempotency, creates, polls, bulk) are the document's and tools/v
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import heygen_async as hg
 from heygen_async._spec._v3_table import V3_BULK_ENDPOINTS, V3_ENDPOINTS, V3_STATUS_ENDPOINTS
@@ -29,7 +30,7 @@ def test_every_operation_is_a_coroutine_on_client_v3() -> None:
     assert len({e.qualname for e in V3_ENDPOINTS}) == len(V3_ENDPOINTS)
     for endpoint in V3_ENDPOINTS:
         assert endpoint.api == "v3"
-        target = client.v3
+        target: Any = client.v3
         for part in endpoint.namespace.split("."):
             target = getattr(target, part)
         function = getattr(target, endpoint.method)
@@ -48,7 +49,7 @@ def test_every_paginated_list_has_iter_all() -> None:
     paged = [e for e in V3_ENDPOINTS if e.pagination]
     assert paged
     for endpoint in paged:
-        target = client.v3
+        target: Any = client.v3
         for part in endpoint.namespace.split("."):
             target = getattr(target, part)
         assert inspect.isasyncgenfunction(target.iter_all), endpoint.qualname
@@ -65,7 +66,7 @@ def test_the_creates_heygen_documents_as_idempotent_send_a_key() -> None:
 
 
 def test_each_job_kind_has_its_detail_endpoint_and_the_bulk_ones_theirs() -> None:
-    from heygen_async._jobs._kinds import KINDS
+    from heygen_async._jobs._kinds import KINDS, V3Statuses
 
     v3_kinds = {name for name in KINDS if name.startswith("v3_")}
     assert set(V3_STATUS_ENDPOINTS) == v3_kinds
@@ -75,7 +76,7 @@ def test_each_job_kind_has_its_detail_endpoint_and_the_bulk_ones_theirs() -> Non
         assert [p.location for p in endpoint.params] == ["path"]
     for name, endpoint in V3_BULK_ENDPOINTS.items():
         bulk = KINDS[name].bulk
-        assert bulk is not None
+        assert isinstance(bulk, V3Statuses)
         assert bulk.endpoint is endpoint
         assert any(p.name == f"{bulk.id_key}s" for p in endpoint.params), endpoint.key
     creates = {e.creates.job for e in V3_ENDPOINTS if e.creates is not None and e.creates.job is not None}
