@@ -135,3 +135,31 @@ def test_which_surface_lists_every_legacy_route_once_with_its_method_and_a_repla
         assert replacement.startswith(
             ("`GET /v3/", "`POST /v3/", "`PATCH /v3/", "`DELETE /v3/", "LiveAvatar: ", "none")
         ), route
+
+
+async def test_the_which_surface_snippet_runs_as_printed_against_the_emulators_heygen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The v3 snippet, its text untouched (top-level await): the key comes from HEYGEN_API_KEY as it says; only
+    HeyGen's address (and a quick poll cadence) are the emulator's."""
+    (snippet,) = code_blocks(section("Which surface?"), "python")
+    config = EmulatorConfig(render_seconds=2, pending_seconds=0.5)
+    async with run_emulator(config) as emulator:
+        direct = hg.HeyGenClient.direct
+        polls = hg.PollPolicy(first_poll=0.1, max_interval=0.3)
+
+        class Pointed(hg.HeyGenClient):
+            @classmethod
+            def direct(cls, *args: Any, **options: Any) -> hg.HeyGenClient:
+                return direct(*args, base_url=emulator.url, upload_url=emulator.url, poll_policy=polls, **options)
+
+        monkeypatch.setenv("HEYGEN_API_KEY", "hk_readme-reader")
+        monkeypatch.setattr(hg, "HeyGenClient", Pointed)
+        code = compile(snippet, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        namespace: dict[str, Any] = {"hg": hg}
+        outcome = eval(code, namespace)
+        if outcome is not None:
+            await outcome
+    video = namespace["video"]
+    assert video.id == namespace["job"].video_id
+    assert video.status.value == "completed"
