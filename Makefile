@@ -39,6 +39,7 @@ redis-server:
 ## Rebuild heygen_async/_resources/ from the endpoint table (tests/client/test_codegen.py checks it is current).
 generate: $(STAMP)
 	$(BIN)/python -m tools.codegen
+	$(BIN)/python -m tools.v3gen
 
 ## Speed and memory, measured as ratios against baselines in the same run (see benchmarks/RESULTS.md).
 bench: $(STAMP) redis-server

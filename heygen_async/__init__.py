@@ -203,7 +203,7 @@ webhooks load with the code that needs them. The ``TYPE_CHECKING`` block below i
 
 # BEGIN generated from _LAZY by tools/codegen.py (make generate): what type checkers see of the lazy names.
 if _typing.TYPE_CHECKING:
-    from . import webhooks as webhooks
+    from . import v3 as v3, webhooks as webhooks
     from ._inputs import (
         AudioVoice as AudioVoice,
         AvatarCharacter as AvatarCharacter,

@@ -406,9 +406,10 @@ def render_public_init(text: str) -> str:
     import heygen_async
 
     lines = [BEGIN_PUBLIC, "if _typing.TYPE_CHECKING:\n"]
+    subpackages = sorted(heygen_async._SUBPACKAGES)
+    lines.append("    from . import " + ", ".join(f"{name} as {name}" for name in subpackages) + "\n")
     for module, names in heygen_async._LAZY.items():
-        if names in (("webhooks",), ("v3",)):
-            lines.append(f"    from . import {names[0]} as {names[0]}\n")
+        if len(names) == 1 and names[0] in subpackages:
             continue
         lines.append(f"    from {module} import (\n")
         lines += [f"        {name} as {name},\n" for name in names]

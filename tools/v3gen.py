@@ -407,6 +407,8 @@ def plan(document: Mapping[str, Any], models: Models) -> list[Rendered]:
             doc = _describe(non_null(sub) if "description" not in sub else sub, f"The {name.replace('_', ' ')}.")
             params.append((name, "body", sub, name in required_fields, doc))
         result, paged = models.result(op)
+        # A cursor list takes ``token`` back (a statuses answer says has_more, but takes no cursor).
+        paged = paged and any(p[0] == "token" and p[1] == "query" for p in params)
         planned.append(Rendered(op, result, paged, params, body_schema, idempotency))
     return planned
 
@@ -527,11 +529,19 @@ def _constant(op: Op) -> str:
 
 def _input_annotation(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> str:
     schema = non_null(schema)
-    if "anyOf" in schema or "oneOf" in schema:
-        return "Any"
     target = resolve(schema, schemas)
-    if "anyOf" in target or "oneOf" in target:
-        return "Any"
+    options = schema.get("anyOf") or target.get("anyOf") or target.get("oneOf")
+    if options:  # each accepted shape's annotation (an object union stays a Mapping)
+        shown: list[str] = []
+        for option in options:
+            if resolve(option, schemas).get("type") == "null":
+                continue
+            annotation = _input_annotation(option, schemas)
+            if annotation == "Any":
+                return "Any"
+            if annotation not in shown:
+                shown.append(annotation)
+        return " | ".join(shown) or "Any"
     kind = target.get("type")
     if kind == "string":
         if target.get("format") == "binary":
@@ -625,8 +635,8 @@ def _signature(
     return lines
 
 
-def _variants(item: Rendered, schemas: Mapping[str, Any]) -> list[tuple[str, str, set[str], set[str]]]:
-    """A union body's variants: (discriminator, value, its fields, its required fields)."""
+def _variants(item: Rendered, schemas: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any], set[str]]]:
+    """A union body's variants: (discriminator, value, its fields' schemas, its required fields)."""
     if item.body_schema is None:
         return []
     target = resolve(item.body_schema, schemas)
@@ -640,7 +650,7 @@ def _variants(item: Rendered, schemas: Mapping[str, Any]) -> list[tuple[str, str
             (
                 discriminator["propertyName"],
                 value,
-                set(variant.get("properties") or {}),
+                variant.get("properties") or {},
                 set(variant.get("required", ())) | {discriminator["propertyName"]},
             )
         )
@@ -662,7 +672,8 @@ def render_method(item: Rendered, schemas: Mapping[str, Any]) -> list[str]:
     for discriminator, value, fields, needed in variants:
         lines.append("    @overload")
         lines.append(f"    async def {op.function}(")
-        kept = Rendered(op, item.result, item.paged, [p for p in item.params if p[0] in fields], None, item.idempotency)
+        own = [(p[0], p[1], fields[p[0]], p[3], p[4]) for p in item.params if p[0] in fields]
+        kept = Rendered(op, item.result, item.paged, own, None, item.idempotency)
         signature = _signature(kept, schemas, skip={discriminator}, required_override=needed)
         signature.insert(2, f'        {discriminator}: Literal["{value}"],')
         lines += signature
@@ -707,7 +718,8 @@ def render_iterator(item: Rendered, schemas: Mapping[str, Any], models: Models) 
     op = item.op
     page = item.result
     element = models.pages.get(page, "Any")
-    lines = ["    async def iter_all(", *_signature(item, schemas, skip={"token"})]
+    name = "iter_all" if op.function == "list" else f"iter_{op.function}"
+    lines = [f"    async def {name}(", *_signature(item, schemas, skip={"token"})]
     lines.append(f"    ) -> AsyncIterator[{element}]:")
     doc = (
         f'        """Every item of ``{op.function}()`` across all its pages, following ``next_token`` until '
@@ -758,6 +770,7 @@ def render_module(
                 body.append("")
                 body += render_iterator(item, schemas, models)
     text = "\n".join(body)
+    results = [r for r in results if re.search(rf"\b{r}\b", text)]
     abc = sorted(
         {"Mapping"}
         | ({"Sequence"} if "Sequence[" in text else set())

@@ -63,7 +63,6 @@ NAMES: Final[dict[str, Operation]] = dict(
         _row("GET /v3/video-translations/{video_translation_id}", "video_translations.get", polls="v3_translation"),
         _row("PATCH /v3/video-translations/{video_translation_id}", "video_translations.update"),
         _row("DELETE /v3/video-translations/{video_translation_id}", "video_translations.delete"),
-        _row("GET /v3/video-translations/{video_translation_id}/caption", "video_translations.caption"),
         _row("GET /v3/video-translations/languages", "video_translations.languages"),
         _row("POST /v3/video-translations/batches", "video_translations.batches.create", creates_id="batch_id"),
         _row("GET /v3/video-translations/batches/{batch_id}", "video_translations.batches.get"),

@@ -181,7 +181,8 @@ class Resource:
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> AsyncIterator[T]:
-        """Every item across pages, following ``token`` until HeyGen returns an empty one.
+        """Every item across pages, following ``token`` until HeyGen returns an empty one (a v3 list: its
+        ``next_token``, until ``has_more`` is false).
 
         A token seen before ends the walk too, so a server that repeats itself cannot loop it forever.
         """
@@ -193,7 +194,12 @@ class Resource:
             )
             for item in current:
                 yield item
-            token = getattr(current, "token", None)
+            if endpoint.api == "v3":  # a v3 page says whether there is more, and hands back ``next_token``
+                token = (
+                    getattr(current, "next_token", None) if getattr(current, "has_more", True) is not False else None
+                )
+            else:
+                token = getattr(current, "token", None)
             if not token or token in seen:
                 return
             seen.add(token)

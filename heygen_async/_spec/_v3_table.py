@@ -15,6 +15,47 @@ from ._types import Creates, Endpoint, Param
 __all__ = ["V3_BULK_ENDPOINTS", "V3_ENDPOINTS", "V3_ENDPOINTS_BY_NAME", "V3_SCHEMAS", "V3_STATUS_ENDPOINTS"]
 
 V3_SCHEMAS: Final[dict[str, Any]] = {
+    "AiClippingOutputSettings": {
+        "properties": {
+            "aspect_ratio": {
+                "default": "portrait",
+                "description": "Aspect ratio for all produced clips. Default 'portrait' (9:16, social-ready).",
+                "enum": ["landscape", "portrait", "square"],
+                "title": "Aspect Ratio",
+                "type": "string",
+            },
+            "caption_style": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Named caption style preset (e.g. 'classic', 'bold'). Omit for the default style.",
+                "title": "Caption Style",
+            },
+            "captions": {
+                "default": True,
+                "description": "Burn captions into the clips. Set false to disable.",
+                "title": "Captions",
+                "type": "boolean",
+            },
+            "duration_types": {
+                "description": "One or more target clip durations to produce. Each produces a separate clip.",
+                "items": {
+                    "description": "Target clip duration. ``long`` returns the model's choice >180s.",
+                    "enum": ["30", "60", "180", "long"],
+                    "type": "string",
+                },
+                "title": "Duration Types",
+                "type": "array",
+            },
+            "prompt": {
+                "anyOf": [{"maxLength": 500, "type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Optional editorial guidance for the highlight model. Max 500 characters.",
+                "title": "Prompt",
+            },
+        },
+        "title": "AiClippingOutputSettings",
+        "type": "object",
+    },
     "AssetBase64": {
         "additionalProperties": False,
         "description": "Asset input via base64-encoded content.",
@@ -33,10 +74,10 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
     },
     "AssetId": {
         "additionalProperties": False,
-        "description": "Asset input via HeyGen asset ID (from POST /v1/asset).",
+        "description": "Asset input via HeyGen asset ID from the asset upload endpoint.",
         "properties": {
             "asset_id": {
-                "description": "HeyGen asset ID from POST /v1/asset upload endpoint",
+                "description": "HeyGen asset ID from the asset upload endpoint",
                 "title": "Asset Id",
                 "type": "string",
             },
@@ -44,6 +85,42 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         },
         "required": ["type", "asset_id"],
         "title": "AssetId",
+        "type": "object",
+    },
+    "AssetUploadBatchFile": {
+        "description": "One requested file in a create-upload-batch call. Mirrors the fields\n"
+        "``CreateAssetUploadRequest`` (POST /v3/assets/direct-uploads) validates.",
+        "properties": {
+            "checksum_sha256": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Optional SHA256 of the file as hex. When provided, S3 enforces it on upload.",
+                "title": "Checksum Sha256",
+            },
+            "content_type": {
+                "description": "Declared MIME type (e.g. 'video/mp4', "
+                "'image/png', 'audio/mpeg', "
+                "'application/pdf'). Verified against the "
+                "stored bytes when the batch is "
+                "completed.",
+                "title": "Content Type",
+                "type": "string",
+            },
+            "filename": {
+                "description": "Original filename for reference/metadata. "
+                "The stored object's extension is derived "
+                "from content_type.",
+                "title": "Filename",
+                "type": "string",
+            },
+            "size_bytes": {
+                "description": "Exact byte size of the file. Signed into the upload URL so it cannot be exceeded.",
+                "title": "Size Bytes",
+                "type": "integer",
+            },
+        },
+        "required": ["filename", "content_type", "size_bytes"],
+        "title": "AssetUploadBatchFile",
         "type": "object",
     },
     "AssetUrl": {
@@ -55,6 +132,118 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         },
         "required": ["type", "url"],
         "title": "AssetUrl",
+        "type": "object",
+    },
+    "AvatarIIIEngineConfig": {
+        "description": "Avatar III engine configuration.\n"
+        "\n"
+        "A single engine value that resolves to the right product by the "
+        "avatar's\n"
+        "look type (mirrors how ``avatar_iv`` already serves both photo and "
+        "video\n"
+        "avatars):\n"
+        "\n"
+        "- video avatar looks (``digital_twin``, ``studio_avatar``) -> Digital "
+        "Twin\n"
+        "  (supports 4K)\n"
+        "- ``photo_avatar`` look -> Photo Avatar (no 4K output)\n"
+        "\n"
+        'Not supported for raw image input (``type: "image"``).\n'
+        "``motion_prompt`` and ``expressiveness`` are not supported with this "
+        "engine.",
+        "properties": {
+            "type": {
+                "const": "avatar_iii",
+                "description": "Engine type discriminator. Must be "
+                "'avatar_iii'. Resolves to Digital Twin for "
+                "video avatar looks (digital_twin, "
+                "studio_avatar) and Photo Avatar for "
+                "photo_avatar looks; not supported for raw image "
+                "input. Check supported_api_engines on the "
+                "avatar look to confirm eligibility.",
+                "title": "Type",
+                "type": "string",
+            }
+        },
+        "required": ["type"],
+        "title": "AvatarIIIEngineConfig",
+        "type": "object",
+    },
+    "AvatarIVEngineConfig": {
+        "description": "Avatar IV engine configuration (default behavior).",
+        "properties": {
+            "type": {
+                "const": "avatar_iv",
+                "description": "Engine type discriminator. Must be 'avatar_iv'.",
+                "title": "Type",
+                "type": "string",
+            }
+        },
+        "required": ["type"],
+        "title": "AvatarIVEngineConfig",
+        "type": "object",
+    },
+    "AvatarVEngineConfig": {
+        "description": "Avatar V engine configuration with cross-reference-driven animation.",
+        "properties": {
+            "reference_look_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Optional instant_avatar look to use "
+                "as the animation reference. Must be "
+                "an `instant_avatar` look (studio / "
+                "photo / other look types are "
+                "rejected) belonging to the same "
+                "avatar group as `avatar_id`. When "
+                "omitted, video avatars "
+                "self-reference and photo avatars "
+                "auto-select the best instant_avatar "
+                "sibling in their group.",
+                "title": "Reference Look Id",
+            },
+            "type": {
+                "const": "avatar_v",
+                "description": "Engine type discriminator. Must be 'avatar_v'. "
+                "Check supported_api_engines on the avatar look to "
+                "confirm eligibility.",
+                "title": "Type",
+                "type": "string",
+            },
+        },
+        "required": ["type"],
+        "title": "AvatarVEngineConfig",
+        "type": "object",
+    },
+    "AvatarVideoScene": {
+        "description": "A whole-frame speaking scene backed by an avatar or an animated image.",
+        "properties": {
+            "input": {
+                "description": "Scene source, discriminated by its own 'type': "
+                "'avatar' (avatar_id + audio) or 'image' (image "
+                "asset + audio). The scene duration is derived "
+                "server-side from the audio.",
+                "discriminator": {
+                    "mapping": {
+                        "avatar": "#/components/schemas/StudioAvatarInput",
+                        "image": "#/components/schemas/StudioImageInput",
+                    },
+                    "propertyName": "type",
+                },
+                "oneOf": [
+                    {"$ref": "#/components/schemas/StudioAvatarInput"},
+                    {"$ref": "#/components/schemas/StudioImageInput"},
+                ],
+                "title": "Input",
+            },
+            "type": {
+                "const": "avatar_video",
+                "description": "Must be 'avatar_video' for an avatar/animated-image speaking scene.",
+                "title": "Type",
+                "type": "string",
+            },
+        },
+        "required": ["type", "input"],
+        "title": "AvatarVideoScene",
         "type": "object",
     },
     "BackgroundSetting": {
@@ -93,9 +282,278 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "title": "BackgroundSetting",
         "type": "object",
     },
+    "CaptionSettings": {
+        "properties": {
+            "file_format": {
+                "default": "srt",
+                "description": "Output format for the sidecar caption file.",
+                "enum": ["srt"],
+                "title": "File Format",
+                "type": "string",
+            },
+            "style": {
+                "anyOf": [{"enum": ["default"], "type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Visual style for burning captions into the rendered "
+                "video. Omit for sidecar-only captions.",
+                "title": "Style",
+            },
+        },
+        "title": "CaptionSettings",
+        "type": "object",
+    },
+    "CloneVoiceRequest": {
+        "description": "Request body for POST /v3/voices/clone.",
+        "properties": {
+            "audio": {
+                "description": "Audio file for voice cloning. Provide as {type: "
+                "'url', url: '...'}, {type: 'asset_id', asset_id: "
+                "'...'}, or {type: 'base64', media_type: '...', "
+                "data: '...'}.",
+                "discriminator": {
+                    "mapping": {
+                        "asset_id": "#/components/schemas/AssetId",
+                        "base64": "#/components/schemas/AssetBase64",
+                        "url": "#/components/schemas/AssetUrl",
+                    },
+                    "propertyName": "type",
+                },
+                "oneOf": [
+                    {"$ref": "#/components/schemas/AssetUrl"},
+                    {"$ref": "#/components/schemas/AssetId"},
+                    {"$ref": "#/components/schemas/AssetBase64"},
+                ],
+                "title": "Audio",
+            },
+            "language": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Language hint for the voice (e.g., 'en', 'es'). Auto-detected if omitted.",
+                "title": "Language",
+            },
+            "remove_background_noise": {
+                "default": True,
+                "description": "Remove background noise from the audio before cloning.",
+                "title": "Remove Background Noise",
+                "type": "boolean",
+            },
+            "voice_name": {
+                "description": "Display name for the cloned voice.",
+                "title": "Voice Name",
+                "type": "string",
+            },
+        },
+        "required": ["audio", "voice_name"],
+        "title": "CloneVoiceRequest",
+        "type": "object",
+    },
+    "CompleteAssetUploadBatchRequest": {
+        "description": "Finalize every uploaded file in a batch (POST /v3/assets/complete/batches).",
+        "properties": {
+            "batch_id": {
+                "description": "Identifier returned by POST /v3/assets/direct-uploads/batches.",
+                "title": "Batch Id",
+                "type": "string",
+            }
+        },
+        "required": ["batch_id"],
+        "title": "CompleteAssetUploadBatchRequest",
+        "type": "object",
+    },
+    "CompleteAssetUploadRequest": {
+        "description": "Finalize a presigned upload (POST /v3/assets/{asset_id}/complete).",
+        "properties": {
+            "checksum_sha256": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Optional SHA256 (hex) cross-check.",
+                "title": "Checksum Sha256",
+            }
+        },
+        "title": "CompleteAssetUploadRequest",
+        "type": "object",
+    },
+    "CreateAiClippingRequest": {
+        "description": "Request body for POST /v3/ai-clipping.",
+        "properties": {
+            "callback_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Opaque client identifier echoed "
+                "verbatim in webhook payloads. Mirrors "
+                "/v3/video-translations callback_id.",
+                "title": "Callback Id",
+            },
+            "callback_url": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "HTTPS URL to receive per-job webhook "
+                "callbacks. Mirrors "
+                "/v3/video-translations callback_url. "
+                "Per-job callback_url deliveries are "
+                "NOT HMAC-signed: authenticate them by "
+                "verifying TLS and matching the echoed "
+                "callback_id, and do not trust an "
+                "unverified body. To receive a signed "
+                "payload, register a webhook endpoint "
+                "with a secret (the signature header "
+                "is sent only to registered "
+                "endpoints).",
+                "title": "Callback Url",
+            },
+            "input_language": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "ISO-639-1 source language code (e.g. 'en', 'es'). Omit for auto-detect.",
+                "title": "Input Language",
+            },
+            "output_settings": {
+                "$ref": "#/components/schemas/AiClippingOutputSettings",
+                "description": "Configuration for the produced clips (duration mix, aspect ratio, captions, etc.).",
+            },
+            "title": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Title for the job. Defaults to the source video's title if omitted.",
+                "title": "Title",
+            },
+            "video": {
+                "description": "Source video. Either a URL or an asset_id from POST /v1/asset.",
+                "discriminator": {
+                    "mapping": {"asset_id": "#/components/schemas/AssetId", "url": "#/components/schemas/AssetUrl"},
+                    "propertyName": "type",
+                },
+                "oneOf": [{"$ref": "#/components/schemas/AssetUrl"}, {"$ref": "#/components/schemas/AssetId"}],
+                "title": "Video",
+            },
+        },
+        "required": ["video"],
+        "title": "CreateAiClippingRequest",
+        "type": "object",
+    },
+    "CreateAssetUploadBatchRequest": {
+        "properties": {
+            "callback_url": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Reserved for parity with the "
+                "other batch APIs; asset "
+                "completion does not emit a "
+                "webhook.",
+                "title": "Callback Url",
+            },
+            "files": {
+                "description": "Files to presign, same shape as POST /v3/assets/direct-uploads. Max 100 per batch.",
+                "items": {"$ref": "#/components/schemas/AssetUploadBatchFile"},
+                "maxItems": 100,
+                "title": "Files",
+                "type": "array",
+            },
+            "title": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Display name for the batch, shown in the HeyGen app.",
+                "title": "Title",
+            },
+        },
+        "required": ["files"],
+        "title": "CreateAssetUploadBatchRequest",
+        "type": "object",
+    },
+    "CreateAssetUploadRequest": {
+        "description": "Request to begin a presigned direct-to-S3 upload (POST /v3/assets/direct-uploads).",
+        "properties": {
+            "checksum_sha256": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Optional SHA256 of the file as hex. When provided, S3 enforces it on upload.",
+                "title": "Checksum Sha256",
+            },
+            "content_type": {
+                "description": "Declared MIME type (e.g. "
+                "'video/mp4', 'image/png', "
+                "'audio/mpeg', 'application/pdf', "
+                "'application/zip'). Verified against "
+                "the stored bytes at completion.",
+                "title": "Content Type",
+                "type": "string",
+            },
+            "filename": {
+                "description": "Original filename for "
+                "reference/metadata. The stored object's "
+                "extension is derived from content_type.",
+                "title": "Filename",
+                "type": "string",
+            },
+            "size_bytes": {
+                "description": "Exact byte size of the file. Signed into the upload URL so it cannot be exceeded.",
+                "title": "Size Bytes",
+                "type": "integer",
+            },
+        },
+        "required": ["filename", "content_type", "size_bytes"],
+        "title": "CreateAssetUploadRequest",
+        "type": "object",
+    },
     "CreateAvatarConsentRequest": {
         "description": "Request body for POST /v3/avatars/{group_id}/consent.",
         "properties": {
+            "consent_text": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Custom consent text rendered on "
+                "the consent page in place of the "
+                "default HeyGen text. Available as "
+                "a premium option for select "
+                "Enterprise customers — e.g. to "
+                "display co-branded language like "
+                '"I, (Name), hereby allow HeyGen '
+                "and {Company} to use footage of "
+                'me...". Plain text only; rendered '
+                "as text (not HTML). The characters "
+                "`<` and `>` are rejected to "
+                "prevent stored-HTML injection. To "
+                "request access, please contact our "
+                "support team.",
+                "title": "Consent Text",
+            },
+            "consent_video": {
+                "anyOf": [
+                    {
+                        "discriminator": {
+                            "mapping": {
+                                "asset_id": "#/components/schemas/AssetId",
+                                "base64": "#/components/schemas/AssetBase64",
+                                "url": "#/components/schemas/AssetUrl",
+                            },
+                            "propertyName": "type",
+                        },
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/AssetUrl"},
+                            {"$ref": "#/components/schemas/AssetId"},
+                            {"$ref": "#/components/schemas/AssetBase64"},
+                        ],
+                    },
+                    {"type": "null"},
+                ],
+                "default": None,
+                "description": "Pre-recorded consent video to "
+                "submit directly instead of "
+                "visiting the browser consent page "
+                '— provide as {"type": "url", '
+                '"url": "https://..."} or {"type": '
+                '"asset_id", "asset_id": "..."}. '
+                "When supplied, no consent URL is "
+                "returned and the video is "
+                "submitted immediately for review; "
+                "reroute_url and consent_text do "
+                "not apply and cannot be combined "
+                "with this field. Available only "
+                "to enterprise API customers — "
+                "contact support to request "
+                "access.",
+                "title": "Consent Video",
+            },
             "reroute_url": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
@@ -104,7 +562,7 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "consent. Defaults to HeyGen's "
                 "consent completion page.",
                 "title": "Reroute Url",
-            }
+            },
         },
         "title": "CreateAvatarConsentRequest",
         "type": "object",
@@ -113,18 +571,153 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "description": "Discriminated union for POST /v3/avatars request body.",
         "discriminator": {
             "mapping": {
+                "digital_twin": "#/components/schemas/CreateDigitalTwinRequest",
                 "photo": "#/components/schemas/CreatePhotoAvatarRequest",
                 "prompt": "#/components/schemas/CreatePromptAvatarRequest",
-                "video": "#/components/schemas/CreateVideoAvatarRequest",
             },
             "propertyName": "type",
         },
         "oneOf": [
             {"$ref": "#/components/schemas/CreatePromptAvatarRequest"},
-            {"$ref": "#/components/schemas/CreateVideoAvatarRequest"},
+            {"$ref": "#/components/schemas/CreateDigitalTwinRequest"},
             {"$ref": "#/components/schemas/CreatePhotoAvatarRequest"},
         ],
         "title": "CreateAvatarRequestBody",
+    },
+    "CreateBackgroundRemovalRequest": {
+        "properties": {
+            "layers": {
+                "description": "Output layers to return. Any of: "
+                "'foreground' (subject on a "
+                "transparent background), 'mask' "
+                "(grayscale alpha matte), "
+                "'background' (the scene with the "
+                "subject removed). Defaults to all "
+                "three.",
+                "items": {"enum": ["foreground", "mask", "background"], "type": "string"},
+                "title": "Layers",
+                "type": "array",
+            },
+            "request_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Client-provided idempotency key "
+                "— *the* idempotency mechanism "
+                "for this endpoint. Re-sending "
+                "the same `request_id` returns "
+                "the *original* job (same `id`, "
+                "same `status`, same charge) "
+                "instead of creating a new one — "
+                "the dedup is over (`space_id`, "
+                "`request_id`), not over the "
+                "response body, so a duplicate "
+                "`request_id` with different "
+                "content still collides on the "
+                "original job. The HTTP "
+                "`Idempotency-Key` header is "
+                "*not* honored here; pick a "
+                "per-content `request_id` if you "
+                "need per-content dedup.",
+                "title": "Request Id",
+            },
+            "title": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Optional human-readable title for the job.",
+                "title": "Title",
+            },
+            "video": {
+                "description": "Input video to remove the background from (url, asset_id, or base64).",
+                "discriminator": {
+                    "mapping": {
+                        "asset_id": "#/components/schemas/AssetId",
+                        "base64": "#/components/schemas/AssetBase64",
+                        "url": "#/components/schemas/AssetUrl",
+                    },
+                    "propertyName": "type",
+                },
+                "oneOf": [
+                    {"$ref": "#/components/schemas/AssetUrl"},
+                    {"$ref": "#/components/schemas/AssetId"},
+                    {"$ref": "#/components/schemas/AssetBase64"},
+                ],
+                "title": "Video",
+            },
+        },
+        "required": ["video"],
+        "title": "CreateBackgroundRemovalRequest",
+        "type": "object",
+    },
+    "CreateDigitalTwinRequest": {
+        "properties": {
+            "avatar_group_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Optional identity you would like "
+                "to attach the digital twin to. By "
+                "default it will create a new "
+                "identity.",
+                "title": "Avatar Group Id",
+            },
+            "file": {
+                "description": 'Footage of the avatar — provide as {"type": '
+                '"url", "url": "https://..."} or {"type": '
+                '"asset_id", "asset_id": "..."}',
+                "discriminator": {
+                    "mapping": {
+                        "asset_id": "#/components/schemas/AssetId",
+                        "base64": "#/components/schemas/AssetBase64",
+                        "url": "#/components/schemas/AssetUrl",
+                    },
+                    "propertyName": "type",
+                },
+                "oneOf": [
+                    {"$ref": "#/components/schemas/AssetUrl"},
+                    {"$ref": "#/components/schemas/AssetId"},
+                    {"$ref": "#/components/schemas/AssetBase64"},
+                ],
+                "title": "File",
+            },
+            "name": {"description": "Name of the avatar.", "title": "Name", "type": "string"},
+            "type": {
+                "const": "digital_twin",
+                "description": "Must be 'digital_twin' for digital twin avatars.",
+                "title": "Type",
+                "type": "string",
+            },
+        },
+        "required": ["type", "name", "file"],
+        "title": "CreateDigitalTwinRequest",
+        "type": "object",
+    },
+    "CreateLipsyncBatchRequest": {
+        "properties": {
+            "callback_url": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Webhook URL invoked once when every item in the batch reaches a terminal state.",
+                "title": "Callback Url",
+            },
+            "lipsyncs": {
+                "description": "Lipsync payloads, identical in shape to "
+                "POST /v3/lipsyncs. Each entry becomes "
+                "exactly one batch item (no expansion); "
+                "the item count is capped at 100.",
+                "items": {"$ref": "#/components/schemas/CreateLipsyncRequest"},
+                "maxItems": 100,
+                "title": "Lipsyncs",
+                "type": "array",
+            },
+            "title": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Display name for the batch, shown in the HeyGen app.",
+                "title": "Title",
+            },
+        },
+        "required": ["lipsyncs"],
+        "title": "CreateLipsyncBatchRequest",
+        "type": "object",
     },
     "CreateLipsyncRequest": {
         "additionalProperties": False,
@@ -251,7 +844,9 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "title": "Avatar Group Id",
             },
             "file": {
-                "description": "Photo asset of the avatar.",
+                "description": "Photo asset of the avatar — provide as "
+                '{"type": "url", "url": "https://..."} or '
+                '{"type": "asset_id", "asset_id": "..."}',
                 "discriminator": {
                     "mapping": {
                         "asset_id": "#/components/schemas/AssetId",
@@ -284,11 +879,29 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
             "avatar_group_id": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Optional identity you would like "
-                "to attach the prompted avatar "
-                "to. By default it will create a "
-                "new identity.",
+                "description": "Optional identity (group) to "
+                "save the generated avatar to. By "
+                "default a new identity is "
+                "created. If avatar_id is also "
+                "provided, it must belong to this "
+                "group.",
                 "title": "Avatar Group Id",
+            },
+            "avatar_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Optional avatar id to use as the "
+                "visual reference for the generation. "
+                "When provided without avatar_group_id, "
+                "the new avatar is saved to the "
+                "referenced avatar's group; when "
+                "provided with avatar_group_id, the "
+                "avatar must belong to that group and "
+                "the result is saved there. The "
+                "referenced avatar must exist and have "
+                "a usable image, otherwise the request "
+                "is rejected.",
+                "title": "Avatar Id",
             },
             "name": {"description": "Name of the avatar.", "title": "Name", "type": "string"},
             "prompt": {
@@ -321,10 +934,11 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                     {"type": "null"},
                 ],
                 "default": None,
-                "description": "Reference images you want to be "
-                "included in the avatar. Max 3. "
-                "Will only work with an "
-                "avatar_group_id.",
+                "description": "Reference images — each as "
+                '{"type": "url", "url": '
+                '"https://..."} or {"type": '
+                '"asset_id", "asset_id": "..."}. '
+                "Max 3.",
                 "title": "Reference Images",
             },
             "type": {
@@ -342,10 +956,27 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "additionalProperties": False,
         "description": "Request body for POST /v3/video-translations/proofreads.",
         "properties": {
+            "brand_glossary_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Brand glossary ID for custom term "
+                "translations (e.g. translate "
+                "'Reformer' as 'Pilates "
+                "equipment', not 'political "
+                "activist'). Alias for the legacy "
+                "`brand_voice_id` field. Discover "
+                "IDs via GET /v3/brand-glossaries.",
+                "title": "Brand Glossary Id",
+            },
             "brand_voice_id": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Custom brand voice ID. Requires brand voice setup.",
+                "description": "Brand glossary ID for custom term "
+                "translations. Legacy field name for "
+                "`brand_glossary_id` — both are "
+                "accepted and resolve to the same "
+                "workspace record. Discover IDs via "
+                "GET /v3/brand-glossaries.",
                 "title": "Brand Voice Id",
             },
             "disable_music_track": {
@@ -438,13 +1069,27 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "v3.\n"
         "\n"
         "All configuration is flat (no nested config object). Files use the\n"
-        "type-discriminated AssetInput union for flexible asset inputs.",
+        "type-discriminated AssetInput union for flexible asset inputs.\n"
+        "\n"
+        "Supports two modes:\n"
+        "- ``generate`` (default): one-shot — auto-proceeds through "
+        "storyboard, produces one video.\n"
+        "- ``chat``: multi-turn — may pause for user input on real decisions "
+        "(e.g. pick a voice),\n"
+        "  auto-proceeds on confirmations. Allows revisions and follow-up "
+        "videos.",
         "properties": {
             "avatar_id": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
                 "description": "Specific avatar ID to use",
                 "title": "Avatar Id",
+            },
+            "brand_kit_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Brand kit ID to apply brand colors, fonts, and logos to the generated video.",
+                "title": "Brand Kit Id",
             },
             "callback_id": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
@@ -491,6 +1136,16 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "title": "Incognito Mode",
                 "type": "boolean",
             },
+            "mode": {
+                "default": "generate",
+                "description": "Session mode. 'generate' produces one video "
+                "(fire-and-forget). 'chat' enables multi-turn "
+                "interaction — the agent may pause for "
+                "decisions and allows revisions.",
+                "enum": ["generate", "chat"],
+                "title": "Mode",
+                "type": "string",
+            },
             "orientation": {
                 "anyOf": [{"enum": ["landscape", "portrait"], "type": "string"}, {"type": "null"}],
                 "default": None,
@@ -524,57 +1179,56 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "title": "CreateVideoAgentRequest",
         "type": "object",
     },
-    "CreateVideoAvatarRequest": {
+    "CreateVideoBatchRequest": {
         "properties": {
-            "avatar_group_id": {
+            "callback_url": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Optional identity you would like "
-                "to attach the video avatar to. By "
-                "default it will create a new "
-                "identity.",
-                "title": "Avatar Group Id",
+                "description": "Webhook URL invoked once when every item in the batch reaches a terminal state.",
+                "title": "Callback Url",
             },
-            "file": {
-                "description": "Footage of the avatar.",
-                "discriminator": {
-                    "mapping": {
-                        "asset_id": "#/components/schemas/AssetId",
-                        "base64": "#/components/schemas/AssetBase64",
-                        "url": "#/components/schemas/AssetUrl",
-                    },
-                    "propertyName": "type",
-                },
-                "oneOf": [
-                    {"$ref": "#/components/schemas/AssetUrl"},
-                    {"$ref": "#/components/schemas/AssetId"},
-                    {"$ref": "#/components/schemas/AssetBase64"},
-                ],
-                "title": "File",
+            "title": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Display name for the batch, shown in the HeyGen app.",
+                "title": "Title",
             },
-            "name": {"description": "Name of the avatar.", "title": "Name", "type": "string"},
-            "type": {
-                "const": "video",
-                "description": "Must be 'video' for video-based avatars.",
-                "title": "Type",
-                "type": "string",
+            "videos": {
+                "description": "Video creation requests, identical in shape "
+                "to POST /v3/videos (avatar / image / "
+                "cinematic_avatar). Max 100 per batch.",
+                "items": {"$ref": "#/components/schemas/CreateVideoV3RequestBody"},
+                "maxItems": 100,
+                "title": "Videos",
+                "type": "array",
             },
         },
-        "required": ["type", "name", "file"],
-        "title": "CreateVideoAvatarRequest",
+        "required": ["videos"],
+        "title": "CreateVideoBatchRequest",
         "type": "object",
     },
     "CreateVideoFromAvatar": {
         "description": "Create a video from a HeyGen avatar (video or photo avatar).\n"
         "\n"
-        "Provide an avatar_id to use a previously created avatar. The server\n"
-        "automatically selects the appropriate engine based on the avatar type\n"
-        "(video avatar or photo avatar).",
+        "Provide an avatar_id to use a previously created avatar. Supports all\n"
+        "avatar types: studio_avatar, digital_twin, and photo_avatar. "
+        "Optionally\n"
+        "set ``engine`` to select Avatar V for eligible avatars; when omitted, "
+        "the\n"
+        "server defaults to Avatar IV.",
         "properties": {
             "aspect_ratio": {
-                "anyOf": [{"$ref": "#/components/schemas/VideoAspectRatio"}, {"type": "null"}],
-                "default": None,
-                "description": "Output video aspect ratio.",
+                "anyOf": [{"enum": ["16:9", "9:16", "4:5", "5:4", "1:1", "auto"], "type": "string"}, {"type": "null"}],
+                "default": "16:9",
+                "description": "Output video aspect ratio. Supported "
+                "values: '16:9', '9:16', '4:5', '5:4', "
+                "'1:1', 'auto'. Defaults to '16:9'. "
+                "'auto' preserves the source's aspect "
+                "ratio (avatar source frames or uploaded "
+                "image), short-edge anchored to the "
+                "requested resolution and capped at the "
+                "tier's long edge. Falls back to '16:9' "
+                "when source dimensions can't be read.",
             },
             "audio_asset_id": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
@@ -610,16 +1264,89 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "description": "Webhook URL to receive a POST notification when the video is ready.",
                 "title": "Callback Url",
             },
+            "caption": {
+                "anyOf": [{"$ref": "#/components/schemas/CaptionSettings"}, {"type": "null"}],
+                "default": None,
+                "description": "Caption generation settings. A sidecar "
+                "subtitle file is always returned via "
+                "subtitle_url; set 'style' to additionally "
+                "burn captions into the rendered video.",
+                "title": "Caption",
+            },
+            "engine": {
+                "anyOf": [
+                    {
+                        "discriminator": {
+                            "mapping": {
+                                "avatar_iii": "#/components/schemas/AvatarIIIEngineConfig",
+                                "avatar_iv": "#/components/schemas/AvatarIVEngineConfig",
+                                "avatar_v": "#/components/schemas/AvatarVEngineConfig",
+                            },
+                            "propertyName": "type",
+                        },
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/AvatarVEngineConfig"},
+                            {"$ref": "#/components/schemas/AvatarIVEngineConfig"},
+                            {"$ref": "#/components/schemas/AvatarIIIEngineConfig"},
+                        ],
+                    },
+                    {"type": "null"},
+                ],
+                "default": None,
+                "description": "Engine configuration for video generation. "
+                'Pass {"type": "avatar_v"} to enable '
+                "cross-reference-driven animation for higher "
+                "quality. Check supported_api_engines on the "
+                "avatar look to confirm eligibility. Defaults "
+                "to Avatar IV when omitted.",
+                "title": "Engine",
+            },
             "expressiveness": {
                 "anyOf": [{"$ref": "#/components/schemas/Expressiveness"}, {"type": "null"}],
                 "default": None,
-                "description": "Avatar expressiveness level. Photo avatars only. Defaults to 'low' when omitted.",
+                "description": "Avatar expressiveness level. Photo "
+                "avatars only. Defaults to 'low' when "
+                "omitted. Avatar IV only; rejected "
+                "when engine.type is 'avatar_v'.",
+            },
+            "fit": {
+                "anyOf": [{"enum": ["contain", "cover"], "type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "How the subject is fitted to the output canvas. "
+                "'cover' scales to fill the frame (may crop "
+                "edges). 'contain' scales to fit entirely within "
+                "the frame (may show background). When omitted, "
+                "the server picks the best option based on the "
+                "source and canvas orientations.",
+                "title": "Fit",
             },
             "motion_prompt": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Natural-language prompt controlling avatar body motion. Photo avatars only.",
+                "description": "Natural-language prompt controlling "
+                "avatar body motion and hand gestures. "
+                "Supported for photo avatars on either "
+                "engine, and for video avatars when "
+                "engine.type is 'avatar_v'. Rejected "
+                "for video avatars on the default "
+                "Avatar IV engine.",
                 "title": "Motion Prompt",
+            },
+            "output_format": {
+                "default": "mp4",
+                "description": "Output container. 'webm' returns a "
+                "video with a transparent background "
+                "(alpha channel); 'mp4' (default) "
+                "returns a standard video. 'webm' "
+                "requires an avatar that supports "
+                "matting. When 'webm' is selected, any "
+                "'background' value is rejected and "
+                "background removal is applied "
+                "automatically — the caller does not "
+                "need to set 'remove_background'.",
+                "enum": ["mp4", "webm"],
+                "title": "Output Format",
+                "type": "string",
             },
             "remove_background": {
                 "anyOf": [{"type": "boolean"}, {"type": "null"}],
@@ -635,8 +1362,10 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
             "script": {
                 "anyOf": [{"minLength": 1, "type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Text script for the avatar to speak. Requires "
-                "voice_id. Mutually exclusive with "
+                "description": "Text script for the avatar to speak. Pair "
+                "with voice_id, or omit voice_id when using "
+                "avatar_id to use the avatar's default voice. "
+                "Mutually exclusive with "
                 "audio_url/audio_asset_id.",
                 "title": "Script",
             },
@@ -655,7 +1384,10 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
             "voice_id": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Voice ID for text-to-speech. Required when script is provided.",
+                "description": "Voice ID for text-to-speech. Required when "
+                "script is provided, unless avatar_id is set "
+                "(the avatar's default voice is used as "
+                "fallback).",
                 "title": "Voice Id",
             },
             "voice_settings": {
@@ -663,9 +1395,133 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "default": None,
                 "description": "Voice tuning parameters (speed, pitch, locale).",
             },
+            "watermark": {
+                "anyOf": [{"$ref": "#/components/schemas/WatermarkSettings"}, {"type": "null"}],
+                "default": None,
+                "description": "Custom watermark image to overlay on the "
+                "video (PNG or JPEG). Available as a "
+                "premium option for select Enterprise "
+                "customers. To request access, please "
+                "contact our support team.",
+                "title": "Watermark",
+            },
         },
         "required": ["type", "avatar_id"],
         "title": "CreateVideoFromAvatar",
+        "type": "object",
+    },
+    "CreateVideoFromCinematicAvatar": {
+        "description": "Create a video from a text prompt plus avatar and asset "
+        "references (Cinematic Avatar).\n"
+        "\n"
+        "Cinematic Avatar generates a video from a natural-language "
+        "``prompt`` guided by\n"
+        "reference content: one to three avatar looks and optional "
+        "reference assets\n"
+        "(images / videos / audio). Unlike the ``avatar`` and ``image`` "
+        "modes there is\n"
+        "no script or voice — motion and speech are driven entirely by "
+        "the prompt and\n"
+        "the supplied references. Backed by the Seedance generation "
+        "pipeline.",
+        "properties": {
+            "aspect_ratio": {
+                "default": "16:9",
+                "description": "Output aspect ratio. Supported "
+                "for cinematic_avatar: '16:9', "
+                "'9:16', '1:1'. Defaults to "
+                "'16:9'.",
+                "enum": ["16:9", "9:16", "4:5", "5:4", "1:1", "auto"],
+                "title": "Aspect Ratio",
+                "type": "string",
+            },
+            "auto_duration": {
+                "default": False,
+                "description": "Let the model choose the video length. When true, omit duration.",
+                "title": "Auto Duration",
+                "type": "boolean",
+            },
+            "avatar_id": {
+                "description": "Avatar look ID(s) used as visual references. Provide 1 to 3 look IDs.",
+                "items": {"type": "string"},
+                "maxItems": 3,
+                "minItems": 1,
+                "title": "Avatar Id",
+                "type": "array",
+            },
+            "duration": {
+                "anyOf": [{"maximum": 15, "minimum": 4, "type": "integer"}, {"type": "null"}],
+                "default": None,
+                "description": "Video length in seconds (4–15). Defaults to 10. Omit when auto_duration is true.",
+                "title": "Duration",
+            },
+            "enhance_prompt": {
+                "default": False,
+                "description": "Enable server-side prompt enhancement.",
+                "title": "Enhance Prompt",
+                "type": "boolean",
+            },
+            "prompt": {
+                "description": "Natural-language prompt describing the video to generate.",
+                "title": "Prompt",
+                "type": "string",
+            },
+            "references": {
+                "anyOf": [
+                    {
+                        "items": {
+                            "discriminator": {
+                                "mapping": {
+                                    "asset_id": "#/components/schemas/AssetId",
+                                    "base64": "#/components/schemas/AssetBase64",
+                                    "url": "#/components/schemas/AssetUrl",
+                                },
+                                "propertyName": "type",
+                            },
+                            "oneOf": [
+                                {"$ref": "#/components/schemas/AssetUrl"},
+                                {"$ref": "#/components/schemas/AssetId"},
+                                {"$ref": "#/components/schemas/AssetBase64"},
+                            ],
+                        },
+                        "type": "array",
+                    },
+                    {"type": "null"},
+                ],
+                "default": None,
+                "description": "Reference assets (images, "
+                "videos, or audio) guiding the "
+                "generation. Each accepts a URL, "
+                "an asset_id, or inline base64. "
+                "Combined limits: at most 3 "
+                "videos and 9 images across "
+                "avatars and references.",
+                "title": "References",
+            },
+            "resolution": {
+                "default": "720p",
+                "description": "Output resolution. Supported for "
+                "cinematic_avatar: '720p', "
+                "'1080p'. Defaults to '720p'.",
+                "enum": ["720p", "1080p"],
+                "title": "Resolution",
+                "type": "string",
+            },
+            "title": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Display title for the video in the HeyGen dashboard.",
+                "title": "Title",
+            },
+            "type": {
+                "const": "cinematic_avatar",
+                "description": "Must be 'cinematic_avatar' for prompt-and-reference video creation.",
+                "title": "Type",
+                "type": "string",
+            },
+        },
+        "required": ["type", "prompt", "avatar_id"],
+        "title": "CreateVideoFromCinematicAvatar",
         "type": "object",
     },
     "CreateVideoFromImage": {
@@ -675,9 +1531,17 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "animated with lip-sync to the provided audio or generated speech.",
         "properties": {
             "aspect_ratio": {
-                "anyOf": [{"$ref": "#/components/schemas/VideoAspectRatio"}, {"type": "null"}],
-                "default": None,
-                "description": "Output video aspect ratio.",
+                "anyOf": [{"enum": ["16:9", "9:16", "4:5", "5:4", "1:1", "auto"], "type": "string"}, {"type": "null"}],
+                "default": "16:9",
+                "description": "Output video aspect ratio. Supported "
+                "values: '16:9', '9:16', '4:5', '5:4', "
+                "'1:1', 'auto'. Defaults to '16:9'. "
+                "'auto' preserves the source's aspect "
+                "ratio (avatar source frames or uploaded "
+                "image), short-edge anchored to the "
+                "requested resolution and capped at the "
+                "tier's long edge. Falls back to '16:9' "
+                "when source dimensions can't be read.",
             },
             "audio_asset_id": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
@@ -708,10 +1572,30 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "description": "Webhook URL to receive a POST notification when the video is ready.",
                 "title": "Callback Url",
             },
+            "caption": {
+                "anyOf": [{"$ref": "#/components/schemas/CaptionSettings"}, {"type": "null"}],
+                "default": None,
+                "description": "Caption generation settings. A sidecar "
+                "subtitle file is always returned via "
+                "subtitle_url; set 'style' to additionally "
+                "burn captions into the rendered video.",
+                "title": "Caption",
+            },
             "expressiveness": {
                 "anyOf": [{"$ref": "#/components/schemas/Expressiveness"}, {"type": "null"}],
                 "default": None,
-                "description": "Avatar expressiveness level. Defaults to 'low' when omitted.",
+                "description": "Avatar expressiveness level. Photo avatars only. Defaults to 'low' when omitted.",
+            },
+            "fit": {
+                "anyOf": [{"enum": ["contain", "cover"], "type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "How the subject is fitted to the output canvas. "
+                "'cover' scales to fill the frame (may crop "
+                "edges). 'contain' scales to fit entirely within "
+                "the frame (may show background). When omitted, "
+                "the server picks the best option based on the "
+                "source and canvas orientations.",
+                "title": "Fit",
             },
             "image": {
                 "description": "Image to animate. Accepts URL, asset ID, or base64-encoded data.",
@@ -733,8 +1617,24 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
             "motion_prompt": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Natural-language prompt controlling avatar body motion.",
+                "description": "Natural-language prompt controlling avatar body motion. Photo avatars only.",
                 "title": "Motion Prompt",
+            },
+            "output_format": {
+                "default": "mp4",
+                "description": "Output container. 'webm' returns a "
+                "video with a transparent background "
+                "(alpha channel); 'mp4' (default) "
+                "returns a standard video. 'webm' "
+                "requires an avatar that supports "
+                "matting. When 'webm' is selected, any "
+                "'background' value is rejected and "
+                "background removal is applied "
+                "automatically — the caller does not "
+                "need to set 'remove_background'.",
+                "enum": ["mp4", "webm"],
+                "title": "Output Format",
+                "type": "string",
             },
             "remove_background": {
                 "anyOf": [{"type": "boolean"}, {"type": "null"}],
@@ -750,8 +1650,10 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
             "script": {
                 "anyOf": [{"minLength": 1, "type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Text script for the avatar to speak. Requires "
-                "voice_id. Mutually exclusive with "
+                "description": "Text script for the avatar to speak. Pair with "
+                "voice_id, or omit voice_id when using "
+                "avatar_id to use the avatar's default voice. "
+                "Mutually exclusive with "
                 "audio_url/audio_asset_id.",
                 "title": "Script",
             },
@@ -770,7 +1672,10 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
             "voice_id": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Voice ID for text-to-speech. Required when script is provided.",
+                "description": "Voice ID for text-to-speech. Required when "
+                "script is provided, unless avatar_id is set "
+                "(the avatar's default voice is used as "
+                "fallback).",
                 "title": "Voice Id",
             },
             "voice_settings": {
@@ -778,9 +1683,155 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "default": None,
                 "description": "Voice tuning parameters (speed, pitch, locale).",
             },
+            "watermark": {
+                "anyOf": [{"$ref": "#/components/schemas/WatermarkSettings"}, {"type": "null"}],
+                "default": None,
+                "description": "Custom watermark image to overlay on the "
+                "video (PNG or JPEG). Available as a premium "
+                "option for select Enterprise customers. To "
+                "request access, please contact our support "
+                "team.",
+                "title": "Watermark",
+            },
         },
         "required": ["type", "image"],
         "title": "CreateVideoFromImage",
+        "type": "object",
+    },
+    "CreateVideoFromStudio": {
+        "description": "Create a single video by composing an ordered list of whole-frame "
+        "scenes.\n"
+        "\n"
+        "The server owns layout and center-crops each scene to the global "
+        "output\n"
+        "canvas. Output settings are global (one per request); a single video_id "
+        "is\n"
+        "returned and rendering is all-or-nothing. MP4 only in v1 — the output\n"
+        "container is fixed and ``output_format`` is not exposed.",
+        "properties": {
+            "aspect_ratio": {
+                "anyOf": [{"enum": ["16:9", "9:16", "4:5", "5:4", "1:1", "auto"], "type": "string"}, {"type": "null"}],
+                "default": "16:9",
+                "description": "Global output aspect ratio. Supported "
+                "values: '16:9', '9:16', '4:5', '5:4', "
+                "'1:1', 'auto'. Defaults to '16:9'. Each "
+                "scene is center-cropped to this canvas.",
+                "title": "Aspect Ratio",
+            },
+            "callback_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Caller-defined identifier echoed back in the webhook payload.",
+                "title": "Callback Id",
+            },
+            "callback_url": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Webhook URL to receive a POST notification when the video is ready.",
+                "title": "Callback Url",
+            },
+            "caption": {
+                "anyOf": [{"$ref": "#/components/schemas/CaptionSettings"}, {"type": "null"}],
+                "default": None,
+                "description": "Caption generation settings. A sidecar "
+                "subtitle file is always returned via "
+                "subtitle_url; set 'style' to additionally "
+                "burn captions into the rendered video.",
+                "title": "Caption",
+            },
+            "resolution": {
+                "anyOf": [{"enum": ["4k", "1080p", "720p"], "type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Global output video resolution.",
+                "title": "Resolution",
+            },
+            "scenes": {
+                "description": "Ordered list of whole-frame scenes to "
+                "concatenate. Each scene is one of "
+                "'avatar_video', 'image', or 'video'. Must "
+                "contain 1 to 50 scenes.",
+                "items": {
+                    "discriminator": {
+                        "mapping": {
+                            "avatar_video": "#/components/schemas/AvatarVideoScene",
+                            "image": "#/components/schemas/ImageScene",
+                            "video": "#/components/schemas/VideoScene",
+                        },
+                        "propertyName": "type",
+                    },
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/AvatarVideoScene"},
+                        {"$ref": "#/components/schemas/ImageScene"},
+                        {"$ref": "#/components/schemas/VideoScene"},
+                    ],
+                },
+                "maxItems": 50,
+                "minItems": 1,
+                "title": "Scenes",
+                "type": "array",
+            },
+            "title": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Display title for the video in the HeyGen dashboard.",
+                "title": "Title",
+            },
+            "type": {
+                "const": "studio",
+                "description": "Must be 'studio' for scene-composition video creation.",
+                "title": "Type",
+                "type": "string",
+            },
+            "watermark": {
+                "anyOf": [{"$ref": "#/components/schemas/WatermarkSettings"}, {"type": "null"}],
+                "default": None,
+                "description": "Custom watermark image to overlay on the "
+                "video (PNG or JPEG). Available as a "
+                "premium option for select Enterprise "
+                "customers. To request access, please "
+                "contact our support team.",
+                "title": "Watermark",
+            },
+        },
+        "required": ["type", "scenes"],
+        "title": "CreateVideoFromStudio",
+        "type": "object",
+    },
+    "CreateVideoTranslationBatchRequest": {
+        "properties": {
+            "callback_url": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Webhook URL invoked once when every item in the batch reaches a terminal state.",
+                "title": "Callback Url",
+            },
+            "title": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Display name for the batch, shown in the HeyGen app.",
+                "title": "Title",
+            },
+            "video_translations": {
+                "description": "Video-translation "
+                "payloads, identical "
+                "in shape to POST "
+                "/v3/video-translations. "
+                "A single entry "
+                "targeting multiple "
+                "output_languages "
+                "expands to one batch "
+                "item per language; "
+                "the expanded item "
+                "count is capped at "
+                "100.",
+                "items": {"$ref": "#/components/schemas/CreateVideoTranslationRequest"},
+                "maxItems": 100,
+                "title": "Video Translations",
+                "type": "array",
+            },
+        },
+        "required": ["video_translations"],
+        "title": "CreateVideoTranslationBatchRequest",
         "type": "object",
     },
     "CreateVideoTranslationRequest": {
@@ -807,10 +1858,31 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "'asset_id', asset_id: '...'}",
                 "title": "Audio",
             },
+            "brand_glossary_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Brand glossary ID for "
+                "custom term translations "
+                "(e.g. translate 'Reformer' "
+                "as the Pilates equipment, "
+                "not 'political activist'). "
+                "Alias for the legacy "
+                "`brand_voice_id` field. "
+                "Discover IDs via GET "
+                "/v3/brand-glossaries.",
+                "title": "Brand Glossary Id",
+            },
             "brand_voice_id": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Custom brand voice ID. Requires brand voice setup.",
+                "description": "Brand glossary ID for custom "
+                "term translations. Legacy "
+                "field name for "
+                "`brand_glossary_id` — both "
+                "are accepted and resolve to "
+                "the same workspace record. "
+                "Discover IDs via GET "
+                "/v3/brand-glossaries.",
                 "title": "Brand Voice Id",
             },
             "callback_id": {
@@ -868,9 +1940,14 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "title": "Folder Id",
             },
             "fps_mode": {
-                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "anyOf": [{"enum": ["vfr", "cfr", "passthrough"], "type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Frame rate mode: 'vfr', 'cfr', or 'passthrough'. Only valid with audio.",
+                "description": "Frame rate mode for the output "
+                "video. 'vfr' = variable frame rate, "
+                "'cfr' = constant frame rate, "
+                "'passthrough' = match the source. "
+                "Only takes effect when a custom "
+                "'audio' track is provided.",
                 "title": "Fps Mode",
             },
             "input_language": {
@@ -930,15 +2007,13 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "default": None,
                 "description": "Custom subtitle file — provide as {type: "
                 "'url', url: '...'} or {type: 'asset_id', "
-                "asset_id: '...'}. Enterprise plan only.",
+                "asset_id: '...'}.",
                 "title": "Srt",
             },
             "srt_role": {
                 "anyOf": [{"enum": ["input", "output"], "type": "string"}, {"type": "null"}],
                 "default": None,
-                "description": "Which video the subtitle applies "
-                "to: 'input' (source) or 'output' "
-                "(translated). Enterprise plan only.",
+                "description": "Which video the subtitle applies to: 'input' (source) or 'output' (translated).",
                 "title": "Srt Role",
             },
             "start_time": {
@@ -946,6 +2021,33 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "default": None,
                 "description": "Start time in seconds for partial translation",
                 "title": "Start Time",
+            },
+            "stock_voice_config": {
+                "anyOf": [{"$ref": "#/components/schemas/StockVoiceConfig"}, {"type": "null"}],
+                "default": None,
+                "description": "Use a preset stock voice "
+                "for the translation "
+                "instead of recreating the "
+                "original speaker's voice. "
+                "By default, Video "
+                "Translation clones the "
+                "original speaker so the "
+                "result sounds like them; "
+                "with this enabled, the "
+                "translation is spoken by "
+                "a natural preset voice "
+                "optimized for clear "
+                "pronunciation and accent "
+                "in the target language "
+                "(the result will not "
+                "sound like the original "
+                "speaker). Enterprise "
+                "feature, available for "
+                "selected accounts and "
+                "languages by request — "
+                "contact your HeyGen "
+                "account team.",
+                "title": "Stock Voice Config",
             },
             "title": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
@@ -980,13 +2082,17 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "discriminator": {
             "mapping": {
                 "avatar": "#/components/schemas/CreateVideoFromAvatar",
+                "cinematic_avatar": "#/components/schemas/CreateVideoFromCinematicAvatar",
                 "image": "#/components/schemas/CreateVideoFromImage",
+                "studio": "#/components/schemas/CreateVideoFromStudio",
             },
             "propertyName": "type",
         },
         "oneOf": [
             {"$ref": "#/components/schemas/CreateVideoFromAvatar"},
             {"$ref": "#/components/schemas/CreateVideoFromImage"},
+            {"$ref": "#/components/schemas/CreateVideoFromCinematicAvatar"},
+            {"$ref": "#/components/schemas/CreateVideoFromStudio"},
         ],
         "title": "CreateVideoV3RequestBody",
     },
@@ -1005,7 +2111,44 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
             },
             "events": {
                 "anyOf": [
-                    {"items": {"$ref": "#/components/schemas/WebhookEventType"}, "type": "array"},
+                    {
+                        "items": {
+                            "enum": [
+                                "avatar_video.success",
+                                "avatar_video.fail",
+                                "avatar_video_gif.success",
+                                "avatar_video_gif.fail",
+                                "video_translate.success",
+                                "video_translate.fail",
+                                "video_translate.preflight.validation_failed",
+                                "video_translate.preflight.download_failed",
+                                "personalized_video",
+                                "instant_avatar.success",
+                                "instant_avatar.fail",
+                                "photo_avatar_generation.success",
+                                "photo_avatar_generation.fail",
+                                "photo_avatar_train.success",
+                                "photo_avatar_train.fail",
+                                "photo_avatar_add_motion.success",
+                                "photo_avatar_add_motion.fail",
+                                "proofread_creation.success",
+                                "proofread_creation.fail",
+                                "live_avatar.success",
+                                "live_avatar.fail",
+                                "avatar_video_caption.success",
+                                "avatar_video_caption.fail",
+                                "video_agent.success",
+                                "video_agent.fail",
+                                "hyperframes_video.success",
+                                "hyperframes_video.fail",
+                                "ai_clipping.success",
+                                "ai_clipping.fail",
+                                "batch.finished",
+                            ],
+                            "type": "string",
+                        },
+                        "type": "array",
+                    },
                     {"type": "null"},
                 ],
                 "default": None,
@@ -1061,11 +2204,213 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "title": "DesignVoiceRequest",
         "type": "object",
     },
+    "ElevenLabsEngineSettings": {
+        "description": "Engine-specific voice settings for ElevenLabs-backed voices.\n"
+        "\n"
+        "Inherits the ElevenLabs tuning fields (model, stability, "
+        "similarity_boost, style,\n"
+        "use_speaker_boost) along with the eleven_v3 stability validator "
+        "from\n"
+        ":class:`movio.api_service.app.api_types.video.ElevenLabsSettings`.",
+        "properties": {
+            "engine_type": {
+                "const": "elevenlabs",
+                "description": "Engine type discriminator. Must be 'elevenlabs' for ElevenLabs-backed voices.",
+                "title": "Engine Type",
+                "type": "string",
+            },
+            "model": {
+                "anyOf": [
+                    {
+                        "enum": ["eleven_multilingual_v2", "eleven_turbo_v2_5", "eleven_flash_v2_5", "eleven_v3"],
+                        "type": "string",
+                    },
+                    {"type": "null"},
+                ],
+                "default": None,
+                "description": "The model ID to use for ElevenLabs.",
+                "title": "Model",
+            },
+            "similarity_boost": {
+                "anyOf": [{"type": "number"}, {"type": "null"}],
+                "default": None,
+                "description": "The similarity boost parameter for ElevenLabs.",
+                "title": "Similarity Boost",
+            },
+            "stability": {
+                "anyOf": [{"type": "number"}, {"type": "null"}],
+                "default": None,
+                "description": "The stability parameter for ElevenLabs.",
+                "title": "Stability",
+            },
+            "style": {
+                "anyOf": [{"type": "number"}, {"type": "null"}],
+                "default": None,
+                "description": "The style parameter for ElevenLabs.",
+                "title": "Style",
+            },
+            "use_speaker_boost": {
+                "anyOf": [{"type": "boolean"}, {"type": "null"}],
+                "default": None,
+                "description": "Whether to use speaker boost for ElevenLabs.",
+                "title": "Use Speaker Boost",
+            },
+        },
+        "required": ["engine_type"],
+        "title": "ElevenLabsEngineSettings",
+        "type": "object",
+    },
     "Expressiveness": {
         "description": "Avatar expressiveness level for photo avatars.",
         "enum": ["high", "medium", "low"],
         "title": "Expressiveness",
         "type": "string",
+    },
+    "FishEngineSettings": {
+        "description": "Engine-specific voice settings for Fish Audio-backed voices.\n"
+        "\n"
+        "Inherits Fish's tuning fields (model, stability, similarity).",
+        "properties": {
+            "engine_type": {
+                "const": "fish",
+                "description": "Engine type discriminator. Must be 'fish' for Fish Audio-backed voices.",
+                "title": "Engine Type",
+                "type": "string",
+            },
+            "model": {
+                "anyOf": [{"enum": ["s1", "s2-pro"], "type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Fish Audio model version (default 's1').",
+                "title": "Model",
+            },
+            "similarity": {
+                "anyOf": [{"type": "number"}, {"type": "null"}],
+                "default": None,
+                "description": "Similarity parameter; how closely to match the source voice.",
+                "title": "Similarity",
+            },
+            "stability": {
+                "anyOf": [{"type": "number"}, {"type": "null"}],
+                "default": None,
+                "description": "Stability parameter; higher is more consistent.",
+                "title": "Stability",
+            },
+        },
+        "required": ["engine_type"],
+        "title": "FishEngineSettings",
+        "type": "object",
+    },
+    "GenerateTemplateVideoRequest": {
+        "description": "Request body for POST /v3/templates/{template_id}.",
+        "properties": {
+            "brand_voice_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Brand voice ID controlling pronunciation",
+                "title": "Brand Voice Id",
+            },
+            "callback_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Opaque ID echoed back in webhook events for this video",
+                "title": "Callback Id",
+            },
+            "callback_url": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "URL called with the video result in addition to registered webhook endpoints",
+                "title": "Callback Url",
+            },
+            "caption": {
+                "default": False,
+                "description": "Whether to burn captions into the video",
+                "title": "Caption",
+                "type": "boolean",
+            },
+            "dimension": {
+                "anyOf": [{"$ref": "#/components/schemas/TemplateVideoDimension"}, {"type": "null"}],
+                "default": None,
+                "description": "Output resolution override. Must match the template's aspect ratio.",
+                "title": "Dimension",
+            },
+            "enable_sharing": {
+                "default": False,
+                "description": "Whether the generated video's share page is publicly accessible",
+                "title": "Enable Sharing",
+                "type": "boolean",
+            },
+            "folder_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Folder to place the generated video in",
+                "title": "Folder Id",
+            },
+            "fps": {
+                "default": 25,
+                "description": "Output frame rate. One of 25, 30, or 60.",
+                "title": "Fps",
+                "type": "number",
+            },
+            "include_gif": {
+                "default": False,
+                "description": "Whether to include a GIF preview in the webhook payload",
+                "title": "Include Gif",
+                "type": "boolean",
+            },
+            "keep_text_vertically_centered": {
+                "default": False,
+                "description": "When true, "
+                "replaced text "
+                "elements are "
+                "vertically "
+                "re-centered "
+                "based on their "
+                "rendered height",
+                "title": "Keep Text Vertically Centered",
+                "type": "boolean",
+            },
+            "reorder_music": {
+                "default": True,
+                "description": "When true (default), background "
+                "audio tracks move with their "
+                "scenes. When false, tracks stay "
+                "pinned to layout positions.",
+                "title": "Reorder Music",
+                "type": "boolean",
+            },
+            "scene_ids": {
+                "anyOf": [{"items": {"type": "string"}, "type": "array"}, {"type": "null"}],
+                "default": None,
+                "description": "Scene IDs to render, in order "
+                "(repeats allowed). Scenes must "
+                "already exist in the template; the "
+                "API can select, reorder, and repeat "
+                "scenes but cannot create new ones. "
+                "Omit to render all scenes in "
+                "template order.",
+                "title": "Scene Ids",
+            },
+            "subtitles": {
+                "anyOf": [{"$ref": "#/components/schemas/TemplateSubtitleSettings"}, {"type": "null"}],
+                "default": None,
+                "description": "Subtitle style settings. Implies captions when provided.",
+                "title": "Subtitles",
+            },
+            "title": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Title for the generated video",
+                "title": "Title",
+            },
+            "variables": {
+                "description": "Template variable replacements, keyed by the variable name defined in the template",
+                "title": "Variables",
+                "type": "object",
+            },
+        },
+        "required": ["variables"],
+        "title": "GenerateTemplateVideoRequest",
+        "type": "object",
     },
     "GenerateVideoRequest": {
         "additionalProperties": False,
@@ -1099,9 +2444,501 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "title": "GenerateVideoRequest",
         "type": "object",
     },
+    "ImageScene": {
+        "description": "A whole-frame still-image scene: either silent (held for ``duration``) or "
+        "narrated.\n"
+        "\n"
+        "Exactly one mode must be chosen:\n"
+        "- silent: set ``duration`` (seconds) and no audio source.\n"
+        "- narrated: set exactly one audio source (script + voice_id, audio_url, or\n"
+        "  audio_asset_id) and omit ``duration`` — the scene length follows the audio.",
+        "properties": {
+            "audio_asset_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Narrated mode: HeyGen asset ID of an uploaded "
+                "audio file. Mutually exclusive with "
+                "duration/script.",
+                "title": "Audio Asset Id",
+            },
+            "audio_url": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Narrated mode: public URL of an audio file to play "
+                "over the image. Mutually exclusive with "
+                "duration/script.",
+                "title": "Audio Url",
+            },
+            "duration": {
+                "anyOf": [{"type": "number"}, {"type": "null"}],
+                "default": None,
+                "description": "Silent mode: hold the still image for this many "
+                "seconds. Mutually exclusive with any audio source. "
+                "Must be > 0 and <= 300.",
+                "title": "Duration",
+            },
+            "script": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Narrated mode: text to speak over the image. Pair with "
+                "voice_id. Mutually exclusive with "
+                "duration/audio_url/audio_asset_id.",
+                "title": "Script",
+            },
+            "source": {
+                "description": "Still image to display. Accepts URL, asset ID, or base64-encoded data.",
+                "discriminator": {
+                    "mapping": {
+                        "asset_id": "#/components/schemas/AssetId",
+                        "base64": "#/components/schemas/AssetBase64",
+                        "url": "#/components/schemas/AssetUrl",
+                    },
+                    "propertyName": "type",
+                },
+                "oneOf": [
+                    {"$ref": "#/components/schemas/AssetUrl"},
+                    {"$ref": "#/components/schemas/AssetId"},
+                    {"$ref": "#/components/schemas/AssetBase64"},
+                ],
+                "title": "Source",
+            },
+            "type": {
+                "const": "image",
+                "description": "Must be 'image' for a still-image scene.",
+                "title": "Type",
+                "type": "string",
+            },
+            "voice_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Voice ID for text-to-speech. Required when script is provided.",
+                "title": "Voice Id",
+            },
+            "voice_settings": {
+                "anyOf": [{"$ref": "#/components/schemas/VoiceSettingsInput"}, {"type": "null"}],
+                "default": None,
+                "description": "Voice tuning parameters (speed, pitch, locale).",
+                "title": "Voice Settings",
+            },
+        },
+        "required": ["type", "source"],
+        "title": "ImageScene",
+        "type": "object",
+    },
+    "SendMessageRequest": {
+        "additionalProperties": False,
+        "description": "Request body for sending a follow-up message, answering the agent's "
+        "question,\n"
+        "or requesting edits and revisions to a previously generated video.",
+        "properties": {
+            "avatar_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Override avatar for this message",
+                "title": "Avatar Id",
+            },
+            "brand_kit_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Brand kit ID to apply for this message",
+                "title": "Brand Kit Id",
+            },
+            "files": {
+                "anyOf": [
+                    {
+                        "items": {
+                            "discriminator": {
+                                "mapping": {
+                                    "asset_id": "#/components/schemas/AssetId",
+                                    "base64": "#/components/schemas/AssetBase64",
+                                    "url": "#/components/schemas/AssetUrl",
+                                },
+                                "propertyName": "type",
+                            },
+                            "oneOf": [
+                                {"$ref": "#/components/schemas/AssetUrl"},
+                                {"$ref": "#/components/schemas/AssetId"},
+                                {"$ref": "#/components/schemas/AssetBase64"},
+                            ],
+                        },
+                        "maxItems": 20,
+                        "type": "array",
+                    },
+                    {"type": "null"},
+                ],
+                "default": None,
+                "description": "Optional file attachments (max 20 files)",
+                "title": "Files",
+            },
+            "message": {
+                "description": "Text message to the agent",
+                "maxLength": 10000,
+                "minLength": 1,
+                "title": "Message",
+                "type": "string",
+            },
+            "voice_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Override voice for this message",
+                "title": "Voice Id",
+            },
+        },
+        "required": ["message"],
+        "title": "SendMessageRequest",
+        "type": "object",
+    },
+    "StarfishEngineSettings": {
+        "description": "Engine-selection for Starfish-backed voices.\n"
+        "\n"
+        "Starfish has no user-tunable settings today; set "
+        "``engine_type='starfish'`` to force\n"
+        "Starfish routing on voices that support multiple engines.",
+        "properties": {
+            "engine_type": {
+                "const": "starfish",
+                "description": "Engine type discriminator. Must be 'starfish' for Starfish-backed voices.",
+                "title": "Engine Type",
+                "type": "string",
+            }
+        },
+        "required": ["engine_type"],
+        "title": "StarfishEngineSettings",
+        "type": "object",
+    },
+    "StockVoiceConfig": {
+        "properties": {
+            "preferred_stock_voice_ids": {
+                "description": "Optional. Pin specific stock "
+                "voice IDs to draw from. If "
+                "omitted, the target language's "
+                "default stock-voice pool is "
+                "used.",
+                "items": {"type": "string"},
+                "title": "Preferred Stock Voice Ids",
+                "type": "array",
+            },
+            "use_stock_voice": {
+                "default": False,
+                "description": "Set to true to use a preset stock voice instead of cloning the original speaker.",
+                "title": "Use Stock Voice",
+                "type": "boolean",
+            },
+        },
+        "title": "StockVoiceConfig",
+        "type": "object",
+    },
+    "StopSessionRequest": {
+        "additionalProperties": False,
+        "description": "Request body for stopping a session (empty — no fields required).",
+        "properties": {},
+        "title": "StopSessionRequest",
+        "type": "object",
+    },
+    "StudioAvatarInput": {
+        "description": "Avatar-driven source for an ``avatar_video`` studio scene.\n"
+        "\n"
+        "Mirrors the standalone ``avatar`` creation mode "
+        "(``CreateVideoFromAvatar``)\n"
+        "minus the output settings, which are global on the studio request. An "
+        "audio\n"
+        "source is required: exactly one of (script + voice_id), audio_url, or\n"
+        "audio_asset_id.",
+        "properties": {
+            "audio_asset_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "HeyGen asset ID of an uploaded audio file. Mutually exclusive with script.",
+                "title": "Audio Asset Id",
+            },
+            "audio_url": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Public URL of an audio file to lip-sync. Mutually exclusive with script.",
+                "title": "Audio Url",
+            },
+            "avatar_id": {
+                "description": "HeyGen avatar ID (video avatar or photo avatar look ID).",
+                "title": "Avatar Id",
+                "type": "string",
+            },
+            "background": {
+                "anyOf": [
+                    {
+                        "discriminator": {
+                            "mapping": {"color": "#/components/schemas/StudioColorBackgroundInput"},
+                            "propertyName": "type",
+                        },
+                        "oneOf": [{"$ref": "#/components/schemas/StudioColorBackgroundInput"}],
+                    },
+                    {"type": "null"},
+                ],
+                "default": None,
+                "description": "Optional scene background composited behind "
+                'the avatar. Color-only in v1: pass {"type": '
+                '"color", "color": "#RRGGBB"}. Other '
+                "background types are not yet supported.",
+                "title": "Background",
+            },
+            "engine": {
+                "anyOf": [
+                    {
+                        "discriminator": {
+                            "mapping": {
+                                "avatar_iii": "#/components/schemas/AvatarIIIEngineConfig",
+                                "avatar_iv": "#/components/schemas/AvatarIVEngineConfig",
+                                "avatar_v": "#/components/schemas/AvatarVEngineConfig",
+                            },
+                            "propertyName": "type",
+                        },
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/AvatarVEngineConfig"},
+                            {"$ref": "#/components/schemas/AvatarIVEngineConfig"},
+                            {"$ref": "#/components/schemas/AvatarIIIEngineConfig"},
+                        ],
+                    },
+                    {"type": "null"},
+                ],
+                "default": None,
+                "description": "Engine configuration for video generation. Pass "
+                '{"type": "avatar_v"} to enable '
+                "cross-reference-driven animation for higher "
+                "quality. Check supported_api_engines on the "
+                "avatar look to confirm eligibility. Defaults to "
+                "Avatar IV when omitted.",
+                "title": "Engine",
+            },
+            "expressiveness": {
+                "anyOf": [{"enum": ["high", "medium", "low"], "type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Avatar expressiveness level. Photo "
+                "avatars only. Defaults to 'low' when "
+                "omitted. Avatar IV only; rejected when "
+                "engine.type is 'avatar_v'.",
+                "title": "Expressiveness",
+            },
+            "motion_prompt": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Natural-language prompt controlling avatar "
+                "body motion and hand gestures. Supported "
+                "for photo avatars on either engine, and "
+                "for video avatars when engine.type is "
+                "'avatar_v'. Rejected for video avatars on "
+                "the default Avatar IV engine.",
+                "title": "Motion Prompt",
+            },
+            "script": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Text script for the avatar to speak. Pair with "
+                "voice_id, or omit voice_id when using avatar_id "
+                "to use the avatar's default voice. Mutually "
+                "exclusive with audio_url/audio_asset_id.",
+                "title": "Script",
+            },
+            "type": {
+                "const": "avatar",
+                "description": "Must be 'avatar' for an avatar-driven scene source.",
+                "title": "Type",
+                "type": "string",
+            },
+            "voice_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Voice ID for text-to-speech. Required when "
+                "script is provided, unless avatar_id is set "
+                "(the avatar's default voice is used as "
+                "fallback).",
+                "title": "Voice Id",
+            },
+            "voice_settings": {
+                "anyOf": [{"$ref": "#/components/schemas/VoiceSettingsInput"}, {"type": "null"}],
+                "default": None,
+                "description": "Voice tuning parameters (speed, pitch, locale).",
+                "title": "Voice Settings",
+            },
+        },
+        "required": ["type", "avatar_id"],
+        "title": "StudioAvatarInput",
+        "type": "object",
+    },
+    "StudioColorBackgroundInput": {
+        "description": "Solid-color background for an ``avatar_video`` studio scene.\n"
+        "\n"
+        "v1 is COLOR-ONLY. Kept as a type-discriminated model so future "
+        "``image`` /\n"
+        "``video`` / ``blur`` background variants slot into "
+        "``StudioBackgroundInput``\n"
+        "without changing the color wire shape.",
+        "properties": {
+            "color": {
+                "description": "Background color as a 6-digit hex string, e.g. '#1a2b3c'.",
+                "title": "Color",
+                "type": "string",
+            },
+            "type": {
+                "const": "color",
+                "description": "Background type discriminator. Must be 'color'.",
+                "title": "Type",
+                "type": "string",
+            },
+        },
+        "required": ["type", "color"],
+        "title": "StudioColorBackgroundInput",
+        "type": "object",
+    },
+    "StudioImageInput": {
+        "description": "Still-image source animated with lip-sync for an ``avatar_video`` studio "
+        "scene.\n"
+        "\n"
+        "Mirrors the standalone ``image`` creation mode (``CreateVideoFromImage``)\n"
+        "minus the output settings. An audio source is required: exactly one of\n"
+        "(script + voice_id), audio_url, or audio_asset_id.",
+        "properties": {
+            "audio_asset_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "HeyGen asset ID of an uploaded audio file. Mutually exclusive with script.",
+                "title": "Audio Asset Id",
+            },
+            "audio_url": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Public URL of an audio file to lip-sync. Mutually exclusive with script.",
+                "title": "Audio Url",
+            },
+            "expressiveness": {
+                "anyOf": [{"enum": ["high", "medium", "low"], "type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Avatar expressiveness level. Photo avatars only. Defaults to 'low' when omitted.",
+                "title": "Expressiveness",
+            },
+            "image": {
+                "description": "Image to animate. Accepts URL, asset ID, or base64-encoded data.",
+                "discriminator": {
+                    "mapping": {
+                        "asset_id": "#/components/schemas/AssetId",
+                        "base64": "#/components/schemas/AssetBase64",
+                        "url": "#/components/schemas/AssetUrl",
+                    },
+                    "propertyName": "type",
+                },
+                "oneOf": [
+                    {"$ref": "#/components/schemas/AssetUrl"},
+                    {"$ref": "#/components/schemas/AssetId"},
+                    {"$ref": "#/components/schemas/AssetBase64"},
+                ],
+                "title": "Image",
+            },
+            "motion_prompt": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Natural-language prompt controlling avatar body motion. Photo avatars only.",
+                "title": "Motion Prompt",
+            },
+            "script": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Text script for the avatar to speak. Pair with "
+                "voice_id, or omit voice_id when using avatar_id to "
+                "use the avatar's default voice. Mutually exclusive "
+                "with audio_url/audio_asset_id.",
+                "title": "Script",
+            },
+            "type": {
+                "const": "image",
+                "description": "Must be 'image' for an image-animated scene source.",
+                "title": "Type",
+                "type": "string",
+            },
+            "voice_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": "Voice ID for text-to-speech. Required when "
+                "script is provided, unless avatar_id is set (the "
+                "avatar's default voice is used as fallback).",
+                "title": "Voice Id",
+            },
+            "voice_settings": {
+                "anyOf": [{"$ref": "#/components/schemas/VoiceSettingsInput"}, {"type": "null"}],
+                "default": None,
+                "description": "Voice tuning parameters (speed, pitch, locale).",
+                "title": "Voice Settings",
+            },
+        },
+        "required": ["type", "image"],
+        "title": "StudioImageInput",
+        "type": "object",
+    },
+    "TemplateSubtitlePosition": {
+        "properties": {
+            "x": {"default": 0, "description": "Horizontal subtitle position", "title": "X", "type": "number"},
+            "y": {"default": 0, "description": "Vertical subtitle position", "title": "Y", "type": "number"},
+        },
+        "title": "TemplateSubtitlePosition",
+        "type": "object",
+    },
+    "TemplateSubtitleSettings": {
+        "properties": {
+            "alignment": {
+                "anyOf": [{"type": "integer"}, {"type": "null"}],
+                "default": 2,
+                "description": "Subtitle alignment",
+                "title": "Alignment",
+            },
+            "disable_highlight": {
+                "anyOf": [{"type": "boolean"}, {"type": "null"}],
+                "default": False,
+                "description": "Override the preset's word-highlight style",
+                "title": "Disable Highlight",
+            },
+            "font_size": {
+                "anyOf": [{"type": "integer"}, {"type": "null"}],
+                "default": None,
+                "description": "Font size override for the preset",
+                "title": "Font Size",
+            },
+            "position": {
+                "anyOf": [{"$ref": "#/components/schemas/TemplateSubtitlePosition"}, {"type": "null"}],
+                "default": None,
+                "description": "Subtitle position override",
+                "title": "Position",
+            },
+            "preset_name": {
+                "description": "Subtitle preset name, e.g. 'classic', 'bold', 'bright'",
+                "title": "Preset Name",
+                "type": "string",
+            },
+        },
+        "required": ["preset_name"],
+        "title": "TemplateSubtitleSettings",
+        "type": "object",
+    },
+    "TemplateVideoDimension": {
+        "properties": {
+            "height": {
+                "description": "Output video height in pixels (even number, 128-4096)",
+                "maximum": 4096,
+                "minimum": 128,
+                "title": "Height",
+                "type": "integer",
+            },
+            "width": {
+                "description": "Output video width in pixels (even number, 128-4096)",
+                "maximum": 4096,
+                "minimum": 128,
+                "title": "Width",
+                "type": "integer",
+            },
+        },
+        "required": ["width", "height"],
+        "title": "TemplateVideoDimension",
+        "type": "object",
+    },
     "TextToSpeechRequest": {
         "additionalProperties": False,
-        "description": "Request body for POST /v1/audio/text_to_speech.",
+        "description": "Request body for text-to-speech generation.",
         "properties": {
             "input_type": {
                 "default": "text",
@@ -1139,7 +2976,10 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "type": "string",
             },
             "voice_id": {
-                "description": "Voice ID to use. Discover available voices via GET /v1/audio/voices.",
+                "description": "Voice ID to use. The voice must support the "
+                "starfish engine. Filter compatible voices by "
+                "passing engine=starfish to the voice listing "
+                "endpoint.",
                 "title": "Voice Id",
                 "type": "string",
             },
@@ -1185,7 +3025,44 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "properties": {
             "events": {
                 "anyOf": [
-                    {"items": {"$ref": "#/components/schemas/WebhookEventType"}, "type": "array"},
+                    {
+                        "items": {
+                            "enum": [
+                                "avatar_video.success",
+                                "avatar_video.fail",
+                                "avatar_video_gif.success",
+                                "avatar_video_gif.fail",
+                                "video_translate.success",
+                                "video_translate.fail",
+                                "video_translate.preflight.validation_failed",
+                                "video_translate.preflight.download_failed",
+                                "personalized_video",
+                                "instant_avatar.success",
+                                "instant_avatar.fail",
+                                "photo_avatar_generation.success",
+                                "photo_avatar_generation.fail",
+                                "photo_avatar_train.success",
+                                "photo_avatar_train.fail",
+                                "photo_avatar_add_motion.success",
+                                "photo_avatar_add_motion.fail",
+                                "proofread_creation.success",
+                                "proofread_creation.fail",
+                                "live_avatar.success",
+                                "live_avatar.fail",
+                                "avatar_video_caption.success",
+                                "avatar_video_caption.fail",
+                                "video_agent.success",
+                                "video_agent.fail",
+                                "hyperframes_video.success",
+                                "hyperframes_video.fail",
+                                "ai_clipping.success",
+                                "ai_clipping.fail",
+                                "batch.finished",
+                            ],
+                            "type": "string",
+                        },
+                        "type": "array",
+                    },
                     {"type": "null"},
                 ],
                 "default": None,
@@ -1200,6 +3077,18 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
             },
         },
         "title": "UpdateWebhookEndpointRequest",
+        "type": "object",
+    },
+    "UploadAssetV3Request": {
+        "properties": {
+            "file": {
+                "description": "File to upload (image, video, audio, PDF, or SRT subtitle). Max 32 MB.",
+                "format": "binary",
+                "type": "string",
+            }
+        },
+        "required": ["file"],
+        "title": "UploadAssetV3Request",
         "type": "object",
     },
     "UploadSRTRequest": {
@@ -1220,22 +3109,106 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
         "title": "UploadSRTRequest",
         "type": "object",
     },
-    "VideoAspectRatio": {
-        "description": "Output video aspect ratio.",
-        "enum": ["16:9", "9:16"],
-        "title": "VideoAspectRatio",
-        "type": "string",
-    },
     "VideoResolution": {
         "description": "Output video resolution.",
         "enum": ["4k", "1080p", "720p"],
         "title": "VideoResolution",
         "type": "string",
     },
+    "VideoScene": {
+        "description": "A whole-frame scene backed by an existing video clip.\n"
+        "\n"
+        "Optional ``playback`` exposes the audio volume / mute capability\n"
+        "(PRINFRA-271); when omitted the clip plays at its source volume.",
+        "properties": {
+            "playback": {
+                "anyOf": [{"$ref": "#/components/schemas/VideoScenePlayback"}, {"type": "null"}],
+                "default": None,
+                "description": "Optional playback capability: audio 'volume' (0.0–1.0) "
+                "and 'mute'. Omit to keep the clip's source volume.",
+                "title": "Playback",
+            },
+            "source": {
+                "description": "Video clip to include. Accepts URL, asset ID, or base64-encoded data.",
+                "discriminator": {
+                    "mapping": {
+                        "asset_id": "#/components/schemas/AssetId",
+                        "base64": "#/components/schemas/AssetBase64",
+                        "url": "#/components/schemas/AssetUrl",
+                    },
+                    "propertyName": "type",
+                },
+                "oneOf": [
+                    {"$ref": "#/components/schemas/AssetUrl"},
+                    {"$ref": "#/components/schemas/AssetId"},
+                    {"$ref": "#/components/schemas/AssetBase64"},
+                ],
+                "title": "Source",
+            },
+            "type": {
+                "const": "video",
+                "description": "Must be 'video' for a video-clip scene.",
+                "title": "Type",
+                "type": "string",
+            },
+        },
+        "required": ["type", "source"],
+        "title": "VideoScene",
+        "type": "object",
+    },
+    "VideoScenePlayback": {
+        "properties": {
+            "mute": {
+                "default": False,
+                "description": "If True, force the clip silent regardless of 'volume'.",
+                "title": "Mute",
+                "type": "boolean",
+            },
+            "volume": {
+                "default": 1,
+                "description": "Clip audio volume. 1.0 = source level (default), 0.0 = silent.",
+                "maximum": 1,
+                "minimum": 0,
+                "title": "Volume",
+                "type": "number",
+            },
+        },
+        "title": "VideoScenePlayback",
+        "type": "object",
+    },
     "VideoTranslationMode": {"enum": ["speed", "precision"], "title": "VideoTranslationMode", "type": "string"},
     "VoiceSettingsInput": {
-        "description": "Voice tuning parameters for text-to-speech.",
         "properties": {
+            "engine_settings": {
+                "anyOf": [
+                    {
+                        "discriminator": {
+                            "mapping": {
+                                "elevenlabs": "#/components/schemas/ElevenLabsEngineSettings",
+                                "fish": "#/components/schemas/FishEngineSettings",
+                                "starfish": "#/components/schemas/StarfishEngineSettings",
+                            },
+                            "propertyName": "engine_type",
+                        },
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/ElevenLabsEngineSettings"},
+                            {"$ref": "#/components/schemas/FishEngineSettings"},
+                            {"$ref": "#/components/schemas/StarfishEngineSettings"},
+                        ],
+                    },
+                    {"type": "null"},
+                ],
+                "default": None,
+                "description": "Engine-specific voice tuning, "
+                "discriminated by 'engine_type'. Use the "
+                "variant matching the engine backing the "
+                "chosen voice (e.g. "
+                "engine_type='elevenlabs' for "
+                "ElevenLabs-backed voices). The request "
+                "is rejected if the voice_id is not "
+                "compatible with the selected engine.",
+                "title": "Engine Settings",
+            },
             "locale": {
                 "anyOf": [{"type": "string"}, {"type": "null"}],
                 "default": None,
@@ -1258,42 +3231,284 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "title": "Speed",
                 "type": "number",
             },
+            "volume": {
+                "default": 1,
+                "description": "Voice audio volume. 1.0 = full, 0.0 = silent. "
+                "Useful when mixing spoken voice with background "
+                "audio.",
+                "title": "Volume",
+                "type": "number",
+            },
         },
         "title": "VoiceSettingsInput",
         "type": "object",
     },
-    "WebhookEventType": {
-        "enum": [
-            "avatar_video.success",
-            "avatar_video.fail",
-            "avatar_video_gif.success",
-            "avatar_video_gif.fail",
-            "video_translate.success",
-            "video_translate.fail",
-            "personalized_video",
-            "instant_avatar.success",
-            "instant_avatar.fail",
-            "photo_avatar_generation.success",
-            "photo_avatar_generation.fail",
-            "photo_avatar_train.success",
-            "photo_avatar_train.fail",
-            "photo_avatar_add_motion.success",
-            "photo_avatar_add_motion.fail",
-            "proofread_creation.success",
-            "proofread_creation.fail",
-            "live_avatar.success",
-            "live_avatar.fail",
-            "avatar_video_caption.success",
-            "avatar_video_caption.fail",
-            "video_agent.success",
-            "video_agent.fail",
-        ],
-        "title": "WebhookEventType",
-        "type": "string",
+    "WatermarkPlacement": {
+        "properties": {
+            "offset_x": {
+                "anyOf": [{"type": "number"}, {"type": "null"}],
+                "default": None,
+                "description": "Fine-tune horizontal position. Fraction of "
+                "frame width; 0.05 shifts 5% rightward, -0.05 "
+                "shifts 5% leftward.",
+                "title": "Offset X",
+            },
+            "offset_y": {
+                "anyOf": [{"type": "number"}, {"type": "null"}],
+                "default": None,
+                "description": "Fine-tune vertical position. Fraction of frame "
+                "height; 0.05 shifts 5% downward, -0.05 shifts "
+                "5% upward.",
+                "title": "Offset Y",
+            },
+            "position": {
+                "default": "bottom_right",
+                "description": "Anchor corner for the watermark.",
+                "enum": ["top_left", "top_right", "bottom_left", "bottom_right"],
+                "title": "Position",
+                "type": "string",
+            },
+        },
+        "title": "WatermarkPlacement",
+        "type": "object",
+    },
+    "WatermarkSettings": {
+        "properties": {
+            "image": {
+                "description": "Image asset to use as the watermark overlay (PNG or JPEG).",
+                "discriminator": {
+                    "mapping": {
+                        "asset_id": "#/components/schemas/AssetId",
+                        "base64": "#/components/schemas/AssetBase64",
+                        "url": "#/components/schemas/AssetUrl",
+                    },
+                    "propertyName": "type",
+                },
+                "oneOf": [
+                    {"$ref": "#/components/schemas/AssetUrl"},
+                    {"$ref": "#/components/schemas/AssetId"},
+                    {"$ref": "#/components/schemas/AssetBase64"},
+                ],
+                "title": "Image",
+            },
+            "opacity": {
+                "default": 1,
+                "description": "Watermark opacity. 0.0 is fully transparent, 1.0 is fully opaque.",
+                "title": "Opacity",
+                "type": "number",
+            },
+            "placement": {
+                "anyOf": [{"$ref": "#/components/schemas/WatermarkPlacement"}, {"type": "null"}],
+                "default": None,
+                "description": "Watermark placement. Defaults to bottom-right with standard margins when omitted.",
+                "title": "Placement",
+            },
+            "scale": {
+                "default": 1,
+                "description": "Scale multiplier for the watermark image. 1.0 renders at native size.",
+                "title": "Scale",
+                "type": "number",
+            },
+        },
+        "required": ["image"],
+        "title": "WatermarkSettings",
+        "type": "object",
     },
 }
 
 V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
+    Endpoint(
+        namespace="ai_clipping",
+        method="list",
+        seed_name="listAiClippings",
+        category="AI Clipping",
+        http_method="GET",
+        path="/v3/ai-clipping",
+        params=(
+            Param(
+                name="limit",
+                location="query",
+                type="int",
+                minimum=1,
+                maximum=100,
+                doc="Maximum number of items per page. Defaults to 10 (lower than other v3 lists) because each item embeds its full clips array.",
+            ),
+            Param(name="token", location="query", type="str", doc="Opaque cursor token for the next page."),
+        ),
+        idempotent=True,
+        result="AiClippingDetailPage",
+        docs_url="https://developers.heygen.com/reference/list-ai-clipping",
+        summary="Returns a cursor-paginated list of AI clip jobs in the authenticated user's workspace, newest first.",
+        pagination="data",
+        extended_by="heygen_async._jobs._v3_methods:ClippingJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="ai_clipping",
+        method="create",
+        seed_name="createAiClipping",
+        category="AI Clipping",
+        http_method="POST",
+        path="/v3/ai-clipping",
+        params=(
+            Param(
+                name="callback_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Opaque client identifier echoed verbatim in webhook payloads. Mirrors /v3/video-translations callback_id.",
+                    "title": "Callback Id",
+                    "type": "string",
+                },
+                doc="Opaque client identifier echoed verbatim in webhook payloads. Mirrors /v3/video-translations callback_id.",
+            ),
+            Param(
+                name="callback_url",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "HTTPS URL to receive per-job webhook callbacks. Mirrors /v3/video-translations callback_url. Per-job callback_url deliveries are NOT HMAC-signed: authenticate them by verifying TLS and matching the echoed callback_id, and do not trust an unverified body. To receive a signed payload, register a webhook endpoint with a secret (the signature header is sent only to registered endpoints).",
+                    "title": "Callback Url",
+                    "type": "string",
+                },
+                doc="HTTPS URL to receive per-job webhook callbacks. Mirrors /v3/video-translations callback_url. Per-job callback_url deliveries are NOT HMAC-signed: authenticate them by verifying TLS and matching the echoed callback_id, and do not trust an unverified body. To receive a signed payload, register a webhook endpoint with a secret (the signature header is sent only to registered endpoints).",
+            ),
+            Param(
+                name="input_language",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "ISO-639-1 source language code (e.g. 'en', 'es'). Omit for auto-detect.",
+                    "title": "Input Language",
+                    "type": "string",
+                },
+                doc="ISO-639-1 source language code (e.g. 'en', 'es'). Omit for auto-detect.",
+            ),
+            Param(
+                name="output_settings",
+                location="body",
+                type="schema",
+                schema={
+                    "$ref": "#/components/schemas/AiClippingOutputSettings",
+                    "description": "Configuration for the produced clips (duration mix, aspect ratio, captions, etc.).",
+                },
+                doc="Configuration for the produced clips (duration mix, aspect ratio, captions, etc.).",
+            ),
+            Param(
+                name="title",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Title for the job. Defaults to the source video's title if omitted.",
+                    "title": "Title",
+                    "type": "string",
+                },
+                doc="Title for the job. Defaults to the source video's title if omitted.",
+            ),
+            Param(
+                name="video",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Source video. Either a URL or an asset_id from POST /v1/asset.",
+                    "discriminator": {
+                        "mapping": {"asset_id": "#/components/schemas/AssetId", "url": "#/components/schemas/AssetUrl"},
+                        "propertyName": "type",
+                    },
+                    "oneOf": [{"$ref": "#/components/schemas/AssetUrl"}, {"$ref": "#/components/schemas/AssetId"}],
+                    "title": "Video",
+                },
+                required=True,
+                doc="Source video. Either a URL or an asset_id from POST /v1/asset.",
+            ),
+        ),
+        idempotent=False,
+        result="AiClippingCreateResponse",
+        docs_url="https://developers.heygen.com/reference/create-ai-clipping",
+        summary="Submit a source video and return a job id immediately. The job runs asynchronously and produces one or more short clips per the requested output_settings. Poll GET /v3/ai-clipping/{id} or subscribe to ai_clipping.success / ai_clipping.fail webhooks.",
+        creates=Creates(id="id", job="v3_ai_clipping"),
+        extended_by="heygen_async._jobs._v3_methods:ClippingJobs",
+        api="v3",
+        body_schema={"$ref": "#/components/schemas/CreateAiClippingRequest"},
+    ),
+    Endpoint(
+        namespace="ai_clipping",
+        method="delete",
+        seed_name="deleteAiClipping",
+        category="AI Clipping",
+        http_method="DELETE",
+        path="/v3/ai-clipping/{job_id}",
+        params=(Param(name="job_id", location="path", type="str", required=True, doc="Job identifier."),),
+        idempotent=True,
+        result="AiClippingDeleteResponse",
+        docs_url="https://developers.heygen.com/reference/delete-ai-clipping",
+        summary="Soft-deletes an AI clip job and its clips.",
+        extended_by="heygen_async._jobs._v3_methods:ClippingJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="ai_clipping",
+        method="get",
+        seed_name="getAiClipping",
+        category="AI Clipping",
+        http_method="GET",
+        path="/v3/ai-clipping/{job_id}",
+        params=(Param(name="job_id", location="path", type="str", required=True, doc="Job identifier."),),
+        idempotent=True,
+        result="AiClippingDetail",
+        docs_url="https://developers.heygen.com/reference/get-ai-clipping",
+        summary="Returns the full job resource including produced clips, statuses, and presigned download URLs.",
+        polls="v3_ai_clipping",
+        extended_by="heygen_async._jobs._v3_methods:ClippingJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="assets",
+        method="list",
+        seed_name="listAssets",
+        category="Assets",
+        http_method="GET",
+        path="/v3/assets",
+        params=(
+            Param(
+                name="username",
+                location="query",
+                type="str",
+                required=True,
+                doc="Username of the workspace member whose assets to list — the same value as asset items' 'owner' field. Required while this endpoint is in beta; it will become an optional filter in a future release.",
+            ),
+            Param(
+                name="limit",
+                location="query",
+                type="int",
+                minimum=1,
+                maximum=100,
+                doc="Maximum number of assets to return per page (1-100).",
+            ),
+            Param(
+                name="token",
+                location="query",
+                type="str",
+                doc="Opaque cursor from a previous response's next_token. Omit for the first page.",
+            ),
+            Param(
+                name="folder_id",
+                location="query",
+                type="str",
+                doc="Optional folder filter. Omit to list ALL workspace assets across folders. Pass a folder id to list that folder only, or an empty value (folder_id=) for root-level assets (assets not filed into any folder).",
+            ),
+        ),
+        idempotent=True,
+        result="AssetDetailPage",
+        docs_url="https://developers.heygen.com/reference/list-assets",
+        summary="**Beta** — this endpoint may change with a few days' notice. Lists a workspace member's uploaded assets, newest first, with cursor-based pagination. Returns the same asset objects as GET /v3/assets/{asset_id}. The 'username' parameter (the 'owner' value on asset items) is required while the endpoint is in beta and will become an optional filter in a future release. Results are that member's non-deleted assets, across all folders, that the caller has access to — each item carries 'owner' and 'folder_id'. Pass the optional folder_id to narrow to one folder (empty folder_id = root-level assets); omit it for everything.",
+        pagination="data",
+        api="v3",
+    ),
     Endpoint(
         namespace="assets",
         method="upload",
@@ -1307,26 +3522,366 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 location="body",
                 type="file",
                 required=True,
-                doc="File to upload (image, video, audio, or PDF). Max 32 MB.",
+                doc="File to upload (image, video, audio, PDF, or SRT subtitle). Max 32 MB.",
             ),
         ),
         idempotent=True,
         result="UploadAssetV3Response",
-        docs_url="https://developers.heygen.com/reference/upload-an-asset",
-        summary="Upload a file (image, video, audio, or PDF) to get an asset_id for use in other endpoints like POST /v3/video-agents. Uses multipart/form-data with a 'file' field. Max 32 MB. MIME type is auto-detected from file bytes. Supported types: image (png, jpeg), video (mp4, webm), audio (mp3, wav), and pdf.",
+        docs_url="https://developers.heygen.com/reference/upload-asset",
+        summary="Uploads a file (image, video, audio, PDF, or SRT subtitle) and returns an asset_id for use in other endpoints. Max 32 MB. Supported types: png, jpeg, mp4, webm, mp3, wav, pdf, srt.",
         api="v3",
         idempotency_key=True,
-        body_schema={
-            "type": "object",
-            "properties": {
-                "file": {
+        body_schema={"$ref": "#/components/schemas/UploadAssetV3Request"},
+    ),
+    Endpoint(
+        namespace="assets",
+        method="complete_batch",
+        seed_name="completeAssetUploadBatch",
+        category="Asset Batches",
+        http_method="POST",
+        path="/v3/assets/complete/batches",
+        params=(
+            Param(
+                name="batch_id",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Identifier returned by POST /v3/assets/direct-uploads/batches.",
+                    "title": "Batch Id",
                     "type": "string",
-                    "format": "binary",
-                    "description": "File to upload (image, video, audio, or PDF). Max 32 MB.",
-                }
-            },
-            "required": ["file"],
-        },
+                },
+                required=True,
+                doc="Identifier returned by POST /v3/assets/direct-uploads/batches.",
+            ),
+        ),
+        idempotent=False,
+        result="BatchCreateResponse",
+        docs_url="https://developers.heygen.com/reference/complete-asset-upload-batch",
+        summary="Finalize every uploaded file in a batch. Call after all upload PUTs return 200. Each file is validated and ingested asynchronously and independently, so one bad file does not fail the rest. Returns 202 with the batch_id; poll GET /v3/assets/batches/{batch_id} for per-item progress. Idempotent: a repeated call re-drives the same batch.",
+        api="v3",
+        body_schema={"$ref": "#/components/schemas/CompleteAssetUploadBatchRequest"},
+    ),
+    Endpoint(
+        namespace="assets",
+        method="search",
+        seed_name="searchAssets",
+        category="Assets",
+        http_method="GET",
+        path="/v3/assets/search",
+        params=(
+            Param(
+                name="query",
+                location="query",
+                type="str",
+                required=True,
+                doc="Natural-language description of the image or icon you want, e.g. 'pepperoni pizza on a wooden table' or 'minimalist rocket icon'. Results are ranked by semantic similarity.",
+            ),
+            Param(
+                name="limit",
+                location="query",
+                type="int",
+                minimum=1,
+                maximum=50,
+                doc="Maximum number of results to return (1-50).",
+            ),
+            Param(
+                name="token",
+                location="query",
+                type="str",
+                doc="Opaque cursor token for the next page, taken from 'next_token' in a prior response.",
+            ),
+            Param(
+                name="type",
+                location="query",
+                type="str",
+                enum=("image", "icon"),
+                required=True,
+                doc="Asset type to search (image or icon).",
+            ),
+            Param(
+                name="scope",
+                location="query",
+                type="str",
+                enum=("public", "personal"),
+                doc="Which assets to search: 'public' (the shared catalog, default) or 'personal' (your own space's assets).",
+            ),
+        ),
+        idempotent=True,
+        result="AnyPage",
+        docs_url="https://developers.heygen.com/reference/search-assets-images-and-icons",
+        summary="Semantically search re-hosted public images and icons by natural-language description, e.g. 'pepperoni pizza on a wooden table' or 'minimalist rocket icon'. Returns assets ranked by similarity, each with a stable public URL, plus cursor-based pagination.",
+        pagination="data",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="assets",
+        method="statuses",
+        seed_name="listAssetStatuses",
+        category="Asset Batches",
+        http_method="GET",
+        path="/v3/assets/statuses",
+        params=(
+            Param(name="asset_ids", location="query", type="str", doc="Comma-separated asset ids to look up."),
+            Param(
+                name="batch_ids",
+                location="query",
+                type="str",
+                doc="Comma-separated batch ids; each expands to its member assets.",
+            ),
+        ),
+        idempotent=True,
+        result="VideoStatusEntryPage",
+        docs_url="https://developers.heygen.com/reference/bulk-asset-statuses",
+        summary="Returns statuses for up to 100 assets in one request, addressed by comma-separated asset_ids and/or batch_ids query params. Statuses are one of queued, processing, completed, or failed, plus not_found for unknown or unowned ids. Each returned entry carries its id as video_id (the status read model is shared with the videos batch API).",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="assets",
+        method="delete",
+        seed_name="deleteAsset",
+        category="Assets",
+        http_method="DELETE",
+        path="/v3/assets/{asset_id}",
+        params=(Param(name="asset_id", location="path", type="str", required=True, doc="Unique asset identifier."),),
+        idempotent=True,
+        result="AssetDeleteResponse",
+        docs_url="https://developers.heygen.com/reference/delete-asset",
+        summary="Permanently deletes an asset. The asset must belong to the caller's workspace and not already be deleted.",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="assets",
+        method="get",
+        seed_name="getAsset",
+        category="Assets",
+        http_method="GET",
+        path="/v3/assets/{asset_id}",
+        params=(Param(name="asset_id", location="path", type="str", required=True, doc="Unique asset identifier."),),
+        idempotent=True,
+        result="AssetDetail",
+        docs_url="https://developers.heygen.com/reference/get-asset",
+        summary="Returns metadata for an asset in the caller's workspace — including owner, upload timestamp, file type, and a publicly accessible URL.",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="assets",
+        method="complete",
+        seed_name="completeAssetUpload",
+        category="Assets",
+        http_method="POST",
+        path="/v3/assets/{asset_id}/complete",
+        params=(
+            Param(name="asset_id", location="path", type="str", required=True, doc="Unique asset identifier."),
+            Param(
+                name="checksum_sha256",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Optional SHA256 (hex) cross-check.",
+                    "title": "Checksum Sha256",
+                    "type": "string",
+                },
+                doc="Optional SHA256 (hex) cross-check.",
+            ),
+        ),
+        idempotent=False,
+        result="AssetUploadCompleteResponse",
+        docs_url="https://developers.heygen.com/reference/complete-asset-upload",
+        summary="Finalize a direct-to-S3 upload into a reusable asset. Call after the upload PUT returns 200. Idempotent: repeated calls return the same finalized asset.",
+        api="v3",
+        body_schema={"$ref": "#/components/schemas/CompleteAssetUploadRequest"},
+    ),
+    Endpoint(
+        namespace="assets.batches",
+        method="get",
+        seed_name="getAssetBatch",
+        category="Asset Batches",
+        http_method="GET",
+        path="/v3/assets/batches/{batch_id}",
+        params=(
+            Param(name="batch_id", location="path", type="str", required=True, doc="Batch identifier."),
+            Param(name="limit", location="query", type="int", minimum=1, maximum=100, doc="Items per page (1-100)."),
+            Param(name="token", location="query", type="str", doc="Opaque pagination cursor from a previous response."),
+        ),
+        idempotent=True,
+        result="BatchDetail",
+        docs_url="https://developers.heygen.com/reference/get-asset-batch",
+        summary="Returns batch aggregate status and one page of items with their ids and statuses. Item statuses are one of queued, processing, completed, or failed. The per-item id is returned as video_id (the batch read model is shared with the videos batch API); for asset batches it holds the asset_id.",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="assets.direct_uploads",
+        method="create",
+        seed_name="createAssetUpload",
+        category="Assets",
+        http_method="POST",
+        path="/v3/assets/direct-uploads",
+        params=(
+            Param(
+                name="checksum_sha256",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Optional SHA256 of the file as hex. When provided, S3 enforces it on upload.",
+                    "title": "Checksum Sha256",
+                    "type": "string",
+                },
+                doc="Optional SHA256 of the file as hex. When provided, S3 enforces it on upload.",
+            ),
+            Param(
+                name="content_type",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Declared MIME type (e.g. 'video/mp4', 'image/png', 'audio/mpeg', 'application/pdf', 'application/zip'). Verified against the stored bytes at completion.",
+                    "title": "Content Type",
+                    "type": "string",
+                },
+                required=True,
+                doc="Declared MIME type (e.g. 'video/mp4', 'image/png', 'audio/mpeg', 'application/pdf', 'application/zip'). Verified against the stored bytes at completion.",
+            ),
+            Param(
+                name="filename",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Original filename for reference/metadata. The stored object's extension is derived from content_type.",
+                    "title": "Filename",
+                    "type": "string",
+                },
+                required=True,
+                doc="Original filename for reference/metadata. The stored object's extension is derived from content_type.",
+            ),
+            Param(
+                name="size_bytes",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Exact byte size of the file. Signed into the upload URL so it cannot be exceeded.",
+                    "title": "Size Bytes",
+                    "type": "integer",
+                },
+                required=True,
+                doc="Exact byte size of the file. Signed into the upload URL so it cannot be exceeded.",
+            ),
+        ),
+        idempotent=True,
+        result="AssetUploadSlot",
+        docs_url="https://developers.heygen.com/reference/create-asset-upload",
+        summary="Begin a direct-to-S3 upload. Returns an asset_id and a presigned upload_url; PUT the file bytes to upload_url, then call POST /v3/assets/{asset_id}/complete. Unlike POST /v3/assets (which proxies the bytes), this never sends the file through the API.",
+        api="v3",
+        idempotency_key=True,
+        body_schema={"$ref": "#/components/schemas/CreateAssetUploadRequest"},
+    ),
+    Endpoint(
+        namespace="assets.direct_uploads",
+        method="create_batch",
+        seed_name="createAssetUploadBatch",
+        category="Asset Batches",
+        http_method="POST",
+        path="/v3/assets/direct-uploads/batches",
+        params=(
+            Param(
+                name="callback_url",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Reserved for parity with the other batch APIs; asset completion does not emit a webhook.",
+                    "title": "Callback Url",
+                    "type": "string",
+                },
+                doc="Reserved for parity with the other batch APIs; asset completion does not emit a webhook.",
+            ),
+            Param(
+                name="files",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Files to presign, same shape as POST /v3/assets/direct-uploads. Max 100 per batch.",
+                    "items": {"$ref": "#/components/schemas/AssetUploadBatchFile"},
+                    "title": "Files",
+                    "type": "array",
+                    "maxItems": 100,
+                },
+                required=True,
+                doc="Files to presign, same shape as POST /v3/assets/direct-uploads. Max 100 per batch.",
+            ),
+            Param(
+                name="title",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Display name for the batch, shown in the HeyGen app.",
+                    "title": "Title",
+                    "type": "string",
+                },
+                doc="Display name for the batch, shown in the HeyGen app.",
+            ),
+        ),
+        idempotent=True,
+        result="AssetUploadBatchResponse",
+        docs_url="https://developers.heygen.com/reference/create-asset-upload-batch",
+        summary="Request up to 100 presigned direct-to-S3 upload URLs in a single call. Returns a batch_id and one upload slot per file (asset_id + presigned upload_url + required headers). PUT each file's bytes to its upload_url, then call POST /v3/assets/complete/batches to finalize the whole batch. This is synchronous — no bytes flow through the API. Pass an Idempotency-Key header to make retries safe (the same key returns the same batch).",
+        creates=Creates(id="batch_id"),
+        api="v3",
+        idempotency_key=True,
+        body_schema={"$ref": "#/components/schemas/CreateAssetUploadBatchRequest"},
+    ),
+    Endpoint(
+        namespace="audio.sounds",
+        method="list",
+        seed_name="searchAudioSounds",
+        category="Audio",
+        http_method="GET",
+        path="/v3/audio/sounds",
+        params=(
+            Param(
+                name="query",
+                location="query",
+                type="str",
+                required=True,
+                doc="Natural-language description of the audio you want, e.g. 'upbeat lofi hip-hop' or 'tense cinematic riser'. Results are ranked by semantic similarity to this text.",
+            ),
+            Param(
+                name="type",
+                location="query",
+                type="str",
+                enum=("music", "sound_effects"),
+                doc="Audio content type to search: 'music' (background-music catalog) or 'sound_effects' (SFX catalog). Defaults to 'music'.",
+            ),
+            Param(
+                name="limit",
+                location="query",
+                type="int",
+                minimum=1,
+                maximum=50,
+                doc="Maximum number of results to return (1-50).",
+            ),
+            Param(
+                name="min_score",
+                location="query",
+                type="number",
+                minimum=0,
+                maximum=1,
+                doc="Minimum semantic similarity score (0-1). Tracks scoring below this are omitted.",
+            ),
+            Param(
+                name="token",
+                location="query",
+                type="str",
+                doc="Opaque cursor token for the next page, taken from 'next_token' in a prior response.",
+            ),
+        ),
+        idempotent=True,
+        result="AudioSoundItemPage",
+        docs_url="https://developers.heygen.com/reference/search-audio-music-or-sound-effects",
+        summary="Semantically search the audio catalog by natural-language description — set type=music (the default) for background music (e.g. 'upbeat lofi hip-hop', 'tense cinematic riser') or type=sound_effects for SFX (e.g. 'whoosh for a scene change', 'cash register cha-ching'). Returns tracks ranked by similarity, each with a pre-signed download URL, plus cursor-based pagination.",
+        pagination="data",
+        api="v3",
     ),
     Endpoint(
         namespace="avatars",
@@ -1384,8 +3939,8 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                                     "type": "string",
                                 },
                                 {
-                                    "const": "video",
-                                    "description": "Must be 'video' for video-based avatars.",
+                                    "const": "digital_twin",
+                                    "description": "Must be 'digital_twin' for digital twin avatars.",
                                     "title": "Type",
                                     "type": "string",
                                 },
@@ -1428,8 +3983,9 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 type="schema",
                 schema={
                     "default": None,
-                    "description": "Reference images you want to be included in the avatar. Max 3. Will only work with an avatar_group_id.",
+                    "description": 'Reference images — each as {"type": "url", "url": "https://..."} or {"type": "asset_id", "asset_id": "..."}. Max 3.',
                     "title": "Reference Images",
+                    "type": "array",
                     "items": {
                         "discriminator": {
                             "mapping": {
@@ -1446,9 +4002,8 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                         ],
                     },
                     "maxItems": 3,
-                    "type": "array",
                 },
-                doc="Reference images you want to be included in the avatar. Max 3. Will only work with an avatar_group_id.",
+                doc='Reference images — each as {"type": "url", "url": "https://..."} or {"type": "asset_id", "asset_id": "..."}. Max 3.',
             ),
             Param(
                 name="avatar_group_id",
@@ -1461,13 +4016,13 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                                 {
                                     "anyOf": [{"type": "string"}, {"type": "null"}],
                                     "default": None,
-                                    "description": "Optional identity you would like to attach the prompted avatar to. By default it will create a new identity.",
+                                    "description": "Optional identity (group) to save the generated avatar to. By default a new identity is created. If avatar_id is also provided, it must belong to this group.",
                                     "title": "Avatar Group Id",
                                 },
                                 {
                                     "anyOf": [{"type": "string"}, {"type": "null"}],
                                     "default": None,
-                                    "description": "Optional identity you would like to attach the video avatar to. By default it will create a new identity.",
+                                    "description": "Optional identity you would like to attach the digital twin to. By default it will create a new identity.",
                                     "title": "Avatar Group Id",
                                 },
                             ]
@@ -1483,13 +4038,25 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 doc="The avatar group id.",
             ),
             Param(
+                name="avatar_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Optional avatar id to use as the visual reference for the generation. When provided without avatar_group_id, the new avatar is saved to the referenced avatar's group; when provided with avatar_group_id, the avatar must belong to that group and the result is saved there. The referenced avatar must exist and have a usable image, otherwise the request is rejected.",
+                    "title": "Avatar Id",
+                    "type": "string",
+                },
+                doc="Optional avatar id to use as the visual reference for the generation. When provided without avatar_group_id, the new avatar is saved to the referenced avatar's group; when provided with avatar_group_id, the avatar must belong to that group and the result is saved there. The referenced avatar must exist and have a usable image, otherwise the request is rejected.",
+            ),
+            Param(
                 name="file",
                 location="body",
                 type="schema",
                 schema={
                     "anyOf": [
                         {
-                            "description": "Footage of the avatar.",
+                            "description": 'Footage of the avatar — provide as {"type": "url", "url": "https://..."} or {"type": "asset_id", "asset_id": "..."}',
                             "discriminator": {
                                 "mapping": {
                                     "asset_id": "#/components/schemas/AssetId",
@@ -1506,7 +4073,7 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                             "title": "File",
                         },
                         {
-                            "description": "Photo asset of the avatar.",
+                            "description": 'Photo asset of the avatar — provide as {"type": "url", "url": "https://..."} or {"type": "asset_id", "asset_id": "..."}',
                             "discriminator": {
                                 "mapping": {
                                     "asset_id": "#/components/schemas/AssetId",
@@ -1529,13 +4096,30 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         ),
         idempotent=True,
         result="CreateAvatarResponse",
-        docs_url="https://developers.heygen.com/reference/create-an-avatar",
-        summary="Create an avatar from multiple file sources. Returns an avatar_id for tracking purposes via GET /v3/avatars/looks/{avatar_id} . Also returns an avatar_group_id for tracking purposes via GET /v3/avatars/{avatar_group_id} . Files can be provided as asset_id (from POST /v3/assets), HTTPS URL, or base64-encoded content. Supported types: image (png, jpeg), video (mp4, webm), audio (mp3, wav), and pdf.",
+        docs_url="https://developers.heygen.com/reference/create-avatar",
+        summary="Creates a new avatar from an image, video footage, or a text prompt. Supports photo, digital_twin, and prompt types. Avatar training is asynchronous.",
         creates=Creates(id="avatar_item.id", job="v3_avatar"),
         extended_by="heygen_async._jobs._v3_methods:AvatarsJobs",
         api="v3",
         idempotency_key=True,
         body_schema={"$ref": "#/components/schemas/CreateAvatarRequestBody"},
+    ),
+    Endpoint(
+        namespace="avatars",
+        method="delete",
+        seed_name="deleteAvatarGroup",
+        category="Avatars",
+        http_method="DELETE",
+        path="/v3/avatars/{group_id}",
+        params=(
+            Param(name="group_id", location="path", type="str", required=True, doc="Unique avatar group identifier."),
+        ),
+        idempotent=True,
+        result="AvatarGroupDeleteResponse",
+        docs_url="https://developers.heygen.com/reference/delete-avatar-group",
+        summary="Permanently deletes an avatar group and all its associated looks. Cannot delete public or community groups.",
+        extended_by="heygen_async._jobs._v3_methods:AvatarsJobs",
+        api="v3",
     ),
     Endpoint(
         namespace="avatars",
@@ -1575,11 +4159,47 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 },
                 doc="Callback URL where the user is redirected after completing consent. Defaults to HeyGen's consent completion page.",
             ),
+            Param(
+                name="consent_text",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": 'Custom consent text rendered on the consent page in place of the default HeyGen text. Available as a premium option for select Enterprise customers — e.g. to display co-branded language like "I, (Name), hereby allow HeyGen and {Company} to use footage of me...". Plain text only; rendered as text (not HTML). The characters `<` and `>` are rejected to prevent stored-HTML injection. To request access, please contact our support team.',
+                    "title": "Consent Text",
+                    "type": "string",
+                },
+                doc='Custom consent text rendered on the consent page in place of the default HeyGen text. Available as a premium option for select Enterprise customers — e.g. to display co-branded language like "I, (Name), hereby allow HeyGen and {Company} to use footage of me...". Plain text only; rendered as text (not HTML). The characters `<` and `>` are rejected to prevent stored-HTML injection. To request access, please contact our support team.',
+            ),
+            Param(
+                name="consent_video",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": 'Pre-recorded consent video to submit directly instead of visiting the browser consent page — provide as {"type": "url", "url": "https://..."} or {"type": "asset_id", "asset_id": "..."}. When supplied, no consent URL is returned and the video is submitted immediately for review; reroute_url and consent_text do not apply and cannot be combined with this field. Available only to enterprise API customers — contact support to request access.',
+                    "title": "Consent Video",
+                    "discriminator": {
+                        "mapping": {
+                            "asset_id": "#/components/schemas/AssetId",
+                            "base64": "#/components/schemas/AssetBase64",
+                            "url": "#/components/schemas/AssetUrl",
+                        },
+                        "propertyName": "type",
+                    },
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/AssetUrl"},
+                        {"$ref": "#/components/schemas/AssetId"},
+                        {"$ref": "#/components/schemas/AssetBase64"},
+                    ],
+                },
+                doc='Pre-recorded consent video to submit directly instead of visiting the browser consent page — provide as {"type": "url", "url": "https://..."} or {"type": "asset_id", "asset_id": "..."}. When supplied, no consent URL is returned and the video is submitted immediately for review; reroute_url and consent_text do not apply and cannot be combined with this field. Available only to enterprise API customers — contact support to request access.',
+            ),
         ),
         idempotent=True,
         result="CreateAvatarConsentResponse",
         docs_url="https://developers.heygen.com/reference/create-avatar-consent",
-        summary="Initiate a consent flow for an avatar group. Returns a consent URL that the user must visit to complete the consent process. Optionally provide a reroute_url to redirect to after consent is completed.",
+        summary="Initiates the consent flow for an avatar group and returns a URL for the user to complete approval in their browser. Required before a private avatar can be used for video generation.",
         extended_by="heygen_async._jobs._v3_methods:AvatarsJobs",
         api="v3",
         idempotency_key=True,
@@ -1603,8 +4223,8 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 name="avatar_type",
                 location="query",
                 type="str",
-                enum=("studio_avatar", "video_avatar", "photo_avatar"),
-                doc="Filter by avatar type: 'studio_avatar', 'video_avatar', or 'photo_avatar'.",
+                enum=("studio_avatar", "digital_twin", "photo_avatar"),
+                doc="Filter by avatar type: 'studio_avatar', 'digital_twin', or 'photo_avatar'.",
             ),
             Param(
                 name="ownership",
@@ -1626,8 +4246,30 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         idempotent=True,
         result="AvatarLookItemPage",
         docs_url="https://developers.heygen.com/reference/list-avatar-looks",
-        summary="List avatar looks with cursor-based pagination. Filter by ownership, type, or group_id. Each look has a unique ID that you pass as avatar_id to POST /v3/videos. The type field determines which engines and parameters are compatible.",
+        summary="Returns a paginated list of avatar looks (outfits, poses, styles). Filterable by group_id, avatar_type, and ownership. The look id is the avatar_id to pass when creating a video.",
         pagination="data",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="avatars.looks",
+        method="delete",
+        seed_name="deleteAvatarLook",
+        category="Avatars",
+        http_method="DELETE",
+        path="/v3/avatars/looks/{look_id}",
+        params=(
+            Param(
+                name="look_id",
+                location="path",
+                type="str",
+                required=True,
+                doc="Unique avatar look identifier. This is the value to pass as avatar_id to POST /v3/videos.",
+            ),
+        ),
+        idempotent=True,
+        result="AvatarLookDeleteResponse",
+        docs_url="https://developers.heygen.com/reference/delete-avatar-look",
+        summary="Deletes an avatar look and its backing resource. Supported types: photo_avatar, digital_twin, and kit-based looks. Studio avatar (model_index) types cannot be deleted via the API. **Warning:** deleting the last look in a group also deletes the parent group. Subsequent requests referencing that group id (e.g. `POST /v3/avatars` with `avatar_group_id`) return 404 not found.",
         api="v3",
     ),
     Endpoint(
@@ -1648,8 +4290,8 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         ),
         idempotent=True,
         result="AvatarLookItem",
-        docs_url="https://developers.heygen.com/reference/get-avatar-look-details",
-        summary="Get detailed information about a single avatar look. The look ID is what you pass as avatar_id to POST /v3/videos.",
+        docs_url="https://developers.heygen.com/reference/get-avatar-look",
+        summary="Returns details for a specific avatar look including supported engines, preferred orientation, preview URLs, and training status.",
         polls="v3_avatar",
         api="v3",
     ),
@@ -1684,10 +4326,203 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         ),
         idempotent=False,
         result="AvatarLookItem",
-        docs_url="https://developers.heygen.com/reference/update-an-avatar-look",
-        summary="Update mutable fields on an avatar look. Currently supports renaming.",
+        docs_url="https://developers.heygen.com/reference/update-avatar-look",
+        summary="Updates the display name of an avatar look. Only supported for photo avatar and digital twin look types.",
         api="v3",
         body_schema={"$ref": "#/components/schemas/UpdateAvatarLookRequest"},
+    ),
+    Endpoint(
+        namespace="background_removals",
+        method="list",
+        seed_name="listBackgroundRemovals",
+        category="Background Removal",
+        http_method="GET",
+        path="/v3/background-removals",
+        params=(
+            Param(
+                name="limit",
+                location="query",
+                type="int",
+                minimum=1,
+                maximum=100,
+                doc="Maximum number of jobs to return (1-100).",
+            ),
+            Param(
+                name="token",
+                location="query",
+                type="str",
+                doc="Opaque pagination cursor from a previous response's next_token.",
+            ),
+        ),
+        idempotent=True,
+        result="BackgroundRemovalDetailPage",
+        docs_url="https://developers.heygen.com/reference/list-background-removals",
+        summary="Returns a paginated list of background removal jobs for the account, newest first.",
+        pagination="data",
+        extended_by="heygen_async._jobs._v3_methods:BackgroundRemovalsJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="background_removals",
+        method="create",
+        seed_name="createBackgroundRemoval",
+        category="Background Removal",
+        http_method="POST",
+        path="/v3/background-removals",
+        params=(
+            Param(
+                name="layers",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Output layers to return. Any of: 'foreground' (subject on a transparent background), 'mask' (grayscale alpha matte), 'background' (the scene with the subject removed). Defaults to all three.",
+                    "items": {"type": "string", "enum": ["foreground", "mask", "background"]},
+                    "title": "Layers",
+                    "type": "array",
+                },
+                doc="Output layers to return. Any of: 'foreground' (subject on a transparent background), 'mask' (grayscale alpha matte), 'background' (the scene with the subject removed). Defaults to all three.",
+            ),
+            Param(
+                name="request_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Client-provided idempotency key — *the* idempotency mechanism for this endpoint. Re-sending the same `request_id` returns the *original* job (same `id`, same `status`, same charge) instead of creating a new one — the dedup is over (`space_id`, `request_id`), not over the response body, so a duplicate `request_id` with different content still collides on the original job. The HTTP `Idempotency-Key` header is *not* honored here; pick a per-content `request_id` if you need per-content dedup.",
+                    "title": "Request Id",
+                    "type": "string",
+                },
+                doc="Client-provided idempotency key — *the* idempotency mechanism for this endpoint. Re-sending the same `request_id` returns the *original* job (same `id`, same `status`, same charge) instead of creating a new one — the dedup is over (`space_id`, `request_id`), not over the response body, so a duplicate `request_id` with different content still collides on the original job. The HTTP `Idempotency-Key` header is *not* honored here; pick a per-content `request_id` if you need per-content dedup.",
+            ),
+            Param(
+                name="title",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Optional human-readable title for the job.",
+                    "title": "Title",
+                    "type": "string",
+                },
+                doc="Optional human-readable title for the job.",
+            ),
+            Param(
+                name="video",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Input video to remove the background from (url, asset_id, or base64).",
+                    "discriminator": {
+                        "mapping": {
+                            "asset_id": "#/components/schemas/AssetId",
+                            "base64": "#/components/schemas/AssetBase64",
+                            "url": "#/components/schemas/AssetUrl",
+                        },
+                        "propertyName": "type",
+                    },
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/AssetUrl"},
+                        {"$ref": "#/components/schemas/AssetId"},
+                        {"$ref": "#/components/schemas/AssetBase64"},
+                    ],
+                    "title": "Video",
+                },
+                required=True,
+                doc="Input video to remove the background from (url, asset_id, or base64).",
+            ),
+        ),
+        idempotent=False,
+        result="BackgroundRemovalDetail",
+        docs_url="https://developers.heygen.com/reference/create-background-removal",
+        summary="Submit a video to remove its background. Returns the created job; runs asynchronously, so poll Get Background Removal with the returned id. Once completed, the job carries presigned download URLs for the requested layers: 'foreground' (subject on a transparent background), 'mask' (grayscale alpha matte), and 'background' (the scene with the subject removed). Idempotency is opt-in via the request body's `request_id` field: re-sending the same `request_id` returns the *original* job (same `id`, same charge) without creating a new one. The HTTP `Idempotency-Key` header is *not* honored — see `request_id` for the supported contract.",
+        creates=Creates(id="id", job="v3_background_removal"),
+        extended_by="heygen_async._jobs._v3_methods:BackgroundRemovalsJobs",
+        api="v3",
+        body_schema={"$ref": "#/components/schemas/CreateBackgroundRemovalRequest"},
+    ),
+    Endpoint(
+        namespace="background_removals",
+        method="delete",
+        seed_name="deleteBackgroundRemoval",
+        category="Background Removal",
+        http_method="DELETE",
+        path="/v3/background-removals/{job_id}",
+        params=(Param(name="job_id", location="path", type="str", required=True, doc="Job identifier."),),
+        idempotent=True,
+        result="BackgroundRemovalDeleteResponse",
+        docs_url="https://developers.heygen.com/reference/delete-background-removal",
+        summary="Soft-deletes a background removal job.",
+        extended_by="heygen_async._jobs._v3_methods:BackgroundRemovalsJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="background_removals",
+        method="get",
+        seed_name="getBackgroundRemoval",
+        category="Background Removal",
+        http_method="GET",
+        path="/v3/background-removals/{job_id}",
+        params=(Param(name="job_id", location="path", type="str", required=True, doc="Job identifier."),),
+        idempotent=True,
+        result="BackgroundRemovalDetail",
+        docs_url="https://developers.heygen.com/reference/get-background-removal",
+        summary="Returns a background removal job including its status and, once completed, presigned download URLs for the produced layers.",
+        polls="v3_background_removal",
+        extended_by="heygen_async._jobs._v3_methods:BackgroundRemovalsJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="brand_glossaries",
+        method="list",
+        seed_name="listBrandGlossaries",
+        category="Brand",
+        http_method="GET",
+        path="/v3/brand-glossaries",
+        params=(
+            Param(
+                name="limit",
+                location="query",
+                type="int",
+                minimum=1,
+                maximum=100,
+                doc="Maximum number of brand glossaries to return (1-100). Default 10.",
+            ),
+            Param(
+                name="token",
+                location="query",
+                type="str",
+                doc="Opaque pagination cursor from a previous response's `next_token`. Omit for the first page.",
+            ),
+        ),
+        idempotent=True,
+        result="BrandGlossaryItemPage",
+        docs_url="https://developers.heygen.com/reference/list-brand-glossaries",
+        summary='List brand glossaries (custom term mappings, a.k.a. brand voices) in the authenticated user\'s workspace. A brand glossary enforces custom term translations during video translation — for example, translating "Reformer" as Pilates equipment instead of as a political activist. Brand glossaries are created and edited in the HeyGen web app under Brand Kit; this endpoint is read-only for discovery.',
+        pagination="data",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="brand_kits",
+        method="list",
+        seed_name="listBrandKits",
+        category="Brand",
+        http_method="GET",
+        path="/v3/brand-kits",
+        params=(
+            Param(name="limit", location="query", type="int", minimum=1, maximum=100, doc="Results per page (1-100)."),
+            Param(
+                name="token",
+                location="query",
+                type="str",
+                doc="Opaque cursor token for the next page. Obtained from next_token in a previous response.",
+            ),
+        ),
+        idempotent=True,
+        result="BrandKitItemPage",
+        docs_url="https://developers.heygen.com/reference/list-brand-kits",
+        summary="Returns brand kits available in the authenticated user's workspace. Each brand kit contains colors, fonts, and logos that can be applied to Video Agent sessions. Use the returned brand_kit_id with POST /v3/video-agents to generate on-brand videos.",
+        pagination="data",
+        api="v3",
     ),
     Endpoint(
         namespace="lipsyncs",
@@ -1710,7 +4545,7 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         idempotent=True,
         result="LipsyncDetailPage",
         docs_url="https://developers.heygen.com/reference/list-lipsyncs",
-        summary="List lipsyncs with cursor-based pagination.",
+        summary="Returns a paginated list of all lipsync jobs in the account.",
         pagination="data",
         extended_by="heygen_async._jobs._v3_methods:LipsyncsJobs",
         api="v3",
@@ -1926,12 +4761,36 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         idempotent=True,
         result="LipsyncCreateResponse",
         docs_url="https://developers.heygen.com/reference/create-lipsync",
-        summary="Dub or replace audio on a video using a provided audio file. Runs asynchronously — poll status via GET /v3/lipsyncs/{id}.",
+        summary="Replaces the audio on an existing video and re-animates the speaker's lip movements to match the new audio. Use mode: 'speed' for fast output or 'precision' for high-quality lip-sync.",
         creates=Creates(id="lipsync_id", job="v3_lipsync"),
         extended_by="heygen_async._jobs._v3_methods:LipsyncsJobs",
         api="v3",
         idempotency_key=True,
         body_schema={"$ref": "#/components/schemas/CreateLipsyncRequest"},
+    ),
+    Endpoint(
+        namespace="lipsyncs",
+        method="statuses",
+        seed_name="listLipsyncStatuses",
+        category="Lipsync Batches",
+        http_method="GET",
+        path="/v3/lipsyncs/statuses",
+        params=(
+            Param(name="lipsync_ids", location="query", type="str", doc="Comma-separated lipsync ids to look up."),
+            Param(
+                name="batch_ids",
+                location="query",
+                type="str",
+                doc="Comma-separated batch ids; each expands to its member lipsyncs.",
+            ),
+        ),
+        idempotent=True,
+        result="VideoStatusEntryPage",
+        docs_url="https://developers.heygen.com/reference/bulk-lipsync-statuses",
+        summary="Returns statuses for up to 100 lipsyncs in one request, addressed by comma-separated lipsync_ids and/or batch_ids query params. Statuses are one of queued, processing, completed, or failed, plus not_found for unknown or unowned ids. Each returned entry carries its id as video_id (the status read model is shared with the videos batch API).",
+        bulk_polls="v3_lipsync",
+        extended_by="heygen_async._jobs._v3_methods:LipsyncsJobs",
+        api="v3",
     ),
     Endpoint(
         namespace="lipsyncs",
@@ -1962,8 +4821,8 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         ),
         idempotent=True,
         result="LipsyncDetail",
-        docs_url="https://developers.heygen.com/reference/get-lipsync-details",
-        summary="Get detailed information about a lipsync including status, URLs, and metadata.",
+        docs_url="https://developers.heygen.com/reference/get-lipsync",
+        summary="Returns details for a lipsync job including status, video_url, caption_url, and failure info if applicable.",
         polls="v3_lipsync",
         extended_by="heygen_async._jobs._v3_methods:LipsyncsJobs",
         api="v3",
@@ -1989,10 +4848,330 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         idempotent=False,
         result="LipsyncDetail",
         docs_url="https://developers.heygen.com/reference/update-lipsync",
-        summary="Update a lipsync's title.",
+        summary="Updates the display title of a lipsync job.",
         extended_by="heygen_async._jobs._v3_methods:LipsyncsJobs",
         api="v3",
         body_schema={"$ref": "#/components/schemas/UpdateLipsyncRequest"},
+    ),
+    Endpoint(
+        namespace="lipsyncs.batches",
+        method="create",
+        seed_name="createLipsyncBatch",
+        category="Lipsync Batches",
+        http_method="POST",
+        path="/v3/lipsyncs/batches",
+        params=(
+            Param(
+                name="callback_url",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Webhook URL invoked once when every item in the batch reaches a terminal state.",
+                    "title": "Callback Url",
+                    "type": "string",
+                },
+                doc="Webhook URL invoked once when every item in the batch reaches a terminal state.",
+            ),
+            Param(
+                name="lipsyncs",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Lipsync payloads, identical in shape to POST /v3/lipsyncs. Each entry becomes exactly one batch item (no expansion); the item count is capped at 100.",
+                    "items": {"$ref": "#/components/schemas/CreateLipsyncRequest"},
+                    "title": "Lipsyncs",
+                    "type": "array",
+                    "maxItems": 100,
+                },
+                required=True,
+                doc="Lipsync payloads, identical in shape to POST /v3/lipsyncs. Each entry becomes exactly one batch item (no expansion); the item count is capped at 100.",
+            ),
+            Param(
+                name="title",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Display name for the batch, shown in the HeyGen app.",
+                    "title": "Title",
+                    "type": "string",
+                },
+                doc="Display name for the batch, shown in the HeyGen app.",
+            ),
+        ),
+        idempotent=True,
+        result="BatchCreateResponse",
+        docs_url="https://developers.heygen.com/reference/create-lipsync-batch",
+        summary="Submit up to 100 lipsync payloads as a single batch. Each payload becomes one batch item, created and processed independently so one bad source does not fail the rest. Returns 202 with a batch_id; poll GET /v3/lipsyncs/batches/{batch_id} for progress. Pass an Idempotency-Key header to make retries safe — the same key returns the same batch.",
+        creates=Creates(id="batch_id"),
+        api="v3",
+        idempotency_key=True,
+        body_schema={"$ref": "#/components/schemas/CreateLipsyncBatchRequest"},
+    ),
+    Endpoint(
+        namespace="lipsyncs.batches",
+        method="get",
+        seed_name="getLipsyncBatch",
+        category="Lipsync Batches",
+        http_method="GET",
+        path="/v3/lipsyncs/batches/{batch_id}",
+        params=(
+            Param(name="batch_id", location="path", type="str", required=True, doc="Batch identifier."),
+            Param(name="limit", location="query", type="int", minimum=1, maximum=100, doc="Items per page (1-100)."),
+            Param(name="token", location="query", type="str", doc="Opaque pagination cursor from a previous response."),
+        ),
+        idempotent=True,
+        result="BatchDetail",
+        docs_url="https://developers.heygen.com/reference/get-lipsync-batch",
+        summary="Returns batch aggregate status and one page of items with their ids and statuses. Item statuses are one of queued, processing, completed, or failed. The per-item id is returned as video_id (the batch read model is shared with the videos batch API).",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="templates",
+        method="list",
+        seed_name="listTemplates",
+        category="Templates",
+        http_method="GET",
+        path="/v3/templates",
+        params=(
+            Param(
+                name="limit",
+                location="query",
+                type="int",
+                minimum=1,
+                maximum=100,
+                doc="Maximum number of templates to return per page.",
+            ),
+            Param(
+                name="token",
+                location="query",
+                type="str",
+                doc="Opaque pagination token from a previous response's next_token.",
+            ),
+        ),
+        idempotent=True,
+        result="TemplateItemPage",
+        docs_url="https://developers.heygen.com/reference/list-templates",
+        summary="Returns a paginated list of API-ready templates in the workspace. Templates are created and edited in the HeyGen web editor; only templates with variables defined are listed.",
+        pagination="data",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="templates",
+        method="get",
+        seed_name="getTemplate",
+        category="Templates",
+        http_method="GET",
+        path="/v3/templates/{template_id}",
+        params=(
+            Param(name="template_id", location="path", type="str", required=True, doc="Unique template identifier."),
+        ),
+        idempotent=True,
+        result="TemplateDetail",
+        docs_url="https://developers.heygen.com/reference/get-template",
+        summary="Returns template details including its variable schema (with current default values) and scenes. Variable defaults are returned in the same shape the generate request accepts, so a response can be edited and posted back. Only draft version 4 templates (the current editor format) are supported.",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="templates",
+        method="generate",
+        seed_name="generateVideoFromTemplate",
+        category="Templates",
+        http_method="POST",
+        path="/v3/templates/{template_id}",
+        params=(
+            Param(name="template_id", location="path", type="str", required=True, doc="Unique template identifier."),
+            Param(
+                name="brand_voice_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Brand voice ID controlling pronunciation",
+                    "title": "Brand Voice Id",
+                    "type": "string",
+                },
+                doc="Brand voice ID controlling pronunciation.",
+            ),
+            Param(
+                name="callback_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Opaque ID echoed back in webhook events for this video",
+                    "title": "Callback Id",
+                    "type": "string",
+                },
+                doc="Opaque ID echoed back in webhook events for this video.",
+            ),
+            Param(
+                name="callback_url",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "URL called with the video result in addition to registered webhook endpoints",
+                    "title": "Callback Url",
+                    "type": "string",
+                },
+                doc="URL called with the video result in addition to registered webhook endpoints.",
+            ),
+            Param(
+                name="caption",
+                location="body",
+                type="schema",
+                schema={
+                    "default": False,
+                    "description": "Whether to burn captions into the video",
+                    "title": "Caption",
+                    "type": "boolean",
+                },
+                doc="Whether to burn captions into the video.",
+            ),
+            Param(
+                name="dimension",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Output resolution override. Must match the template's aspect ratio.",
+                    "title": "Dimension",
+                    "$ref": "#/components/schemas/TemplateVideoDimension",
+                },
+                doc="Output resolution override. Must match the template's aspect ratio.",
+            ),
+            Param(
+                name="enable_sharing",
+                location="body",
+                type="schema",
+                schema={
+                    "default": False,
+                    "description": "Whether the generated video's share page is publicly accessible",
+                    "title": "Enable Sharing",
+                    "type": "boolean",
+                },
+                doc="Whether the generated video's share page is publicly accessible.",
+            ),
+            Param(
+                name="folder_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Folder to place the generated video in",
+                    "title": "Folder Id",
+                    "type": "string",
+                },
+                doc="Folder to place the generated video in.",
+            ),
+            Param(
+                name="fps",
+                location="body",
+                type="schema",
+                schema={
+                    "default": 25,
+                    "description": "Output frame rate. One of 25, 30, or 60.",
+                    "title": "Fps",
+                    "type": "number",
+                },
+                doc="Output frame rate. One of 25, 30, or 60.",
+            ),
+            Param(
+                name="include_gif",
+                location="body",
+                type="schema",
+                schema={
+                    "default": False,
+                    "description": "Whether to include a GIF preview in the webhook payload",
+                    "title": "Include Gif",
+                    "type": "boolean",
+                },
+                doc="Whether to include a GIF preview in the webhook payload.",
+            ),
+            Param(
+                name="keep_text_vertically_centered",
+                location="body",
+                type="schema",
+                schema={
+                    "default": False,
+                    "description": "When true, replaced text elements are vertically re-centered based on their rendered height",
+                    "title": "Keep Text Vertically Centered",
+                    "type": "boolean",
+                },
+                doc="When true, replaced text elements are vertically re-centered based on their rendered height.",
+            ),
+            Param(
+                name="reorder_music",
+                location="body",
+                type="schema",
+                schema={
+                    "default": True,
+                    "description": "When true (default), background audio tracks move with their scenes. When false, tracks stay pinned to layout positions.",
+                    "title": "Reorder Music",
+                    "type": "boolean",
+                },
+                doc="When true (default), background audio tracks move with their scenes. When false, tracks stay pinned to layout positions.",
+            ),
+            Param(
+                name="scene_ids",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Scene IDs to render, in order (repeats allowed). Scenes must already exist in the template; the API can select, reorder, and repeat scenes but cannot create new ones. Omit to render all scenes in template order.",
+                    "title": "Scene Ids",
+                    "type": "array",
+                    "items": {"type": "string"},
+                },
+                doc="Scene IDs to render, in order (repeats allowed). Scenes must already exist in the template; the API can select, reorder, and repeat scenes but cannot create new ones. Omit to render all scenes in template order.",
+            ),
+            Param(
+                name="subtitles",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Subtitle style settings. Implies captions when provided.",
+                    "title": "Subtitles",
+                    "$ref": "#/components/schemas/TemplateSubtitleSettings",
+                },
+                doc="Subtitle style settings. Implies captions when provided.",
+            ),
+            Param(
+                name="title",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Title for the generated video",
+                    "title": "Title",
+                    "type": "string",
+                },
+                doc="Title for the generated video.",
+            ),
+            Param(
+                name="variables",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Template variable replacements, keyed by the variable name defined in the template",
+                    "title": "Variables",
+                    "type": "object",
+                },
+                required=True,
+                doc="Template variable replacements, keyed by the variable name defined in the template.",
+            ),
+        ),
+        idempotent=True,
+        result="VideoDetail",
+        docs_url="https://developers.heygen.com/reference/generate-video-from-template",
+        summary="Generates a video from the template by replacing its variables (text, image, video, audio, character, voice). Use scene_ids to select, reorder, or repeat scenes — scenes must already exist in the template; the API cannot create new ones. Returns the created video object; poll GET /v3/videos/{video_id} or use webhooks for completion. Idempotent replays return the original creation-time snapshot (status and URLs as of the first request), not the video's current state.",
+        creates=Creates(id="id", job="v3_video"),
+        api="v3",
+        idempotency_key=True,
+        body_schema={"$ref": "#/components/schemas/GenerateTemplateVideoRequest"},
     ),
     Endpoint(
         namespace="users",
@@ -2003,8 +5182,32 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         path="/v3/users/me",
         idempotent=True,
         result="UserInfoResponse",
-        docs_url="https://developers.heygen.com/reference/get-current-user-info-remaining-credits-and-billing",
-        summary="Returns the authenticated user's profile, remaining credits or balance, and billing details. The billing_type field indicates which billing object is populated: wallet (prepaid balance), subscription (OAuth credit pools), or usage_based (metered spending).",
+        docs_url="https://developers.heygen.com/reference/get-current-user",
+        summary="Returns the authenticated user's profile, remaining credits or balance, and billing details.",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="video_agents",
+        method="list",
+        seed_name="listVideoAgentSessions",
+        category="Video Agent",
+        http_method="GET",
+        path="/v3/video-agents",
+        params=(
+            Param(name="limit", location="query", type="int", minimum=1, maximum=100, doc="Results per page (1-100)."),
+            Param(
+                name="token",
+                location="query",
+                type="str",
+                doc="Opaque cursor token for the next page. Obtained from next_token in a previous response.",
+            ),
+        ),
+        idempotent=True,
+        result="VideoAgentSessionItemPage",
+        docs_url="https://developers.heygen.com/reference/list-video-agent-sessions",
+        summary="Returns a paginated list of video agent sessions for the authenticated user, sorted newest-first.",
+        pagination="data",
+        extended_by="heygen_async._jobs._v3_methods:VideoAgentsJobs",
         api="v3",
     ),
     Endpoint(
@@ -2086,6 +5289,7 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                     "default": None,
                     "description": "Optional file attachments (max 20 files)",
                     "title": "Files",
+                    "type": "array",
                     "items": {
                         "discriminator": {
                             "mapping": {
@@ -2102,7 +5306,6 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                         ],
                     },
                     "maxItems": 20,
-                    "type": "array",
                 },
                 doc="Optional file attachments (max 20 files).",
             ),
@@ -2142,11 +5345,36 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 },
                 doc="When enabled, disables memory injection and extraction for this session.",
             ),
+            Param(
+                name="brand_kit_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Brand kit ID to apply brand colors, fonts, and logos to the generated video.",
+                    "title": "Brand Kit Id",
+                    "type": "string",
+                },
+                doc="Brand kit ID to apply brand colors, fonts, and logos to the generated video.",
+            ),
+            Param(
+                name="mode",
+                location="body",
+                type="schema",
+                schema={
+                    "default": "generate",
+                    "description": "Session mode. 'generate' produces one video (fire-and-forget). 'chat' enables multi-turn interaction — the agent may pause for decisions and allows revisions.",
+                    "enum": ["generate", "chat"],
+                    "title": "Mode",
+                    "type": "string",
+                },
+                doc="Session mode. 'generate' produces one video (fire-and-forget). 'chat' enables multi-turn interaction — the agent may pause for decisions and allows revisions.",
+            ),
         ),
         idempotent=False,
         result="CreateVideoAgentResponse",
-        docs_url="https://developers.heygen.com/reference/create-video-with-video-agent",
-        summary="Create a video from a text prompt using Video Agent. Returns a session resource with session_id for tracking and video_id for polling status via GET /v3/videos/{video_id}. Files can be provided as asset_id (from POST /v3/assets), HTTPS URL, or base64-encoded content. Supported types: image (png, jpeg), video (mp4, webm), audio (mp3, wav), and pdf.",
+        docs_url="https://developers.heygen.com/reference/create-video-agent-session",
+        summary="One-shot video generation from a prompt — agent handles scripting, avatar selection, scene composition, and rendering. Supports generate (fire-and-forget) and chat (multi-turn) modes.",
         creates=Creates(id="session_id", job="v3_video_agent"),
         extended_by="heygen_async._jobs._v3_methods:VideoAgentsJobs",
         api="v3",
@@ -2183,6 +5411,167 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         api="v3",
     ),
     Endpoint(
+        namespace="video_agents",
+        method="get",
+        seed_name="getVideoAgentSession",
+        category="Video Agent",
+        http_method="GET",
+        path="/v3/video-agents/{session_id}",
+        params=(Param(name="session_id", location="path", type="str", required=True, doc="Session ID."),),
+        idempotent=True,
+        result="GetSessionResponse",
+        docs_url="https://developers.heygen.com/reference/get-video-agent-session",
+        summary="Returns the current status, progress, video_id, and recent chat messages for a session.",
+        polls="v3_video_agent",
+        extended_by="heygen_async._jobs._v3_methods:VideoAgentsJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="video_agents",
+        method="send_message",
+        seed_name="continueVideoAgentSession",
+        category="Video Agent",
+        http_method="POST",
+        path="/v3/video-agents/{session_id}",
+        params=(
+            Param(name="session_id", location="path", type="str", required=True, doc="Session ID."),
+            Param(
+                name="message",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Text message to the agent",
+                    "maxLength": 10000,
+                    "minLength": 1,
+                    "title": "Message",
+                    "type": "string",
+                },
+                required=True,
+                doc="Text message to the agent.",
+            ),
+            Param(
+                name="avatar_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Override avatar for this message",
+                    "title": "Avatar Id",
+                    "type": "string",
+                },
+                doc="Override avatar for this message.",
+            ),
+            Param(
+                name="voice_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Override voice for this message",
+                    "title": "Voice Id",
+                    "type": "string",
+                },
+                doc="Override voice for this message.",
+            ),
+            Param(
+                name="files",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Optional file attachments (max 20 files)",
+                    "title": "Files",
+                    "type": "array",
+                    "items": {
+                        "discriminator": {
+                            "mapping": {
+                                "asset_id": "#/components/schemas/AssetId",
+                                "base64": "#/components/schemas/AssetBase64",
+                                "url": "#/components/schemas/AssetUrl",
+                            },
+                            "propertyName": "type",
+                        },
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/AssetUrl"},
+                            {"$ref": "#/components/schemas/AssetId"},
+                            {"$ref": "#/components/schemas/AssetBase64"},
+                        ],
+                    },
+                    "maxItems": 20,
+                },
+                doc="Optional file attachments (max 20 files).",
+            ),
+            Param(
+                name="brand_kit_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Brand kit ID to apply for this message",
+                    "title": "Brand Kit Id",
+                    "type": "string",
+                },
+                doc="Brand kit ID to apply for this message.",
+            ),
+        ),
+        idempotent=False,
+        result="SendMessageResponse",
+        docs_url="https://developers.heygen.com/reference/send-message-or-request-revision",
+        summary="Sends a follow-up message to an existing session. Use to answer agent questions, add context, or request edits to a generated video. Only valid for sessions created in chat mode.",
+        extended_by="heygen_async._jobs._v3_methods:VideoAgentsJobs",
+        api="v3",
+        body_schema={"$ref": "#/components/schemas/SendMessageRequest"},
+    ),
+    Endpoint(
+        namespace="video_agents",
+        method="resource",
+        seed_name="getVideoAgentSessionResource",
+        category="Video Agent",
+        http_method="GET",
+        path="/v3/video-agents/{session_id}/resources/{resource_id}",
+        params=(
+            Param(name="session_id", location="path", type="str", required=True, doc="Session ID."),
+            Param(name="resource_id", location="path", type="str", required=True, doc="Session resource identifier."),
+        ),
+        idempotent=True,
+        result="SessionResource",
+        docs_url="https://developers.heygen.com/reference/get-session-resource",
+        summary="Returns a single session resource (image, video, draft, avatar, voice, etc.) by its resource_id.",
+        extended_by="heygen_async._jobs._v3_methods:VideoAgentsJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="video_agents",
+        method="stop",
+        seed_name="stopVideoAgentSession",
+        category="Video Agent",
+        http_method="POST",
+        path="/v3/video-agents/{session_id}/stop",
+        params=(Param(name="session_id", location="path", type="str", required=True, doc="Session ID."),),
+        idempotent=False,
+        result="StopSessionResponse",
+        docs_url="https://developers.heygen.com/reference/stop-video-agent-session",
+        summary="Halts an active agent run at its next checkpoint. Partial results are preserved.",
+        extended_by="heygen_async._jobs._v3_methods:VideoAgentsJobs",
+        api="v3",
+        body_schema={"$ref": "#/components/schemas/StopSessionRequest"},
+    ),
+    Endpoint(
+        namespace="video_agents",
+        method="videos",
+        seed_name="listVideoAgentSessionVideos",
+        category="Video Agent",
+        http_method="GET",
+        path="/v3/video-agents/{session_id}/videos",
+        params=(Param(name="session_id", location="path", type="str", required=True, doc="Session ID."),),
+        idempotent=True,
+        result="VideoDetailPage",
+        docs_url="https://developers.heygen.com/reference/list-session-videos",
+        summary="Returns all videos produced within a Video Agent session, sorted newest-first.",
+        extended_by="heygen_async._jobs._v3_methods:VideoAgentsJobs",
+        api="v3",
+    ),
+    Endpoint(
         namespace="video_translations",
         method="list",
         seed_name="listVideoTranslationsV3",
@@ -2203,7 +5592,7 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         idempotent=True,
         result="VideoTranslationDetailPage",
         docs_url="https://developers.heygen.com/reference/list-video-translations",
-        summary="List video translations with cursor-based pagination.",
+        summary="Returns a paginated list of all video translation jobs in the account.",
         pagination="data",
         extended_by="heygen_async._jobs._v3_methods:VideoTranslationsJobs",
         api="v3",
@@ -2447,11 +5836,11 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 type="schema",
                 schema={
                     "default": None,
-                    "description": "Custom brand voice ID. Requires brand voice setup.",
+                    "description": "Brand glossary ID for custom term translations. Legacy field name for `brand_glossary_id` — both are accepted and resolve to the same workspace record. Discover IDs via GET /v3/brand-glossaries.",
                     "title": "Brand Voice Id",
                     "type": "string",
                 },
-                doc="Custom brand voice ID. Requires brand voice setup.",
+                doc="Brand glossary ID for custom term translations. Legacy field name for `brand_glossary_id` — both are accepted and resolve to the same workspace record. Discover IDs via GET /v3/brand-glossaries.",
             ),
             Param(
                 name="srt",
@@ -2459,7 +5848,7 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 type="schema",
                 schema={
                     "default": None,
-                    "description": "Custom subtitle file — provide as {type: 'url', url: '...'} or {type: 'asset_id', asset_id: '...'}. Enterprise plan only.",
+                    "description": "Custom subtitle file — provide as {type: 'url', url: '...'} or {type: 'asset_id', asset_id: '...'}.",
                     "title": "Srt",
                     "discriminator": {
                         "mapping": {"asset_id": "#/components/schemas/AssetId", "url": "#/components/schemas/AssetUrl"},
@@ -2467,7 +5856,7 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                     },
                     "oneOf": [{"$ref": "#/components/schemas/AssetUrl"}, {"$ref": "#/components/schemas/AssetId"}],
                 },
-                doc="Custom subtitle file — provide as {type: 'url', url: '...'} or {type: 'asset_id', asset_id: '...'}. Enterprise plan only.",
+                doc="Custom subtitle file — provide as {type: 'url', url: '...'} or {type: 'asset_id', asset_id: '...'}.",
             ),
             Param(
                 name="srt_role",
@@ -2475,12 +5864,12 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 type="schema",
                 schema={
                     "default": None,
-                    "description": "Which video the subtitle applies to: 'input' (source) or 'output' (translated). Enterprise plan only.",
+                    "description": "Which video the subtitle applies to: 'input' (source) or 'output' (translated).",
                     "title": "Srt Role",
                     "enum": ["input", "output"],
                     "type": "string",
                 },
-                doc="Which video the subtitle applies to: 'input' (source) or 'output' (translated). Enterprise plan only.",
+                doc="Which video the subtitle applies to: 'input' (source) or 'output' (translated).",
             ),
             Param(
                 name="fps_mode",
@@ -2488,11 +5877,12 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 type="schema",
                 schema={
                     "default": None,
-                    "description": "Frame rate mode: 'vfr', 'cfr', or 'passthrough'. Only valid with audio.",
+                    "description": "Frame rate mode for the output video. 'vfr' = variable frame rate, 'cfr' = constant frame rate, 'passthrough' = match the source. Only takes effect when a custom 'audio' track is provided.",
                     "title": "Fps Mode",
+                    "enum": ["vfr", "cfr", "passthrough"],
                     "type": "string",
                 },
-                doc="Frame rate mode: 'vfr', 'cfr', or 'passthrough'. Only valid with audio.",
+                doc="Frame rate mode for the output video. 'vfr' = variable frame rate, 'cfr' = constant frame rate, 'passthrough' = match the source. Only takes effect when a custom 'audio' track is provided.",
             ),
             Param(
                 name="folder_id",
@@ -2506,11 +5896,35 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 },
                 doc="Project/folder ID to organize translation into.",
             ),
+            Param(
+                name="brand_glossary_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Brand glossary ID for custom term translations (e.g. translate 'Reformer' as the Pilates equipment, not 'political activist'). Alias for the legacy `brand_voice_id` field. Discover IDs via GET /v3/brand-glossaries.",
+                    "title": "Brand Glossary Id",
+                    "type": "string",
+                },
+                doc="Brand glossary ID for custom term translations (e.g. translate 'Reformer' as the Pilates equipment, not 'political activist'). Alias for the legacy `brand_voice_id` field. Discover IDs via GET /v3/brand-glossaries.",
+            ),
+            Param(
+                name="stock_voice_config",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Use a preset stock voice for the translation instead of recreating the original speaker's voice. By default, Video Translation clones the original speaker so the result sounds like them; with this enabled, the translation is spoken by a natural preset voice optimized for clear pronunciation and accent in the target language (the result will not sound like the original speaker). Enterprise feature, available for selected accounts and languages by request — contact your HeyGen account team.",
+                    "title": "Stock Voice Config",
+                    "$ref": "#/components/schemas/StockVoiceConfig",
+                },
+                doc="Use a preset stock voice for the translation instead of recreating the original speaker's voice. By default, Video Translation clones the original speaker so the result sounds like them; with this enabled, the translation is spoken by a natural preset voice optimized for clear pronunciation and accent in the target language (the result will not sound like the original speaker). Enterprise feature, available for selected accounts and languages by request — contact your HeyGen account team.",
+            ),
         ),
         idempotent=True,
         result="VideoTranslationCreateResponse",
         docs_url="https://developers.heygen.com/reference/create-video-translation",
-        summary="Translate a video into one or more target languages. The translation runs asynchronously — the response contains an id (or ids for batch) which can be used to poll status.",
+        summary="Translates a video into one or more target languages with voice cloning and lip-sync. Returns one video_translation_id per language. Use mode: 'speed' (default) for fast turnaround or 'precision' for higher lip-sync quality.",
         creates=Creates(more="video_translation_ids", job="v3_translation"),
         extended_by="heygen_async._jobs._v3_methods:VideoTranslationsJobs",
         api="v3",
@@ -2528,6 +5942,35 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         result="VideoTranslationLanguagesResponse",
         docs_url="https://developers.heygen.com/reference/list-supported-languages",
         summary="List all supported target language codes for video translation.",
+        extended_by="heygen_async._jobs._v3_methods:VideoTranslationsJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="video_translations",
+        method="statuses",
+        seed_name="listVideoTranslationStatuses",
+        category="Video Translation Batches",
+        http_method="GET",
+        path="/v3/video-translations/statuses",
+        params=(
+            Param(
+                name="video_translation_ids",
+                location="query",
+                type="str",
+                doc="Comma-separated video translation ids to look up.",
+            ),
+            Param(
+                name="batch_ids",
+                location="query",
+                type="str",
+                doc="Comma-separated batch ids; each expands to its member video translations.",
+            ),
+        ),
+        idempotent=True,
+        result="VideoStatusEntryPage",
+        docs_url="https://developers.heygen.com/reference/bulk-video-translation-statuses",
+        summary="Returns statuses for up to 100 video translations in one request, addressed by comma-separated video_translation_ids and/or batch_ids query params. Statuses are one of queued, processing, completed, or failed, plus not_found for unknown or unowned ids. Each returned entry carries its id as video_id (the status read model is shared with the videos batch API).",
+        bulk_polls="v3_translation",
         extended_by="heygen_async._jobs._v3_methods:VideoTranslationsJobs",
         api="v3",
     ),
@@ -2572,8 +6015,8 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         ),
         idempotent=True,
         result="VideoTranslationDetail",
-        docs_url="https://developers.heygen.com/reference/get-video-translation-details",
-        summary="Get detailed information about a video translation including status, URLs, and metadata.",
+        docs_url="https://developers.heygen.com/reference/get-video-translation",
+        summary="Returns details for a translation job including status, output language, video_url, and failure info if applicable.",
         polls="v3_translation",
         extended_by="heygen_async._jobs._v3_methods:VideoTranslationsJobs",
         api="v3",
@@ -2605,40 +6048,83 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         idempotent=False,
         result="VideoTranslationDetail",
         docs_url="https://developers.heygen.com/reference/update-video-translation",
-        summary="Update a video translation's title.",
+        summary="Updates the display title of a video translation job.",
         extended_by="heygen_async._jobs._v3_methods:VideoTranslationsJobs",
         api="v3",
         body_schema={"$ref": "#/components/schemas/UpdateVideoTranslationRequest"},
     ),
     Endpoint(
-        namespace="video_translations",
-        method="caption",
-        seed_name="getVideoTranslationCaptionV3",
-        category="Video Translate",
-        http_method="GET",
-        path="/v3/video-translations/{video_translation_id}/caption",
+        namespace="video_translations.batches",
+        method="create",
+        seed_name="createVideoTranslationBatch",
+        category="Video Translation Batches",
+        http_method="POST",
+        path="/v3/video-translations/batches",
         params=(
             Param(
-                name="video_translation_id",
-                location="path",
-                type="str",
-                required=True,
-                doc="Unique video translation identifier.",
+                name="callback_url",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Webhook URL invoked once when every item in the batch reaches a terminal state.",
+                    "title": "Callback Url",
+                    "type": "string",
+                },
+                doc="Webhook URL invoked once when every item in the batch reaches a terminal state.",
             ),
             Param(
-                name="format",
-                location="query",
-                type="str",
-                enum=("vtt", "srt"),
+                name="title",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Display name for the batch, shown in the HeyGen app.",
+                    "title": "Title",
+                    "type": "string",
+                },
+                doc="Display name for the batch, shown in the HeyGen app.",
+            ),
+            Param(
+                name="video_translations",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Video-translation payloads, identical in shape to POST /v3/video-translations. A single entry targeting multiple output_languages expands to one batch item per language; the expanded item count is capped at 100.",
+                    "items": {"$ref": "#/components/schemas/CreateVideoTranslationRequest"},
+                    "title": "Video Translations",
+                    "type": "array",
+                    "maxItems": 100,
+                },
                 required=True,
-                doc="Caption format: 'srt' or 'vtt'.",
+                doc="Video-translation payloads, identical in shape to POST /v3/video-translations. A single entry targeting multiple output_languages expands to one batch item per language; the expanded item count is capped at 100.",
             ),
         ),
         idempotent=True,
-        result="VideoTranslationCaptionResponse",
-        docs_url="https://developers.heygen.com/reference/get-video-translation-caption",
-        summary="Get the caption file (SRT or VTT format) for a completed video translation. Requires enable_caption=true when creating the translation.",
-        extended_by="heygen_async._jobs._v3_methods:VideoTranslationsJobs",
+        result="BatchCreateResponse",
+        docs_url="https://developers.heygen.com/reference/create-video-translation-batch",
+        summary="Submit up to 100 video-translation payloads (identical in shape to POST /v3/video-translations) as a single batch. A payload targeting multiple output_languages expands to one batch item per language, and each item is created and processed independently so one bad source does not fail the rest. Returns 202 with a batch_id; poll GET /v3/video-translations/batches/{batch_id} for progress. Pass an Idempotency-Key header to make retries safe — the same key returns the same batch.",
+        creates=Creates(id="batch_id"),
+        api="v3",
+        idempotency_key=True,
+        body_schema={"$ref": "#/components/schemas/CreateVideoTranslationBatchRequest"},
+    ),
+    Endpoint(
+        namespace="video_translations.batches",
+        method="get",
+        seed_name="getVideoTranslationBatch",
+        category="Video Translation Batches",
+        http_method="GET",
+        path="/v3/video-translations/batches/{batch_id}",
+        params=(
+            Param(name="batch_id", location="path", type="str", required=True, doc="Batch identifier."),
+            Param(name="limit", location="query", type="int", minimum=1, maximum=100, doc="Items per page (1-100)."),
+            Param(name="token", location="query", type="str", doc="Opaque pagination cursor from a previous response."),
+        ),
+        idempotent=True,
+        result="BatchDetail",
+        docs_url="https://developers.heygen.com/reference/get-video-translation-batch",
+        summary="Returns batch aggregate status and one page of items with their ids and statuses. Item statuses are one of queued, processing, completed, or failed. The per-item id is returned as video_id (the batch read model is shared with the videos batch API).",
         api="v3",
     ),
     Endpoint(
@@ -2693,11 +6179,11 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 type="schema",
                 schema={
                     "default": None,
-                    "description": "Custom brand voice ID. Requires brand voice setup.",
+                    "description": "Brand glossary ID for custom term translations. Legacy field name for `brand_glossary_id` — both are accepted and resolve to the same workspace record. Discover IDs via GET /v3/brand-glossaries.",
                     "title": "Brand Voice Id",
                     "type": "string",
                 },
-                doc="Custom brand voice ID. Requires brand voice setup.",
+                doc="Brand glossary ID for custom term translations. Legacy field name for `brand_glossary_id` — both are accepted and resolve to the same workspace record. Discover IDs via GET /v3/brand-glossaries.",
             ),
             Param(
                 name="speaker_num",
@@ -2798,11 +6284,23 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 },
                 doc="Preserve the source video's encoding specs (resolution, bitrate).",
             ),
+            Param(
+                name="brand_glossary_id",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Brand glossary ID for custom term translations (e.g. translate 'Reformer' as 'Pilates equipment', not 'political activist'). Alias for the legacy `brand_voice_id` field. Discover IDs via GET /v3/brand-glossaries.",
+                    "title": "Brand Glossary Id",
+                    "type": "string",
+                },
+                doc="Brand glossary ID for custom term translations (e.g. translate 'Reformer' as 'Pilates equipment', not 'political activist'). Alias for the legacy `brand_voice_id` field. Discover IDs via GET /v3/brand-glossaries.",
+            ),
         ),
         idempotent=True,
         result="CreateProofreadResponse",
-        docs_url="https://developers.heygen.com/reference/create-proofread",
-        summary="Create a proofread session from a video. Processes the video and extracts editable subtitles.",
+        docs_url="https://developers.heygen.com/reference/create-proofread-session",
+        summary="Creates a proofread session that extracts editable subtitles from a video before final rendering.",
         creates=Creates(more="proofread_ids", job="v3_proofread"),
         extended_by="heygen_async._jobs._v3_methods:ProofreadsJobs",
         api="v3",
@@ -2941,7 +6439,7 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         idempotent=True,
         result="ProofreadDetail",
         docs_url="https://developers.heygen.com/reference/upload-proofread-srt",
-        summary="Upload an edited SRT file to update the proofread subtitles. Returns the updated proofread detail.",
+        summary="Replaces the proofread subtitles with an edited SRT file.",
         extended_by="heygen_async._jobs._v3_methods:ProofreadsJobs",
         api="v3",
         body_schema={"$ref": "#/components/schemas/UploadSRTRequest"},
@@ -2999,22 +6497,70 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 location="body",
                 type="schema",
                 schema={
-                    "default": None,
-                    "description": "Output video resolution.",
-                    "$ref": "#/components/schemas/VideoResolution",
+                    "anyOf": [
+                        {
+                            "anyOf": [
+                                {
+                                    "anyOf": [{"$ref": "#/components/schemas/VideoResolution"}, {"type": "null"}],
+                                    "default": None,
+                                    "description": "Output video resolution.",
+                                },
+                                {
+                                    "default": "720p",
+                                    "description": "Output resolution. Supported for cinematic_avatar: '720p', '1080p'. Defaults to '720p'.",
+                                    "enum": ["720p", "1080p"],
+                                    "title": "Resolution",
+                                    "type": "string",
+                                },
+                            ]
+                        },
+                        {
+                            "anyOf": [{"enum": ["4k", "1080p", "720p"], "type": "string"}, {"type": "null"}],
+                            "default": None,
+                            "description": "Global output video resolution.",
+                            "title": "Resolution",
+                        },
+                    ]
                 },
-                doc="Output video resolution.",
+                doc="The resolution.",
             ),
             Param(
                 name="aspect_ratio",
                 location="body",
                 type="schema",
                 schema={
-                    "default": None,
-                    "description": "Output video aspect ratio.",
-                    "$ref": "#/components/schemas/VideoAspectRatio",
+                    "anyOf": [
+                        {
+                            "anyOf": [
+                                {
+                                    "anyOf": [
+                                        {"enum": ["16:9", "9:16", "4:5", "5:4", "1:1", "auto"], "type": "string"},
+                                        {"type": "null"},
+                                    ],
+                                    "default": "16:9",
+                                    "description": "Output video aspect ratio. Supported values: '16:9', '9:16', '4:5', '5:4', '1:1', 'auto'. Defaults to '16:9'. 'auto' preserves the source's aspect ratio (avatar source frames or uploaded image), short-edge anchored to the requested resolution and capped at the tier's long edge. Falls back to '16:9' when source dimensions can't be read.",
+                                },
+                                {
+                                    "default": "16:9",
+                                    "description": "Output aspect ratio. Supported for cinematic_avatar: '16:9', '9:16', '1:1'. Defaults to '16:9'.",
+                                    "enum": ["16:9", "9:16", "4:5", "5:4", "1:1", "auto"],
+                                    "title": "Aspect Ratio",
+                                    "type": "string",
+                                },
+                            ]
+                        },
+                        {
+                            "anyOf": [
+                                {"enum": ["16:9", "9:16", "4:5", "5:4", "1:1", "auto"], "type": "string"},
+                                {"type": "null"},
+                            ],
+                            "default": "16:9",
+                            "description": "Global output aspect ratio. Supported values: '16:9', '9:16', '4:5', '5:4', '1:1', 'auto'. Defaults to '16:9'. Each scene is center-cropped to this canvas.",
+                            "title": "Aspect Ratio",
+                        },
+                    ]
                 },
-                doc="Output video aspect ratio.",
+                doc="The aspect ratio.",
             ),
             Param(
                 name="background",
@@ -3069,12 +6615,12 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 type="schema",
                 schema={
                     "default": None,
-                    "description": "Text script for the avatar to speak. Requires voice_id. Mutually exclusive with audio_url/audio_asset_id.",
+                    "description": "Text script for the avatar to speak. Pair with voice_id, or omit voice_id when using avatar_id to use the avatar's default voice. Mutually exclusive with audio_url/audio_asset_id.",
                     "title": "Script",
                     "minLength": 1,
                     "type": "string",
                 },
-                doc="Text script for the avatar to speak. Requires voice_id. Mutually exclusive with audio_url/audio_asset_id.",
+                doc="Text script for the avatar to speak. Pair with voice_id, or omit voice_id when using avatar_id to use the avatar's default voice. Mutually exclusive with audio_url/audio_asset_id.",
             ),
             Param(
                 name="voice_id",
@@ -3082,11 +6628,11 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 type="schema",
                 schema={
                     "default": None,
-                    "description": "Voice ID for text-to-speech. Required when script is provided.",
+                    "description": "Voice ID for text-to-speech. Required when script is provided, unless avatar_id is set (the avatar's default voice is used as fallback).",
                     "title": "Voice Id",
                     "type": "string",
                 },
-                doc="Voice ID for text-to-speech. Required when script is provided.",
+                doc="Voice ID for text-to-speech. Required when script is provided, unless avatar_id is set (the avatar's default voice is used as fallback).",
             ),
             Param(
                 name="audio_url",
@@ -3130,14 +6676,34 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 schema={
                     "anyOf": [
                         {
-                            "const": "avatar",
-                            "description": "Must be 'avatar' for avatar-based video creation.",
-                            "title": "Type",
-                            "type": "string",
+                            "anyOf": [
+                                {
+                                    "anyOf": [
+                                        {
+                                            "const": "avatar",
+                                            "description": "Must be 'avatar' for avatar-based video creation.",
+                                            "title": "Type",
+                                            "type": "string",
+                                        },
+                                        {
+                                            "const": "image",
+                                            "description": "Must be 'image' for image-based video creation.",
+                                            "title": "Type",
+                                            "type": "string",
+                                        },
+                                    ]
+                                },
+                                {
+                                    "const": "cinematic_avatar",
+                                    "description": "Must be 'cinematic_avatar' for prompt-and-reference video creation.",
+                                    "title": "Type",
+                                    "type": "string",
+                                },
+                            ]
                         },
                         {
-                            "const": "image",
-                            "description": "Must be 'image' for image-based video creation.",
+                            "const": "studio",
+                            "description": "Must be 'studio' for scene-composition video creation.",
                             "title": "Type",
                             "type": "string",
                         },
@@ -3151,11 +6717,23 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 location="body",
                 type="schema",
                 schema={
-                    "description": "HeyGen avatar ID (video avatar or photo avatar look ID).",
-                    "title": "Avatar Id",
-                    "type": "string",
+                    "anyOf": [
+                        {
+                            "description": "HeyGen avatar ID (video avatar or photo avatar look ID).",
+                            "title": "Avatar Id",
+                            "type": "string",
+                        },
+                        {
+                            "description": "Avatar look ID(s) used as visual references. Provide 1 to 3 look IDs.",
+                            "items": {"type": "string"},
+                            "title": "Avatar Id",
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 3,
+                        },
+                    ]
                 },
-                doc="HeyGen avatar ID (video avatar or photo avatar look ID).",
+                doc="The avatar id.",
             ),
             Param(
                 name="motion_prompt",
@@ -3166,13 +6744,13 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                         {
                             "anyOf": [{"type": "string"}, {"type": "null"}],
                             "default": None,
-                            "description": "Natural-language prompt controlling avatar body motion. Photo avatars only.",
+                            "description": "Natural-language prompt controlling avatar body motion and hand gestures. Supported for photo avatars on either engine, and for video avatars when engine.type is 'avatar_v'. Rejected for video avatars on the default Avatar IV engine.",
                             "title": "Motion Prompt",
                         },
                         {
                             "anyOf": [{"type": "string"}, {"type": "null"}],
                             "default": None,
-                            "description": "Natural-language prompt controlling avatar body motion.",
+                            "description": "Natural-language prompt controlling avatar body motion. Photo avatars only.",
                             "title": "Motion Prompt",
                         },
                     ]
@@ -3188,16 +6766,90 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                         {
                             "anyOf": [{"$ref": "#/components/schemas/Expressiveness"}, {"type": "null"}],
                             "default": None,
-                            "description": "Avatar expressiveness level. Photo avatars only. Defaults to 'low' when omitted.",
+                            "description": "Avatar expressiveness level. Photo avatars only. Defaults to 'low' when omitted. Avatar IV only; rejected when engine.type is 'avatar_v'.",
                         },
                         {
                             "anyOf": [{"$ref": "#/components/schemas/Expressiveness"}, {"type": "null"}],
                             "default": None,
-                            "description": "Avatar expressiveness level. Defaults to 'low' when omitted.",
+                            "description": "Avatar expressiveness level. Photo avatars only. Defaults to 'low' when omitted.",
                         },
                     ]
                 },
                 doc="The expressiveness.",
+            ),
+            Param(
+                name="caption",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Caption generation settings. A sidecar subtitle file is always returned via subtitle_url; set 'style' to additionally burn captions into the rendered video.",
+                    "title": "Caption",
+                    "$ref": "#/components/schemas/CaptionSettings",
+                },
+                doc="Caption generation settings. A sidecar subtitle file is always returned via subtitle_url; set 'style' to additionally burn captions into the rendered video.",
+            ),
+            Param(
+                name="engine",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": 'Engine configuration for video generation. Pass {"type": "avatar_v"} to enable cross-reference-driven animation for higher quality. Check supported_api_engines on the avatar look to confirm eligibility. Defaults to Avatar IV when omitted.',
+                    "title": "Engine",
+                    "discriminator": {
+                        "mapping": {
+                            "avatar_iii": "#/components/schemas/AvatarIIIEngineConfig",
+                            "avatar_iv": "#/components/schemas/AvatarIVEngineConfig",
+                            "avatar_v": "#/components/schemas/AvatarVEngineConfig",
+                        },
+                        "propertyName": "type",
+                    },
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/AvatarVEngineConfig"},
+                        {"$ref": "#/components/schemas/AvatarIVEngineConfig"},
+                        {"$ref": "#/components/schemas/AvatarIIIEngineConfig"},
+                    ],
+                },
+                doc='Engine configuration for video generation. Pass {"type": "avatar_v"} to enable cross-reference-driven animation for higher quality. Check supported_api_engines on the avatar look to confirm eligibility. Defaults to Avatar IV when omitted.',
+            ),
+            Param(
+                name="fit",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "How the subject is fitted to the output canvas. 'cover' scales to fill the frame (may crop edges). 'contain' scales to fit entirely within the frame (may show background). When omitted, the server picks the best option based on the source and canvas orientations.",
+                    "title": "Fit",
+                    "enum": ["contain", "cover"],
+                    "type": "string",
+                },
+                doc="How the subject is fitted to the output canvas. 'cover' scales to fill the frame (may crop edges). 'contain' scales to fit entirely within the frame (may show background). When omitted, the server picks the best option based on the source and canvas orientations.",
+            ),
+            Param(
+                name="output_format",
+                location="body",
+                type="schema",
+                schema={
+                    "default": "mp4",
+                    "description": "Output container. 'webm' returns a video with a transparent background (alpha channel); 'mp4' (default) returns a standard video. 'webm' requires an avatar that supports matting. When 'webm' is selected, any 'background' value is rejected and background removal is applied automatically — the caller does not need to set 'remove_background'.",
+                    "enum": ["mp4", "webm"],
+                    "title": "Output Format",
+                    "type": "string",
+                },
+                doc="Output container. 'webm' returns a video with a transparent background (alpha channel); 'mp4' (default) returns a standard video. 'webm' requires an avatar that supports matting. When 'webm' is selected, any 'background' value is rejected and background removal is applied automatically — the caller does not need to set 'remove_background'.",
+            ),
+            Param(
+                name="watermark",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Custom watermark image to overlay on the video (PNG or JPEG). Available as a premium option for select Enterprise customers. To request access, please contact our support team.",
+                    "title": "Watermark",
+                    "$ref": "#/components/schemas/WatermarkSettings",
+                },
+                doc="Custom watermark image to overlay on the video (PNG or JPEG). Available as a premium option for select Enterprise customers. To request access, please contact our support team.",
             ),
             Param(
                 name="image",
@@ -3222,16 +6874,144 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 },
                 doc="Image to animate. Accepts URL, asset ID, or base64-encoded data.",
             ),
+            Param(
+                name="auto_duration",
+                location="body",
+                type="schema",
+                schema={
+                    "default": False,
+                    "description": "Let the model choose the video length. When true, omit duration.",
+                    "title": "Auto Duration",
+                    "type": "boolean",
+                },
+                doc="Let the model choose the video length. When true, omit duration.",
+            ),
+            Param(
+                name="duration",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Video length in seconds (4–15). Defaults to 10. Omit when auto_duration is true.",
+                    "title": "Duration",
+                    "type": "integer",
+                    "minimum": 4,
+                    "maximum": 15,
+                },
+                doc="Video length in seconds (4–15). Defaults to 10. Omit when auto_duration is true.",
+            ),
+            Param(
+                name="enhance_prompt",
+                location="body",
+                type="schema",
+                schema={
+                    "default": False,
+                    "description": "Enable server-side prompt enhancement.",
+                    "title": "Enhance Prompt",
+                    "type": "boolean",
+                },
+                doc="Enable server-side prompt enhancement.",
+            ),
+            Param(
+                name="prompt",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Natural-language prompt describing the video to generate.",
+                    "title": "Prompt",
+                    "type": "string",
+                },
+                doc="Natural-language prompt describing the video to generate.",
+            ),
+            Param(
+                name="references",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Reference assets (images, videos, or audio) guiding the generation. Each accepts a URL, an asset_id, or inline base64. Combined limits: at most 3 videos and 9 images across avatars and references.",
+                    "title": "References",
+                    "type": "array",
+                    "items": {
+                        "discriminator": {
+                            "mapping": {
+                                "asset_id": "#/components/schemas/AssetId",
+                                "base64": "#/components/schemas/AssetBase64",
+                                "url": "#/components/schemas/AssetUrl",
+                            },
+                            "propertyName": "type",
+                        },
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/AssetUrl"},
+                            {"$ref": "#/components/schemas/AssetId"},
+                            {"$ref": "#/components/schemas/AssetBase64"},
+                        ],
+                    },
+                },
+                doc="Reference assets (images, videos, or audio) guiding the generation. Each accepts a URL, an asset_id, or inline base64. Combined limits: at most 3 videos and 9 images across avatars and references.",
+            ),
+            Param(
+                name="scenes",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Ordered list of whole-frame scenes to concatenate. Each scene is one of 'avatar_video', 'image', or 'video'. Must contain 1 to 50 scenes.",
+                    "items": {
+                        "discriminator": {
+                            "mapping": {
+                                "avatar_video": "#/components/schemas/AvatarVideoScene",
+                                "image": "#/components/schemas/ImageScene",
+                                "video": "#/components/schemas/VideoScene",
+                            },
+                            "propertyName": "type",
+                        },
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/AvatarVideoScene"},
+                            {"$ref": "#/components/schemas/ImageScene"},
+                            {"$ref": "#/components/schemas/VideoScene"},
+                        ],
+                    },
+                    "title": "Scenes",
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 50,
+                },
+                doc="Ordered list of whole-frame scenes to concatenate. Each scene is one of 'avatar_video', 'image', or 'video'. Must contain 1 to 50 scenes.",
+            ),
         ),
         idempotent=True,
         result="CreateAvatarVideoResponse",
-        docs_url="https://developers.heygen.com/reference/create-a-video",
-        summary="Create a video from a HeyGen avatar or an arbitrary image. Set type to 'avatar' to use a previously created avatar, or 'image' to animate a custom image. Both modes support text-to-speech scripts or pre-recorded audio for lip-sync. The video is generated asynchronously — poll status via GET /v3/videos/{video_id}.",
+        docs_url="https://developers.heygen.com/reference/create-video",
+        summary="Creates a video from a HeyGen avatar or an arbitrary image. Supports scripts or pre-recorded audio for lip-sync. Supports the Avatar III, Avatar IV, and Avatar V engines; set the 'engine' field to select. Avatar IV is used by default when 'engine' is omitted.",
         creates=Creates(id="video_id", job="v3_video"),
         extended_by="heygen_async._jobs._v3_methods:VideosJobs",
         api="v3",
         idempotency_key=True,
         body_schema={"$ref": "#/components/schemas/CreateVideoV3RequestBody"},
+    ),
+    Endpoint(
+        namespace="videos",
+        method="statuses",
+        seed_name="listVideoStatuses",
+        category="Batches",
+        http_method="GET",
+        path="/v3/videos/statuses",
+        params=(
+            Param(name="video_ids", location="query", type="str", doc="Comma-separated video ids to look up."),
+            Param(
+                name="batch_ids",
+                location="query",
+                type="str",
+                doc="Comma-separated batch ids; each expands to its member videos.",
+            ),
+        ),
+        idempotent=True,
+        result="VideoStatusEntryPage",
+        docs_url="https://developers.heygen.com/reference/bulk-video-statuses",
+        summary="Returns statuses for up to 100 videos in one request, addressed by comma-separated video_ids and/or batch_ids query params. Statuses are one of queued, processing, completed, or failed, plus not_found for unknown or unowned ids.",
+        bulk_polls="v3_video",
+        extended_by="heygen_async._jobs._v3_methods:VideosJobs",
+        api="v3",
     ),
     Endpoint(
         namespace="videos",
@@ -3262,6 +7042,79 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         summary="Get detailed information about a video including status, URLs, and metadata. Supports both generated and translated videos.",
         polls="v3_video",
         extended_by="heygen_async._jobs._v3_methods:VideosJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="videos.batches",
+        method="create",
+        seed_name="createVideoBatch",
+        category="Batches",
+        http_method="POST",
+        path="/v3/videos/batches",
+        params=(
+            Param(
+                name="callback_url",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Webhook URL invoked once when every item in the batch reaches a terminal state.",
+                    "title": "Callback Url",
+                    "type": "string",
+                },
+                doc="Webhook URL invoked once when every item in the batch reaches a terminal state.",
+            ),
+            Param(
+                name="title",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Display name for the batch, shown in the HeyGen app.",
+                    "title": "Title",
+                    "type": "string",
+                },
+                doc="Display name for the batch, shown in the HeyGen app.",
+            ),
+            Param(
+                name="videos",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Video creation requests, identical in shape to POST /v3/videos (avatar / image / cinematic_avatar). Max 100 per batch.",
+                    "items": {"$ref": "#/components/schemas/CreateVideoV3RequestBody"},
+                    "title": "Videos",
+                    "type": "array",
+                    "maxItems": 100,
+                },
+                required=True,
+                doc="Video creation requests, identical in shape to POST /v3/videos (avatar / image / cinematic_avatar). Max 100 per batch.",
+            ),
+        ),
+        idempotent=False,
+        result="BatchCreateResponse",
+        docs_url="https://developers.heygen.com/reference/create-video-batch",
+        summary="Submit up to 100 video creation payloads in one request and return a batch id immediately. Videos are created asynchronously; poll GET /v3/videos/batches/{batch_id} for per-item video ids and statuses.",
+        creates=Creates(id="batch_id"),
+        api="v3",
+        body_schema={"$ref": "#/components/schemas/CreateVideoBatchRequest"},
+    ),
+    Endpoint(
+        namespace="videos.batches",
+        method="get",
+        seed_name="getVideoBatch",
+        category="Batches",
+        http_method="GET",
+        path="/v3/videos/batches/{batch_id}",
+        params=(
+            Param(name="batch_id", location="path", type="str", required=True, doc="Batch identifier."),
+            Param(name="limit", location="query", type="int", minimum=1, maximum=100, doc="Items per page (1-100)."),
+            Param(name="token", location="query", type="str", doc="Opaque pagination cursor from a previous response."),
+        ),
+        idempotent=True,
+        result="BatchDetail",
+        docs_url="https://developers.heygen.com/reference/get-video-batch",
+        summary="Returns batch aggregate status and one page of items with their video ids and statuses. Item statuses are one of queued, processing, completed, or failed.",
         api="v3",
     ),
     Endpoint(
@@ -3367,6 +7220,111 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         body_schema={"$ref": "#/components/schemas/DesignVoiceRequest"},
     ),
     Endpoint(
+        namespace="voices",
+        method="clone",
+        seed_name="cloneVoice",
+        category="Voices",
+        http_method="POST",
+        path="/v3/voices/clone",
+        params=(
+            Param(
+                name="audio",
+                location="body",
+                type="schema",
+                schema={
+                    "description": "Audio file for voice cloning. Provide as {type: 'url', url: '...'}, {type: 'asset_id', asset_id: '...'}, or {type: 'base64', media_type: '...', data: '...'}.",
+                    "discriminator": {
+                        "mapping": {
+                            "asset_id": "#/components/schemas/AssetId",
+                            "base64": "#/components/schemas/AssetBase64",
+                            "url": "#/components/schemas/AssetUrl",
+                        },
+                        "propertyName": "type",
+                    },
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/AssetUrl"},
+                        {"$ref": "#/components/schemas/AssetId"},
+                        {"$ref": "#/components/schemas/AssetBase64"},
+                    ],
+                    "title": "Audio",
+                },
+                required=True,
+                doc="Audio file for voice cloning. Provide as {type: 'url', url: '...'}, {type: 'asset_id', asset_id: '...'}, or {type: 'base64', media_type: '...', data: '...'}.",
+            ),
+            Param(
+                name="language",
+                location="body",
+                type="schema",
+                schema={
+                    "default": None,
+                    "description": "Language hint for the voice (e.g., 'en', 'es'). Auto-detected if omitted.",
+                    "title": "Language",
+                    "type": "string",
+                },
+                doc="Language hint for the voice (e.g., 'en', 'es'). Auto-detected if omitted.",
+            ),
+            Param(
+                name="remove_background_noise",
+                location="body",
+                type="schema",
+                schema={
+                    "default": True,
+                    "description": "Remove background noise from the audio before cloning.",
+                    "title": "Remove Background Noise",
+                    "type": "boolean",
+                },
+                doc="Remove background noise from the audio before cloning.",
+            ),
+            Param(
+                name="voice_name",
+                location="body",
+                type="schema",
+                schema={"description": "Display name for the cloned voice.", "title": "Voice Name", "type": "string"},
+                required=True,
+                doc="Display name for the cloned voice.",
+            ),
+        ),
+        idempotent=False,
+        result="CloneVoiceResponse",
+        docs_url="https://developers.heygen.com/reference/clone-a-voice",
+        summary="Creates a voice clone from an audio file. Returns a voice_clone_id that can be polled via GET /v3/voices/{voice_clone_id} until the status is 'complete'. The resulting voice can be used with POST /v3/voices/speech and POST /v3/videos.",
+        creates=Creates(id="voice_clone_id", job="v3_voice_clone"),
+        extended_by="heygen_async._jobs._v3_methods:VoicesJobs",
+        api="v3",
+        body_schema={"$ref": "#/components/schemas/CloneVoiceRequest"},
+    ),
+    Endpoint(
+        namespace="voices",
+        method="delete",
+        seed_name="deleteVoice",
+        category="Voices",
+        http_method="DELETE",
+        path="/v3/voices/{voice_id}",
+        params=(Param(name="voice_id", location="path", type="str", required=True, doc="Unique voice identifier."),),
+        idempotent=True,
+        result="VoiceDeleteResponse",
+        docs_url="https://developers.heygen.com/reference/delete-a-voice",
+        summary="Deletes a voice clone owned by the caller. The voice must not be in use by any template. The voice is removed from your voice list and no longer counts against your voice clone limit. Deleting an already-deleted or unknown voice returns 404 `voice_not_found` (not 200) — a delete-then-list flow should treat that 404 as success, not an error.",
+        extended_by="heygen_async._jobs._v3_methods:VoicesJobs",
+        api="v3",
+    ),
+    Endpoint(
+        namespace="voices",
+        method="get",
+        seed_name="getVoice",
+        category="Voices",
+        http_method="GET",
+        path="/v3/voices/{voice_id}",
+        params=(Param(name="voice_id", location="path", type="str", required=True, doc="Unique voice identifier."),),
+        idempotent=True,
+        result="VoiceDetail",
+        docs_url="https://developers.heygen.com/reference/get-voice",
+        summary="Returns details for a specific voice, including clone workflow status when available. Use this to poll a voice clone until its status is 'complete'.",
+        polls="v3_voice_clone",
+        extended_by="heygen_async._jobs._v3_methods:VoicesJobs",
+        api="v3",
+    ),
+    Endpoint(
         namespace="voices.speech",
         method="create",
         seed_name="createSpeechV3",
@@ -3393,12 +7351,12 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 location="body",
                 type="schema",
                 schema={
-                    "description": "Voice ID to use. Discover available voices via GET /v1/audio/voices.",
+                    "description": "Voice ID to use. The voice must support the starfish engine. Filter compatible voices by passing engine=starfish to the voice listing endpoint.",
                     "title": "Voice Id",
                     "type": "string",
                 },
                 required=True,
-                doc="Voice ID to use. Discover available voices via GET /v1/audio/voices.",
+                doc="Voice ID to use. The voice must support the starfish engine. Filter compatible voices by passing engine=starfish to the voice listing endpoint.",
             ),
             Param(
                 name="input_type",
@@ -3453,8 +7411,8 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         ),
         idempotent=False,
         result="TextToSpeechResponseData",
-        docs_url="https://developers.heygen.com/reference/create-speech-audio-from-text",
-        summary="Synthesize speech audio from text using a specified voice. Returns a URL to the generated audio file along with duration and optional word-level timestamps.",
+        docs_url="https://developers.heygen.com/reference/generate-speech",
+        summary="Synthesize speech audio from text using a specified voice. The voice must support the starfish engine — use GET /v3/voices?engine=starfish to find compatible voices. Supports plain text and SSML. Speed range: 0.5–2.0x. Returns a URL to the generated audio file along with duration and optional word-level timestamps.",
         api="v3",
         body_schema={"$ref": "#/components/schemas/TextToSpeechRequest"},
     ),
@@ -3516,8 +7474,42 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                     "default": None,
                     "description": "Event types to subscribe to. Omit or set to null to receive all events.",
                     "title": "Events",
-                    "items": {"$ref": "#/components/schemas/WebhookEventType"},
                     "type": "array",
+                    "items": {
+                        "enum": [
+                            "avatar_video.success",
+                            "avatar_video.fail",
+                            "avatar_video_gif.success",
+                            "avatar_video_gif.fail",
+                            "video_translate.success",
+                            "video_translate.fail",
+                            "video_translate.preflight.validation_failed",
+                            "video_translate.preflight.download_failed",
+                            "personalized_video",
+                            "instant_avatar.success",
+                            "instant_avatar.fail",
+                            "photo_avatar_generation.success",
+                            "photo_avatar_generation.fail",
+                            "photo_avatar_train.success",
+                            "photo_avatar_train.fail",
+                            "photo_avatar_add_motion.success",
+                            "photo_avatar_add_motion.fail",
+                            "proofread_creation.success",
+                            "proofread_creation.fail",
+                            "live_avatar.success",
+                            "live_avatar.fail",
+                            "avatar_video_caption.success",
+                            "avatar_video_caption.fail",
+                            "video_agent.success",
+                            "video_agent.fail",
+                            "hyperframes_video.success",
+                            "hyperframes_video.fail",
+                            "ai_clipping.success",
+                            "ai_clipping.fail",
+                            "batch.finished",
+                        ],
+                        "type": "string",
+                    },
                 },
                 doc="Event types to subscribe to. Omit or set to null to receive all events.",
             ),
@@ -3536,8 +7528,8 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         ),
         idempotent=True,
         result="WebhookEndpointResponse",
-        docs_url="https://developers.heygen.com/reference/create-a-webhook-endpoint",
-        summary="Register a new webhook endpoint to receive event notifications. Returns the endpoint details including the signing secret — store it securely, it will not be shown again except via rotate-secret.",
+        docs_url="https://developers.heygen.com/reference/create-webhook-endpoint",
+        summary="Registers an HTTPS URL to receive webhook event notifications. Returns the endpoint details and a signing secret. The signing secret is only shown at creation and rotation — store it securely.",
         api="v3",
         idempotency_key=True,
         body_schema={"$ref": "#/components/schemas/CreateWebhookEndpointRequest"},
@@ -3585,16 +7577,50 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                     "default": None,
                     "description": "New list of event types to subscribe to. Replaces the existing list.",
                     "title": "Events",
-                    "items": {"$ref": "#/components/schemas/WebhookEventType"},
                     "type": "array",
+                    "items": {
+                        "enum": [
+                            "avatar_video.success",
+                            "avatar_video.fail",
+                            "avatar_video_gif.success",
+                            "avatar_video_gif.fail",
+                            "video_translate.success",
+                            "video_translate.fail",
+                            "video_translate.preflight.validation_failed",
+                            "video_translate.preflight.download_failed",
+                            "personalized_video",
+                            "instant_avatar.success",
+                            "instant_avatar.fail",
+                            "photo_avatar_generation.success",
+                            "photo_avatar_generation.fail",
+                            "photo_avatar_train.success",
+                            "photo_avatar_train.fail",
+                            "photo_avatar_add_motion.success",
+                            "photo_avatar_add_motion.fail",
+                            "proofread_creation.success",
+                            "proofread_creation.fail",
+                            "live_avatar.success",
+                            "live_avatar.fail",
+                            "avatar_video_caption.success",
+                            "avatar_video_caption.fail",
+                            "video_agent.success",
+                            "video_agent.fail",
+                            "hyperframes_video.success",
+                            "hyperframes_video.fail",
+                            "ai_clipping.success",
+                            "ai_clipping.fail",
+                            "batch.finished",
+                        ],
+                        "type": "string",
+                    },
                 },
                 doc="New list of event types to subscribe to. Replaces the existing list.",
             ),
         ),
         idempotent=False,
         result="WebhookEndpointResponse",
-        docs_url="https://developers.heygen.com/reference/update-a-webhook-endpoint",
-        summary="Update the URL and/or subscribed event types for an existing webhook endpoint.",
+        docs_url="https://developers.heygen.com/reference/update-webhook-endpoint",
+        summary="Updates the URL and/or subscribed event types for a webhook endpoint. The events array is fully replaced — include all types you want to keep.",
         api="v3",
         body_schema={"$ref": "#/components/schemas/UpdateWebhookEndpointRequest"},
     ),
@@ -3624,7 +7650,6 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         result="WebhookEventTypeItemPage",
         docs_url="https://developers.heygen.com/reference/list-webhook-event-types",
         summary="List all available webhook event types with human-readable descriptions. Returns the complete set in a single response (no pagination needed).",
-        pagination="data",
         api="v3",
     ),
     Endpoint(
@@ -3646,6 +7671,8 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                     "avatar_video_gif.fail",
                     "video_translate.success",
                     "video_translate.fail",
+                    "video_translate.preflight.validation_failed",
+                    "video_translate.preflight.download_failed",
                     "personalized_video",
                     "instant_avatar.success",
                     "instant_avatar.fail",
@@ -3663,6 +7690,11 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                     "avatar_video_caption.fail",
                     "video_agent.success",
                     "video_agent.fail",
+                    "hyperframes_video.success",
+                    "hyperframes_video.fail",
+                    "ai_clipping.success",
+                    "ai_clipping.fail",
+                    "batch.finished",
                 ),
                 doc="Filter events by type, e.g. 'avatar_video.success'.",
             ),
@@ -3685,7 +7717,7 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         idempotent=True,
         result="WebhookEventResponsePage",
         docs_url="https://developers.heygen.com/reference/list-webhook-events",
-        summary="List delivered webhook events with cursor-based pagination. Filter by event type or entity ID.",
+        summary="Returns a paginated history of delivered webhook events. Filterable by event_type or entity_id.",
         pagination="data",
         api="v3",
     ),

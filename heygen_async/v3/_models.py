@@ -16,18 +16,46 @@ from heygen_async._models import ListModel, Model, TolerantEnum
 
 __all__ = [
     "Ack",
+    "AiClip",
+    "AiClippingCreateResponse",
+    "AiClippingDeleteResponse",
+    "AiClippingDetail",
+    "AiClippingDetailPage",
+    "AiClippingOutputSettings",
+    "AnyPage",
+    "AssetDeleteResponse",
+    "AssetDetail",
+    "AssetDetailPage",
+    "AssetUploadBatchItem",
+    "AssetUploadBatchResponse",
+    "AssetUploadCompleteResponse",
+    "AssetUploadSlot",
+    "AudioSoundItem",
+    "AudioSoundItemPage",
     "AudioVoiceItem",
     "AudioVoiceItemPage",
     "AudioVoiceType",
     "AutoReloadInfo",
     "AvatarError",
+    "AvatarGroupDeleteResponse",
     "AvatarGroupItem",
     "AvatarGroupItemPage",
+    "AvatarLookDeleteResponse",
     "AvatarLookItem",
     "AvatarLookItemPage",
-    "AvatarLookType",
     "AvatarStatus",
+    "BackgroundRemovalDeleteResponse",
+    "BackgroundRemovalDetail",
+    "BackgroundRemovalDetailPage",
+    "BatchCreateResponse",
+    "BatchDetail",
+    "BatchItem",
     "BillingType",
+    "BrandGlossaryItem",
+    "BrandGlossaryItemPage",
+    "BrandKitItem",
+    "BrandKitItemPage",
+    "CloneVoiceResponse",
     "CreateAvatarConsentResponse",
     "CreateAvatarResponse",
     "CreateAvatarVideoResponse",
@@ -39,6 +67,7 @@ __all__ = [
     "DesignVoiceResponseData",
     "DownloadSRTResponse",
     "GenerateVideoResponse",
+    "GetSessionResponse",
     "LipsyncCreateResponse",
     "LipsyncDeleteResponse",
     "LipsyncDetail",
@@ -46,25 +75,40 @@ __all__ = [
     "ProofreadDetail",
     "ProofreadStatus",
     "RotateSecretResponseData",
+    "SendMessageResponse",
+    "SessionMessage",
+    "SessionMessageType",
+    "SessionResource",
+    "StopSessionResponse",
     "StyleItem",
     "StyleItemPage",
     "SubscriptionCredits",
     "SubscriptionInfo",
     "SubscriptionTier",
+    "TemplateDetail",
+    "TemplateItem",
+    "TemplateItemPage",
+    "TemplateScene",
+    "TemplateSceneVariable",
     "TextToSpeechResponseData",
     "UploadAssetV3Response",
     "UsageBasedInfo",
     "UserInfoResponse",
+    "VideoAgentSessionItem",
+    "VideoAgentSessionItemPage",
     "VideoDetail",
     "VideoDetailPage",
     "VideoStatus",
-    "VideoTranslationCaptionResponse",
+    "VideoStatusEntry",
+    "VideoStatusEntryPage",
     "VideoTranslationCreateResponse",
     "VideoTranslationDeleteResponse",
     "VideoTranslationDetail",
     "VideoTranslationDetailPage",
     "VideoTranslationLanguagesResponse",
     "VideoTranslationStatus",
+    "VoiceDeleteResponse",
+    "VoiceDetail",
     "WalletCurrency",
     "WalletInfo",
     "WebhookEndpointResponse",
@@ -82,14 +126,6 @@ class AudioVoiceType(TolerantEnum):
 
     PUBLIC = "public"
     PRIVATE = "private"
-
-
-class AvatarLookType(TolerantEnum):
-    """``AvatarLookType`` values as HeyGen documents them."""
-
-    STUDIO_AVATAR = "studio_avatar"
-    VIDEO_AVATAR = "video_avatar"
-    PHOTO_AVATAR = "photo_avatar"
 
 
 class AvatarStatus(TolerantEnum):
@@ -115,6 +151,14 @@ class ProofreadStatus(TolerantEnum):
     PROCESSING = "processing"
     COMPLETED = "completed"
     FAILED = "failed"
+
+
+class SessionMessageType(TolerantEnum):
+    """``SessionMessageType`` values as HeyGen documents them."""
+
+    TEXT = "text"
+    RESOURCE = "resource"
+    ERROR = "error"
 
 
 class SubscriptionTier(TolerantEnum):
@@ -160,6 +204,144 @@ class Ack(Model):
 
 
 @attrs.frozen(kw_only=True)
+class AiClip(Model):
+    """A single produced clip. Returned inline inside AiClippingDetail."""
+
+    aspect_ratio: str | None = None
+    duration_seconds: float | None = None
+    failure_message: str | None = None
+    id: str | None = None
+    status: str | None = None
+    thumbnail_url: str | None = None
+    title: str | None = None
+    video_url: str | None = None
+    virality_score: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AiClippingCreateResponse(Model):
+    """Response for POST /v3/ai-clipping (202 Accepted): the job to poll."""
+
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AiClippingDeleteResponse(Model):
+    """Response for DELETE /v3/ai-clipping/{id}."""
+
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AiClippingDetail(Model):
+    """Full job resource. Returned by Get / List / webhook payloads."""
+
+    callback_id: str | None = None
+    clips: list[AiClip] | None = None
+    created_at: int | None = None
+    failure_message: str | None = None
+    id: str | None = None
+    input_language: str | None = None
+    output_settings: AiClippingOutputSettings | None = None
+    progress: int | None = None
+    source_duration: float | None = None
+    status: str | None = None
+    title: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AiClippingOutputSettings(Model):
+    """HeyGen's ``AiClippingOutputSettings``."""
+
+    aspect_ratio: str | None = None
+    caption_style: str | None = None
+    captions: bool | None = None
+    duration_types: list[str] | None = None
+    prompt: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AssetDeleteResponse(Model):
+    """Response for DELETE /v3/assets/{asset_id}."""
+
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AssetDetail(Model):
+    """Response payload for GET /v3/assets/{asset_id} and items of GET /v3/assets."""
+
+    folder_id: str | None = None
+    id: str | None = None
+    name: str | None = None
+    owner: str | None = None
+    space_id: str | None = None
+    type: str | None = None
+    uploaded_at: int | None = None
+    url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AssetUploadBatchItem(Model):
+    """One issued presigned upload slot in the create response. Mirrors the single-upload ``CreateAssetUploadResponse``
+    (POST /v3/assets/direct-uploads).
+    """
+
+    asset_id: str | None = None
+    expires_in_seconds: int | None = None
+    max_bytes: int | None = None
+    status: str | None = None
+    upload_headers: Any | None = attrs.field(default=None, repr=False)
+    upload_url: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class AssetUploadBatchResponse(Model):
+    """HeyGen's ``AssetUploadBatchResponse``."""
+
+    batch_id: str | None = None
+    items: list[AssetUploadBatchItem] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AssetUploadCompleteResponse(Model):
+    """Result of finalizing an upload."""
+
+    asset_id: str | None = None
+    mime_type: str | None = None
+    size_bytes: int | None = None
+    status: str | None = None
+    url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AssetUploadSlot(Model):
+    """Presigned upload instructions."""
+
+    asset_id: str | None = None
+    expires_in_seconds: int | None = None
+    max_bytes: int | None = None
+    status: str | None = None
+    upload_headers: Any | None = attrs.field(default=None, repr=False)
+    upload_url: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class AudioSoundItem(Model):
+    """A single audio track in the catalog search response."""
+
+    audio_url: str | None = None
+    description: str | None = None
+    duration: float | None = None
+    id: str | None = None
+    name: str | None = None
+    peak_offset: float | None = None
+    placement: str | None = None
+    score: float | None = None
+    type: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class AudioVoiceItem(Model):
     """A single voice in the listing response."""
 
@@ -191,6 +373,13 @@ class AvatarError(Model):
 
 
 @attrs.frozen(kw_only=True)
+class AvatarGroupDeleteResponse(Model):
+    """Response for DELETE /v3/avatars/{group_id}."""
+
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class AvatarGroupItem(Model):
     """A single avatar group in the list response."""
 
@@ -208,12 +397,19 @@ class AvatarGroupItem(Model):
 
 
 @attrs.frozen(kw_only=True)
+class AvatarLookDeleteResponse(Model):
+    """Response for DELETE /v3/avatars/looks/{look_id}."""
+
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class AvatarLookItem(Model):
-    """A single avatar look in the list response."""
+    """HeyGen's ``AvatarLookItem``."""
 
     id: str | None = None
     name: str | None = None
-    avatar_type: AvatarLookType | None = None
+    avatar_type: str | None = None
     group_id: str | None = None
     preview_image_url: str | None = None
     preview_video_url: str | None = None
@@ -226,6 +422,86 @@ class AvatarLookItem(Model):
     preferred_orientation: str | None = None
     status: AvatarStatus | None = None
     error: AvatarError | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BackgroundRemovalDeleteResponse(Model):
+    """HeyGen's ``BackgroundRemovalDeleteResponse``."""
+
+    deleted: bool | None = None
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BackgroundRemovalDetail(Model):
+    """HeyGen's ``BackgroundRemovalDetail``."""
+
+    completed_at: int | None = None
+    created_at: int | None = None
+    duration: float | None = None
+    error: str | None = None
+    id: str | None = None
+    layers: Any | None = None
+    status: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BatchCreateResponse(Model):
+    """Response for the batch create endpoints (202 Accepted): the batch to poll."""
+
+    batch_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BatchDetail(Model):
+    """HeyGen's ``BatchDetail``."""
+
+    batch_id: str | None = None
+    counts_by_status: Any | None = None
+    created_at: int | None = None
+    has_more: bool | None = None
+    items: list[BatchItem] | None = None
+    next_token: str | None = None
+    status: str | None = None
+    title: str | None = None
+    total_items: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BatchItem(Model):
+    """HeyGen's ``BatchItem``."""
+
+    error: Any | None = None
+    item_index: int | None = None
+    status: str | None = None
+    video_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BrandGlossaryItem(Model):
+    """A single brand glossary entry in the list response."""
+
+    brand_glossary_id: str | None = None
+    created_at: str | None = None
+    name: str | None = None
+    updated_at: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BrandKitItem(Model):
+    """A brand kit in the listing response."""
+
+    brand_kit_id: str | None = None
+    colors: list[str] | None = None
+    logo_url: str | None = None
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CloneVoiceResponse(Model):
+    """Response for POST /v3/voices/clone."""
+
+    voice_clone_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -250,6 +526,7 @@ class CreateAvatarVideoResponse(Model):
 
     video_id: str | None = None
     status: str | None = None
+    output_format: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -316,6 +593,19 @@ class GenerateVideoResponse(Model):
 
 
 @attrs.frozen(kw_only=True)
+class GetSessionResponse(Model):
+    """Response from getting a video agent session."""
+
+    session_id: str | None = None
+    status: str | None = None
+    progress: int | None = None
+    title: str | None = None
+    video_id: str | None = None
+    created_at: int | None = None
+    messages: list[SessionMessage] | None = None
+
+
+@attrs.frozen(kw_only=True)
 class LipsyncCreateResponse(Model):
     """Response for POST /v3/lipsyncs."""
 
@@ -341,6 +631,7 @@ class LipsyncDetail(Model):
     callback_id: str | None = None
     created_at: int | None = None
     failure_message: str | None = None
+    caption_url: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -363,6 +654,47 @@ class RotateSecretResponseData(Model):
 
     endpoint_id: str | None = None
     secret: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class SendMessageResponse(Model):
+    """Response from sending a message to a session."""
+
+    session_id: str | None = None
+    run_id: str | None = None
+    title: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SessionMessage(Model):
+    """Simplified chat message for external consumers."""
+
+    role: str | None = None
+    content: str | None = None
+    type: SessionMessageType | None = None
+    created_at: int | None = None
+    resource_ids: list[str] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SessionResource(Model):
+    """Simplified session resource for external consumers."""
+
+    resource_id: str | None = None
+    resource_type: str | None = None
+    source_type: str | None = None
+    url: str | None = None
+    thumbnail_url: str | None = None
+    preview_url: str | None = None
+    created_at: int | None = None
+    metadata: Any | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StopSessionResponse(Model):
+    """Response from stopping a session."""
+
+    session_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -394,6 +726,50 @@ class SubscriptionInfo(Model):
 
 
 @attrs.frozen(kw_only=True)
+class TemplateDetail(Model):
+    """Template detail including its variable schema and scenes."""
+
+    aspect_ratio: str | None = None
+    created_at: int | None = None
+    id: str | None = None
+    name: str | None = None
+    scene_ids: list[str] | None = None
+    scenes: list[TemplateScene] | None = None
+    thumbnail_url: str | None = None
+    updated_at: int | None = None
+    variables: Any | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TemplateItem(Model):
+    """Template summary returned by the list endpoint."""
+
+    aspect_ratio: str | None = None
+    created_at: int | None = None
+    id: str | None = None
+    name: str | None = None
+    thumbnail_url: str | None = None
+    updated_at: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TemplateScene(Model):
+    """A scene defined in the template."""
+
+    scene_id: str | None = None
+    script: str | None = None
+    variables: list[TemplateSceneVariable] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TemplateSceneVariable(Model):
+    """A variable used within a scene."""
+
+    name: str | None = None
+    variable_type: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class TextToSpeechResponseData(Model):
     """Response payload for POST /v1/audio/text_to_speech."""
 
@@ -419,6 +795,8 @@ class UsageBasedInfo(Model):
 
     spending_current_usd: float | None = None
     spending_cap_usd: float | None = None
+    included_credits: float | None = None
+    remaining_credits: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -433,6 +811,15 @@ class UserInfoResponse(Model):
     wallet: WalletInfo | None = None
     subscription: SubscriptionInfo | None = None
     usage_based: UsageBasedInfo | None = None
+
+
+@attrs.frozen(kw_only=True)
+class VideoAgentSessionItem(Model):
+    """A single session in the list response."""
+
+    created_at: int | None = None
+    session_id: str | None = None
+    title: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -458,10 +845,14 @@ class VideoDetail(Model):
 
 
 @attrs.frozen(kw_only=True)
-class VideoTranslationCaptionResponse(Model):
-    """Response for GET /v3/video-translations/{id}/caption."""
+class VideoStatusEntry(Model):
+    """HeyGen's ``VideoStatusEntry``."""
 
-    caption_url: str | None = None
+    batch_id: str | None = None
+    error: Any | None = None
+    item_index: int | None = None
+    status: str | None = None
+    video_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -494,6 +885,8 @@ class VideoTranslationDetail(Model):
     callback_id: str | None = None
     created_at: int | None = None
     failure_message: str | None = None
+    srt_caption_url: str | None = None
+    vtt_caption_url: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -501,6 +894,29 @@ class VideoTranslationLanguagesResponse(Model):
     """Response for GET /v3/video-translations/languages."""
 
     languages: list[str] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class VoiceDeleteResponse(Model):
+    """Response for DELETE /v3/voices/{voice_id}."""
+
+    voice_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class VoiceDetail(Model):
+    """Response payload for GET /v3/voices/{voice_id}."""
+
+    created_at: int | None = None
+    failure_message: str | None = None
+    gender: str | None = None
+    language: str | None = None
+    name: str | None = None
+    preview_audio_url: str | None = None
+    status: str | None = None
+    support_interactive_avatar: bool | None = None
+    support_pause: bool | None = None
+    voice_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -552,6 +968,46 @@ class WordWithTimestamp(Model):
 
 
 @attrs.frozen(kw_only=True)
+class AiClippingDetailPage(ListModel[AiClippingDetail]):
+    """A page of AiClippingDetail items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[AiClippingDetail] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AnyPage(ListModel[Any]):
+    """A page of Any items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[Any] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AssetDetailPage(ListModel[AssetDetail]):
+    """A page of AssetDetail items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[AssetDetail] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AudioSoundItemPage(ListModel[AudioSoundItem]):
+    """A page of AudioSoundItem items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[AudioSoundItem] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class AudioVoiceItemPage(ListModel[AudioVoiceItem]):
     """A page of AudioVoiceItem items; ``next_token`` fetches the next (None on the last page)."""
 
@@ -582,6 +1038,36 @@ class AvatarLookItemPage(ListModel[AvatarLookItem]):
 
 
 @attrs.frozen(kw_only=True)
+class BackgroundRemovalDetailPage(ListModel[BackgroundRemovalDetail]):
+    """A page of BackgroundRemovalDetail items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[BackgroundRemovalDetail] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BrandGlossaryItemPage(ListModel[BrandGlossaryItem]):
+    """A page of BrandGlossaryItem items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[BrandGlossaryItem] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BrandKitItemPage(ListModel[BrandKitItem]):
+    """A page of BrandKitItem items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[BrandKitItem] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class LipsyncDetailPage(ListModel[LipsyncDetail]):
     """A page of LipsyncDetail items; ``next_token`` fetches the next (None on the last page)."""
 
@@ -602,11 +1088,41 @@ class StyleItemPage(ListModel[StyleItem]):
 
 
 @attrs.frozen(kw_only=True)
+class TemplateItemPage(ListModel[TemplateItem]):
+    """A page of TemplateItem items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[TemplateItem] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class VideoAgentSessionItemPage(ListModel[VideoAgentSessionItem]):
+    """A page of VideoAgentSessionItem items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[VideoAgentSessionItem] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class VideoDetailPage(ListModel[VideoDetail]):
     """A page of VideoDetail items; ``next_token`` fetches the next (None on the last page)."""
 
     _items: ClassVar[str] = "data"
     data: list[VideoDetail] = attrs.Factory(list)
+    has_more: bool | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class VideoStatusEntryPage(ListModel[VideoStatusEntry]):
+    """A page of VideoStatusEntry items; ``next_token`` fetches the next (None on the last page)."""
+
+    _items: ClassVar[str] = "data"
+    data: list[VideoStatusEntry] = attrs.Factory(list)
     has_more: bool | None = None
     next_token: str | None = None
 

@@ -119,9 +119,12 @@ def test_each_namespace_class_inherits_the_helpers_its_rows_name() -> None:
 def test_every_job_kind_has_its_status_endpoint_and_every_create_names_a_kind() -> None:
     from heygen_async._jobs._kinds import KINDS
     from heygen_async._spec._table import STATUS_ENDPOINTS
+    from heygen_async._spec._v3_table import V3_ENDPOINTS, V3_STATUS_ENDPOINTS
 
-    assert set(STATUS_ENDPOINTS) == set(KINDS)
+    assert set(STATUS_ENDPOINTS) | set(V3_STATUS_ENDPOINTS) == set(KINDS)
+    assert not set(STATUS_ENDPOINTS) & set(V3_STATUS_ENDPOINTS)
     for kind in KINDS.values():
         assert kind.status_endpoint.polls == kind.name
-    started = {e.creates.job for e in ENDPOINTS if e.creates is not None and e.creates.job is not None}
+    rows = (*ENDPOINTS, *V3_ENDPOINTS)
+    started = {e.creates.job for e in rows if e.creates is not None and e.creates.job is not None}
     assert started == set(KINDS)

@@ -44,7 +44,7 @@ def test_every_operation_is_a_coroutine_on_client_v3() -> None:
         assert ("idempotency_key" in signature.parameters) == endpoint.idempotency_key, endpoint.qualname
 
 
-def test_every_paginated_list_has_iter_all() -> None:
+def test_every_cursor_list_has_an_iterator_over_all_its_pages() -> None:
     client = hg.HeyGenClient.direct("k")
     paged = [e for e in V3_ENDPOINTS if e.pagination]
     assert paged
@@ -52,7 +52,9 @@ def test_every_paginated_list_has_iter_all() -> None:
         target: Any = client.v3
         for part in endpoint.namespace.split("."):
             target = getattr(target, part)
-        assert inspect.isasyncgenfunction(target.iter_all), endpoint.qualname
+        name = "iter_all" if endpoint.method == "list" else f"iter_{endpoint.method}"
+        assert inspect.isasyncgenfunction(getattr(target, name)), endpoint.qualname
+        assert any(p.name == "token" for p in endpoint.params), endpoint.qualname
 
 
 def test_the_creates_heygen_documents_as_idempotent_send_a_key() -> None:

@@ -185,8 +185,16 @@ ERROR_SHAPES: list[Any] = [
     pytest.param(
         409,
         {"data": None, "error": {"code": "conflict", "message": "busy"}},
-        hg.APIStatusError,
+        hg.ConflictError,
         "conflict",
+        "busy",
+        id="conflict-409",
+    ),
+    pytest.param(
+        418,
+        {"data": None, "error": {"code": "teapot", "message": "busy"}},
+        hg.APIStatusError,
+        "teapot",
         "busy",
         id="other-4xx",
     ),

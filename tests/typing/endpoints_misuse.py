@@ -37,3 +37,16 @@ async def misuse(client: hg.HeyGenClient) -> None:
     await client.folders.create(5)  # E: arg-type
     await client.photo_avatars.add_looks("group", "one-key")  # E: arg-type
     del wrong, forgot_await
+
+
+async def v3_misuse(client: hg.HeyGenClient) -> None:
+    await client.v3.videos.create(type="avatar", script="hi", voice_id="v")  # E: call-overload
+    await client.v3.videos.create(type="sora", avatar_id="a")  # E: call-overload
+    await client.v3.videos.create(type="image", avatar_id="a", image={"type": "url", "url": "u"})  # E: call-overload
+    await client.v3.videos.create(type="avatar", avatar_id="a", resolution="8k")  # E: call-overload
+    await client.v3.videos.get()  # E: call-arg
+    await client.v3.videos.list(limit="10")  # E: arg-type
+    wrong: hg.v3.VideoDetail = await client.v3.users.me()  # noqa: F841  # E: assignment
+    await client.v3.users.me(idempotency_key="k")  # E: call-arg
+    await client.v3.avatars.looks.frobnicate()  # E: attr-defined
+    late: hg.v3.UserInfoResponse = await client.v3.videos.wait("v")  # noqa: F841  # E: assignment

@@ -10,9 +10,15 @@ from typing import TYPE_CHECKING, Any
 from heygen_async._resources._base import Resource
 
 if TYPE_CHECKING:
+    from heygen_async._resources.v3.ai_clipping import AiClippingResource
     from heygen_async._resources.v3.assets import AssetsResource
+    from heygen_async._resources.v3.audio import AudioResource
     from heygen_async._resources.v3.avatars import AvatarsResource
+    from heygen_async._resources.v3.background_removals import BackgroundRemovalsResource
+    from heygen_async._resources.v3.brand_glossaries import BrandGlossariesResource
+    from heygen_async._resources.v3.brand_kits import BrandKitsResource
     from heygen_async._resources.v3.lipsyncs import LipsyncsResource
+    from heygen_async._resources.v3.templates import TemplatesResource
     from heygen_async._resources.v3.users import UsersResource
     from heygen_async._resources.v3.video_agents import VideoAgentsResource
     from heygen_async._resources.v3.video_translations import VideoTranslationsResource
@@ -33,9 +39,21 @@ class V3Resource(Resource):
         return cls(self._transport, self._runtime)
 
     @property
+    def ai_clipping(self) -> AiClippingResource:
+        """``client.v3.ai_clipping``."""
+        namespace: AiClippingResource = self._namespace("ai_clipping", "AiClippingResource")
+        return namespace
+
+    @property
     def assets(self) -> AssetsResource:
         """``client.v3.assets``."""
         namespace: AssetsResource = self._namespace("assets", "AssetsResource")
+        return namespace
+
+    @property
+    def audio(self) -> AudioResource:
+        """``client.v3.audio``."""
+        namespace: AudioResource = self._namespace("audio", "AudioResource")
         return namespace
 
     @property
@@ -45,9 +63,33 @@ class V3Resource(Resource):
         return namespace
 
     @property
+    def background_removals(self) -> BackgroundRemovalsResource:
+        """``client.v3.background_removals``."""
+        namespace: BackgroundRemovalsResource = self._namespace("background_removals", "BackgroundRemovalsResource")
+        return namespace
+
+    @property
+    def brand_glossaries(self) -> BrandGlossariesResource:
+        """``client.v3.brand_glossaries``."""
+        namespace: BrandGlossariesResource = self._namespace("brand_glossaries", "BrandGlossariesResource")
+        return namespace
+
+    @property
+    def brand_kits(self) -> BrandKitsResource:
+        """``client.v3.brand_kits``."""
+        namespace: BrandKitsResource = self._namespace("brand_kits", "BrandKitsResource")
+        return namespace
+
+    @property
     def lipsyncs(self) -> LipsyncsResource:
         """``client.v3.lipsyncs``."""
         namespace: LipsyncsResource = self._namespace("lipsyncs", "LipsyncsResource")
+        return namespace
+
+    @property
+    def templates(self) -> TemplatesResource:
+        """``client.v3.templates``."""
+        namespace: TemplatesResource = self._namespace("templates", "TemplatesResource")
         return namespace
 
     @property

@@ -5,25 +5,262 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable, Mapping
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
+from typing import Any, Literal
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
 from heygen_async._resources._base import Resource
 from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
-from heygen_async.v3._models import UploadAssetV3Response
+from heygen_async.v3._models import (
+    AnyPage,
+    AssetDeleteResponse,
+    AssetDetail,
+    AssetDetailPage,
+    AssetUploadBatchResponse,
+    AssetUploadCompleteResponse,
+    AssetUploadSlot,
+    BatchCreateResponse,
+    BatchDetail,
+    UploadAssetV3Response,
+    VideoStatusEntryPage,
+)
 
 __all__ = [
+    "AssetsBatchesResource",
+    "AssetsDirectUploadsResource",
     "AssetsResource",
 ]
 
+_ASSETS_LIST = V3_ENDPOINTS_BY_NAME["v3.assets.list"]
 _ASSETS_UPLOAD = V3_ENDPOINTS_BY_NAME["v3.assets.upload"]
+_ASSETS_COMPLETE_BATCH = V3_ENDPOINTS_BY_NAME["v3.assets.complete_batch"]
+_ASSETS_SEARCH = V3_ENDPOINTS_BY_NAME["v3.assets.search"]
+_ASSETS_STATUSES = V3_ENDPOINTS_BY_NAME["v3.assets.statuses"]
+_ASSETS_DELETE = V3_ENDPOINTS_BY_NAME["v3.assets.delete"]
+_ASSETS_GET = V3_ENDPOINTS_BY_NAME["v3.assets.get"]
+_ASSETS_COMPLETE = V3_ENDPOINTS_BY_NAME["v3.assets.complete"]
+_ASSETS_BATCHES_GET = V3_ENDPOINTS_BY_NAME["v3.assets.batches.get"]
+_ASSETS_DIRECT_UPLOADS_CREATE = V3_ENDPOINTS_BY_NAME["v3.assets.direct_uploads.create"]
+_ASSETS_DIRECT_UPLOADS_CREATE_BATCH = V3_ENDPOINTS_BY_NAME["v3.assets.direct_uploads.create_batch"]
+
+
+class AssetsBatchesResource(Resource):
+    """HeyGen v3: ``client.v3.assets.batches``."""
+
+    __slots__ = ()
+
+    async def get(
+        self,
+        batch_id: str,
+        *,
+        limit: int | None = None,
+        token: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> BatchDetail:
+        """Returns batch aggregate status and one page of items with their ids and statuses. Item statuses are one of
+        queued, processing, completed, or failed. The per-item id is returned as video_id (the batch read model is
+        shared with the videos batch API); for asset batches it holds the asset_id.
+
+        ``GET /v3/assets/batches/{batch_id}`` (getAssetBatch): https://developers.heygen.com/reference/get-asset-batch
+
+        Args:
+            batch_id: Batch identifier.
+            limit: Items per page (1-100).
+            token: Opaque pagination cursor from a previous response.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_BATCHES_GET,
+            BatchDetail,
+            {"batch_id": batch_id, "limit": limit, "token": token},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+
+class AssetsDirectUploadsResource(Resource):
+    """HeyGen v3: ``client.v3.assets.direct_uploads``."""
+
+    __slots__ = ()
+
+    async def create(
+        self,
+        *,
+        checksum_sha256: str | None = None,
+        content_type: str,
+        filename: str,
+        size_bytes: int,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AssetUploadSlot:
+        """Begin a direct-to-S3 upload. Returns an asset_id and a presigned upload_url; PUT the file bytes to
+        upload_url, then call POST /v3/assets/{asset_id}/complete. Unlike POST /v3/assets (which proxies the bytes),
+        this never sends the file through the API.
+
+        ``POST /v3/assets/direct-uploads`` (createAssetUpload): https://developers.heygen.com/reference/create-asset-upload
+
+        HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
+        call is retried like a read and never runs twice.
+
+        Args:
+            checksum_sha256: Optional SHA256 of the file as hex. When provided, S3 enforces it on upload.
+            content_type: Declared MIME type (e.g. 'video/mp4', 'image/png', 'audio/mpeg', 'application/pdf',
+                'application/zip'). Verified against the stored bytes at completion.
+            filename: Original filename for reference/metadata. The stored object's extension is derived from
+                content_type.
+            size_bytes: Exact byte size of the file. Signed into the upload URL so it cannot be exceeded.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_DIRECT_UPLOADS_CREATE,
+            AssetUploadSlot,
+            {
+                "checksum_sha256": checksum_sha256,
+                "content_type": content_type,
+                "filename": filename,
+                "size_bytes": size_bytes,
+            },
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def create_batch(
+        self,
+        *,
+        callback_url: str | None = None,
+        files: Sequence[Mapping[str, Any]],
+        title: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AssetUploadBatchResponse:
+        """Request up to 100 presigned direct-to-S3 upload URLs in a single call. Returns a batch_id and one upload
+        slot per file (asset_id + presigned upload_url + required headers). PUT each file's bytes to its upload_url,
+        then call POST /v3/assets/complete/batches to finalize the whole batch. This is synchronous — no bytes flow
+        through the API. Pass an Idempotency-Key header to make retries safe (the same key returns the same batch).
+
+        ``POST /v3/assets/direct-uploads/batches`` (createAssetUploadBatch): https://developers.heygen.com/reference/create-asset-upload-batch
+
+        HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
+        call is retried like a read and never runs twice.
+
+        Args:
+            callback_url: Reserved for parity with the other batch APIs; asset completion does not emit a webhook.
+            files: Files to presign, same shape as POST /v3/assets/direct-uploads. Max 100 per batch.
+            title: Display name for the batch, shown in the HeyGen app.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_DIRECT_UPLOADS_CREATE_BATCH,
+            AssetUploadBatchResponse,
+            {"callback_url": callback_url, "files": files, "title": title},
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
 
 class AssetsResource(Resource):
     """HeyGen v3: ``client.v3.assets``."""
 
     __slots__ = ()
+
+    @property
+    def batches(self) -> AssetsBatchesResource:
+        """``client.v3.assets.batches``."""
+        return AssetsBatchesResource(self._transport, self._runtime)
+
+    @property
+    def direct_uploads(self) -> AssetsDirectUploadsResource:
+        """``client.v3.assets.direct_uploads``."""
+        return AssetsDirectUploadsResource(self._transport, self._runtime)
+
+    async def list(
+        self,
+        *,
+        username: str,
+        limit: int | None = None,
+        token: str | None = None,
+        folder_id: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AssetDetailPage:
+        """**Beta** — this endpoint may change with a few days' notice. Lists a workspace member's uploaded assets,
+        newest first, with cursor-based pagination. Returns the same asset objects as GET /v3/assets/{asset_id}. The
+        'username' parameter (the 'owner' value on asset items) is required while the endpoint is in beta and will
+        become an optional filter in a future release. Results are that member's non-deleted assets, across all
+        folders, that the caller has access to — each item carries 'owner' and 'folder_id'. Pass the optional
+        folder_id to narrow to one folder (empty folder_id = root-level assets); omit it for everything.
+
+        ``GET /v3/assets`` (listAssets): https://developers.heygen.com/reference/list-assets
+
+        Args:
+            username: Username of the workspace member whose assets to list — the same value as asset items' 'owner'
+                field. Required while this endpoint is in beta; it will become an optional filter in a future
+                release.
+            limit: Maximum number of assets to return per page (1-100).
+            token: Opaque cursor from a previous response's next_token. Omit for the first page.
+            folder_id: Optional folder filter. Omit to list ALL workspace assets across folders. Pass a folder id to
+                list that folder only, or an empty value (folder_id=) for root-level assets (assets not filed into
+                any folder).
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_LIST,
+            AssetDetailPage,
+            {"username": username, "limit": limit, "token": token, "folder_id": folder_id},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def iter_all(
+        self,
+        *,
+        username: str,
+        limit: int | None = None,
+        folder_id: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AsyncIterator[AssetDetail]:
+        """Every item of ``list()`` across all its pages, following ``next_token`` until HeyGen says there is no
+        more."""
+        async for item in self._iterate(
+            _ASSETS_LIST,
+            AssetDetailPage,
+            {"username": username, "limit": limit, "folder_id": folder_id},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        ):
+            yield item
 
     async def upload(
         self,
@@ -34,17 +271,16 @@ class AssetsResource(Resource):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> UploadAssetV3Response:
-        """Upload a file (image, video, audio, or PDF) to get an asset_id for use in other endpoints like POST
-        /v3/video-agents. Uses multipart/form-data with a 'file' field. Max 32 MB. MIME type is auto-detected from
-        file bytes. Supported types: image (png, jpeg), video (mp4, webm), audio (mp3, wav), and pdf.
+        """Uploads a file (image, video, audio, PDF, or SRT subtitle) and returns an asset_id for use in other
+        endpoints. Max 32 MB. Supported types: png, jpeg, mp4, webm, mp3, wav, pdf, srt.
 
-        ``POST /v3/assets`` (uploadAsset): https://developers.heygen.com/reference/upload-an-asset
+        ``POST /v3/assets`` (uploadAsset): https://developers.heygen.com/reference/upload-asset
 
         HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
         call is retried like a read and never runs twice.
 
         Args:
-            file: File to upload (image, video, audio, or PDF). Max 32 MB.
+            file: File to upload (image, video, audio, PDF, or SRT subtitle). Max 32 MB.
             extra_query: More query parameters, sent as given (for fields this version does not know).
             idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
             timeout: Overrides the client's timeout for this call; ``None`` means no limit.
@@ -57,6 +293,221 @@ class AssetsResource(Resource):
             None,
             extra_query=extra_query,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def complete_batch(
+        self,
+        *,
+        batch_id: str,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> BatchCreateResponse:
+        """Finalize every uploaded file in a batch. Call after all upload PUTs return 200. Each file is validated and
+        ingested asynchronously and independently, so one bad file does not fail the rest. Returns 202 with the
+        batch_id; poll GET /v3/assets/batches/{batch_id} for per-item progress. Idempotent: a repeated call
+        re-drives the same batch.
+
+        ``POST /v3/assets/complete/batches`` (completeAssetUploadBatch): https://developers.heygen.com/reference/complete-asset-upload-batch
+
+        Args:
+            batch_id: Identifier returned by POST /v3/assets/direct-uploads/batches.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_COMPLETE_BATCH,
+            BatchCreateResponse,
+            {"batch_id": batch_id},
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def search(
+        self,
+        *,
+        query: str,
+        limit: int | None = None,
+        token: str | None = None,
+        type: Literal["image", "icon"],
+        scope: Literal["public", "personal"] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AnyPage:
+        """Semantically search re-hosted public images and icons by natural-language description, e.g. 'pepperoni pizza
+        on a wooden table' or 'minimalist rocket icon'. Returns assets ranked by similarity, each with a stable
+        public URL, plus cursor-based pagination.
+
+        ``GET /v3/assets/search`` (searchAssets): https://developers.heygen.com/reference/search-assets-images-and-icons
+
+        Args:
+            query: Natural-language description of the image or icon you want, e.g. 'pepperoni pizza on a wooden
+                table' or 'minimalist rocket icon'. Results are ranked by semantic similarity.
+            limit: Maximum number of results to return (1-50).
+            token: Opaque cursor token for the next page, taken from 'next_token' in a prior response.
+            type: Asset type to search (image or icon).
+            scope: Which assets to search: 'public' (the shared catalog, default) or 'personal' (your own space's
+                assets).
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_SEARCH,
+            AnyPage,
+            {"query": query, "limit": limit, "token": token, "type": type, "scope": scope},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def iter_search(
+        self,
+        *,
+        query: str,
+        limit: int | None = None,
+        type: Literal["image", "icon"],
+        scope: Literal["public", "personal"] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AsyncIterator[Any]:
+        """Every item of ``search()`` across all its pages, following ``next_token`` until HeyGen says there is no
+        more."""
+        async for item in self._iterate(
+            _ASSETS_SEARCH,
+            AnyPage,
+            {"query": query, "limit": limit, "type": type, "scope": scope},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        ):
+            yield item
+
+    async def statuses(
+        self,
+        *,
+        asset_ids: str | None = None,
+        batch_ids: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> VideoStatusEntryPage:
+        """Returns statuses for up to 100 assets in one request, addressed by comma-separated asset_ids and/or
+        batch_ids query params. Statuses are one of queued, processing, completed, or failed, plus not_found for
+        unknown or unowned ids. Each returned entry carries its id as video_id (the status read model is shared with
+        the videos batch API).
+
+        ``GET /v3/assets/statuses`` (listAssetStatuses): https://developers.heygen.com/reference/bulk-asset-statuses
+
+        Args:
+            asset_ids: Comma-separated asset ids to look up.
+            batch_ids: Comma-separated batch ids; each expands to its member assets.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_STATUSES,
+            VideoStatusEntryPage,
+            {"asset_ids": asset_ids, "batch_ids": batch_ids},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def delete(
+        self,
+        asset_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AssetDeleteResponse:
+        """Permanently deletes an asset. The asset must belong to the caller's workspace and not already be deleted.
+
+        ``DELETE /v3/assets/{asset_id}`` (deleteAsset): https://developers.heygen.com/reference/delete-asset
+
+        Args:
+            asset_id: Unique asset identifier.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_DELETE,
+            AssetDeleteResponse,
+            {"asset_id": asset_id},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def get(
+        self,
+        asset_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AssetDetail:
+        """Returns metadata for an asset in the caller's workspace — including owner, upload timestamp, file type, and
+        a publicly accessible URL.
+
+        ``GET /v3/assets/{asset_id}`` (getAsset): https://developers.heygen.com/reference/get-asset
+
+        Args:
+            asset_id: Unique asset identifier.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_GET,
+            AssetDetail,
+            {"asset_id": asset_id},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def complete(
+        self,
+        asset_id: str,
+        *,
+        checksum_sha256: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AssetUploadCompleteResponse:
+        """Finalize a direct-to-S3 upload into a reusable asset. Call after the upload PUT returns 200. Idempotent:
+        repeated calls return the same finalized asset.
+
+        ``POST /v3/assets/{asset_id}/complete`` (completeAssetUpload): https://developers.heygen.com/reference/complete-asset-upload
+
+        Args:
+            asset_id: Unique asset identifier.
+            checksum_sha256: Optional SHA256 (hex) cross-check.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _ASSETS_COMPLETE,
+            AssetUploadCompleteResponse,
+            {"asset_id": asset_id, "checksum_sha256": checksum_sha256},
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )

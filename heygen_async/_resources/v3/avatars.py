@@ -12,8 +12,10 @@ from heygen_async._jobs._v3_methods import AvatarsJobs
 from heygen_async._resources._base import Resource
 from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
 from heygen_async.v3._models import (
+    AvatarGroupDeleteResponse,
     AvatarGroupItem,
     AvatarGroupItemPage,
+    AvatarLookDeleteResponse,
     AvatarLookItem,
     AvatarLookItemPage,
     CreateAvatarConsentResponse,
@@ -27,9 +29,11 @@ __all__ = [
 
 _AVATARS_LIST = V3_ENDPOINTS_BY_NAME["v3.avatars.list"]
 _AVATARS_CREATE = V3_ENDPOINTS_BY_NAME["v3.avatars.create"]
+_AVATARS_DELETE = V3_ENDPOINTS_BY_NAME["v3.avatars.delete"]
 _AVATARS_GET = V3_ENDPOINTS_BY_NAME["v3.avatars.get"]
 _AVATARS_CONSENT = V3_ENDPOINTS_BY_NAME["v3.avatars.consent"]
 _AVATARS_LOOKS_LIST = V3_ENDPOINTS_BY_NAME["v3.avatars.looks.list"]
+_AVATARS_LOOKS_DELETE = V3_ENDPOINTS_BY_NAME["v3.avatars.looks.delete"]
 _AVATARS_LOOKS_GET = V3_ENDPOINTS_BY_NAME["v3.avatars.looks.get"]
 _AVATARS_LOOKS_UPDATE = V3_ENDPOINTS_BY_NAME["v3.avatars.looks.update"]
 
@@ -43,7 +47,7 @@ class AvatarsLooksResource(Resource):
         self,
         *,
         group_id: str | None = None,
-        avatar_type: Literal["studio_avatar", "video_avatar", "photo_avatar"] | None = None,
+        avatar_type: Literal["studio_avatar", "digital_twin", "photo_avatar"] | None = None,
         ownership: Literal["public", "private"] | None = None,
         limit: int | None = None,
         token: str | None = None,
@@ -51,15 +55,14 @@ class AvatarsLooksResource(Resource):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> AvatarLookItemPage:
-        """List avatar looks with cursor-based pagination. Filter by ownership, type, or group_id. Each look has a
-        unique ID that you pass as avatar_id to POST /v3/videos. The type field determines which engines and
-        parameters are compatible.
+        """Returns a paginated list of avatar looks (outfits, poses, styles). Filterable by group_id, avatar_type, and
+        ownership. The look id is the avatar_id to pass when creating a video.
 
         ``GET /v3/avatars/looks`` (listAvatarLooks): https://developers.heygen.com/reference/list-avatar-looks
 
         Args:
             group_id: Filter looks to a specific avatar group. Returns only looks belonging to this group.
-            avatar_type: Filter by avatar type: 'studio_avatar', 'video_avatar', or 'photo_avatar'.
+            avatar_type: Filter by avatar type: 'studio_avatar', 'digital_twin', or 'photo_avatar'.
             ownership: Filter by ownership: 'public' for preset avatars, or 'private' for your own. Omit for all.
             limit: Maximum number of items to return per page (1-50).
             token: Opaque cursor token for the next page.
@@ -80,7 +83,7 @@ class AvatarsLooksResource(Resource):
         self,
         *,
         group_id: str | None = None,
-        avatar_type: Literal["studio_avatar", "video_avatar", "photo_avatar"] | None = None,
+        avatar_type: Literal["studio_avatar", "digital_twin", "photo_avatar"] | None = None,
         ownership: Literal["public", "private"] | None = None,
         limit: int | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -99,6 +102,36 @@ class AvatarsLooksResource(Resource):
         ):
             yield item
 
+    async def delete(
+        self,
+        look_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AvatarLookDeleteResponse:
+        """Deletes an avatar look and its backing resource. Supported types: photo_avatar, digital_twin, and kit-based
+        looks. Studio avatar (model_index) types cannot be deleted via the API. **Warning:** deleting the last look
+        in a group also deletes the parent group. Subsequent requests referencing that group id (e.g. `POST
+        /v3/avatars` with `avatar_group_id`) return 404 not found.
+
+        ``DELETE /v3/avatars/looks/{look_id}`` (deleteAvatarLook): https://developers.heygen.com/reference/delete-avatar-look
+
+        Args:
+            look_id: Unique avatar look identifier. This is the value to pass as avatar_id to POST /v3/videos.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _AVATARS_LOOKS_DELETE,
+            AvatarLookDeleteResponse,
+            {"look_id": look_id},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
     async def get(
         self,
         look_id: str,
@@ -107,10 +140,10 @@ class AvatarsLooksResource(Resource):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> AvatarLookItem:
-        """Get detailed information about a single avatar look. The look ID is what you pass as avatar_id to POST
-        /v3/videos.
+        """Returns details for a specific avatar look including supported engines, preferred orientation, preview URLs,
+        and training status.
 
-        ``GET /v3/avatars/looks/{look_id}`` (getAvatarLook): https://developers.heygen.com/reference/get-avatar-look-details
+        ``GET /v3/avatars/looks/{look_id}`` (getAvatarLook): https://developers.heygen.com/reference/get-avatar-look
 
         Args:
             look_id: Unique avatar look identifier. This is the value to pass as avatar_id to POST /v3/videos.
@@ -137,9 +170,9 @@ class AvatarsLooksResource(Resource):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> AvatarLookItem:
-        """Update mutable fields on an avatar look. Currently supports renaming.
+        """Updates the display name of an avatar look. Only supported for photo avatar and digital twin look types.
 
-        ``PATCH /v3/avatars/looks/{look_id}`` (updateAvatarLook): https://developers.heygen.com/reference/update-an-avatar-look
+        ``PATCH /v3/avatars/looks/{look_id}`` (updateAvatarLook): https://developers.heygen.com/reference/update-avatar-look
 
         Args:
             look_id: Unique avatar look identifier. This is the value to pass as avatar_id to POST /v3/videos.
@@ -160,7 +193,7 @@ class AvatarsLooksResource(Resource):
         )
 
 
-class AvatarsResource(AvatarsJobs):
+class AvatarsResource(AvatarsJobs[AvatarLookItem]):
     """HeyGen v3: ``client.v3.avatars``."""
 
     __slots__ = ()
@@ -228,10 +261,25 @@ class AvatarsResource(AvatarsJobs):
     async def create(
         self,
         *,
+        type: Literal["digital_twin"],
+        name: str,
+        avatar_group_id: str | None = None,
+        file: Mapping[str, Any],
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> CreateAvatarResponse: ...
+
+    @overload
+    async def create(
+        self,
+        *,
         type: Literal["photo"],
         name: str,
-        avatar_group_id: Any | None = None,
-        file: Any,
+        avatar_group_id: str | None = None,
+        file: Mapping[str, Any],
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -246,23 +294,9 @@ class AvatarsResource(AvatarsJobs):
         type: Literal["prompt"],
         name: str,
         prompt: str,
-        reference_images: Sequence[Any] | None = None,
-        avatar_group_id: Any | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
-        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
-    ) -> CreateAvatarResponse: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        type: Literal["video"],
-        name: str,
-        avatar_group_id: Any | None = None,
-        file: Any,
+        reference_images: Sequence[Mapping[str, Any]] | None = None,
+        avatar_group_id: str | None = None,
+        avatar_id: str | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -273,24 +307,23 @@ class AvatarsResource(AvatarsJobs):
     async def create(
         self,
         *,
-        type: Literal["photo", "prompt", "video"],
+        type: Literal["digital_twin", "photo", "prompt"],
         name: str | None = None,
         prompt: str | None = None,
-        reference_images: Sequence[Any] | None = None,
-        avatar_group_id: Any | None = None,
-        file: Any | None = None,
+        reference_images: Sequence[Mapping[str, Any]] | None = None,
+        avatar_group_id: str | None = None,
+        avatar_id: str | None = None,
+        file: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> CreateAvatarResponse:
-        """Create an avatar from multiple file sources. Returns an avatar_id for tracking purposes via GET
-        /v3/avatars/looks/{avatar_id} . Also returns an avatar_group_id for tracking purposes via GET
-        /v3/avatars/{avatar_group_id} . Files can be provided as asset_id (from POST /v3/assets), HTTPS URL, or
-        base64-encoded content. Supported types: image (png, jpeg), video (mp4, webm), audio (mp3, wav), and pdf.
+        """Creates a new avatar from an image, video footage, or a text prompt. Supports photo, digital_twin, and
+        prompt types. Avatar training is asynchronous.
 
-        ``POST /v3/avatars`` (createAvatar): https://developers.heygen.com/reference/create-an-avatar
+        ``POST /v3/avatars`` (createAvatar): https://developers.heygen.com/reference/create-avatar
 
         HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
         call is retried like a read and never runs twice.
@@ -299,9 +332,13 @@ class AvatarsResource(AvatarsJobs):
             type: The type.
             name: Name of the avatar.
             prompt: Prompt for avatar generation.
-            reference_images: Reference images you want to be included in the avatar. Max 3. Will only work with an
-                avatar_group_id.
+            reference_images: Reference images — each as {"type": "url", "url": "https://..."} or {"type":
+                "asset_id", "asset_id": "..."}. Max 3.
             avatar_group_id: The avatar group id.
+            avatar_id: Optional avatar id to use as the visual reference for the generation. When provided without
+                avatar_group_id, the new avatar is saved to the referenced avatar's group; when provided with
+                avatar_group_id, the avatar must belong to that group and the result is saved there. The referenced
+                avatar must exist and have a usable image, otherwise the request is rejected.
             file: The file.
             extra_query: More query parameters, sent as given (for fields this version does not know).
             extra_body: More body fields, sent as given (for fields this version does not know).
@@ -318,11 +355,39 @@ class AvatarsResource(AvatarsJobs):
                 "prompt": prompt,
                 "reference_images": reference_images,
                 "avatar_group_id": avatar_group_id,
+                "avatar_id": avatar_id,
                 "file": file,
             },
             extra_query=extra_query,
             extra_body=extra_body,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def delete(
+        self,
+        group_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AvatarGroupDeleteResponse:
+        """Permanently deletes an avatar group and all its associated looks. Cannot delete public or community groups.
+
+        ``DELETE /v3/avatars/{group_id}`` (deleteAvatarGroup): https://developers.heygen.com/reference/delete-avatar-group
+
+        Args:
+            group_id: Unique avatar group identifier.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _AVATARS_DELETE,
+            AvatarGroupDeleteResponse,
+            {"group_id": group_id},
+            extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -359,14 +424,16 @@ class AvatarsResource(AvatarsJobs):
         group_id: str,
         *,
         reroute_url: str | None = None,
+        consent_text: str | None = None,
+        consent_video: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> CreateAvatarConsentResponse:
-        """Initiate a consent flow for an avatar group. Returns a consent URL that the user must visit to complete the
-        consent process. Optionally provide a reroute_url to redirect to after consent is completed.
+        """Initiates the consent flow for an avatar group and returns a URL for the user to complete approval in their
+        browser. Required before a private avatar can be used for video generation.
 
         ``POST /v3/avatars/{group_id}/consent`` (createAvatarConsent): https://developers.heygen.com/reference/create-avatar-consent
 
@@ -377,6 +444,16 @@ class AvatarsResource(AvatarsJobs):
             group_id: Unique avatar group identifier.
             reroute_url: Callback URL where the user is redirected after completing consent. Defaults to HeyGen's
                 consent completion page.
+            consent_text: Custom consent text rendered on the consent page in place of the default HeyGen text.
+                Available as a premium option for select Enterprise customers — e.g. to display co-branded language
+                like "I, (Name), hereby allow HeyGen and {Company} to use footage of me...". Plain text only;
+                rendered as text (not HTML). The characters `<` and `>` are rejected to prevent stored-HTML
+                injection. To request access, please contact our support team.
+            consent_video: Pre-recorded consent video to submit directly instead of visiting the browser consent
+                page — provide as {"type": "url", "url": "https://..."} or {"type": "asset_id", "asset_id": "..."}.
+                When supplied, no consent URL is returned and the video is submitted immediately for review;
+                reroute_url and consent_text do not apply and cannot be combined with this field. Available only to
+                enterprise API customers — contact support to request access.
             extra_query: More query parameters, sent as given (for fields this version does not know).
             extra_body: More body fields, sent as given (for fields this version does not know).
             idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
@@ -386,7 +463,12 @@ class AvatarsResource(AvatarsJobs):
         return await self._call(
             _AVATARS_CONSENT,
             CreateAvatarConsentResponse,
-            {"group_id": group_id, "reroute_url": reroute_url},
+            {
+                "group_id": group_id,
+                "reroute_url": reroute_url,
+                "consent_text": consent_text,
+                "consent_video": consent_video,
+            },
             extra_query=extra_query,
             extra_body=extra_body,
             idempotency_key=idempotency_key,

@@ -4,29 +4,130 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
 from heygen_async._jobs._v3_methods import LipsyncsJobs
+from heygen_async._resources._base import Resource
 from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
-from heygen_async.v3._models import LipsyncCreateResponse, LipsyncDeleteResponse, LipsyncDetail, LipsyncDetailPage
+from heygen_async.v3._models import (
+    BatchCreateResponse,
+    BatchDetail,
+    LipsyncCreateResponse,
+    LipsyncDeleteResponse,
+    LipsyncDetail,
+    LipsyncDetailPage,
+    VideoStatusEntryPage,
+)
 
 __all__ = [
+    "LipsyncsBatchesResource",
     "LipsyncsResource",
 ]
 
 _LIPSYNCS_LIST = V3_ENDPOINTS_BY_NAME["v3.lipsyncs.list"]
 _LIPSYNCS_CREATE = V3_ENDPOINTS_BY_NAME["v3.lipsyncs.create"]
+_LIPSYNCS_STATUSES = V3_ENDPOINTS_BY_NAME["v3.lipsyncs.statuses"]
 _LIPSYNCS_DELETE = V3_ENDPOINTS_BY_NAME["v3.lipsyncs.delete"]
 _LIPSYNCS_GET = V3_ENDPOINTS_BY_NAME["v3.lipsyncs.get"]
 _LIPSYNCS_UPDATE = V3_ENDPOINTS_BY_NAME["v3.lipsyncs.update"]
+_LIPSYNCS_BATCHES_CREATE = V3_ENDPOINTS_BY_NAME["v3.lipsyncs.batches.create"]
+_LIPSYNCS_BATCHES_GET = V3_ENDPOINTS_BY_NAME["v3.lipsyncs.batches.get"]
 
 
-class LipsyncsResource(LipsyncsJobs):
+class LipsyncsBatchesResource(Resource):
+    """HeyGen v3: ``client.v3.lipsyncs.batches``."""
+
+    __slots__ = ()
+
+    async def create(
+        self,
+        *,
+        callback_url: str | None = None,
+        lipsyncs: Sequence[Mapping[str, Any]],
+        title: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> BatchCreateResponse:
+        """Submit up to 100 lipsync payloads as a single batch. Each payload becomes one batch item, created and
+        processed independently so one bad source does not fail the rest. Returns 202 with a batch_id; poll GET
+        /v3/lipsyncs/batches/{batch_id} for progress. Pass an Idempotency-Key header to make retries safe — the same
+        key returns the same batch.
+
+        ``POST /v3/lipsyncs/batches`` (createLipsyncBatch): https://developers.heygen.com/reference/create-lipsync-batch
+
+        HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
+        call is retried like a read and never runs twice.
+
+        Args:
+            callback_url: Webhook URL invoked once when every item in the batch reaches a terminal state.
+            lipsyncs: Lipsync payloads, identical in shape to POST /v3/lipsyncs. Each entry becomes exactly one
+                batch item (no expansion); the item count is capped at 100.
+            title: Display name for the batch, shown in the HeyGen app.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _LIPSYNCS_BATCHES_CREATE,
+            BatchCreateResponse,
+            {"callback_url": callback_url, "lipsyncs": lipsyncs, "title": title},
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def get(
+        self,
+        batch_id: str,
+        *,
+        limit: int | None = None,
+        token: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> BatchDetail:
+        """Returns batch aggregate status and one page of items with their ids and statuses. Item statuses are one of
+        queued, processing, completed, or failed. The per-item id is returned as video_id (the batch read model is
+        shared with the videos batch API).
+
+        ``GET /v3/lipsyncs/batches/{batch_id}`` (getLipsyncBatch): https://developers.heygen.com/reference/get-lipsync-batch
+
+        Args:
+            batch_id: Batch identifier.
+            limit: Items per page (1-100).
+            token: Opaque pagination cursor from a previous response.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _LIPSYNCS_BATCHES_GET,
+            BatchDetail,
+            {"batch_id": batch_id, "limit": limit, "token": token},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+
+class LipsyncsResource(LipsyncsJobs[LipsyncDetail]):
     """HeyGen v3: ``client.v3.lipsyncs``."""
 
     __slots__ = ()
+
+    @property
+    def batches(self) -> LipsyncsBatchesResource:
+        """``client.v3.lipsyncs.batches``."""
+        return LipsyncsBatchesResource(self._transport, self._runtime)
 
     async def list(
         self,
@@ -37,7 +138,7 @@ class LipsyncsResource(LipsyncsJobs):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> LipsyncDetailPage:
-        """List lipsyncs with cursor-based pagination.
+        """Returns a paginated list of all lipsync jobs in the account.
 
         ``GET /v3/lipsyncs`` (listLipsyncsV3): https://developers.heygen.com/reference/list-lipsyncs
 
@@ -80,8 +181,8 @@ class LipsyncsResource(LipsyncsJobs):
     async def create(
         self,
         *,
-        video: Any,
-        audio: Any,
+        video: Mapping[str, Any],
+        audio: Mapping[str, Any],
         title: str | None = None,
         mode: Literal["speed", "precision"] | None = None,
         callback_url: str | None = None,
@@ -102,8 +203,8 @@ class LipsyncsResource(LipsyncsJobs):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> LipsyncCreateResponse:
-        """Dub or replace audio on a video using a provided audio file. Runs asynchronously — poll status via GET
-        /v3/lipsyncs/{id}.
+        """Replaces the audio on an existing video and re-animates the speaker's lip movements to match the new audio.
+        Use mode: 'speed' for fast output or 'precision' for high-quality lip-sync.
 
         ``POST /v3/lipsyncs`` (createLipsyncV3): https://developers.heygen.com/reference/create-lipsync
 
@@ -161,6 +262,38 @@ class LipsyncsResource(LipsyncsJobs):
             max_retries=max_retries,
         )
 
+    async def statuses(
+        self,
+        *,
+        lipsync_ids: str | None = None,
+        batch_ids: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> VideoStatusEntryPage:
+        """Returns statuses for up to 100 lipsyncs in one request, addressed by comma-separated lipsync_ids and/or
+        batch_ids query params. Statuses are one of queued, processing, completed, or failed, plus not_found for
+        unknown or unowned ids. Each returned entry carries its id as video_id (the status read model is shared with
+        the videos batch API).
+
+        ``GET /v3/lipsyncs/statuses`` (listLipsyncStatuses): https://developers.heygen.com/reference/bulk-lipsync-statuses
+
+        Args:
+            lipsync_ids: Comma-separated lipsync ids to look up.
+            batch_ids: Comma-separated batch ids; each expands to its member lipsyncs.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _LIPSYNCS_STATUSES,
+            VideoStatusEntryPage,
+            {"lipsync_ids": lipsync_ids, "batch_ids": batch_ids},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
     async def delete(
         self,
         lipsync_id: str,
@@ -196,9 +329,9 @@ class LipsyncsResource(LipsyncsJobs):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> LipsyncDetail:
-        """Get detailed information about a lipsync including status, URLs, and metadata.
+        """Returns details for a lipsync job including status, video_url, caption_url, and failure info if applicable.
 
-        ``GET /v3/lipsyncs/{lipsync_id}`` (getLipsyncV3): https://developers.heygen.com/reference/get-lipsync-details
+        ``GET /v3/lipsyncs/{lipsync_id}`` (getLipsyncV3): https://developers.heygen.com/reference/get-lipsync
 
         Args:
             lipsync_id: Unique lipsync identifier.
@@ -225,7 +358,7 @@ class LipsyncsResource(LipsyncsJobs):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> LipsyncDetail:
-        """Update a lipsync's title.
+        """Updates the display title of a lipsync job.
 
         ``PATCH /v3/lipsyncs/{lipsync_id}`` (updateLipsyncV3): https://developers.heygen.com/reference/update-lipsync
 

@@ -31,11 +31,9 @@ class UsersResource(Resource):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> UserInfoResponse:
-        """Returns the authenticated user's profile, remaining credits or balance, and billing details. The
-        billing_type field indicates which billing object is populated: wallet (prepaid balance), subscription
-        (OAuth credit pools), or usage_based (metered spending).
+        """Returns the authenticated user's profile, remaining credits or balance, and billing details.
 
-        ``GET /v3/users/me`` (getUserMeV3): https://developers.heygen.com/reference/get-current-user-info-remaining-credits-and-billing
+        ``GET /v3/users/me`` (getUserMeV3): https://developers.heygen.com/reference/get-current-user
 
         Args:
             extra_query: More query parameters, sent as given (for fields this version does not know).

@@ -10,20 +10,86 @@ from typing import Any, Literal
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
 from heygen_async._jobs._v3_methods import VideoAgentsJobs
 from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
-from heygen_async.v3._models import CreateVideoAgentResponse, StyleItem, StyleItemPage
+from heygen_async.v3._models import (
+    CreateVideoAgentResponse,
+    GetSessionResponse,
+    SendMessageResponse,
+    SessionResource,
+    StopSessionResponse,
+    StyleItem,
+    StyleItemPage,
+    VideoAgentSessionItem,
+    VideoAgentSessionItemPage,
+    VideoDetailPage,
+)
 
 __all__ = [
     "VideoAgentsResource",
 ]
 
+_VIDEO_AGENTS_LIST = V3_ENDPOINTS_BY_NAME["v3.video_agents.list"]
 _VIDEO_AGENTS_CREATE = V3_ENDPOINTS_BY_NAME["v3.video_agents.create"]
 _VIDEO_AGENTS_STYLES = V3_ENDPOINTS_BY_NAME["v3.video_agents.styles"]
+_VIDEO_AGENTS_GET = V3_ENDPOINTS_BY_NAME["v3.video_agents.get"]
+_VIDEO_AGENTS_SEND_MESSAGE = V3_ENDPOINTS_BY_NAME["v3.video_agents.send_message"]
+_VIDEO_AGENTS_RESOURCE = V3_ENDPOINTS_BY_NAME["v3.video_agents.resource"]
+_VIDEO_AGENTS_STOP = V3_ENDPOINTS_BY_NAME["v3.video_agents.stop"]
+_VIDEO_AGENTS_VIDEOS = V3_ENDPOINTS_BY_NAME["v3.video_agents.videos"]
 
 
-class VideoAgentsResource(VideoAgentsJobs):
+class VideoAgentsResource(VideoAgentsJobs[GetSessionResponse]):
     """HeyGen v3: ``client.v3.video_agents``."""
 
     __slots__ = ()
+
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        token: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> VideoAgentSessionItemPage:
+        """Returns a paginated list of video agent sessions for the authenticated user, sorted newest-first.
+
+        ``GET /v3/video-agents`` (listVideoAgentSessions): https://developers.heygen.com/reference/list-video-agent-sessions
+
+        Args:
+            limit: Results per page (1-100).
+            token: Opaque cursor token for the next page. Obtained from next_token in a previous response.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEO_AGENTS_LIST,
+            VideoAgentSessionItemPage,
+            {"limit": limit, "token": token},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def iter_all(
+        self,
+        *,
+        limit: int | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> AsyncIterator[VideoAgentSessionItem]:
+        """Every item of ``list()`` across all its pages, following ``next_token`` until HeyGen says there is no
+        more."""
+        async for item in self._iterate(
+            _VIDEO_AGENTS_LIST,
+            VideoAgentSessionItemPage,
+            {"limit": limit},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        ):
+            yield item
 
     async def create(
         self,
@@ -33,21 +99,21 @@ class VideoAgentsResource(VideoAgentsJobs):
         voice_id: str | None = None,
         style_id: str | None = None,
         orientation: Literal["landscape", "portrait"] | None = None,
-        files: Sequence[Any] | None = None,
+        files: Sequence[Mapping[str, Any]] | None = None,
         callback_url: str | None = None,
         callback_id: str | None = None,
         incognito_mode: bool | None = None,
+        brand_kit_id: str | None = None,
+        mode: Literal["generate", "chat"] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> CreateVideoAgentResponse:
-        """Create a video from a text prompt using Video Agent. Returns a session resource with session_id for tracking
-        and video_id for polling status via GET /v3/videos/{video_id}. Files can be provided as asset_id (from POST
-        /v3/assets), HTTPS URL, or base64-encoded content. Supported types: image (png, jpeg), video (mp4, webm),
-        audio (mp3, wav), and pdf.
+        """One-shot video generation from a prompt — agent handles scripting, avatar selection, scene composition, and
+        rendering. Supports generate (fire-and-forget) and chat (multi-turn) modes.
 
-        ``POST /v3/video-agents`` (createVideoAgentV3): https://developers.heygen.com/reference/create-video-with-video-agent
+        ``POST /v3/video-agents`` (createVideoAgentV3): https://developers.heygen.com/reference/create-video-agent-session
 
         Args:
             prompt: The message/prompt for video generation (1-10000 characters).
@@ -60,6 +126,9 @@ class VideoAgentsResource(VideoAgentsJobs):
             callback_url: Webhook URL for completion/failure notifications.
             callback_id: Optional callback ID included in webhook payload.
             incognito_mode: When enabled, disables memory injection and extraction for this session.
+            brand_kit_id: Brand kit ID to apply brand colors, fonts, and logos to the generated video.
+            mode: Session mode. 'generate' produces one video (fire-and-forget). 'chat' enables multi-turn
+                interaction — the agent may pause for decisions and allows revisions.
             extra_query: More query parameters, sent as given (for fields this version does not know).
             extra_body: More body fields, sent as given (for fields this version does not know).
             timeout: Overrides the client's timeout for this call; ``None`` means no limit.
@@ -78,6 +147,8 @@ class VideoAgentsResource(VideoAgentsJobs):
                 "callback_url": callback_url,
                 "callback_id": callback_id,
                 "incognito_mode": incognito_mode,
+                "brand_kit_id": brand_kit_id,
+                "mode": mode,
             },
             extra_query=extra_query,
             extra_body=extra_body,
@@ -119,7 +190,7 @@ class VideoAgentsResource(VideoAgentsJobs):
             max_retries=max_retries,
         )
 
-    async def iter_all(
+    async def iter_styles(
         self,
         *,
         tag: str | None = None,
@@ -139,3 +210,164 @@ class VideoAgentsResource(VideoAgentsJobs):
             max_retries=max_retries,
         ):
             yield item
+
+    async def get(
+        self,
+        session_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> GetSessionResponse:
+        """Returns the current status, progress, video_id, and recent chat messages for a session.
+
+        ``GET /v3/video-agents/{session_id}`` (getVideoAgentSession): https://developers.heygen.com/reference/get-video-agent-session
+
+        Args:
+            session_id: Session ID.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEO_AGENTS_GET,
+            GetSessionResponse,
+            {"session_id": session_id},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def send_message(
+        self,
+        session_id: str,
+        *,
+        message: str,
+        avatar_id: str | None = None,
+        voice_id: str | None = None,
+        files: Sequence[Mapping[str, Any]] | None = None,
+        brand_kit_id: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> SendMessageResponse:
+        """Sends a follow-up message to an existing session. Use to answer agent questions, add context, or request
+        edits to a generated video. Only valid for sessions created in chat mode.
+
+        ``POST /v3/video-agents/{session_id}`` (continueVideoAgentSession): https://developers.heygen.com/reference/send-message-or-request-revision
+
+        Args:
+            session_id: Session ID.
+            message: Text message to the agent.
+            avatar_id: Override avatar for this message.
+            voice_id: Override voice for this message.
+            files: Optional file attachments (max 20 files).
+            brand_kit_id: Brand kit ID to apply for this message.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEO_AGENTS_SEND_MESSAGE,
+            SendMessageResponse,
+            {
+                "session_id": session_id,
+                "message": message,
+                "avatar_id": avatar_id,
+                "voice_id": voice_id,
+                "files": files,
+                "brand_kit_id": brand_kit_id,
+            },
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def resource(
+        self,
+        session_id: str,
+        resource_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> SessionResource:
+        """Returns a single session resource (image, video, draft, avatar, voice, etc.) by its resource_id.
+
+        ``GET /v3/video-agents/{session_id}/resources/{resource_id}`` (getVideoAgentSessionResource): https://developers.heygen.com/reference/get-session-resource
+
+        Args:
+            session_id: Session ID.
+            resource_id: Session resource identifier.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEO_AGENTS_RESOURCE,
+            SessionResource,
+            {"session_id": session_id, "resource_id": resource_id},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def stop(
+        self,
+        session_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> StopSessionResponse:
+        """Halts an active agent run at its next checkpoint. Partial results are preserved.
+
+        ``POST /v3/video-agents/{session_id}/stop`` (stopVideoAgentSession): https://developers.heygen.com/reference/stop-video-agent-session
+
+        Args:
+            session_id: Session ID.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEO_AGENTS_STOP,
+            StopSessionResponse,
+            {"session_id": session_id},
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def videos(
+        self,
+        session_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> VideoDetailPage:
+        """Returns all videos produced within a Video Agent session, sorted newest-first.
+
+        ``GET /v3/video-agents/{session_id}/videos`` (listVideoAgentSessionVideos): https://developers.heygen.com/reference/list-session-videos
+
+        Args:
+            session_id: Session ID.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEO_AGENTS_VIDEOS,
+            VideoDetailPage,
+            {"session_id": session_id},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )

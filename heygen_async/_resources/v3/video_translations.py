@@ -4,18 +4,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
 from heygen_async._jobs._v3_methods import ProofreadsJobs, VideoTranslationsJobs
+from heygen_async._resources._base import Resource
 from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
 from heygen_async.v3._models import (
+    BatchCreateResponse,
+    BatchDetail,
     CreateProofreadResponse,
     DownloadSRTResponse,
     GenerateVideoResponse,
     ProofreadDetail,
-    VideoTranslationCaptionResponse,
+    VideoStatusEntryPage,
     VideoTranslationCreateResponse,
     VideoTranslationDeleteResponse,
     VideoTranslationDetail,
@@ -24,6 +27,7 @@ from heygen_async.v3._models import (
 )
 
 __all__ = [
+    "VideoTranslationsBatchesResource",
     "VideoTranslationsProofreadsResource",
     "VideoTranslationsResource",
 ]
@@ -34,10 +38,12 @@ Strings = list[str] | tuple[str, ...]
 _VIDEO_TRANSLATIONS_LIST = V3_ENDPOINTS_BY_NAME["v3.video_translations.list"]
 _VIDEO_TRANSLATIONS_CREATE = V3_ENDPOINTS_BY_NAME["v3.video_translations.create"]
 _VIDEO_TRANSLATIONS_LANGUAGES = V3_ENDPOINTS_BY_NAME["v3.video_translations.languages"]
+_VIDEO_TRANSLATIONS_STATUSES = V3_ENDPOINTS_BY_NAME["v3.video_translations.statuses"]
 _VIDEO_TRANSLATIONS_DELETE = V3_ENDPOINTS_BY_NAME["v3.video_translations.delete"]
 _VIDEO_TRANSLATIONS_GET = V3_ENDPOINTS_BY_NAME["v3.video_translations.get"]
 _VIDEO_TRANSLATIONS_UPDATE = V3_ENDPOINTS_BY_NAME["v3.video_translations.update"]
-_VIDEO_TRANSLATIONS_CAPTION = V3_ENDPOINTS_BY_NAME["v3.video_translations.caption"]
+_VIDEO_TRANSLATIONS_BATCHES_CREATE = V3_ENDPOINTS_BY_NAME["v3.video_translations.batches.create"]
+_VIDEO_TRANSLATIONS_BATCHES_GET = V3_ENDPOINTS_BY_NAME["v3.video_translations.batches.get"]
 _VIDEO_TRANSLATIONS_PROOFREADS_CREATE = V3_ENDPOINTS_BY_NAME["v3.video_translations.proofreads.create"]
 _VIDEO_TRANSLATIONS_PROOFREADS_GET = V3_ENDPOINTS_BY_NAME["v3.video_translations.proofreads.get"]
 _VIDEO_TRANSLATIONS_PROOFREADS_GENERATE = V3_ENDPOINTS_BY_NAME["v3.video_translations.proofreads.generate"]
@@ -45,7 +51,92 @@ _VIDEO_TRANSLATIONS_PROOFREADS_GET_SRT = V3_ENDPOINTS_BY_NAME["v3.video_translat
 _VIDEO_TRANSLATIONS_PROOFREADS_UPDATE_SRT = V3_ENDPOINTS_BY_NAME["v3.video_translations.proofreads.update_srt"]
 
 
-class VideoTranslationsProofreadsResource(ProofreadsJobs):
+class VideoTranslationsBatchesResource(Resource):
+    """HeyGen v3: ``client.v3.video_translations.batches``."""
+
+    __slots__ = ()
+
+    async def create(
+        self,
+        *,
+        callback_url: str | None = None,
+        title: str | None = None,
+        video_translations: Sequence[Mapping[str, Any]],
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> BatchCreateResponse:
+        """Submit up to 100 video-translation payloads (identical in shape to POST /v3/video-translations) as a single
+        batch. A payload targeting multiple output_languages expands to one batch item per language, and each item
+        is created and processed independently so one bad source does not fail the rest. Returns 202 with a
+        batch_id; poll GET /v3/video-translations/batches/{batch_id} for progress. Pass an Idempotency-Key header to
+        make retries safe — the same key returns the same batch.
+
+        ``POST /v3/video-translations/batches`` (createVideoTranslationBatch): https://developers.heygen.com/reference/create-video-translation-batch
+
+        HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
+        call is retried like a read and never runs twice.
+
+        Args:
+            callback_url: Webhook URL invoked once when every item in the batch reaches a terminal state.
+            title: Display name for the batch, shown in the HeyGen app.
+            video_translations: Video-translation payloads, identical in shape to POST /v3/video-translations. A
+                single entry targeting multiple output_languages expands to one batch item per language; the
+                expanded item count is capped at 100.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEO_TRANSLATIONS_BATCHES_CREATE,
+            BatchCreateResponse,
+            {"callback_url": callback_url, "title": title, "video_translations": video_translations},
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def get(
+        self,
+        batch_id: str,
+        *,
+        limit: int | None = None,
+        token: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> BatchDetail:
+        """Returns batch aggregate status and one page of items with their ids and statuses. Item statuses are one of
+        queued, processing, completed, or failed. The per-item id is returned as video_id (the batch read model is
+        shared with the videos batch API).
+
+        ``GET /v3/video-translations/batches/{batch_id}`` (getVideoTranslationBatch): https://developers.heygen.com/reference/get-video-translation-batch
+
+        Args:
+            batch_id: Batch identifier.
+            limit: Items per page (1-100).
+            token: Opaque pagination cursor from a previous response.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEO_TRANSLATIONS_BATCHES_GET,
+            BatchDetail,
+            {"batch_id": batch_id, "limit": limit, "token": token},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+
+class VideoTranslationsProofreadsResource(ProofreadsJobs[ProofreadDetail]):
     """HeyGen v3: ``client.v3.video_translations.proofreads``."""
 
     __slots__ = ()
@@ -53,7 +144,7 @@ class VideoTranslationsProofreadsResource(ProofreadsJobs):
     async def create(
         self,
         *,
-        video: Any,
+        video: Mapping[str, Any],
         output_languages: Strings,
         title: str,
         brand_voice_id: str | None = None,
@@ -62,18 +153,19 @@ class VideoTranslationsProofreadsResource(ProofreadsJobs):
         enable_video_stretching: bool | None = None,
         disable_music_track: bool | None = None,
         enable_speech_enhancement: bool | None = None,
-        srt: Any | None = None,
+        srt: Mapping[str, Any] | None = None,
         mode: Literal["speed", "precision"] | None = None,
         keep_the_same_format: bool | None = None,
+        brand_glossary_id: str | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> CreateProofreadResponse:
-        """Create a proofread session from a video. Processes the video and extracts editable subtitles.
+        """Creates a proofread session that extracts editable subtitles from a video before final rendering.
 
-        ``POST /v3/video-translations/proofreads`` (createProofreadV3): https://developers.heygen.com/reference/create-proofread
+        ``POST /v3/video-translations/proofreads`` (createProofreadV3): https://developers.heygen.com/reference/create-proofread-session
 
         HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
         call is retried like a read and never runs twice.
@@ -82,7 +174,9 @@ class VideoTranslationsProofreadsResource(ProofreadsJobs):
             video: Source video — provide as {type: 'url', url: '...'} or {type: 'asset_id', asset_id: '...'}.
             output_languages: Target language codes. Use one for single proofread, multiple for batch.
             title: Title for the proofread job.
-            brand_voice_id: Custom brand voice ID. Requires brand voice setup.
+            brand_voice_id: Brand glossary ID for custom term translations. Legacy field name for
+                `brand_glossary_id` — both are accepted and resolve to the same workspace record. Discover IDs via
+                GET /v3/brand-glossaries.
             speaker_num: Number of speakers (improves speaker separation).
             folder_id: Project/folder ID to organize proofread into.
             enable_video_stretching: Allow dynamic duration adjustment.
@@ -91,6 +185,9 @@ class VideoTranslationsProofreadsResource(ProofreadsJobs):
             srt: Initial SRT file — provide as {type: 'url', url: '...'} or {type: 'asset_id', asset_id: '...'}.
             mode: Translation quality mode: 'speed' (faster) or 'precision' (higher quality).
             keep_the_same_format: Preserve the source video's encoding specs (resolution, bitrate).
+            brand_glossary_id: Brand glossary ID for custom term translations (e.g. translate 'Reformer' as 'Pilates
+                equipment', not 'political activist'). Alias for the legacy `brand_voice_id` field. Discover IDs via
+                GET /v3/brand-glossaries.
             extra_query: More query parameters, sent as given (for fields this version does not know).
             extra_body: More body fields, sent as given (for fields this version does not know).
             idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
@@ -113,6 +210,7 @@ class VideoTranslationsProofreadsResource(ProofreadsJobs):
                 "srt": srt,
                 "mode": mode,
                 "keep_the_same_format": keep_the_same_format,
+                "brand_glossary_id": brand_glossary_id,
             },
             extra_query=extra_query,
             extra_body=extra_body,
@@ -229,13 +327,13 @@ class VideoTranslationsProofreadsResource(ProofreadsJobs):
         self,
         proofread_id: str,
         *,
-        srt: Any,
+        srt: Mapping[str, Any],
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> ProofreadDetail:
-        """Upload an edited SRT file to update the proofread subtitles. Returns the updated proofread detail.
+        """Replaces the proofread subtitles with an edited SRT file.
 
         ``PUT /v3/video-translations/proofreads/{proofread_id}/srt`` (uploadProofreadSrtV3): https://developers.heygen.com/reference/upload-proofread-srt
 
@@ -258,10 +356,15 @@ class VideoTranslationsProofreadsResource(ProofreadsJobs):
         )
 
 
-class VideoTranslationsResource(VideoTranslationsJobs):
+class VideoTranslationsResource(VideoTranslationsJobs[VideoTranslationDetail]):
     """HeyGen v3: ``client.v3.video_translations``."""
 
     __slots__ = ()
+
+    @property
+    def batches(self) -> VideoTranslationsBatchesResource:
+        """``client.v3.video_translations.batches``."""
+        return VideoTranslationsBatchesResource(self._transport, self._runtime)
 
     @property
     def proofreads(self) -> VideoTranslationsProofreadsResource:
@@ -277,7 +380,7 @@ class VideoTranslationsResource(VideoTranslationsJobs):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> VideoTranslationDetailPage:
-        """List video translations with cursor-based pagination.
+        """Returns a paginated list of all video translation jobs in the account.
 
         ``GET /v3/video-translations`` (listVideoTranslationsV3): https://developers.heygen.com/reference/list-video-translations
 
@@ -320,10 +423,10 @@ class VideoTranslationsResource(VideoTranslationsJobs):
     async def create(
         self,
         *,
-        video: Any,
+        video: Mapping[str, Any],
         title: str | None = None,
         output_languages: Strings,
-        audio: Any | None = None,
+        audio: Mapping[str, Any] | None = None,
         input_language: str | None = None,
         translate_audio_only: bool | None = None,
         speaker_num: int | None = None,
@@ -339,18 +442,21 @@ class VideoTranslationsResource(VideoTranslationsJobs):
         start_time: float | None = None,
         end_time: float | None = None,
         brand_voice_id: str | None = None,
-        srt: Any | None = None,
+        srt: Mapping[str, Any] | None = None,
         srt_role: Literal["input", "output"] | None = None,
-        fps_mode: str | None = None,
+        fps_mode: Literal["vfr", "cfr", "passthrough"] | None = None,
         folder_id: str | None = None,
+        brand_glossary_id: str | None = None,
+        stock_voice_config: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> VideoTranslationCreateResponse:
-        """Translate a video into one or more target languages. The translation runs asynchronously — the response
-        contains an id (or ids for batch) which can be used to poll status.
+        """Translates a video into one or more target languages with voice cloning and lip-sync. Returns one
+        video_translation_id per language. Use mode: 'speed' (default) for fast turnaround or 'precision' for higher
+        lip-sync quality.
 
         ``POST /v3/video-translations`` (createVideoTranslationV3): https://developers.heygen.com/reference/create-video-translation
 
@@ -379,13 +485,23 @@ class VideoTranslationsResource(VideoTranslationsJobs):
             enable_watermark: Add watermark to output.
             start_time: Start time in seconds for partial translation.
             end_time: End time in seconds for partial translation.
-            brand_voice_id: Custom brand voice ID. Requires brand voice setup.
+            brand_voice_id: Brand glossary ID for custom term translations. Legacy field name for
+                `brand_glossary_id` — both are accepted and resolve to the same workspace record. Discover IDs via
+                GET /v3/brand-glossaries.
             srt: Custom subtitle file — provide as {type: 'url', url: '...'} or {type: 'asset_id', asset_id: '...'}.
-                Enterprise plan only.
-            srt_role: Which video the subtitle applies to: 'input' (source) or 'output' (translated). Enterprise
-                plan only.
-            fps_mode: Frame rate mode: 'vfr', 'cfr', or 'passthrough'. Only valid with audio.
+            srt_role: Which video the subtitle applies to: 'input' (source) or 'output' (translated).
+            fps_mode: Frame rate mode for the output video. 'vfr' = variable frame rate, 'cfr' = constant frame
+                rate, 'passthrough' = match the source. Only takes effect when a custom 'audio' track is provided.
             folder_id: Project/folder ID to organize translation into.
+            brand_glossary_id: Brand glossary ID for custom term translations (e.g. translate 'Reformer' as the
+                Pilates equipment, not 'political activist'). Alias for the legacy `brand_voice_id` field. Discover
+                IDs via GET /v3/brand-glossaries.
+            stock_voice_config: Use a preset stock voice for the translation instead of recreating the original
+                speaker's voice. By default, Video Translation clones the original speaker so the result sounds like
+                them; with this enabled, the translation is spoken by a natural preset voice optimized for clear
+                pronunciation and accent in the target language (the result will not sound like the original
+                speaker). Enterprise feature, available for selected accounts and languages by request — contact
+                your HeyGen account team.
             extra_query: More query parameters, sent as given (for fields this version does not know).
             extra_body: More body fields, sent as given (for fields this version does not know).
             idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
@@ -419,6 +535,8 @@ class VideoTranslationsResource(VideoTranslationsJobs):
                 "srt_role": srt_role,
                 "fps_mode": fps_mode,
                 "folder_id": folder_id,
+                "brand_glossary_id": brand_glossary_id,
+                "stock_voice_config": stock_voice_config,
             },
             extra_query=extra_query,
             extra_body=extra_body,
@@ -447,6 +565,38 @@ class VideoTranslationsResource(VideoTranslationsJobs):
             _VIDEO_TRANSLATIONS_LANGUAGES,
             VideoTranslationLanguagesResponse,
             {},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def statuses(
+        self,
+        *,
+        video_translation_ids: str | None = None,
+        batch_ids: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> VideoStatusEntryPage:
+        """Returns statuses for up to 100 video translations in one request, addressed by comma-separated
+        video_translation_ids and/or batch_ids query params. Statuses are one of queued, processing, completed, or
+        failed, plus not_found for unknown or unowned ids. Each returned entry carries its id as video_id (the
+        status read model is shared with the videos batch API).
+
+        ``GET /v3/video-translations/statuses`` (listVideoTranslationStatuses): https://developers.heygen.com/reference/bulk-video-translation-statuses
+
+        Args:
+            video_translation_ids: Comma-separated video translation ids to look up.
+            batch_ids: Comma-separated batch ids; each expands to its member video translations.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEO_TRANSLATIONS_STATUSES,
+            VideoStatusEntryPage,
+            {"video_translation_ids": video_translation_ids, "batch_ids": batch_ids},
             extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
@@ -487,9 +637,10 @@ class VideoTranslationsResource(VideoTranslationsJobs):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> VideoTranslationDetail:
-        """Get detailed information about a video translation including status, URLs, and metadata.
+        """Returns details for a translation job including status, output language, video_url, and failure info if
+        applicable.
 
-        ``GET /v3/video-translations/{video_translation_id}`` (getVideoTranslationV3): https://developers.heygen.com/reference/get-video-translation-details
+        ``GET /v3/video-translations/{video_translation_id}`` (getVideoTranslationV3): https://developers.heygen.com/reference/get-video-translation
 
         Args:
             video_translation_id: Unique video translation identifier.
@@ -516,7 +667,7 @@ class VideoTranslationsResource(VideoTranslationsJobs):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> VideoTranslationDetail:
-        """Update a video translation's title.
+        """Updates the display title of a video translation job.
 
         ``PATCH /v3/video-translations/{video_translation_id}`` (updateVideoTranslationV3): https://developers.heygen.com/reference/update-video-translation
 
@@ -534,36 +685,6 @@ class VideoTranslationsResource(VideoTranslationsJobs):
             {"video_translation_id": video_translation_id, "title": title},
             extra_query=extra_query,
             extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    async def caption(
-        self,
-        video_translation_id: str,
-        *,
-        format: Literal["vtt", "srt"],
-        extra_query: Mapping[str, Any] | None = None,
-        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
-        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
-    ) -> VideoTranslationCaptionResponse:
-        """Get the caption file (SRT or VTT format) for a completed video translation. Requires enable_caption=true
-        when creating the translation.
-
-        ``GET /v3/video-translations/{video_translation_id}/caption`` (getVideoTranslationCaptionV3): https://developers.heygen.com/reference/get-video-translation-caption
-
-        Args:
-            video_translation_id: Unique video translation identifier.
-            format: Caption format: 'srt' or 'vtt'.
-            extra_query: More query parameters, sent as given (for fields this version does not know).
-            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
-            max_retries: Overrides the client's retry count for this call.
-        """
-        return await self._call(
-            _VIDEO_TRANSLATIONS_CAPTION,
-            VideoTranslationCaptionResponse,
-            {"video_translation_id": video_translation_id, "format": format},
-            extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
         )

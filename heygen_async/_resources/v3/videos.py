@@ -4,28 +4,123 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
 from heygen_async._jobs._v3_methods import VideosJobs
+from heygen_async._resources._base import Resource
 from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
-from heygen_async.v3._models import CreateAvatarVideoResponse, DeleteVideoResponse, VideoDetail, VideoDetailPage
+from heygen_async.v3._models import (
+    BatchCreateResponse,
+    BatchDetail,
+    CreateAvatarVideoResponse,
+    DeleteVideoResponse,
+    VideoDetail,
+    VideoDetailPage,
+    VideoStatusEntryPage,
+)
 
 __all__ = [
+    "VideosBatchesResource",
     "VideosResource",
 ]
 
+Strings = list[str] | tuple[str, ...]
+"""A list of strings (not any Sequence: a bare str would pass for one)."""
+
 _VIDEOS_LIST = V3_ENDPOINTS_BY_NAME["v3.videos.list"]
 _VIDEOS_CREATE = V3_ENDPOINTS_BY_NAME["v3.videos.create"]
+_VIDEOS_STATUSES = V3_ENDPOINTS_BY_NAME["v3.videos.statuses"]
 _VIDEOS_DELETE = V3_ENDPOINTS_BY_NAME["v3.videos.delete"]
 _VIDEOS_GET = V3_ENDPOINTS_BY_NAME["v3.videos.get"]
+_VIDEOS_BATCHES_CREATE = V3_ENDPOINTS_BY_NAME["v3.videos.batches.create"]
+_VIDEOS_BATCHES_GET = V3_ENDPOINTS_BY_NAME["v3.videos.batches.get"]
 
 
-class VideosResource(VideosJobs):
+class VideosBatchesResource(Resource):
+    """HeyGen v3: ``client.v3.videos.batches``."""
+
+    __slots__ = ()
+
+    async def create(
+        self,
+        *,
+        callback_url: str | None = None,
+        title: str | None = None,
+        videos: Sequence[Mapping[str, Any]],
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> BatchCreateResponse:
+        """Submit up to 100 video creation payloads in one request and return a batch id immediately. Videos are
+        created asynchronously; poll GET /v3/videos/batches/{batch_id} for per-item video ids and statuses.
+
+        ``POST /v3/videos/batches`` (createVideoBatch): https://developers.heygen.com/reference/create-video-batch
+
+        Args:
+            callback_url: Webhook URL invoked once when every item in the batch reaches a terminal state.
+            title: Display name for the batch, shown in the HeyGen app.
+            videos: Video creation requests, identical in shape to POST /v3/videos (avatar / image /
+                cinematic_avatar). Max 100 per batch.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEOS_BATCHES_CREATE,
+            BatchCreateResponse,
+            {"callback_url": callback_url, "title": title, "videos": videos},
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def get(
+        self,
+        batch_id: str,
+        *,
+        limit: int | None = None,
+        token: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> BatchDetail:
+        """Returns batch aggregate status and one page of items with their video ids and statuses. Item statuses are
+        one of queued, processing, completed, or failed.
+
+        ``GET /v3/videos/batches/{batch_id}`` (getVideoBatch): https://developers.heygen.com/reference/get-video-batch
+
+        Args:
+            batch_id: Batch identifier.
+            limit: Items per page (1-100).
+            token: Opaque pagination cursor from a previous response.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEOS_BATCHES_GET,
+            BatchDetail,
+            {"batch_id": batch_id, "limit": limit, "token": token},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+
+class VideosResource(VideosJobs[VideoDetail]):
     """HeyGen v3: ``client.v3.videos``."""
 
     __slots__ = ()
+
+    @property
+    def batches(self) -> VideosBatchesResource:
+        """``client.v3.videos.batches``."""
+        return VideosBatchesResource(self._transport, self._runtime)
 
     async def list(
         self,
@@ -89,7 +184,7 @@ class VideosResource(VideosJobs):
         type: Literal["avatar"],
         title: str | None = None,
         resolution: Literal["4k", "1080p", "720p"] | None = None,
-        aspect_ratio: Literal["16:9", "9:16"] | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
         background: Mapping[str, Any] | None = None,
         remove_background: bool | None = None,
         callback_url: str | None = None,
@@ -100,8 +195,34 @@ class VideosResource(VideosJobs):
         audio_asset_id: str | None = None,
         voice_settings: Mapping[str, Any] | None = None,
         avatar_id: str,
-        motion_prompt: Any | None = None,
-        expressiveness: Any | None = None,
+        motion_prompt: str | None = None,
+        expressiveness: Literal["high", "medium", "low"] | None = None,
+        caption: Mapping[str, Any] | None = None,
+        engine: Mapping[str, Any] | None = None,
+        fit: Literal["contain", "cover"] | None = None,
+        output_format: Literal["mp4", "webm"] | None = None,
+        watermark: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> CreateAvatarVideoResponse: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        type: Literal["cinematic_avatar"],
+        title: str | None = None,
+        resolution: Literal["720p", "1080p"] | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
+        avatar_id: Strings,
+        auto_duration: bool | None = None,
+        duration: int | None = None,
+        enhance_prompt: bool | None = None,
+        prompt: str,
+        references: Sequence[Mapping[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -116,7 +237,7 @@ class VideosResource(VideosJobs):
         type: Literal["image"],
         title: str | None = None,
         resolution: Literal["4k", "1080p", "720p"] | None = None,
-        aspect_ratio: Literal["16:9", "9:16"] | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
         background: Mapping[str, Any] | None = None,
         remove_background: bool | None = None,
         callback_url: str | None = None,
@@ -126,9 +247,33 @@ class VideosResource(VideosJobs):
         audio_url: str | None = None,
         audio_asset_id: str | None = None,
         voice_settings: Mapping[str, Any] | None = None,
-        motion_prompt: Any | None = None,
-        expressiveness: Any | None = None,
-        image: Any,
+        motion_prompt: str | None = None,
+        expressiveness: Literal["high", "medium", "low"] | None = None,
+        caption: Mapping[str, Any] | None = None,
+        fit: Literal["contain", "cover"] | None = None,
+        output_format: Literal["mp4", "webm"] | None = None,
+        watermark: Mapping[str, Any] | None = None,
+        image: Mapping[str, Any],
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> CreateAvatarVideoResponse: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        type: Literal["studio"],
+        title: str | None = None,
+        resolution: Literal["4k", "1080p", "720p"] | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
+        callback_url: str | None = None,
+        callback_id: str | None = None,
+        caption: Mapping[str, Any] | None = None,
+        watermark: Mapping[str, Any] | None = None,
+        scenes: Sequence[Mapping[str, Any]],
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -139,10 +284,13 @@ class VideosResource(VideosJobs):
     async def create(
         self,
         *,
-        type: Literal["avatar", "image"],
+        type: Literal["avatar", "cinematic_avatar", "image", "studio"],
         title: str | None = None,
-        resolution: Literal["4k", "1080p", "720p"] | None = None,
-        aspect_ratio: Literal["16:9", "9:16"] | None = None,
+        resolution: Literal["4k", "1080p", "720p"]
+        | Literal["720p", "1080p"]
+        | Literal["4k", "1080p", "720p"]
+        | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
         background: Mapping[str, Any] | None = None,
         remove_background: bool | None = None,
         callback_url: str | None = None,
@@ -152,44 +300,79 @@ class VideosResource(VideosJobs):
         audio_url: str | None = None,
         audio_asset_id: str | None = None,
         voice_settings: Mapping[str, Any] | None = None,
-        avatar_id: str | None = None,
-        motion_prompt: Any | None = None,
-        expressiveness: Any | None = None,
-        image: Any | None = None,
+        avatar_id: str | Strings | None = None,
+        motion_prompt: str | None = None,
+        expressiveness: Literal["high", "medium", "low"] | None = None,
+        caption: Mapping[str, Any] | None = None,
+        engine: Mapping[str, Any] | None = None,
+        fit: Literal["contain", "cover"] | None = None,
+        output_format: Literal["mp4", "webm"] | None = None,
+        watermark: Mapping[str, Any] | None = None,
+        image: Mapping[str, Any] | None = None,
+        auto_duration: bool | None = None,
+        duration: int | None = None,
+        enhance_prompt: bool | None = None,
+        prompt: str | None = None,
+        references: Sequence[Mapping[str, Any]] | None = None,
+        scenes: Sequence[Mapping[str, Any]] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> CreateAvatarVideoResponse:
-        """Create a video from a HeyGen avatar or an arbitrary image. Set type to 'avatar' to use a previously created
-        avatar, or 'image' to animate a custom image. Both modes support text-to-speech scripts or pre-recorded
-        audio for lip-sync. The video is generated asynchronously — poll status via GET /v3/videos/{video_id}.
+        """Creates a video from a HeyGen avatar or an arbitrary image. Supports scripts or pre-recorded audio for
+        lip-sync. Supports the Avatar III, Avatar IV, and Avatar V engines; set the 'engine' field to select. Avatar
+        IV is used by default when 'engine' is omitted.
 
-        ``POST /v3/videos`` (createVideo): https://developers.heygen.com/reference/create-a-video
+        ``POST /v3/videos`` (createVideo): https://developers.heygen.com/reference/create-video
 
         HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
         call is retried like a read and never runs twice.
 
         Args:
             title: Display title for the video in the HeyGen dashboard.
-            resolution: Output video resolution.
-            aspect_ratio: Output video aspect ratio.
+            resolution: The resolution.
+            aspect_ratio: The aspect ratio.
             background: Background settings for the video.
             remove_background: Remove the avatar background. Video avatars must be trained with matting enabled.
             callback_url: Webhook URL to receive a POST notification when the video is ready.
             callback_id: Caller-defined identifier echoed back in the webhook payload.
-            script: Text script for the avatar to speak. Requires voice_id. Mutually exclusive with
-                audio_url/audio_asset_id.
-            voice_id: Voice ID for text-to-speech. Required when script is provided.
+            script: Text script for the avatar to speak. Pair with voice_id, or omit voice_id when using avatar_id
+                to use the avatar's default voice. Mutually exclusive with audio_url/audio_asset_id.
+            voice_id: Voice ID for text-to-speech. Required when script is provided, unless avatar_id is set (the
+                avatar's default voice is used as fallback).
             audio_url: Public URL of an audio file to lip-sync. Mutually exclusive with script.
             audio_asset_id: HeyGen asset ID of an uploaded audio file. Mutually exclusive with script.
             voice_settings: Voice tuning parameters (speed, pitch, locale).
             type: The type.
-            avatar_id: HeyGen avatar ID (video avatar or photo avatar look ID).
+            avatar_id: The avatar id.
             motion_prompt: The motion prompt.
             expressiveness: The expressiveness.
+            caption: Caption generation settings. A sidecar subtitle file is always returned via subtitle_url; set
+                'style' to additionally burn captions into the rendered video.
+            engine: Engine configuration for video generation. Pass {"type": "avatar_v"} to enable cross-reference-
+                driven animation for higher quality. Check supported_api_engines on the avatar look to confirm
+                eligibility. Defaults to Avatar IV when omitted.
+            fit: How the subject is fitted to the output canvas. 'cover' scales to fill the frame (may crop edges).
+                'contain' scales to fit entirely within the frame (may show background). When omitted, the server
+                picks the best option based on the source and canvas orientations.
+            output_format: Output container. 'webm' returns a video with a transparent background (alpha channel);
+                'mp4' (default) returns a standard video. 'webm' requires an avatar that supports matting. When
+                'webm' is selected, any 'background' value is rejected and background removal is applied
+                automatically — the caller does not need to set 'remove_background'.
+            watermark: Custom watermark image to overlay on the video (PNG or JPEG). Available as a premium option
+                for select Enterprise customers. To request access, please contact our support team.
             image: Image to animate. Accepts URL, asset ID, or base64-encoded data.
+            auto_duration: Let the model choose the video length. When true, omit duration.
+            duration: Video length in seconds (4–15). Defaults to 10. Omit when auto_duration is true.
+            enhance_prompt: Enable server-side prompt enhancement.
+            prompt: Natural-language prompt describing the video to generate.
+            references: Reference assets (images, videos, or audio) guiding the generation. Each accepts a URL, an
+                asset_id, or inline base64. Combined limits: at most 3 videos and 9 images across avatars and
+                references.
+            scenes: Ordered list of whole-frame scenes to concatenate. Each scene is one of 'avatar_video', 'image',
+                or 'video'. Must contain 1 to 50 scenes.
             extra_query: More query parameters, sent as given (for fields this version does not know).
             extra_body: More body fields, sent as given (for fields this version does not know).
             idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
@@ -216,11 +399,53 @@ class VideosResource(VideosJobs):
                 "avatar_id": avatar_id,
                 "motion_prompt": motion_prompt,
                 "expressiveness": expressiveness,
+                "caption": caption,
+                "engine": engine,
+                "fit": fit,
+                "output_format": output_format,
+                "watermark": watermark,
                 "image": image,
+                "auto_duration": auto_duration,
+                "duration": duration,
+                "enhance_prompt": enhance_prompt,
+                "prompt": prompt,
+                "references": references,
+                "scenes": scenes,
             },
             extra_query=extra_query,
             extra_body=extra_body,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def statuses(
+        self,
+        *,
+        video_ids: str | None = None,
+        batch_ids: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> VideoStatusEntryPage:
+        """Returns statuses for up to 100 videos in one request, addressed by comma-separated video_ids and/or
+        batch_ids query params. Statuses are one of queued, processing, completed, or failed, plus not_found for
+        unknown or unowned ids.
+
+        ``GET /v3/videos/statuses`` (listVideoStatuses): https://developers.heygen.com/reference/bulk-video-statuses
+
+        Args:
+            video_ids: Comma-separated video ids to look up.
+            batch_ids: Comma-separated batch ids; each expands to its member videos.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VIDEOS_STATUSES,
+            VideoStatusEntryPage,
+            {"video_ids": video_ids, "batch_ids": batch_ids},
+            extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
         )

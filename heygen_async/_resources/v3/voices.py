@@ -14,8 +14,11 @@ from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
 from heygen_async.v3._models import (
     AudioVoiceItem,
     AudioVoiceItemPage,
+    CloneVoiceResponse,
     DesignVoiceResponseData,
     TextToSpeechResponseData,
+    VoiceDeleteResponse,
+    VoiceDetail,
 )
 
 __all__ = [
@@ -25,6 +28,9 @@ __all__ = [
 
 _VOICES_LIST = V3_ENDPOINTS_BY_NAME["v3.voices.list"]
 _VOICES_DESIGN = V3_ENDPOINTS_BY_NAME["v3.voices.design"]
+_VOICES_CLONE = V3_ENDPOINTS_BY_NAME["v3.voices.clone"]
+_VOICES_DELETE = V3_ENDPOINTS_BY_NAME["v3.voices.delete"]
+_VOICES_GET = V3_ENDPOINTS_BY_NAME["v3.voices.get"]
 _VOICES_SPEECH_CREATE = V3_ENDPOINTS_BY_NAME["v3.voices.speech.create"]
 
 
@@ -47,14 +53,16 @@ class VoicesSpeechResource(Resource):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> TextToSpeechResponseData:
-        """Synthesize speech audio from text using a specified voice. Returns a URL to the generated audio file along
-        with duration and optional word-level timestamps.
+        """Synthesize speech audio from text using a specified voice. The voice must support the starfish engine — use
+        GET /v3/voices?engine=starfish to find compatible voices. Supports plain text and SSML. Speed range:
+        0.5–2.0x. Returns a URL to the generated audio file along with duration and optional word-level timestamps.
 
-        ``POST /v3/voices/speech`` (createSpeechV3): https://developers.heygen.com/reference/create-speech-audio-from-text
+        ``POST /v3/voices/speech`` (createSpeechV3): https://developers.heygen.com/reference/generate-speech
 
         Args:
             text: Text to synthesize (1-5000 characters).
-            voice_id: Voice ID to use. Discover available voices via GET /v1/audio/voices.
+            voice_id: Voice ID to use. The voice must support the starfish engine. Filter compatible voices by
+                passing engine=starfish to the voice listing endpoint.
             input_type: Type of the input: 'text' for plain text, 'ssml' for SSML markup. Defaults to 'text'.
             speed: Speed multiplier (0.5-2.0).
             language: Base language code (e.g. 'en', 'pt', 'zh'). Optional — auto-detected from text when omitted.
@@ -82,7 +90,7 @@ class VoicesSpeechResource(Resource):
         )
 
 
-class VoicesResource(VoicesJobs):
+class VoicesResource(VoicesJobs[VoiceDetail]):
     """HeyGen v3: ``client.v3.voices``."""
 
     __slots__ = ()
@@ -190,6 +198,108 @@ class VoicesResource(VoicesJobs):
             {"prompt": prompt, "gender": gender, "locale": locale, "seed": seed},
             extra_query=extra_query,
             extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def clone(
+        self,
+        *,
+        audio: Mapping[str, Any],
+        language: str | None = None,
+        remove_background_noise: bool | None = None,
+        voice_name: str,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> CloneVoiceResponse:
+        """Creates a voice clone from an audio file. Returns a voice_clone_id that can be polled via GET
+        /v3/voices/{voice_clone_id} until the status is 'complete'. The resulting voice can be used with POST
+        /v3/voices/speech and POST /v3/videos.
+
+        ``POST /v3/voices/clone`` (cloneVoice): https://developers.heygen.com/reference/clone-a-voice
+
+        Args:
+            audio: Audio file for voice cloning. Provide as {type: 'url', url: '...'}, {type: 'asset_id', asset_id:
+                '...'}, or {type: 'base64', media_type: '...', data: '...'}.
+            language: Language hint for the voice (e.g., 'en', 'es'). Auto-detected if omitted.
+            remove_background_noise: Remove background noise from the audio before cloning.
+            voice_name: Display name for the cloned voice.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VOICES_CLONE,
+            CloneVoiceResponse,
+            {
+                "audio": audio,
+                "language": language,
+                "remove_background_noise": remove_background_noise,
+                "voice_name": voice_name,
+            },
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def delete(
+        self,
+        voice_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> VoiceDeleteResponse:
+        """Deletes a voice clone owned by the caller. The voice must not be in use by any template. The voice is
+        removed from your voice list and no longer counts against your voice clone limit. Deleting an
+        already-deleted or unknown voice returns 404 `voice_not_found` (not 200) — a delete-then-list flow should
+        treat that 404 as success, not an error.
+
+        ``DELETE /v3/voices/{voice_id}`` (deleteVoice): https://developers.heygen.com/reference/delete-a-voice
+
+        Args:
+            voice_id: Unique voice identifier.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VOICES_DELETE,
+            VoiceDeleteResponse,
+            {"voice_id": voice_id},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def get(
+        self,
+        voice_id: str,
+        *,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> VoiceDetail:
+        """Returns details for a specific voice, including clone workflow status when available. Use this to poll a
+        voice clone until its status is 'complete'.
+
+        ``GET /v3/voices/{voice_id}`` (getVoice): https://developers.heygen.com/reference/get-voice
+
+        Args:
+            voice_id: Unique voice identifier.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._call(
+            _VOICES_GET,
+            VoiceDetail,
+            {"voice_id": voice_id},
+            extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
         )

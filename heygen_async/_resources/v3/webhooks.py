@@ -17,7 +17,6 @@ from heygen_async.v3._models import (
     WebhookEndpointResponsePage,
     WebhookEventResponse,
     WebhookEventResponsePage,
-    WebhookEventTypeItem,
     WebhookEventTypeItemPage,
 )
 
@@ -103,6 +102,8 @@ class WebhooksEndpointsResource(Resource):
                 "avatar_video_gif.fail",
                 "video_translate.success",
                 "video_translate.fail",
+                "video_translate.preflight.validation_failed",
+                "video_translate.preflight.download_failed",
                 "personalized_video",
                 "instant_avatar.success",
                 "instant_avatar.fail",
@@ -120,6 +121,11 @@ class WebhooksEndpointsResource(Resource):
                 "avatar_video_caption.fail",
                 "video_agent.success",
                 "video_agent.fail",
+                "hyperframes_video.success",
+                "hyperframes_video.fail",
+                "ai_clipping.success",
+                "ai_clipping.fail",
+                "batch.finished",
             ]
         ]
         | None = None,
@@ -130,10 +136,10 @@ class WebhooksEndpointsResource(Resource):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> WebhookEndpointResponse:
-        """Register a new webhook endpoint to receive event notifications. Returns the endpoint details including the
-        signing secret — store it securely, it will not be shown again except via rotate-secret.
+        """Registers an HTTPS URL to receive webhook event notifications. Returns the endpoint details and a signing
+        secret. The signing secret is only shown at creation and rotation — store it securely.
 
-        ``POST /v3/webhooks/endpoints`` (createWebhookEndpoint): https://developers.heygen.com/reference/create-a-webhook-endpoint
+        ``POST /v3/webhooks/endpoints`` (createWebhookEndpoint): https://developers.heygen.com/reference/create-webhook-endpoint
 
         HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
         call is retried like a read and never runs twice.
@@ -200,6 +206,8 @@ class WebhooksEndpointsResource(Resource):
                 "avatar_video_gif.fail",
                 "video_translate.success",
                 "video_translate.fail",
+                "video_translate.preflight.validation_failed",
+                "video_translate.preflight.download_failed",
                 "personalized_video",
                 "instant_avatar.success",
                 "instant_avatar.fail",
@@ -217,6 +225,11 @@ class WebhooksEndpointsResource(Resource):
                 "avatar_video_caption.fail",
                 "video_agent.success",
                 "video_agent.fail",
+                "hyperframes_video.success",
+                "hyperframes_video.fail",
+                "ai_clipping.success",
+                "ai_clipping.fail",
+                "batch.finished",
             ]
         ]
         | None = None,
@@ -225,9 +238,10 @@ class WebhooksEndpointsResource(Resource):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> WebhookEndpointResponse:
-        """Update the URL and/or subscribed event types for an existing webhook endpoint.
+        """Updates the URL and/or subscribed event types for a webhook endpoint. The events array is fully replaced —
+        include all types you want to keep.
 
-        ``PATCH /v3/webhooks/endpoints/{endpoint_id}`` (updateWebhookEndpoint): https://developers.heygen.com/reference/update-a-webhook-endpoint
+        ``PATCH /v3/webhooks/endpoints/{endpoint_id}`` (updateWebhookEndpoint): https://developers.heygen.com/reference/update-webhook-endpoint
 
         Args:
             endpoint_id: Webhook endpoint ID.
@@ -317,25 +331,6 @@ class WebhooksEventTypesResource(Resource):
             max_retries=max_retries,
         )
 
-    async def iter_all(
-        self,
-        *,
-        extra_query: Mapping[str, Any] | None = None,
-        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
-        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
-    ) -> AsyncIterator[WebhookEventTypeItem]:
-        """Every item of ``list()`` across all its pages, following ``next_token`` until HeyGen says there is no
-        more."""
-        async for item in self._iterate(
-            _WEBHOOKS_EVENT_TYPES_LIST,
-            WebhookEventTypeItemPage,
-            {},
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
-        ):
-            yield item
-
 
 class WebhooksEventsResource(Resource):
     """HeyGen v3: ``client.v3.webhooks.events``."""
@@ -352,6 +347,8 @@ class WebhooksEventsResource(Resource):
             "avatar_video_gif.fail",
             "video_translate.success",
             "video_translate.fail",
+            "video_translate.preflight.validation_failed",
+            "video_translate.preflight.download_failed",
             "personalized_video",
             "instant_avatar.success",
             "instant_avatar.fail",
@@ -369,6 +366,11 @@ class WebhooksEventsResource(Resource):
             "avatar_video_caption.fail",
             "video_agent.success",
             "video_agent.fail",
+            "hyperframes_video.success",
+            "hyperframes_video.fail",
+            "ai_clipping.success",
+            "ai_clipping.fail",
+            "batch.finished",
         ]
         | None = None,
         entity_id: str | None = None,
@@ -378,7 +380,7 @@ class WebhooksEventsResource(Resource):
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
         max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
     ) -> WebhookEventResponsePage:
-        """List delivered webhook events with cursor-based pagination. Filter by event type or entity ID.
+        """Returns a paginated history of delivered webhook events. Filterable by event_type or entity_id.
 
         ``GET /v3/webhooks/events`` (listWebhookEvents): https://developers.heygen.com/reference/list-webhook-events
 
@@ -410,6 +412,8 @@ class WebhooksEventsResource(Resource):
             "avatar_video_gif.fail",
             "video_translate.success",
             "video_translate.fail",
+            "video_translate.preflight.validation_failed",
+            "video_translate.preflight.download_failed",
             "personalized_video",
             "instant_avatar.success",
             "instant_avatar.fail",
@@ -427,6 +431,11 @@ class WebhooksEventsResource(Resource):
             "avatar_video_caption.fail",
             "video_agent.success",
             "video_agent.fail",
+            "hyperframes_video.success",
+            "hyperframes_video.fail",
+            "ai_clipping.success",
+            "ai_clipping.fail",
+            "batch.finished",
         ]
         | None = None,
         entity_id: str | None = None,
