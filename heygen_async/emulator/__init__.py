@@ -10,6 +10,10 @@
             await emulator.advance(60)                 # renders finish, webhooks fire
             video = await client.videos.status(job.video_id)
 
+HeyGen's v3 API is served in direct mode only (``emulator.url``, ``x-api-key``; the gateway defines no v3
+route): every operation of its OpenAPI document, with ``Idempotency-Key`` replays, the per-key concurrency cap,
+bulk statuses, job state machines on the same clock, and webhook deliveries signed in ``Heygen-Signature``.
+
 Also ``heygen-async emulator --port 8080`` (or ``python -m heygen_async.emulator``), and a pytest fixture in
 ``heygen_async.emulator.pytest_plugin``.
 """

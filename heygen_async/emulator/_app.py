@@ -4,9 +4,17 @@ Every route comes from the client's endpoint table: the gateway serves each endp
 (unless ``old_format_only`` names it: then that format answers the gateway's 404) and in the old one,
 requires an ``at_`` ``api_token`` and wraps answers as the hosted (``{"data": ...}``) or the open-source
 (``{"message", "provider", "result", ...}``) gateway does; the direct routes take ``X-Api-Key`` and answer
-HeyGen's envelopes bare. Around the handlers sit fault injection, counters, a request log with tokens
-redacted, signed expiring media URLs, and a small control API under ``/_emulator/`` (``info``, ``stats``, ``log``,
-``videos``, ``reset``, ``advance``, ``faults``). While the clock runs on its own, every answer says how fast
+HeyGen's envelopes bare. HeyGen v3 (``/v3/...``, direct only) is ``_v3_app.py``'s. Around the handlers sit
+fault injection, counters, a request log with tokens redacted, signed expiring media URLs, and a small control
+API under ``/_emulator/`` (``info``, ``stats``, ``log``, ``videos``, ``reset``, ``advance``, ``faults``, and
+``v3/videos``: every v3 video with its status, to compare with the ids a client was given).
+
+``stats`` has a ``v3`` section: ``videos_created`` (distinct v3 videos, from every source), ``videos_completed``,
+``videos_failed``, the other job kinds' ``*_created``, ``jobs_running`` (slots held under the concurrency cap),
+``jobs_queued`` (batch items waiting for one), ``cap_refusals`` (429s of the cap), ``events`` (webhook events),
+``requests`` and ``requests_by_route`` (by ``"POST /v3/videos"``), ``idempotent_replays`` (answers replayed for
+an ``Idempotency-Key``), ``in_progress_conflicts`` (its 409s), ``idempotency_keys`` (kept) and
+``requests_processing`` (inside ``create_latency`` now). While the clock runs on its own, every answer says how fast
 (``X-HeyGen-Emulator-Time-Scale``: emulated seconds per real second), so a client polls at the pace of emulated
 time rather than of real time.
 """
@@ -39,6 +47,7 @@ from ._faults import AFTER_PROCESSING, FaultPlan, Faults
 from ._handlers import HANDLERS, Call, keep_alive
 from ._state import Account, Refusal
 from ._timeline import ManualClock, Timeline
+from ._v3_app import V3Service
 from ._webhooks import WebhookDispatcher
 
 __all__ = ["EmulatorApp"]
@@ -121,6 +130,7 @@ class EmulatorApp:
         self.log: deque[dict[str, Any]] = deque(maxlen=config.request_log_size)
         self.run_id = secrets.token_hex(8)
         """Names this emulator's run, not a secret: other processes check it before trusting a record of it."""
+        self.v3 = V3Service(self)
 
     def reset(self) -> None:
         """Forget every job, session, endpoint, counter, logged request and queued delivery; faults go back to
@@ -132,6 +142,7 @@ class EmulatorApp:
         self.log.clear()
         self.faults.reset()
         self.webhooks.clear()
+        self.v3.reset()
 
     def stats(self) -> dict[str, Any]:
         account = self.account
@@ -151,6 +162,7 @@ class EmulatorApp:
             "webhook_deliveries": len(self.webhooks.deliveries),
             "webhooks_delivered": sum(d.delivered for d in self.webhooks.deliveries),
             "clock": self.timeline.clock.now(),
+            "v3": self.v3.stats(),
         }
 
     # -- building ------------------------------------------------------------------------------------------
@@ -183,6 +195,7 @@ class EmulatorApp:
         app.router.add_post("/_emulator/reset", self._control_reset)
         app.router.add_post("/_emulator/advance", self._control_advance)
         app.router.add_post("/_emulator/faults", self._control_faults)
+        self.v3.add_routes(app)
         app.router.add_route("*", GATEWAY_PREFIX + "/{tail:.*}", self._gateway_miss)
         app.router.add_route("*", "/{tail:.*}", self._direct_miss)
         return app
@@ -210,12 +223,12 @@ class EmulatorApp:
             "route": endpoint.key,
             "mode": mode,
             "format": style,
-            "query": self._redacted(request.query),
+            "query": self.redacted(request.query),
         }
         self.log.append(entry)
         refusal = self._authenticate(request, mode)
         if refusal is not None:
-            return self._finish(entry, self._gateway_auth_error() if mode == "gateway" else refusal)
+            return self.finish(entry, self._gateway_auth_error() if mode == "gateway" else refusal)
 
         fault = self.faults.draw(name)
         if fault is not None:
@@ -224,7 +237,7 @@ class EmulatorApp:
             if fault == "slow":
                 await asyncio.sleep(self.faults.latency())
             elif fault not in AFTER_PROCESSING:
-                return self._finish(entry, self._fault_response(request, fault, mode))
+                return self.finish(entry, self._fault_response(request, fault, mode))
 
         self.timeline.run_due()
         try:
@@ -240,11 +253,12 @@ class EmulatorApp:
             logger.exception("emulator handler for %s failed", name)
             response = self._refusal(endpoint, mode, Refusal(500, 500, "Internal server error"))
         if fault in AFTER_PROCESSING:
-            self._finish(entry, response)
-            return await self._lose_response(request, response, fault, entry)
-        return self._finish(entry, response)
+            self.finish(entry, response)
+            return await self.lose_response(request, response, fault, entry)
+        return self.finish(entry, response)
 
-    def _finish(self, entry: dict[str, Any], response: web.StreamResponse) -> web.StreamResponse:
+    def finish(self, entry: dict[str, Any], response: web.StreamResponse) -> web.StreamResponse:
+        """Note how a logged request was answered (its entry and the count by status); the answer."""
         entry["status"] = response.status
         self.statuses[response.status] += 1
         return response
@@ -398,7 +412,7 @@ class EmulatorApp:
             request.transport.abort()
         return web.Response(status=499)
 
-    async def _lose_response(
+    async def lose_response(
         self, request: web.Request, response: web.StreamResponse, fault: str, entry: dict[str, Any]
     ) -> web.StreamResponse:
         """The work is done; the answer does not arrive whole (``lost``: not at all; ``truncate``: half)."""
@@ -424,10 +438,10 @@ class EmulatorApp:
             "route": route,
             "mode": "direct",
             "format": "new",
-            "query": self._redacted(request.query),
+            "query": self.redacted(request.query),
         }
         self.log.append(entry)
-        return self._finish(entry, await self._keep_alive_answer(request))
+        return self.finish(entry, await self._keep_alive_answer(request))
 
     async def _keep_alive_answer(self, request: web.Request) -> web.Response:
         refusal = self._authenticate(request, "direct")
@@ -453,7 +467,13 @@ class EmulatorApp:
             return web.Response(status=403, text=page, content_type="application/xml")
         payload = {"video": b"\x00\x00\x00\x18ftypmp42", "gif": b"GIF89a", "thumbnail": b"\xff\xd8\xff\xe0"}
         data = payload.get(kind, b"\x00\x00\x00\x18ftypmp42") + name.encode() * 64
-        types = {"gif": "image/gif", "thumbnail": "image/jpeg", "photo": "image/png"}
+        types = {
+            "gif": "image/gif",
+            "thumbnail": "image/jpeg",
+            "photo": "image/png",
+            "audio": "audio/mpeg",
+            "caption": "text/plain",
+        }
         return web.Response(body=data, content_type=types.get(kind, "video/mp4"))
 
     def _miss(self, request: web.Request, mode: Mode, body: Any) -> web.StreamResponse:
@@ -465,10 +485,10 @@ class EmulatorApp:
             "mode": mode,
             "format": None,
             "path": request.path,
-            "query": self._redacted(request.query),
+            "query": self.redacted(request.query),
         }
         self.log.append(entry)
-        return self._finish(entry, self._json(404, body))
+        return self.finish(entry, self._json(404, body))
 
     async def _gateway_miss(self, request: web.Request) -> web.StreamResponse:
         # What the gateway says for a route it does not serve: not HeyGen's answer (no "provider").
@@ -478,7 +498,7 @@ class EmulatorApp:
         return self._miss(request, "direct", {"code": 404, "message": f"Not found: {request.method} {request.path}"})
 
     @staticmethod
-    def _redacted(query: Mapping[str, str]) -> dict[str, str]:
+    def redacted(query: Mapping[str, str]) -> dict[str, str]:
         return {k: (REDACTED if k.lower() == "api_token" else v) for k, v in query.items()}
 
     async def _control_info(self, request: web.Request) -> web.StreamResponse:

@@ -29,6 +29,16 @@ def _seconds(instance: object, attribute: attrs.Attribute[Any], value: float) ->
         raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0, got {value!r}")
 
 
+def _amount(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+
+
+def _share(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"{attribute.name} must be a number within 0..1, got {value!r}")
+
+
 def _at_least_one(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{attribute.name} must be a whole number >= 1, got {value!r}")
@@ -45,6 +55,12 @@ class EmulatorConfig:
     success wrapper: ``"data"`` (the hosted gateway, per the integration page) or ``"result"`` (the
     open-source gateway). ``api_tokens`` / ``api_keys``, when set, are the only credentials accepted
     (otherwise any ``at_`` token, any non-empty key).
+
+    HeyGen v3 (direct mode only): ``concurrent_jobs`` async jobs (renders, translations, Video Agent
+    sessions) may run at once per API key, more get a 429; every v3 POST takes ``create_latency`` emulated
+    seconds (its ``Idempotency-Key`` is "in progress" meanwhile); a stored answer is replayed for
+    ``idempotency_ttl``; v3 jobs also fail at random at ``failure_rate`` (repeatable with ``seed``); each
+    API key's wallet starts at ``wallet_balance`` USD and a render costs 1 USD per started minute.
     """
 
     concurrent_renders: int = attrs.field(default=3, validator=_at_least_one)
@@ -68,3 +84,9 @@ class EmulatorConfig:
     webhook_timeout: float = attrs.field(default=5.0, validator=_seconds)
     webhook_attempts: int = attrs.field(default=3, validator=_at_least_one)
     request_log_size: int = attrs.field(default=10_000, validator=_at_least_one)
+    concurrent_jobs: int = attrs.field(default=10, validator=_at_least_one)
+    create_latency: float = attrs.field(default=0.0, validator=_seconds)
+    idempotency_ttl: float = attrs.field(default=24 * 3600.0, validator=_seconds)
+    failure_rate: float = attrs.field(default=0.0, validator=_share)
+    seed: int | None = None
+    wallet_balance: float = attrs.field(default=100_000.0, validator=_amount)

@@ -6,6 +6,9 @@ body, as LowCodeAPI forwards HeyGen's headers), ``html`` (an HTML 502 page), ``d
 with no answer). Kinds that fail *after* processing (the job exists, the answer is lost): ``lost`` (the
 connection closes once the work is done) and ``truncate`` (half the body, then the connection closes).
 ``slow`` adds up to ``max_latency`` real seconds and then answers normally.
+
+Legacy endpoints are named as the client names them (``videos.generate``), v3 operations by route
+(``POST /v3/videos``); v3 answers its faults in its own error shape.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ import attrs
 
 from heygen_async._spec._table import ENDPOINTS
 
+from ._v3_handlers import V3_HANDLERS
+
 __all__ = ["AFTER_PROCESSING", "BEFORE_PROCESSING", "FAULT_KINDS", "FaultPlan", "Faults"]
 
 BEFORE_PROCESSING: Final = frozenset({"500", "502", "503", "429", "429-date", "429-body", "html", "drop"})
 AFTER_PROCESSING: Final = frozenset({"lost", "truncate"})
 FAULT_KINDS: Final = BEFORE_PROCESSING | AFTER_PROCESSING | {"slow"}
-ENDPOINT_NAMES: Final = frozenset(e.qualname for e in ENDPOINTS)
+ENDPOINT_NAMES: Final = frozenset(e.qualname for e in ENDPOINTS) | frozenset(V3_HANDLERS)
+"""Legacy endpoints by name (``videos.generate``), v3 operations by route (``POST /v3/videos``)."""
 
 
 def _check_kinds(instance: object, attribute: attrs.Attribute[Mapping[str, float]], value: Mapping[str, float]) -> None:
@@ -51,7 +57,7 @@ def _check_endpoints(
 ) -> None:
     unknown = sorted(set(value or ()) - ENDPOINT_NAMES)
     if unknown:
-        raise ValueError(f"unknown endpoints {unknown}; names look like 'videos.generate'")
+        raise ValueError(f"unknown endpoints {unknown}; names look like 'videos.generate' or 'POST /v3/videos'")
 
 
 @attrs.frozen(kw_only=True)
@@ -118,7 +124,7 @@ class FaultPlan:
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError(f"times must be a whole number >= 1, got {times!r}")
         if endpoint is not None and endpoint not in ENDPOINT_NAMES:
-            raise ValueError(f"unknown endpoint {endpoint!r}; names look like 'videos.generate'")
+            raise ValueError(f"unknown endpoint {endpoint!r}; names look like 'videos.generate' or 'POST /v3/videos'")
         self.queued.extend([(kind, endpoint)] * times)
 
     def draw(self, endpoint: str) -> str | None:

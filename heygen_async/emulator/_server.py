@@ -6,9 +6,9 @@ The background work runs as plain asyncio tasks rather than an anyio task group 
 start the emulator in one task and stop it in another, which a task group's cancel scope does not allow.
 
 ``emulator.base_url`` is the gateway URL for ``HeyGenClient(base_url=...)``; ``emulator.url`` is HeyGen itself
-for ``HeyGenClient.direct(base_url=..., upload_url=...)``. Its clock runs :data:`DEFAULT_TIME_SCALE` times
-faster than real time unless another is given (a 32 s render takes about a second), and clients pace their
-polls to it.
+for ``HeyGenClient.direct(base_url=..., upload_url=...)``, legacy routes and v3 alike. Its clock runs
+:data:`DEFAULT_TIME_SCALE` times faster than real time unless another is given (a 32 s render takes about a
+second), and clients pace their polls to it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._state import Account
+    from ._v3_state import V3Account
     from ._webhooks import Delivery
 
 __all__ = ["DEFAULT_TIME_SCALE", "Emulator", "run_emulator"]
@@ -120,7 +121,7 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        """HeyGen itself (direct mode): ``HeyGenClient.direct(base_url=url, upload_url=url)``."""
+        """HeyGen itself (direct mode, where v3 is too): ``HeyGenClient.direct(base_url=url, upload_url=url)``."""
         return f"http://{HOST}:{self.port}"
 
     @property
@@ -146,6 +147,11 @@ class Emulator:
     def account(self) -> Account:
         """The emulated account's state (videos, sessions, endpoints, ...), for assertions."""
         return self.app.account
+
+    @property
+    def v3(self) -> V3Account:
+        """HeyGen v3's accounts (one per API key): their jobs, endpoints and events, for assertions."""
+        return self.app.v3.state
 
     @property
     def deliveries(self) -> list[Delivery]:

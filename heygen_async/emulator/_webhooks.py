@@ -2,7 +2,8 @@
 
 Each event goes to every registered endpoint that subscribed to it (no list means all; ``entity_id`` narrows
 to one job) as ``POST {"event_type", "event_data"}`` with ``Signature: <hex HMAC-SHA256 of the raw body, keyed
-with the endpoint's secret>``, and to the job's own ``callback_url`` unsigned (HeyGen signs only registered
+with the endpoint's secret>`` (v3's endpoints: ``Heygen-Signature``, with ``Heygen-Timestamp`` and
+``Heygen-Event-Id``), and to the job's own ``callback_url`` unsigned (HeyGen signs only registered
 endpoints). A delivery that does not get a 2xx is tried again a few times. Deliveries run concurrently (a few
 at a time), so one slow or dead receiver does not hold up the others. Registering an endpoint first probes its
 URL with OPTIONS, which must answer 200 within a second.
@@ -47,6 +48,9 @@ class Delivery:
     url: str
     body: bytes
     signature: str | None
+    signature_header: str = "Signature"
+    headers: dict[str, str] = attrs.Factory(dict)
+    """More headers to send (v3's ``Heygen-Timestamp`` and ``Heygen-Event-Id``)."""
     attempts: int = 0
     status: int | None = None
     error: str | None = None
@@ -99,11 +103,11 @@ class WebhookDispatcher:
                 continue
             if endpoint.entity_id is not None and endpoint.entity_id not in entities:
                 continue
-            self._enqueue(Delivery(event_type, endpoint.url, body, sign(endpoint.secret, body)))
+            self.enqueue(Delivery(event_type, endpoint.url, body, sign(endpoint.secret, body)))
         if callback_url:
-            self._enqueue(Delivery(event_type, callback_url, body, None))
+            self.enqueue(Delivery(event_type, callback_url, body, None))
 
-    def _enqueue(self, delivery: Delivery) -> None:
+    def enqueue(self, delivery: Delivery) -> None:
         self.deliveries.append(delivery)
         self._queue.put_nowait(delivery)
 
@@ -140,8 +144,9 @@ class WebhookDispatcher:
 
     async def _deliver(self, delivery: Delivery) -> None:
         headers = {"Content-Type": "application/json", "User-Agent": "HeyGen-Webhooks (emulated)"}
+        headers.update(delivery.headers)
         if delivery.signature is not None:
-            headers["Signature"] = delivery.signature
+            headers[delivery.signature_header] = delivery.signature
         for attempt in range(1, self.attempts + 1):
             delivery.attempts = attempt
             try:

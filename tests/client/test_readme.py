@@ -70,7 +70,7 @@ def _emulator_text() -> str:
 async def test_the_documented_stats_keys_are_exactly_what_stats_returns() -> None:
     documented = re.search(r"`emulator\.stats\(\)` returns a dict: (.*?)\. Also", _emulator_text())
     assert documented is not None
-    keys = re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", documented[1]))
+    keys = re.findall(r"`([a-z0-9_]+)`", re.sub(r"\([^)]*\)", "", documented[1]))
     async with run_emulator(clock=ManualClock()) as emulator:
         assert sorted(keys) == sorted(emulator.stats())
 

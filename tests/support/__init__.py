@@ -75,7 +75,20 @@ from ._streaming import (
     streaming_requests,
 )
 from ._structuring import outcome, slowly, snapshot
-from ._v3 import openapi_from_table, sample_arguments, sample_value, v3_method
+from ._v3 import (
+    AUDIO_URL,
+    LOOK_ID,
+    SARA,
+    VIDEO_URL,
+    Reply,
+    V3Caller,
+    avatar_video,
+    openapi_from_table,
+    sample_arguments,
+    sample_value,
+    v3_emulator,
+    v3_method,
+)
 from ._webhooks import WAYS, WEBHOOK_SECRET, Start, body_of, post_delivery, serve_asgi, serving, signed_headers
 
 __all__ = [
@@ -120,6 +133,15 @@ __all__ = [
     "ticking",
     "Background",
     "open_streaming_session",
+    # the emulator's HeyGen v3, raw
+    "LOOK_ID",
+    "SARA",
+    "VIDEO_URL",
+    "AUDIO_URL",
+    "avatar_video",
+    "Reply",
+    "V3Caller",
+    "v3_emulator",
     # jobs
     "FAST_POLL",
     "SLOW_POLL",

@@ -3,6 +3,7 @@ tracker, down to the local variables of the library's frames in its traceback.""
 
 from __future__ import annotations
 
+import os
 import traceback
 
 
@@ -15,7 +16,9 @@ def library_locals(error: BaseException | None) -> list[str]:
         tb = error.__traceback__
         while tb is not None:
             frame = tb.tb_frame
-            if "heygen_async" in frame.f_code.co_filename and "emulator" not in frame.f_code.co_filename:
+            # The emulator's package, not any path holding the word (a checkout may be named after it).
+            filename = frame.f_code.co_filename
+            if "heygen_async" in filename and os.path.join("heygen_async", "emulator") not in filename:
                 found += [f"{name}={value!r}" for name, value in frame.f_locals.items()]
             tb = tb.tb_next
         error = error.__cause__ or error.__context__
