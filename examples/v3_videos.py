@@ -95,7 +95,7 @@ async def tour(client: hg.HeyGenClient, args: argparse.Namespace, emulator: Emul
     if emulator is not None:
         requests.append({**request, "script": "This clip is made to fail #fail", "title": "made to fail"})
         emulator.inject("lost", endpoint="POST /v3/videos")
-    before = _renders(emulator)
+    renders, replays = _count(emulator, "videos_created"), _count(emulator, "idempotent_replays")
     items: list[hg.BatchItem[Any]] = []
     async for item in client.v3.videos.create_many(requests, concurrency=args.concurrency, timeout=args.timeout):
         items.append(item)
@@ -110,15 +110,19 @@ async def tour(client: hg.HeyGenClient, args: argparse.Namespace, emulator: Emul
         f"{summary.timed_out} timed out"
     )
     if emulator is not None:
-        made = _renders(emulator) - before
+        made = _count(emulator, "videos_created") - renders
+        replayed = _count(emulator, "idempotent_replays") - replays
         ids = {item.job_id for item in items if item.job_id}
-        print(f"renders made on the emulator: {made} for {len(ids)} video ids returned (none twice)")
+        print(
+            f"renders made on the emulator: {made} for {len(ids)} video ids returned (none twice); "
+            f"{replayed} create answered again from its key after its answer was lost"
+        )
     return 0 if status == "completed" and summary.ambiguous == 0 and same else 1
 
 
-def _renders(emulator: Emulator | None) -> int:
-    """How many v3 renders the emulator has made so far (0 without one)."""
-    return 0 if emulator is None else int(emulator.stats()["v3"]["videos_created"])
+def _count(emulator: Emulator | None, name: str) -> int:
+    """One of the emulator's v3 counters (renders made, idempotent replays); 0 without an emulator."""
+    return 0 if emulator is None else int(emulator.stats()["v3"][name])
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

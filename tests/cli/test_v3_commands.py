@@ -220,7 +220,7 @@ def test_v3_usage_errors_exit_2_before_anything_is_sent(
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        ({"type": "avatar", "avatar_id": AVATAR_ID, "scenes": []}, "unknown videos.create argument(s) ['scenes']"),
+        ({"type": "avatar", "avatar_id": AVATAR_ID, "colour": "red"}, "unknown videos.create argument(s) ['colour']"),
         ({"avatar_id": AVATAR_ID, "script": "x", "voice_id": VOICE_ID}, "the arguments need type"),
         (["not", "an", "object"], "must hold a JSON object of videos.create's arguments"),
     ],
