@@ -62,9 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Tools for the heygen_async HeyGen client.",
-        epilog="The API commands (avatars, voices, quota, me, video, translate, jobs, sessions, webhooks list/add/"
-        "delete) take --emulator: the emulator `heygen-async emulator` serves, else one of their own. demo always "
-        "runs on an emulator of its own unless --live; emulator, spec diff and webhooks verify call no API.",
+        epilog="The API commands (avatars, voices, quota, video, translate, jobs, sessions, webhooks list/add/"
+        "delete, me) take --emulator: the emulator `heygen-async emulator` serves, else one of their own; with "
+        "--direct they call HeyGen itself, on its v3 routes where they have one. demo always runs on an emulator of "
+        "its own unless --live; emulator, spec diff and webhooks verify call no API.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
