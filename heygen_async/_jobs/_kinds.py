@@ -156,6 +156,8 @@ class V3Statuses:
     def statuses(self, data: Any) -> dict[str, str | None]:
         """Each entry's job id and status, lower case (None for an entry without a readable status)."""
         found: dict[str, str | None] = {}
+        if isinstance(data, Mapping):  # the list beside has_more/next_token: ``{"data": [...], "has_more": ...}``
+            data = data.get("data")
         for entry in data if isinstance(data, list) else ():
             if isinstance(entry, Mapping) and isinstance(job_id := entry.get(self.id_key), str):
                 status = entry.get("status")
