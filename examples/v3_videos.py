@@ -4,7 +4,7 @@ several at once with ``create_many``, none made twice even when an answer is los
 What it shows:
 
 - ``client.v3.videos.create(type="avatar", avatar_id=..., script=..., voice_id=...)``: HeyGen's current API
-  (it retires the legacy v1/v2 routes after 2026-10-31), served by HeyGen itself (``HeyGenClient.direct()``).
+  (it ran the legacy v1/v2 routes only through 2026-10-31), served by HeyGen itself (``HeyGenClient.direct()``).
   Each create carries an ``Idempotency-Key``: sent again with the same key (a retry, a rerun of a script that
   died), it gets the same video back instead of a second render;
 - ``client.v3.videos.wait(video_id)``: the library's job waiters, as for the legacy API;

@@ -614,9 +614,12 @@ def _signature(
 ) -> list[str]:
     lines = ["        self,"]
     path = [p for p in item.params if p[1] == "path"]
-    others = [p for p in item.params if p[1] != "path" and p[0] not in skip]
+    files = [p for p in item.params if p[2].get("format") == "binary"]
+    others = [p for p in item.params if p[1] != "path" and p[0] not in skip and p not in files]
     for name, _, _, _, _ in path:
         lines.append(f"        {name}: str,")
+    for name, _, schema, _, _ in files:  # the file itself: ``assets.upload(path_or_bytes)``
+        lines.append(f"        {name}: {_input_annotation(schema, schemas)},")
     lines.append("        *,")
     for name, _location, schema, required, _ in others:
         annotation = _input_annotation(schema, schemas)
@@ -626,7 +629,7 @@ def _signature(
         else:
             lines.append(f"        {name}: {annotation} | None = None,")
     lines.append("        extra_query: Mapping[str, Any] | None = None,")
-    if _sends_body(item.op) and not any(p[2].get("format") == "binary" for p in others):
+    if _sends_body(item.op) and not files:
         lines.append("        extra_body: Mapping[str, Any] | None = None,")
     if item.idempotency:
         lines.append("        idempotency_key: str | None = None,")

@@ -7,7 +7,7 @@ that waits shows progress on stderr and honours ``--timeout`` (exit 4, with a re
 With ``--direct`` (HeyGen itself, ``HEYGEN_API_KEY``) the commands that have a HeyGen v3 route use it: avatars
 (v3 looks), voices, quota and me (``/v3/users/me``), video create/status/download (``/v3/videos``, each create
 with an ``Idempotency-Key`` it prints, so a rerun with ``--idempotency-key`` cannot render twice), translate
-and jobs watch; HeyGen retires the legacy v1/v2 routes after 2026-10-31. Through the LowCodeAPI gateway (the
+and jobs watch (HeyGen ran the legacy v1/v2 routes only through 2026-10-31). Through the LowCodeAPI gateway (the
 default) they keep the legacy routes, the only ones it serves. Sessions and webhooks keep the legacy routes.
 """
 

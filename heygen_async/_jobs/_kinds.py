@@ -133,10 +133,13 @@ class JobKind:
 @attrs.frozen
 class V3Statuses:
     """HeyGen v3's bulk status endpoint for one kind (``GET /v3/videos/statuses?video_ids=a,b``): up to
-    ``max_ids`` jobs' statuses in one request, each entry naming its job by ``id_key``."""
+    ``max_ids`` jobs' statuses in one request, asked for by the query parameter ``ids`` (comma-separated).
+    Every entry names its job ``video_id``, whatever the kind: HeyGen shares the status read model with the
+    videos batch API (its statuses endpoints say so)."""
 
     kind: str
-    id_key: str
+    ids: str
+    id_key: str = "video_id"
     max_ids: int = 100
 
     @functools.cached_property
@@ -148,11 +151,13 @@ class V3Statuses:
     def fetch(self, transport: Transport, ids: Sequence[str]) -> Coroutine[Any, Any, Any]:
         """One request for ``ids`` (comma-separated, as HeyGen takes them), not retried: the cadence is."""
         endpoint = self.endpoint
-        return transport.call(endpoint.route, query=[(f"{self.id_key}s", ",".join(ids))], max_retries=0)
+        return transport.call(endpoint.route, query=[(self.ids, ",".join(ids))], max_retries=0)
 
     def statuses(self, data: Any) -> dict[str, str | None]:
         """Each entry's job id and status, lower case (None for an entry without a readable status)."""
         found: dict[str, str | None] = {}
+        if isinstance(data, Mapping):  # the list beside has_more/next_token: ``{"data": [...], "has_more": ...}``
+            data = data.get("data")
         for entry in data if isinstance(data, list) else ():
             if isinstance(entry, Mapping) and isinstance(job_id := entry.get(self.id_key), str):
                 status = entry.get("status")
@@ -267,7 +272,7 @@ KINDS: Final[dict[str, JobKind]] = {
             events=("avatar_video.success", "avatar_video.fail", "video_agent.success", "video_agent.fail"),
             event_id="video_id",
             reason=_v3_reason,
-            bulk=V3Statuses("v3_video", "video_id"),
+            bulk=V3Statuses("v3_video", "video_ids"),
         ),
         JobKind(
             name="v3_translation",
@@ -282,7 +287,7 @@ KINDS: Final[dict[str, JobKind]] = {
             events=("video_translate.success", "video_translate.fail"),
             event_id="video_translation_id",
             reason=_v3_reason,
-            bulk=V3Statuses("v3_translation", "video_translation_id"),
+            bulk=V3Statuses("v3_translation", "video_translation_ids"),
         ),
         JobKind(
             name="v3_proofread",
@@ -311,7 +316,7 @@ KINDS: Final[dict[str, JobKind]] = {
             events=(),
             event_id="lipsync_id",
             reason=_v3_reason,
-            bulk=V3Statuses("v3_lipsync", "lipsync_id"),
+            bulk=V3Statuses("v3_lipsync", "lipsync_ids"),
         ),
         JobKind(
             name="v3_video_agent",

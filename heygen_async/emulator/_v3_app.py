@@ -146,6 +146,7 @@ class V3Service:
             "route": key,
             "mode": "direct",
             "format": "v3",
+            "path": request.path,
             "query": host.redacted(request.query),
             "request_id": request_id,
         }
@@ -191,7 +192,7 @@ class V3Service:
                 assert stored.body is not None  # begin() hands back finished requests only
                 return web.Response(status=stored.status, body=stored.body, content_type=stored.content_type)
         try:
-            response, body = await self._process(request, key, owner)
+            response, body = await self._process(request, key, owner, entry)
         except BaseException:  # cancelled, or broken: nothing to keep, the key is free again
             if scope is not None:
                 self.idempotency.abandon(scope)
@@ -200,12 +201,16 @@ class V3Service:
             self.idempotency.finish(scope, response.status, body, _JSON)
         return response
 
-    async def _process(self, request: web.Request, key: str, owner: str) -> tuple[web.Response, bytes]:
+    async def _process(
+        self, request: web.Request, key: str, owner: str, entry: dict[str, Any]
+    ) -> tuple[web.Response, bytes]:
         try:
             if request.method == "POST" and self.config.create_latency > 0:
                 await self._take_time(self.config.create_latency)
                 self.host.timeline.run_due()
             call = await self._read_call(request, key, owner)
+            if call.body.data:  # the JSON body as received, for tests that check what a client sent
+                entry["body"] = dict(call.body.data)
             answer = V3_HANDLERS[key](self.state, call)
             return self._success(answer)
         except V3Refusal as exc:

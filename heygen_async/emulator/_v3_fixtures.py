@@ -137,8 +137,19 @@ TEMPLATES: Final[list[dict[str, Any]]] = [
             },
         },
         "scenes": [
-            {"scene_id": "intro", "script": "{{headline}}", "variables": ["headline", "presenter"]},
-            {"scene_id": "outro", "script": "Thanks for watching.", "variables": ["logo"]},
+            {
+                "scene_id": "intro",
+                "script": "{{headline}}",
+                "variables": [
+                    {"name": "headline", "variable_type": "text"},
+                    {"name": "presenter", "variable_type": "character"},
+                ],
+            },
+            {
+                "scene_id": "outro",
+                "script": "Thanks for watching.",
+                "variables": [{"name": "logo", "variable_type": "image"}],
+            },
         ],
         "scene_ids": ["intro", "outro"],
     },
@@ -150,7 +161,9 @@ TEMPLATES: Final[list[dict[str, Any]]] = [
         "created_at": CREATED + 86_400,
         "updated_at": CREATED + 86_400,
         "variables": {"topic": {"name": "topic", "type": "text", "properties": {"content": "This week"}}},
-        "scenes": [{"scene_id": "main", "script": "{{topic}}", "variables": ["topic"]}],
+        "scenes": [
+            {"scene_id": "main", "script": "{{topic}}", "variables": [{"name": "topic", "variable_type": "text"}]}
+        ],
         "scene_ids": ["main"],
     },
 ]

@@ -1471,8 +1471,8 @@ def me(state: V3Account, call: V3Call) -> Answer:
             "billing_type": "wallet",
             "wallet": {
                 "remaining_balance": round(state.balance(call.owner), 2),
-                "currency": "usd",  # HeyGen's WalletCurrency values are lower case
-                "auto_reload": {"enabled": False},  # an AutoReloadInfo object (or null), not a bare flag
+                "currency": "USD",
+                "auto_reload": {"enabled": False, "threshold_usd": None, "amount_usd": None},
             },
             "subscription": None,
             "usage_based": None,

@@ -80,6 +80,6 @@ def test_each_job_kind_has_its_detail_endpoint_and_the_bulk_ones_theirs() -> Non
         bulk = KINDS[name].bulk
         assert isinstance(bulk, V3Statuses)
         assert bulk.endpoint is endpoint
-        assert any(p.name == f"{bulk.id_key}s" for p in endpoint.params), endpoint.key
+        assert any(p.name == bulk.ids and p.location == "query" for p in endpoint.params), endpoint.key
     creates = {e.creates.job for e in V3_ENDPOINTS if e.creates is not None and e.creates.job is not None}
     assert creates <= v3_kinds

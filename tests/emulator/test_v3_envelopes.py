@@ -199,7 +199,8 @@ async def test_users_me_carries_the_billing_fields_and_the_wallet_pays_for_rende
         broke = await v3.call("POST", "/v3/videos", avatar_video())
         after = (await v3.call("GET", "/v3/users/me")).data
     assert before["billing_type"] == "wallet"
-    assert before["wallet"] == {"remaining_balance": 2.0, "currency": "usd", "auto_reload": {"enabled": False}}
+    auto_reload = {"enabled": False, "threshold_usd": None, "amount_usd": None}  # an AutoReloadInfo, as documented
+    assert before["wallet"] == {"remaining_balance": 2.0, "currency": "USD", "auto_reload": auto_reload}
     assert {"email", "username", "first_name", "last_name", "subscription", "usage_based"} <= set(before)
     assert (broke.status, broke.error["code"]) == (402, "insufficient_credit")
     assert after["wallet"]["remaining_balance"] == 0.0

@@ -264,8 +264,8 @@ class AssetsResource(Resource):
 
     async def upload(
         self,
-        *,
         file: bytes | str | os.PathLike[str] | AsyncIterable[bytes],
+        *,
         extra_query: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
