@@ -207,8 +207,8 @@ async def test_users_me_carries_the_billing_fields_and_the_wallet_pays_for_rende
 
 
 async def test_users_me_is_what_the_client_reads() -> None:
-    """Was ``"auto_reload": false`` (HeyGen's schema: an AutoReloadInfo object or null) and ``"currency": "USD"``:
-    the client refused the answer as not a UserInfoResponse, so ``heygen-async quota --direct`` failed."""
+    """Was ``"auto_reload": false`` (HeyGen's schema: an AutoReloadInfo object or null): the client refused the
+    answer as not a UserInfoResponse, so ``heygen-async quota --direct`` failed."""
     async with v3_emulator() as v3, v3.emulator.direct_client() as client:
         me = await client.v3.users.me()
     assert me.wallet is not None
