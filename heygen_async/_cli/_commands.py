@@ -428,11 +428,13 @@ def _check_video_create(args: argparse.Namespace) -> None:
 
 
 async def _video_create(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
-    if args.direct:
-        videos: Any = client.v3.videos  # the arguments were checked by name; the client checks their values
-        created = await videos.create(**args.arguments, idempotency_key=args.idempotency_key)
-        shown = {"idempotency_key": args.idempotency_key}
-        return await _submitted(out, args, "video_id", created.video_id, videos.job, _print_v3_video, also=shown)
+    if args.direct:  # the arguments were checked by name; the client checks their values before sending
+        render = await client.v3.videos.submit(**args.arguments, idempotency_key=args.idempotency_key)
+        render.policy = _policy(args)
+        # The key is in the job's resume token too: a timed-out wait resumes as the same render.
+        return await _show_job(
+            out, args, "video_id", render, _print_v3_video, also={"idempotency_key": render.idempotency_key}
+        )
     arguments = dict(args.arguments)
     video_inputs = arguments.pop("video_inputs")
     job = await client.videos.generate(video_inputs, **arguments)
@@ -446,19 +448,29 @@ async def _submitted(
     job_id: str | None,
     handle: Callable[..., Job[Any]],
     show: Callable[[Output, Any], None],
+) -> int:
+    """A submitted job: print its id, or with --wait follow it to the end and print the result."""
+    if job_id is None:
+        raise UsageError(f"HeyGen answered without a {key}")
+    return await _show_job(out, args, key, handle(job_id, poll=_policy(args)), show)
+
+
+async def _show_job(
+    out: Output,
+    args: argparse.Namespace,
+    key: str,
+    job: Job[Any],
+    show: Callable[[Output, Any], None],
     *,
     also: Mapping[str, Any] | None = None,
 ) -> int:
-    """A submitted job: print its id (and ``also``), or with --wait follow it to the end and print the result."""
-    if job_id is None:
-        raise UsageError(f"HeyGen answered without a {key}")
+    """Print a submitted job's id (and ``also``), or with --wait follow it to the end and print the result."""
     also = also or {}
     if not args.wait:
-        out.fields({key: job_id, **also}, [(key, job_id), *also.items()])
+        out.fields({key: job.id, **also}, [(key, job.id), *also.items()])
         return EXIT_OK
-    job = handle(job_id, poll=_policy(args))
     told = "".join(f", {name} {value}" for name, value in also.items())
-    out.note(f"{job.kind.label.lower()} {job_id} submitted{told}; waiting")
+    out.note(f"{job.kind.label.lower()} {job.id} submitted{told}; waiting")
     show(out, await follow(job, args, out))
     return EXIT_OK
 

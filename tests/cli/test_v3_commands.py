@@ -124,7 +124,9 @@ def test_a_v3_wait_past_its_timeout_resumes_with_jobs_watch_direct(cli: Direct) 
     assert "resume with: heygen-async jobs watch '" in err
     assert err.split("jobs watch '", 1)[1].split("\n", 1)[0].endswith("--direct with the same --base-url")
     token = err.split("jobs watch '", 1)[1].split("'", 1)[0]
+    key = err.split("idempotency_key ", 1)[1].split(";", 1)[0]
     assert json.loads(token)["kind"] == "v3_video"
+    assert key in token  # a worker resuming from the token can send the create again and get the same render
     assert cli.json("jobs", "watch", token, *FAST)["status"] == "completed"
 
 
