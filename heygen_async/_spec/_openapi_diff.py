@@ -220,10 +220,10 @@ class _Reader:
         schema = media.get("schema") if isinstance(media, Mapping) else None
         if not isinstance(schema, Mapping):
             return {}, set()
-        return body_fields(schema, self.schemas)
+        return _fields_of(schema, self.schemas)
 
 
-def body_fields(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+def _fields_of(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
     """A request body's fields (every variant's, for a ``oneOf`` union; a field two variants describe differently
     is an ``anyOf`` of both) and the ones every variant requires: what tools/v3gen.py makes parameters of."""
     target = _resolve(schema, schemas)
@@ -317,7 +317,7 @@ def _param(
 def _param_schema(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> Any:
     """A schema-typed parameter's schema, compared: plain, and optional-as-null folded once more (an ``anyOf`` of
     one repeated option folds into ``anyOf [X, null]`` only once the words are gone)."""
-    plain = plain_schema(schema, schemas)
+    plain = _plain(schema, schemas)
     return _non_null(plain) if isinstance(plain, Mapping) else plain
 
 
@@ -325,12 +325,12 @@ def _ordered(facts: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(facts, key=lambda fact: _FACTS.index(fact[0])))
 
 
-def plain_schema(schema: Any, schemas: Mapping[str, Any], seen: tuple[str, ...] = ()) -> Any:
+def _plain(schema: Any, schemas: Mapping[str, Any], seen: tuple[str, ...] = ()) -> Any:
     """``schema`` as what it constrains: ``$ref``\\ s replaced by their schemas (a reference back into one being
     expanded, or to one not defined, stays a reference) and prose (descriptions, titles, examples, ``x-``
     extensions) left out, so two documents that differ only in wording compare equal."""
     if isinstance(schema, list):
-        return [plain_schema(item, schemas, seen) for item in schema]
+        return [_plain(item, schemas, seen) for item in schema]
     if not isinstance(schema, Mapping):
         return schema
     ref = schema.get("$ref")
@@ -338,17 +338,17 @@ def plain_schema(schema: Any, schemas: Mapping[str, Any], seen: tuple[str, ...] 
         name = _ref_name(ref)
         rest = {key: value for key, value in schema.items() if key != "$ref"}
         if name is None or name in seen or not isinstance(schemas.get(name), Mapping):
-            return {"$ref": ref, **plain_schema(rest, schemas, seen)}
-        expanded = plain_schema(schemas[name], schemas, (*seen, name))
-        return {**expanded, **plain_schema(rest, schemas, seen)} if rest else expanded
+            return {"$ref": ref, **_plain(rest, schemas, seen)}
+        expanded = _plain(schemas[name], schemas, (*seen, name))
+        return {**expanded, **_plain(rest, schemas, seen)} if rest else expanded
     plain: dict[str, Any] = {}
     for key, value in schema.items():
         if key in _PROSE or str(key).startswith("x-"):
             continue
         if key == "properties" and isinstance(value, Mapping):  # its keys are field names, not keywords
-            plain[key] = {field: plain_schema(sub, schemas, seen) for field, sub in value.items()}
+            plain[key] = {field: _plain(sub, schemas, seen) for field, sub in value.items()}
         else:
-            plain[key] = plain_schema(value, schemas, seen)
+            plain[key] = _plain(value, schemas, seen)
     return _one_option(plain)
 
 
@@ -437,7 +437,7 @@ class Change:
         if self.kind == "required":
             return f"{name} required: document {_yes_no(self.document)}, table {_yes_no(self.table)}"
         if self.kind == "schema":
-            changes = schema_changes(self.document, self.table)
+            changes = _schema_changes(self.document, self.table)
             shown = "; ".join(
                 f"{at}: document {_short(theirs)}, table {_short(ours)}"
                 for at, theirs, ours in changes[:_SHOWN_SCHEMA_CHANGES]
@@ -643,19 +643,19 @@ def _compare_params(theirs: Operation, ours: Operation) -> list[Change]:
 _ABSENT: Final = object()
 
 
-def schema_changes(document: Any, table: Any, at: str = "") -> list[tuple[str, Any, Any]]:
+def _schema_changes(document: Any, table: Any, at: str = "") -> list[tuple[str, Any, Any]]:
     """Where two plain schemas differ: ``(dotted place, document's value, table's value)`` for each differing
     leaf (``properties.type.enum``); a keyword one side lacks shows as ``absent``."""
     if isinstance(document, Mapping) and isinstance(table, Mapping):
         found: list[tuple[str, Any, Any]] = []
         for key in sorted({*document, *table}, key=str):
             place = f"{at}.{key}" if at else str(key)
-            found += schema_changes(document.get(key, _ABSENT), table.get(key, _ABSENT), place)
+            found += _schema_changes(document.get(key, _ABSENT), table.get(key, _ABSENT), place)
         return found
     if isinstance(document, list) and isinstance(table, list) and len(document) == len(table):
         found = []
         for number, (theirs, ours) in enumerate(zip(document, table, strict=True)):
-            found += schema_changes(theirs, ours, f"{at}[{number}]")
+            found += _schema_changes(theirs, ours, f"{at}[{number}]")
         return found
     return [] if document == table else [(at or "(the schema)", document, table)]
 
