@@ -29,6 +29,7 @@ import attrs
 from ._types import Endpoint, Param
 
 __all__ = [
+    "Comparison",
     "Definition",
     "DefinitionError",
     "DefinitionParam",
@@ -347,25 +348,22 @@ class RouteDiff:
         }
 
 
-@attrs.frozen(kw_only=True)
-class Diff:
-    """What :func:`diff` found: routes only in the document (``added``), rows only in the table (``removed``),
-    and every matched pair."""
+class Comparison:
+    """What a comparison of a document with a table has in common, whatever the document: ``added`` (in the
+    document only), ``removed`` (in the table only) and ``matched`` pairs, each with its ``changes`` (to act on)
+    and ``extras`` (what the table adds on purpose)."""
 
-    added: tuple[DefinitionRoute, ...] = ()
-    removed: tuple[Endpoint, ...] = ()
-    matched: tuple[RouteDiff, ...] = ()
+    __slots__ = ()
+    added: tuple[Any, ...]
+    removed: tuple[Endpoint, ...]
+    matched: tuple[Any, ...]
 
     @property
-    def changed(self) -> tuple[RouteDiff, ...]:
+    def changed(self) -> tuple[Any, ...]:
         return tuple(m for m in self.matched if m.changes)
 
     @property
-    def with_known_deviations(self) -> tuple[RouteDiff, ...]:
-        return tuple(m for m in self.matched if m.known)
-
-    @property
-    def with_extras(self) -> tuple[RouteDiff, ...]:
+    def with_extras(self) -> tuple[Any, ...]:
         return tuple(m for m in self.matched if m.extras)
 
     @property
@@ -380,9 +378,25 @@ class Diff:
             "removed": len(self.removed),
             "changed": len(self.changed),
             "changes": sum(len(m.changes) for m in self.matched),
-            "known_deviations": sum(len(m.known) for m in self.matched),
             "table_extras": sum(len(m.extras) for m in self.matched),
         }
+
+
+@attrs.frozen(kw_only=True)
+class Diff(Comparison):
+    """What :func:`diff` found: routes only in the document (``added``), rows only in the table (``removed``),
+    and every matched pair."""
+
+    added: tuple[DefinitionRoute, ...] = ()
+    removed: tuple[Endpoint, ...] = ()
+    matched: tuple[RouteDiff, ...] = ()
+
+    @property
+    def with_known_deviations(self) -> tuple[RouteDiff, ...]:
+        return tuple(m for m in self.matched if m.known)
+
+    def counts(self) -> dict[str, int]:
+        return {**super().counts(), "known_deviations": sum(len(m.known) for m in self.matched)}
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (what ``spec diff --json`` prints)."""

@@ -25,7 +25,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from ._definition import DefinitionError
+from ._definition import Comparison, DefinitionError
 from ._types import Endpoint, Param
 
 __all__ = [
@@ -482,36 +482,13 @@ class OperationDiff:
 
 
 @attrs.frozen(kw_only=True)
-class OpenAPIDiff:
+class OpenAPIDiff(Comparison):
     """What :func:`diff_openapi` found: operations only in the document (``added``), rows only in the table
-    (``removed``), and every matched pair."""
+    (``removed``), and every matched pair (a difference means: regenerate the table)."""
 
     added: tuple[Operation, ...] = ()
     removed: tuple[Endpoint, ...] = ()
     matched: tuple[OperationDiff, ...] = ()
-
-    @property
-    def changed(self) -> tuple[OperationDiff, ...]:
-        return tuple(m for m in self.matched if m.changes)
-
-    @property
-    def with_extras(self) -> tuple[OperationDiff, ...]:
-        return tuple(m for m in self.matched if m.extras)
-
-    @property
-    def has_differences(self) -> bool:
-        """Anything to act on (regenerate the table); table extras are not."""
-        return bool(self.added or self.removed or self.changed)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "matched": len(self.matched),
-            "added": len(self.added),
-            "removed": len(self.removed),
-            "changed": len(self.changed),
-            "changes": sum(len(m.changes) for m in self.matched),
-            "table_extras": sum(len(m.extras) for m in self.matched),
-        }
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (what ``spec diff --json`` prints for an OpenAPI document)."""
