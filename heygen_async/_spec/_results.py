@@ -114,15 +114,18 @@ def _keep_created(
     """A create's answer that does not fit ``result`` (``error``): HeyGen did the work, so its id must not be
     lost.
 
-    The documented object with some malformed fields (its id where it belongs, or known from the call's
-    arguments) becomes ``result`` with the fields that fit, the others left at their defaults, ``raw`` as
-    received, and a warning. An answer of another shape in which an id is still found raises
+    The documented object with some malformed fields (its id where it belongs, among the ids it lists, or known
+    from the call's arguments) becomes ``result`` with the fields that fit, the others left at their defaults,
+    ``raw`` as received, and a warning. An answer of another shape in which an id is still found raises
     :class:`CreatedResponseError` carrying it; only an answer without any id raises ``error``.
     """
     if creates.argument is not None:
         created = _id(arguments.get(creates.argument))
-    else:
-        created = _id(_key(data, creates.id)) if creates.id is not None else None
+    elif creates.id is not None:
+        created = _id(_key(data, creates.id))
+    else:  # only a list of ids (one job per output language)
+        listed = data.get(creates.more) if isinstance(data, Mapping) and creates.more is not None else None
+        created = next((found for item in listed if (found := _id(item))), None) if isinstance(listed, list) else None
     if created is not None and isinstance(data, Mapping) and not _another_shape(data, result):
         model, dropped = structure_leniently(data, result)
         logger.warning(
