@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
+from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
 from ._inputs import Input
@@ -276,6 +277,36 @@ def _structure_code(value: Any, _: Any) -> int | str | None:
 _ABSENT: Final = object()
 
 
+def _is_list(cls: Any) -> bool:
+    return typing.get_origin(cls) is list
+
+
+def _structure_list_factory(cls: Any) -> Callable[[Any, Any], list[Any]]:
+    """``list[X]`` from a JSON array only: cattrs' own hook takes any iterable, so text became a list of its
+    characters (``"t_abc"`` five ids) and an object the list of its keys. Item errors are reported as cattrs
+    reports them (``transform_error`` names ``data.ids[2]``)."""
+    (item_kind,) = typing.get_args(cls) or (Any,)
+    item_hook = converter.get_structure_hook(item_kind)
+
+    def structure(value: Any, _: Any) -> list[Any]:
+        if type(value) is not list and not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected a list, got {_kind(value)}")
+        items: list[Any] = []
+        errors: list[Exception] = []
+        for index, item in enumerate(value):
+            try:
+                items.append(item_hook(item, item_kind))
+            except Exception as exc:
+                note = IterableValidationNote(f"Structuring {cls} @ index {index}", index, item_kind)
+                vars(exc)["__notes__"] = [*getattr(exc, "__notes__", []), note]  # add_note() is 3.11+
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {cls!r}", errors, cls)
+        return items
+
+    return structure
+
+
 def _takes_no_list(cls: Any) -> bool:
     """Whether a field of type ``cls`` refuses a list whatever it holds: a scalar, a status or a model, or
     one of those or None."""
@@ -398,6 +429,7 @@ def input_json(obj: Input) -> dict[str, Any]:
 
 converter.register_structure_hook_factory(_is_model, _structure_model_factory)
 converter.register_structure_hook_factory(_is_optional, _structure_optional_factory)
+converter.register_structure_hook_factory(_is_list, _structure_list_factory)
 converter.register_structure_hook(str, _structure_str)
 converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook(int, _structure_int)

@@ -71,3 +71,22 @@ async def test_what_did_not_fit_is_named_by_its_path_in_the_warning(caplog: pyte
     assert [video.id for video in listed] == ["v_1", "v_2"]
     (warning,) = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
     assert "data[1].duration" in warning
+
+
+async def test_a_list_of_ids_answered_as_one_string_is_that_id_not_its_characters() -> None:
+    """``{"video_translation_ids": "t_abc"}`` once became the jobs "t", "_", "a", "b", "c": five ids HeyGen never
+    made, and the real one lost. It is one id, raised with the error that says the answer had another shape."""
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            answering(m, "POST", "/v3/video-translations", {"video_translation_ids": "t_abc"})
+            with pytest.raises(hg.CreatedResponseError) as caught:
+                await client.v3.video_translations.create(video={"type": "url", "url": "u"}, output_languages=["es"])
+    assert caught.value.created_id == "t_abc"
+
+
+@pytest.mark.parametrize("value", ["abc", {"a": 1}, b"abc"], ids=["text", "object", "bytes"])
+def test_a_value_that_is_not_a_list_never_structures_as_one(value: Any) -> None:
+    from heygen_async._converter import converter
+
+    with pytest.raises(TypeError, match="expected a list"):
+        converter.structure(value, list[str])
