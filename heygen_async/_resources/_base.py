@@ -28,7 +28,7 @@ from heygen_async._models import ListModel, Model
 from heygen_async._spec._results import created_ids, structure
 from heygen_async._spec._types import Endpoint
 from heygen_async._spec._validation import build_request, check_extra_query
-from heygen_async._transport._upload import Source, prepare_upload
+from heygen_async._transport._upload import LEGACY_RULES, V3_RULES, Source, prepare_upload
 
 if TYPE_CHECKING:
     from heygen_async._runtime import Runtime
@@ -237,7 +237,8 @@ class Resource:
             self._check_v3(endpoint)
         query = check_extra_query(endpoint, extra_query, set()) if extra_query is not None else []
         multipart = self._transport.options.mode == "gateway" or endpoint.api == "v3"
-        body = await prepare_upload(source, content_type, multipart=multipart)
+        rules = V3_RULES if endpoint.api == "v3" else LEGACY_RULES  # v3 takes other types, and 32 MB at most
+        body = await prepare_upload(source, content_type, multipart=multipart, rules=rules)
         headers = dict(body.headers or {})
         if key is not None:
             headers["Idempotency-Key"] = key
