@@ -42,6 +42,9 @@ R = TypeVar("R")
 OnStatus = Callable[[Any], Awaitable[None] | None]
 RESUBMIT_WAIT: float = 1.0
 """The first pause before a create whose outcome is unknown is sent again with its key (doubling, up to 30 s)."""
+REPLAY_WINDOW: float = 23 * 3600.0
+"""How long after its first send a create is sent again with its key. HeyGen replays a key's answer for 24 hours;
+past that the same key could make a second render, so an outcome still unknown is reported as ambiguous."""
 
 
 def _ids(ids: Any) -> list[Any]:
@@ -156,9 +159,10 @@ class VideosJobs(_V3Jobs[R]):
 
         Each request gets its own ``Idempotency-Key`` (or keeps the ``idempotency_key`` it names), so a create
         whose answer was lost is sent again with the same key until HeyGen gives its answer (the first one,
-        replayed): no item is ever ambiguous, and no render is made twice. A request naming a key an earlier
-        request of the batch named fails with :class:`ValidationError`, unsent: HeyGen would answer it with
-        the earlier request's render.
+        replayed): no render is made twice, and no item is ambiguous unless its outcome is still unknown 23
+        hours after its first send (HeyGen replays a key's answer for 24; later, the key could make another
+        render). A request naming a key an earlier request of the batch named fails with
+        :class:`ValidationError`, unsent: HeyGen would answer it with the earlier request's render.
         """
         from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
         from heygen_async.v3 import _models
@@ -187,6 +191,7 @@ class VideosJobs(_V3Jobs[R]):
             keys.add(key)
             arguments["idempotency_key"] = key
             wait = RESUBMIT_WAIT
+            first_sent = time.monotonic()
             while True:
                 try:
                     created = await self._call_kwargs(endpoint, result, arguments)
@@ -194,8 +199,11 @@ class VideosJobs(_V3Jobs[R]):
                     return exc.created_id
                 except APIError as exc:
                     # Sent with a key: resending cannot make a second render, so an unknown outcome is asked
-                    # again rather than reported as ambiguous (until the batch's deadline).
-                    if not may_have_been_processed(exc) or (deadline is not None and time.monotonic() >= deadline):
+                    # again rather than reported as ambiguous (until the batch's deadline, and while HeyGen
+                    # still replays the key's answer: in server time, which an emulator may run faster).
+                    now = time.monotonic()
+                    replayed = (now - first_sent) * self._transport.pool.time_scale < REPLAY_WINDOW
+                    if not (may_have_been_processed(exc) and replayed) or (deadline is not None and now >= deadline):
                         raise
                     await anyio.sleep(min(wait, 30.0))
                     wait *= 2
