@@ -90,3 +90,24 @@ def test_a_value_that_is_not_a_list_never_structures_as_one(value: Any) -> None:
 
     with pytest.raises(TypeError, match="expected a list"):
         converter.structure(value, list[str])
+
+
+async def test_an_answer_that_does_not_fit_never_shows_a_presigned_upload_slot() -> None:
+    """A presigned upload URL and its headers let anyone write the asset until they expire: the models keep them
+    out of their reprs, and an error showing an answer that did not fit masks them too."""
+    signature = "X-Amz-Signature=9f3c0ffee4d1c3b2a1"
+    security = "IQoJb3JpZ2luX2VjEHcaCXVzLWVhc3QtMSJHMEUCIQ"
+    slot = {"asset_id": "as_1", "upload_url": f"https://s3.example/as_1?{signature}"}
+    answer = [{"batch_id": "b_1", "items": [{**slot, "upload_headers": {"x-amz-security-token": security}}]}]
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            answering(m, "POST", "/v3/assets/direct-uploads/batches", answer)
+            with pytest.raises(hg.CreatedResponseError) as caught:
+                await client.v3.assets.direct_uploads.create_batch(
+                    files=[{"filename": "a.png", "content_type": "image/png", "size_bytes": 10}]
+                )
+    error = caught.value
+    assert error.created_id == "b_1"
+    shown = f"{error} {error!r} {error.body!r} {error.raw!r}"
+    assert signature not in shown
+    assert security not in shown
