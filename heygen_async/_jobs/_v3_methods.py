@@ -45,6 +45,9 @@ R = TypeVar("R")
 OnStatus = Callable[[Any], Awaitable[None] | None]
 RESUBMIT_WAIT: float = 1.0
 """The first pause before a create whose outcome is unknown is sent again with its key (doubling, up to 30 s)."""
+REPLAY_WINDOW: float = 23 * 3600.0
+"""How long after its first send a create is sent again with its key. HeyGen replays a key's answer for 24 hours;
+past that the same key could make a second render, so an outcome still unknown is reported as ambiguous."""
 
 
 def _ids(ids: Any) -> list[Any]:
@@ -54,6 +57,20 @@ def _ids(ids: Any) -> list[Any]:
             parameter="ids",
         )
     return list(ids)
+
+
+def _no_video_id(endpoint: str, key: str | None) -> APIResponseError:
+    """The error of a create answered without a ``video_id``: the render it made, if any, is got back by sending
+    it again with its key."""
+    error = APIResponseError(
+        f"{endpoint} answered without a video_id; send it again with idempotency_key={key!r} to get the render "
+        "it made, if any",
+        endpoint=endpoint,
+        status_code=200,
+        body="",
+    )
+    error.idempotency_key = key
+    return error
 
 
 class _V3Jobs(Resource, Generic[R]):
@@ -127,15 +144,7 @@ class VideosJobs(_V3Jobs[R]):
         except CreatedResponseError as exc:
             video_id = exc.created_id
         if not isinstance(video_id, str) or not video_id:
-            error = APIResponseError(
-                f"{endpoint.key} answered without a video_id; send it again with idempotency_key={key!r} to get "
-                "the render it made, if any",
-                endpoint=endpoint.key,
-                status_code=200,
-                body="",
-            )
-            error.idempotency_key = key
-            raise error
+            raise _no_video_id(endpoint.key, key)
         return Job(
             KINDS[self._kind],
             video_id,
@@ -153,7 +162,10 @@ class VideosJobs(_V3Jobs[R]):
 
         Each request gets its own ``Idempotency-Key`` (or keeps the ``idempotency_key`` it names), so a create
         whose answer was lost is sent again with the same key until HeyGen gives its answer (the first one,
-        replayed): no item is ever ambiguous, and no render is made twice.
+        replayed): no render is made twice, and no item is ambiguous unless its outcome is still unknown 23
+        hours after its first send (HeyGen replays a key's answer for 24; later, the key could make another
+        render). A request naming a key an earlier request of the batch named fails with
+        :class:`ValidationError`, unsent: HeyGen would answer it with the earlier request's render.
         """
         from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
         from heygen_async.v3 import _models
@@ -161,6 +173,7 @@ class VideosJobs(_V3Jobs[R]):
         endpoint = V3_ENDPOINTS_BY_NAME["v3.videos.create"]
         result = getattr(_models, endpoint.result)
         deadline = deadline_of(timeout)
+        keys: set[str] = set()  # the batch submits one request at a time: no lock needed
 
         async def submit(request: Mapping[str, Any]) -> str:
             if not isinstance(request, Mapping):
@@ -169,8 +182,19 @@ class VideosJobs(_V3Jobs[R]):
                     parameter="requests",
                 )
             arguments = dict(request)
-            arguments["idempotency_key"] = idempotency_key_for(endpoint, arguments.get("idempotency_key"))
+            key = idempotency_key_for(endpoint, arguments.get("idempotency_key"))
+            assert key is not None  # videos.create takes an Idempotency-Key
+            if key in keys:
+                raise ValidationError(
+                    f"idempotency_key {key!r} names an earlier request of this batch too: HeyGen would answer "
+                    "this one with that one's render; give each request its own key",
+                    parameter="idempotency_key",
+                    endpoint=endpoint.qualname,
+                )
+            keys.add(key)
+            arguments["idempotency_key"] = key
             wait = RESUBMIT_WAIT
+            first_sent = time.monotonic()
             while True:
                 try:
                     created = await self._call_kwargs(endpoint, result, arguments)
@@ -178,13 +202,18 @@ class VideosJobs(_V3Jobs[R]):
                     return exc.created_id
                 except APIError as exc:
                     # Sent with a key: resending cannot make a second render, so an unknown outcome is asked
-                    # again rather than reported as ambiguous (until the batch's deadline).
-                    if not may_have_been_processed(exc) or (deadline is not None and time.monotonic() >= deadline):
+                    # again rather than reported as ambiguous (until the batch's deadline, and while HeyGen
+                    # still replays the key's answer: in server time, which an emulator may run faster).
+                    now = time.monotonic()
+                    replayed = (now - first_sent) * self._transport.pool.time_scale < REPLAY_WINDOW
+                    if not (may_have_been_processed(exc) and replayed) or (deadline is not None and now >= deadline):
                         raise
                     await anyio.sleep(min(wait, 30.0))
                     wait *= 2
                     continue
-                video_id: str = getattr(created, "video_id", None) or ""
+                video_id = getattr(created, "video_id", None)
+                if not isinstance(video_id, str) or not video_id:
+                    raise _no_video_id(endpoint.key, key)  # a render may exist: ambiguous, with its key
                 return video_id
 
         manager = JobManager(self._transport, self._runtime)

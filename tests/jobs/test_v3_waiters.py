@@ -118,3 +118,22 @@ async def test_a_v3_render_webhook_wakes_its_waiter_at_once() -> None:
         video = await waiting.wait(timeout=30)
         assert record.polls == 1
     assert video.video_url
+
+
+@pytest.mark.parametrize(
+    "wait",
+    [
+        pytest.param(lambda client: client.v3.videos.wait("v_1", timeout=1), id="wait"),
+        pytest.param(lambda client: client.v3.video_translations.job("t_1").wait(timeout=1), id="job"),
+        pytest.param(lambda client: client.v3.lipsyncs.wait_many(["l_1", "l_2"], timeout=1), id="wait_many"),
+        pytest.param(lambda client: client.jobs.job("v3_voice_clone", "vc_1").wait(timeout=1), id="jobs.job"),
+    ],
+)
+async def test_a_gateway_client_refuses_to_wait_for_a_v3_job_before_polling(wait: Any) -> None:
+    """The gateway serves no v3 route: a v3 waiter on a gateway client is a ConfigurationError naming the way out
+    at once, not status polls sent to the gateway (with its token) until the wait times out."""
+    async with running() as emulator, emulator.client(poll_policy=FAST_POLL) as client:
+        before = len(emulator.request_log)
+        with pytest.raises(hg.ConfigurationError, match=r"HeyGenClient\.direct"):
+            await wait(client)
+        assert emulator.request_log[before:] == []
