@@ -251,6 +251,13 @@ class Redactor:
     def __reduce__(self) -> Any:
         raise TypeError("a Redactor is not picklable")
 
+    def learn(self, secret: str) -> None:
+        """Scrub ``secret`` from now on too: a credential an answer handed over (a webhook endpoint's signing
+        secret), which a later error may echo. The first 64 learnt are kept (the token always is)."""
+        if secret and secret not in self._secrets and len(self._secrets) < 65:
+            self._secrets = (*self._secrets, secret)
+            self._needles = None
+
     def _find(self) -> _Needles:
         if self._needles is None:
             self._needles = _Needles(self._secrets)

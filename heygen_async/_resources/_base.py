@@ -144,6 +144,9 @@ class Resource:
             if isinstance(error, CreatedResponseError) and state is not None:  # the job exists: the ledger gets it
                 await self._record(state, endpoint, [error.created_id])
             raise error from None
+        secret = getattr(structured, "secret", None)
+        if type(secret) is str:  # a webhook endpoint's signing secret: never shown in a later error either
+            self._transport.redactor.learn(secret)
         if state is not None:  # only with a shared state: most clients never load the ledger's code
             assert creates is not None
             await self._record(state, endpoint, created_ids(creates, structured, arguments))

@@ -182,3 +182,21 @@ async def test_a_rate_limited_create_is_still_surely_unprocessed() -> None:
             with pytest.raises(hg.RateLimitError) as caught:
                 await client.v3.videos.create(**AVATAR_VIDEO)
     assert not may_have_been_processed(caught.value)
+
+
+async def test_a_webhook_secret_an_answer_handed_over_is_masked_when_a_later_error_echoes_it() -> None:
+    secret = "whsec_Qm9vbXRvd24tc2VjcmV0LTEyMzQ1Njc4"
+    created = {"data": {"endpoint_id": "ep_1", "url": "https://example.com/h", "secret": secret}}
+    echo = {"error": {"code": "invalid_parameter", "message": f"bad signature for {secret}", "param": secret}}
+    endpoints = re.compile(r"^https://api\.heygen\.com/v3/webhooks/endpoints.*$")
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(endpoints, payload=created)
+            m.get(endpoints, status=400, payload=echo)
+            endpoint = await client.v3.webhooks.endpoints.create(url="https://example.com/h")
+            with pytest.raises(hg.BadRequestError) as caught:
+                await client.v3.webhooks.endpoints.list()
+    assert endpoint.secret == secret
+    shown = f"{caught.value} {caught.value.body} {caught.value.error_message} {caught.value.param}"
+    assert secret not in shown
+    assert secret not in repr(endpoint)
