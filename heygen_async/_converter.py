@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
+from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
 from ._inputs import Input
@@ -276,6 +277,36 @@ def _structure_code(value: Any, _: Any) -> int | str | None:
 _ABSENT: Final = object()
 
 
+def _is_list(cls: Any) -> bool:
+    return typing.get_origin(cls) is list
+
+
+def _structure_list_factory(cls: Any) -> Callable[[Any, Any], list[Any]]:
+    """``list[X]`` from a JSON array only: cattrs' own hook takes any iterable, so text became a list of its
+    characters (``"t_abc"`` five ids) and an object the list of its keys. Item errors are reported as cattrs
+    reports them (``transform_error`` names ``data.ids[2]``)."""
+    (item_kind,) = typing.get_args(cls) or (Any,)
+    item_hook = converter.get_structure_hook(item_kind)
+
+    def structure(value: Any, _: Any) -> list[Any]:
+        if type(value) is not list and not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected a list, got {_kind(value)}")
+        items: list[Any] = []
+        errors: list[Exception] = []
+        for index, item in enumerate(value):
+            try:
+                items.append(item_hook(item, item_kind))
+            except Exception as exc:
+                note = IterableValidationNote(f"Structuring {cls} @ index {index}", index, item_kind)
+                vars(exc)["__notes__"] = [*getattr(exc, "__notes__", []), note]  # add_note() is 3.11+
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {cls!r}", errors, cls)
+        return items
+
+    return structure
+
+
 def _takes_no_list(cls: Any) -> bool:
     """Whether a field of type ``cls`` refuses a list whatever it holds: a scalar, a status or a model, or
     one of those or None."""
@@ -398,6 +429,7 @@ def input_json(obj: Input) -> dict[str, Any]:
 
 converter.register_structure_hook_factory(_is_model, _structure_model_factory)
 converter.register_structure_hook_factory(_is_optional, _structure_optional_factory)
+converter.register_structure_hook_factory(_is_list, _structure_list_factory)
 converter.register_structure_hook(str, _structure_str)
 converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook(int, _structure_int)
@@ -409,21 +441,63 @@ converter.register_unstructure_hook_factory(_is_input, _input_writer)
 
 
 def structure_leniently(data: Mapping[str, Any], cls: type[T]) -> tuple[T, list[str]]:
-    """``cls`` from the fields of ``data`` that fit it, and the names of those that did not (left at their
-    defaults); ``raw`` is ``data``. For an answer whose one important field (a new job's id) must not be lost
-    because another one is malformed."""
+    """``cls`` from the parts of ``data`` that fit it, and the paths of those that did not (left at their
+    defaults: ``avatar_item.status``, ``data[3]``); ``raw`` is ``data``. For an answer whose one important
+    field (a new job's id, even inside a nested object) or whose other items (a page of a list) must not be lost
+    because something beside them is malformed: a nested object keeps its fields that fit, a list of objects or
+    of values its items that fit."""
     kept: dict[str, Any] = {}
+    salvaged: dict[str, Any] = {}
     dropped: list[str] = []
+    model_class: Any = cls
+    kinds = {field.name: field.type for field in attrs.fields(attrs.resolve_types(model_class))}
     for name, value in data.items():
         try:
             converter.structure({name: value}, cls)
         except Exception:  # cattrs raises several types; all mean "this field is not the documented shape"
-            dropped.append(str(name))
+            part = _salvage(value, kinds.get(name), str(name), dropped) if name != "raw" else _NOTHING
+            if part is _NOTHING:
+                dropped.append(str(name))
+            else:
+                salvaged[name] = part
         else:
             kept[name] = value
-    model = converter.structure(kept, cls)
+    model: Any = converter.structure(kept, cls)
+    if salvaged:
+        model = attrs.evolve(model, **salvaged)
     object.__setattr__(model, "raw", data)
-    return model, dropped
+    built: T = model
+    return built, dropped
+
+
+_NOTHING: Final = object()
+
+
+def _salvage(value: Any, kind: Any, where: str, dropped: list[str]) -> Any:
+    """What of ``value`` fits ``kind`` (a field's type), or ``_NOTHING``: a model from an object's fields that fit,
+    a list of the items that fit; what did not is added to ``dropped`` by its path."""
+    if _is_optional(kind):
+        (kind,) = (arg for arg in typing.get_args(kind) if arg is not type(None))
+    if _is_model(kind) and isinstance(value, Mapping) and not issubclass(kind, ListModel):
+        model, inner = structure_leniently(value, kind)
+        dropped.extend(f"{where}.{name}" for name in inner)
+        return model
+    if typing.get_origin(kind) is list and isinstance(value, list):
+        (item_kind,) = typing.get_args(kind) or (Any,)
+        items: list[Any] = []
+        for index, item in enumerate(value):
+            if item is None:
+                continue  # nulls in lists are dropped, as when the whole answer fits
+            try:
+                items.append(converter.structure(item, item_kind))
+            except Exception:
+                part = _salvage(item, item_kind, f"{where}[{index}]", dropped)
+                if part is _NOTHING:
+                    dropped.append(f"{where}[{index}]")
+                else:
+                    items.append(part)
+        return items
+    return _NOTHING
 
 
 def structure_result(data: Any, cls: type[T]) -> T:

@@ -34,9 +34,20 @@ MIN_RUN: Final = 8
 
 SECRET_HEADERS: Final = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
 # Keys whose values are credentials wherever they appear in decoded JSON: an error body echoing a request, or
-# an answer that did not fit its model holding a live session's LiveKit ``access_token`` or a webhook
-# endpoint's signing ``secret`` (which the models keep out of their reprs).
-_SECRET_KEYS: Final = SECRET_HEADERS | {"api_token", "api_key", "apikey", "password", "access_token", "secret"}
+# an answer that did not fit its model holding a live session's LiveKit ``access_token`` or ``session_token``, a
+# webhook endpoint's signing ``secret``, or a v3 presigned upload slot (``upload_url``, ``upload_headers``: they
+# let anyone write the asset until they expire), all of which the models keep out of their reprs.
+_SECRET_KEYS: Final = SECRET_HEADERS | {
+    "api_token",
+    "api_key",
+    "apikey",
+    "password",
+    "access_token",
+    "session_token",
+    "secret",
+    "upload_url",
+    "upload_headers",
+}
 # ``api_token=...`` in a query string, also with its ``=`` percent-encoded (once or twice).
 _TOKEN_IN_QUERY: Final = re.compile(r"(api_token(?:=|%3d|%253d))[^&\s\"'#<>]*", re.IGNORECASE)
 # The password of a URL's userinfo, wherever a URL appears in text.
@@ -239,6 +250,13 @@ class Redactor:
 
     def __reduce__(self) -> Any:
         raise TypeError("a Redactor is not picklable")
+
+    def learn(self, secret: str) -> None:
+        """Scrub ``secret`` from now on too: a credential an answer handed over (a webhook endpoint's signing
+        secret), which a later error may echo. The first 64 learnt are kept (the token always is)."""
+        if secret and secret not in self._secrets and len(self._secrets) < 65:
+            self._secrets = (*self._secrets, secret)
+            self._needles = None
 
     def _find(self) -> _Needles:
         if self._needles is None:

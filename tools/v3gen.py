@@ -602,6 +602,10 @@ COMMON_ARGS: Final = [
     ("max_retries", "Overrides the client's retry count for this call."),
 ]
 BODY_ARG: Final = ("extra_body", "More body fields, sent as given (for fields this version does not know).")
+CONTENT_TYPE_ARG: Final = (
+    "content_type",
+    "The file's MIME type, when its bytes (or its name's extension) do not show it, e.g. ``application/x-subrip``.",
+)
 KEY_ARG: Final = ("idempotency_key", "Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.")
 
 
@@ -621,6 +625,8 @@ def _signature(
     for name, _, schema, _, _ in files:  # the file itself: ``assets.upload(path_or_bytes)``
         lines.append(f"        {name}: {_input_annotation(schema, schemas)},")
     lines.append("        *,")
+    if files:  # its type, when its bytes do not show it
+        lines.append("        content_type: str | None = None,")
     for name, _location, schema, required, _ in others:
         annotation = _input_annotation(schema, schemas)
         needed = required if required_override is None else name in required_override
@@ -699,10 +705,12 @@ def render_method(item: Rendered, schemas: Mapping[str, Any]) -> list[str]:
         extra.append(BODY_ARG)
     if item.idempotency:
         extra.append(KEY_ARG)
+    if binary:
+        extra.insert(0, CONTENT_TYPE_ARG)
     lines += _docstring(op, item, [*args, *extra, *COMMON_ARGS[1:]], "        ")
     if binary:
         (source,) = [p[0] for p in item.params if p[2].get("format") == "binary"]
-        call = [_constant(op), item.result, source, "None", "extra_query=extra_query"]
+        call = [_constant(op), item.result, source, "content_type", "extra_query=extra_query"]
         if item.idempotency:
             call.append("idempotency_key=idempotency_key")
         call += ["timeout=timeout", "max_retries=max_retries"]

@@ -1,20 +1,27 @@
-"""The everyday ``heygen-async`` commands: avatars, voices, quota, video, translate, jobs, sessions, webhooks.
+"""The everyday ``heygen-async`` commands: avatars, voices, quota, me, video, translate, jobs, sessions, webhooks.
 
 Each ``_add_*`` registers a sub-parser whose handler runs an ``async def`` command through
 :func:`._common.run`, which supplies the client and turns errors into one line and an exit code. Anything
 that waits shows progress on stderr and honours ``--timeout`` (exit 4, with a resume command).
+
+With ``--direct`` (HeyGen itself, ``HEYGEN_API_KEY``) the commands that have a HeyGen v3 route use it: avatars
+(v3 looks), voices, quota and me (``/v3/users/me``), video create/status/download (``/v3/videos``, each create
+with an ``Idempotency-Key`` it prints, so a rerun with ``--idempotency-key`` cannot render twice), translate
+and jobs watch (HeyGen ran the legacy v1/v2 routes only through 2026-10-31). Through the LowCodeAPI gateway (the
+default) they keep the legacy routes, the only ones it serves. Sessions and webhooks keep the legacy routes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ._common import (
     EXIT_API,
@@ -37,11 +44,16 @@ if TYPE_CHECKING:
 
 __all__ = ["add_api_commands"]
 
+T = TypeVar("T")
+V3_KINDS: Final = {"video": "v3_video", "translation": "v3_translation"}
+"""What ``jobs watch --kind`` names with ``--direct``: the v3 jobs ``video create`` and ``translate`` start there."""
+
 
 def add_api_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_avatars(commands)
     _add_voices(commands)
     _add_quota(commands)
+    _add_me(commands)
     _add_video(commands)
     _add_translate(commands)
     _add_jobs(commands)
@@ -79,17 +91,46 @@ def _count(text: str) -> int:
     return value
 
 
-# -- avatars, voices, quota ------------------------------------------------------------------------------
+async def _first(items: AsyncIterator[T], limit: int | None) -> list[T]:
+    """At most ``limit`` items of a paginated listing, asking for no page beyond them."""
+    found: list[T] = []
+    async with contextlib.aclosing(items):  # type: ignore[type-var]  # an async generator: aclose() exists
+        async for item in items:
+            found.append(item)
+            if limit is not None and len(found) >= limit:
+                break
+    return found
+
+
+def _page(limit: int | None, most: int) -> int | None:
+    """A page size that fetches ``limit`` items in one request when it can (HeyGen caps each listing's)."""
+    return None if limit is None else min(limit, most)
+
+
+# -- avatars, voices, quota, me ---------------------------------------------------------------------------
 
 
 def _add_avatars(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("avatars", help="list the account's avatars", description="List the avatars.")
+    parser = commands.add_parser(
+        "avatars",
+        help="list the account's avatars",
+        description="List the avatars (with --direct: HeyGen v3's avatar looks, whose id is the avatar_id a v3 "
+        "video takes).",
+    )
     parser.add_argument("--limit", type=_count, default=None, help="show at most this many")
     add_common(parser)
     parser.set_defaults(handler=lambda args: run(args, _avatars))
 
 
 async def _avatars(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
+    if args.direct:
+        looks = await _first(client.v3.avatars.looks.iter_all(limit=_page(args.limit, 50)), args.limit)
+        out.result(
+            looks,
+            [(a.id, a.name, a.gender, a.default_voice_id) for a in looks],
+            ["avatar_id", "name", "gender", "default_voice"],
+        )
+        return EXIT_OK
     avatars = (await client.avatars.list()).avatars[: args.limit]
     out.result(
         avatars,
@@ -108,6 +149,15 @@ def _add_voices(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 async def _voices(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
+    if args.direct:  # HeyGen v3 filters by language itself
+        listing = client.v3.voices.iter_all(language=args.language or None, limit=_page(args.limit, 100))
+        found = await _first(listing, args.limit)
+        out.result(
+            found,
+            [(v.voice_id, v.name, v.language, v.gender) for v in found],
+            ["voice_id", "name", "language", "gender"],
+        )
+        return EXIT_OK
     voices = list((await client.voices.list()).voices)
     if args.language:
         voices = [v for v in voices if (v.language or "").lower() == args.language.lower()]
@@ -119,12 +169,25 @@ async def _voices(client: HeyGenClient, out: Output, args: argparse.Namespace) -
 
 
 def _add_quota(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("quota", help="show the remaining quota", description="Show the remaining quota.")
+    parser = commands.add_parser(
+        "quota",
+        help="show the remaining quota",
+        description="Show the remaining quota (with --direct: HeyGen v3's balance, by the account's billing type).",
+    )
     add_common(parser)
     parser.set_defaults(handler=lambda args: run(args, _quota))
 
 
+BILLING: Final = ("billing_type", "wallet", "subscription", "usage_based")
+"""What ``/v3/users/me`` says about the account's balance: its billing type, and the one object it fills."""
+
+
 async def _quota(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
+    if args.direct:
+        user = await client.v3.users.me()
+        data = jsonable(user)
+        out.fields({key: data.get(key) for key in BILLING}, _balance_rows(user))
+        return EXIT_OK
     quota = await client.user.remaining_quota()
     data = {"remaining_quota": quota.remaining_quota, "credits": quota.credits, "details": quota.details}
     out.fields(
@@ -134,6 +197,48 @@ async def _quota(client: HeyGenClient, out: Output, args: argparse.Namespace) ->
             ("credits", quota.credits),
         ],
     )
+    return EXIT_OK
+
+
+def _balance_rows(user: Any) -> list[tuple[str, Any]]:
+    """The balance as ``name: value`` lines: only what the account's billing type fills."""
+    rows: list[tuple[str, Any]] = [("billing", user.billing_type)]
+    wallet, subscription, usage = user.wallet, user.subscription, user.usage_based
+    if wallet is not None and wallet.remaining_balance is not None:
+        currency = wallet.currency.value if wallet.currency is not None else ""
+        rows.append(("balance", f"{wallet.remaining_balance:g} {currency}".rstrip()))
+    if subscription is not None:
+        rows.append(("plan", subscription.plan))
+        credits = subscription.credits
+        for name, pool in (
+            ("premium credits", credits and credits.premium_credits),
+            ("add-on credits", credits and credits.add_on_credits),
+        ):
+            if pool is not None and pool.remaining is not None:
+                rows.append(
+                    (name, pool.remaining if pool.resets_at is None else f"{pool.remaining} (resets {pool.resets_at})")
+                )
+    if usage is not None and usage.spending_current_usd is not None:
+        cap = "" if usage.spending_cap_usd is None else f" of a {usage.spending_cap_usd:g} USD cap"
+        rows.append(("spent", f"{usage.spending_current_usd:g} USD{cap}"))
+    return rows
+
+
+def _add_me(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "me",
+        help="show the account's user",
+        description="Show who the credentials belong to (with --direct: HeyGen v3's /v3/users/me, balance included).",
+    )
+    add_common(parser)
+    parser.set_defaults(handler=lambda args: run(args, _me))
+
+
+async def _me(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
+    user = await (client.v3.users.me() if args.direct else client.user.me())
+    name = " ".join(part for part in (user.first_name, user.last_name) if part) or None
+    rows: list[tuple[str, Any]] = [("username", user.username), ("email", user.email), ("name", name)]
+    out.fields(user, rows + (_balance_rows(user) if args.direct else []))
     return EXIT_OK
 
 
@@ -166,15 +271,32 @@ def _add_video(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "create",
         help="render an avatar video",
         description="Render an avatar video from flags (one scene) or from a JSON file of videos.generate's "
-        'arguments ({"video_inputs": [...], "dimension": {...}, "title": ...}).',
+        'arguments ({"video_inputs": [...], "dimension": {...}, "title": ...}). With --direct: HeyGen v3\'s '
+        'POST /v3/videos, from flags or a JSON file of client.v3.videos.create\'s arguments ({"type": "avatar", '
+        '"avatar_id": ..., "script": ..., "voice_id": ...}), sent with an Idempotency-Key that is printed: the same '
+        "command with --idempotency-key KEY gets the same video back instead of a second render.",
     )
-    create.add_argument("--file", type=Path, default=None, help="a JSON file of videos.generate's arguments")
-    create.add_argument("--avatar", default=None, help="avatar_id")
-    create.add_argument("--voice", default=None, help="voice_id")
-    create.add_argument("--text", default=None, help="what the avatar says")
+    create.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        help="a JSON file of videos.generate's (--direct: v3 videos.create's) arguments",
+    )
+    create.add_argument("--avatar", "--avatar-id", dest="avatar", default=None, help="avatar_id (v3: a look's id)")
+    create.add_argument("--voice", "--voice-id", dest="voice", default=None, help="voice_id")
+    create.add_argument("--text", "--script", dest="text", default=None, help="what the avatar says")
     create.add_argument("--title", default=None)
-    create.add_argument("--dimension", default=None, metavar="WxH", help="e.g. 1280x720")
-    create.add_argument("--test", action="store_true", help="a watermarked test render (no credits)")
+    create.add_argument("--dimension", default=None, metavar="WxH", help="e.g. 1280x720 (gateway)")
+    create.add_argument("--test", action="store_true", help="a watermarked test render, no credits (gateway)")
+    create.add_argument("--resolution", default=None, help="with --direct: e.g. 1080p")
+    create.add_argument("--aspect-ratio", default=None, help="with --direct: e.g. 16:9")
+    create.add_argument(
+        "--idempotency-key",
+        default=None,
+        metavar="KEY",
+        help="with --direct: the Idempotency-Key to send (default a new one, printed); a rerun with the same key "
+        "within 24 hours gets the same video",
+    )
     _add_wait(create)
     add_common(create)
     create.set_defaults(handler=lambda args: run(args, _video_create, check=_check_video_create))
@@ -191,19 +313,10 @@ def _add_video(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     download.set_defaults(handler=lambda args: run(args, _video_download))
 
 
-def _generate_arguments(args: argparse.Namespace) -> dict[str, Any]:
-    if args.file is not None:
-        if any(value is not None for value in (args.avatar, args.voice, args.text)):
-            raise UsageError("give --file or --avatar/--voice/--text, not both")
-        try:
-            arguments = json.loads(args.file.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
-        except ValueError as exc:
-            raise UsageError(f"{args.file} is not JSON: {exc}") from None
-        if not isinstance(arguments, dict):
-            raise UsageError(f"{args.file} must hold a JSON object of videos.generate's arguments")
-    else:
+def _file_arguments(args: argparse.Namespace, method: str) -> dict[str, Any] | None:
+    """The JSON object of ``method``'s arguments ``--file`` names (None without ``--file``); the one-scene flags
+    must be all there without it."""
+    if args.file is None:
         missing = [
             flag
             for flag, value in (("--avatar", args.avatar), ("--voice", args.voice), ("--text", args.text))
@@ -211,6 +324,42 @@ def _generate_arguments(args: argparse.Namespace) -> dict[str, Any]:
         ]
         if missing:
             raise UsageError(f"missing {', '.join(missing)} (or give --file)")
+        return None
+    if any(value is not None for value in (args.avatar, args.voice, args.text)):
+        raise UsageError("give --file or --avatar/--voice/--text, not both")
+    try:
+        arguments = json.loads(args.file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"{args.file} is not JSON: {exc}") from None
+    if not isinstance(arguments, dict):
+        raise UsageError(f"{args.file} must hold a JSON object of {method}'s arguments")
+    return arguments
+
+
+def _accepted(function: Callable[..., Any], method: str, arguments: Mapping[str, Any]) -> None:
+    """Every argument is one ``function`` takes, or a usage error naming what it takes."""
+    import inspect
+
+    accepted = set(inspect.signature(function).parameters) - {"self"}
+    unknown = sorted(set(arguments) - accepted)
+    if unknown:
+        raise UsageError(f"unknown {method} argument(s) {unknown}; it takes {sorted(accepted)}")
+
+
+def _generate_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    for flag, value in (
+        ("--resolution", args.resolution),
+        ("--aspect-ratio", args.aspect_ratio),
+        ("--idempotency-key", args.idempotency_key),
+    ):
+        if value is not None:
+            raise UsageError(
+                f"{flag} is HeyGen v3's (--direct); through the gateway, videos.generate takes --dimension"
+            )
+    arguments = _file_arguments(args, "videos.generate")
+    if arguments is None:
         arguments = {
             "video_inputs": [
                 {
@@ -231,23 +380,61 @@ def _generate_arguments(args: argparse.Namespace) -> dict[str, Any]:
     return arguments
 
 
-def _check_video_create(args: argparse.Namespace) -> None:
-    """The arguments for videos.generate, checked by name before any client exists."""
-    import inspect
+def _create_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """client.v3.videos.create's arguments (HeyGen v3, --direct), from the flags or --file."""
+    if args.dimension is not None:
+        raise UsageError(
+            "--dimension is the gateway's videos.generate's; HeyGen v3 takes --resolution and --aspect-ratio"
+        )
+    if args.test:
+        raise UsageError("--test is the gateway's videos.generate's: HeyGen v3 has no test renders")
+    arguments = _file_arguments(args, "videos.create")
+    if arguments is None:
+        arguments = {"type": "avatar", "avatar_id": args.avatar, "script": args.text, "voice_id": args.voice}
+    for name, value in (("title", args.title), ("resolution", args.resolution), ("aspect_ratio", args.aspect_ratio)):
+        if value is not None:
+            arguments[name] = value
+    return arguments
 
+
+def _check_video_create(args: argparse.Namespace) -> None:
+    """The arguments for videos.generate (v3: videos.create, and its Idempotency-Key), checked by name before any
+    client exists; HeyGen's own rules are checked by the client, still before anything is sent."""
+    if args.direct:
+        from heygen_async._resources._base import idempotency_key_for
+        from heygen_async._resources.v3.videos import VideosResource as V3Videos
+        from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
+
+        arguments = _create_arguments(args)
+        key = arguments.pop("idempotency_key", None)
+        if key is not None and args.idempotency_key is not None:
+            raise UsageError(f"give the Idempotency-Key in {args.file} or with --idempotency-key, not both")
+        _accepted(V3Videos.create, "videos.create", arguments)
+        if "type" not in arguments:
+            raise UsageError("the arguments need type (e.g. 'avatar')")
+        # Chosen here, not by the client, so the command can print it: a rerun with it cannot render twice.
+        args.idempotency_key = idempotency_key_for(
+            V3_ENDPOINTS_BY_NAME["v3.videos.create"], key or args.idempotency_key
+        )
+        args.arguments = arguments
+        return
     from heygen_async._resources.videos import VideosResource
 
     arguments = _generate_arguments(args)
-    accepted = set(inspect.signature(VideosResource.generate).parameters) - {"self"}
-    unknown = sorted(set(arguments) - accepted)
-    if unknown:
-        raise UsageError(f"unknown videos.generate argument(s) {unknown}; it takes {sorted(accepted)}")
+    _accepted(VideosResource.generate, "videos.generate", arguments)
     if "video_inputs" not in arguments:
         raise UsageError("the arguments need video_inputs")
     args.arguments = arguments
 
 
 async def _video_create(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
+    if args.direct:  # the arguments were checked by name; the client checks their values before sending
+        render = await client.v3.videos.submit(**args.arguments, idempotency_key=args.idempotency_key)
+        render.policy = _policy(args)
+        # The key is in the job's resume token too: a timed-out wait resumes as the same render.
+        return await _show_job(
+            out, args, "video_id", render, _print_v3_video, also={"idempotency_key": render.idempotency_key}
+        )
     arguments = dict(args.arguments)
     video_inputs = arguments.pop("video_inputs")
     job = await client.videos.generate(video_inputs, **arguments)
@@ -265,11 +452,25 @@ async def _submitted(
     """A submitted job: print its id, or with --wait follow it to the end and print the result."""
     if job_id is None:
         raise UsageError(f"HeyGen answered without a {key}")
+    return await _show_job(out, args, key, handle(job_id, poll=_policy(args)), show)
+
+
+async def _show_job(
+    out: Output,
+    args: argparse.Namespace,
+    key: str,
+    job: Job[Any],
+    show: Callable[[Output, Any], None],
+    *,
+    also: Mapping[str, Any] | None = None,
+) -> int:
+    """Print a submitted job's id (and ``also``), or with --wait follow it to the end and print the result."""
+    also = also or {}
     if not args.wait:
-        out.fields({key: job_id}, [(key, job_id)])
+        out.fields({key: job.id, **also}, [(key, job.id), *also.items()])
         return EXIT_OK
-    job = handle(job_id, poll=_policy(args))
-    out.note(f"{job.kind.label.lower()} {job_id} submitted; waiting")
+    told = "".join(f", {name} {value}" for name, value in also.items())
+    out.note(f"{job.kind.label.lower()} {job.id} submitted{told}; waiting")
     show(out, await follow(job, args, out))
     return EXIT_OK
 
@@ -288,15 +489,33 @@ def _print_video(out: Output, video: Any) -> None:
     )
 
 
+def _print_v3_video(out: Output, video: Any) -> None:
+    failed = video.failure_code or video.failure_message
+    out.fields(
+        video,
+        [
+            ("video_id", video.id),
+            ("status", video.status),
+            ("duration", video.duration),
+            ("video_url", video.video_url),
+            ("error", f"{video.failure_code or '-'}: {video.failure_message or '-'}" if failed else None),
+        ],
+    )
+
+
 async def _video_status(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
-    _print_video(out, await client.videos.status(args.video_id))
+    if args.direct:
+        _print_v3_video(out, await client.v3.videos.get(args.video_id))
+    else:
+        _print_video(out, await client.videos.status(args.video_id))
     return EXIT_OK
 
 
 async def _video_download(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
     progress = ByteProgress(f"downloading {args.video_id} to {args.path}", stream=out.stderr)
+    videos = client.v3.videos if args.direct else client.videos
     try:
-        path = await client.videos.download(args.video_id, args.path, on_progress=progress)
+        path = await videos.download(args.video_id, args.path, on_progress=progress)
     finally:
         progress.finish()
     size = (await asyncio.to_thread(Path(path).stat)).st_size
@@ -318,6 +537,13 @@ def _add_translate(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 async def _translate(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
+    if args.direct:  # HeyGen v3: one job per output language, and only one language here
+        translations = client.v3.video_translations
+        created = await translations.create(
+            video={"type": "url", "url": args.video_url}, output_languages=[args.language], title=args.title
+        )
+        first = next(iter(created.video_translation_ids or ()), None)
+        return await _submitted(out, args, "video_translation_id", first, translations.job, _print_v3_translation)
     job = await client.translations.create(args.video_url, output_language=args.language, title=args.title)
     return await _submitted(
         out, args, "video_translate_id", job.video_translate_id, client.translations.job, _print_translation
@@ -332,6 +558,19 @@ def _print_translation(out: Output, translation: Any) -> None:
             ("status", translation.status),
             ("language", translation.output_language),
             ("url", translation.url),
+        ],
+    )
+
+
+def _print_v3_translation(out: Output, translation: Any) -> None:
+    out.fields(
+        translation,
+        [
+            ("video_translation_id", translation.id),
+            ("status", translation.status),
+            ("language", translation.output_language),
+            ("url", translation.video_url),
+            ("error", translation.failure_message),
         ],
     )
 
@@ -353,7 +592,7 @@ def _add_jobs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--kind",
         default="video",
         choices=("video", "translation", "photo_generation", "training", "photo_avatar"),
-        help="the job's kind when JOB is an id (default video)",
+        help="the job's kind when JOB is an id (default video; with --direct, video and translation are HeyGen v3's)",
     )
     _add_wait(watch, flag=False)
     add_common(watch)
@@ -368,7 +607,8 @@ async def _jobs_watch(client: HeyGenClient, out: Output, args: argparse.Namespac
         if policy is not None:
             job = client.jobs.job(job.kind.name, job.id, policy=policy)
     else:
-        job = client.jobs.job(args.kind, token, policy=policy)
+        kind = V3_KINDS.get(args.kind, args.kind) if args.direct else args.kind
+        job = client.jobs.job(kind, token, policy=policy)
     out.note(f"watching {job.kind.label.lower()} {job.id}")
     result = await follow(job, args, out)
     out.fields(

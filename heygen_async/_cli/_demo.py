@@ -3,9 +3,12 @@
 Without ``--live`` it always runs on an emulator started in this process (a configured token is never spent
 by surprise), 30x faster than real time, with a webhook receiver on 127.0.0.1 so finished jobs wake their
 waiters. The tour: account and quota; avatars and voices; a batch of renders with a live progress line, one of
-which fails and is reported; a translation; a live streaming session that speaks, is interrupted and closes;
-and a summary (jobs, time, requests, retries). ``--live`` runs the same against the real gateway after saying
-what it will spend and asking (or ``--yes``).
+which fails and is reported; a translation (these through the LowCodeAPI gateway, on its legacy routes); then
+HeyGen v3 in direct mode, what a new project uses: renders created with ``create_many``, each with its own
+``Idempotency-Key``, one answer lost on the way and recovered without a second render, one render failing; a
+live streaming session that speaks, is interrupted and closes; and a summary (jobs, v3 renders, time,
+requests, retries). ``--live`` runs the gateway part against the real gateway after saying what it will spend
+and asking (or ``--yes``); HeyGen v3 needs an API key of HeyGen's own (``examples/v3_videos.py --direct``).
 """
 
 from __future__ import annotations
@@ -50,6 +53,13 @@ class DemoSummary:
     session_id: str | None = None
     sessions_left_open: int | None = None
     webhooks_handled: int = 0
+    v3_submitted: int = 0
+    v3_succeeded: int = 0
+    v3_failed: int = 0
+    v3_ambiguous: int = 0
+    v3_renders_made: int | None = None
+    v3_answers_recovered: int = 0
+    v3_replayed: bool | None = None
     requests: int = 0
     retries: int = 0
     seconds: float = 0.0
@@ -61,12 +71,14 @@ def add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "demo",
         help="a tour of the library (embedded emulator unless --live)",
         description="A tour of heygen_async: account and quota, avatars and voices, concurrent renders with "
-        "progress (one fails), a translation, a live streaming session, and a summary. Runs on an emulator "
+        "progress (one fails) and a translation through the LowCodeAPI gateway, renders with HeyGen v3 in direct "
+        "mode (idempotent creates: a lost answer recovered, nothing rendered twice), a live streaming session, "
+        "and a summary. Runs on an emulator "
         "started in this process (--emulator, the default: it injects a fault and reads the emulator's state, so "
         "it never uses a running `heygen-async emulator`) unless --live.",
     )
     parser.add_argument(
-        "--videos", type=int, default=3, help="renders in the batch (1..20, default 3), plus one made to fail"
+        "--videos", type=int, default=3, help="renders in each batch (1..20, default 3), plus one made to fail"
     )
     backend = parser.add_mutually_exclusive_group()
     backend.add_argument(
@@ -120,13 +132,15 @@ async def run_demo(out: Output, *, videos: int = 4, live: bool = False) -> DemoS
             finished = await _renders(client, out, summary, avatar_id, voice_id, videos, live)
             await _translate(client, out, summary, finished)
             summary.webhooks_handled = 0 if receiver is None else receiver.stats.handled
+        direct = await _v3(emulator, out, summary, videos)
         await _streaming(client, out, summary)
         if emulator is not None:
             summary.sessions_left_open = len(emulator.account.open_sessions())
         else:  # only the demo's own session: the account may have others, not ours to count
             listed = {s.session_id for s in await client.streaming.list_sessions()}
             summary.sessions_left_open = int(summary.session_id in listed)
-        summary.requests, summary.retries = client.stats.requests, client.stats.retries
+        summary.requests = client.stats.requests + (0 if direct is None else direct.requests)
+        summary.retries = client.stats.retries + (0 if direct is None else direct.retries)
     summary.seconds = round(time.monotonic() - started, 2)
     _print_summary(out, summary)
     return summary
@@ -313,6 +327,90 @@ async def _translate(client: HeyGenClient, out: Output, summary: DemoSummary, fi
     out.note(f"  {translation.video_translate_id}: {summary.translation} ({translation.output_language})")
 
 
+async def _v3(emulator: Emulator | None, out: Output, summary: DemoSummary, count: int) -> Any:
+    """HeyGen v3 in direct mode on the emulator: one create sent twice with its key, then ``count`` renders and
+    one made to fail through ``create_many``, the first answer lost after its render was made. Returns the
+    direct client's stats (None when skipped)."""
+    import heygen_async as hg
+
+    if emulator is None:  # --live tours the gateway, whose token cannot reach v3
+        _step(out, "HeyGen v3 in direct mode")
+        out.note("skipped: --live tours the LowCodeAPI gateway; v3 is HeyGen's own API, with a key of HeyGen's")
+        out.note(f"(HEYGEN_API_KEY): try `python examples/v3_videos.py --direct` or `{PROG} video create --direct`")
+        return None
+    _step(out, f"HeyGen v3 in direct mode: {count + 1} renders with Idempotency-Keys (the last is made to fail)")
+    retry = hg.RetryPolicy(attempts=4, wait_initial=0.2, wait_max=2.0)
+    polls = hg.PollPolicy(first_poll=0.5, max_interval=2.0)
+    async with emulator.direct_client(retry=retry, poll_policy=polls) as client:
+        me = await client.v3.users.me()
+        billing = me.billing_type.value if me.billing_type is not None else "?"
+        balance = me.wallet.remaining_balance if me.wallet is not None else None
+        out.note(
+            f"user {me.username or me.email or '?'}, billing {billing}" + (f", {balance:,.2f} left" if balance else "")
+        )
+        look = (await client.v3.avatars.looks.list(limit=1)).data[0]
+        voice_id = look.default_voice_id or (await client.v3.voices.list(limit=1)).data[0].voice_id or ""
+        out.note(f"avatar look {look.id}, voice {voice_id}")
+        await _v3_replay(client, out, summary, look.id or "", voice_id)
+        base: dict[str, Any] = {"type": "avatar", "avatar_id": look.id, "voice_id": voice_id}
+        requests = [{**base, "script": f"Hello from HeyGen v3, video {n} of {count}."} for n in range(1, count + 1)]
+        await _v3_batch(client, emulator, out, summary, [*requests, {**base, "script": FAIL_TEXT}])
+        return client.stats
+
+
+async def _v3_replay(client: HeyGenClient, out: Output, summary: DemoSummary, avatar_id: str, voice_id: str) -> None:
+    """The same create sent twice with one ``Idempotency-Key``: HeyGen replays the first answer."""
+    import uuid
+
+    key = uuid.uuid4().hex
+    script = "This create is sent twice with one key, and renders once."
+    first = await client.v3.videos.create(
+        type="avatar", avatar_id=avatar_id, voice_id=voice_id, script=script, idempotency_key=key
+    )
+    again = await client.v3.videos.create(
+        type="avatar", avatar_id=avatar_id, voice_id=voice_id, script=script, idempotency_key=key
+    )
+    summary.v3_replayed = first.video_id == again.video_id
+    out.note(
+        f"one create sent twice with Idempotency-Key {key}: video {first.video_id} both times"
+        if summary.v3_replayed
+        else f"one create sent twice with one key made two videos: {first.video_id}, {again.video_id}"
+    )
+
+
+async def _v3_batch(
+    client: HeyGenClient, emulator: Emulator, out: Output, summary: DemoSummary, requests: list[dict[str, Any]]
+) -> None:
+    """``create_many`` with the first answer lost after its render was made: asked again with its key, it is
+    recovered, so the renders made are exactly the ids returned and no item is ambiguous."""
+    counters = emulator.stats()["v3"]
+    made_before, replays_before = int(counters["videos_created"]), int(counters["idempotent_replays"])
+    emulator.inject("lost", endpoint="POST /v3/videos")
+    out.note("the next create's answer is lost after its render is made: create_many asks again with its key")
+    ids: set[str] = set()
+    async for item in client.v3.videos.create_many(requests, concurrency=len(requests), timeout=600):
+        summary.v3_submitted += 1
+        ids.update([item.job_id] if item.job_id else [])
+        if item.ok:
+            summary.v3_succeeded += 1
+            video = item.result
+            out.note(f"  {video.id}: {video.status.value if video.status else '?'}, {video.duration or 0:g} s of video")
+        elif item.ambiguous:
+            summary.v3_ambiguous += 1
+            out.note(f"  ambiguous: {item.error}")
+        else:
+            summary.v3_failed += 1
+            out.note(f"  handled: {type(item.error).__name__}: {item.error}")
+    counters = emulator.stats()["v3"]
+    summary.v3_renders_made = made = int(counters["videos_created"]) - made_before
+    summary.v3_answers_recovered = int(counters["idempotent_replays"]) - replays_before
+    clean = made == len(ids) and not summary.v3_ambiguous
+    out.note(
+        f"{made} renders made for {len(ids)} video ids returned" + (": none twice, none ambiguous" if clean else "")
+    )
+    out.note(f"{summary.v3_answers_recovered} lost answer recovered: HeyGen answered its create again from its key")
+
+
 async def _streaming(client: HeyGenClient, out: Output, summary: DemoSummary) -> None:
     import heygen_async as hg
 
@@ -341,6 +439,22 @@ async def _streaming(client: HeyGenClient, out: Output, summary: DemoSummary) ->
         raise UsageError("the session did not close")
 
 
+def _v3_rows(summary: DemoSummary) -> list[tuple[str, Any]]:
+    if summary.v3_renders_made is None:
+        return [("v3 renders", "skipped")]
+    return [
+        (
+            "v3 renders",
+            f"{summary.v3_submitted} submitted, {summary.v3_succeeded} succeeded, {summary.v3_failed} failed",
+        ),
+        (
+            "v3 idempotency",
+            f"{summary.v3_answers_recovered} lost answer recovered, {summary.v3_renders_made} made, "
+            f"{summary.v3_ambiguous} ambiguous",
+        ),
+    ]
+
+
 def _print_summary(out: Output, summary: DemoSummary) -> None:
     if out.json_mode:
         return
@@ -354,6 +468,7 @@ def _print_summary(out: Output, summary: DemoSummary) -> None:
                 + (f", {summary.jobs_timed_out} timed out" if summary.jobs_timed_out else ""),
             ),
             ("failures reported", len(summary.failures_reported)),
+            *_v3_rows(summary),
             ("translation", summary.translation or "-"),
             (
                 "live session",

@@ -3,13 +3,14 @@
 Commands:
 
 * ``demo``: a tour of the library on the embedded emulator (or, with ``--live``, the real gateway).
-* ``avatars``, ``voices``, ``quota``, ``video create|status|download``, ``translate``, ``jobs watch``,
-  ``sessions list|reap``, ``webhooks list|add|delete|verify``: everyday tasks (see ``_commands``).
+* ``avatars``, ``voices``, ``quota``, ``me``, ``video create|status|download``, ``translate``, ``jobs watch``,
+  ``sessions list|reap``, ``webhooks list|add|delete|verify``: everyday tasks (see ``_commands``); with
+  ``--direct`` those with a HeyGen v3 route use it, through the gateway the legacy routes.
 * ``emulator [--background | --stop | --status]``: serve the LowCodeAPI + HeyGen emulator on 127.0.0.1, in
   this terminal or in the background; the API commands' ``--emulator`` finds it through its state file.
-* ``spec diff FILE [--json]``: compare a LowCodeAPI definition document with the bundled endpoint table. Exit
-  status 0 when nothing differs (known deviations and table extras are fine), 1 when something does, 2 for a
-  usage error (unreadable file, malformed definition).
+* ``spec diff FILE [--json]``: compare a LowCodeAPI definition document with the bundled endpoint table, or
+  HeyGen's OpenAPI document with the bundled v3 table. Exit status 0 when nothing differs (known deviations and
+  table extras are fine), 1 when something does, 2 for a usage error (unreadable file, malformed document).
 
 Exit codes: 0 ok, 1 API error, 2 usage error, 3 job failed, 4 timeout. Each command is a ``_add_*`` function
 that registers its sub-parser and a handler; handlers import what they need when they run, so ``--help``
@@ -62,8 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Tools for the heygen_async HeyGen client.",
         epilog="The API commands (avatars, voices, quota, video, translate, jobs, sessions, webhooks list/add/"
-        "delete) take --emulator: the emulator `heygen-async emulator` serves, else one of their own. demo always "
-        "runs on an emulator of its own unless --live; emulator, spec diff and webhooks verify call no API.",
+        "delete, me) take --emulator: the emulator `heygen-async emulator` serves, else one of their own; with "
+        "--direct they call HeyGen itself, on its v3 routes where they have one. demo always runs on an emulator of "
+        "its own unless --live; emulator, spec diff and webhooks verify call no API.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(

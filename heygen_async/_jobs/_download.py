@@ -19,7 +19,7 @@ import anyio
 from yarl import URL
 
 from heygen_async._exceptions import APIConnectionError, APIStatusError, ValidationError
-from heygen_async._models import Video, VideoStatus
+from heygen_async._models import VideoStatus
 
 if TYPE_CHECKING:
     from heygen_async._transport._call import Transport
@@ -32,8 +32,8 @@ REFRESH_MARGIN: Final = 3600.0
 
 async def download(
     transport: Transport,
-    fetch_status: Callable[[str], Awaitable[Video]],
-    video: str | Video,
+    fetch_status: Callable[[str], Awaitable[Any]],
+    video: str | Any,
     path: str | os.PathLike[str],
     *,
     refresh_margin: float,
@@ -41,7 +41,9 @@ async def download(
     read_timeout: float | None,
     on_progress: Callable[[int, int | None], object] | None,
 ) -> Path:
-    """What ``client.videos.download`` does (see there): ``fetch_status`` fetches a video's status by id."""
+    """What ``client.videos.download`` and ``client.v3.videos.download`` do (see there): ``fetch_status`` fetches
+    a video's detail by id (a legacy :class:`Video` or a v3 ``VideoDetail``: both have ``id``, ``status`` and
+    ``video_url``), and ``video`` is an id or such a detail."""
     _check_download(path, refresh_margin, chunk_size, read_timeout)
     if on_progress is not None and not callable(on_progress):
         raise ValidationError("on_progress must be a callable taking (bytes, total)", parameter="on_progress")
@@ -50,11 +52,11 @@ async def download(
         raise ValidationError(f"cannot write {target}: {target.parent} is not a directory", parameter="path")
     if await anyio.Path(target).is_dir():
         raise ValidationError(f"cannot write {target}: it is a directory; name the file", parameter="path")
-    current = video if isinstance(video, Video) else await fetch_status(video)
-    video_id = current.id or (video if isinstance(video, str) else None)
+    current = await fetch_status(video) if isinstance(video, str) else video
+    video_id = getattr(current, "id", None) or (video if isinstance(video, str) else None)
     if video_id is None:
         raise ValidationError("the video has no id: pass its id, or a Video from a status call", parameter="video")
-    if current.status is not VideoStatus.COMPLETED:
+    if _status(current) != VideoStatus.COMPLETED.value:
         raise ValidationError(
             f"video {current.id} is {current.status}, not completed: nothing to download", parameter="video"
         )
@@ -116,6 +118,12 @@ async def _fetch_media(
         raise
     await anyio.Path(partial).rename(target)
     return 200
+
+
+def _status(video: Any) -> str | None:
+    """A detail's status value: the legacy and the v3 models each have their own status enum."""
+    status = getattr(video, "status", None)
+    return getattr(status, "value", status)
 
 
 def _check_download(path: Any, refresh_margin: Any, chunk_size: Any, read_timeout: Any) -> None:

@@ -56,7 +56,12 @@ class Job(Generic[R]):
             raise ValidationError(
                 f"a {kind.label.lower()} id must be a non-empty string, got {job_id!r}", parameter="job_id"
             )
-        kind.status_endpoint.route.check_path_values({p.name: job_id for p in kind.status_endpoint.params})
+        endpoint = kind.status_endpoint
+        if endpoint.api == "v3":  # polled through the gateway, it would only ever time out
+            from heygen_async._resources._base import check_v3_served
+
+            check_v3_served(transport, endpoint)
+        endpoint.route.check_path_values({p.name: job_id for p in endpoint.params})
         self.kind = kind
         self.id = job_id
         self._transport = transport

@@ -154,12 +154,10 @@ class V3Statuses:
         return transport.call(endpoint.route, query=[(self.ids, ",".join(ids))], max_retries=0)
 
     def statuses(self, data: Any) -> dict[str, str | None]:
-        """Each entry's job id and status, lower case (None for an entry without a readable status). HeyGen
-        answers a cursor page (``{"data": [...], "has_more", "next_token"}``, which the envelope leaves whole);
-        a bare list is read too. An id missing from what can be read gets its own detail poll."""
-        if isinstance(data, Mapping):
-            data = data.get("data")
+        """Each entry's job id and status, lower case (None for an entry without a readable status)."""
         found: dict[str, str | None] = {}
+        if isinstance(data, Mapping):  # the list beside has_more/next_token: ``{"data": [...], "has_more": ...}``
+            data = data.get("data")
         for entry in data if isinstance(data, list) else ():
             if isinstance(entry, Mapping) and isinstance(job_id := entry.get(self.id_key), str):
                 status = entry.get("status")

@@ -9,8 +9,10 @@ a bulk status endpoint (videos, translations, lipsyncs) is polled up to 100 jobs
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 import anyio
@@ -21,6 +23,7 @@ from heygen_async._resources._base import Resource, idempotency_key_for
 from heygen_async._transport._call import may_have_been_processed
 
 from ._batch import BatchItem, deadline_of
+from ._download import REFRESH_MARGIN, download
 from ._handle import Job
 from ._kinds import KINDS
 from ._manager import JobManager
@@ -42,6 +45,9 @@ R = TypeVar("R")
 OnStatus = Callable[[Any], Awaitable[None] | None]
 RESUBMIT_WAIT: float = 1.0
 """The first pause before a create whose outcome is unknown is sent again with its key (doubling, up to 30 s)."""
+REPLAY_WINDOW: float = 23 * 3600.0
+"""How long after its first send a create is sent again with its key. HeyGen replays a key's answer for 24 hours;
+past that the same key could make a second render, so an outcome still unknown is reported as ambiguous."""
 
 
 def _ids(ids: Any) -> list[Any]:
@@ -51,6 +57,20 @@ def _ids(ids: Any) -> list[Any]:
             parameter="ids",
         )
     return list(ids)
+
+
+def _no_video_id(endpoint: str, key: str | None) -> APIResponseError:
+    """The error of a create answered without a ``video_id``: the render it made, if any, is got back by sending
+    it again with its key."""
+    error = APIResponseError(
+        f"{endpoint} answered without a video_id; send it again with idempotency_key={key!r} to get the render "
+        "it made, if any",
+        endpoint=endpoint,
+        status_code=200,
+        body="",
+    )
+    error.idempotency_key = key
+    return error
 
 
 class _V3Jobs(Resource, Generic[R]):
@@ -97,8 +117,8 @@ class _V3Jobs(Resource, Generic[R]):
 
 
 class VideosJobs(_V3Jobs[R]):
-    """``client.v3.videos``: waiters, :meth:`submit` (a create as a :class:`Job`) and :meth:`create_many`
-    (many renders, none lost, none twice)."""
+    """``client.v3.videos``: waiters, :meth:`submit` (a create as a :class:`Job`), :meth:`create_many` (many
+    renders, none lost, none twice) and :meth:`download`."""
 
     __slots__ = ()
     _kind = "v3_video"
@@ -124,15 +144,7 @@ class VideosJobs(_V3Jobs[R]):
         except CreatedResponseError as exc:
             video_id = exc.created_id
         if not isinstance(video_id, str) or not video_id:
-            error = APIResponseError(
-                f"{endpoint.key} answered without a video_id; send it again with idempotency_key={key!r} to get "
-                "the render it made, if any",
-                endpoint=endpoint.key,
-                status_code=200,
-                body="",
-            )
-            error.idempotency_key = key
-            raise error
+            raise _no_video_id(endpoint.key, key)
         return Job(
             KINDS[self._kind],
             video_id,
@@ -150,7 +162,10 @@ class VideosJobs(_V3Jobs[R]):
 
         Each request gets its own ``Idempotency-Key`` (or keeps the ``idempotency_key`` it names), so a create
         whose answer was lost is sent again with the same key until HeyGen gives its answer (the first one,
-        replayed): no item is ever ambiguous, and no render is made twice.
+        replayed): no render is made twice, and no item is ambiguous unless its outcome is still unknown 23
+        hours after its first send (HeyGen replays a key's answer for 24; later, the key could make another
+        render). A request naming a key an earlier request of the batch named fails with
+        :class:`ValidationError`, unsent: HeyGen would answer it with the earlier request's render.
         """
         from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
         from heygen_async.v3 import _models
@@ -158,6 +173,7 @@ class VideosJobs(_V3Jobs[R]):
         endpoint = V3_ENDPOINTS_BY_NAME["v3.videos.create"]
         result = getattr(_models, endpoint.result)
         deadline = deadline_of(timeout)
+        keys: set[str] = set()  # the batch submits one request at a time: no lock needed
 
         async def submit(request: Mapping[str, Any]) -> str:
             if not isinstance(request, Mapping):
@@ -166,8 +182,19 @@ class VideosJobs(_V3Jobs[R]):
                     parameter="requests",
                 )
             arguments = dict(request)
-            arguments["idempotency_key"] = idempotency_key_for(endpoint, arguments.get("idempotency_key"))
+            key = idempotency_key_for(endpoint, arguments.get("idempotency_key"))
+            assert key is not None  # videos.create takes an Idempotency-Key
+            if key in keys:
+                raise ValidationError(
+                    f"idempotency_key {key!r} names an earlier request of this batch too: HeyGen would answer "
+                    "this one with that one's render; give each request its own key",
+                    parameter="idempotency_key",
+                    endpoint=endpoint.qualname,
+                )
+            keys.add(key)
+            arguments["idempotency_key"] = key
             wait = RESUBMIT_WAIT
+            first_sent = time.monotonic()
             while True:
                 try:
                     created = await self._call_kwargs(endpoint, result, arguments)
@@ -175,17 +202,52 @@ class VideosJobs(_V3Jobs[R]):
                     return exc.created_id
                 except APIError as exc:
                     # Sent with a key: resending cannot make a second render, so an unknown outcome is asked
-                    # again rather than reported as ambiguous (until the batch's deadline).
-                    if not may_have_been_processed(exc) or (deadline is not None and time.monotonic() >= deadline):
+                    # again rather than reported as ambiguous (until the batch's deadline, and while HeyGen
+                    # still replays the key's answer: in server time, which an emulator may run faster).
+                    now = time.monotonic()
+                    replayed = (now - first_sent) * self._transport.pool.time_scale < REPLAY_WINDOW
+                    if not (may_have_been_processed(exc) and replayed) or (deadline is not None and now >= deadline):
                         raise
                     await anyio.sleep(min(wait, 30.0))
                     wait *= 2
                     continue
-                video_id: str = getattr(created, "video_id", None) or ""
+                video_id = getattr(created, "video_id", None)
+                if not isinstance(video_id, str) or not video_id:
+                    raise _no_video_id(endpoint.key, key)  # a render may exist: ambiguous, with its key
                 return video_id
 
         manager = JobManager(self._transport, self._runtime)
         return manager.batch(requests, submit, kind="v3_video", concurrency=concurrency, timeout=timeout)
+
+    async def download(
+        self,
+        video: str | Any,
+        path: str | os.PathLike[str],
+        *,
+        refresh_margin: float = REFRESH_MARGIN,
+        chunk_size: int = 1 << 16,
+        read_timeout: float | None = 60.0,
+        on_progress: Callable[[int, int | None], object] | None = None,
+    ) -> Path:
+        """Stream a finished render (its id, or its detail from ``get``/``wait``) to ``path``, written whole or
+        not at all, and return it; as ``client.videos.download``: a media URL that expires within
+        ``refresh_margin`` seconds, or that the media host refuses, is refreshed once through ``get``; the media
+        host never sees the API key; ``on_progress(bytes_so_far, total_or_None)`` follows each chunk."""
+        kind = KINDS[self._kind]
+
+        async def detail(video_id: str) -> Any:
+            return await self._call(kind.status_endpoint, kind.model, {"video_id": video_id})
+
+        return await download(
+            self._transport,
+            detail,
+            video,
+            path,
+            refresh_margin=refresh_margin,
+            chunk_size=chunk_size,
+            read_timeout=read_timeout,
+            on_progress=on_progress,
+        )
 
 
 class VideoTranslationsJobs(_V3Jobs[R]):

@@ -28,14 +28,14 @@ from heygen_async._models import ListModel, Model
 from heygen_async._spec._results import created_ids, structure
 from heygen_async._spec._types import Endpoint
 from heygen_async._spec._validation import build_request, check_extra_query
-from heygen_async._transport._upload import Source, prepare_upload
+from heygen_async._transport._upload import LEGACY_RULES, V3_RULES, Source, prepare_upload
 
 if TYPE_CHECKING:
     from heygen_async._runtime import Runtime
     from heygen_async._state._protocol import StateBackend
     from heygen_async._transport._call import Transport
 
-__all__ = ["CALL_OPTIONS", "Resource"]
+__all__ = ["CALL_OPTIONS", "Resource", "check_v3_served", "idempotency_key_for"]
 
 CALL_OPTIONS: Final = ("extra_query", "extra_body", "timeout", "max_retries", "retry", "idempotency_key")
 """The per-call options endpoint methods take beside the endpoint's own parameters (``idempotency_key``: the
@@ -61,6 +61,19 @@ def idempotency_key_for(endpoint: Endpoint, given: Any) -> str | None:
             endpoint=endpoint.qualname,
         )
     return given
+
+
+def check_v3_served(transport: Transport, endpoint: Endpoint) -> None:
+    """v3 is HeyGen's own API: a gateway client sends a v3 call (or polls a v3 job) only if the gateway's
+    definition (which the legacy table mirrors route for route) lists its route; today it lists none, so every
+    one is refused before sending."""
+    from heygen_async._spec._table import ENDPOINTS
+
+    if transport.options.mode == "gateway" and endpoint.key not in {e.key for e in ENDPOINTS}:
+        raise ConfigurationError(
+            f"{endpoint.qualname} ({endpoint.key}) is HeyGen v3, which the LowCodeAPI gateway does not serve: "
+            "use HeyGenClient.direct(heygen_api_key=...) (or HEYGEN_API_KEY); nothing was sent"
+        )
 
 
 M = TypeVar("M", bound=Model)
@@ -131,22 +144,16 @@ class Resource:
             if isinstance(error, CreatedResponseError) and state is not None:  # the job exists: the ledger gets it
                 await self._record(state, endpoint, [error.created_id])
             raise error from None
+        secret = getattr(structured, "secret", None)
+        if type(secret) is str:  # a webhook endpoint's signing secret: never shown in a later error either
+            self._transport.redactor.learn(secret)
         if state is not None:  # only with a shared state: most clients never load the ledger's code
             assert creates is not None
             await self._record(state, endpoint, created_ids(creates, structured, arguments))
         return structured
 
     def _check_v3(self, endpoint: Endpoint) -> None:
-        """v3 is HeyGen's own API: a gateway client sends a v3 call only if the gateway's definition (which the
-        legacy table mirrors route for route) lists its route; today it lists none, so every one is refused
-        before sending."""
-        from heygen_async._spec._table import ENDPOINTS
-
-        if self._transport.options.mode == "gateway" and endpoint.key not in {e.key for e in ENDPOINTS}:
-            raise ConfigurationError(
-                f"{endpoint.qualname} ({endpoint.key}) is HeyGen v3, which the LowCodeAPI gateway does not serve: "
-                "use HeyGenClient.direct(heygen_api_key=...) (or HEYGEN_API_KEY); nothing was sent"
-            )
+        check_v3_served(self._transport, endpoint)
 
     async def _call_kwargs(self, endpoint: Endpoint, result: type[M], kwargs: Mapping[str, Any]) -> M:
         """:meth:`_call` with a generated method's keyword arguments as one mapping (a helper's input, such as
@@ -233,7 +240,8 @@ class Resource:
             self._check_v3(endpoint)
         query = check_extra_query(endpoint, extra_query, set()) if extra_query is not None else []
         multipart = self._transport.options.mode == "gateway" or endpoint.api == "v3"
-        body = await prepare_upload(source, content_type, multipart=multipart)
+        rules = V3_RULES if endpoint.api == "v3" else LEGACY_RULES  # v3 takes other types, and 32 MB at most
+        body = await prepare_upload(source, content_type, multipart=multipart, rules=rules)
         headers = dict(body.headers or {})
         if key is not None:
             headers["Idempotency-Key"] = key

@@ -29,6 +29,7 @@ import attrs
 from ._types import Endpoint, Param
 
 __all__ = [
+    "Comparison",
     "Definition",
     "DefinitionError",
     "DefinitionParam",
@@ -38,6 +39,7 @@ __all__ = [
     "RouteDiff",
     "diff",
     "load_definition",
+    "load_json",
     "parse_definition",
     "types_compatible",
 ]
@@ -134,23 +136,32 @@ class Definition:
 
 def load_definition(path: str | os.PathLike[str]) -> Definition:
     """Read a definition document from a file; every failure is a :class:`DefinitionError`."""
+    return read_document(load_json(path), source=os.fspath(path))
+
+
+def load_json(path: str | os.PathLike[str]) -> Any:
+    """A JSON file's content, whatever document it holds (``spec diff`` reads a file once, then looks at what
+    it is); an unreadable file or one that is not JSON is a :class:`DefinitionError`."""
     try:
         with open(path, "rb") as file:
             data = file.read()
     except OSError as exc:
         raise DefinitionError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
-    return parse_definition(data, source=os.fspath(path))
+    return _decode(data, os.fspath(path))
 
 
 def parse_definition(text: str | bytes, *, source: str = "definition") -> Definition:
     """Parse a definition document's JSON text."""
+    return read_document(_decode(text, source), source=source)
+
+
+def _decode(text: str | bytes, source: str) -> Any:
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except UnicodeDecodeError as exc:
         raise DefinitionError(f"{source} is not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
         raise DefinitionError(f"{source} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    return read_document(document, source=source)
 
 
 def read_document(document: Any, *, source: str = "definition") -> Definition:
@@ -337,25 +348,22 @@ class RouteDiff:
         }
 
 
-@attrs.frozen(kw_only=True)
-class Diff:
-    """What :func:`diff` found: routes only in the document (``added``), rows only in the table (``removed``),
-    and every matched pair."""
+class Comparison:
+    """What a comparison of a document with a table has in common, whatever the document: ``added`` (in the
+    document only), ``removed`` (in the table only) and ``matched`` pairs, each with its ``changes`` (to act on)
+    and ``extras`` (what the table adds on purpose)."""
 
-    added: tuple[DefinitionRoute, ...] = ()
-    removed: tuple[Endpoint, ...] = ()
-    matched: tuple[RouteDiff, ...] = ()
+    __slots__ = ()
+    added: tuple[Any, ...]
+    removed: tuple[Endpoint, ...]
+    matched: tuple[Any, ...]
 
     @property
-    def changed(self) -> tuple[RouteDiff, ...]:
+    def changed(self) -> tuple[Any, ...]:
         return tuple(m for m in self.matched if m.changes)
 
     @property
-    def with_known_deviations(self) -> tuple[RouteDiff, ...]:
-        return tuple(m for m in self.matched if m.known)
-
-    @property
-    def with_extras(self) -> tuple[RouteDiff, ...]:
+    def with_extras(self) -> tuple[Any, ...]:
         return tuple(m for m in self.matched if m.extras)
 
     @property
@@ -370,9 +378,25 @@ class Diff:
             "removed": len(self.removed),
             "changed": len(self.changed),
             "changes": sum(len(m.changes) for m in self.matched),
-            "known_deviations": sum(len(m.known) for m in self.matched),
             "table_extras": sum(len(m.extras) for m in self.matched),
         }
+
+
+@attrs.frozen(kw_only=True)
+class Diff(Comparison):
+    """What :func:`diff` found: routes only in the document (``added``), rows only in the table (``removed``),
+    and every matched pair."""
+
+    added: tuple[DefinitionRoute, ...] = ()
+    removed: tuple[Endpoint, ...] = ()
+    matched: tuple[RouteDiff, ...] = ()
+
+    @property
+    def with_known_deviations(self) -> tuple[RouteDiff, ...]:
+        return tuple(m for m in self.matched if m.known)
+
+    def counts(self) -> dict[str, int]:
+        return {**super().counts(), "known_deviations": sum(len(m.known) for m in self.matched)}
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (what ``spec diff --json`` prints)."""

@@ -114,25 +114,32 @@ def _keep_created(
     """A create's answer that does not fit ``result`` (``error``): HeyGen did the work, so its id must not be
     lost.
 
-    The documented object with some malformed fields (its id where it belongs, or known from the call's
-    arguments) becomes ``result`` with the fields that fit, the others left at their defaults, ``raw`` as
-    received, and a warning. An answer of another shape in which an id is still found raises
+    The documented object with some malformed fields (its id where it belongs, among the ids it lists, or known
+    from the call's arguments) becomes ``result`` with the fields that fit, the others left at their defaults,
+    ``raw`` as received, and a warning, provided the id is still in it. An answer of another shape (or whose id
+    did not fit, such as a lone id where a list was documented) in which an id is still found raises
     :class:`CreatedResponseError` carrying it; only an answer without any id raises ``error``.
     """
     if creates.argument is not None:
         created = _id(arguments.get(creates.argument))
-    else:
-        created = _id(_key(data, creates.id)) if creates.id is not None else None
+    elif creates.id is not None:
+        created = _id(_key(data, creates.id))
+    else:  # only a list of ids (one job per output language); a lone id in its place is one too
+        listed = data.get(creates.more) if isinstance(data, Mapping) and creates.more is not None else None
+        created = next(
+            (found for item in (listed if isinstance(listed, list) else [listed]) if (found := _id(item))), None
+        )
     if created is not None and isinstance(data, Mapping) and not _another_shape(data, result):
         model, dropped = structure_leniently(data, result)
-        logger.warning(
-            "%s created %s, but its answer's %s did not fit %s: left unset (the answer is in raw)",
-            endpoint.key,
-            redactor.text(created),
-            ", ".join(dropped) or "shape",
-            result.__name__,
-        )
-        return model
+        if created in created_ids(creates, model, arguments):  # the caller (and the ledger) finds it there
+            logger.warning(
+                "%s created %s, but its answer's %s did not fit %s: left unset (the answer is in raw)",
+                endpoint.key,
+                redactor.text(created),
+                ", ".join(dropped) or "shape",
+                result.__name__,
+            )
+            return model
     searched = _search_id(data, creates.id.rpartition(".")[2], _SEARCH_DEPTH) if creates.id is not None else None
     created = created or searched or _top_level_id(data)
     if created is None:

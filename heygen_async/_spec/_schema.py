@@ -5,7 +5,9 @@ HeyGen v3's schemas use a small part of JSON Schema (types, ``enum``, ``required
 unions such as ``POST /v3/videos``'s ``type``, and ``$ref`` to named schemas); :func:`check_schema` checks
 exactly that part, naming the offending value by its dotted path (``background.type``,
 ``scenes[2].voice_id``) in the same words as the legacy checks. Anything else a schema says (``format``,
-``pattern`` aside) is left to HeyGen, which names the parameter in its own 400.
+``pattern`` aside) is left to HeyGen, which names the parameter in its own 400. What JSON cannot carry (a lone
+surrogate, a number too long to write, NaN) is named too, also where the schema says nothing (a free-form
+object), so no request ever fails later, in the encoder, without a parameter's name.
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ from __future__ import annotations
 import functools
 import math
 import re
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-__all__ = ["check_schema", "variant_of"]
+__all__ = ["ANY_VALUE", "check_schema", "encodable", "short", "variant_of"]
 
 Fail = Callable[[str, str], Exception]
 """Makes the error for a value at a dotted path: ``fail("background.type", "must be ...")``."""
 
 _REF_PREFIX: Final = "#/components/schemas/"
+ANY_VALUE: Final[Mapping[str, Any]] = types.MappingProxyType({})
+"""The schema of a value left free (by the document, or sent as given): any JSON value, so only what JSON
+cannot carry is refused."""
 _TYPE_NAMES: Final = {
     "string": "a string",
     "integer": "an integer",
@@ -63,9 +69,32 @@ def _is_type(value: Any, kind: str) -> bool:
     return True
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
+    """``value`` for an error message, cut to 60 characters (a huge int by its size: it has no text)."""
+    if isinstance(value, int) and abs(value) >= 10**30:  # str() of a huge int is slow, then refused outright
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def encodable(text: str) -> bool:
+    """Whether ``text`` can be sent (as UTF-8): no lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _writable(value: int) -> bool:
+    """Whether an int can be written out (JSON, like ``str()``, refuses more digits than Python's limit)."""
+    if value.bit_length() <= 64:
+        return True
+    try:
+        str(value)
+    except ValueError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=64)
@@ -101,7 +130,7 @@ def check_schema(fail: Fail, where: str, value: Any, schema: Mapping[str, Any], 
     for part in schema.get("allOf", ()):
         check_schema(fail, where, value, part, schemas)
     if "const" in schema and value != schema["const"]:
-        raise fail(where, f"must be {schema['const']!r}, got {_short(value)}")
+        raise fail(where, f"must be {schema['const']!r}, got {short(value)}")
     kind = schema.get("type")
     kinds = [kind] if isinstance(kind, str) else list(kind or ())
     if kinds and not any(_is_type(value, k) for k in kinds):
@@ -109,7 +138,7 @@ def check_schema(fail: Fail, where: str, value: Any, schema: Mapping[str, Any], 
         raise fail(where, f"must be {wanted}, not {type(value).__name__}")
     enum = schema.get("enum")
     if enum is not None and (value not in enum or isinstance(value, bool) != any(isinstance(e, bool) for e in enum)):
-        raise fail(where, f"must be one of {', '.join(map(repr, enum))}, got {_short(value)}")
+        raise fail(where, f"must be one of {', '.join(map(repr, enum))}, got {short(value)}")
     if isinstance(value, str):
         _check_text(fail, where, value, schema)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -118,6 +147,8 @@ def check_schema(fail: Fail, where: str, value: Any, schema: Mapping[str, Any], 
         _check_list(fail, where, value, schema, schemas)
     elif isinstance(value, Mapping):
         _check_object(fail, where, value, schema, schemas)
+    elif value is not None and not isinstance(value, bool):
+        raise fail(where, f"cannot be sent as JSON (it is a {type(value).__name__})")
 
 
 def _check_any(fail: Fail, where: str, value: Any, options: Sequence[Any], schemas: Mapping[str, Any]) -> None:
@@ -153,7 +184,7 @@ def _check_union(fail: Fail, where: str, value: Any, schema: Mapping[str, Any], 
     if choice is None:
         raise fail(spot, f"is required (one of {', '.join(map(repr, mapping))})")
     if not isinstance(choice, str) or choice not in mapping:
-        raise fail(spot, f"must be one of {', '.join(map(repr, mapping))}, got {_short(choice)}")
+        raise fail(spot, f"must be one of {', '.join(map(repr, mapping))}, got {short(choice)}")
     check_schema(fail, where, value, {"$ref": mapping[choice]}, schemas)
 
 
@@ -163,22 +194,26 @@ def _check_text(fail: Fail, where: str, value: str, schema: Mapping[str, Any]) -
         raise fail(where, "must not be empty" if low == 1 else f"must be at least {low} characters, got {len(value)}")
     if high is not None and len(value) > high:
         raise fail(where, f"must be at most {high} characters, got {len(value)}")
+    if not value.isascii() and not encodable(value):
+        raise fail(where, "must be valid Unicode text (it holds a lone surrogate)")
     pattern = schema.get("pattern")
     if isinstance(pattern, str) and not _pattern(pattern).search(value):
-        raise fail(where, f"must match {pattern!r}, got {_short(value)}")
+        raise fail(where, f"must match {pattern!r}, got {short(value)}")
 
 
 def _check_number(fail: Fail, where: str, value: float, schema: Mapping[str, Any]) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise fail(where, "must be a finite number")
+    if isinstance(value, int) and not _writable(value):
+        raise fail(where, f"is too large to send ({short(value)})")
     if (low := schema.get("minimum")) is not None and value < low:
-        raise fail(where, f"must be >= {low:g}, got {_short(value)}")
+        raise fail(where, f"must be >= {low:g}, got {short(value)}")
     if (high := schema.get("maximum")) is not None and value > high:
-        raise fail(where, f"must be <= {high:g}, got {_short(value)}")
+        raise fail(where, f"must be <= {high:g}, got {short(value)}")
     if (low := schema.get("exclusiveMinimum")) is not None and value <= low:
-        raise fail(where, f"must be > {low:g}, got {_short(value)}")
+        raise fail(where, f"must be > {low:g}, got {short(value)}")
     if (high := schema.get("exclusiveMaximum")) is not None and value >= high:
-        raise fail(where, f"must be < {high:g}, got {_short(value)}")
+        raise fail(where, f"must be < {high:g}, got {short(value)}")
 
 
 def _check_list(
@@ -190,9 +225,8 @@ def _check_list(
     if high is not None and len(value) > high:
         raise fail(where, f"must have at most {high} item(s), got {len(value)}")
     items = schema.get("items")
-    if isinstance(items, Mapping):
-        for index, item in enumerate(value):
-            check_schema(fail, f"{where}[{index}]", item, items, schemas)
+    for index, item in enumerate(value):  # items of no schema are still checked for what JSON cannot carry
+        check_schema(fail, f"{where}[{index}]", item, items if isinstance(items, Mapping) else ANY_VALUE, schemas)
 
 
 def _check_object(
@@ -203,15 +237,16 @@ def _check_object(
     for name in schema.get("required", ()):
         if value.get(name) is None:
             raise fail(prefix + name, "is required")
+    extra = schema.get("additionalProperties")
     for key, item in value.items():
-        if not isinstance(key, str):
-            raise fail(where or "body", f"keys must be strings, got {key!r}")
+        if not isinstance(key, str) or (not key.isascii() and not encodable(key)):
+            raise fail(where or "body", f"keys must be strings of valid Unicode text, got {short(key)}")
         sub = properties.get(key)
         if sub is not None:
             if item is not None:  # a null for an optional field is left out, as HeyGen reads it
                 check_schema(fail, prefix + key, item, sub, schemas)
-        elif schema.get("additionalProperties") is False:
+        elif extra is False:
             allowed = ", ".join(properties) or "nothing"
             raise fail(prefix + key, f"is not a field HeyGen accepts here (it takes {allowed})")
-        elif isinstance(extra := schema.get("additionalProperties"), Mapping):
-            check_schema(fail, prefix + key, item, extra, schemas)
+        else:  # a free-form field: still nothing JSON cannot carry
+            check_schema(fail, prefix + key, item, extra if isinstance(extra, Mapping) else ANY_VALUE, schemas)

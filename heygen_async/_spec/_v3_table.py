@@ -1360,7 +1360,7 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "description": "Output video resolution.",
             },
             "script": {
-                "anyOf": [{"minLength": 1, "type": "string"}, {"type": "null"}],
+                "anyOf": [{"maxLength": 5000, "minLength": 1, "type": "string"}, {"type": "null"}],
                 "default": None,
                 "description": "Text script for the avatar to speak. Pair "
                 "with voice_id, or omit voice_id when using "
@@ -1648,7 +1648,7 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "description": "Output video resolution.",
             },
             "script": {
-                "anyOf": [{"minLength": 1, "type": "string"}, {"type": "null"}],
+                "anyOf": [{"maxLength": 5000, "minLength": 1, "type": "string"}, {"type": "null"}],
                 "default": None,
                 "description": "Text script for the avatar to speak. Pair with "
                 "voice_id, or omit voice_id when using "
@@ -2478,7 +2478,7 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "title": "Duration",
             },
             "script": {
-                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "anyOf": [{"maxLength": 5000, "type": "string"}, {"type": "null"}],
                 "default": None,
                 "description": "Narrated mode: text to speak over the image. Pair with "
                 "voice_id. Mutually exclusive with "
@@ -2729,7 +2729,7 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "title": "Motion Prompt",
             },
             "script": {
-                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "anyOf": [{"maxLength": 5000, "type": "string"}, {"type": "null"}],
                 "default": None,
                 "description": "Text script for the avatar to speak. Pair with "
                 "voice_id, or omit voice_id when using avatar_id "
@@ -2838,7 +2838,7 @@ V3_SCHEMAS: Final[dict[str, Any]] = {
                 "title": "Motion Prompt",
             },
             "script": {
-                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "anyOf": [{"maxLength": 5000, "type": "string"}, {"type": "null"}],
                 "default": None,
                 "description": "Text script for the avatar to speak. Pair with "
                 "voice_id, or omit voice_id when using avatar_id to "
@@ -6619,6 +6619,7 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                     "title": "Script",
                     "minLength": 1,
                     "type": "string",
+                    "maxLength": 5000,
                 },
                 doc="Text script for the avatar to speak. Pair with voice_id, or omit voice_id when using avatar_id to use the avatar's default voice. Mutually exclusive with audio_url/audio_asset_id.",
             ),

@@ -21,7 +21,7 @@ from heygen_async._exceptions import ValidationError
 from heygen_async._transport._call import NO_BODY
 from heygen_async._transport._urls import encode_path_value
 
-from ._schema import check_schema, variant_of
+from ._schema import ANY_VALUE, check_schema, encodable, short, variant_of
 from ._types import AtLeastOneOf, Endpoint, Param, Requires
 
 __all__ = ["RequestParts", "build_request", "check_extra_query", "query_value_problem"]
@@ -82,7 +82,7 @@ class _Check:
             return
         if not isinstance(value, str):
             raise self.fail(where, f"must be a string, not {type(value).__name__}")
-        if not value.isascii() and not _encodable(value):
+        if not value.isascii() and not encodable(value):
             raise self.fail(where, "must be valid Unicode text (it holds a lone surrogate)")
         if required and not value.strip():
             raise self.fail(where, "must not be empty")
@@ -111,11 +111,11 @@ class _Check:
         if isinstance(number, float) and not math.isfinite(number):  # ints are finite, however large
             raise self.fail(where, "must be a finite number")
         if minimum is not None and number < minimum:
-            raise self.fail(where, f"must be >= {minimum:g}, got {_short(value)}")
+            raise self.fail(where, f"must be >= {minimum:g}, got {short(value)}")
         if maximum is not None and number > maximum:
-            raise self.fail(where, f"must be <= {maximum:g}, got {_short(value)}")
+            raise self.fail(where, f"must be <= {maximum:g}, got {short(value)}")
         if exclusive_minimum is not None and number <= exclusive_minimum:
-            raise self.fail(where, f"must be > {exclusive_minimum:g}, got {_short(value)}")
+            raise self.fail(where, f"must be > {exclusive_minimum:g}, got {short(value)}")
 
     def choice(self, where: Where, value: Any, allowed: Sequence[Any], *, required: bool = False) -> None:
         if value is None:
@@ -225,7 +225,7 @@ class _Check:
             canonical = _EMOTION_BY_CASEFOLD.get(emotion.casefold()) if isinstance(emotion, str) else None
             if canonical is None:
                 allowed = ", ".join(map(repr, STREAMING_EMOTIONS))
-                raise self.fail(f"{where}.emotion", f"must be one of {allowed} (in any case), got {_short(emotion)}")
+                raise self.fail(f"{where}.emotion", f"must be one of {allowed} (in any case), got {short(emotion)}")
             if canonical != emotion:
                 voice = {**voice, "emotion": canonical}
         if voice.get("elevenlabs_settings") is not None:
@@ -261,25 +261,10 @@ class _Check:
         self.choice(f"{where}.type", sdp.get("type"), SDP_TYPES, required=True)
 
 
-def _short(value: Any) -> str:
-    if isinstance(value, int) and abs(value) >= 10**30:  # str() of a huge int is slow, then refused outright
-        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _plain_text(value: Any) -> bool:
     """Whether ``value`` passes ``_Check.text(..., required=True)`` at a glance: non-blank ASCII text (anything
     else goes through that check, which says what is wrong, if anything)."""
     return type(value) is str and value.isascii() and not value.isspace() and value != ""
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _given(value: Any) -> bool:
@@ -296,7 +281,7 @@ def check_extra_query(endpoint: Endpoint, extra_query: Any, taken: set[str]) -> 
     blocked = taken | set(endpoint.route.path_params) | {"api_token"}
     items: list[tuple[str, Any]] = []
     for key, value in extra_query.items():
-        if not isinstance(key, str) or not key or not _encodable(key):
+        if not isinstance(key, str) or not key or not encodable(key):
             raise check.fail("extra_query", f"keys must be non-empty strings, got {key!r}")
         if key in blocked or key.lower() == "api_token":
             raise check.fail("extra_query", f"must not repeat {key!r}; pass it as an argument")
@@ -313,7 +298,7 @@ def query_value_problem(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str):
-        return None if _encodable(value) else "must be valid Unicode text (it holds a lone surrogate)"
+        return None if encodable(value) else "must be valid Unicode text (it holds a lone surrogate)"
     if isinstance(value, (int, float)):
         try:
             text = str(value)
@@ -397,6 +382,23 @@ def _check_v3_body(check: _Check, body: dict[str, Any], given: set[str]) -> None
     check_schema(check.fail, "", body, schema, schemas)
 
 
+def _deepest(body: Mapping[str, Any]) -> str:
+    """The field of ``body`` nested deepest: the one to name when checking the body ran out of stack."""
+
+    def depth(value: Any) -> int:
+        deepest, stack = 0, [(value, 1)]
+        while stack:  # no recursion: the value is known to be deeper than the stack allows
+            item, level = stack.pop()
+            deepest = max(deepest, level)
+            if isinstance(item, Mapping):
+                stack.extend((child, level + 1) for child in item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend((child, level + 1) for child in item)
+        return deepest
+
+    return max(body, key=lambda name: depth(body[name]))
+
+
 _NESTED: Final[dict[str, Callable[[_Check, str, Any], None]]] = {
     "Dimension": _Check.dimension,
     "TemplateVariables": _Check.template_variables,
@@ -424,7 +426,10 @@ def build_request(
             if param.required:
                 raise check.fail(param.name, "is required")
             continue
-        value = _check_param(check, param, value)
+        try:
+            value = _check_param(check, param, value)
+        except RecursionError:
+            raise check.fail(param.name, "is nested too deeply to be sent") from None
         if param.location == "path":
             encode_path_value(param.name, value, endpoint.qualname)
             path_values[param.name] = value
@@ -453,9 +458,18 @@ def build_request(
         clash = sorted(set(extra_body) & ({p.name for p in endpoint.params} | set(body)))
         if clash:
             raise check.fail("extra_body", f"must not repeat {clash}; pass them as arguments")
+        try:
+            extra = json_ready(dict(extra_body))
+            for key, item in extra.items():  # sent as given, but never what JSON cannot carry
+                check_schema(check.fail, f"extra_body[{key!r}]", item, ANY_VALUE, {})
+        except RecursionError:
+            raise check.fail("extra_body", "is nested too deeply to be sent") from None
     if endpoint.body_schema is not None:
-        _check_v3_body(check, body, set(body))
+        try:
+            _check_v3_body(check, body, set(body))
+        except RecursionError:
+            raise check.fail(_deepest(body), "is nested too deeply to be sent") from None
     if extra_body is not None:
-        body.update(json_ready(dict(extra_body)))
+        body.update(extra)
     sends_body = endpoint.http_method in ("POST", "PATCH", "PUT") or bool(body)
     return RequestParts(path_values, query, body if sends_body else NO_BODY)

@@ -67,12 +67,12 @@ def may_have_been_processed(error: BaseException) -> bool:
     or a 408 or transient 5xx (a gateway can time out or fail after HeyGen took the request)."""
     if isinstance(error, APIConnectionError):
         return error.maybe_processed
-    if isinstance(error, RateLimitError):
-        return False
-    if isinstance(error, ConflictError) and error.code == IN_PROGRESS:
-        return True  # an earlier request with the same Idempotency-Key is running: it is being carried out
     if isinstance(error, APIStatusError):
+        # By its status, not its class: a 5xx or a 409 that asked for a longer wait than the policy allows is
+        # raised as a RateLimitError, yet what it said about the request stands.
         status = error.status_code
+        if status == 409 and error.code == IN_PROGRESS:
+            return True  # an earlier request with the same Idempotency-Key is running: it is being carried out
         return status == 408 or (status >= 500 and status not in _PERMANENT_5XX and status not in _UNPROCESSED_STATUSES)
     return isinstance(error, APIResponseError)
 

@@ -342,6 +342,33 @@ class V3Account:
         job.failure_code = code
         job.failure_message = message
 
+    def _end(
+        self,
+        job: Job,
+        *,
+        code: str,
+        what: str,
+        event: str | None = None,
+        data: dict[str, Any] | None = None,
+        callback: str | None = None,
+        media: tuple[str, str] | None = None,
+    ) -> bool:
+        """End ``job``: failed (``code``, the failure text naming ``what``) when it was made to fail, completed
+        otherwise; then ``event``'s ``.fail`` (with the message) or ``.success`` (with the ``media`` URL as
+        ``url``) goes to the account's endpoints and ``callback``. Returns whether it completed."""
+        data = data or {}
+        if job.fails:
+            self._fail(job, code, self._failure_text(what))
+            if event is not None:
+                self.emit(job.owner, f"{event}.fail", {**data, "message": job.failure_message}, callback, (job.id,))
+            return False
+        job.status = "completed"
+        job.completed_at = self.now
+        if event is not None:
+            url = {"url": self.media(*media)} if media is not None else {}
+            self.emit(job.owner, f"{event}.success", {**data, **url}, callback, (job.id,))
+        return True
+
     def _failure_text(self, what: str) -> str:
         return (
             f"Emulated failure of this {what}: one of its texts holds the emulator's failure marker "
@@ -621,15 +648,16 @@ class V3Account:
             "output_language": job.output_language,
             "callback_id": job.callback_id,
         }
-        if job.fails:
-            self._fail(job, "TRANSLATION_FAILED", self._failure_text("translation"))
-            data["message"] = job.failure_message
-            self.emit(job.owner, "video_translate.fail", data, job.callback_url, (job.id,))
-        else:
-            job.status = "completed"
-            job.completed_at = self.now
-            url = self.media("translation", f"{job.id}.mp4")
-            self.emit(job.owner, "video_translate.success", {**data, "url": url}, job.callback_url, (job.id,))
+        media = ("translation", f"{job.id}.mp4")
+        self._end(
+            job,
+            code="TRANSLATION_FAILED",
+            what="translation",
+            event="video_translate",
+            data=data,
+            callback=job.callback_url,
+            media=media,
+        )
         self.job_moved(job)
 
     def translation_json(self, job: Translation) -> dict[str, Any]:
@@ -676,13 +704,7 @@ class V3Account:
         if not self._alive(self.proofreads, job, "processing"):
             return
         data = {"proofread_id": job.id, "output_language": job.output_language}
-        if job.fails:
-            self._fail(job, "PROOFREAD_FAILED", self._failure_text("proofread"))
-            self.emit(job.owner, "proofread_creation.fail", {**data, "message": job.failure_message}, None, (job.id,))
-        else:
-            job.status = "completed"
-            job.completed_at = self.now
-            self.emit(job.owner, "proofread_creation.success", data, None, (job.id,))
+        self._end(job, code="PROOFREAD_FAILED", what="proofread", event="proofread_creation", data=data)
 
     def proofread_json(self, job: Proofread) -> dict[str, Any]:
         return {
@@ -713,14 +735,16 @@ class V3Account:
             return
         # HeyGen lists no lipsync event type; the job's own callback_url hears of it under these names (a guess).
         data: dict[str, Any] = {"lipsync_id": job.id, "callback_id": job.callback_id}
-        if job.fails:
-            self._fail(job, "LIPSYNC_FAILED", self._failure_text("lipsync"))
-            self.emit(job.owner, "lipsync.fail", {**data, "message": job.failure_message}, job.callback_url, (job.id,))
-        else:
-            job.status = "completed"
-            job.completed_at = self.now
-            url = self.media("lipsync", f"{job.id}.mp4")
-            self.emit(job.owner, "lipsync.success", {**data, "url": url}, job.callback_url, (job.id,))
+        media = ("lipsync", f"{job.id}.mp4")
+        self._end(
+            job,
+            code="LIPSYNC_FAILED",
+            what="lipsync",
+            event="lipsync",
+            data=data,
+            callback=job.callback_url,
+            media=media,
+        )
         self.job_moved(job)
 
     def lipsync_json(self, job: Lipsync) -> dict[str, Any]:
@@ -1248,11 +1272,7 @@ class V3Account:
     def _removal_done(self, job: Removal, _when: float) -> None:
         if not self._alive(self.removals, job, "processing"):
             return
-        if job.fails:
-            self._fail(job, "REMOVAL_FAILED", self._failure_text("background removal"))
-        else:
-            job.status = "completed"
-            job.completed_at = self.now
+        self._end(job, code="REMOVAL_FAILED", what="background removal")
 
     def removal_json(self, job: Removal) -> dict[str, Any]:
         done = job.status == "completed"
@@ -1285,9 +1305,13 @@ class V3Account:
         job.progress = 100
         data: dict[str, Any] = {"id": job.id, "callback_id": job.callback_id}
         if job.fails:
-            self._fail(job, "CLIPPING_FAILED", self._failure_text("AI clipping job"))
-            self.emit(
-                job.owner, "ai_clipping.fail", {**data, "message": job.failure_message}, job.callback_url, (job.id,)
+            self._end(
+                job,
+                code="CLIPPING_FAILED",
+                what="AI clipping job",
+                event="ai_clipping",
+                data=data,
+                callback=job.callback_url,
             )
             return
         job.status = "completed"

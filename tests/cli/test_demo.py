@@ -50,6 +50,12 @@ def test_the_demo_tours_the_library_on_the_emulator(
     assert rows["translation"] == "success"
     assert rows["live session"] == "spoke 2x, interrupted: yes"
     assert rows["sessions left open"] == "0"
+    assert "== HeyGen v3 in direct mode: 4 renders with Idempotency-Keys (the last is made to fail)" in err
+    assert "one create sent twice with Idempotency-Key " in err
+    assert "4 renders made for 4 video ids returned: none twice, none ambiguous" in err
+    assert "1 lost answer recovered: HeyGen answered its create again from its key" in err
+    assert rows["v3 renders"] == "4 submitted, 3 succeeded, 1 failed"
+    assert rows["v3 idempotency"] == "1 lost answer recovered, 4 made, 0 ambiguous"
     assert int(rows["webhooks handled"]) >= 5
     assert int(rows["requests made"]) > 10
     assert int(rows["retries"]) >= 1  # the emulator's one flaky 503
@@ -69,6 +75,17 @@ def test_the_demo_summary_as_json(capsys: pytest.CaptureFixture[str], monkeypatc
     assert summary["session_interrupted"] is True
     assert summary["requests"] > 0
     assert len(summary["failures_reported"]) == 1
+    # HeyGen v3 in direct mode: two renders and one made to fail, the first answer lost and recovered
+    v3 = {key: value for key, value in summary.items() if key.startswith("v3_")}
+    assert v3 == {
+        "v3_submitted": 3,
+        "v3_succeeded": 2,
+        "v3_failed": 1,
+        "v3_ambiguous": 0,
+        "v3_renders_made": 3,
+        "v3_answers_recovered": 1,
+        "v3_replayed": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -122,6 +139,8 @@ def test_the_live_demo_spends_only_what_it_announced(
     assert len(summary["failures_reported"]) == 1
     assert summary["failures_reported"][0].startswith("refused before sending")
     assert summary["sessions_left_open"] == 0
+    assert (summary["v3_submitted"], summary["v3_renders_made"]) == (0, None)  # a gateway token reaches no v3
+    assert "== HeyGen v3 in direct mode\nskipped: --live tours the LowCodeAPI gateway" in captured.err
 
 
 def test_the_console_script_runs_the_demo() -> None:

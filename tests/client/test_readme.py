@@ -17,7 +17,7 @@ import attrs
 import pytest
 
 import heygen_async as hg
-from heygen_async.emulator import OLD_FORMAT_ONLY, EmulatorConfig, ManualClock, run_emulator
+from heygen_async.emulator import OLD_FORMAT_ONLY, EmulatorConfig, ManualClock, ScaledClock, run_emulator
 from tests.support import code_blocks, section
 
 QUICK_START = code_blocks(section("Quick start"), "python")
@@ -112,3 +112,79 @@ def test_the_environment_table_lists_every_variable_the_command_line_reads() -> 
     table = section("Environment")
     for name in (BASE_URL_ENV, DIRECT_BASE_URL_ENV, RUNTIME_DIR_ENV):
         assert f"| `{name}` |" in table
+
+
+async def test_the_v3_snippet_runs_as_printed_with_only_the_address_pointing_at_the_emulator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The "HeyGen v3" snippet, its text untouched: the key comes from HEYGEN_API_KEY as it says; only HeyGen's
+    address is the emulator's, whose clock runs 1000 times faster."""
+    (snippet,) = code_blocks(section("HeyGen v3"), "python")
+    async with run_emulator(clock=ScaledClock(1000.0)) as emulator:
+        monkeypatch.setenv("HEYGEN_API_KEY", emulator.api_key)
+        direct = functools.partial(hg.HeyGenClient.direct, base_url=emulator.url, upload_url=emulator.url)
+        monkeypatch.setattr(hg.HeyGenClient, "direct", direct)
+        code = compile(snippet, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        namespace: dict[str, Any] = {}
+        printed = io.StringIO()
+        with redirect_stdout(printed):
+            outcome = eval(code, namespace)
+            if outcome is not None:
+                await outcome
+        made = emulator.stats()["v3"]["videos_created"]
+    status, url = printed.getvalue().split()
+    assert status == "completed"
+    assert url.startswith(emulator.url)
+    assert namespace["job"].idempotency_key == "welcome-video-1"
+    assert made == 1
+
+
+def _surface_rows() -> list[list[str]]:
+    lines = section("Which surface?").splitlines()
+    rows = [[cell.strip() for cell in line.strip().strip("|").split(" | ")] for line in lines if line.startswith("| `")]
+    assert all(len(row) == 3 for row in rows)
+    return rows
+
+
+def test_which_surface_lists_every_legacy_route_once_with_its_method_and_a_replacement() -> None:
+    """The table a gateway user plans the move with: each of the 48 legacy routes once, named as the client
+    names it, each with a v3 or LiveAvatar route or "none"."""
+    from heygen_async._spec._table import ENDPOINTS
+
+    rows = _surface_rows()
+    listed = [(route.strip("`"), method.strip("`")) for route, method, _ in rows]
+    hosts = {"api": "", "upload": "upload.heygen.com"}
+    expected = [(f"{e.http_method} {hosts[e.host]}{e.path}", e.qualname) for e in ENDPOINTS]
+    assert sorted(listed) == sorted(expected)
+    for route, _, replacement in rows:
+        assert replacement.startswith(
+            ("`GET /v3/", "`POST /v3/", "`PATCH /v3/", "`DELETE /v3/", "LiveAvatar: ", "none")
+        ), route
+
+
+async def test_the_which_surface_snippet_runs_as_printed_against_the_emulators_heygen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The v3 snippet, its text untouched (top-level await): the key comes from HEYGEN_API_KEY as it says; only
+    HeyGen's address (and a quick poll cadence) are the emulator's."""
+    (snippet,) = code_blocks(section("Which surface?"), "python")
+    config = EmulatorConfig(render_seconds=2, pending_seconds=0.5)
+    async with run_emulator(config) as emulator:
+        direct = hg.HeyGenClient.direct
+        polls = hg.PollPolicy(first_poll=0.1, max_interval=0.3)
+
+        class Pointed(hg.HeyGenClient):
+            @classmethod
+            def direct(cls, *args: Any, **options: Any) -> hg.HeyGenClient:
+                return direct(*args, base_url=emulator.url, upload_url=emulator.url, poll_policy=polls, **options)
+
+        monkeypatch.setenv("HEYGEN_API_KEY", "hk_readme-reader")
+        monkeypatch.setattr(hg, "HeyGenClient", Pointed)
+        code = compile(snippet, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        namespace: dict[str, Any] = {"hg": hg}
+        outcome = eval(code, namespace)
+        if outcome is not None:
+            await outcome
+    video = namespace["video"]
+    assert video.id == namespace["job"].video_id
+    assert video.status.value == "completed"

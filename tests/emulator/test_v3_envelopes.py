@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from heygen_async.emulator import EmulatorConfig
+from heygen_async.v3 import WalletCurrency
 from tests.support import LOOK_ID, SARA, VIDEO_URL, avatar_video, v3_emulator
 
 
@@ -203,6 +204,17 @@ async def test_users_me_carries_the_billing_fields_and_the_wallet_pays_for_rende
     assert {"email", "username", "first_name", "last_name", "subscription", "usage_based"} <= set(before)
     assert (broke.status, broke.error["code"]) == (402, "insufficient_credit")
     assert after["wallet"]["remaining_balance"] == 0.0
+
+
+async def test_users_me_is_what_the_client_reads() -> None:
+    """Was ``"auto_reload": false`` (HeyGen's schema: an AutoReloadInfo object or null): the client refused the
+    answer as not a UserInfoResponse, so ``heygen-async quota --direct`` failed."""
+    async with v3_emulator() as v3, v3.emulator.direct_client() as client:
+        me = await client.v3.users.me()
+    assert me.wallet is not None
+    assert me.wallet.currency is WalletCurrency.USD
+    assert me.wallet.auto_reload is not None
+    assert me.wallet.auto_reload.enabled is False
 
 
 def test_every_v3_route_is_a_fault_injection_target() -> None:

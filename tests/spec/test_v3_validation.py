@@ -99,3 +99,61 @@ async def test_a_nested_field_is_named_by_its_path() -> None:
                 await client.v3.videos.create(type="avatar", avatar_id="a", script="hi", voice_id="v", background={})
             assert sent(m) == []
     assert caught.value.parameter == "background.type"
+
+
+def deeply_nested(levels: int) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for _ in range(levels):
+        nested = {"a": nested}
+    return nested
+
+
+AVATAR_VIDEO: dict[str, Any] = {"type": "avatar", "avatar_id": "a", "script": "hi", "voice_id": "v"}
+LONE = "\udc00"
+HUGE = 10**5000  # more digits than Python turns into text (or JSON) by default
+
+
+@pytest.mark.parametrize(
+    ("arguments", "parameter"),
+    [
+        pytest.param({**AVATAR_VIDEO, "script": "hi \ud800"}, "script", id="lone-surrogate"),
+        pytest.param({**AVATAR_VIDEO, "voice_settings": {"\udc00": 1}}, "voice_settings", id="surrogate-key"),
+        pytest.param({**AVATAR_VIDEO, "voice_settings": {"speed": HUGE}}, "voice_settings.speed", id="huge-bounded"),
+        pytest.param(
+            {"type": "cinematic_avatar", "avatar_id": ["a"], "prompt": "p", "duration": HUGE}, "duration", id="huge-int"
+        ),
+        pytest.param(
+            {"type": "studio", "scenes": [{"type": "avatar_video", "input": {"type": "avatar", "avatar_id": LONE}}]},
+            "scenes[0].input.avatar_id",
+            id="surrogate-in-a-scene",
+        ),
+        pytest.param({**AVATAR_VIDEO, "voice_settings": deeply_nested(5000)}, "voice_settings", id="nested-too-deep"),
+        pytest.param({**AVATAR_VIDEO, "extra_body": {"note": float("nan")}}, "extra_body['note']", id="extra-nan"),
+        pytest.param({**AVATAR_VIDEO, "extra_body": {"note": ["\ud800"]}}, "extra_body['note'][0]", id="extra-text"),
+        pytest.param({**AVATAR_VIDEO, "extra_body": {"note": HUGE}}, "extra_body['note']", id="extra-huge"),
+        pytest.param({**AVATAR_VIDEO, "extra_body": {"note": deeply_nested(5000)}}, "extra_body", id="extra-deep"),
+    ],
+)
+async def test_a_value_json_cannot_carry_is_refused_naming_where_it_is_before_sending(
+    arguments: dict[str, Any], parameter: str
+) -> None:
+    """A lone surrogate, a number with more digits than can be written, NaN or nesting too deep to encode: each
+    is a ValidationError naming the parameter (not a bare ValueError or RecursionError, nor an error naming no
+    parameter), and nothing is sent."""
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            with pytest.raises(hg.ValidationError) as caught:
+                await client.v3.videos.create(**arguments)
+            assert sent(m) == []
+    assert caught.value.parameter == parameter
+
+
+async def test_free_form_values_are_checked_too() -> None:
+    """A template's variables are free-form objects (no schema below them): a lone surrogate inside one is named."""
+    variables = {"headline": {"name": "headline", "type": "text", "properties": {"content": "x\ud800"}}}
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            with pytest.raises(hg.ValidationError) as caught:
+                await client.v3.templates.generate("t_1", variables=variables)
+            assert sent(m) == []
+    assert caught.value.parameter == "variables.headline.properties.content"

@@ -83,6 +83,7 @@ from ._v3 import (
     Reply,
     V3Caller,
     avatar_video,
+    openapi_from_table,
     sample_arguments,
     sample_value,
     v3_emulator,
@@ -199,6 +200,7 @@ __all__ = [
     "Hygiene",
     "connector_of",
     # HeyGen v3
+    "openapi_from_table",
     "sample_arguments",
     "sample_value",
     "v3_method",

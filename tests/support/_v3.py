@@ -16,7 +16,7 @@ from multidict import CIMultiDictProxy
 import heygen_async as hg
 from heygen_async._spec._schema import resolve
 from heygen_async._spec._types import Endpoint, Param
-from heygen_async._spec._v3_table import V3_SCHEMAS
+from heygen_async._spec._v3_table import V3_ENDPOINTS, V3_SCHEMAS
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
 
 LOOK_ID = "Angela-inTshirt-20220820"
@@ -190,3 +190,44 @@ def sample_arguments(endpoint: Endpoint) -> dict[str, Any]:
         if param.required and param.name not in arguments:
             arguments[param.name] = sample_param(param)
     return arguments
+
+
+_SCALAR_TYPES = {"str": "string", "int": "integer", "number": "number", "bool": "boolean"}
+
+
+def _parameter_schema(param: Param) -> dict[str, Any]:
+    """The OpenAPI schema a path or query parameter row was read from."""
+    if param.type == "schema":
+        return dict(param.schema)
+    if param.type == "list[str]":
+        schema: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+    else:
+        schema = {"type": _SCALAR_TYPES[param.type]}
+    words = {"minimum": "minimum", "maximum": "maximum", "max_length": "maxLength"}
+    words.update(min_items="minItems", max_items="maxItems")
+    for fact, word in words.items():
+        if getattr(param, fact) is not None:
+            schema[word] = getattr(param, fact)
+    if param.enum is not None:
+        schema["enum"] = list(param.enum)
+    return schema
+
+
+def openapi_from_table(endpoints: tuple[Endpoint, ...] = V3_ENDPOINTS) -> dict[str, Any]:
+    """An OpenAPI document that says exactly what the v3 table says: each row's parameters, its
+    ``Idempotency-Key`` header, its body schema, and the table's schemas as the components."""
+    paths: dict[str, dict[str, Any]] = {}
+    for endpoint in endpoints:
+        parameters: list[dict[str, Any]] = [
+            {"name": p.name, "in": p.location, "required": p.required, "schema": _parameter_schema(p)}
+            for p in endpoint.params
+            if p.location != "body"
+        ]
+        if endpoint.idempotency_key:
+            parameters.append({"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}})
+        operation: dict[str, Any] = {"operationId": endpoint.seed_name, "parameters": parameters}
+        if endpoint.body_schema is not None:
+            media = "multipart/form-data" if any(p.type == "file" for p in endpoint.params) else "application/json"
+            operation["requestBody"] = {"content": {media: {"schema": endpoint.body_schema}}}
+        paths.setdefault(endpoint.path, {})[endpoint.http_method.lower()] = operation
+    return {"openapi": "3.1.0", "paths": paths, "components": {"schemas": dict(V3_SCHEMAS)}}

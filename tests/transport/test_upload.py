@@ -273,3 +273,68 @@ async def test_multipart_file_names_cannot_break_their_quotes(
     ((_, _, kwargs),) = sent(mocked)
     head = kwargs["data"].split(b"\r\n\r\n", 1)[0].decode()
     assert shown in head
+
+
+# -- HeyGen v3 (POST /v3/assets): png, jpeg, mp4, webm, mp3, wav, pdf and srt, at most 32 MB ------------------
+
+V3_ASSETS = re.compile(r"^https://api\.heygen\.com/v3/assets$")
+V3_ASSET = {"data": {"asset_id": "as_1", "url": "https://x/as_1", "mime_type": "audio/wav", "size_bytes": 72}}
+WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 64
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"\x00" * 64
+SRT = b"1\r\n00:00:01,000 --> 00:00:02,500\r\nHello there\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nBye\r\n"
+
+
+def part_type(kwargs: dict[str, Any]) -> bytes:
+    """The Content-Type of the multipart body's one part."""
+    body: bytes = kwargs["data"]
+    return body.split(b"Content-Type: ", 1)[1].split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [(WAV, b"audio/wav"), (PDF, b"application/pdf"), (SRT, b"application/x-subrip"), (PNG, b"image/png")],
+    ids=["wav", "pdf", "srt", "png"],
+)
+async def test_a_v3_upload_takes_what_heygen_v3_takes(data: bytes, content_type: bytes) -> None:
+    with aioresponses() as m:
+        m.post(V3_ASSETS, payload=V3_ASSET)
+        async with hg.HeyGenClient.direct("k") as client:
+            uploaded = await client.v3.assets.upload(data)
+        ((_, _, kwargs),) = sent(m)
+    assert uploaded.asset_id == "as_1"
+    assert part_type(kwargs) == content_type
+    assert data in kwargs["data"]
+
+
+async def test_a_v3_upload_of_subtitles_is_known_by_its_name_or_its_content_type(tmp_path: Path) -> None:
+    untidy = b"\r\n" + SRT  # a blank line first: not recognisable from its bytes
+    path = tmp_path / "captions.srt"
+    path.write_bytes(untidy)
+    with aioresponses() as m:
+        m.post(V3_ASSETS, payload=V3_ASSET, repeat=True)
+        async with hg.HeyGenClient.direct("k") as client:
+            await client.v3.assets.upload(path)
+            await client.v3.assets.upload(untidy, content_type="application/x-subrip")
+        by_name, by_type = sent(m)
+    assert part_type(by_name[2]) == part_type(by_type[2]) == b"application/x-subrip"
+    assert b'filename="captions.srt"' in by_name[2]["data"]
+
+
+@pytest.mark.parametrize("data", [PNG + b"\x00" * (32 * MB), WAV + b"\x00" * (32 * MB)], ids=["png", "wav"])
+async def test_a_v3_upload_over_32_mb_is_refused_before_sending(data: bytes) -> None:
+    """HeyGen v3 takes at most 32 MB (the legacy upload host took 50 MB of images, 100 MB of video)."""
+    with aioresponses() as m:
+        async with hg.HeyGenClient.direct("k") as client:
+            with pytest.raises(hg.ValidationError, match="32 MB") as caught:
+                await client.v3.assets.upload(data)
+        assert sent(m) == []
+    assert caught.value.parameter == "file"
+    assert caught.value.endpoint == "v3.assets.upload"
+
+
+async def test_the_legacy_upload_still_refuses_what_its_host_does_not_take(mocked: aioresponses) -> None:
+    async with hg.HeyGenClient(TOKEN, base_url=BASE) as client:
+        for data in (WAV, PDF):
+            with pytest.raises(hg.ValidationError, match="content_type"):
+                await client.assets.upload(data)
+    assert sent(mocked) == []

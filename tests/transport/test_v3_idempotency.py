@@ -12,6 +12,7 @@ import pytest
 from aioresponses import aioresponses
 
 import heygen_async as hg
+from heygen_async._transport._call import may_have_been_processed
 from tests.support import FAST, sent
 
 DIRECT = "https://api.heygen.com"
@@ -149,3 +150,53 @@ def test_the_gateways_definition_lists_no_v3_route() -> None:
     text = (DATA / "lowcodeapi-heygen-definition.json").read_text()
     assert "/v3/" not in text
     assert all(endpoint.path.startswith("/v3/") for endpoint in V3_ENDPOINTS)
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(500, {"error": {"code": "internal_error", "message": "boom"}}), (409, IN_PROGRESS)],
+    ids=["500", "in-progress"],
+)
+async def test_a_keyed_create_asked_to_wait_too_long_after_it_may_have_run_is_not_reported_unprocessed(
+    status: int, body: dict[str, Any]
+) -> None:
+    """A 500 (HeyGen may have made the render) or a 409 request_in_progress (it is making it) with a Retry-After
+    over the policy's limit becomes a RateLimitError, as documented; that must not turn the outcome into "surely
+    not processed", or a batch reports a render that exists as failed and the caller makes it twice."""
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, status=status, payload=body, headers={"Retry-After": "3600"})
+            with pytest.raises(hg.RateLimitError) as caught:
+                await client.v3.videos.create(**AVATAR_VIDEO, idempotency_key="order-7")
+            assert len(sent(m)) == 1
+    assert caught.value.retry_after == 3600
+    assert caught.value.idempotency_key == "order-7"
+    assert may_have_been_processed(caught.value)
+
+
+async def test_a_rate_limited_create_is_still_surely_unprocessed() -> None:
+    limited = {"error": {"code": "rate_limit_exceeded", "message": "slow down"}}
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, status=429, payload=limited, headers={"Retry-After": "3600"})
+            with pytest.raises(hg.RateLimitError) as caught:
+                await client.v3.videos.create(**AVATAR_VIDEO)
+    assert not may_have_been_processed(caught.value)
+
+
+async def test_a_webhook_secret_an_answer_handed_over_is_masked_when_a_later_error_echoes_it() -> None:
+    secret = "whsec_Qm9vbXRvd24tc2VjcmV0LTEyMzQ1Njc4"
+    created = {"data": {"endpoint_id": "ep_1", "url": "https://example.com/h", "secret": secret}}
+    echo = {"error": {"code": "invalid_parameter", "message": f"bad signature for {secret}", "param": secret}}
+    endpoints = re.compile(r"^https://api\.heygen\.com/v3/webhooks/endpoints.*$")
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(endpoints, payload=created)
+            m.get(endpoints, status=400, payload=echo)
+            endpoint = await client.v3.webhooks.endpoints.create(url="https://example.com/h")
+            with pytest.raises(hg.BadRequestError) as caught:
+                await client.v3.webhooks.endpoints.list()
+    assert endpoint.secret == secret
+    shown = f"{caught.value} {caught.value.body} {caught.value.error_message} {caught.value.param}"
+    assert secret not in shown
+    assert secret not in repr(endpoint)

@@ -266,6 +266,7 @@ class AssetsResource(Resource):
         self,
         file: bytes | str | os.PathLike[str] | AsyncIterable[bytes],
         *,
+        content_type: str | None = None,
         extra_query: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
@@ -281,6 +282,8 @@ class AssetsResource(Resource):
 
         Args:
             file: File to upload (image, video, audio, PDF, or SRT subtitle). Max 32 MB.
+            content_type: The file's MIME type, when its bytes (or its name's extension) do not show it, e.g.
+                ``application/x-subrip``.
             extra_query: More query parameters, sent as given (for fields this version does not know).
             idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
             timeout: Overrides the client's timeout for this call; ``None`` means no limit.
@@ -290,7 +293,7 @@ class AssetsResource(Resource):
             _ASSETS_UPLOAD,
             UploadAssetV3Response,
             file,
-            None,
+            content_type,
             extra_query=extra_query,
             idempotency_key=idempotency_key,
             timeout=timeout,
