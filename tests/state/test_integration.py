@@ -17,8 +17,11 @@ import heygen_async as hg
 from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
 from tests.support import (
+    FAST_POLL,
+    LOOK_ID,
     NO_WAIT_RETRY,
     ONE_TRY,
+    SARA,
     SESSION_PARAMS,
     MakeState,
     crash,
@@ -263,6 +266,28 @@ async def test_a_survivor_adopts_a_crashed_clients_renders(heygen_emulator: Emul
         final = await bystander.jobs.recorded()
         assert sorted(r.id for r in final) == sorted(ids)
         assert {(r.status, r.done, r.updated_by) for r in final} == {("completed", True, survivor_state.owner)}
+
+
+async def test_a_survivor_adopts_a_crashed_clients_v3_renders_and_sees_them_through(
+    heygen_emulator: Emulator, make_state: MakeState
+) -> None:
+    """The ledger and adoption for v3 jobs too: a direct client records its v3 renders, crashes, and the survivor
+    adopts them (as v3 jobs, polled through v3's routes) and waits them out."""
+    dying, survivor_state = await make_state(lease_ttl=0.3), await make_state()
+    direct = {"poll_policy": FAST_POLL, "poll_budget": 200, "retry": NO_WAIT_RETRY}
+    body = {"type": "avatar", "avatar_id": LOOK_ID, "voice_id": SARA}
+    async with heygen_emulator.direct_client(state=survivor_state, **direct) as survivor:
+        async with heygen_emulator.direct_client(state=dying, **direct) as crashed:
+            ids = [(await crashed.v3.videos.create(**body, script=f"orphan {i}")).video_id for i in range(3)]
+            await _crash(dying)
+        await _eventually(lambda: _leases_out(survivor, 3), what="the crashed client's lease to run out")
+        handles = await survivor.jobs.adopt_orphans()
+        assert sorted(h.id for h in handles) == sorted(ids)
+        assert {h.kind.name for h in handles} == {"v3_video"}
+        async with ticking(heygen_emulator, step=8):
+            videos = await asyncio.wait_for(survivor.jobs.wait_many(handles, timeout=10), 15)
+        assert {v.raw["status"] for v in videos} == {"completed"}
+        assert any(e.get("route") == "GET /v3/videos/statuses" for e in heygen_emulator.request_log)
 
 
 # -- C2: tenants ------------------------------------------------------------------------------------------------------
