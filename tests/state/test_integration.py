@@ -275,10 +275,14 @@ async def test_a_survivor_adopts_a_crashed_clients_v3_renders_and_sees_them_thro
     adopts them (as v3 jobs, polled through v3's routes) and waits them out."""
     dying, survivor_state = await make_state(lease_ttl=0.3), await make_state()
     direct = {"poll_policy": FAST_POLL, "poll_budget": 200, "retry": NO_WAIT_RETRY}
-    body = {"type": "avatar", "avatar_id": LOOK_ID, "voice_id": SARA}
     async with heygen_emulator.direct_client(state=survivor_state, **direct) as survivor:
         async with heygen_emulator.direct_client(state=dying, **direct) as crashed:
-            ids = [(await crashed.v3.videos.create(**body, script=f"orphan {i}")).video_id for i in range(3)]
+            ids = [
+                (
+                    await crashed.v3.videos.create(type="avatar", avatar_id=LOOK_ID, voice_id=SARA, script=f"o{i}")
+                ).video_id
+                for i in range(3)
+            ]
             await _crash(dying)
         await _eventually(lambda: _leases_out(survivor, 3), what="the crashed client's lease to run out")
         handles = await survivor.jobs.adopt_orphans()
