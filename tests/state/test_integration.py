@@ -286,7 +286,7 @@ async def test_a_survivor_adopts_a_crashed_clients_v3_renders_and_sees_them_thro
             await _crash(dying)
         await _eventually(lambda: _leases_out(survivor, 3), what="the crashed client's lease to run out")
         handles = await survivor.jobs.adopt_orphans()
-        assert sorted(h.id for h in handles) == sorted(ids)
+        assert sorted(h.id for h in handles) == sorted(str(i) for i in ids)
         assert {h.kind.name for h in handles} == {"v3_video"}
         async with ticking(heygen_emulator, step=8):
             videos = await asyncio.wait_for(survivor.jobs.wait_many(handles, timeout=10), 15)
