@@ -204,3 +204,10 @@ async def test_every_v3_operation_answers_a_success_in_one_walk_of_the_api() -> 
         assert sorted(set(V3_HANDLERS) - answered) == []
         refused = [e for e in v3.emulator.request_log if e["format"] == "v3" and e["status"] >= 300]
         assert refused == []
+
+
+def test_the_emulator_has_one_handler_per_row_of_the_clients_v3_table() -> None:
+    """The emulator and the client read HeyGen's v3 the same way: its handlers are exactly the table's routes."""
+    from heygen_async._spec._v3_table import V3_ENDPOINTS
+
+    assert set(V3_HANDLERS) == {endpoint.key for endpoint in V3_ENDPOINTS}
