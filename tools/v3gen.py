@@ -29,7 +29,7 @@ from typing import Any, Final
 
 import attrs
 
-from tools.v3names import NAMES, Operation
+from tools.v3names import ID_LISTS, NAMES, Operation
 
 __all__ = ["load_document", "render_all", "write_all"]
 
@@ -308,6 +308,8 @@ def param_row(name: str, location: str, schema: Mapping[str, Any], required: boo
     facts: dict[str, Any] = {"name": name, "location": location}
     if scalar is not None and location != "body":
         facts["type"] = scalar
+        if location == "query" and scalar == "str" and name.endswith("_ids"):
+            facts["max_ids"] = ID_LISTS
         if "enum" in target and scalar == "str":
             facts["enum"] = tuple(target["enum"])
         for key, fact in (("minimum", "minimum"), ("maximum", "maximum"), ("maxLength", "max_length")):

@@ -13,7 +13,11 @@ from typing import Final
 
 import attrs
 
-__all__ = ["NAMES", "Operation"]
+__all__ = ["ID_LISTS", "NAMES", "Operation"]
+
+ID_LISTS: Final = 100
+"""How many ids a comma-separated id list (``video_ids=a,b,c``, ``batch_ids=...``) of a statuses endpoint takes at
+most (notes A.6: "Bulk status <=100"; HeyGen answers 400 beyond)."""
 
 
 @attrs.frozen(kw_only=True)

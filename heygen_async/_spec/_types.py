@@ -40,7 +40,8 @@ PARAM_TYPES: Final = frozenset(
 class Param:
     """One parameter of an endpoint, as HeyGen documents it.
 
-    ``minimum``/``maximum`` bound numbers; ``max_length`` bounds strings (characters); ``min_items`` and
+    ``minimum``/``maximum`` bound numbers; ``max_length`` bounds strings (characters); ``max_ids`` bounds a
+    text that is a comma-separated list of ids (v3's statuses take ``video_ids=a,b,c``); ``min_items`` and
     ``max_items`` bound lists. ``also_in_body`` sends a query parameter in the JSON body as well. ``default``
     (an optional scalar parameter's) is what the generated method sends when the caller does not say
     (``None`` then leaves the parameter out). ``note`` says where this deviates from LowCodeAPI's definition
@@ -56,6 +57,7 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
+    max_ids: int | None = None
     min_items: int | None = None
     max_items: int | None = None
     also_in_body: bool = False
@@ -76,6 +78,8 @@ class Param:
             raise ValueError(f"parameter {self.name!r}: min_items and max_items bound lists only")
         if self.default is not None and (self.required or self.type not in ("str", "int", "number", "bool")):
             raise ValueError(f"parameter {self.name!r}: only an optional scalar parameter has a default")
+        if self.max_ids is not None and self.type != "str":
+            raise ValueError(f"parameter {self.name!r}: max_ids bounds a comma-separated text only")
         if (self.type == "schema") != (self.schema is not None):
             raise ValueError(f"parameter {self.name!r}: a schema goes with the type 'schema', and only with it")
 

@@ -3621,11 +3621,14 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="GET",
         path="/v3/assets/statuses",
         params=(
-            Param(name="asset_ids", location="query", type="str", doc="Comma-separated asset ids to look up."),
+            Param(
+                name="asset_ids", location="query", type="str", max_ids=100, doc="Comma-separated asset ids to look up."
+            ),
             Param(
                 name="batch_ids",
                 location="query",
                 type="str",
+                max_ids=100,
                 doc="Comma-separated batch ids; each expands to its member assets.",
             ),
         ),
@@ -4776,11 +4779,18 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="GET",
         path="/v3/lipsyncs/statuses",
         params=(
-            Param(name="lipsync_ids", location="query", type="str", doc="Comma-separated lipsync ids to look up."),
+            Param(
+                name="lipsync_ids",
+                location="query",
+                type="str",
+                max_ids=100,
+                doc="Comma-separated lipsync ids to look up.",
+            ),
             Param(
                 name="batch_ids",
                 location="query",
                 type="str",
+                max_ids=100,
                 doc="Comma-separated batch ids; each expands to its member lipsyncs.",
             ),
         ),
@@ -5957,12 +5967,14 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
                 name="video_translation_ids",
                 location="query",
                 type="str",
+                max_ids=100,
                 doc="Comma-separated video translation ids to look up.",
             ),
             Param(
                 name="batch_ids",
                 location="query",
                 type="str",
+                max_ids=100,
                 doc="Comma-separated batch ids; each expands to its member video translations.",
             ),
         ),
@@ -6998,11 +7010,14 @@ V3_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="GET",
         path="/v3/videos/statuses",
         params=(
-            Param(name="video_ids", location="query", type="str", doc="Comma-separated video ids to look up."),
+            Param(
+                name="video_ids", location="query", type="str", max_ids=100, doc="Comma-separated video ids to look up."
+            ),
             Param(
                 name="batch_ids",
                 location="query",
                 type="str",
+                max_ids=100,
                 doc="Comma-separated batch ids; each expands to its member videos.",
             ),
         ),

@@ -322,6 +322,12 @@ def _check_param(check: _Check, param: Param, value: Any) -> Any:
     kind = param.type
     if kind == "str":
         check.text(name, value, required=param.required, max_length=param.max_length)
+        if param.max_ids is not None:
+            ids = value.split(",")
+            if any(not part.strip() for part in ids):
+                raise check.fail(name, "must be ids separated by commas, none of them empty")
+            if len(ids) > param.max_ids:
+                raise check.fail(name, f"must name at most {param.max_ids} ids, got {len(ids)}")
     elif kind in ("int", "number"):
         check.number(name, value, integer=kind == "int", minimum=param.minimum, maximum=param.maximum)
     elif kind == "bool":

@@ -3,6 +3,7 @@ type for each query parameter and each required body field; and a union's field 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -157,3 +158,33 @@ async def test_free_form_values_are_checked_too() -> None:
                 await client.v3.templates.generate("t_1", variables=variables)
             assert sent(m) == []
     assert caught.value.parameter == "variables.headline.properties.content"
+
+
+@pytest.mark.parametrize(
+    ("ids", "words"),
+    [
+        (",".join(f"v{i}" for i in range(101)), "at most 100 ids, got 101"),
+        ("v1,,v2", "none of them empty"),
+        ("v1,", "none of them empty"),
+    ],
+)
+async def test_a_statuses_id_list_over_100_or_with_a_gap_is_refused_before_sending(ids: str, words: str) -> None:
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            with pytest.raises(hg.ValidationError, match=words) as caught:
+                await client.v3.videos.statuses(video_ids=ids)
+            assert sent(m) == []
+    assert caught.value.parameter == "video_ids"
+
+
+async def test_a_statuses_id_list_of_100_is_sent() -> None:
+    ids = ",".join(f"v{i}" for i in range(100))
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.get(
+                re.compile(r"^https://api\.heygen\.com/v3/videos/statuses\?.*$"),
+                payload={"data": [], "has_more": False},
+            )
+            page = await client.v3.videos.statuses(video_ids=ids)
+            assert len(sent(m)) == 1
+    assert len(page) == 0
