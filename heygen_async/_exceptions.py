@@ -143,8 +143,9 @@ class APIError(HeyGenError):
 
     ``endpoint`` is the route as a template (``"GET /v2/photo_avatar/{id}"``), never a concrete URL;
     ``attempts`` is how many attempts the call made before giving up. ``idempotency_key`` is the
-    ``Idempotency-Key`` a v3 create was sent with (None otherwise): sending the create again with it can never
-    make a second job, since HeyGen replays the first answer for 24 hours.
+    ``Idempotency-Key`` a v3 create was sent with (for a background removal: its ``request_id``; None
+    otherwise): sending the create again with it can never make a second job, since HeyGen replays the first
+    answer for 24 hours (de-duplicates on the request id).
     """
 
     def __init__(self, message: str, *, endpoint: str) -> None:

@@ -462,7 +462,8 @@ def render_table(document: Mapping[str, Any], planned: list[Rendered]) -> str:
             lines.append("        params=(")
             lines += [f"            {p}," for p in params]
             lines.append("        ),")
-        lines.append(f"        idempotent={op.method in ('GET', 'PUT', 'DELETE') or item.idempotency!r},")
+        retried = op.method in ("GET", "PUT", "DELETE") or item.idempotency or bool(row.dedup_field)
+        lines.append(f"        idempotent={retried!r},")
         lines.append(f"        result={item.result!r},")
         lines.append(f"        docs_url={(DOCS_SITE + href) if href else DOCS_SITE + '/reference'!r},")
         lines.append(f"        summary={summary!r},")
@@ -482,6 +483,8 @@ def render_table(document: Mapping[str, Any], planned: list[Rendered]) -> str:
         lines.append('        api="v3",')
         if item.idempotency:
             lines.append("        idempotency_key=True,")
+        if row.dedup_field:
+            lines.append(f"        idempotency_field={row.dedup_field!r},")
         if item.body_schema is not None:
             lines.append(f"        body_schema={dict(item.body_schema)!r},")
         lines.append("    ),")
@@ -583,6 +586,15 @@ def _docstring(op: Op, item: Rendered, args: list[tuple[str, str]], indent: str)
             *textwrap.wrap(
                 "HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, "
                 "so the call is retried like a read and never runs twice.",
+                WIDTH - len(indent),
+            ),
+        ]
+    if op.row.dedup_field:
+        lines += [
+            "",
+            *textwrap.wrap(
+                f"HeyGen de-duplicates it on ``{op.row.dedup_field}``: one is sent (yours, or a new one), kept "
+                "across retries, so the call is retried like a read and never runs twice.",
                 WIDTH - len(indent),
             ),
         ]

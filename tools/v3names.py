@@ -28,6 +28,7 @@ class Operation:
     ``client.v3.avatars.looks.list``). ``creates_id`` (a field of the answer, dotted when nested) or
     ``creates_more`` (a field listing ids) with ``job`` say what a create starts; ``polls`` names the job kind
     whose status this endpoint reports, ``bulk_polls`` the kind whose statuses it reports many at once.
+    ``dedup_field`` names a body field HeyGen de-duplicates a create on in place of an ``Idempotency-Key``.
     """
 
     name: str
@@ -36,6 +37,7 @@ class Operation:
     job: str | None = None
     polls: str | None = None
     bulk_polls: str | None = None
+    dedup_field: str | None = None
 
 
 def _row(key: str, name: str, **facts: str) -> tuple[str, Operation]:
@@ -140,7 +142,11 @@ NAMES: Final[dict[str, Operation]] = dict(
         # audio, background removal, clipping, brand
         _row("GET /v3/audio/sounds", "audio.sounds.list"),
         _row(
-            "POST /v3/background-removals", "background_removals.create", creates_id="id", job="v3_background_removal"
+            "POST /v3/background-removals",
+            "background_removals.create",
+            creates_id="id",
+            job="v3_background_removal",
+            dedup_field="request_id",  # HeyGen does not honour an Idempotency-Key here (notes A.4); request_id
         ),
         _row("GET /v3/background-removals", "background_removals.list"),
         _row("GET /v3/background-removals/{job_id}", "background_removals.get", polls="v3_background_removal"),

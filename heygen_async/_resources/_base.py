@@ -105,6 +105,9 @@ class Resource:
         retry: OrDefault[RetryPolicy] = USE_CLIENT_DEFAULT,
         idempotency_key: str | None = None,
     ) -> M:
+        field = endpoint.idempotency_field
+        if field is not None and arguments.get(field) is None:  # HeyGen de-duplicates on it: always send one
+            arguments = {**arguments, field: uuid.uuid4().hex}
         parts = build_request(endpoint, arguments, extra_query=extra_query, extra_body=extra_body)
         key = idempotency_key_for(endpoint, idempotency_key)
         if self._transport.closed:
@@ -125,13 +128,14 @@ class Resource:
                 query=parts.query,
                 json=parts.body,
                 headers=None if key is None else {"Idempotency-Key": key},
-                idempotent=None if key is None else True,  # HeyGen replays the first answer to the same key
+                # HeyGen replays the first answer to the same key (or de-duplicates on the field): retry freely
+                idempotent=None if key is None and field is None else True,
                 timeout=timeout,
                 max_retries=max_retries,
                 retry=retry,
             )
         except APIError as exc:
-            exc.idempotency_key = key
+            exc.idempotency_key = key if field is None else arguments[field]
             raise
         try:
             structured = structure(endpoint, result, data, self._transport.redactor, arguments)

@@ -143,7 +143,9 @@ class Endpoint:
     this endpoint, which the generated namespace class inherits).
 
     v3 rows also say: ``idempotency_key`` (HeyGen takes an ``Idempotency-Key`` header on it, so the call
-    sends one and is retried like a read), ``body_schema`` (the JSON schema the whole body is checked against,
+    sends one and is retried like a read), ``idempotency_field`` (a body field HeyGen de-duplicates on instead,
+    such as background removals' ``request_id``: the call fills it when the caller does not, and is retried
+    like a read too), ``body_schema`` (the JSON schema the whole body is checked against,
     e.g. a discriminated union) and ``bulk_polls`` (the job kind whose statuses it reports many at once).
     """
 
@@ -167,6 +169,7 @@ class Endpoint:
     extended_by: str | None = None
     api: Literal["legacy", "v3"] = "legacy"
     idempotency_key: bool = False
+    idempotency_field: str | None = None
     body_schema: Any = attrs.field(default=None, repr=False)
     bulk_polls: str | None = None
     route: Route = attrs.field(init=False, repr=False, eq=False)
@@ -186,6 +189,8 @@ class Endpoint:
                 raise ValueError(f"{self.qualname}: rule names unknown parameters {sorted(unknown)}")
         if self.creates is not None and self.creates.argument is not None and self.creates.argument not in names:
             raise ValueError(f"{self.qualname}: creates names an unknown argument {self.creates.argument!r}")
+        if self.idempotency_field is not None and self.idempotency_field not in names:
+            raise ValueError(f"{self.qualname}: idempotency_field names an unknown parameter")
         if self.extended_by is not None and ":" not in self.extended_by:
             raise ValueError(f"{self.qualname}: extended_by must read 'module:Class', got {self.extended_by!r}")
 

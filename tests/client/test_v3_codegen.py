@@ -62,9 +62,10 @@ def test_the_creates_heygen_documents_as_idempotent_send_a_key() -> None:
     assert {"POST /v3/videos", "POST /v3/lipsyncs", "POST /v3/video-translations", "POST /v3/avatars"} <= keyed
     assert all(e.http_method == "POST" for e in V3_ENDPOINTS if e.idempotency_key)
     for endpoint in V3_ENDPOINTS:
-        assert endpoint.route.idempotent == (
-            endpoint.http_method in ("GET", "PUT", "DELETE") or endpoint.idempotency_key
-        )
+        safe = endpoint.idempotency_key or endpoint.idempotency_field is not None
+        assert endpoint.route.idempotent == (endpoint.http_method in ("GET", "PUT", "DELETE") or safe)
+    (deduplicated,) = [e for e in V3_ENDPOINTS if e.idempotency_field is not None]
+    assert (deduplicated.key, deduplicated.idempotency_field) == ("POST /v3/background-removals", "request_id")
 
 
 def test_each_job_kind_has_its_detail_endpoint_and_the_bulk_ones_theirs() -> None:

@@ -13,7 +13,7 @@ from aioresponses import aioresponses
 
 import heygen_async as hg
 from heygen_async._transport._call import may_have_been_processed
-from tests.support import FAST, sent
+from tests.support import FAST, sent, sent_json
 
 DIRECT = "https://api.heygen.com"
 VIDEOS = re.compile(r"^https://api\.heygen\.com/v3/videos$")
@@ -200,3 +200,36 @@ async def test_a_webhook_secret_an_answer_handed_over_is_masked_when_a_later_err
     shown = f"{caught.value} {caught.value.body} {caught.value.error_message} {caught.value.param}"
     assert secret not in shown
     assert secret not in repr(endpoint)
+
+
+REMOVALS = re.compile(r"^https://api\.heygen\.com/v3/background-removals$")
+REMOVAL = {"data": {"id": "br_1", "status": "pending"}}
+
+
+async def test_a_background_removal_gets_a_request_id_kept_across_its_retries() -> None:
+    """HeyGen de-duplicates background removals on the body's request_id (it ignores Idempotency-Key): one is
+    always sent, the same on every retry, so a lost answer is retried safely."""
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(REMOVALS, exception=aiohttp.ServerDisconnectedError())
+            m.post(REMOVALS, payload=REMOVAL)
+            made = await client.v3.background_removals.create(video={"type": "url", "url": "https://x/v.mp4"})
+            bodies = [sent_json(kwargs) for method, _, kwargs in sent(m) if method == "POST"]
+    assert made.id == "br_1"
+    assert len(bodies) == 2
+    assert bodies[0]["request_id"] == bodies[1]["request_id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", bodies[0]["request_id"])
+
+
+async def test_a_background_removal_keeps_the_callers_request_id_and_names_it_on_failure() -> None:
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(REMOVALS, exception=aiohttp.ServerDisconnectedError(), repeat=True)
+            with pytest.raises(hg.APIConnectionError) as caught:
+                await client.v3.background_removals.create(
+                    video={"type": "url", "url": "https://x/v.mp4"}, request_id="clip-42"
+                )
+            bodies = [sent_json(kwargs) for method, _, kwargs in sent(m) if method == "POST"]
+    assert {body["request_id"] for body in bodies} == {"clip-42"}
+    assert len(bodies) == FAST.attempts
+    assert caught.value.idempotency_key == "clip-42"

@@ -101,6 +101,9 @@ class BackgroundRemovalsResource(BackgroundRemovalsJobs[BackgroundRemovalDetail]
 
         ``POST /v3/background-removals`` (createBackgroundRemoval): https://developers.heygen.com/reference/create-background-removal
 
+        HeyGen de-duplicates it on ``request_id``: one is sent (yours, or a new one), kept across retries, so the
+        call is retried like a read and never runs twice.
+
         Args:
             layers: Output layers to return. Any of: 'foreground' (subject on a transparent background), 'mask'
                 (grayscale alpha matte), 'background' (the scene with the subject removed). Defaults to all three.
