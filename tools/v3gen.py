@@ -462,7 +462,7 @@ def render_table(document: Mapping[str, Any], planned: list[Rendered]) -> str:
             lines.append("        params=(")
             lines += [f"            {p}," for p in params]
             lines.append("        ),")
-        retried = op.method in ("GET", "PUT", "DELETE") or item.idempotency or bool(row.dedup_field)
+        retried = op.method in ("GET", "PUT", "DELETE") or item.idempotency or bool(row.dedup_field) or row.repeatable
         lines.append(f"        idempotent={retried!r},")
         lines.append(f"        result={item.result!r},")
         lines.append(f"        docs_url={(DOCS_SITE + href) if href else DOCS_SITE + '/reference'!r},")

@@ -9,7 +9,7 @@ generator: nothing is added or dropped silently.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -28,7 +28,9 @@ class Operation:
     ``client.v3.avatars.looks.list``). ``creates_id`` (a field of the answer, dotted when nested) or
     ``creates_more`` (a field listing ids) with ``job`` say what a create starts; ``polls`` names the job kind
     whose status this endpoint reports, ``bulk_polls`` the kind whose statuses it reports many at once.
-    ``dedup_field`` names a body field HeyGen de-duplicates a create on in place of an ``Idempotency-Key``.
+    ``dedup_field`` names a body field HeyGen de-duplicates a create on in place of an ``Idempotency-Key``;
+    ``repeatable`` marks a POST that is idempotent by nature (finishing an upload twice finishes it once), so it
+    is retried like a read.
     """
 
     name: str
@@ -38,9 +40,10 @@ class Operation:
     polls: str | None = None
     bulk_polls: str | None = None
     dedup_field: str | None = None
+    repeatable: bool = False
 
 
-def _row(key: str, name: str, **facts: str) -> tuple[str, Operation]:
+def _row(key: str, name: str, **facts: Any) -> tuple[str, Operation]:
     return key, Operation(name=name, **facts)
 
 
@@ -130,9 +133,9 @@ NAMES: Final[dict[str, Operation]] = dict(
         # assets
         _row("POST /v3/assets", "assets.upload"),
         _row("POST /v3/assets/direct-uploads", "assets.direct_uploads.create"),
-        _row("POST /v3/assets/{asset_id}/complete", "assets.complete"),
+        _row("POST /v3/assets/{asset_id}/complete", "assets.complete", repeatable=True),  # notes A.4
         _row("POST /v3/assets/direct-uploads/batches", "assets.direct_uploads.create_batch", creates_id="batch_id"),
-        _row("POST /v3/assets/complete/batches", "assets.complete_batch"),
+        _row("POST /v3/assets/complete/batches", "assets.complete_batch", repeatable=True),
         _row("GET /v3/assets/batches/{batch_id}", "assets.batches.get"),
         _row("GET /v3/assets/statuses", "assets.statuses"),
         _row("GET /v3/assets", "assets.list"),

@@ -61,8 +61,9 @@ def test_the_creates_heygen_documents_as_idempotent_send_a_key() -> None:
     keyed = {e.key for e in V3_ENDPOINTS if e.idempotency_key}
     assert {"POST /v3/videos", "POST /v3/lipsyncs", "POST /v3/video-translations", "POST /v3/avatars"} <= keyed
     assert all(e.http_method == "POST" for e in V3_ENDPOINTS if e.idempotency_key)
+    repeatable = {"POST /v3/assets/{asset_id}/complete", "POST /v3/assets/complete/batches"}  # idempotent by nature
     for endpoint in V3_ENDPOINTS:
-        safe = endpoint.idempotency_key or endpoint.idempotency_field is not None
+        safe = endpoint.idempotency_key or endpoint.idempotency_field is not None or endpoint.key in repeatable
         assert endpoint.route.idempotent == (endpoint.http_method in ("GET", "PUT", "DELETE") or safe)
     (deduplicated,) = [e for e in V3_ENDPOINTS if e.idempotency_field is not None]
     assert (deduplicated.key, deduplicated.idempotency_field) == ("POST /v3/background-removals", "request_id")

@@ -233,3 +233,16 @@ async def test_a_background_removal_keeps_the_callers_request_id_and_names_it_on
     assert {body["request_id"] for body in bodies} == {"clip-42"}
     assert len(bodies) == FAST.attempts
     assert caught.value.idempotency_key == "clip-42"
+
+
+async def test_finishing_an_upload_is_retried_like_a_read() -> None:
+    """``POST /v3/assets/{id}/complete`` is idempotent by nature (finishing twice finishes once): a lost answer
+    is asked again rather than reported as a failure that may have happened."""
+    complete = re.compile(r"^https://api\.heygen\.com/v3/assets/a_1/complete$")
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(complete, exception=aiohttp.ServerDisconnectedError())
+            m.post(complete, payload={"data": {"asset_id": "a_1", "status": "processing"}})
+            done = await client.v3.assets.complete("a_1")
+            assert len(sent(m)) == 2
+    assert done.raw["asset_id"] == "a_1"
