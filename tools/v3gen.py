@@ -575,8 +575,10 @@ def _param_doc_line(name: str, doc: str) -> str:
     return f"{name}: {doc}"
 
 
-def _docstring(op: Op, item: Rendered, args: list[tuple[str, str]], indent: str) -> list[str]:
-    summary = _describe(op.spec, op.row.name)
+def _docstring(
+    op: Op, item: Rendered, args: list[tuple[str, str]], indent: str, summary: str | None = None
+) -> list[str]:
+    summary = summary or _describe(op.spec, op.row.name)
     href = (op.spec.get("x-mint") or {}).get("href")
     lines = textwrap.wrap(summary, WIDTH - len(indent), break_long_words=False, break_on_hyphens=False)
     lines += ["", f"``{op.method} {op.path}`` ({op.spec.get('operationId', op.function)}): {DOCS_SITE}{href or ''}"]
@@ -687,22 +689,34 @@ def _call(method: str, args: list[str]) -> list[str]:
     return [f"        return await self.{method}(", *(f"            {a}," for a in args), "        )"]
 
 
-def render_method(item: Rendered, schemas: Mapping[str, Any]) -> list[str]:
+def render_method(
+    item: Rendered,
+    schemas: Mapping[str, Any],
+    *,
+    name: str | None = None,
+    returns: str | None = None,
+    via: str = "_call",
+    summary: str | None = None,
+) -> list[str]:
+    """One method of a namespace: the operation itself, or (``name``, ``returns``, ``via``, ``summary``) a
+    helper taking the same arguments, such as ``submit``."""
     op = item.op
+    name = name or op.function
+    returns = returns or item.result
     lines: list[str] = []
     variants = _variants(item, schemas)
     names = [p[0] for p in item.params]
     for discriminator, value, fields, needed in variants:
         lines.append("    @overload")
-        lines.append(f"    async def {op.function}(")
+        lines.append(f"    async def {name}(")
         own = [(p[0], p[1], fields[p[0]], p[3], p[4]) for p in item.params if p[0] in fields]
         kept = Rendered(op, item.result, item.paged, own, None, item.idempotency)
         signature = _signature(kept, schemas, skip={discriminator}, required_override=needed)
         signature.insert(2, f'        {discriminator}: Literal["{value}"],')
         lines += signature
-        lines.append(f"    ) -> {item.result}: ...")
+        lines.append(f"    ) -> {returns}: ...")
         lines.append("")
-    lines.append(f"    async def {op.function}(")
+    lines.append(f"    async def {name}(")
     if variants:
         discriminator = variants[0][0]
         signature = _signature(item, schemas, skip={discriminator}, required_override=set())
@@ -711,7 +725,7 @@ def render_method(item: Rendered, schemas: Mapping[str, Any]) -> list[str]:
         lines += signature
     else:
         lines += _signature(item, schemas, skip=set())
-    lines.append(f"    ) -> {item.result}:")
+    lines.append(f"    ) -> {returns}:")
     args = [(p[0], p[4]) for p in item.params]
     extra = [COMMON_ARGS[0]]
     binary = any(p[2].get("format") == "binary" for p in item.params)
@@ -721,7 +735,7 @@ def render_method(item: Rendered, schemas: Mapping[str, Any]) -> list[str]:
         extra.append(KEY_ARG)
     if binary:
         extra.insert(0, CONTENT_TYPE_ARG)
-    lines += _docstring(op, item, [*args, *extra, *COMMON_ARGS[1:]], "        ")
+    lines += _docstring(op, item, [*args, *extra, *COMMON_ARGS[1:]], "        ", summary)
     if binary:
         (source,) = [p[0] for p in item.params if p[2].get("format") == "binary"]
         call = [_constant(op), item.result, source, "content_type", "extra_query=extra_query"]
@@ -736,7 +750,14 @@ def render_method(item: Rendered, schemas: Mapping[str, Any]) -> list[str]:
     if item.idempotency:
         call.append("idempotency_key=idempotency_key")
     call += ["timeout=timeout", "max_retries=max_retries"]
-    return [*lines, *_call("_call", call)]
+    return [*lines, *_call(via, call)]
+
+
+def _submits(namespace: str, item: Rendered) -> bool:
+    """Whether ``namespace`` offers ``submit`` beside ``item``: a keyed create that names the id of a job of
+    the namespace's own kind."""
+    row = item.op.row
+    return namespace in HELPERS and item.idempotency and row.creates_id is not None and row.job == HELPERS[namespace][1]
 
 
 def render_iterator(item: Rendered, schemas: Mapping[str, Any], models: Models) -> list[str]:
@@ -791,6 +812,21 @@ def render_module(
         for item in by_namespace[namespace]:
             body.append("")
             body += render_method(item, schemas)
+            if _submits(namespace, item):
+                (detail,) = [i.result for i in items if i.op.row.polls == HELPERS[namespace][1]]
+                body.append("")
+                body += render_method(
+                    item,
+                    schemas,
+                    name="submit",
+                    returns=f"Job[{detail}]",
+                    via="_submit",
+                    summary=(
+                        f"``{item.op.function}()``, answered as a :class:`~heygen_async.Job` handle on what it started "
+                        "(await it, watch it), whose ``resume_token`` carries the ``Idempotency-Key`` the create was "
+                        "sent with: sent again with that key, the create gets the same job back."
+                    ),
+                )
             if item.paged:
                 body.append("")
                 body += render_iterator(item, schemas, models)
@@ -828,6 +864,8 @@ def render_module(
     if any(n not in EXTENDED_BY for n in by_namespace):
         imports["heygen_async._resources._base"] = "from heygen_async._resources._base import Resource"
     imports["heygen_async._spec._v3_table"] = "from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME"
+    if " Job[" in text:  # the typed ``submit`` beside a create
+        imports["heygen_async._jobs._handle"] = "from heygen_async._jobs._handle import Job"
     if results:
         joined = ", ".join(results)
         line = f"from heygen_async.v3._models import {joined}"

@@ -19,7 +19,10 @@ import anyio
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, PollPolicy
 from heygen_async._exceptions import APIError, APIResponseError, CreatedResponseError, ValidationError
+from heygen_async._models import Model
 from heygen_async._resources._base import Resource, idempotency_key_for
+from heygen_async._spec._results import created_ids
+from heygen_async._spec._types import Endpoint
 from heygen_async._transport._call import may_have_been_processed
 
 from ._batch import BatchItem, deadline_of
@@ -59,12 +62,12 @@ def _ids(ids: Any) -> list[Any]:
     return list(ids)
 
 
-def _no_video_id(endpoint: str, key: str | None) -> APIResponseError:
-    """The error of a create answered without a ``video_id``: the render it made, if any, is got back by sending
-    it again with its key."""
+def _no_id(endpoint: str, key: str | None, field: str = "video_id") -> APIResponseError:
+    """The error of a create answered without its id (``field``): the job it made, if any, is got back by
+    sending it again with its key."""
     error = APIResponseError(
-        f"{endpoint} answered without a video_id; send it again with idempotency_key={key!r} to get the render "
-        "it made, if any",
+        f"{endpoint} answered without a {field}; send it again with idempotency_key={key!r} to get the job it "
+        "made, if any",
         endpoint=endpoint,
         status_code=200,
         body="",
@@ -74,10 +77,33 @@ def _no_video_id(endpoint: str, key: str | None) -> APIResponseError:
 
 
 class _V3Jobs(Resource, Generic[R]):
-    """Waiters for one v3 job kind (``_kind``)."""
+    """Waiters for one v3 job kind (``_kind``), and what its generated ``submit`` does."""
 
     __slots__ = ()
     _kind: ClassVar[str]
+
+    async def _submit(
+        self, endpoint: Endpoint, result: type[Model], arguments: Mapping[str, Any], **options: Any
+    ) -> Job[R]:
+        """The create ``endpoint`` (``_call`` with ``arguments`` and ``options``), answered as a :class:`Job`
+        handle on what it started, whose ``resume_token`` carries the ``Idempotency-Key`` it was sent with (the
+        caller's, or a new one): a worker unsure whether its create went through sends it again with that key
+        and gets the same job back."""
+        key = idempotency_key_for(endpoint, options.pop("idempotency_key", None))
+        creates = endpoint.creates
+        assert creates is not None  # the generator makes submit for a create that names its new job's id
+        assert creates.id is not None
+        submitted_at = time.time()
+        try:
+            created = await self._call(endpoint, result, arguments, idempotency_key=key, **options)
+            found = created_ids(creates, created, arguments)
+        except CreatedResponseError as exc:
+            found = [exc.created_id]
+        if not found:
+            raise _no_id(endpoint.key, key, creates.id)
+        return Job(
+            KINDS[self._kind], found[0], self._transport, self._runtime, submitted_at=submitted_at, idempotency_key=key
+        )
 
     def job(self, job_id: str, *, poll: PollPolicy | None = None) -> Job[R]:
         """A handle on the job (``await`` it, ``watch()`` it, keep its ``resume_token``)."""
@@ -122,37 +148,6 @@ class VideosJobs(_V3Jobs[R]):
 
     __slots__ = ()
     _kind = "v3_video"
-
-    async def submit(self, *, idempotency_key: str | None = None, **create: Any) -> Job[R]:
-        """``videos.create(**create)``, answered as a :class:`Job` handle on the new render.
-
-        The handle's ``resume_token`` carries the ``Idempotency-Key`` the create was sent with (yours, or a new
-        one): a worker that restarts and is unsure whether its create went through sends the same create with
-        ``job.idempotency_key`` (or the key it chose, such as an order id) and gets the same render back.
-        """
-        from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
-        from heygen_async.v3 import _models
-
-        endpoint = V3_ENDPOINTS_BY_NAME["v3.videos.create"]
-        key = idempotency_key_for(endpoint, idempotency_key)
-        submitted_at = time.time()
-        try:
-            created = await self._call_kwargs(
-                endpoint, getattr(_models, endpoint.result), {**create, "idempotency_key": key}
-            )
-            video_id = getattr(created, "video_id", None)
-        except CreatedResponseError as exc:
-            video_id = exc.created_id
-        if not isinstance(video_id, str) or not video_id:
-            raise _no_video_id(endpoint.key, key)
-        return Job(
-            KINDS[self._kind],
-            video_id,
-            self._transport,
-            self._runtime,
-            submitted_at=submitted_at,
-            idempotency_key=key,
-        )
 
     def create_many(
         self, requests: Iterable[Mapping[str, Any]], *, concurrency: int = 10, timeout: float | None = None
@@ -213,7 +208,7 @@ class VideosJobs(_V3Jobs[R]):
                     continue
                 video_id = getattr(created, "video_id", None)
                 if not isinstance(video_id, str) or not video_id:
-                    raise _no_video_id(endpoint.key, key)  # a render may exist: ambiguous, with its key
+                    raise _no_id(endpoint.key, key)  # a render may exist: ambiguous, with its key
                 return video_id
 
         manager = JobManager(self._transport, self._runtime)

@@ -137,3 +137,22 @@ async def test_a_gateway_client_refuses_to_wait_for_a_v3_job_before_polling(wait
         with pytest.raises(hg.ConfigurationError, match=r"HeyGenClient\.direct"):
             await wait(client)
         assert emulator.request_log[before:] == []
+
+
+async def test_a_lipsync_is_submitted_as_a_job_carrying_its_key_and_waited_for() -> None:
+    async with running() as emulator, client_for(emulator) as client:
+        job = await client.v3.lipsyncs.submit(
+            video=SOURCE, audio={"type": "url", "url": AUDIO_URL}, idempotency_key="dub-1"
+        )
+        again = await client.v3.lipsyncs.submit(
+            video=SOURCE, audio={"type": "url", "url": AUDIO_URL}, idempotency_key="dub-1"
+        )
+        async with ticking(emulator, step=10.0):
+            done = await job.wait(timeout=600)
+    assert (job.kind.name, job.idempotency_key, json.loads(job.resume_token)["idempotency_key"]) == (
+        "v3_lipsync",
+        "dub-1",
+        "dub-1",
+    )
+    assert again.id == job.id
+    assert done.raw["status"] == "completed"

@@ -50,3 +50,5 @@ async def v3_misuse(client: hg.HeyGenClient) -> None:
     await client.v3.users.me(idempotency_key="k")  # E: call-arg
     await client.v3.avatars.looks.frobnicate()  # E: attr-defined
     late: hg.v3.UserInfoResponse = await client.v3.videos.wait("v")  # noqa: F841  # E: assignment
+    await client.v3.videos.submit(type="avatar", script="hi", voice_id="v")  # E: call-overload
+    await client.v3.lipsyncs.submit(video={"type": "url", "url": "u"})  # E: call-arg

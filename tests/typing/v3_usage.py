@@ -40,4 +40,9 @@ async def tour(client: hg.HeyGenClient) -> None:
         video={"type": "url", "url": "https://example.com/v.mp4"}, output_languages=["fr", "de"]
     )
     translated: list[object] = await client.v3.video_translations.wait_many(translation_ids.video_translation_ids or [])
-    del status, url, token, more, statuses, me, secret, translated
+    dubbing: hg.Job[v3.LipsyncDetail] = await client.v3.lipsyncs.submit(
+        video={"type": "url", "url": "https://example.com/v.mp4"},
+        audio={"type": "url", "url": "https://example.com/a.mp3"},
+    )
+    dubbed: v3.LipsyncDetail = await dubbing
+    del status, url, token, more, statuses, me, secret, translated, dubbed

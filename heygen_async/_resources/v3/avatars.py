@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
+from heygen_async._jobs._handle import Job
 from heygen_async._jobs._v3_methods import AvatarsJobs
 from heygen_async._resources._base import Resource
 from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
@@ -347,6 +348,115 @@ class AvatarsResource(AvatarsJobs[AvatarLookItem]):
             max_retries: Overrides the client's retry count for this call.
         """
         return await self._call(
+            _AVATARS_CREATE,
+            CreateAvatarResponse,
+            {
+                "type": type,
+                "name": name,
+                "prompt": prompt,
+                "reference_images": reference_images,
+                "avatar_group_id": avatar_group_id,
+                "avatar_id": avatar_id,
+                "file": file,
+            },
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    @overload
+    async def submit(
+        self,
+        *,
+        type: Literal["digital_twin"],
+        name: str,
+        avatar_group_id: str | None = None,
+        file: Mapping[str, Any],
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[AvatarLookItem]: ...
+
+    @overload
+    async def submit(
+        self,
+        *,
+        type: Literal["photo"],
+        name: str,
+        avatar_group_id: str | None = None,
+        file: Mapping[str, Any],
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[AvatarLookItem]: ...
+
+    @overload
+    async def submit(
+        self,
+        *,
+        type: Literal["prompt"],
+        name: str,
+        prompt: str,
+        reference_images: Sequence[Mapping[str, Any]] | None = None,
+        avatar_group_id: str | None = None,
+        avatar_id: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[AvatarLookItem]: ...
+
+    async def submit(
+        self,
+        *,
+        type: Literal["digital_twin", "photo", "prompt"],
+        name: str | None = None,
+        prompt: str | None = None,
+        reference_images: Sequence[Mapping[str, Any]] | None = None,
+        avatar_group_id: str | None = None,
+        avatar_id: str | None = None,
+        file: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[AvatarLookItem]:
+        """``create()``, answered as a :class:`~heygen_async.Job` handle on what it started (await it, watch it), whose
+        ``resume_token`` carries the ``Idempotency-Key`` the create was sent with: sent again with that key, the
+        create gets the same job back.
+
+        ``POST /v3/avatars`` (createAvatar): https://developers.heygen.com/reference/create-avatar
+
+        HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
+        call is retried like a read and never runs twice.
+
+        Args:
+            type: The type.
+            name: Name of the avatar.
+            prompt: Prompt for avatar generation.
+            reference_images: Reference images — each as {"type": "url", "url": "https://..."} or {"type":
+                "asset_id", "asset_id": "..."}. Max 3.
+            avatar_group_id: The avatar group id.
+            avatar_id: Optional avatar id to use as the visual reference for the generation. When provided without
+                avatar_group_id, the new avatar is saved to the referenced avatar's group; when provided with
+                avatar_group_id, the avatar must belong to that group and the result is saved there. The referenced
+                avatar must exist and have a usable image, otherwise the request is rejected.
+            file: The file.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._submit(
             _AVATARS_CREATE,
             CreateAvatarResponse,
             {

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
+from heygen_async._jobs._handle import Job
 from heygen_async._jobs._v3_methods import LipsyncsJobs
 from heygen_async._resources._base import Resource
 from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
@@ -235,6 +236,91 @@ class LipsyncsResource(LipsyncsJobs[LipsyncDetail]):
             max_retries: Overrides the client's retry count for this call.
         """
         return await self._call(
+            _LIPSYNCS_CREATE,
+            LipsyncCreateResponse,
+            {
+                "video": video,
+                "audio": audio,
+                "title": title,
+                "mode": mode,
+                "callback_url": callback_url,
+                "callback_id": callback_id,
+                "enable_caption": enable_caption,
+                "keep_the_same_format": keep_the_same_format,
+                "enable_dynamic_duration": enable_dynamic_duration,
+                "disable_music_track": disable_music_track,
+                "enable_speech_enhancement": enable_speech_enhancement,
+                "enable_watermark": enable_watermark,
+                "start_time": start_time,
+                "end_time": end_time,
+                "fps_mode": fps_mode,
+                "folder_id": folder_id,
+            },
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def submit(
+        self,
+        *,
+        video: Mapping[str, Any],
+        audio: Mapping[str, Any],
+        title: str | None = None,
+        mode: Literal["speed", "precision"] | None = None,
+        callback_url: str | None = None,
+        callback_id: str | None = None,
+        enable_caption: bool | None = None,
+        keep_the_same_format: bool | None = None,
+        enable_dynamic_duration: bool | None = None,
+        disable_music_track: bool | None = None,
+        enable_speech_enhancement: bool | None = None,
+        enable_watermark: bool | None = None,
+        start_time: float | None = None,
+        end_time: float | None = None,
+        fps_mode: str | None = None,
+        folder_id: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[LipsyncDetail]:
+        """``create()``, answered as a :class:`~heygen_async.Job` handle on what it started (await it, watch it), whose
+        ``resume_token`` carries the ``Idempotency-Key`` the create was sent with: sent again with that key, the
+        create gets the same job back.
+
+        ``POST /v3/lipsyncs`` (createLipsyncV3): https://developers.heygen.com/reference/create-lipsync
+
+        HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
+        call is retried like a read and never runs twice.
+
+        Args:
+            video: Source video — provide as {type: 'url', url: '...'} or {type: 'asset_id', asset_id: '...'}.
+            audio: Replacement audio — provide as {type: 'url', url: '...'} or {type: 'asset_id', asset_id: '...'}.
+            title: Title for the lipsync job.
+            mode: Quality mode: 'speed' (faster) or 'precision' (higher quality, uses avatar inference).
+            callback_url: Webhook URL for completion notifications.
+            callback_id: ID included in webhook payload.
+            enable_caption: Generate captions for the output video.
+            keep_the_same_format: Preserve the source video's encoding specs (resolution, bitrate).
+            enable_dynamic_duration: Allow dynamic duration adjustment.
+            disable_music_track: Remove background music.
+            enable_speech_enhancement: Enhance speech quality.
+            enable_watermark: Add watermark to output.
+            start_time: Start time in seconds for partial lipsync.
+            end_time: End time in seconds for partial lipsync.
+            fps_mode: Frame rate mode: 'vfr', 'cfr', or 'passthrough'.
+            folder_id: Project/folder ID to organize lipsync into.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._submit(
             _LIPSYNCS_CREATE,
             LipsyncCreateResponse,
             {

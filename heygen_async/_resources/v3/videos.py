@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from heygen_async._config import USE_CLIENT_DEFAULT, OrDefault, Timeout
+from heygen_async._jobs._handle import Job
 from heygen_async._jobs._v3_methods import VideosJobs
 from heygen_async._resources._base import Resource
 from heygen_async._spec._v3_table import V3_ENDPOINTS_BY_NAME
@@ -380,6 +381,248 @@ class VideosResource(VideosJobs[VideoDetail]):
             max_retries: Overrides the client's retry count for this call.
         """
         return await self._call(
+            _VIDEOS_CREATE,
+            CreateAvatarVideoResponse,
+            {
+                "title": title,
+                "resolution": resolution,
+                "aspect_ratio": aspect_ratio,
+                "background": background,
+                "remove_background": remove_background,
+                "callback_url": callback_url,
+                "callback_id": callback_id,
+                "script": script,
+                "voice_id": voice_id,
+                "audio_url": audio_url,
+                "audio_asset_id": audio_asset_id,
+                "voice_settings": voice_settings,
+                "type": type,
+                "avatar_id": avatar_id,
+                "motion_prompt": motion_prompt,
+                "expressiveness": expressiveness,
+                "caption": caption,
+                "engine": engine,
+                "fit": fit,
+                "output_format": output_format,
+                "watermark": watermark,
+                "image": image,
+                "auto_duration": auto_duration,
+                "duration": duration,
+                "enhance_prompt": enhance_prompt,
+                "prompt": prompt,
+                "references": references,
+                "scenes": scenes,
+            },
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    @overload
+    async def submit(
+        self,
+        *,
+        type: Literal["avatar"],
+        title: str | None = None,
+        resolution: Literal["4k", "1080p", "720p"] | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
+        background: Mapping[str, Any] | None = None,
+        remove_background: bool | None = None,
+        callback_url: str | None = None,
+        callback_id: str | None = None,
+        script: str | None = None,
+        voice_id: str | None = None,
+        audio_url: str | None = None,
+        audio_asset_id: str | None = None,
+        voice_settings: Mapping[str, Any] | None = None,
+        avatar_id: str,
+        motion_prompt: str | None = None,
+        expressiveness: Literal["high", "medium", "low"] | None = None,
+        caption: Mapping[str, Any] | None = None,
+        engine: Mapping[str, Any] | None = None,
+        fit: Literal["contain", "cover"] | None = None,
+        output_format: Literal["mp4", "webm"] | None = None,
+        watermark: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[VideoDetail]: ...
+
+    @overload
+    async def submit(
+        self,
+        *,
+        type: Literal["cinematic_avatar"],
+        title: str | None = None,
+        resolution: Literal["720p", "1080p"] | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
+        avatar_id: Strings,
+        auto_duration: bool | None = None,
+        duration: int | None = None,
+        enhance_prompt: bool | None = None,
+        prompt: str,
+        references: Sequence[Mapping[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[VideoDetail]: ...
+
+    @overload
+    async def submit(
+        self,
+        *,
+        type: Literal["image"],
+        title: str | None = None,
+        resolution: Literal["4k", "1080p", "720p"] | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
+        background: Mapping[str, Any] | None = None,
+        remove_background: bool | None = None,
+        callback_url: str | None = None,
+        callback_id: str | None = None,
+        script: str | None = None,
+        voice_id: str | None = None,
+        audio_url: str | None = None,
+        audio_asset_id: str | None = None,
+        voice_settings: Mapping[str, Any] | None = None,
+        motion_prompt: str | None = None,
+        expressiveness: Literal["high", "medium", "low"] | None = None,
+        caption: Mapping[str, Any] | None = None,
+        fit: Literal["contain", "cover"] | None = None,
+        output_format: Literal["mp4", "webm"] | None = None,
+        watermark: Mapping[str, Any] | None = None,
+        image: Mapping[str, Any],
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[VideoDetail]: ...
+
+    @overload
+    async def submit(
+        self,
+        *,
+        type: Literal["studio"],
+        title: str | None = None,
+        resolution: Literal["4k", "1080p", "720p"] | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
+        callback_url: str | None = None,
+        callback_id: str | None = None,
+        caption: Mapping[str, Any] | None = None,
+        watermark: Mapping[str, Any] | None = None,
+        scenes: Sequence[Mapping[str, Any]],
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[VideoDetail]: ...
+
+    async def submit(
+        self,
+        *,
+        type: Literal["avatar", "cinematic_avatar", "image", "studio"],
+        title: str | None = None,
+        resolution: Literal["4k", "1080p", "720p"]
+        | Literal["720p", "1080p"]
+        | Literal["4k", "1080p", "720p"]
+        | None = None,
+        aspect_ratio: Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"] | None = None,
+        background: Mapping[str, Any] | None = None,
+        remove_background: bool | None = None,
+        callback_url: str | None = None,
+        callback_id: str | None = None,
+        script: str | None = None,
+        voice_id: str | None = None,
+        audio_url: str | None = None,
+        audio_asset_id: str | None = None,
+        voice_settings: Mapping[str, Any] | None = None,
+        avatar_id: str | Strings | None = None,
+        motion_prompt: str | None = None,
+        expressiveness: Literal["high", "medium", "low"] | None = None,
+        caption: Mapping[str, Any] | None = None,
+        engine: Mapping[str, Any] | None = None,
+        fit: Literal["contain", "cover"] | None = None,
+        output_format: Literal["mp4", "webm"] | None = None,
+        watermark: Mapping[str, Any] | None = None,
+        image: Mapping[str, Any] | None = None,
+        auto_duration: bool | None = None,
+        duration: int | None = None,
+        enhance_prompt: bool | None = None,
+        prompt: str | None = None,
+        references: Sequence[Mapping[str, Any]] | None = None,
+        scenes: Sequence[Mapping[str, Any]] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        timeout: OrDefault[Timeout | float | None] = USE_CLIENT_DEFAULT,
+        max_retries: OrDefault[int] = USE_CLIENT_DEFAULT,
+    ) -> Job[VideoDetail]:
+        """``create()``, answered as a :class:`~heygen_async.Job` handle on what it started (await it, watch it), whose
+        ``resume_token`` carries the ``Idempotency-Key`` the create was sent with: sent again with that key, the
+        create gets the same job back.
+
+        ``POST /v3/videos`` (createVideo): https://developers.heygen.com/reference/create-video
+
+        HeyGen takes an ``Idempotency-Key`` on it: one is sent (yours, or a new one), kept across retries, so the
+        call is retried like a read and never runs twice.
+
+        Args:
+            title: Display title for the video in the HeyGen dashboard.
+            resolution: The resolution.
+            aspect_ratio: The aspect ratio.
+            background: Background settings for the video.
+            remove_background: Remove the avatar background. Video avatars must be trained with matting enabled.
+            callback_url: Webhook URL to receive a POST notification when the video is ready.
+            callback_id: Caller-defined identifier echoed back in the webhook payload.
+            script: Text script for the avatar to speak. Pair with voice_id, or omit voice_id when using avatar_id
+                to use the avatar's default voice. Mutually exclusive with audio_url/audio_asset_id.
+            voice_id: Voice ID for text-to-speech. Required when script is provided, unless avatar_id is set (the
+                avatar's default voice is used as fallback).
+            audio_url: Public URL of an audio file to lip-sync. Mutually exclusive with script.
+            audio_asset_id: HeyGen asset ID of an uploaded audio file. Mutually exclusive with script.
+            voice_settings: Voice tuning parameters (speed, pitch, locale).
+            type: The type.
+            avatar_id: The avatar id.
+            motion_prompt: The motion prompt.
+            expressiveness: The expressiveness.
+            caption: Caption generation settings. A sidecar subtitle file is always returned via subtitle_url; set
+                'style' to additionally burn captions into the rendered video.
+            engine: Engine configuration for video generation. Pass {"type": "avatar_v"} to enable cross-reference-
+                driven animation for higher quality. Check supported_api_engines on the avatar look to confirm
+                eligibility. Defaults to Avatar IV when omitted.
+            fit: How the subject is fitted to the output canvas. 'cover' scales to fill the frame (may crop edges).
+                'contain' scales to fit entirely within the frame (may show background). When omitted, the server
+                picks the best option based on the source and canvas orientations.
+            output_format: Output container. 'webm' returns a video with a transparent background (alpha channel);
+                'mp4' (default) returns a standard video. 'webm' requires an avatar that supports matting. When
+                'webm' is selected, any 'background' value is rejected and background removal is applied
+                automatically — the caller does not need to set 'remove_background'.
+            watermark: Custom watermark image to overlay on the video (PNG or JPEG). Available as a premium option
+                for select Enterprise customers. To request access, please contact our support team.
+            image: Image to animate. Accepts URL, asset ID, or base64-encoded data.
+            auto_duration: Let the model choose the video length. When true, omit duration.
+            duration: Video length in seconds (4–15). Defaults to 10. Omit when auto_duration is true.
+            enhance_prompt: Enable server-side prompt enhancement.
+            prompt: Natural-language prompt describing the video to generate.
+            references: Reference assets (images, videos, or audio) guiding the generation. Each accepts a URL, an
+                asset_id, or inline base64. Combined limits: at most 3 videos and 9 images across avatars and
+                references.
+            scenes: Ordered list of whole-frame scenes to concatenate. Each scene is one of 'avatar_video', 'image',
+                or 'video'. Must contain 1 to 50 scenes.
+            extra_query: More query parameters, sent as given (for fields this version does not know).
+            extra_body: More body fields, sent as given (for fields this version does not know).
+            idempotency_key: Your own ``Idempotency-Key`` (1-255 of ``A-Za-z0-9_-:.``); default a new one.
+            timeout: Overrides the client's timeout for this call; ``None`` means no limit.
+            max_retries: Overrides the client's retry count for this call.
+        """
+        return await self._submit(
             _VIDEOS_CREATE,
             CreateAvatarVideoResponse,
             {
