@@ -156,3 +156,13 @@ async def test_a_lipsync_is_submitted_as_a_job_carrying_its_key_and_waited_for()
     )
     assert again.id == job.id
     assert done.raw["status"] == "completed"
+
+
+async def test_a_photo_avatar_is_submitted_as_a_job_on_its_look_and_waited_for() -> None:
+    async with running() as emulator, client_for(emulator) as client:
+        job = await client.v3.avatars.submit(type="photo", name="Lina", file=SOURCE)
+        async with ticking(emulator, step=10.0):
+            look = await job.wait(timeout=600)
+    assert job.kind.name == "v3_avatar"
+    assert look.id == job.id
+    assert look.raw["status"] == "completed"
