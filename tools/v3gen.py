@@ -497,13 +497,7 @@ def render_table(document: Mapping[str, Any], planned: list[Rendered]) -> str:
         "V3_BULK_ENDPOINTS: Final = {e.bulk_polls: e for e in V3_ENDPOINTS if e.bulk_polls is not None}",
         '"""Each v3 job kind\'s bulk status endpoint (many jobs, one request)."""',
     ]
-    return _format_long("\n".join(lines) + "\n")
-
-
-def _format_long(text: str) -> str:
-    """Wrap the table's over-long lines as ruff's formatter would not need to (the folder is excluded from it,
-    but a reader should not have to scroll): long strings stay whole, which Python accepts."""
-    return text
+    return "\n".join(lines) + "\n"
 
 
 HELPERS: Final = {
@@ -569,10 +563,6 @@ def _input_annotation(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> 
     if kind == "object" or "properties" in target:
         return "Mapping[str, Any]"
     return "Any"
-
-
-def _param_doc_line(name: str, doc: str) -> str:
-    return f"{name}: {doc}"
 
 
 def _docstring(

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from ._scheduler import PollScheduler, TrackedJob
 
-__all__ = ["JobManager"]
+__all__ = ["JobManager", "job_ids"]
 
 logger = logging.getLogger("heygen_async")
 
@@ -269,6 +269,16 @@ class JobManager:
         return batch(
             self._transport, self._runtime, inputs, submit, kind=kind, concurrency=concurrency, timeout=timeout
         )
+
+
+def job_ids(ids: Any) -> Iterable[Any]:
+    """Many job ids; a lone string is one id, not many characters, so it is refused."""
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+        raise ValidationError(
+            f"expected an iterable of job ids, got {type(ids).__name__} (a single id? wrap it in a list)",
+            parameter="ids",
+        )
+    return ids
 
 
 def _handles(jobs: Any) -> list[Job[Any]]:

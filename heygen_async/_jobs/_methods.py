@@ -22,7 +22,7 @@ from ._batch import BatchItem
 from ._download import REFRESH_MARGIN, download
 from ._handle import Job
 from ._kinds import KINDS
-from ._manager import JobManager
+from ._manager import JobManager, job_ids
 from ._progress import JobProgress
 
 __all__ = ["PhotoAvatarsJobs", "TranslationsJobs", "VideosJobs"]
@@ -72,7 +72,7 @@ class VideosJobs(_Jobs):
         """Each render's handle as it finishes (``handle.result()`` returns the Video or raises); ``on_progress``
         as for :meth:`JobManager.as_completed`."""
         return self._manager().as_completed(
-            [self.job(v) for v in _ids(video_ids)], timeout=timeout, on_progress=on_progress
+            [self.job(v) for v in job_ids(video_ids)], timeout=timeout, on_progress=on_progress
         )
 
     async def wait_many(
@@ -80,7 +80,7 @@ class VideosJobs(_Jobs):
     ) -> list[Any]:
         """Every render's Video, in order (failures raised, or in place with ``return_exceptions=True``)."""
         return await self._manager().wait_many(
-            [self.job(v) for v in _ids(video_ids)], timeout=timeout, return_exceptions=return_exceptions
+            [self.job(v) for v in job_ids(video_ids)], timeout=timeout, return_exceptions=return_exceptions
         )
 
     def generate_many(
@@ -141,16 +141,6 @@ class VideosJobs(_Jobs):
         )
 
 
-def _ids(ids: Any) -> Iterable[Any]:
-    """Many job ids; a lone string is one id, not many characters, so it is refused."""
-    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
-        raise ValidationError(
-            f"expected an iterable of job ids, got {type(ids).__name__} (a single id? wrap it in a list)",
-            parameter="ids",
-        )
-    return ids
-
-
 class TranslationsJobs(_Jobs):
     __slots__ = ()
 
@@ -178,13 +168,15 @@ class TranslationsJobs(_Jobs):
         timeout: float | None = None,
         on_progress: Callable[[JobProgress], None] | None = None,
     ) -> AsyncGenerator[Job[Translation], None]:
-        return self._manager().as_completed([self.job(i) for i in _ids(ids)], timeout=timeout, on_progress=on_progress)
+        return self._manager().as_completed(
+            [self.job(i) for i in job_ids(ids)], timeout=timeout, on_progress=on_progress
+        )
 
     async def wait_many(
         self, ids: Iterable[str], *, timeout: float | None = None, return_exceptions: bool = False
     ) -> list[Any]:
         return await self._manager().wait_many(
-            [self.job(i) for i in _ids(ids)], timeout=timeout, return_exceptions=return_exceptions
+            [self.job(i) for i in job_ids(ids)], timeout=timeout, return_exceptions=return_exceptions
         )
 
 

@@ -29,7 +29,7 @@ from ._batch import BatchItem, deadline_of
 from ._download import REFRESH_MARGIN, download
 from ._handle import Job
 from ._kinds import KINDS
-from ._manager import JobManager
+from ._manager import JobManager, job_ids
 from ._progress import JobProgress
 
 __all__ = [
@@ -51,15 +51,6 @@ RESUBMIT_WAIT: float = 1.0
 REPLAY_WINDOW: float = 23 * 3600.0
 """How long after its first send a create is sent again with its key. HeyGen replays a key's answer for 24 hours;
 past that the same key could make a second render, so an outcome still unknown is reported as ambiguous."""
-
-
-def _ids(ids: Any) -> list[Any]:
-    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
-        raise ValidationError(
-            f"expected an iterable of job ids, got {type(ids).__name__} (a single id? wrap it in a list)",
-            parameter="ids",
-        )
-    return list(ids)
 
 
 def _no_id(endpoint: str, key: str | None, field: str = "video_id") -> APIResponseError:
@@ -131,14 +122,14 @@ class _V3Jobs(Resource, Generic[R]):
     ) -> AsyncGenerator[Job[R], None]:
         """Each job's handle as it finishes (``handle.result()`` returns the detail or raises)."""
         manager = JobManager(self._transport, self._runtime)
-        return manager.as_completed([self.job(i) for i in _ids(ids)], timeout=timeout, on_progress=on_progress)
+        return manager.as_completed([self.job(i) for i in job_ids(ids)], timeout=timeout, on_progress=on_progress)
 
     async def wait_many(
         self, ids: Iterable[str], *, timeout: float | None = None, return_exceptions: bool = False
     ) -> list[Any]:
         """Every job's detail, in order (failures raised, or in place with ``return_exceptions=True``)."""
         manager = JobManager(self._transport, self._runtime)
-        handles = [self.job(i) for i in _ids(ids)]
+        handles = [self.job(i) for i in job_ids(ids)]
         return await manager.wait_many(handles, timeout=timeout, return_exceptions=return_exceptions)
 
 
