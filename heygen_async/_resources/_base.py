@@ -110,10 +110,8 @@ class Resource:
             arguments = {**arguments, field: uuid.uuid4().hex}
         parts = build_request(endpoint, arguments, extra_query=extra_query, extra_body=extra_body)
         key = idempotency_key_for(endpoint, idempotency_key)
-        if self._transport.closed:
-            raise ClientClosedError("this client handle is closed")
-        if endpoint.api == "v3":
-            self._check_v3(endpoint)
+        resend_with = key if field is None else arguments[field]  # what an error tells the caller to resend with
+        self._ready(endpoint)
         creates = endpoint.creates
         state = self._runtime.state if creates is not None and creates.job is not None else None
         if state is not None and not state.ready:
@@ -135,7 +133,7 @@ class Resource:
                 retry=retry,
             )
         except APIError as exc:
-            exc.idempotency_key = key if field is None else arguments[field]
+            exc.idempotency_key = resend_with
             raise
         try:
             structured = structure(endpoint, result, data, self._transport.redactor, arguments)
@@ -143,7 +141,7 @@ class Resource:
             # Raised without the frames (and this one's data) that held the answer as received: a traceback
             # that captures locals must not show what a server echoed into it.
             error = exc.with_traceback(None)
-            error.idempotency_key = key
+            error.idempotency_key = resend_with
             del data, exc
             if isinstance(error, CreatedResponseError) and state is not None:  # the job exists: the ledger gets it
                 await self._record(state, endpoint, [error.created_id])
@@ -156,8 +154,13 @@ class Resource:
             await self._record(state, endpoint, created_ids(creates, structured, arguments))
         return structured
 
-    def _check_v3(self, endpoint: Endpoint) -> None:
-        check_v3_served(self._transport, endpoint)
+    def _ready(self, endpoint: Endpoint) -> None:
+        """Refuse, before sending, a call this handle cannot make: it is closed, or it is v3 through the
+        gateway."""
+        if self._transport.closed:
+            raise ClientClosedError("this client handle is closed")
+        if endpoint.api == "v3":
+            check_v3_served(self._transport, endpoint)
 
     async def _call_kwargs(self, endpoint: Endpoint, result: type[M], kwargs: Mapping[str, Any]) -> M:
         """:meth:`_call` with a generated method's keyword arguments as one mapping (a helper's input, such as
@@ -238,10 +241,7 @@ class Resource:
                 endpoint=endpoint.qualname,
             )
         key = idempotency_key_for(endpoint, idempotency_key)
-        if self._transport.closed:
-            raise ClientClosedError("this client handle is closed")
-        if endpoint.api == "v3":
-            self._check_v3(endpoint)
+        self._ready(endpoint)
         query = check_extra_query(endpoint, extra_query, set()) if extra_query is not None else []
         multipart = self._transport.options.mode == "gateway" or endpoint.api == "v3"
         rules = V3_RULES if endpoint.api == "v3" else LEGACY_RULES  # v3 takes other types, and 32 MB at most
@@ -260,12 +260,9 @@ class Resource:
                 timeout=timeout,
                 max_retries=max_retries,
             )
-        except APIConnectionError as exc:
-            if body.refusals:  # the stream itself refused to go on (too large, not bytes)
-                raise body.refusals[0] from None
-            exc.idempotency_key = key
-            raise
         except APIError as exc:
+            if isinstance(exc, APIConnectionError) and body.refusals:  # the stream refused to go on (too large)
+                raise body.refusals[0] from None
             exc.idempotency_key = key
             raise
         return structure(endpoint, result, data, self._transport.redactor)
