@@ -8,6 +8,7 @@ method only the generated subclass has.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -63,13 +64,19 @@ def idempotency_key_for(endpoint: Endpoint, given: Any) -> str | None:
     return given
 
 
+@functools.cache
+def _gateway_routes() -> frozenset[str]:
+    """The routes the gateway's definition lists: the legacy table's, route for route."""
+    from heygen_async._spec._table import ENDPOINTS
+
+    return frozenset(endpoint.key for endpoint in ENDPOINTS)
+
+
 def check_v3_served(transport: Transport, endpoint: Endpoint) -> None:
     """v3 is HeyGen's own API: a gateway client sends a v3 call (or polls a v3 job) only if the gateway's
     definition (which the legacy table mirrors route for route) lists its route; today it lists none, so every
     one is refused before sending."""
-    from heygen_async._spec._table import ENDPOINTS
-
-    if transport.options.mode == "gateway" and endpoint.key not in {e.key for e in ENDPOINTS}:
+    if transport.options.mode == "gateway" and endpoint.key not in _gateway_routes():
         raise ConfigurationError(
             f"{endpoint.qualname} ({endpoint.key}) is HeyGen v3, which the LowCodeAPI gateway does not serve: "
             "use HeyGenClient.direct(heygen_api_key=...) (or HEYGEN_API_KEY); nothing was sent"
