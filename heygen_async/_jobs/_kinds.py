@@ -117,9 +117,16 @@ class JobKind:
         return structure(self.status_endpoint, self.model, data)
 
     def failure_error(self, job: TrackedJob, result: Any) -> JobFailed:
+        """The kind's :class:`JobFailed` for ``result``. HeyGen's words (the reason, and the final status the
+        error carries) may echo what it was sent, a credential too: the error holds them scrubbed, as a copy of
+        ``result`` structured from its scrubbed ``raw`` where that differs (waiters' snapshots keep the answer)."""
+        redactor = job.transport.redactor
         reason = self.reason(result)
-        if reason:  # HeyGen's words, which may echo what it was sent
-            reason = job.transport.redactor.text(reason)
+        if reason:
+            reason = redactor.text(reason)
+        raw = getattr(result, "raw", None)
+        if raw is not None and (scrubbed := redactor.json(raw)) != raw:
+            result = self.structure(scrubbed)
         return self.error(
             f"{self.label} {job.id} failed" + (f": {reason}" if reason else ""),
             result=result,
