@@ -295,6 +295,15 @@ async def _credited(ledger: StateBackend, updates: Iterable[tuple[Transport, Job
     return [attrs.evolve(update, credential=transport.ledger_credential(salt)) for transport, update in updates]
 
 
+def _kept(job: TrackedJob, status: str | None) -> str | None:
+    """``status`` as the record keeps (and logs, and a PollTimeout shows) it: a value HeyGen does not document
+    is the server's free text, which may echo a credential, so it is scrubbed; documented ones cost nothing."""
+    kind = job.kind
+    if status is None or status in kind.running or status in kind.success or status in kind.failure:
+        return status
+    return job.transport.redactor.text(status)
+
+
 def _wake_up(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
@@ -770,6 +779,7 @@ class PollScheduler:
         failure, ``not_found``, no readable entry), or a new status someone wants a snapshot of (``on_status``
         listeners), is for the job's own detail poll, at once: a bulk entry is not a result."""
         kind = job.kind
+        status = _kept(job, status)
         changed = status != job.status
         if (
             status is None
@@ -855,7 +865,7 @@ class PollScheduler:
 
     def _observe(self, job: TrackedJob, data: Any) -> None:
         kind = job.kind
-        status = kind.status_of(data)
+        status = _kept(job, kind.status_of(data))
         changed = status != job.status
         job.status = status
         if status in kind.success or status in kind.failure:
