@@ -533,6 +533,35 @@ async def test_jobs_released_during_a_bulk_request_are_polled_no_more_and_forgot
     assert not any(record.polling or record.done for record in records)
 
 
+async def test_a_wait_started_while_a_given_up_jobs_bulk_request_is_out_is_answered_by_one_poll_stream(
+    client_for: Callable[..., Any],
+) -> None:
+    """Every waiter gives up while the bulk request is out; a new wait on one of the jobs starts before it
+    answers (finished, it says): that wait is answered by the job's own poll, right after the bulk request and
+    never beside it; the others are forgotten, nothing is left polling or in flight."""
+    names = ids("r", 3)
+    server = BulkServer(dict.fromkeys(names, "completed"))
+    server.gate = asyncio.Event()
+    client = await client_for(server)
+    scheduler = scheduler_of(client)
+    records = track(client, FakeKind(FakeBulk(max_ids=100)), names, SLOW)
+    await asyncio.wait_for(server.entered.wait(), 10)
+    for record in records:
+        record.listeners = None
+        scheduler.release(record)
+    (again,) = track(client, FakeKind(FakeBulk(max_ids=100)), names[:1], SLOW)
+    assert again is records[0], "the record whose poll is in flight is reused, not doubled"
+    server.gate.set()
+    await ended([again])
+    await wait_until(lambda: not scheduler._in_flight, what="every request to end")
+    assert again.error is None
+    assert again.result.status == "completed"
+    assert server.item_calls == [(KEY_A, names[0])]
+    assert not server.overlaps
+    assert list(scheduler._jobs.values()) == [again]  # kept while its waiter holds it; the others are gone
+    assert not any(record.polling for record in records)
+
+
 async def test_closing_during_a_bulk_request_leaves_nothing_in_flight(client_for: Callable[..., Any]) -> None:
     """The client closes while a bulk request is out: every waiter gets ClientClosedError, no poll task or
     record is left, and no job is marked as being polled."""
