@@ -123,7 +123,7 @@ class Job(Generic[R]):
             raise PollTimeout(
                 f"{self.kind.label} {self.id} has not finished",
                 last_status=self.status,
-                last_result=None if record is None else record.last_result(),
+                last_result=self._last_result(),
                 kind=self.kind.name,
                 job_id=self.id,
                 resume_token=self.resume_token,
@@ -161,13 +161,18 @@ class Job(Generic[R]):
             )
         return seconds
 
-    def _timed_out(self, seconds: float | None) -> PollTimeout:
+    def _last_result(self) -> Any:
+        """The last answer seen, as a :class:`PollTimeout` may hold it: scrubbed of any credential it echoes."""
         record = self._record
+        last = None if record is None else record.last_result()
+        return None if last is None else self.kind.scrubbed(last, self._transport.redactor)
+
+    def _timed_out(self, seconds: float | None) -> PollTimeout:
         return PollTimeout(
             f"{self.kind.label} {self.id} did not finish within {seconds or 0:g} s ({_last_status(self.status)}); "
             "the job goes on: resume it with its resume_token",
             last_status=self.status,
-            last_result=None if record is None else record.last_result(),
+            last_result=self._last_result(),
             kind=self.kind.name,
             job_id=self.id,
             resume_token=self.resume_token,

@@ -40,6 +40,7 @@ from heygen_async._spec._types import Endpoint
 from ._tokens import resume_token
 
 if TYPE_CHECKING:
+    from heygen_async._redact import Redactor
     from heygen_async._transport._call import Transport
 
     from ._scheduler import BulkStatus, TrackedJob
@@ -116,13 +117,23 @@ class JobKind:
     def structure(self, data: Any) -> Any:
         return structure(self.status_endpoint, self.model, data)
 
+    def scrubbed(self, result: Any, redactor: Redactor) -> Any:
+        """``result`` as an error may hold it: HeyGen's answers may echo what they were sent, a credential too,
+        so a copy structured from its scrubbed ``raw`` where that differs (waiters' snapshots keep the answer)."""
+        raw = getattr(result, "raw", None)
+        if raw is not None and (scrubbed := redactor.json(raw)) != raw:
+            return self.structure(scrubbed)
+        return result
+
     def failure_error(self, job: TrackedJob, result: Any) -> JobFailed:
+        """The kind's :class:`JobFailed` for ``result``: HeyGen's reason and final status, scrubbed."""
+        redactor = job.transport.redactor
         reason = self.reason(result)
-        if reason:  # HeyGen's words, which may echo what it was sent
-            reason = job.transport.redactor.text(reason)
+        if reason:
+            reason = redactor.text(reason)
         return self.error(
             f"{self.label} {job.id} failed" + (f": {reason}" if reason else ""),
-            result=result,
+            result=self.scrubbed(result, redactor),
             reason=reason,
             kind=self.name,
             job_id=job.id,

@@ -21,6 +21,8 @@ A kind whose statuses HeyGen reports many at a time (its :class:`BulkStatus`, e.
 earliest due among those due within half their interval (:data:`BULK_LOOKAHEAD`). Such a request costs one
 unit of the budget, as HeyGen counts requests. A bulk status only moves a running job along its cadence; a
 job it shows finished, unknown or unreadable gets its own detail poll at once, which decides as any poll does.
+A bulk route that refuses (4xx) or keeps failing (:data:`BULK_FAILURES` requests in a row) is left alone for
+:data:`BULK_REST`: those jobs get their own polls meanwhile.
 Each kind and identity keeps a heap of its own, so finding a request's companions costs O(k log n). With
 ``bulk_status=False`` (``HeyGenClient(bulk_status=False)``) every kind's ``bulk`` is ignored: each job gets
 requests of its own, as where HeyGen offers no bulk status (to compare, or where the bulk route misbehaves).
@@ -93,7 +95,11 @@ most half an interval early (its cadence goes on from that poll, as from any), s
 jobs fall due a few at a time, and no job is polled much more often than its cadence asks."""
 BULK_REST: Final = 60.0
 """Seconds (server time) a kind's jobs of one identity are polled one by one after a bulk request was refused
-with a 4xx (the bulk route may not be open to those credentials); then bulk is tried again."""
+with a 4xx (the bulk route may not be open to those credentials), or after BULK_FAILURES bulk requests in a row
+got no usable answer; then bulk is tried again."""
+BULK_FAILURES: Final = 3
+"""Bulk requests of one group in a row that may fail (5xx, no answer, an unreadable one) before its jobs are
+polled one by one for BULK_REST: a bulk route that keeps failing must not hide jobs its detail route shows done."""
 NOT_FOUND: Final = "not_found"
 """A bulk answer's status for an id HeyGen does not know: the job's detail poll decides (a 404 ends it)."""
 
@@ -268,7 +274,7 @@ class _BulkGroup:
     holds their (due, order, job) entries as the scheduler's heap does, so the companions of a due job are the
     first entries here, found without looking at anyone else's jobs; stale entries are dropped as met."""
 
-    __slots__ = ("bulk", "heap", "max_ids", "members", "rest_until")
+    __slots__ = ("bulk", "failures", "heap", "max_ids", "members", "rest_until")
 
     def __init__(self, bulk: BulkStatus, kind_name: str) -> None:
         max_ids = bulk.max_ids
@@ -279,6 +285,7 @@ class _BulkGroup:
         self.heap: list[tuple[float, int, TrackedJob]] = []
         self.members = 0  # records of the scheduler in this group; the group goes with the last
         self.rest_until = -math.inf  # single polls only until then (a bulk request was refused)
+        self.failures = 0  # bulk requests in a row without a usable answer
 
 
 async def _credited(ledger: StateBackend, updates: Iterable[tuple[Transport, JobUpdate]]) -> list[JobUpdate]:
@@ -286,6 +293,15 @@ async def _credited(ledger: StateBackend, updates: Iterable[tuple[Transport, Job
     an update only to a record of the same credentials, so a tenant's polls never write another's records."""
     salt = await ledger.credential_salt()
     return [attrs.evolve(update, credential=transport.ledger_credential(salt)) for transport, update in updates]
+
+
+def _kept(job: TrackedJob, status: str | None) -> str | None:
+    """``status`` as the record keeps (and logs, and a PollTimeout shows) it: a value HeyGen does not document
+    is the server's free text, which may echo a credential, so it is scrubbed; documented ones cost nothing."""
+    kind = job.kind
+    if status is None or status in kind.running or status in kind.success or status in kind.failure:
+        return status
+    return job.transport.redactor.text(status)
 
 
 def _wake_up(waiter: asyncio.Future[None]) -> None:
@@ -722,10 +738,7 @@ class PollScheduler:
             elif isinstance(error, RateLimitError):
                 self._pause(error.retry_after, jobs[0].policy, jobs)
             elif isinstance(error, (APIConnectionError, APIResponseError, ServerError)):
-                self.stats.errors += 1
-                for job in jobs:
-                    if job.active and not job.done:
-                        self._schedule(job, job.interval)  # no answer: ask again on the cadence
+                self._bulk_failed(jobs, error)
             else:  # 400/401/403/404...: the bulk route may not be open to these credentials
                 self._bulk_refused(jobs, error)
         finally:
@@ -746,15 +759,13 @@ class PollScheduler:
         try:
             statuses = group.bulk.statuses(data)
             seen = [(job, statuses.get(job.id)) for job in jobs]  # only the ids asked for: nobody else's jobs
-        except APIResponseError:  # the answer as a whole cannot be read: no verdict, ask again on the cadence
-            self.stats.errors += 1
-            for job in jobs:
-                if job.active and not job.done:
-                    self._schedule(job, job.interval)
+        except APIResponseError as exc:  # the answer as a whole cannot be read: no verdict
+            self._bulk_failed(jobs, exc)
             return
         except Exception as exc:  # the kind's own reading failed: its jobs' own polls can still decide
             self._bulk_refused(jobs, exc)
             return
+        group.failures = 0
         for job, status in seen:
             try:
                 self._observe_in_bulk(job, status if isinstance(status, str) else None)
@@ -768,6 +779,7 @@ class PollScheduler:
         failure, ``not_found``, no readable entry), or a new status someone wants a snapshot of (``on_status``
         listeners), is for the job's own detail poll, at once: a bulk entry is not a result."""
         kind = job.kind
+        status = _kept(job, status)
         changed = status != job.status
         if (
             status is None
@@ -787,9 +799,26 @@ class PollScheduler:
         if job.active:
             self._schedule(job, job.interval)
 
+    def _bulk_failed(self, jobs: list[TrackedJob], error: BaseException) -> None:
+        """A bulk request without a usable answer (5xx, lost, unreadable) is no verdict: its jobs are asked again
+        on their cadence; after BULK_FAILURES such requests in a row, their group polls one by one for a while
+        (the jobs' own detail route may still answer, and must not wait for the bulk route to recover)."""
+        self.stats.errors += 1
+        group = jobs[0].group
+        if group is not None:
+            group.failures += 1
+            if group.failures >= BULK_FAILURES:
+                group.failures = 0
+                self._bulk_refused(jobs, error)
+                return
+        for job in jobs:
+            if job.active and not job.done:
+                self._schedule(job, job.interval)  # no answer: ask again on the cadence
+
     def _bulk_refused(self, jobs: list[TrackedJob], error: BaseException) -> None:
-        """A bulk request refused with a 4xx, or whose answer the kind's own code failed to read: its jobs get
-        their own polls at once, and their group polls one by one for BULK_REST. Said once per kind."""
+        """A bulk request refused with a 4xx, the last of BULK_FAILURES failed ones in a row, or whose answer the
+        kind's own code failed to read: its jobs get their own polls at once, and their group polls one by one
+        for BULK_REST. Said once per kind."""
         leader = jobs[0]
         kind_name = leader.kind.name
         if leader.group is not None:
@@ -836,7 +865,7 @@ class PollScheduler:
 
     def _observe(self, job: TrackedJob, data: Any) -> None:
         kind = job.kind
-        status = kind.status_of(data)
+        status = _kept(job, kind.status_of(data))
         changed = status != job.status
         job.status = status
         if status in kind.success or status in kind.failure:

@@ -194,7 +194,10 @@ class VideosJobs(_V3Jobs[R]):
                     replayed = (now - first_sent) * self._transport.pool.time_scale < REPLAY_WINDOW
                     if not (may_have_been_processed(exc) and replayed) or (deadline is not None and now >= deadline):
                         raise
-                    await anyio.sleep(min(wait, 30.0))
+                    pause = min(wait, 30.0)
+                    if deadline is not None:  # asked once more at the deadline, never slept past it
+                        pause = min(pause, deadline - now)
+                    await anyio.sleep(pause)
                     wait *= 2
                     continue
                 video_id = getattr(created, "video_id", None)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import attrs
 import pytest
@@ -19,7 +19,7 @@ from aiohttp import web
 
 import heygen_async as hg
 from heygen_async._jobs._kinds import KINDS
-from heygen_async._jobs._scheduler import PollScheduler, TrackedJob
+from heygen_async._jobs._scheduler import BULK_FAILURES, PollScheduler, TrackedJob
 from heygen_async._transport._call import Transport
 from heygen_async._transport._urls import Route
 from heygen_async.emulator import Emulator
@@ -392,15 +392,16 @@ def _not_json() -> web.Response:
     return web.Response(text="<html>oops</html>", content_type="application/json")
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [
-        pytest.param(lambda: _error(500, "internal_error"), id="500"),
-        pytest.param(lambda: _error(503, "unavailable"), id="503"),
-        pytest.param(_not_json, id="not-json"),
-        pytest.param(lambda: web.json_response({"error": None, "data": {"statuses": "soon"}}), id="unreadable"),
-    ],
-)
+FAILED_BULK_ANSWERS: Final = [
+    pytest.param(lambda: _error(500, "internal_error"), id="500"),
+    pytest.param(lambda: _error(503, "unavailable"), id="503"),
+    pytest.param(_not_json, id="not-json"),
+    pytest.param(lambda: web.json_response({"error": None, "data": {"statuses": "soon"}}), id="unreadable"),
+]
+"""Bulk answers that are no verdict on any job: a 5xx, or an answer that cannot be read."""
+
+
+@pytest.mark.parametrize("fault", FAILED_BULK_ANSWERS)
 async def test_a_failed_bulk_request_reschedules_its_jobs_without_a_verdict(
     client_for: Callable[..., Any], fault: Callable[[], web.Response]
 ) -> None:
@@ -416,6 +417,27 @@ async def test_a_failed_bulk_request_reschedules_its_jobs_without_a_verdict(
     assert sorted(job_id for _, job_id in server.item_calls) == sorted(names)
     assert all(record.error is None and record.result.status == "completed" for record in records)
     assert scheduler_of(client).stats.errors == 1
+
+
+@pytest.mark.parametrize("fault", FAILED_BULK_ANSWERS)
+async def test_a_bulk_route_that_keeps_failing_falls_back_to_single_polls_that_end_the_jobs(
+    client_for: Callable[..., Any], caplog: pytest.LogCaptureFixture, fault: Callable[[], web.Response]
+) -> None:
+    """Every bulk request fails while each job's own route answers: after BULK_FAILURES bulk requests in a row
+    the jobs get their own polls, which end them (before, they were asked in bulk again and again, and a
+    waiter timed out on a job long finished); one warning, no bulk request during the rest."""
+    names = ids("r", 4)
+    server = BulkServer(dict.fromkeys(names, "completed"))
+    server.bulk_faults.extend([fault] * 50)
+    client = await client_for(server)
+    with caplog.at_level(logging.WARNING, logger="heygen_async"):
+        records = track(client, FakeKind(FakeBulk(max_ids=100)), names)
+        await ended(records)
+    assert [batch for _, batch in server.bulk_calls] == [tuple(names)] * BULK_FAILURES
+    assert sorted(job_id for _, job_id in server.item_calls) == sorted(names)
+    assert all(record.error is None and record.result.status == "completed" for record in records)
+    assert scheduler_of(client).stats.errors == BULK_FAILURES
+    assert len([r for r in caplog.records if "bulk status request failed" in r.getMessage()]) == 1
 
 
 @pytest.mark.parametrize("status", [400, 404])
@@ -509,6 +531,35 @@ async def test_jobs_released_during_a_bulk_request_are_polled_no_more_and_forgot
     assert not scheduler._jobs
     assert not scheduler._groups
     assert not any(record.polling or record.done for record in records)
+
+
+async def test_a_wait_started_while_a_given_up_jobs_bulk_request_is_out_is_answered_by_one_poll_stream(
+    client_for: Callable[..., Any],
+) -> None:
+    """Every waiter gives up while the bulk request is out; a new wait on one of the jobs starts before it
+    answers (finished, it says): that wait is answered by the job's own poll, right after the bulk request and
+    never beside it; the others are forgotten, nothing is left polling or in flight."""
+    names = ids("r", 3)
+    server = BulkServer(dict.fromkeys(names, "completed"))
+    server.gate = asyncio.Event()
+    client = await client_for(server)
+    scheduler = scheduler_of(client)
+    records = track(client, FakeKind(FakeBulk(max_ids=100)), names, SLOW)
+    await asyncio.wait_for(server.entered.wait(), 10)
+    for record in records:
+        record.listeners = None
+        scheduler.release(record)
+    (again,) = track(client, FakeKind(FakeBulk(max_ids=100)), names[:1], SLOW)
+    assert again is records[0], "the record whose poll is in flight is reused, not doubled"
+    server.gate.set()
+    await ended([again])
+    await wait_until(lambda: not scheduler._in_flight, what="every request to end")
+    assert again.error is None
+    assert again.result.status == "completed"
+    assert server.item_calls == [(KEY_A, names[0])]
+    assert not server.overlaps
+    assert list(scheduler._jobs.values()) == [again]  # kept while its waiter holds it; the others are gone
+    assert not any(record.polling for record in records)
 
 
 async def test_closing_during_a_bulk_request_leaves_nothing_in_flight(client_for: Callable[..., Any]) -> None:

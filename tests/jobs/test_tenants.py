@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async.emulator import Emulator
-from tests.support import VIDEO, fast_client, polls_settled, scene
+from heygen_async.emulator import Emulator, EmulatorConfig
+from tests.support import VIDEO, avatar_video, fast_client, polls_settled, running, scene, wait_until
 
 REJECTED = "rejected-token"
 """Not an ``at_`` token: the emulator's gateway answers 401 to every call made with it."""
@@ -149,3 +149,32 @@ async def test_handles_with_the_same_credentials_share_one_poll_stream(
     assert [video.id for video in videos] == [video_id, video_id]
     assert owner.jobs.scheduler.stats.polls == 1
     assert _answers(heygen_emulator) == [200]
+
+
+async def test_a_rejected_v3_key_never_sees_another_keys_renders_in_bulk_or_after_a_webhook() -> None:
+    """HeyGen v3 (direct, bulk status): an accepted and a rejected key on one pool wait on the same renders,
+    woken by a webhook fed through the rejected key's handle. Each key's bulk requests carry its own jobs (one
+    request each for all three ids); the owner gets the renders, the rejected key its own 401s and nothing else."""
+    config = EmulatorConfig(api_keys=frozenset({"owner-key"}), concurrent_jobs=10)
+    poll = hg.PollPolicy(first_poll=0.01, backoff=1000.0, max_interval=60.0, jitter=0.0)
+    async with running(config) as emulator:
+        owner = hg.HeyGenClient.direct("owner-key", base_url=emulator.url, poll_policy=poll, poll_budget=1000)
+        async with owner:
+            rejected = owner.with_options(api_token="rejected-key")
+            ids = [(await owner.v3.videos.create(**avatar_video(f"Render {n}"))).video_id or "" for n in range(3)]
+            mine = asyncio.create_task(owner.v3.videos.wait_many(ids, timeout=10))
+            theirs = asyncio.create_task(rejected.v3.videos.wait_many(ids, timeout=10, return_exceptions=True))
+            await wait_until(lambda: theirs.done(), what="the rejected key's 401s")
+            await polls_settled(owner)
+            await emulator.advance(600)
+            for video_id in ids:
+                assert rejected.jobs.feed(_success(video_id)), "the owner's wait is tracked, and is woken"
+            videos, refused = await asyncio.gather(mine, theirs)
+    assert [video.status.value if video.status else None for video in videos] == ["completed"] * 3
+    assert all(isinstance(error, hg.AuthenticationError) for error in refused), refused
+    bulk = [entry for entry in emulator.request_log if entry.get("route") == "GET /v3/videos/statuses"]
+    assert sorted(entry["status"] for entry in bulk) == [200, 401]
+    assert all(sorted(entry["query"]["video_ids"].split(",")) == sorted(ids) for entry in bulk)
+    for video in videos:
+        for error in refused:
+            assert (video.video_url or "?") not in f"{error!s} {error!r} {error.body}"

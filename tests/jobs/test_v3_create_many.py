@@ -3,7 +3,9 @@ whose outcome cannot be known names the key to send it again with."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import types
 from typing import Any
 
 import pytest
@@ -71,3 +73,32 @@ async def test_an_outcome_still_unknown_past_the_replay_window_is_ambiguous_and_
     assert isinstance(item.error, hg.ServerError)
     assert item.error.idempotency_key in keys
     assert requests == FAST.attempts  # the client's own retries, within the window; nothing after it
+
+
+async def test_a_create_whose_outcome_stays_unknown_is_resent_with_its_key_but_never_past_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every send of a create fails so that HeyGen may have made the render (a 500): it is sent again with its
+    key, but the pause before a resend never reaches past the batch's deadline (it slept up to 30 s, however
+    close the deadline was); the item ends ambiguous with its key, every send under that one key."""
+    pauses: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        await asyncio.sleep(min(seconds, 0.01))
+
+    monkeypatch.setattr(_v3_methods, "RESUBMIT_WAIT", 1000.0)
+    monkeypatch.setattr(_v3_methods, "anyio", types.SimpleNamespace(sleep=sleep))  # the resend's pauses only
+    broken = {"error": {"code": "internal_error", "message": "boom"}}
+    timeout = 0.5
+    async with hg.HeyGenClient.direct("k", retry=FAST) as client:
+        with aioresponses() as m:
+            m.post(VIDEOS, status=500, payload=broken, repeat=True)
+            items = [item async for item in client.v3.videos.create_many([avatar("Hi")], timeout=timeout)]
+            keys = {request["headers"]["Idempotency-Key"] for _, _, request in sent(m)}
+    (item,) = items
+    assert pauses, "the create was sent again"
+    assert all(0 <= pause <= timeout for pause in pauses), pauses
+    assert item.ambiguous
+    assert isinstance(item.error, hg.ServerError)
+    assert keys == {item.error.idempotency_key}

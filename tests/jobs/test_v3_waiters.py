@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async.emulator import Emulator, EmulatorConfig
+from heygen_async._jobs._scheduler import BULK_FAILURES
+from heygen_async.emulator import Emulator, EmulatorConfig, Faults
 from heygen_async.v3 import VideoDetail, VideoTranslationDetail
 from tests.support import AUDIO_URL, LOOK_ID, MARK, SARA, VIDEO_URL, running, ticking
 
@@ -69,6 +70,23 @@ async def test_many_renders_are_polled_in_bulk_with_one_detail_poll_each() -> No
     assert detail == len(ids)  # each finished render: one detail poll for its full result, none while it runs
     assert stats.bulk_polls == bulk
     assert stats.jobs_in_bulk >= len(ids)
+
+
+@pytest.mark.parametrize("fault", ["500", "lost", "html"])
+async def test_renders_finish_while_the_bulk_status_route_keeps_failing(fault: str) -> None:
+    """Every bulk status request fails (a 5xx, an answer lost after processing, an HTML page) while the detail
+    route answers: the renders are still waited for, through their own polls, with one detail poll each."""
+    faults = Faults(rate=1.0, kinds={fault: 1.0}, endpoints=frozenset({"GET /v3/videos/statuses"}))
+    async with running(EmulatorConfig(concurrent_jobs=100)) as emulator, client_for(emulator) as client:
+        ids = [(await client.v3.videos.create(**avatar(f"Render {i}"))).video_id or "" for i in range(3)]
+        await emulator.advance(600)  # every render has finished
+        emulator.set_faults(faults)
+        videos = await client.v3.videos.wait_many(ids, timeout=60)
+        bulk = routes(emulator, "GET /v3/videos/statuses")
+        detail = routes(emulator, "GET /v3/videos/{video_id}")
+    assert [video.status.value if video.status else None for video in videos] == ["completed"] * 3
+    assert bulk == BULK_FAILURES
+    assert detail == len(ids)
 
 
 async def test_a_translation_into_two_languages_is_two_jobs_each_waited_for() -> None:

@@ -514,3 +514,94 @@ def test_the_clis_resume_hint_masks_base_url_credentials_and_works(
     assert main(["jobs", "watch", token, "--poll-every", "0.05", "--base-url", base]) == 0
     printed = capsys.readouterr()
     assert_clean("the CLI's output", printed.out + printed.err, URL_PASSWORD)
+
+
+async def echoing_v3(serve: ServerFactory) -> str:
+    """A HeyGen v3 on 127.0.0.1 that echoes :data:`ECHOED_KEY` everywhere a v3 job's answers carry text: each
+    bulk status entry's ``error``, a failed render's ``failure_code`` and ``failure_message`` (renders
+    ``fails-*``), the status itself, in bulk and on its own (renders ``running-*``, which never end), and a
+    400's ``message``, ``param``, ``doc_url`` and ``X-Request-Id`` (render ``refused``); its base URL."""
+    said = echo(ECHOED_KEY)
+
+    def status_of(video_id: str) -> str:
+        return said[:400] if video_id.startswith("running") else "failed"
+
+    async def statuses(request: web.Request) -> web.Response:
+        ids = request.query["video_ids"].split(",")
+        entries = [{"video_id": video_id, "status": status_of(video_id), "error": said} for video_id in ids]
+        return web.json_response({"data": entries, "has_more": False, "next_token": None})
+
+    async def detail(request: web.Request) -> web.Response:
+        video_id = request.match_info["video_id"]
+        if video_id.startswith("running"):
+            return web.json_response({"data": {"id": video_id, "status": status_of(video_id)}})
+        if video_id == "refused":
+            error = {"code": "invalid_parameter", "message": said, "param": said, "doc_url": f"https://d/{said}"}
+            return web.json_response({"error": error}, status=400, headers={"X-Request-Id": said[:200]})
+        failed = {"id": video_id, "status": "failed", "failure_code": said[:300], "failure_message": said}
+        return web.json_response({"data": failed})
+
+    app = web.Application()
+    app.router.add_get("/v3/videos/statuses", statuses)
+    app.router.add_get("/v3/videos/{video_id}", detail)
+    return (await serve(app)).removesuffix("/heygen")
+
+
+async def test_a_key_echoed_into_a_v3_jobs_answers_never_reaches_its_error_or_a_log(
+    serve: ServerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two renders polled in bulk (each entry's ``error`` echoing the key) that failed with the key echoed into
+    ``failure_message``, and one whose detail poll is refused with the key echoed into the v3 error: neither
+    error (its text, attributes such as ``result`` and ``reason``, resume token, traceback locals) nor any log
+    record shows the key in any encoding; HeyGen's reason is still there, masked."""
+    caplog.set_level(logging.DEBUG, logger="heygen_async")
+    base = await echoing_v3(serve)
+    poll = hg.PollPolicy(first_poll=0.01, max_interval=0.05, jitter=0.0)
+    async with hg.HeyGenClient.direct(ECHOED_KEY, base_url=base, max_retries=0, poll_policy=poll) as client:
+        outcomes = await client.v3.videos.wait_many(["fails-1", "fails-2", "refused"], return_exceptions=True)
+    failed, _, refused = outcomes
+    assert isinstance(failed, hg.VideoFailed), failed
+    assert isinstance(refused, hg.BadRequestError), refused
+    assert failed.reason is not None
+    assert "***" in failed.reason, "the echo was there to be scrubbed"
+    assert "***" in repr(failed.result)
+    for error in (failed, refused):
+        texts = [error_text(error), repr(getattr(error, "result", None)), getattr(error, "resume_token", "") or ""]
+        for text in texts:
+            assert_clean(f"{type(error).__name__} of a v3 render", text, ECHOED_KEY)
+    assert caplog.records
+    for record in caplog.records:
+        assert_clean(f"log record {record.getMessage()!r}", record_text(record), ECHOED_KEY)
+
+
+async def test_a_key_echoed_into_a_v3_jobs_status_never_reaches_a_timeout_or_a_log(
+    serve: ServerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Renders whose status, in bulk and on their own, is an undocumented value echoing the key: they count as
+    running (and are logged once as undocumented), and neither that warning nor the waits' PollTimeout (its
+    text, ``last_status``, ``last_result``) nor as_completed's progress shows the key in any encoding."""
+    caplog.set_level(logging.DEBUG, logger="heygen_async")
+    base = await echoing_v3(serve)
+    poll = hg.PollPolicy(first_poll=0.01, max_interval=0.02, jitter=0.0)
+    progress: list[hg.JobProgress] = []
+    async with hg.HeyGenClient.direct(ECHOED_KEY, base_url=base, max_retries=0, poll_policy=poll) as client:
+        with pytest.raises(hg.PollTimeout) as alone:
+            await client.v3.videos.wait("running-alone", timeout=0.3)
+        handles = [
+            handle
+            async for handle in client.v3.videos.as_completed(
+                ["running-1", "running-2"], timeout=0.3, on_progress=progress.append
+            )
+        ]
+    timeouts = [alone.value]
+    for handle in handles:
+        with pytest.raises(hg.PollTimeout) as caught:
+            handle.result()
+        timeouts.append(caught.value)
+    assert all(timeout.last_status for timeout in timeouts), "the undocumented status was seen"
+    for timeout in timeouts:
+        assert_clean("a PollTimeout of a v3 render", error_text(timeout), ECHOED_KEY)
+    assert_clean("as_completed's progress", repr(progress), ECHOED_KEY)
+    assert any("not one HeyGen documents" in record.getMessage() for record in caplog.records)
+    for record in caplog.records:
+        assert_clean(f"log record {record.getMessage()!r}", record_text(record), ECHOED_KEY)
