@@ -167,7 +167,7 @@ class Endpoint:
     creates: Creates | None = None
     polls: str | None = None
     extended_by: str | None = None
-    api: Literal["legacy", "v3"] = "legacy"
+    api: Literal["legacy", "v3", "liveavatar"] = "legacy"
     idempotency_key: bool = False
     idempotency_field: str | None = None
     body_schema: Any = attrs.field(default=None, repr=False)
@@ -197,7 +197,9 @@ class Endpoint:
     @property
     def qualname(self) -> str:
         """``"videos.status"``."""
-        return f"{self.namespace}.{self.method}" if self.api == "legacy" else f"v3.{self.namespace}.{self.method}"
+        if self.api == "legacy":
+            return f"{self.namespace}.{self.method}"
+        return f"{self.api}.{self.namespace}.{self.method}"
 
     @property
     def key(self) -> str:
