@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ._spec._types import Endpoint
     from ._state._protocol import StateBackend
 
-__all__ = ["DEFAULT_BASE_URL", "DIRECT_BASE_URL", "DIRECT_UPLOAD_URL", "HeyGenClient"]
+__all__ = ["DEFAULT_BASE_URL", "DIRECT_BASE_URL", "DIRECT_UPLOAD_URL", "HeyGenClient", "PoolClient"]
 
 DEFAULT_BASE_URL: Final = "https://api.lowcodeapi.com/heygen"
 DIRECT_BASE_URL: Final = "https://api.heygen.com"
@@ -100,12 +100,85 @@ def _check_settings(
     return secret, base, upload
 
 
+def call_settings(
+    timeout: Timeout | float | None, max_retries: int | None, retry: RetryPolicy | None
+) -> tuple[RetryPolicy, Timeout]:
+    """A client's retry policy and time limits from its arguments; :class:`ConfigurationError` if one is bad."""
+    try:
+        policy = retry if retry is not None else RetryPolicy()
+        if max_retries is not None:
+            policy = policy.with_max_retries(max_retries)
+        return policy, Timeout.coerce(timeout)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 @functools.lru_cache(maxsize=256)
 def _adhoc_route(method: str, path: str, idempotent: bool) -> Route:
     return Route(method, path, idempotent)
 
 
-class HeyGenClient(Namespaces):
+class PoolClient:
+    """What every client here is: one owned connection pool (and its :class:`Runtime`), one handle on it
+    (:class:`Transport`: credentials and settings), and a lifecycle that stops live sessions before the pool
+    closes. :class:`HeyGenClient` and :class:`~heygen_async.LiveAvatarClient` are both."""
+
+    _transport: Transport
+    _runtime: Runtime
+    _owner: bool
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self.is_closed:
+            raise ClientClosedError(f"the client is closed; create a new {type(self).__name__}")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client; idempotent. A handle from :meth:`with_options` leaves the shared pool open.
+
+        Live streaming sessions opened through this client (through any of its handles, for the client that
+        owns the pool) are stopped first, each shielded and bounded by its ``stop_timeout``, so no billed
+        session outlives the client; job waiters get :class:`ClientClosedError`."""
+        try:
+            if not self._transport.closed:
+                await self._runtime.close_sessions(self._transport, whole_pool=self._owner)
+        finally:
+            self._transport.closed = True
+            if self._owner:
+                await self._runtime.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._transport.closed or self._transport.pool.closed
+
+    def __del__(self) -> None:
+        # No I/O here: the loop may be gone. Say so, and let aclose() be the only cleanup path.
+        transport = getattr(self, "_transport", None)
+        if getattr(self, "_owner", False) and transport is not None and transport.pool.is_open:
+            warnings.warn(
+                f"unclosed {self!r}; use 'async with {type(self).__name__}()' or 'await client.aclose()'",
+                ResourceWarning,
+                stacklevel=2,
+                source=self,
+            )
+
+    @property
+    def stats(self) -> ClientStats:
+        """Requests sent (every attempt) and retries, counted for the pool this client shares with its
+        ``with_options`` handles."""
+        return self._transport.pool.stats
+
+
+class HeyGenClient(Namespaces, PoolClient):
     """An asyncio client for HeyGen, through the LowCodeAPI gateway (default) or directly.
 
     Every endpoint is a coroutine on a namespace (``await client.videos.status(video_id)``; the whole table
@@ -268,13 +341,7 @@ class HeyGenClient(Namespaces):
 
             if not isinstance(state, StateBackend):
                 raise ConfigurationError(f"state must be a StateBackend (e.g. RedisState), not {type(state).__name__}")
-        try:
-            policy = retry if retry is not None else RetryPolicy()
-            if max_retries is not None:
-                policy = policy.with_max_retries(max_retries)
-            limits_timeout = Timeout.coerce(timeout)
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(str(exc)) from None
+        policy, limits_timeout = call_settings(timeout, max_retries, retry)
         if isinstance(path_style_memory, PathStyleMemory):
             memory = path_style_memory
         else:
@@ -347,50 +414,6 @@ class HeyGenClient(Namespaces):
         handle._runtime = self._runtime
         return handle
 
-    # -- lifecycle ----------------------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        if self.is_closed:
-            raise ClientClosedError("the client is closed; create a new HeyGenClient")
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the client; idempotent. A handle from :meth:`with_options` leaves the shared pool open.
-
-        Live streaming sessions opened through this client (through any of its handles, for the client that
-        owns the pool) are stopped first, each shielded and bounded by its ``stop_timeout``, so no billed
-        session outlives the client; job waiters get :class:`ClientClosedError`."""
-        try:
-            if not self._transport.closed:
-                await self._runtime.close_sessions(self._transport, whole_pool=self._owner)
-        finally:
-            self._transport.closed = True
-            if self._owner:
-                await self._runtime.aclose()
-
-    @property
-    def is_closed(self) -> bool:
-        return self._transport.closed or self._transport.pool.closed
-
-    def __del__(self) -> None:
-        # No I/O here: the loop may be gone. Say so, and let aclose() be the only cleanup path.
-        transport = getattr(self, "_transport", None)
-        if getattr(self, "_owner", False) and transport is not None and transport.pool.is_open:
-            warnings.warn(
-                f"unclosed {self!r}; use 'async with HeyGenClient()' or 'await client.aclose()'",
-                ResourceWarning,
-                stacklevel=2,
-                source=self,
-            )
-
     # -- introspection ------------------------------------------------------------------------------
 
     @functools.cached_property
@@ -399,12 +422,6 @@ class HeyGenClient(Namespaces):
         from ._jobs._manager import JobManager
 
         return JobManager(self._transport, self._runtime)
-
-    @property
-    def stats(self) -> ClientStats:
-        """Requests sent (every attempt) and retries, counted for the pool this client shares with its
-        ``with_options`` handles."""
-        return self._transport.pool.stats
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:

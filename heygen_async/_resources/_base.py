@@ -83,6 +83,8 @@ def check_v3_served(transport: Transport, endpoint: Endpoint) -> None:
         )
 
 
+_MAX_PAGES: Final = 10_000
+"""The most pages a page-numbered walk follows."""
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
 
@@ -168,6 +170,12 @@ class Resource:
             raise ClientClosedError("this client handle is closed")
         if endpoint.api == "v3":
             check_v3_served(self._transport, endpoint)
+        if (endpoint.api == "liveavatar") != (self._transport.options.api == "liveavatar"):
+            raise ConfigurationError(
+                f"{endpoint.qualname} is {'LiveAvatar' if endpoint.api == 'liveavatar' else 'HeyGen'}'s, and this "
+                f"handle calls {'LiveAvatar' if self._transport.options.api == 'liveavatar' else 'HeyGen'}; "
+                "nothing was sent"
+            )
 
     async def _call_kwargs(self, endpoint: Endpoint, result: type[M], kwargs: Mapping[str, Any]) -> M:
         """:meth:`_call` with a generated method's keyword arguments as one mapping (a helper's input, such as
@@ -209,6 +217,18 @@ class Resource:
         """
         arguments = dict(arguments)
         seen: set[str] = set()
+        if endpoint.pagination == "page":  # LiveAvatar: page numbers, while the page says there is a ``next``
+            number = 1
+            while True:
+                arguments["page"] = number
+                current = await self._call(
+                    endpoint, page, arguments, extra_query=extra_query, timeout=timeout, max_retries=max_retries
+                )
+                for item in current:
+                    yield item
+                if not getattr(current, "next", None) or not len(current) or number >= _MAX_PAGES:
+                    return  # the last page (or a server that never says so: bounded)
+                number += 1
         while True:
             current = await self._call(
                 endpoint, page, arguments, extra_query=extra_query, timeout=timeout, max_retries=max_retries

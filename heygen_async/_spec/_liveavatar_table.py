@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ._types import Endpoint, Param
+from ._types import Creates, Endpoint, Param
 
 __all__ = [
     "END_REASONS",
@@ -129,6 +129,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         ),
         idempotent=False,
         result="LiveSessionToken",
+        creates=Creates(id="session_id"),
         summary="Mint a session: its id and the session token that starts it (a credential).",
         **_ROW,
     ),
@@ -254,7 +255,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         path="/v1/avatars/{avatar_id}",
         params=(_path("avatar_id", "The avatar."),),
         idempotent=True,
-        result="LiveAvatar",
+        result="LiveAvatarDetails",
         summary="One avatar.",
         **_ROW,
     ),
@@ -270,7 +271,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
             _body("default_voice_id", "str", "The voice it speaks with by default."),
         ),
         idempotent=True,
-        result="LiveAvatar",
+        result="LiveAvatarDetails",
         summary="Rename an avatar, or change its default voice.",
         **_ROW,
     ),

@@ -21,7 +21,7 @@ from heygen_async._transport._urls import Route
 if TYPE_CHECKING:
     from ._live import LiveSessions, Retrying, Stoppable
 
-__all__ = ["KEEP_ALIVE", "RestStreamingBackend", "StreamingBackend"]
+__all__ = ["KEEP_ALIVE", "ClientBackend", "RestStreamingBackend", "StreamingBackend", "TaskBackend"]
 
 logger = logging.getLogger("heygen_async")
 KEEP_ALIVE: Final = Route("POST", "/v1/streaming.keep_alive", True)
@@ -47,11 +47,9 @@ class StreamingBackend(Protocol):
         """Create a session from validated ``streaming.new`` arguments."""
         ...
 
-    async def start(self, session_id: str) -> None: ...
-
-    async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> StreamingTask: ...
-
-    async def interrupt(self, session_id: str) -> None: ...
+    async def start(self, session_id: str) -> StreamingSessionInfo | None:
+        """Start a created session; what the API says once it is started replaces ``new``'s info (None: no more)."""
+        ...
 
     async def keep_alive(self, session_id: str) -> None: ...
 
@@ -64,9 +62,18 @@ class StreamingBackend(Protocol):
         ...
 
 
-class RestStreamingBackend:
-    """HeyGen's v1 streaming REST API, through a client handle (gateway or direct); the endpoints are called
-    through the endpoint table. Its sessions are live in the client's ``live`` registry until stopped."""
+@runtime_checkable
+class TaskBackend(StreamingBackend, Protocol):
+    """A backend whose sessions speak through REST tasks (HeyGen's v1 streaming API)."""
+
+    async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> StreamingTask: ...
+
+    async def interrupt(self, session_id: str) -> None: ...
+
+
+class ClientBackend:
+    """A backend working through a client handle: its sessions are live in the client's ``live`` registry until
+    stopped, so the client's ``aclose()`` stops them, and its managers' retries end with the client."""
 
     __slots__ = ("_api", "_live")
 
@@ -75,11 +82,7 @@ class RestStreamingBackend:
         self._live = live
 
     def __repr__(self) -> str:
-        return f"<RestStreamingBackend {self._api._transport!r}>"
-
-    @property
-    def supports_keep_alive(self) -> bool:
-        return self._api._transport.options.mode == "direct"
+        return f"<{type(self).__name__} {self._api._transport!r}>"
 
     def track(self, session: Stoppable) -> Callable[[], None]:
         """Record ``session`` as live until the returned callable is called (once it is closed and stopped,
@@ -87,13 +90,24 @@ class RestStreamingBackend:
         :class:`ClientClosedError` once the client is closing."""
         transport = self._api._transport
         if transport.closed or transport.pool.closed:
-            raise ClientClosedError("the client is closed (or closing); create a new HeyGenClient")
+            raise ClientClosedError("the client is closed (or closing); create a new client")
         return self._live.track(session, transport)
 
     def attach(self, manager: Retrying) -> None:
         """Let ``manager`` know when this client closes, so its background retries of failed stops end with the
         client (whose ``aclose()`` makes the last tries) instead of going on through a closed client."""
         self._live.attach(manager, self._api._transport)
+
+
+class RestStreamingBackend(ClientBackend):
+    """HeyGen's v1 streaming REST API, through a client handle (gateway or direct); the endpoints are called
+    through the endpoint table."""
+
+    __slots__ = ()
+
+    @property
+    def supports_keep_alive(self) -> bool:
+        return self._api._transport.options.mode == "direct"
 
     async def new(self, params: Mapping[str, Any]) -> StreamingSessionInfo:
         return await self._api._call_kwargs(_NEW, StreamingSessionInfo, params)

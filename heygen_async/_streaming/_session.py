@@ -20,7 +20,7 @@ import math
 import time
 import warnings
 from collections.abc import AsyncGenerator, Callable, Mapping
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal, cast
 
 from heygen_async._exceptions import (
     APIError,
@@ -36,7 +36,7 @@ from heygen_async._spec._table import ENDPOINTS_BY_NAME
 from heygen_async._spec._validation import build_request
 from heygen_async._transport._call import may_have_been_processed
 
-from ._backend import StreamingBackend
+from ._backend import StreamingBackend, TaskBackend
 from ._events import (
     ExpiryWarning,
     IdleWarning,
@@ -123,6 +123,9 @@ class StreamingSession:
     ``retried_by`` says, in the stop-failure warning, what will try the stop again.
     """
 
+    OPTIONS: ClassVar[tuple[str, ...]] = SESSION_OPTIONS
+    """The keyword arguments that are the session's own, not the create call's (a manager's defaults)."""
+
     def __init__(
         self,
         backend: StreamingBackend,
@@ -139,26 +142,12 @@ class StreamingSession:
         on_closed: Callable[[StreamingSession], None] | None = None,
         retried_by: str | None = None,
     ) -> None:
-        params = {name: value for name, value in params.items() if value is not None}
-        params.setdefault("activity_idle_timeout", DEFAULT_IDLE_TIMEOUT)
-        endpoint = ENDPOINTS_BY_NAME["streaming.new"]
-        unknown = sorted(set(params) - {param.name for param in endpoint.params} - {"extra_body"})
-        if unknown:
-            raise ValidationError(
-                f"unknown session arguments {unknown}: streaming.new takes {sorted(p.name for p in endpoint.params)} "
-                f"(and extra_body), a session also {list(SESSION_OPTIONS)}",
-                parameter=unknown[0],
-            )
-        extra_body = params.get("extra_body")
-        if extra_body is not None and not isinstance(extra_body, Mapping):
-            raise ValidationError("extra_body must be a mapping", parameter="extra_body")
-        arguments = {name: value for name, value in params.items() if name != "extra_body"}
-        build_request(endpoint, arguments, extra_body=extra_body)  # ValidationError before anything is sent
+        params, idle_timeout = self._check_params(params)  # ValidationError before anything is sent
         if keep_alive is not None and not isinstance(keep_alive, bool):
             raise ValidationError(f"keep_alive must be True, False or None, got {keep_alive!r}", parameter="keep_alive")
         self._params = params
         self._backend = backend
-        self._idle_timeout = float(params["activity_idle_timeout"])
+        self._idle_timeout = idle_timeout
         self._keep_alive = backend.supports_keep_alive if keep_alive is None else keep_alive
         if self._keep_alive and not backend.supports_keep_alive:
             raise ValidationError(
@@ -207,6 +196,27 @@ class StreamingSession:
         self.stop_error: BaseException | None = None
         """Why the last ``streaming.stop`` failed while the session still needs one (also a :class:`StopFailed`
         event and a warning); None once a stop succeeded."""
+
+    def _check_params(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], float]:
+        """The create call's arguments, checked (:class:`ValidationError` before anything is sent), and the idle
+        timeout they give the session (seconds): here ``streaming.new``'s and its ``activity_idle_timeout``,
+        which is always sent (HeyGen's default when not given)."""
+        params = {name: value for name, value in params.items() if value is not None}
+        params.setdefault("activity_idle_timeout", DEFAULT_IDLE_TIMEOUT)
+        endpoint = ENDPOINTS_BY_NAME["streaming.new"]
+        unknown = sorted(set(params) - {param.name for param in endpoint.params} - {"extra_body"})
+        if unknown:
+            raise ValidationError(
+                f"unknown session arguments {unknown}: streaming.new takes {sorted(p.name for p in endpoint.params)} "
+                f"(and extra_body), a session also {list(SESSION_OPTIONS)}",
+                parameter=unknown[0],
+            )
+        extra_body = params.get("extra_body")
+        if extra_body is not None and not isinstance(extra_body, Mapping):
+            raise ValidationError("extra_body must be a mapping", parameter="extra_body")
+        arguments = {name: value for name, value in params.items() if name != "extra_body"}
+        build_request(endpoint, arguments, extra_body=extra_body)  # ValidationError before anything is sent
+        return params, float(params["activity_idle_timeout"])
 
     def __repr__(self) -> str:
         return f"<StreamingSession {self._id or '(no id yet)'} {self._state.value}>"
@@ -312,11 +322,15 @@ class StreamingSession:
             task.result()  # new()'s own error
             assert self._id is not None
             try:
-                await self._backend.start(self._id)
+                started = await self._backend.start(self._id)
             except APIError as exc:
                 if self._closing is None:
                     raise
                 raise self._closed_meanwhile("start") from exc  # e.g. HeyGen refused it: our stop came first
+            if started is not None:  # the API said more once started (LiveAvatar: the room, the WebSocket)
+                self._info = started
+            if self._closing is None:
+                await self._open_channel()
             if self._closing is not None:  # closed (and stopped) while start was in flight
                 raise SessionClosedError(
                     f"the session was closed while it was starting ({self._close_reason})", session_id=self._id
@@ -379,7 +393,7 @@ class StreamingSession:
             self._check_open("speak")
             assert self._id is not None
             try:
-                result = await self._backend.task(self._id, text, task_type, task_mode)
+                result = await self._tasks().task(self._id, text, task_type, task_mode)
             except APIError as exc:
                 if self._closing is None:
                     raise
@@ -404,7 +418,7 @@ class StreamingSession:
         self._epoch += 1
         assert self._id is not None
         try:
-            await self._backend.interrupt(self._id)
+            await self._tasks().interrupt(self._id)
         except APIError as exc:
             if self._closing is None:
                 raise
@@ -415,6 +429,10 @@ class StreamingSession:
             _, task_id = self._speaking.popleft()
             self._emit(TaskFinished(session_id=self._id, task_id=task_id, interrupted=True))
         self._speaking_until = now
+
+    def _tasks(self) -> TaskBackend:
+        """HeyGen v1's task calls (a subclass for another API speaks its own way and overrides speak/interrupt)."""
+        return cast("TaskBackend", self._backend)
 
     @property
     def speaking(self) -> bool:
@@ -565,6 +583,7 @@ class StreamingSession:
             await self._await_new()
             await self._stop()
         finally:
+            await self._close_channel()
             for _, task_id in self._speaking:
                 self._emit(TaskFinished(session_id=self._id, task_id=task_id, interrupted=True))
             self._speaking.clear()
@@ -572,6 +591,13 @@ class StreamingSession:
             for subscriber in self._subscribers:
                 subscriber.put(None)
             self._after_stop()
+
+    async def _open_channel(self) -> None:
+        """Open what the session speaks through besides REST, once started (LiveAvatar LITE: its WebSocket);
+        a failure here closes and stops the session like a failed start. Nothing for HeyGen's v1 API."""
+
+    async def _close_channel(self) -> None:
+        """Close that channel, after the stop; bounded, never raises (it runs inside the shielded close)."""
 
     async def _stop_again(self) -> None:
         """Another ``streaming.stop`` for a closed session whose stop failed (or was never sent)."""

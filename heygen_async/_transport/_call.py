@@ -40,7 +40,7 @@ from heygen_async._exceptions import (
 )
 from heygen_async._redact import Redactor, Secret, mask_userinfo, url_credentials
 
-from ._envelope import decode_envelope, is_route_miss
+from ._envelope import DEFAULT_SUCCESS_CODES, LIVEAVATAR_SUCCESS_CODES, decode_envelope, is_route_miss
 from ._pool import TIME_SCALE_HEADER, ConnectionPool, is_loopback
 from ._urls import PathStyle, PathStyleMemory, Route, encode_query
 
@@ -98,6 +98,11 @@ class CallOptions:
     retry: RetryPolicy
     path_style: PathStyle
     poll_policy: PollPolicy | None = None
+    api: Literal["heygen", "liveavatar"] = "heygen"
+    """Whose API the handle calls: LiveAvatar's envelope also takes ``code`` 1000 as success."""
+    bearer: bool = False
+    """Direct mode: send the token as ``Authorization: Bearer`` (a LiveAvatar session token) instead of
+    ``X-Api-Key`` (a HeyGen or LiveAvatar API key)."""
 
 
 _ROUTE_MISS: Final = object()
@@ -163,7 +168,14 @@ class Transport:
             options.token.reveal(), *url_credentials(options.base_url), *url_credentials(options.upload_url)
         )
         self._token_query = "api_token=" + encode_query([("x", options.token.reveal())])[2:] if self._gateway else ""
-        self._auth_headers: dict[str, str] = {} if self._gateway else {"X-Api-Key": options.token.reveal()}
+        self._auth_headers: dict[str, str] = (
+            {}
+            if self._gateway
+            else {"Authorization": "Bearer " + options.token.reveal()}
+            if options.bearer
+            else {"X-Api-Key": options.token.reveal()}
+        )
+        self._success_codes = LIVEAVATAR_SUCCESS_CODES if options.api == "liveavatar" else DEFAULT_SUCCESS_CODES
         self._client_timeout = self._aiohttp_timeout(options.timeout.attempt, options.timeout.connect)
         self._retry_variants: dict[int, RetryPolicy] = {}
         self.identity = hmac.digest(_IDENTITY_KEY, self._credentials(), "sha256")[:16]
@@ -465,7 +477,13 @@ class Transport:
             if may_fall_back and is_route_miss(status, raw):
                 return _ROUTE_MISS
             return decode_envelope(
-                status, response_headers, raw, gateway=self._gateway, endpoint=route.key, redactor=self.redactor
+                status,
+                response_headers,
+                raw,
+                gateway=self._gateway,
+                endpoint=route.key,
+                redactor=self.redactor,
+                success_codes=self._success_codes,
             )
         raise error
 

@@ -32,13 +32,15 @@ from heygen_async._exceptions import (
 )
 from heygen_async._redact import Redactor
 
-__all__ = ["decode_envelope", "is_route_miss", "parse_retry_after"]
+__all__ = ["DEFAULT_SUCCESS_CODES", "LIVEAVATAR_SUCCESS_CODES", "decode_envelope", "is_route_miss", "parse_retry_after"]
 
 _NOT_JSON: Final = object()
 _EXCERPT: Final = 200
 _SCRUBBED_BODY_MAX: Final = 1 << 20
 """An error body larger than this (bytes) is kept as an excerpt, so scrubbing it stays cheap."""
-_SUCCESS_CODES: Final = frozenset({100, "100", "success", "SUCCESS", "Success"})
+DEFAULT_SUCCESS_CODES: Final = frozenset({100, "100", "success", "SUCCESS", "Success"})
+LIVEAVATAR_SUCCESS_CODES: Final = DEFAULT_SUCCESS_CODES | {1000, "1000"}
+"""LiveAvatar's: its OpenAPI document says 100, its own web SDK takes 1000 as success; both are."""
 
 # HeyGen's codes that say more than the HTTP status (errors page; v3 error codes).
 _AUTH_CODES: Final = frozenset({40009, 400101, 400112, 401056, 401057, "unauthorized", "invalid_api_key"})
@@ -98,8 +100,10 @@ def decode_envelope(
     gateway: bool,
     endpoint: str,
     redactor: Redactor,
+    success_codes: frozenset[Any] = DEFAULT_SUCCESS_CODES,
 ) -> Any:
-    """HeyGen's ``data`` for a successful answer; raise the matching :class:`APIStatusError` otherwise."""
+    """HeyGen's ``data`` for a successful answer; raise the matching :class:`APIStatusError` otherwise.
+    ``success_codes``: the envelope ``code`` values that mean success (LiveAvatar's add 1000)."""
     body = _loads(raw) if raw else _NOT_JSON
     if not 200 <= status < 300:
         raise _status_error(status, headers, body, raw, endpoint=endpoint, redactor=redactor)
@@ -126,7 +130,7 @@ def decode_envelope(
         return payload
     if "code" in payload:
         code = payload["code"]
-        if isinstance(code, (int, str)) and code in _SUCCESS_CODES:
+        if isinstance(code, (int, str)) and code in success_codes:
             return payload.get("data")
         raise _status_error(status, headers, body, raw, endpoint=endpoint, redactor=redactor)
     if "error" in payload:
