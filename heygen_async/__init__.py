@@ -80,6 +80,7 @@ _EAGER: _typing.Final = (*(name for name in globals() if not name.startswith("_"
 _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
     ".webhooks": ("webhooks",),
     ".v3": ("v3",),
+    ".liveavatar": ("liveavatar",),
     "._inputs": (
         "AudioVoice",
         "AvatarCharacter",
@@ -99,6 +100,13 @@ _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
         "VideoBackground",
         "VideoInput",
         "VoiceVariable",
+    ),
+    "._liveavatar._backend": ("LiveAvatarBackend",),
+    "._liveavatar._client": ("LiveAvatarClient",),
+    "._liveavatar._full": ("FullChannel",),
+    "._liveavatar._session": (
+        "LiveAvatarSession",
+        "Viewer",
     ),
     "._jobs._batch": (
         "BatchItem",
@@ -178,12 +186,15 @@ _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
     "._streaming._backend": (
         "RestStreamingBackend",
         "StreamingBackend",
+        "TaskBackend",
     ),
     "._streaming._events": (
         "ExpiryWarning",
         "IdleWarning",
         "KeepAliveFailed",
         "KeepAliveSent",
+        "Reconnected",
+        "ServerEvent",
         "SessionEvent",
         "SessionState",
         "StateChanged",

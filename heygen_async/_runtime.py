@@ -75,14 +75,15 @@ class Runtime:
             )
         return self._scheduler
 
-    def session_ledger(self) -> SessionLedger | None:
-        """Where sessions opened without a manager are recorded, with a shared state (None without one)."""
+    def session_ledger(self, prefix: str = "") -> SessionLedger | None:
+        """Where sessions opened without a manager are recorded, with a shared state (None without one);
+        ``prefix`` names the API (see ``LEDGER_PREFIXES``): a pool serves one."""
         if self.state is None or self.pool.closed:
             return None
         if self._session_ledger is None:
             from ._streaming._ledger import SessionLedger
 
-            self._session_ledger = SessionLedger(self.state)
+            self._session_ledger = SessionLedger(self.state, prefix)
         return self._session_ledger
 
     def live(self) -> LiveSessions:

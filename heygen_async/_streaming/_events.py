@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -18,6 +20,8 @@ __all__ = [
     "IdleWarning",
     "KeepAliveFailed",
     "KeepAliveSent",
+    "Reconnected",
+    "ServerEvent",
     "SessionEvent",
     "SessionState",
     "StateChanged",
@@ -109,3 +113,20 @@ class StopFailed(SessionEvent):
     """
 
     error: BaseException = attrs.field(eq=False)
+
+
+@attrs.frozen(kw_only=True)
+class ServerEvent(SessionEvent):
+    """A message the API pushed on the session's channel (LiveAvatar: ``agent.speak_started``,
+    ``agent.speak_ended``, ``session.state_updated``, and any type nobody has seen yet), as received."""
+
+    type: str
+    data: Mapping[str, Any] = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class Reconnected(SessionEvent):
+    """The session's channel dropped and was opened again (``attempt``: the try that did it); commands not
+    written before the drop go out once the server says connected again."""
+
+    attempt: int

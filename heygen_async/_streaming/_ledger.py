@@ -12,17 +12,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
-from typing import Any, Final
+from collections.abc import Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
 from heygen_async._shield import finish
 from heygen_async._state._protocol import SessionRecord, StateBackend
 
-__all__ = ["SessionLedger"]
+if TYPE_CHECKING:
+    from heygen_async._runtime import Runtime
+
+    from ._backend import StreamingBackend
+    from ._session import StreamingSession
+
+__all__ = ["SessionLedger", "open_session"]
 
 logger = logging.getLogger("heygen_async")
+S = TypeVar("S", bound="StreamingSession")
+LEDGER_PREFIXES: Final = ("liveavatar:",)
+"""How the shared session ledger tells another API's sessions apart: a LiveAvatar session's record id is
+``liveavatar:<id>``, a HeyGen v1 session's is its bare id. Each manager reads and reaps only its own API's."""
 RETRY_CAP: Final = 5.0
 """The longest pause between two attempts at a write that keeps failing."""
 
@@ -30,8 +40,9 @@ RETRY_CAP: Final = 5.0
 class SessionLedger:
     """Records and forgets live sessions in ``state``'s session ledger."""
 
-    def __init__(self, state: StateBackend) -> None:
+    def __init__(self, state: StateBackend, prefix: str = "") -> None:
         self.state = state
+        self.prefix = prefix
         self._live: dict[str, SessionRecord] = {}  # the record each live session should have
         self._recording: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -39,14 +50,25 @@ class SessionLedger:
 
     def recording(self, session_id: str) -> bool:
         """Whether ``session_id``'s record is still being written (it is this process's, but not listed yet)."""
-        task = self._recording.get(session_id)
+        task = self._recording.get(self.key(session_id))
         return task is not None and not task.done()
 
+    def key(self, session_id: str) -> str:
+        """``session_id``'s record id in the shared ledger."""
+        return self.prefix + session_id
+
+    def owns(self, record_id: str) -> bool:
+        """Whether a record of the shared ledger is one of this API's sessions."""
+        if self.prefix:
+            return record_id.startswith(self.prefix)
+        return not record_id.startswith(LEDGER_PREFIXES)
+
     def record(self, session_id: str) -> None:
-        self._put(SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time()))
+        self._put(SessionRecord(id=self.key(session_id), owner=self.state.owner, created_at=time.time()))
 
     def mark_unstopped(self, session_id: str) -> None:
         """The session's stop failed: its record says so, and any process's ``reap_orphans`` stops it."""
+        session_id = self.key(session_id)
         known = self._live.get(session_id)
         if known is None:
             known = SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time())
@@ -60,6 +82,7 @@ class SessionLedger:
         self._recording[record.id] = self._spawn(self._write(record, self._recording.get(record.id)))
 
     def forget(self, session_id: str) -> None:
+        session_id = self.key(session_id)
         self._live.pop(session_id, None)
         self._spawn(self._unwrite(session_id, self._recording.pop(session_id, None)))
 
@@ -128,3 +151,28 @@ class SessionLedger:
         await asyncio.gather(*pending, return_exceptions=True)
         if cancelled:
             raise asyncio.CancelledError
+
+
+def open_session(session_type: type[S], backend: StreamingBackend, runtime: Runtime, params: Mapping[str, Any]) -> S:
+    """A session of ``session_type`` on ``backend`` from one mapping of arguments (the create call's and the
+    session's own ``OPTIONS``), written to the runtime's shared session ledger (when the client has a state)
+    from the moment it has an id until it is stopped (marked as needing a stop while its stop fails)."""
+    arguments = dict(params)
+    options: dict[str, Any] = {name: arguments.pop(name) for name in session_type.OPTIONS if name in arguments}
+    ledger = runtime.session_ledger(getattr(backend, "ledger_prefix", ""))
+    if ledger is None:
+        return session_type(backend, arguments, **options)
+
+    def created(session: StreamingSession) -> None:
+        if session.id is not None:
+            ledger.record(session.id)
+
+    def stop_failed(session: StreamingSession) -> None:
+        if session.id is not None:
+            ledger.mark_unstopped(session.id)
+
+    def closed(session: StreamingSession) -> None:
+        if session.id is not None:
+            ledger.forget(session.id)
+
+    return session_type(backend, arguments, **options, on_created=created, on_stop_failed=stop_failed, on_closed=closed)

@@ -33,12 +33,12 @@ import attrs
 from heygen_async._exceptions import ClientClosedError, SessionClosedError, SessionLimitError, ValidationError
 from heygen_async._models import StreamingSessionSummary
 from heygen_async._shield import finish
-from heygen_async._state._protocol import StateBackend, wait_for_slot
+from heygen_async._state._protocol import SessionRecord, StateBackend, wait_for_slot
 
 from ._backend import StreamingBackend
 from ._ledger import SessionLedger
 from ._live import close_all
-from ._session import SESSION_OPTIONS, StreamingSession
+from ._session import StreamingSession
 
 __all__ = ["ReapReport", "SessionManager"]
 
@@ -147,7 +147,7 @@ class _ManagedSession:
         tag, self._shared_tag = self._shared_tag, None
         shared = self._manager._shared
         if tag is not None and shared is not None:
-            shared.release_slot("sessions", tag)
+            shared.release_slot(shared.key("sessions"), tag)
 
     def _limit_error(self) -> SessionLimitError:
         manager = self._manager
@@ -180,7 +180,9 @@ class _ManagedSession:
             tag = f"{state.owner}:{secrets.token_hex(6)}"
             self._shared_tag = tag  # before asking: a cancelled ask may still have taken it, and must give it back
             try:
-                taken = await wait_for_slot(state, "sessions", limit=manager.max_sessions, tag=tag, deadline=deadline)
+                assert manager._shared is not None  # made with the state
+                slots = manager._shared.key("sessions")  # one cap per API: LiveAvatar's is not HeyGen's
+                taken = await wait_for_slot(state, slots, limit=manager.max_sessions, tag=tag, deadline=deadline)
             except BaseException:
                 self._release()
                 raise
@@ -226,6 +228,7 @@ class SessionManager:
         max_sessions: int,
         acquire_timeout: float | None = 60.0,
         state: StateBackend | None = None,
+        session_type: type[StreamingSession] = StreamingSession,
         **session_options: Any,
     ) -> None:
         if isinstance(max_sessions, bool) or not isinstance(max_sessions, int) or max_sessions < 1:
@@ -241,12 +244,13 @@ class SessionManager:
                 f"acquire_timeout must be a number of seconds >= 0 or None, got {acquire_timeout!r}",
                 parameter="acquire_timeout",
             )
-        unknown = sorted(set(session_options) - set(SESSION_OPTIONS))
+        unknown = sorted(set(session_options) - set(session_type.OPTIONS))
         if unknown:
             raise ValidationError(
-                f"unknown session options {unknown}; a SessionManager takes {list(SESSION_OPTIONS)}",
+                f"unknown session options {unknown}; a SessionManager takes {list(session_type.OPTIONS)}",
                 parameter=unknown[0],
             )
+        self._session_type = session_type
         self.max_sessions = max_sessions
         self.acquire_timeout = acquire_timeout
         self._backend = backend
@@ -261,7 +265,7 @@ class SessionManager:
         self._closed = False
         self._client_closed = False  # the backend's client closed: nothing more goes out through it
         self._state = state
-        self._shared = SessionLedger(state) if state is not None else None
+        self._shared = SessionLedger(state, getattr(backend, "ledger_prefix", "")) if state is not None else None
         attach = getattr(backend, "attach", None)  # a client's backend: its aclose() ends our retries
         if attach is not None:
             attach(self)
@@ -278,7 +282,7 @@ class SessionManager:
         Takes ``streaming.new``'s arguments and :class:`StreamingSession`'s options (overriding the manager's
         defaults); all are checked here, before anything is sent or a slot is taken.
         """
-        options: dict[str, Any] = {name: params.pop(name) for name in SESSION_OPTIONS if name in params}
+        options: dict[str, Any] = {name: params.pop(name) for name in self._session_type.OPTIONS if name in params}
         managed = _ManagedSession(self)
 
         def closed(session: StreamingSession) -> None:
@@ -286,7 +290,7 @@ class SessionManager:
             managed._release()
 
         settings: dict[str, Any] = {**self._defaults, **options}
-        managed.session = StreamingSession(
+        managed.session = self._session_type(
             self._backend,
             params,
             **settings,
@@ -439,7 +443,7 @@ class SessionManager:
             raise ValidationError("keep must be a callable taking a session summary", parameter="keep")
         unstopped = set(self._unstopped)  # before the listing: each was created before it
         summaries = await self._backend.list_active()
-        shared = {record.id: record for record in await self._state.sessions()} if self._state is not None else {}
+        shared = await self._shared_records()
         # A session HeyGen listed may belong to an open() still in flight (its new answered after the list
         # did): wait for the opens in flight now, and only those (later ones cannot be in the list), bounded.
         in_flight = list(self._opening.values())
@@ -499,12 +503,24 @@ class SessionManager:
             logger.info("reap_orphans stopped %d session(s) nobody owned", len(stopped))
         return ReapReport(stopped=stopped, kept=tuple(kept), failed=failed)
 
+    async def _shared_records(self) -> dict[str, SessionRecord]:
+        """The shared ledger's records of this manager's API, by session id (none without a state)."""
+        if self._state is None or self._shared is None:
+            return {}
+        ledger = self._shared
+        return {
+            record.id[len(ledger.prefix) :]: record for record in await self._state.sessions() if ledger.owns(record.id)
+        }
+
+    def _key(self, session_id: str) -> str:
+        return session_id if self._shared is None else self._shared.key(session_id)
+
     async def _claim(self, session_id: str, ttl: float) -> bool:
         """Whether this reaper stops ``session_id``: of several reapers only the one whose claim holds does, and
         the claim outlives the stop, so a listing that still shows the stopped session stops nothing twice."""
         assert self._state is not None
         try:
-            return await self._state.claim_session(session_id, ttl=ttl)
+            return await self._state.claim_session(self._key(session_id), ttl=ttl)
         except Exception as exc:
             logger.warning("reap_orphans: could not claim session %s (%s); leaving it", session_id, exc)
             return False
@@ -512,7 +528,7 @@ class SessionManager:
     async def _unlist(self, session_id: str) -> None:
         assert self._state is not None
         try:
-            await self._state.forget_session(session_id)
+            await self._state.forget_session(self._key(session_id))
         except Exception as exc:
             logger.warning("session ledger: could not remove reaped session %s (%s)", session_id, exc)
 

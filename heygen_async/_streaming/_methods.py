@@ -8,8 +8,9 @@ from typing import Any
 from heygen_async._resources._base import Resource
 
 from ._backend import RestStreamingBackend, StreamingBackend
+from ._ledger import open_session
 from ._manager import SessionManager
-from ._session import SESSION_OPTIONS, StreamingSession
+from ._session import StreamingSession
 
 __all__ = ["StreamingSessions"]
 
@@ -33,26 +34,7 @@ class StreamingSessions(Resource):
         session is in its session ledger until it is stopped (marked as needing a stop if its stop failed, so
         any process's ``reap_orphans()`` stops it).
         """
-        options: dict[str, Any] = {name: params.pop(name) for name in SESSION_OPTIONS if name in params}
-        ledger = self._runtime.session_ledger()
-        if ledger is None:
-            return StreamingSession(self.backend, params, **options)
-
-        def created(session: StreamingSession) -> None:
-            if session.id is not None:
-                ledger.record(session.id)
-
-        def stop_failed(session: StreamingSession) -> None:
-            if session.id is not None:
-                ledger.mark_unstopped(session.id)
-
-        def closed(session: StreamingSession) -> None:
-            if session.id is not None:
-                ledger.forget(session.id)
-
-        return StreamingSession(
-            self.backend, params, **options, on_created=created, on_stop_failed=stop_failed, on_closed=closed
-        )
+        return open_session(StreamingSession, self.backend, self._runtime, params)
 
     def manager(self, *, max_sessions: int, acquire_timeout: float | None = 60.0, **defaults: Any) -> SessionManager:
         """A :class:`SessionManager` for this client's account: at most ``max_sessions`` open at once (across

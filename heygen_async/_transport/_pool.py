@@ -59,6 +59,7 @@ class ConnectionPool:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._session: aiohttp.ClientSession | None = None
+        self._sockets: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.time_scale = 1.0
         """How many times faster than real time the server's clock runs: 1, except for an emulator on a
@@ -116,9 +117,29 @@ class ConnectionPool:
             )
         return session
 
+    def websockets(self) -> aiohttp.ClientSession:
+        """The aiohttp session WebSockets open on (a LiveAvatar LITE session's control channel): its own
+        connector, unbounded, since each socket holds its connection for a session's whole life and must not
+        take the slots of the pool's requests (``Limits.max_connections``). Made on first use, on the loop the
+        pool belongs to; closed with the pool."""
+        requests = self.session()  # the closed and wrong-loop checks, and the loop it binds to
+        sockets = self._sockets
+        if sockets is None or sockets.closed:
+            sockets = self._sockets = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0),
+                headers={"User-Agent": requests.headers.get("User-Agent", USER_AGENT)},
+                timeout=aiohttp.ClientTimeout(total=None),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=False,
+            )
+        return sockets
+
     async def aclose(self) -> None:
         """Close the pool; idempotent. Open connections are closed, not left for the garbage collector."""
         self.closed = True
         session, self._session = self._session, None
+        sockets, self._sockets = self._sockets, None
+        if sockets is not None and not sockets.closed:
+            await sockets.close()
         if session is not None and not session.closed:
             await session.close()

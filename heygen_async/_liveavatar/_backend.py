@@ -1,0 +1,108 @@
+"""LiveAvatar's REST API as a :class:`~heygen_async.StreamingBackend`: what a live session and a session
+manager need (mint and start, keep alive, stop, list the account's open sessions).
+
+``new`` mints a session (``POST /v1/sessions/token``, with the API key) and keeps its session token in memory,
+only until ``start`` (``POST /v1/sessions/start``, with that token as ``Bearer``) uses it; ``stop`` and
+``keep_alive`` use the API key, so a session whose start never happened, or whose token is gone, is still
+stopped. ``list_active`` walks ``GET /v1/sessions?type=active`` page by page for ``reap_orphans()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from heygen_async._exceptions import NotFoundError, SessionClosedError
+from heygen_async._models import SessionStatus, StreamingSessionSummary
+from heygen_async._redact import Secret
+from heygen_async._spec._liveavatar_table import LIVEAVATAR_ENDPOINTS_BY_NAME
+from heygen_async._streaming._backend import ClientBackend
+from heygen_async._streaming._ledger import open_session
+from heygen_async.liveavatar._models import LiveMode, LiveSessionInfo, LiveSessionToken
+
+from ._resources import SessionsResource
+
+if TYPE_CHECKING:
+    from heygen_async._streaming._session import StreamingSession
+
+    from ._client import LiveAvatarClient
+
+__all__ = ["LiveAvatarBackend"]
+
+_TOKEN: Final = LIVEAVATAR_ENDPOINTS_BY_NAME["sessions.token"]
+STOP_REASON: Final = "USER_CLOSED"
+LIST_PAGE: Final = 100
+S = TypeVar("S", bound="StreamingSession")
+
+
+class LiveAvatarBackend(ClientBackend):
+    """Sessions on LiveAvatar, through ``client``'s pool; live in its registry (its ``aclose()`` stops them)."""
+
+    __slots__ = ("_client", "_minted")
+
+    supports_keep_alive = True
+    """``POST /v1/sessions/keep-alive`` takes the API key: every session can be kept alive."""
+    ledger_prefix = "liveavatar:"
+    """Its sessions' record ids in a shared session ledger (see ``LEDGER_PREFIXES``)."""
+
+    def __init__(self, client: LiveAvatarClient) -> None:
+        super().__init__(client.sessions, client._runtime.live())
+        self._client = client
+        # Minted, not started yet: the session token (a credential, kept only until start), mode, sandbox.
+        self._minted: dict[str, tuple[Secret, LiveMode, bool]] = {}
+
+    @property
+    def sessions(self) -> SessionsResource:
+        api = self._api
+        assert isinstance(api, SessionsResource)
+        return api
+
+    def make_session(self, session_type: type[S], params: Mapping[str, Any]) -> S:
+        """A session of ``session_type`` on this backend (with the client's shared ledger, if any)."""
+        return open_session(session_type, self, self._client._runtime, params)
+
+    async def new(self, params: Mapping[str, Any]) -> LiveSessionInfo:
+        """Mint a session from checked ``sessions.token`` arguments."""
+        minted = await self.sessions._call_kwargs(_TOKEN, LiveSessionToken, params)
+        session_id = minted.session_id
+        if not session_id:
+            raise SessionClosedError("POST /v1/sessions/token answered without a session_id")
+        if not minted.session_token:
+            raise SessionClosedError("POST /v1/sessions/token answered without a session_token", session_id=session_id)
+        mode = LiveMode(str(params.get("mode") or "FULL"))
+        sandbox = bool(params.get("is_sandbox"))
+        self._minted[session_id] = (Secret(minted.session_token), mode, sandbox)
+        return LiveSessionInfo(session_id=session_id, mode=mode, is_sandbox=sandbox)
+
+    async def start(self, session_id: str) -> LiveSessionInfo:
+        """Start a minted session with its session token (used once, then forgotten)."""
+        minted = self._minted.pop(session_id, None)
+        if minted is None:
+            raise SessionClosedError(
+                "no session token for this session: it was started or stopped already", session_id=session_id
+            )
+        token, mode, sandbox = minted
+        handle = SessionsResource(self._client.bearer_transport(token), self._client._runtime)
+        started = await handle.start()
+        return LiveSessionInfo.started(started, mode=mode, is_sandbox=sandbox)
+
+    async def keep_alive(self, session_id: str) -> None:
+        await self.sessions.keep_alive(session_id)
+
+    async def stop(self, session_id: str) -> None:
+        """``POST /v1/sessions/stop`` with the API key; a session LiveAvatar does not know (404) is not open."""
+        self._minted.pop(session_id, None)
+        try:
+            await self.sessions.stop(session_id, reason=STOP_REASON)
+        except NotFoundError:
+            return
+
+    async def list_active(self) -> Sequence[StreamingSessionSummary]:
+        """Every open session of the account, in the shape the session manager's reaper reads."""
+        return [
+            StreamingSessionSummary(
+                session_id=summary.id, status=SessionStatus.CONNECTED, created_at=summary.created, raw=summary.raw
+            )
+            async for summary in self.sessions.iter_all(type="active", page_size=LIST_PAGE)
+            if summary.id
+        ]

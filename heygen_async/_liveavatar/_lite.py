@@ -1,0 +1,229 @@
+"""A LITE session's control channel: the WebSocket LiveAvatar gives at ``ws_url`` once the session started.
+
+LiveAvatar drops, silently, every command sent before it says ``session.state_updated: connected``, so every
+command goes through an outbox that is only written while the server says connected: a command sent earlier
+waits there (in order), never lost. When the socket drops while the session lives, the channel opens it again
+(``reconnects`` tries, backing off) and what was not written yet goes out after the next ``connected``; when
+that fails, ``on_lost`` closes the session (which stops it). Heartbeats are off (LiveAvatar stalls pongs under
+load, and a missed pong would close a good socket); the session's keep-alives hold it open instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import aiohttp
+
+from heygen_async._exceptions import APIConnectionError, APIError, APITimeoutError
+from heygen_async._redact import Redactor, Secret
+from heygen_async._transport._pool import ConnectionPool
+
+__all__ = ["ENDPOINT", "LiteChannel"]
+
+logger = logging.getLogger("heygen_async")
+ENDPOINT: Final = "LiveAvatar WebSocket"
+"""How errors name the channel (never by its URL: ``ws_url`` carries a credential)."""
+SPEECH: Final = frozenset({"agent.speak", "agent.speak_end"})
+MAX_MESSAGE: Final = 4 * 1024 * 1024
+RECONNECT_PAUSE: Final = 0.2
+RECONNECT_PAUSE_MAX: Final = 2.0
+
+
+class LiteChannel:
+    """The WebSocket of one LITE session. ``on_message`` gets every server message (a JSON object with a
+    ``type``); ``on_reconnected`` the attempt that reopened it; ``on_lost`` why it is gone for good (not called
+    once :meth:`close` began, nor after the server said the session is closing or closed)."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        url: Secret,
+        redactor: Redactor,
+        *,
+        on_message: Callable[[Mapping[str, Any]], None],
+        on_lost: Callable[[str], None],
+        on_reconnected: Callable[[int], None],
+        connect_timeout: float,
+        reconnects: int,
+    ) -> None:
+        self._pool = pool
+        self._url = url
+        self._redactor = redactor
+        self._on_message = on_message
+        self._on_lost = on_lost
+        self._on_reconnected = on_reconnected
+        self._connect_timeout = connect_timeout
+        self._reconnects = reconnects
+        self._outbox: collections.deque[tuple[str, str]] = collections.deque()  # (type, JSON text)
+        self._ready = asyncio.Event()  # the server said connected (and has not said otherwise since)
+        self._wake = asyncio.Event()
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
+        self._ended = False  # the server said closing or closed: the session is over
+        self.sent = 0
+        """Messages written to the socket."""
+        self.reconnected = 0
+        """Times the socket was opened again after a drop."""
+
+    def __repr__(self) -> str:
+        return f"<LiteChannel {'ready' if self.ready else 'waiting'} {len(self._outbox)} queued>"
+
+    @property
+    def ready(self) -> bool:
+        """Whether the server said ``connected`` on the socket now open (commands go out at once)."""
+        return self._ready.is_set()
+
+    @property
+    def queued(self) -> int:
+        """Commands waiting for ``connected`` (or for the socket to reopen)."""
+        return len(self._outbox)
+
+    async def wait_ready(self) -> None:
+        await self._ready.wait()
+
+    async def open(self) -> None:
+        """Open the socket (bounded by ``connect_timeout``); does not wait for ``connected``."""
+        self._ws = await self._connect()
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._read(), name="heygen-lite-read"),
+            loop.create_task(self._write(), name="heygen-lite-write"),
+        ]
+
+    def send(self, message: Mapping[str, Any], *, first: bool = False) -> None:
+        """Queue ``message`` (``first``: ahead of everything queued, as an interrupt must be)."""
+        item = (str(message.get("type")), json.dumps(message, separators=(",", ":")))
+        if first:
+            self._outbox.appendleft(item)
+        else:
+            self._outbox.append(item)
+        self._wake.set()
+
+    def drop_speech(self) -> int:
+        """Drop the audio and utterance ends not written yet (an interrupt); returns how many."""
+        kept = collections.deque(item for item in self._outbox if item[0] not in SPEECH)
+        dropped = len(self._outbox) - len(kept)
+        self._outbox = kept
+        return dropped
+
+    async def close(self, timeout: float = 1.0) -> None:
+        """Stop reading and writing, and close the socket (bounded by ``timeout``); never raises."""
+        self._closing = True
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        ws, self._ws = self._ws, None
+        if ws is not None and not ws.closed:
+            try:
+                await asyncio.wait_for(ws.close(), timeout)
+            except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
+                logger.debug("the LITE WebSocket did not close cleanly within %.1f s", timeout)
+
+    # -- the socket --------------------------------------------------------------------------------------------
+
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+        try:
+            return await asyncio.wait_for(
+                self._pool.websockets().ws_connect(
+                    self._url.reveal(), heartbeat=None, autoping=True, max_msg_size=MAX_MESSAGE
+                ),
+                self._connect_timeout,
+            )
+        except asyncio.TimeoutError:
+            raise APITimeoutError(
+                f"the LITE WebSocket did not open within {self._connect_timeout:g} s",
+                endpoint=ENDPOINT,
+                maybe_processed=False,
+            ) from None
+        except aiohttp.WSServerHandshakeError as exc:
+            raise APIConnectionError(
+                f"LiveAvatar refused the LITE WebSocket (HTTP {exc.status})", endpoint=ENDPOINT, maybe_processed=False
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            detail = self._redactor.text(f"{type(exc).__name__}: {exc}")
+            raise APIConnectionError(
+                f"the LITE WebSocket could not be opened: {detail}", endpoint=ENDPOINT, maybe_processed=False
+            ) from None
+
+    async def _read(self) -> None:
+        while True:
+            ws = self._ws
+            assert ws is not None
+            async for message in ws:
+                if message.type is aiohttp.WSMsgType.TEXT:
+                    self._receive(message.data)
+                elif message.type is aiohttp.WSMsgType.ERROR:
+                    break
+            self._ready.clear()
+            if self._closing or self._ended:
+                return
+            if not await self._reopen():
+                self._on_lost(f"the LITE WebSocket closed (code {ws.close_code}) and could not be opened again")
+                return
+
+    def _receive(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            logger.warning("LiveAvatar sent a WebSocket message that is not JSON; ignored")
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            logger.warning("LiveAvatar sent a WebSocket message without a type; ignored")
+            return
+        if message["type"] == "session.state_updated":
+            state = str(message.get("state", "")).lower()
+            if state == "connected":
+                self._ready.set()
+                self._wake.set()
+            elif state in ("closing", "closed"):
+                self._ended = True
+                self._ready.clear()
+            else:
+                self._ready.clear()
+        self._on_message(message)
+
+    async def _reopen(self) -> bool:
+        pause = RECONNECT_PAUSE
+        for attempt in range(1, self._reconnects + 1):
+            await asyncio.sleep(pause)
+            pause = min(RECONNECT_PAUSE_MAX, pause * 2)
+            if self._closing:
+                return False
+            try:
+                self._ws = await self._connect()
+            except APIError as exc:
+                logger.info("reopening the LITE WebSocket failed (attempt %d): %s", attempt, exc)
+                continue
+            self.reconnected += 1
+            self._on_reconnected(attempt)
+            return True
+        return False
+
+    async def _write(self) -> None:
+        while True:
+            if not (self._outbox and self._ready.is_set()):
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            ws = self._ws
+            item = self._outbox[0]
+            try:
+                assert ws is not None
+                await ws.send_str(item[1])
+            except (ConnectionError, aiohttp.ClientError, RuntimeError):
+                # The socket is going: the reader opens it again; the message stays first in line.
+                self._ready.clear()
+                continue
+            if self._outbox and self._outbox[0] is item:
+                self._outbox.popleft()
+            elif item in self._outbox:  # an interrupt went ahead of it meanwhile
+                self._outbox.remove(item)
+            self.sent += 1
