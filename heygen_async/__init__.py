@@ -28,6 +28,7 @@ from ._exceptions import (
     APIResponseError as APIResponseError,
     APIStatusError as APIStatusError,
     APITimeoutError as APITimeoutError,
+    AudioFormatError as AudioFormatError,
     AuthenticationError as AuthenticationError,
     AvatarFailed as AvatarFailed,
     BackgroundRemovalFailed as BackgroundRemovalFailed,
