@@ -28,6 +28,7 @@ from ._exceptions import (
     APIResponseError as APIResponseError,
     APIStatusError as APIStatusError,
     APITimeoutError as APITimeoutError,
+    AudioFormatError as AudioFormatError,
     AuthenticationError as AuthenticationError,
     AvatarFailed as AvatarFailed,
     BackgroundRemovalFailed as BackgroundRemovalFailed,
@@ -116,6 +117,16 @@ _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
     "._jobs._manager": ("JobManager",),
     "._jobs._progress": ("JobProgress",),
     "._jobs._scheduler": ("PollStats",),
+    "._liveavatar._audio": (
+        "Pacer",
+        "PacingStats",
+        "decode_audio",
+        "pcm_frames",
+    ),
+    "._liveavatar._tts": (
+        "HeyGenSpeech",
+        "TextToSpeech",
+    ),
     "._models": (
         "Ack",
         "Asset",
@@ -250,6 +261,16 @@ if _typing.TYPE_CHECKING:
     )
     from ._jobs._scheduler import (
         PollStats as PollStats,
+    )
+    from ._liveavatar._audio import (
+        Pacer as Pacer,
+        PacingStats as PacingStats,
+        decode_audio as decode_audio,
+        pcm_frames as pcm_frames,
+    )
+    from ._liveavatar._tts import (
+        HeyGenSpeech as HeyGenSpeech,
+        TextToSpeech as TextToSpeech,
     )
     from ._models import (
         Ack as Ack,

@@ -3,6 +3,7 @@
     HeyGenError
     ├── ConfigurationError        bad client settings (no token, bad base_url); ValueError too
     ├── ValidationError           bad call arguments, raised before anything is sent; ValueError too
+    │   └── AudioFormatError      audio that is not (or cannot become) PCM s16le 24 kHz mono
     ├── ClientClosedError         the client (or its pool) was closed; RuntimeError too
     ├── StateBackendError         the shared state (Redis) could not be reached or was not in use
     └── APIError                  talking to the API went wrong; carries the endpoint
@@ -51,6 +52,7 @@ __all__ = [
     "APIResponseError",
     "APIStatusError",
     "APITimeoutError",
+    "AudioFormatError",
     "AuthenticationError",
     "AvatarFailed",
     "BackgroundRemovalFailed",
@@ -128,6 +130,13 @@ class ValidationError(HeyGenError, ValueError):
         super().__init__(f"{prefix}{message}")
         self.parameter = parameter
         self.endpoint = endpoint
+
+
+class AudioFormatError(ValidationError):
+    """Audio for a live avatar is not PCM s16le 24 kHz mono and cannot be made so: a container (WAV, MP3,
+    ...) where raw PCM was expected, a chunk that is not bytes, a partial sample at the end, or a format that
+    needs the optional ``audio`` extra (``pip install 'heygen-async[audio]'``) to convert. The message names
+    what was found and what to do; it never holds the audio itself."""
 
 
 class ClientClosedError(HeyGenError, RuntimeError):

@@ -465,6 +465,12 @@ class EmulatorApp:
         if not self.account.media_valid(kind, name, expires, signature):
             page = "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
             return web.Response(status=403, text=page, content_type="application/xml")
+        if kind == "speech":  # real audio, so clients can decode what v3's text-to-speech answered
+            audio = self.v3.state.speech_audio(name)
+            if audio is None:
+                page = "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>"
+                return web.Response(status=404, text=page, content_type="application/xml")
+            return web.Response(body=audio, content_type="audio/wav")
         payload = {"video": b"\x00\x00\x00\x18ftypmp42", "gif": b"GIF89a", "thumbnail": b"\xff\xd8\xff\xe0"}
         data = payload.get(kind, b"\x00\x00\x00\x18ftypmp42") + name.encode() * 64
         types = {

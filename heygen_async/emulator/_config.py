@@ -44,6 +44,16 @@ def _at_least_one(instance: object, attribute: attrs.Attribute[Any], value: int)
         raise ValueError(f"{attribute.name} must be a whole number >= 1, got {value!r}")
 
 
+def _sample_rate(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 8000 <= value <= 192000:
+        raise ValueError(f"{attribute.name} must be a whole number of Hz within 8000..192000, got {value!r}")
+
+
+def _channels(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or value not in (1, 2):
+        raise ValueError(f"{attribute.name} must be 1 (mono) or 2 (stereo), got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class EmulatorConfig:
     """Emulated seconds for every duration; a :class:`ScaledClock` decides how long they take for real.
@@ -60,7 +70,9 @@ class EmulatorConfig:
     sessions) may run at once per API key, more get a 429; every v3 POST takes ``create_latency`` emulated
     seconds (its ``Idempotency-Key`` is "in progress" meanwhile); a stored answer is replayed for
     ``idempotency_ttl``; v3 jobs also fail at random at ``failure_rate`` (repeatable with ``seed``); each
-    API key's wallet starts at ``wallet_balance`` USD and a render costs 1 USD per started minute.
+    API key's wallet starts at ``wallet_balance`` USD and a render costs 1 USD per started minute. Speech
+    (``POST /v3/voices/speech``) is a WAV file of 16-bit PCM at ``speech_sample_rate`` Hz with
+    ``speech_channels`` channels: one tone per word, as long as the ``duration`` the answer gives.
     """
 
     concurrent_renders: int = attrs.field(default=3, validator=_at_least_one)
@@ -90,3 +102,5 @@ class EmulatorConfig:
     failure_rate: float = attrs.field(default=0.0, validator=_share)
     seed: int | None = None
     wallet_balance: float = attrs.field(default=100_000.0, validator=_amount)
+    speech_sample_rate: int = attrs.field(default=24000, validator=_sample_rate)
+    speech_channels: int = attrs.field(default=1, validator=_channels)

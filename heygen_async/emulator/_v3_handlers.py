@@ -1139,14 +1139,16 @@ def speech(state: V3Account, call: V3Call) -> Answer:
         raise invalid("voice_id", f"the voice is {found['status']}, not ready")
     request_id = new_id()
     timestamps = []
+    words: list[tuple[float, float]] = []
     clock = 0.0
     for word in text.split():
         length = round(max(0.15, len(word) * 0.06) / speed, 3)
-        timestamps.append({"word": word, "start": round(clock, 3), "end": round(clock + length, 3)})
+        words.append((round(clock, 3), round(clock + length, 3)))
+        timestamps.append({"word": word, "start": words[-1][0], "end": words[-1][1]})
         clock += length + 0.05
     return Answer(
         {
-            "audio_url": state.media("audio", f"{request_id}.mp3"),
+            "audio_url": state.keep_speech(request_id, words, round(clock, 3)),
             "duration": round(clock, 3),
             "word_timestamps": timestamps,
             "request_id": request_id,

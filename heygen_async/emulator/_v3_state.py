@@ -40,6 +40,7 @@ import attrs
 from heygen_async.webhooks._signature import sign
 
 from ._config import EmulatorConfig
+from ._speech import speech_wav
 from ._state import SPEECH_SECONDS_PER_CHAR, Account
 from ._timeline import Timeline
 from ._v3_checks import V3Refusal
@@ -49,6 +50,7 @@ from ._webhooks import Delivery
 __all__ = [
     "CAPPED",
     "EVENT_NAMES",
+    "SPEECHES_KEPT",
     "USERNAME",
     "AgentSession",
     "Asset",
@@ -79,6 +81,8 @@ CAPPED: Final = frozenset({"video", "translation", "agent"})
 Agent sessions)."""
 DIRECT_UPLOAD_TTL: Final = 3600
 SIGNATURE_HEADER: Final = "Heygen-Signature"
+SPEECHES_KEPT: Final = 1000
+"""Speech answers whose audio stays downloadable; an older ``audio_url`` answers 404."""
 
 
 def owner_of(api_key: str) -> str:
@@ -287,6 +291,8 @@ class V3Account:
         self.slots: dict[str, dict[str, float]] = {}
         """Per account: the jobs holding one of its ``concurrent_jobs`` slots, with when each should end."""
         self.waiting: dict[str, deque[tuple[Batch, BatchItem, Starter]]] = {}
+        self.speeches: dict[str, tuple[tuple[tuple[float, float], ...], float]] = {}
+        """The words' ``(start, end)`` and the duration of the latest speech answers, by request id."""
         self.counters: Counter[str] = Counter()
         self._seq = 0
         self._random = random.Random(self.config.seed)
@@ -306,6 +312,23 @@ class V3Account:
 
     def media(self, kind: str, name: str) -> str:
         return self.legacy.media_url(kind, name)
+
+    def keep_speech(self, request_id: str, words: Iterable[tuple[float, float]], duration: float) -> str:
+        """Keep what ``GET <audio_url>`` synthesises for a speech answer (the latest ``SPEECHES_KEPT`` only),
+        and give that URL."""
+        self.speeches[request_id] = (tuple(words), duration)
+        while len(self.speeches) > SPEECHES_KEPT:
+            del self.speeches[next(iter(self.speeches))]
+        return self.media("speech", f"{request_id}.wav")
+
+    def speech_audio(self, name: str) -> bytes | None:
+        """The WAV file of a kept speech answer (``<request_id>.wav``), or None."""
+        kept = self.speeches.get(name.removesuffix(".wav"))
+        if kept is None:
+            return None
+        words, duration = kept
+        rate, channels = self.config.speech_sample_rate, self.config.speech_channels
+        return speech_wav(words, duration, sample_rate=rate, channels=channels)
 
     def next_seq(self) -> int:
         self._seq += 1
