@@ -62,7 +62,7 @@ class LiteChannel:
         self._outbox: collections.deque[tuple[str, str]] = collections.deque()  # (type, JSON text)
         self._ready = asyncio.Event()  # the server said connected (and has not said otherwise since)
         self._wake = asyncio.Event()
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._ws: aiohttp.ClientWebSocketResponse[bool] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self._ended = False  # the server said closing or closed: the session is over
@@ -129,14 +129,14 @@ class LiteChannel:
 
     # -- the socket --------------------------------------------------------------------------------------------
 
-    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse[bool]:
+        sockets = self._pool.websockets()
+
+        async def handshake() -> aiohttp.ClientWebSocketResponse[bool]:
+            return await sockets.ws_connect(self._url.reveal(), heartbeat=None, autoping=True, max_msg_size=MAX_MESSAGE)
+
         try:
-            return await asyncio.wait_for(
-                self._pool.websockets().ws_connect(
-                    self._url.reveal(), heartbeat=None, autoping=True, max_msg_size=MAX_MESSAGE
-                ),
-                self._connect_timeout,
-            )
+            return await asyncio.wait_for(handshake(), self._connect_timeout)
         except asyncio.TimeoutError:
             raise APITimeoutError(
                 f"the LITE WebSocket did not open within {self._connect_timeout:g} s",

@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
-from heygen_async._exceptions import ConfigurationError, SessionClosedError, TaskInterrupted, ValidationError
+from heygen_async._exceptions import (
+    AudioFormatError,
+    ConfigurationError,
+    SessionClosedError,
+    TaskInterrupted,
+    ValidationError,
+)
 from heygen_async._models import StreamingTask
 from heygen_async._redact import Secret
 from heygen_async._spec._liveavatar_table import LIVEAVATAR_ENDPOINTS_BY_NAME, MODES, SANDBOX_AVATAR_ID
@@ -34,7 +40,7 @@ from heygen_async._streaming._events import Reconnected, ServerEvent, TaskFinish
 from heygen_async._streaming._session import SESSION_OPTIONS, StreamingSession, TaskMode, TaskType, _seconds
 from heygen_async.liveavatar._models import LiveMode, LiveSessionInfo
 
-from ._audio import BYTES_PER_SECOND, AudioFormatError, Pacer, pcm_frames
+from ._audio import BYTES_PER_SECOND, Pacer, pcm_frames
 from ._lite import LiteChannel
 
 if TYPE_CHECKING:
