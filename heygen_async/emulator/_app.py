@@ -4,17 +4,21 @@ Every route comes from the client's endpoint table: the gateway serves each endp
 (unless ``old_format_only`` names it: then that format answers the gateway's 404) and in the old one,
 requires an ``at_`` ``api_token`` and wraps answers as the hosted (``{"data": ...}``) or the open-source
 (``{"message", "provider", "result", ...}``) gateway does; the direct routes take ``X-Api-Key`` and answer
-HeyGen's envelopes bare. HeyGen v3 (``/v3/...``, direct only) is ``_v3_app.py``'s. Around the handlers sit
+HeyGen's envelopes bare. HeyGen v3 (``/v3/...``, direct only) is ``_v3_app.py``'s, LiveAvatar (``/liveavatar/...``,
+its REST API and LITE WebSockets) ``_liveavatar_app.py``'s. Around the handlers sit
 fault injection, counters, a request log with tokens redacted, signed expiring media URLs, and a small control
 API under ``/_emulator/`` (``info``, ``stats``, ``log``, ``videos``, ``reset``, ``advance``, ``faults``, and
-``v3/videos``: every v3 video with its status, to compare with the ids a client was given).
+``v3/videos``: every v3 video with its status, to compare with the ids a client was given;
+``liveavatar/sessions``: every LiveAvatar session).
 
 ``stats`` has a ``v3`` section: ``videos_created`` (distinct v3 videos, from every source), ``videos_completed``,
 ``videos_failed``, the other job kinds' ``*_created``, ``jobs_running`` (slots held under the concurrency cap),
 ``jobs_queued`` (batch items waiting for one), ``cap_refusals`` (429s of the cap), ``events`` (webhook events),
 ``requests`` and ``requests_by_route`` (by ``"POST /v3/videos"``), ``idempotent_replays`` (answers replayed for
 an ``Idempotency-Key``), ``in_progress_conflicts`` (its 409s), ``idempotency_keys`` (kept) and
-``requests_processing`` (inside ``create_latency`` now). While the clock runs on its own, every answer says how fast
+``requests_processing`` (inside ``create_latency`` now). ``stats`` has a ``liveavatar`` section too (see
+``LiveAvatarService.stats``): ``sessions_open`` there is the number of LiveAvatar sessions left open. While the
+clock runs on its own, every answer says how fast
 (``X-HeyGen-Emulator-Time-Scale``: emulated seconds per real second), so a client polls at the pace of emulated
 time rather than of real time.
 """
@@ -45,6 +49,7 @@ from heygen_async._transport._pool import TIME_SCALE_HEADER
 from ._config import EmulatorConfig
 from ._faults import AFTER_PROCESSING, FaultPlan, Faults
 from ._handlers import HANDLERS, Call, keep_alive
+from ._liveavatar_app import LiveAvatarService
 from ._state import Account, Refusal
 from ._timeline import ManualClock, Timeline
 from ._v3_app import V3Service
@@ -131,6 +136,7 @@ class EmulatorApp:
         self.run_id = secrets.token_hex(8)
         """Names this emulator's run, not a secret: other processes check it before trusting a record of it."""
         self.v3 = V3Service(self)
+        self.liveavatar = LiveAvatarService(self)
 
     def reset(self) -> None:
         """Forget every job, session, endpoint, counter, logged request and queued delivery; faults go back to
@@ -143,6 +149,7 @@ class EmulatorApp:
         self.faults.reset()
         self.webhooks.clear()
         self.v3.reset()
+        self.liveavatar.reset()
 
     def stats(self) -> dict[str, Any]:
         account = self.account
@@ -163,6 +170,7 @@ class EmulatorApp:
             "webhooks_delivered": sum(d.delivered for d in self.webhooks.deliveries),
             "clock": self.timeline.clock.now(),
             "v3": self.v3.stats(),
+            "liveavatar": self.liveavatar.stats(),
         }
 
     # -- building ------------------------------------------------------------------------------------------
@@ -196,6 +204,7 @@ class EmulatorApp:
         app.router.add_post("/_emulator/advance", self._control_advance)
         app.router.add_post("/_emulator/faults", self._control_faults)
         self.v3.add_routes(app)
+        self.liveavatar.add_routes(app)
         app.router.add_route("*", GATEWAY_PREFIX + "/{tail:.*}", self._gateway_miss)
         app.router.add_route("*", "/{tail:.*}", self._direct_miss)
         return app

@@ -73,6 +73,16 @@ class EmulatorConfig:
     API key's wallet starts at ``wallet_balance`` USD and a render costs 1 USD per started minute. Speech
     (``POST /v3/voices/speech``) is a WAV file of 16-bit PCM at ``speech_sample_rate`` Hz with
     ``speech_channels`` channels: one tone per word, as long as the ``duration`` the answer gives.
+
+    LiveAvatar (under ``/liveavatar``): ``liveavatar_api_keys``, when set, are the only keys accepted (any
+    non-empty key otherwise; each key is an account); successes carry ``liveavatar_success_code`` (the web SDK
+    checks 1000, the OpenAPI document says 100). Each account starts with ``liveavatar_credits`` and may have
+    ``liveavatar_max_concurrent`` sessions open; a session lasts at most ``liveavatar_max_session_duration``
+    (the tier's limit; a sandbox one ``liveavatar_sandbox_max_duration``) and ends after
+    ``liveavatar_idle_timeout`` without activity; a minted session token that is not used within
+    ``liveavatar_token_ttl`` expires. Those are emulated seconds; a LITE WebSocket says ``connected``
+    ``liveavatar_connect_delay`` *real* seconds after it opens, and records each speech frame's arrival time
+    when ``liveavatar_record_frames``.
     """
 
     concurrent_renders: int = attrs.field(default=3, validator=_at_least_one)
@@ -104,3 +114,13 @@ class EmulatorConfig:
     wallet_balance: float = attrs.field(default=100_000.0, validator=_amount)
     speech_sample_rate: int = attrs.field(default=24000, validator=_sample_rate)
     speech_channels: int = attrs.field(default=1, validator=_channels)
+    liveavatar_api_keys: frozenset[str] | None = None
+    liveavatar_success_code: int = 1000
+    liveavatar_credits: float = attrs.field(default=1_000.0, validator=_amount)
+    liveavatar_max_concurrent: int = attrs.field(default=20, validator=_at_least_one)
+    liveavatar_max_session_duration: float = attrs.field(default=1_200.0, validator=_seconds)
+    liveavatar_sandbox_max_duration: float = attrs.field(default=60.0, validator=_seconds)
+    liveavatar_idle_timeout: float = attrs.field(default=300.0, validator=_seconds)
+    liveavatar_token_ttl: float = attrs.field(default=600.0, validator=_seconds)
+    liveavatar_connect_delay: float = attrs.field(default=0.05, validator=_seconds)
+    liveavatar_record_frames: bool = True

@@ -7,8 +7,10 @@ with no answer). Kinds that fail *after* processing (the job exists, the answer 
 connection closes once the work is done) and ``truncate`` (half the body, then the connection closes).
 ``slow`` adds up to ``max_latency`` real seconds and then answers normally.
 
-Legacy endpoints are named as the client names them (``videos.generate``), v3 operations by route
-(``POST /v3/videos``); v3 answers its faults in its own error shape.
+Legacy endpoints are named as the client names them (``videos.generate``), v3 and LiveAvatar operations by
+route, as their table's rows key them (``POST /v3/videos``; ``POST /v1/sessions/stop``, without the emulator's
+``/liveavatar`` prefix: no legacy or v3 name looks like that); v3 and LiveAvatar answer faults in their own
+error shapes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Final
 
 import attrs
 
+from heygen_async._spec._liveavatar_table import LIVEAVATAR_ENDPOINTS
 from heygen_async._spec._table import ENDPOINTS
 
 from ._v3_handlers import V3_HANDLERS
@@ -30,8 +33,12 @@ __all__ = ["AFTER_PROCESSING", "BEFORE_PROCESSING", "FAULT_KINDS", "FaultPlan", 
 BEFORE_PROCESSING: Final = frozenset({"500", "502", "503", "429", "429-date", "429-body", "html", "drop"})
 AFTER_PROCESSING: Final = frozenset({"lost", "truncate"})
 FAULT_KINDS: Final = BEFORE_PROCESSING | AFTER_PROCESSING | {"slow"}
-ENDPOINT_NAMES: Final = frozenset(e.qualname for e in ENDPOINTS) | frozenset(V3_HANDLERS)
-"""Legacy endpoints by name (``videos.generate``), v3 operations by route (``POST /v3/videos``)."""
+ENDPOINT_NAMES: Final = (
+    frozenset(e.qualname for e in ENDPOINTS) | frozenset(V3_HANDLERS) | frozenset(e.key for e in LIVEAVATAR_ENDPOINTS)
+)
+_NAMES_LOOK: Final = "names look like 'videos.generate', 'POST /v3/videos' or 'POST /v1/sessions/stop'"
+"""Legacy endpoints by name (``videos.generate``), v3 and LiveAvatar operations by route (``POST /v3/videos``,
+``POST /v1/sessions/stop``)."""
 
 
 def _check_kinds(instance: object, attribute: attrs.Attribute[Mapping[str, float]], value: Mapping[str, float]) -> None:
@@ -57,7 +64,7 @@ def _check_endpoints(
 ) -> None:
     unknown = sorted(set(value or ()) - ENDPOINT_NAMES)
     if unknown:
-        raise ValueError(f"unknown endpoints {unknown}; names look like 'videos.generate' or 'POST /v3/videos'")
+        raise ValueError(f"unknown endpoints {unknown}; {_NAMES_LOOK}")
 
 
 @attrs.frozen(kw_only=True)
@@ -124,7 +131,7 @@ class FaultPlan:
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError(f"times must be a whole number >= 1, got {times!r}")
         if endpoint is not None and endpoint not in ENDPOINT_NAMES:
-            raise ValueError(f"unknown endpoint {endpoint!r}; names look like 'videos.generate' or 'POST /v3/videos'")
+            raise ValueError(f"unknown endpoint {endpoint!r}; {_NAMES_LOOK}")
         self.queued.extend([(kind, endpoint)] * times)
 
     def draw(self, endpoint: str) -> str | None:

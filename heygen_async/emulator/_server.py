@@ -6,7 +6,8 @@ The background work runs as plain asyncio tasks rather than an anyio task group 
 start the emulator in one task and stop it in another, which a task group's cancel scope does not allow.
 
 ``emulator.base_url`` is the gateway URL for ``HeyGenClient(base_url=...)``; ``emulator.url`` is HeyGen itself
-for ``HeyGenClient.direct(base_url=..., upload_url=...)``, legacy routes and v3 alike. Its clock runs
+for ``HeyGenClient.direct(base_url=..., upload_url=...)``, legacy routes and v3 alike; ``emulator.liveavatar_url``
+is LiveAvatar's API. Its clock runs
 :data:`DEFAULT_TIME_SCALE` times faster than real time unless another is given (a 32 s render takes about a
 second), and clients pace their polls to it.
 """
@@ -28,11 +29,13 @@ from heygen_async._client import HeyGenClient
 from ._app import GATEWAY_PREFIX, EmulatorApp
 from ._config import EmulatorConfig
 from ._faults import Faults
+from ._liveavatar_app import PREFIX as LIVEAVATAR_PREFIX
 from ._timeline import Clock, ManualClock, ScaledClock, Timeline
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._liveavatar_app import LiveAvatarService
     from ._state import Account
     from ._v3_state import V3Account
     from ._webhooks import Delivery
@@ -134,6 +137,11 @@ class Emulator:
         """The gateway: ``HeyGenClient(base_url=base_url)``."""
         return self.url + GATEWAY_PREFIX
 
+    @property
+    def liveavatar_url(self) -> str:
+        """LiveAvatar (api.liveavatar.com's stand-in): the base URL of a LiveAvatar client (paths ``/v1/...``)."""
+        return self.url + LIVEAVATAR_PREFIX
+
     def client(self, **options: Any) -> HeyGenClient:
         """A gateway client for this emulator (close it, or use it with ``async with``)."""
         return HeyGenClient(self.token, base_url=self.base_url, **options)
@@ -152,6 +160,12 @@ class Emulator:
     def v3(self) -> V3Account:
         """HeyGen v3's accounts (one per API key): their jobs, endpoints and events, for assertions."""
         return self.app.v3.state
+
+    @property
+    def liveavatar(self) -> LiveAvatarService:
+        """LiveAvatar's side: its sessions (``.sessions``), counters and WebSocket faults (``drop_websocket``,
+        ``refuse_websocket``, ``delay_connected``, ``end_session``)."""
+        return self.app.liveavatar
 
     @property
     def deliveries(self) -> list[Delivery]:

@@ -52,6 +52,18 @@ from ._jobs import (
     video_success,
 )
 from ._leaks import Hygiene, connector_of
+from ._liveavatar_raw import (
+    HANG_GUARD,
+    LiveCaller,
+    LiveReply,
+    closed_after,
+    connected,
+    frame,
+    frames_until,
+    live_emulator,
+    pcm,
+    speak,
+)
 from ._paths import DATA, EXAMPLES, README, ROOT
 from ._readme import code_blocks, section
 from ._secrets import error_text, library_locals
@@ -142,6 +154,17 @@ __all__ = [
     "Reply",
     "V3Caller",
     "v3_emulator",
+    # the emulator's LiveAvatar, raw
+    "HANG_GUARD",
+    "LiveCaller",
+    "LiveReply",
+    "live_emulator",
+    "pcm",
+    "speak",
+    "frame",
+    "frames_until",
+    "connected",
+    "closed_after",
     # jobs
     "FAST_POLL",
     "SLOW_POLL",
