@@ -35,6 +35,8 @@ from ._timeline import Clock, ManualClock, ScaledClock, Timeline
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from heygen_async._liveavatar._client import LiveAvatarClient
+
     from ._liveavatar_app import LiveAvatarService
     from ._state import Account
     from ._v3_state import V3Account
@@ -70,6 +72,7 @@ class Emulator:
         # a token holding "emulator" would mask that word in every message.
         self.token = "at_" + secrets.token_hex(12)
         self.api_key = "hk_" + secrets.token_hex(12)
+        self.liveavatar_key = "la_" + secrets.token_hex(12)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
@@ -148,6 +151,12 @@ class Emulator:
 
     def direct_client(self, **options: Any) -> HeyGenClient:
         return HeyGenClient.direct(self.api_key, base_url=self.url, upload_url=self.url, **options)
+
+    def liveavatar_client(self, **options: Any) -> LiveAvatarClient:
+        """A LiveAvatar client for this emulator's LiveAvatar (its own key: ``liveavatar_key``)."""
+        from heygen_async._liveavatar._client import LiveAvatarClient
+
+        return LiveAvatarClient(self.liveavatar_key, base_url=self.liveavatar_url, **options)
 
     # -- control ------------------------------------------------------------------------------------------------
 
