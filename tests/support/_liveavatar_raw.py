@@ -107,7 +107,7 @@ async def frame(ws: aiohttp.ClientWebSocketResponse[Any]) -> dict[str, Any]:
     return parsed
 
 
-async def frames_until(ws: aiohttp.ClientWebSocketResponse, kind: str, **match: Any) -> list[dict[str, Any]]:
+async def frames_until(ws: aiohttp.ClientWebSocketResponse[Any], kind: str, **match: Any) -> list[dict[str, Any]]:
     """Frames received up to and including the first of type ``kind`` whose fields equal ``match``."""
     seen: list[dict[str, Any]] = []
     while True:
