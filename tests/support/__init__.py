@@ -63,6 +63,7 @@ from ._liveavatar_raw import (
     frames_until,
     live_emulator,
     pcm,
+    round_trip,
     speak,
 )
 from ._paths import DATA, EXAMPLES, README, ROOT
@@ -169,6 +170,7 @@ __all__ = [
     "live_emulator",
     "pcm",
     "speak",
+    "round_trip",
     "frame",
     "frames_until",
     "connected",
