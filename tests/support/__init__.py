@@ -52,6 +52,7 @@ from ._jobs import (
     video_success,
 )
 from ._leaks import Hygiene, connector_of
+from ._liveavatar import open_liveavatar_session
 from ._liveavatar_raw import (
     HANG_GUARD,
     LiveCaller,
@@ -66,7 +67,7 @@ from ._liveavatar_raw import (
 )
 from ._paths import DATA, EXAMPLES, README, ROOT
 from ._readme import code_blocks, section
-from ._secrets import error_text, library_locals
+from ._secrets import assert_clean, echo, error_text, library_locals
 from ._state import MakeState, crash
 from ._streaming import (
     SESSION_PARAMS,
@@ -128,6 +129,8 @@ __all__ = [
     # secrets
     "library_locals",
     "error_text",
+    "assert_clean",
+    "echo",
     # the emulator
     "NO_WAIT_RETRY",
     "ONE_TRY",
@@ -159,6 +162,7 @@ __all__ = [
     "LiveCaller",
     "LiveReply",
     "live_emulator",
+    "open_liveavatar_session",
     "pcm",
     "speak",
     "frame",
