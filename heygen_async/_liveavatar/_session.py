@@ -404,7 +404,7 @@ class LiveAvatarSession(StreamingSession):
         if self._full is None:
             from ._full import open_full_channel
 
-            self._full = await open_full_channel(self, self._full_factory)
+            self._full = await open_full_channel(self.info, self._received, self._full_factory)
         event_id = uuid.uuid4().hex
         payload: dict[str, Any] = {"event_type": event_type, "event_id": event_id, "session_id": self.id}
         if text is not None:
