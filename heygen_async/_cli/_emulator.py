@@ -256,7 +256,7 @@ def _emulator_background(args: argparse.Namespace) -> int:
         if why is not None or time.monotonic() > deadline:
             raise UsageError(f"the emulator did not start: {why or 'it did not answer within 60 s'} (log: {log})")
         time.sleep(0.1)
-    from ._common import BASE_URL_ENV, EMULATOR_LIVEAVATAR_KEY, EMULATOR_TOKEN
+    from ._common import BASE_URL_ENV, EMULATOR_TOKEN
 
     print(f"HeyGen emulator on {found.url} (127.0.0.1 only), in the background (pid {pid}; log: {log})")
     print(f"  commands: add --emulator, e.g. `{PROG} avatars --emulator`")
