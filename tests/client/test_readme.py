@@ -195,7 +195,7 @@ async def test_the_liveavatar_snippet_runs_as_printed_against_the_emulators_live
 ) -> None:
     """The "LiveAvatar" snippet, its text untouched (top-level await): the key comes from LIVEAVATAR_API_KEY as
     it says; only LiveAvatar's address is the emulator's. It streams its audio, and stops its session."""
-    (snippet,) = code_blocks(section("LiveAvatar"), "python")
+    snippet = code_blocks(section("LiveAvatar"), "python")[0]  # the section's first: its audio subsection follows
     async with run_emulator(clock=ManualClock()) as emulator:
         monkeypatch.setenv("LIVEAVATAR_API_KEY", emulator.liveavatar_key)
         monkeypatch.setattr(
