@@ -1,64 +1,78 @@
-"""A live avatar that speaks what arrives on a queue, lets new speech cut in, and always stops its session.
+"""A LiveAvatar session in LITE mode: audio streamed in, speech cut short, orphans reaped, the session always stopped.
 
 What it shows:
 
-- one :class:`heygen_async.StreamingSession` (``async with client.streaming.session(...)``) fed from an
-  :class:`asyncio.Queue` of utterances: each is spoken with ``session.speak()``; an utterance that arrives
-  while the avatar is still speaking (``session.speaking``) interrupts it first (``session.interrupt()``);
-- the session's typed events (state changes, tasks sent and finished, warnings), logged as they happen;
-- a clean shutdown on SIGINT (Ctrl-C) or SIGTERM (``loop.add_signal_handler``): the orchestration is
-  cancelled, and leaving the ``async with`` block stops the session (exactly one ``streaming.stop``).
+- ``live.manager(max_sessions=...).reap_orphans()`` at start-up: a session a crashed run left open (still
+  billed) is stopped (``GET /v1/sessions?type=active``, then ``POST /v1/sessions/stop``);
+- one :class:`heygen_async.LiveAvatarSession` (``async with live.session(mode="LITE", sandbox=True)``):
+  LiveAvatar's sandbox (no credits, about a minute long, its one sandbox avatar), its WebSocket opened for you;
+- ``session.speak_audio(chunks)``: PCM s16le 24 kHz mono from any async iterable of bytes (here a generated
+  tone), paced to real time, one ``event_id`` per utterance; ``session.interrupt()`` cuts the first utterance
+  short (its ``speak_audio`` raises ``TaskInterrupted``), the second plays to its end;
+- the session's typed events (state changes, speech sent and finished, LiveAvatar's own messages), logged;
+- a clean shutdown on SIGINT (Ctrl-C) or SIGTERM: the work is cancelled, and leaving the ``async with`` block
+  stops the session (exactly one ``POST /v1/sessions/stop``).
 
-By default it runs against the embedded emulator, started in-process on 127.0.0.1 (no account, no internet),
-with a small scripted producer that feeds a few utterances and then ends the queue. The last line it prints
-is ``sessions left open: N`` (from the emulator's account; against a real API, as far as this run knows).
-The exit code is 0 when the session was stopped cleanly, 1 otherwise.
+By default it runs against the embedded emulator, in-process on 127.0.0.1 (no account, no internet), and the
+last line it prints is ``sessions left open: N`` (from the emulator's LiveAvatar; against the real API, this
+run's session, as far as it knows). The exit code is 0 when the session was stopped cleanly, 1 otherwise.
 
 Run it with::
 
     python examples/live_avatar.py
-    python examples/live_avatar.py --wait-for-signal     # after the script, keep the session until Ctrl-C
+    python examples/live_avatar.py --wait-for-signal    # after the script, keep the session until Ctrl-C
 
-Against a real gateway (token from ``LOWCODEAPI_API_TOKEN``) or HeyGen itself (``--direct``, key from
-``HEYGEN_API_KEY``)::
+Against LiveAvatar itself (key from ``LIVEAVATAR_API_KEY``; a sandbox session costs no credits)::
 
-    python examples/live_avatar.py --base-url https://api.lowcodeapi.com/heygen --avatar-id Wayne_20240711
-    python examples/live_avatar.py --direct --avatar-id Wayne_20240711
+    python examples/live_avatar.py --base-url https://api.liveavatar.com
 """
 
 from __future__ import annotations
 
 import argparse
+import array
 import asyncio
 import contextlib
 import logging
+import math
 import signal
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import Any, Final
 
 import heygen_async as hg
-from heygen_async.emulator import Emulator, EmulatorConfig, ScaledClock
+from heygen_async.emulator import Emulator, ScaledClock
 
 log = logging.getLogger("live_avatar")
 
-DEFAULT_AVATAR: Final = "Wayne_20240711"
-END: Final = None
-"""Put on the queue to say there is nothing more to speak."""
-
-Utterances = asyncio.Queue[str | None]
-
-SCRIPT: Final[tuple[tuple[float, str], ...]] = (
-    # (seconds to wait before, utterance). The emulator speaks about 16 characters a second, so the second
-    # and third lines arrive while the one before is still being spoken, and cut it short.
-    (0.0, "Hello! I am a live avatar, and I read out whatever arrives on my queue."),
-    (0.8, "Sorry to cut in: a newer message always wins."),
-    (0.8, "And this one interrupts that one too."),
-    (2.4, "That is all for now."),
-)
+SAMPLE_RATE: Final = 24000
+"""What a LITE session plays: PCM s16le, 24 kHz, mono."""
+CHUNK_SECONDS: Final = 0.1
+"""How the tone arrives: in 100 ms chunks, as a text-to-speech stream would deliver it."""
 
 
-# -- the orchestration ---------------------------------------------------------------------------------------
+# -- the audio -----------------------------------------------------------------------------------------------
+
+
+async def tone(seconds: float, hertz: float) -> AsyncIterator[bytes]:
+    """``seconds`` of a sine tone as PCM s16le 24 kHz mono, in chunks: any async iterable of bytes will do."""
+    total = round(seconds * SAMPLE_RATE)
+    step = round(CHUNK_SECONDS * SAMPLE_RATE)
+    for start in range(0, total, step):
+        samples = array.array(
+            "h",
+            (
+                round(8000 * math.sin(2 * math.pi * hertz * n / SAMPLE_RATE))
+                for n in range(start, min(total, start + step))
+            ),
+        )
+        if sys.byteorder == "big":
+            samples.byteswap()  # s16le: little-endian whatever the machine
+        yield samples.tobytes()
+        await asyncio.sleep(0)
+
+
+# -- the session ---------------------------------------------------------------------------------------------
 
 
 def describe(event: hg.SessionEvent) -> str:
@@ -67,63 +81,54 @@ def describe(event: hg.SessionEvent) -> str:
         reason = f" ({event.reason})" if event.reason else ""
         return f"state: {event.old.value} -> {event.new.value}{reason}"
     if isinstance(event, hg.TaskSent):
-        duration = "?" if event.duration is None else f"{event.duration:.1f} s"
-        return f"task sent: {event.task_id} ({event.task_type}, {duration} of speech)"
+        return f"speech sent: {event.task_id}"
     if isinstance(event, hg.TaskFinished):
-        return f"task {'interrupted' if event.interrupted else 'finished'}: {event.task_id}"
-    if isinstance(event, hg.IdleWarning):
-        return f"idle for {event.idle_for:.0f} s: HeyGen closes the session in about {event.closes_in:.0f} s"
-    if isinstance(event, hg.ExpiryWarning):
+        return f"speech {'interrupted' if event.interrupted else 'finished'}: {event.task_id}"
+    if isinstance(event, hg.ServerEvent):
+        state = event.data.get("state")
+        return f"LiveAvatar says: {event.type}" + (f" ({state})" if state else "")
+    if isinstance(event, hg.ExpiryWarning):  # a sandbox session lasts about a minute: this comes at once
         return f"the session reaches its duration limit in about {event.expires_in:.0f} s"
+    if isinstance(event, hg.Reconnected):
+        return f"WebSocket reopened (attempt {event.attempt})"
     if isinstance(event, (hg.KeepAliveFailed, hg.StopFailed)):
         return f"{type(event).__name__}: {event.error}"
     return type(event).__name__
 
 
-async def log_events(session: hg.StreamingSession, quiet: asyncio.Event) -> None:
+async def log_events(session: hg.LiveAvatarSession, finished: dict[str, asyncio.Event]) -> None:
     """Log every event of ``session`` until it is closed (the stream ends after the change to CLOSED), and set
-    ``quiet`` whenever the last speech sent has finished (or the session is gone)."""
-    try:
-        async for event in session.events():
-            log.info("event: %s", describe(event))
-            if isinstance(event, hg.TaskFinished) and not session.speaking:
-                quiet.set()
-    finally:
-        quiet.set()
+    ``finished[task_id]`` when that speech has played to its end."""
+    async for event in session.events():
+        log.info("event: %s", describe(event))
+        if isinstance(event, hg.TaskFinished) and event.task_id is not None:
+            finished.setdefault(event.task_id, asyncio.Event()).set()
 
 
-async def speak_from_queue(session: hg.StreamingSession, utterances: Utterances, quiet: asyncio.Event) -> int:
-    """Speak each utterance as it arrives; one that arrives while the avatar speaks interrupts it first.
-    Returns how many were spoken, once the queue says :data:`END` and the last speech has run its course."""
-    spoken = 0
-    while (text := await utterances.get()) is not END:
-        if session.speaking:
-            log.info("new utterance while speaking: interrupting")
-            await session.interrupt()
-        try:
-            await session.speak(text)
-        except hg.TaskInterrupted:  # only if another task interrupted it before it was sent
-            continue
-        spoken += 1
-        log.info("speaking: %r", text)
-    if session.speaking:  # then its TaskFinished is still to come (the session emits it once speech ends)
-        quiet.clear()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(quiet.wait(), 60.0)
-    return spoken
-
-
-async def live_avatar(session: hg.StreamingSession, utterances: Utterances) -> None:
-    """Run one live session fed from ``utterances`` until :data:`END` (or cancellation). The session is stopped
-    on the way out, whatever the way out is: that is what ``async with`` on a session guarantees."""
-    quiet = asyncio.Event()
-    logger = asyncio.create_task(log_events(session, quiet), name="live-avatar-events")
+async def speak(session: hg.LiveAvatarSession, wait_for_signal: bool) -> None:
+    """The script: a long utterance cut short by an interrupt, then a short one played to its end."""
+    finished: dict[str, asyncio.Event] = {}
+    logger = asyncio.create_task(log_events(session, finished), name="live-avatar-events")
     await asyncio.sleep(0)  # subscribed before anything happens: the log starts at NEW -> STARTING
     try:
         async with session:
-            log.info("session %s connected", session.id)
-            spoken = await speak_from_queue(session, utterances, quiet)
-            log.info("queue ended after %d utterance(s)", spoken)
+            log.info("session %s connected (%s, sandbox)", session.id, session.mode.value)
+            first = asyncio.create_task(session.speak_audio(tone(4.0, 220)))
+            await asyncio.sleep(1.5)  # a second and a half into four seconds of speech
+            log.info("interrupting: a newer utterance wins")
+            await session.interrupt()
+            try:
+                await first
+            except hg.TaskInterrupted:
+                log.info("the first utterance was cut short")
+            task = await session.speak_audio(tone(1.0, 330))
+            log.info("second utterance sent: %s (%.1f s of audio)", task.task_id, (task.duration_ms or 0) / 1000)
+            played = finished.setdefault(task.task_id or "", asyncio.Event())
+            await asyncio.wait_for(played.wait(), 30.0)
+            log.info("script done")
+            if wait_for_signal:
+                log.info("the session stays open until SIGINT or SIGTERM")
+                await asyncio.Event().wait()
     finally:
         # The session is closed here, so its event stream ends (its last event is the change to CLOSED); one
         # never entered (a signal came first) has no events to end it.
@@ -133,29 +138,14 @@ async def live_avatar(session: hg.StreamingSession, utterances: Utterances) -> N
             await asyncio.wait_for(logger, 5.0)
 
 
-async def scripted_producer(utterances: Utterances, script: Sequence[tuple[float, str]], *, end: bool) -> None:
-    """Feed ``script`` to the queue, then :data:`END` (unless ``end`` is False: then wait for a signal)."""
-    for delay, text in script:
-        await asyncio.sleep(delay)
-        await utterances.put(text)
-    if end:
-        await utterances.put(END)
-    else:
-        log.info("script done; the session stays open until SIGINT or SIGTERM")
-
-
-# -- running it ----------------------------------------------------------------------------------------------
-
-
-async def run(session: hg.StreamingSession, *, wait_for_signal: bool) -> None:
-    """The scripted producer and the live avatar together, until the queue ends (or cancellation)."""
-    utterances: Utterances = asyncio.Queue()
-    producer = asyncio.create_task(scripted_producer(utterances, SCRIPT, end=not wait_for_signal))
-    try:
-        await live_avatar(session, utterances)
-    finally:
-        producer.cancel()
-        await asyncio.gather(producer, return_exceptions=True)
+async def leave_an_orphan(live: hg.LiveAvatarClient) -> str:
+    """What a crashed run leaves behind: a session minted and started with the plain calls, never stopped."""
+    avatar = next(a for a in await live.avatars.list_public() if a.type == "VIDEO")
+    minted = await live.sessions.token(avatar_id=avatar.id or "", mode="LITE")
+    assert minted.session_id is not None
+    assert minted.session_token is not None
+    await live.with_session_token(minted.session_token).start()
+    return minted.session_id
 
 
 class Shutdown:
@@ -212,10 +202,9 @@ class Shutdown:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    target = parser.add_argument_group("target (default: the embedded emulator)")
-    target.add_argument("--base-url", help="a gateway URL (token from LOWCODEAPI_API_TOKEN), or HeyGen with --direct")
-    target.add_argument("--direct", action="store_true", help="talk to HeyGen itself (key from HEYGEN_API_KEY)")
-    parser.add_argument("--avatar-id", default=DEFAULT_AVATAR, help=f"a streaming avatar (default {DEFAULT_AVATAR})")
+    parser.add_argument(
+        "--base-url", help="LiveAvatar's base URL, e.g. https://api.liveavatar.com (default: the embedded emulator)"
+    )
     parser.add_argument(
         "--wait-for-signal", action="store_true", help="after the script, keep the session open until a signal"
     )
@@ -227,33 +216,36 @@ async def main(argv: Sequence[str] | None = None) -> int:
     with Shutdown() as shutdown:
         async with contextlib.AsyncExitStack() as stack:
             emulator: Emulator | None = None
-            if args.base_url is None and not args.direct:
-                config = EmulatorConfig(max_sessions=3)
-                emulator = await stack.enter_async_context(Emulator(config, clock=ScaledClock(1.0)))
-                client = emulator.client()
-                log.info("embedded emulator on %s", emulator.base_url)
+            if args.base_url is None:
+                # Real time: audio streams in real time, and a sandbox session lasts one emulated minute.
+                emulator = await stack.enter_async_context(Emulator(clock=ScaledClock(1.0)))
+                live = emulator.liveavatar_client()
+                log.info("embedded emulator's LiveAvatar on %s", emulator.liveavatar_url)
             else:
                 try:
-                    if args.direct:
-                        client = hg.HeyGenClient.direct(**({"base_url": args.base_url} if args.base_url else {}))
-                    else:
-                        client = hg.HeyGenClient(base_url=args.base_url)
-                except hg.ConfigurationError as exc:  # no token in the environment, a malformed URL, ...
+                    live = hg.LiveAvatarClient(base_url=args.base_url)
+                except hg.ConfigurationError as exc:  # no key in the environment, a malformed URL, ...
                     print(f"live_avatar: {exc}", file=sys.stderr)
                     return 2
-            await stack.enter_async_context(client)
+            await stack.enter_async_context(live)
 
-            session = client.streaming.session(avatar_id=args.avatar_id, quality="low")
+            if emulator is not None:
+                log.info("a crashed run left session %s open", await leave_an_orphan(live))
+            # At start-up, nothing of this process is open yet: whatever the account has open is an orphan.
+            report = await live.manager(max_sessions=1).reap_orphans()
+            log.info("reaped %d orphan(s): %s", len(report.stopped), ", ".join(report.stopped) or "none")
+
+            session = live.session(mode="LITE", sandbox=True)
             failed = False
             try:
-                await shutdown.guard(run(session, wait_for_signal=args.wait_for_signal))
+                await shutdown.guard(speak(session, args.wait_for_signal))
             except hg.HeyGenError as exc:  # could not open the session, or speech failed: it is stopped anyway
                 log.error("live avatar failed: %s: %s", type(exc).__name__, exc)
                 failed = True
             # NEW: a signal came before the session was entered, so there is nothing to stop.
             stopped = session.state in (hg.SessionState.NEW, hg.SessionState.CLOSED) and session.stop_error is None
             if emulator is not None:
-                left_open = len(emulator.account.open_sessions())
+                left_open = int(emulator.liveavatar.stats()["sessions_open"])
             else:
                 left_open = 0 if stopped or session.id is None else 1  # this run's session, as far as we know
     print(f"sessions left open: {left_open}", flush=True)

@@ -48,7 +48,7 @@ def private_runtime(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     directory = tmp_path_factory.mktemp("runtime")
     directory.chmod(0o700)
     monkeypatch.setenv("HEYGEN_ASYNC_RUNTIME_DIR", str(directory))
-    for name in ("HEYGEN_ASYNC_BASE_URL", "HEYGEN_ASYNC_DIRECT_BASE_URL"):
+    for name in ("HEYGEN_ASYNC_BASE_URL", "HEYGEN_ASYNC_DIRECT_BASE_URL", "HEYGEN_ASYNC_LIVEAVATAR_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return directory
 

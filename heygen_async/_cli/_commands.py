@@ -8,7 +8,9 @@ With ``--direct`` (HeyGen itself, ``HEYGEN_API_KEY``) the commands that have a H
 (v3 looks), voices, quota and me (``/v3/users/me``), video create/status/download (``/v3/videos``, each create
 with an ``Idempotency-Key`` it prints, so a rerun with ``--idempotency-key`` cannot render twice), translate
 and jobs watch (HeyGen ran the legacy v1/v2 routes only through 2026-10-31). Through the LowCodeAPI gateway (the
-default) they keep the legacy routes, the only ones it serves. Sessions and webhooks keep the legacy routes.
+default) they keep the legacy routes, the only ones it serves. Webhooks keep the legacy routes; ``sessions
+list|reap`` serve HeyGen's legacy streaming API or, with ``--liveavatar``, LiveAvatar, its successor for live
+avatars, through the same :class:`~heygen_async.StreamingBackend` seam and ``reap_orphans()``.
 """
 
 from __future__ import annotations
@@ -29,18 +31,23 @@ from ._common import (
     PROG,
     SECRET_ENV,
     UsageError,
+    add_backend,
     add_common,
     confirm,
     follow,
     refuse_connection_options,
     report,
     run,
+    run_streaming,
 )
 from ._output import ByteProgress, Output, jsonable, mask
 
 if TYPE_CHECKING:
     from heygen_async._client import HeyGenClient
     from heygen_async._jobs._handle import Job
+    from heygen_async._liveavatar._client import LiveAvatarClient
+    from heygen_async._streaming._backend import StreamingBackend
+    from heygen_async._streaming._manager import SessionManager
 
 __all__ = ["add_api_commands"]
 
@@ -622,12 +629,16 @@ async def _jobs_watch(client: HeyGenClient, out: Output, args: argparse.Namespac
 
 def _add_sessions(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sessions = commands.add_parser(
-        "sessions", help="live streaming sessions", description="The account's live streaming sessions."
+        "sessions",
+        help="live streaming sessions",
+        description="The account's live sessions: HeyGen's legacy streaming API by default, LiveAvatar's with "
+        "--liveavatar (--backend liveavatar).",
     )
     sub = sessions.add_subparsers(dest="sessions_command", metavar="COMMAND", required=True)
     listing = sub.add_parser("list", help="list open sessions", description="List the account's open sessions.")
+    add_backend(listing)
     add_common(listing)
-    listing.set_defaults(handler=lambda args: run(args, _sessions_list))
+    listing.set_defaults(handler=lambda args: run_streaming(args, _sessions_list))
     reap = sub.add_parser(
         "reap",
         help="stop sessions nobody owns",
@@ -639,12 +650,24 @@ def _add_sessions(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     reap.add_argument("--min-age", type=_non_negative, default=0.0, help="spare sessions younger than this (seconds)")
     reap.add_argument("--dry-run", action="store_true", help="only list what would be stopped")
     reap.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_backend(reap)
     add_common(reap)
     reap.set_defaults(handler=_sessions_reap_command)
 
 
-async def _sessions_list(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
-    sessions = list(await client.streaming.list_sessions())
+def _live(client: HeyGenClient | LiveAvatarClient) -> tuple[StreamingBackend, Callable[[], SessionManager]]:
+    """The live-session backend of ``client`` (the same seam for HeyGen's legacy API and LiveAvatar), and a
+    factory of its session manager (for ``reap_orphans()``)."""
+    from heygen_async._liveavatar._client import LiveAvatarClient
+
+    if isinstance(client, LiveAvatarClient):
+        return client.backend, lambda: client.manager(max_sessions=1)
+    return client.streaming.backend, lambda: client.streaming.manager(max_sessions=1)
+
+
+async def _sessions_list(client: HeyGenClient | LiveAvatarClient, out: Output, args: argparse.Namespace) -> int:
+    backend, _ = _live(client)
+    sessions = list(await backend.list_active())
     out.result(
         sessions, [(s.session_id, s.status, s.created_at) for s in sessions], ["session_id", "status", "created_at"]
     )
@@ -656,36 +679,38 @@ def _sessions_reap_command(args: argparse.Namespace) -> int:
     exactly the sessions that were shown (another loop)."""
     args.only = None
     if args.dry_run or args.yes:
-        return run(args, _sessions_reap)
+        return run_streaming(args, _sessions_reap)
     out = Output(json_mode=args.json)
     if args.emulator or not sys.stdin.isatty():
         return report(args, out, _needs_yes)
     shown: list[str] = []
     args.dry_run, args.collect = True, shown
-    code = run(args, _sessions_reap)
+    code = run_streaming(args, _sessions_reap)
     if code != EXIT_OK or not shown:
         return code
     if not confirm(f"Stop these {len(shown)} open session(s)?", out):
         out.note("nothing stopped")
         return EXIT_OK
     args.dry_run, args.only = False, set(shown)
-    return run(args, _sessions_reap)
+    return run_streaming(args, _sessions_reap)
 
 
 def _needs_yes() -> int:
     raise UsageError("this stops billed sessions: pass --yes to confirm (or --dry-run to list them)")
 
 
-async def _sessions_reap(client: HeyGenClient, out: Output, args: argparse.Namespace) -> int:
+async def _sessions_reap(client: HeyGenClient | LiveAvatarClient, out: Output, args: argparse.Namespace) -> int:
     import time
 
-    sessions = {s.session_id: s for s in await client.streaming.list_sessions() if s.session_id}
+    backend, manager = _live(client)
+    sessions = {s.session_id: s for s in await backend.list_active() if s.session_id}
     now = time.time()
     only: set[str] | None = args.only
     old = [
         sid
         for sid, s in sessions.items()
-        if (s.created_at is None or now - s.created_at >= args.min_age) and (only is None or sid in only)
+        if (not args.min_age or s.created_at is None or now - s.created_at >= args.min_age)
+        and (only is None or sid in only)
     ]
     outcome: dict[str, Any] = {"dry_run": bool(args.dry_run), "would_stop": [], "stopped": [], "kept": [], "failed": {}}
     if args.dry_run or not old:
@@ -695,8 +720,7 @@ async def _sessions_reap(client: HeyGenClient, out: Output, args: argparse.Names
         outcome["would_stop"] = old  # empty unless a dry run: a real run with nothing old enough stops nothing
         outcome["kept"] = [sid for sid in sessions if sid not in old]
     else:
-        manager = client.streaming.manager(max_sessions=1)
-        reaped = await manager.reap_orphans(
+        reaped = await manager().reap_orphans(
             min_age=args.min_age, keep=None if only is None else (lambda summary: summary.session_id not in only)
         )
         outcome.update(

@@ -5,7 +5,9 @@ stderr (``heygen-async: error: ...``) unless ``--debug`` asks for the traceback 
 environment (``LOWCODEAPI_API_TOKEN``, or ``HEYGEN_API_KEY`` with ``--direct``; ``HEYGEN_ASYNC_BASE_URL`` /
 ``HEYGEN_ASYNC_DIRECT_BASE_URL`` or ``--base-url`` for another address), or with ``--emulator`` from the
 emulator ``heygen-async emulator`` serves (found through its state file), else from one started for this
-command alone. The token is never printed.
+command alone. ``sessions list|reap`` also serve LiveAvatar (``--liveavatar``: key from ``LIVEAVATAR_API_KEY``
+or ``--liveavatar-key``, ``HEYGEN_ASYNC_LIVEAVATAR_BASE_URL`` or ``--base-url`` for another address). No token
+or key is ever printed.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ import os
 import sys
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ._output import Output, Progress
 
 if TYPE_CHECKING:
     from heygen_async._client import HeyGenClient
     from heygen_async._jobs._handle import Job
+    from heygen_async._liveavatar._client import LiveAvatarClient
     from heygen_async._redact import Redactor
 
 __all__ = [
@@ -35,15 +39,20 @@ __all__ = [
     "EXIT_OK",
     "EXIT_TIMEOUT",
     "EXIT_USAGE",
+    "LIVEAVATAR",
+    "LIVEAVATAR_BASE_URL_ENV",
     "PROG",
     "UsageError",
+    "add_backend",
     "add_common",
     "confirm",
     "follow",
     "open_client",
+    "open_liveavatar_client",
     "refuse_connection_options",
     "resume_command",
     "run",
+    "run_streaming",
 ]
 
 PROG: Final = "heygen-async"
@@ -57,14 +66,22 @@ SECRET_ENV: Final = "HEYGEN_WEBHOOK_SECRET"
 """Where ``webhooks verify`` finds an endpoint's secret (masked in everything a command prints)."""
 BASE_URL_ENV: Final = "HEYGEN_ASYNC_BASE_URL"
 DIRECT_BASE_URL_ENV: Final = "HEYGEN_ASYNC_DIRECT_BASE_URL"
+LIVEAVATAR_BASE_URL_ENV: Final = "HEYGEN_ASYNC_LIVEAVATAR_BASE_URL"
+LIVEAVATAR: Final = "liveavatar"
+"""``--backend``'s value for LiveAvatar (``heygen`` is HeyGen's legacy streaming API)."""
 EMULATOR_TOKEN: Final = "at_x7Qk2Zr9Lw4T"
 """What commands send to an emulator they found: it takes any ``at_`` token (a real one is never sent to it).
 Word-free, because a client masks any 8 characters of its token in what it prints."""
 EMULATOR_KEY: Final = "hk_x7Qk2Zr9Lw4T"
+EMULATOR_LIVEAVATAR_KEY: Final = "la_x7Qk2Zr9Lw4T"
+"""What commands send to a running emulator's LiveAvatar, which takes any key (each key is an account)."""
 EMULATOR_ONLY_HERE: Final = "ephemeral_emulator"
 """Set on the arguments when ``--emulator`` found none running and started one inside the command."""
 
+C = TypeVar("C")
 Command = Callable[["HeyGenClient", Output, argparse.Namespace], Awaitable[int]]
+StreamingCommand = Callable[["HeyGenClient | LiveAvatarClient", Output, argparse.Namespace], Awaitable[int]]
+"""A command that serves both live-session backends (``sessions list|reap``)."""
 
 
 class UsageError(Exception):
@@ -114,6 +131,48 @@ def add_common(parser: argparse.ArgumentParser, *, client: bool = True) -> None:
     )
 
 
+def add_backend(parser: argparse.ArgumentParser) -> None:
+    """Which live-session API a ``sessions`` command talks to: HeyGen's legacy streaming API, or LiveAvatar."""
+    backend = parser.add_argument_group("live-session backend")
+    backend.add_argument(
+        "--backend",
+        choices=("heygen", LIVEAVATAR),
+        default="heygen",
+        help="heygen: HeyGen's legacy streaming API (the default); liveavatar: LiveAvatar (api.liveavatar.com)",
+    )
+    backend.add_argument(
+        "--liveavatar",
+        dest="backend",
+        action="store_const",
+        const=LIVEAVATAR,
+        help="the same as --backend liveavatar (key from $LIVEAVATAR_API_KEY; --base-url is LiveAvatar's, default "
+        f"${LIVEAVATAR_BASE_URL_ENV}, else the real one)",
+    )
+    backend.add_argument(
+        "--liveavatar-key",
+        default=None,
+        metavar="KEY",
+        help="with --liveavatar: the LiveAvatar API key (prefer $LIVEAVATAR_API_KEY: a command line is visible to "
+        "other users of the machine)",
+    )
+
+
+def _check_backend(args: argparse.Namespace) -> None:
+    """The backend options make sense together, before any client or connection exists."""
+    if args.backend != LIVEAVATAR:
+        if args.liveavatar_key is not None:
+            raise UsageError("--liveavatar-key is for LiveAvatar: add --liveavatar")
+        return
+    if args.direct:
+        raise UsageError(
+            "--direct does not apply to LiveAvatar: it is an API of its own, with its own key ($LIVEAVATAR_API_KEY)"
+        )
+    if args.liveavatar_key is not None and (
+        not args.liveavatar_key or args.liveavatar_key != args.liveavatar_key.strip()
+    ):
+        raise UsageError("--liveavatar-key must be a non-empty key without surrounding whitespace")
+
+
 @contextlib.asynccontextmanager
 async def open_client(args: argparse.Namespace, out: Output) -> AsyncIterator[HeyGenClient]:
     """The client the options ask for. With ``--emulator``: the running emulator its state file names (checked
@@ -156,6 +215,62 @@ async def open_client(args: argparse.Namespace, out: Output) -> AsyncIterator[He
     options: dict[str, Any] = {} if base_url is None else {"base_url": base_url}
     client = HeyGenClient.direct(**options) if args.direct else HeyGenClient(**options)
     async with client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def open_liveavatar_client(args: argparse.Namespace, out: Output) -> AsyncIterator[LiveAvatarClient]:
+    """The LiveAvatar client the options ask for: with ``--emulator``, the running emulator's LiveAvatar (else
+    one started for this command alone, which ``out`` says); otherwise the key from ``--liveavatar-key`` or
+    ``$LIVEAVATAR_API_KEY`` and the address from ``--base-url`` or ``$HEYGEN_ASYNC_LIVEAVATAR_BASE_URL``."""
+    from heygen_async._liveavatar._client import KEY_ENV, LIVEAVATAR_BASE_URL, LiveAvatarClient
+
+    if getattr(args, "emulator", False):
+        if args.base_url is not None:
+            raise UsageError("give --emulator or --base-url, not both")
+        from heygen_async.emulator._discovery import DiscoveryError, find
+        from heygen_async.emulator._liveavatar_app import PREFIX
+
+        try:
+            found = await find()
+        except DiscoveryError as exc:
+            out.note(f"{PROG}: not looking for a running emulator: {exc}")
+            found = None
+        if found is not None:
+            out.note(f"{PROG}: using the emulator's LiveAvatar at {found.url}{PREFIX} (pid {found.pid})")
+            async with LiveAvatarClient(EMULATOR_LIVEAVATAR_KEY, base_url=found.url + PREFIX) as live:
+                yield live
+            return
+        from heygen_async.emulator import Emulator
+
+        setattr(args, EMULATOR_ONLY_HERE, True)
+        out.note(
+            f"{PROG}: no running emulator found, so this command uses one of its own, which ends with it (`{PROG} "
+            "emulator --background` starts one that lasts)"
+        )
+        async with Emulator() as emulator, emulator.liveavatar_client() as live:
+            yield live
+        return
+    key = args.liveavatar_key if args.liveavatar_key is not None else os.environ.get(KEY_ENV, "")
+    if not key:
+        raise UsageError(
+            f"no LiveAvatar key: set ${KEY_ENV} or pass --liveavatar-key (or try it on the emulator: --emulator)"
+        )
+    base_url = args.base_url or os.environ.get(LIVEAVATAR_BASE_URL_ENV) or LIVEAVATAR_BASE_URL
+    async with LiveAvatarClient(key, base_url=base_url) as live:
+        yield live
+
+
+@contextlib.asynccontextmanager
+async def open_streaming_client(
+    args: argparse.Namespace, out: Output
+) -> AsyncIterator[HeyGenClient | LiveAvatarClient]:
+    """LiveAvatar's client with ``--liveavatar``, else :func:`open_client`'s."""
+    if args.backend == LIVEAVATAR:
+        async with open_liveavatar_client(args, out) as live:
+            yield live
+        return
+    async with open_client(args, out) as client:
         yield client
 
 
@@ -215,10 +330,25 @@ def run(
 ) -> int:
     """Run an API command with its client; map what it raises to one line and an exit code. ``check`` looks
     at the arguments first, before any client or connection exists."""
+    return _run(args, open_client, command, check)
+
+
+def run_streaming(args: argparse.Namespace, command: StreamingCommand) -> int:
+    """:func:`run` for a command that serves both live-session backends (see :func:`add_backend`): its client is
+    LiveAvatar's with ``--liveavatar``, else HeyGen's."""
+    return _run(args, open_streaming_client, command, _check_backend)
+
+
+def _run(
+    args: argparse.Namespace,
+    opener: Callable[[argparse.Namespace, Output], AbstractAsyncContextManager[C]],
+    command: Callable[[C, Output, argparse.Namespace], Awaitable[int]],
+    check: Callable[[argparse.Namespace], object] | None,
+) -> int:
     out = Output(json_mode=bool(getattr(args, "json", False)))
 
     async def main() -> int:
-        async with open_client(args, out) as client:
+        async with opener(args, out) as client:
             return await command(client, out, args)
 
     def body() -> int:
@@ -279,9 +409,14 @@ def report(args: argparse.Namespace, out: Output, body: Callable[[], int]) -> in
 
 
 def _redactor(args: argparse.Namespace) -> Redactor:
-    """Scrubs the credentials this command could know of (the environment's, ``--base-url``'s password)."""
+    """Scrubs the credentials this command could know of (the environment's, ``--liveavatar-key``,
+    ``--base-url``'s password)."""
     from heygen_async._client import DIRECT_KEY_ENV, TOKEN_ENV
+    from heygen_async._liveavatar._client import KEY_ENV
     from heygen_async._redact import Redactor, url_credentials
 
-    names = (TOKEN_ENV, DIRECT_KEY_ENV, SECRET_ENV)
-    return Redactor(*(os.environ.get(name, "") for name in names), *url_credentials(getattr(args, "base_url", None)))
+    names = (TOKEN_ENV, DIRECT_KEY_ENV, KEY_ENV, SECRET_ENV)
+    given = getattr(args, "liveavatar_key", None) or ""
+    return Redactor(
+        *(os.environ.get(name, "") for name in names), given, *url_credentials(getattr(args, "base_url", None))
+    )

@@ -6,16 +6,20 @@ waiters. The tour: account and quota; avatars and voices; a batch of renders wit
 which fails and is reported; a translation (these through the LowCodeAPI gateway, on its legacy routes); then
 HeyGen v3 in direct mode, what a new project uses: renders created with ``create_many``, each with its own
 ``Idempotency-Key``, one answer lost on the way and recovered without a second render, one render failing; a
-live streaming session that speaks, is interrupted and closes; and a summary (jobs, v3 renders, time,
-requests, retries). ``--live`` runs the gateway part against the real gateway after saying what it will spend
-and asking (or ``--yes``); HeyGen v3 needs an API key of HeyGen's own (``examples/v3_videos.py --direct``).
+live streaming session that speaks, is interrupted and closes; a LiveAvatar session (LITE, sandbox) that
+streams audio over its WebSocket and is stopped, with the emulator's count of sessions left open; and a summary
+(jobs, v3 renders, time, requests, retries). ``--live`` runs the gateway part against the real gateway after
+saying what it will spend and asking (or ``--yes``); HeyGen v3 needs an API key of HeyGen's own
+(``examples/v3_videos.py --direct``), and LiveAvatar one of its own (``examples/live_avatar.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import array
 import asyncio
 import contextlib
+import math
 import os
 import sys
 import time
@@ -52,6 +56,9 @@ class DemoSummary:
     session_interrupted: bool = False
     session_id: str | None = None
     sessions_left_open: int | None = None
+    liveavatar_session_id: str | None = None
+    liveavatar_audio_seconds: float = 0.0
+    liveavatar_sessions_left_open: int | None = None
     webhooks_handled: int = 0
     v3_submitted: int = 0
     v3_succeeded: int = 0
@@ -73,7 +80,7 @@ def add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="A tour of heygen_async: account and quota, avatars and voices, concurrent renders with "
         "progress (one fails) and a translation through the LowCodeAPI gateway, renders with HeyGen v3 in direct "
         "mode (idempotent creates: a lost answer recovered, nothing rendered twice), a live streaming session, "
-        "and a summary. Runs on an emulator "
+        "a LiveAvatar session (LITE, sandbox) streaming audio, and a summary. Runs on an emulator "
         "started in this process (--emulator, the default: it injects a fault and reads the emulator's state, so "
         "it never uses a running `heygen-async emulator`) unless --live.",
     )
@@ -134,6 +141,7 @@ async def run_demo(out: Output, *, videos: int = 4, live: bool = False) -> DemoS
             summary.webhooks_handled = 0 if receiver is None else receiver.stats.handled
         direct = await _v3(emulator, out, summary, videos)
         await _streaming(client, out, summary)
+        await _liveavatar(emulator, out, summary)
         if emulator is not None:
             summary.sessions_left_open = len(emulator.account.open_sessions())
         else:  # only the demo's own session: the account may have others, not ours to count
@@ -158,7 +166,9 @@ async def _backend(out: Output, live: bool) -> AsyncIterator[tuple[HeyGenClient,
     from heygen_async.emulator import Emulator, EmulatorConfig, ScaledClock
 
     why = "a token is configured, but only --live spends it" if os.environ.get(TOKEN_ENV) else "no token is configured"
-    async with Emulator(EmulatorConfig(render_seconds=40, pending_seconds=3), clock=ScaledClock(SPEED)) as emulator:
+    # LiveAvatar's audio streams in real time whatever the emulator's clock: its sandbox minute is a real one here.
+    config = EmulatorConfig(render_seconds=40, pending_seconds=3, liveavatar_sandbox_max_duration=60 * SPEED)
+    async with Emulator(config, clock=ScaledClock(SPEED)) as emulator:
         out.note(f"{PROG} demo: {why}; running on the embedded emulator at {emulator.url} (127.0.0.1, {SPEED:g}x time)")
         emulator.inject("503", endpoint="avatars.list")  # one flaky answer: the client retries it
         policy = hg.PollPolicy(first_poll=0.5, max_interval=2.0)
@@ -439,6 +449,73 @@ async def _streaming(client: HeyGenClient, out: Output, summary: DemoSummary) ->
         raise UsageError("the session did not close")
 
 
+async def _tone(seconds: float, hertz: float = 220.0) -> AsyncIterator[bytes]:
+    """A sine tone as LiveAvatar's LITE mode plays it (PCM s16le, 24 kHz, mono), in 100 ms chunks."""
+    rate = 24000
+    total, step = round(seconds * rate), rate // 10
+    for start in range(0, total, step):
+        wave = (round(8000 * math.sin(2 * math.pi * hertz * n / rate)) for n in range(start, min(total, start + step)))
+        samples = array.array("h", wave)
+        if sys.byteorder == "big":
+            samples.byteswap()
+        yield samples.tobytes()
+
+
+async def _liveavatar(emulator: Emulator | None, out: Output, summary: DemoSummary) -> None:
+    """A LiveAvatar LITE session in sandbox mode on the emulator: audio streamed over its WebSocket, played to
+    its end, the session stopped; then the emulator's count of LiveAvatar sessions still open."""
+    import heygen_async as hg
+
+    _step(out, "LiveAvatar: a LITE session in sandbox mode")
+    if emulator is None:  # --live tours the gateway, whose token cannot reach LiveAvatar
+        out.note("skipped: --live tours the LowCodeAPI gateway; LiveAvatar is an API of its own, with its own key")
+        out.note("($LIVEAVATAR_API_KEY): try `python examples/live_avatar.py --base-url https://api.liveavatar.com`")
+        return
+    async with emulator.liveavatar_client() as live:
+        session = live.session(mode="LITE", sandbox=True)
+        async with session:
+            summary.liveavatar_session_id = session.id
+            out.note(f"session {session.id} connected ({session.mode.value}, sandbox): its WebSocket is open")
+            played = asyncio.Event()
+
+            async def watch() -> None:
+                async for event in session.events():
+                    if isinstance(event, hg.TaskFinished):
+                        played.set()
+
+            watcher = asyncio.create_task(watch())
+            try:
+                task = await session.speak_audio(_tone(1.0))
+                summary.liveavatar_audio_seconds = (task.duration_ms or 0) / 1000
+                pacing = session.pacing.stats() if session.pacing is not None else None
+                frames = f" in {pacing.frames} frames" if pacing is not None else ""
+                out.note(
+                    f"  streamed {summary.liveavatar_audio_seconds:.1f} s of PCM audio{frames}, paced to real time"
+                )
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(played.wait(), 10.0)
+                heard = "played it to its end (agent.speak_ended)" if played.is_set() else "did not say it ended"
+                out.note(f"  LiveAvatar {heard}; closing")
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+    out.note(
+        f"session {session.id} {session.state.value}"
+        + ("" if session.stop_error is None else f" (stop failed: {session.stop_error})")
+    )
+    summary.liveavatar_sessions_left_open = int(emulator.liveavatar.stats()["sessions_open"])
+    out.note(f"LiveAvatar sessions left open: {summary.liveavatar_sessions_left_open}")
+    if session.state is not hg.SessionState.CLOSED:
+        raise UsageError("the LiveAvatar session did not close")
+
+
+def _liveavatar_row(summary: DemoSummary) -> str:
+    left = summary.liveavatar_sessions_left_open
+    if left is None:
+        return "skipped"
+    return f"LITE sandbox, {summary.liveavatar_audio_seconds:.1f} s of audio, {left} left open"
+
+
 def _v3_rows(summary: DemoSummary) -> list[tuple[str, Any]]:
     if summary.v3_renders_made is None:
         return [("v3 renders", "skipped")]
@@ -475,6 +552,7 @@ def _print_summary(out: Output, summary: DemoSummary) -> None:
                 f"spoke {summary.session_spoke}x, interrupted: {'yes' if summary.session_interrupted else 'no'}",
             ),
             ("sessions left open", summary.sessions_left_open),
+            ("LiveAvatar session", _liveavatar_row(summary)),
             ("webhooks handled", summary.webhooks_handled),
             ("requests made", summary.requests),
             ("retries", summary.retries),

@@ -192,13 +192,18 @@ def _already_running(running: _discovery.Registration) -> str:
 
 def _announce(url: str, recorded: str | None) -> None:
     """How to point commands and code at the emulator."""
-    from ._common import BASE_URL_ENV, EMULATOR_TOKEN
+    from ._common import BASE_URL_ENV, EMULATOR_LIVEAVATAR_KEY, EMULATOR_TOKEN
 
     if recorded is not None:
         print(f"  commands: add --emulator, e.g. `{PROG} avatars --emulator` (it is recorded in {recorded})")
     print(f"  or:       export {BASE_URL_ENV}={url}/heygen LOWCODEAPI_API_TOKEN={EMULATOR_TOKEN}")
     print(f"  gateway:  HeyGenClient(api_token='at_...', base_url='{url}/heygen')")
-    print(f"  direct:   HeyGenClient.direct(heygen_api_key='...', base_url='{url}')", flush=True)
+    print(f"  direct:   HeyGenClient.direct(heygen_api_key='...', base_url='{url}')")
+    print(f"  live:     LiveAvatarClient(api_key='...', base_url='{url}/liveavatar') (any key: each is an account)")
+    print(
+        f"  sessions: `{PROG} sessions list --liveavatar --emulator` (the account of key {EMULATOR_LIVEAVATAR_KEY})",
+        flush=True,
+    )
 
 
 async def _until_stopped() -> None:

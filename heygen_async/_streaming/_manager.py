@@ -461,7 +461,8 @@ class SessionManager:
             if session_id in self._unstopped:  # ours, closed, its stop failed: stop it whatever its age
                 to_stop.append(session_id)
                 continue
-            young = summary.created_at is not None and now - summary.created_at < min_age
+            # min_age 0 asks for no age limit: a session stamped ahead of our clock (skew) is not young either.
+            young = min_age > 0 and summary.created_at is not None and now - summary.created_at < min_age
             owned = session_id in self._ledger or session_id in self._recently_closed
             record = shared.get(session_id)
             if record is not None and not owned:

@@ -200,10 +200,13 @@ class StreamingSession:
     def _check_params(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], float]:
         """The create call's arguments, checked (:class:`ValidationError` before anything is sent), and the idle
         timeout they give the session (seconds): here ``streaming.new``'s and its ``activity_idle_timeout``,
-        which is always sent (HeyGen's default when not given)."""
-        params = {name: value for name, value in params.items() if value is not None}
-        params.setdefault("activity_idle_timeout", DEFAULT_IDLE_TIMEOUT)
+        which is always sent (HeyGen's default when not given). ``None`` means "not given", except for a
+        parameter with a default (``version="v2"``): there it leaves the parameter out, as on
+        ``client.streaming.new()``."""
         endpoint = ENDPOINTS_BY_NAME["streaming.new"]
+        defaulted = {param.name for param in endpoint.params if param.default is not None}
+        params = {name: value for name, value in params.items() if value is not None or name in defaulted}
+        params.setdefault("activity_idle_timeout", DEFAULT_IDLE_TIMEOUT)
         unknown = sorted(set(params) - {param.name for param in endpoint.params} - {"extra_body"})
         if unknown:
             raise ValidationError(

@@ -50,6 +50,12 @@ def test_the_demo_tours_the_library_on_the_emulator(
     assert rows["translation"] == "success"
     assert rows["live session"] == "spoke 2x, interrupted: yes"
     assert rows["sessions left open"] == "0"
+    assert "== LiveAvatar: a LITE session in sandbox mode" in err
+    assert "connected (LITE, sandbox): its WebSocket is open" in err
+    assert "  streamed 1.0 s of PCM audio in " in err
+    assert "LiveAvatar played it to its end (agent.speak_ended); closing" in err
+    assert "LiveAvatar sessions left open: 0" in err
+    assert rows["LiveAvatar session"] == "LITE sandbox, 1.0 s of audio, 0 left open"
     assert "== HeyGen v3 in direct mode: 4 renders with Idempotency-Keys (the last is made to fail)" in err
     assert "one create sent twice with Idempotency-Key " in err
     assert "4 renders made for 4 video ids returned: none twice, none ambiguous" in err
@@ -72,6 +78,9 @@ def test_the_demo_summary_as_json(capsys: pytest.CaptureFixture[str], monkeypatc
     # two renders, one made to fail, and the translation
     assert (summary["jobs_submitted"], summary["jobs_succeeded"], summary["jobs_failed"]) == (4, 3, 1)
     assert summary["sessions_left_open"] == 0
+    assert summary["liveavatar_sessions_left_open"] == 0
+    assert summary["liveavatar_audio_seconds"] == 1.0
+    assert summary["liveavatar_session_id"]
     assert summary["session_interrupted"] is True
     assert summary["requests"] > 0
     assert len(summary["failures_reported"]) == 1
@@ -141,6 +150,8 @@ def test_the_live_demo_spends_only_what_it_announced(
     assert summary["sessions_left_open"] == 0
     assert (summary["v3_submitted"], summary["v3_renders_made"]) == (0, None)  # a gateway token reaches no v3
     assert "== HeyGen v3 in direct mode\nskipped: --live tours the LowCodeAPI gateway" in captured.err
+    assert summary["liveavatar_sessions_left_open"] is None  # nor LiveAvatar, an API with a key of its own
+    assert "== LiveAvatar: a LITE session in sandbox mode\nskipped: --live tours the LowCodeAPI gateway" in captured.err
 
 
 def test_the_console_script_runs_the_demo() -> None:

@@ -188,3 +188,27 @@ async def test_the_which_surface_snippet_runs_as_printed_against_the_emulators_h
     video = namespace["video"]
     assert video.id == namespace["job"].video_id
     assert video.status.value == "completed"
+
+
+async def test_the_liveavatar_snippet_runs_as_printed_against_the_emulators_liveavatar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The "LiveAvatar" snippet, its text untouched (top-level await): the key comes from LIVEAVATAR_API_KEY as
+    it says; only LiveAvatar's address is the emulator's. It streams its audio, and stops its session."""
+    snippet = code_blocks(section("LiveAvatar"), "python")[0]  # the section's first: its audio subsection follows
+    async with run_emulator(clock=ManualClock()) as emulator:
+        monkeypatch.setenv("LIVEAVATAR_API_KEY", emulator.liveavatar_key)
+        monkeypatch.setattr(
+            hg, "LiveAvatarClient", functools.partial(hg.LiveAvatarClient, base_url=emulator.liveavatar_url)
+        )
+        code = compile(snippet, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        namespace: dict[str, Any] = {}
+        outcome = eval(code, namespace)
+        if outcome is not None:
+            await outcome
+        stats = emulator.liveavatar.stats()
+    assert namespace["report"].stopped == ()
+    assert namespace["task"].duration_ms == 500
+    assert namespace["session"].state is hg.SessionState.CLOSED
+    assert (stats["sessions_started"], stats["sessions_open"], stats["stops"]) == (1, 0, 1)
+    assert stats["speak_bytes"] == 24000

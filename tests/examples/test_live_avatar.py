@@ -1,5 +1,6 @@
-"""examples/live_avatar.py runs against the embedded emulator, interrupts, and always stops its session: at the
-end of its script, and when SIGTERM or SIGINT arrives mid-run."""
+"""examples/live_avatar.py runs a LiveAvatar LITE sandbox session on the embedded emulator: it reaps the orphan
+a crashed run left, streams a tone, cuts it short with an interrupt, plays a second one to its end, and always
+stops its session: at the end of its script, and when SIGTERM or SIGINT arrives mid-run."""
 
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ LIMIT = 60.0
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("LOWCODEAPI_API_TOKEN", "HEYGEN_API_KEY")}
+    env = {k: v for k, v in os.environ.items() if k not in ("LIVEAVATAR_API_KEY", "HEYGEN_API_KEY")}
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
 
-def test_scripted_run_interrupts_and_stops_the_session() -> None:
+def test_scripted_run_reaps_the_orphan_interrupts_and_stops_the_session() -> None:
     result = subprocess.run(
         [sys.executable, str(EXAMPLE)],
         cwd=ROOT,
@@ -36,11 +37,15 @@ def test_scripted_run_interrupts_and_stops_the_session() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert out.splitlines()[-1] == "sessions left open: 0"
-    assert out.count("new utterance while speaking: interrupting") == 2
-    assert out.count("event: task interrupted:") == 2
-    assert out.count("event: task finished:") == 2
-    assert out.count("  speaking: '") == 4
-    assert "queue ended after 4 utterance(s)" in out
+    orphan = out.split("a crashed run left session ", 1)[1].split()[0]
+    assert f"reaped 1 orphan(s): {orphan}" in out
+    assert "connected (LITE, sandbox)" in out
+    assert out.count("event: speech sent:") == 2
+    assert out.count("event: speech interrupted:") == 1
+    assert "the first utterance was cut short" in out
+    assert out.count("event: speech finished:") == 1
+    assert "event: LiveAvatar says: session.state_updated (connected)" in out
+    assert out.count("event: LiveAvatar says: agent.speak_ended") == 2
     assert "event: state: new -> starting" in out
     assert "event: state: closing -> closed (exit)" in out
     assert "Traceback" not in result.stderr
@@ -49,10 +54,10 @@ def test_scripted_run_interrupts_and_stops_the_session() -> None:
 @pytest.mark.parametrize(
     ("sig", "args", "after"),
     [
-        # mid-speech: the first utterance has just been sent and the producer is still feeding the queue
-        (signal.SIGTERM, [], "speaking: 'Hello!"),
-        # idle between utterances: the script is done and the session waits for more
-        (signal.SIGINT, ["--wait-for-signal"], "script done"),
+        # mid-speech: the first utterance is streaming
+        (signal.SIGTERM, [], "event: speech sent:"),
+        # idle after the script: the session waits for a signal
+        (signal.SIGINT, ["--wait-for-signal"], "stays open until SIGINT or SIGTERM"),
     ],
     ids=["sigterm-mid-speech", "sigint-while-waiting"],
 )

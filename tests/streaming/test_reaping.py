@@ -20,6 +20,7 @@ from tests.support import (
     SESSION_PARAMS,
     CheckpointBackend,
     Gated,
+    StubBackend,
     hold_session,
     in_flight,
     open_at_emulator,
@@ -86,6 +87,23 @@ async def test_reap_orphans_keeps_sessions_younger_than_min_age() -> None:
         assert report.stopped == (old,)
         assert report.kept == (young,)
         assert [s.id for s in emulator.account.open_sessions()] == [young]
+
+
+class _ClockAhead(StubBackend):
+    """An API whose clock runs a minute ahead of ours: its session's ``created_at`` is in our future."""
+
+    async def list_active(self) -> list[hg.StreamingSessionSummary]:
+        return [hg.StreamingSessionSummary(session_id="ahead", created_at=time.time() + 60)]
+
+
+async def test_min_age_zero_stops_an_orphan_stamped_ahead_of_our_clock() -> None:
+    """``min_age=0`` (the default without a shared state) means no age limit: an orphan whose ``created_at``
+    is ahead of the local clock (clock skew, or an emulator's sped-up clock) is stopped, not kept as young."""
+    backend = _ClockAhead()
+    report = await SessionManager(backend, max_sessions=1).reap_orphans(min_age=0)
+    assert report.stopped == ("ahead",)
+    assert report.kept == ()
+    assert backend.calls == ["stop"]
 
 
 async def test_reap_orphans_reports_a_stop_that_failed(heygen_emulator: Emulator, gateway: hg.HeyGenClient) -> None:

@@ -173,6 +173,16 @@ async def test_a_session_asks_for_the_livekit_transport_and_takes_the_sdks_lower
     await gateway.streaming.stop(info.session_id)
 
 
+async def test_a_session_given_version_none_leaves_it_out_as_streaming_new_does(
+    heygen_emulator: Emulator, gateway: hg.HeyGenClient
+) -> None:
+    """``version=None`` means the same on a session as on ``client.streaming.new()``: not sent (HeyGen picks),
+    rather than silently replaced by the ``v2`` default."""
+    async with gateway.streaming.session(**SESSION_PARAMS, version=None) as session:
+        assert session.id is not None
+        assert heygen_emulator.account.sessions[session.id].version is None
+
+
 # -- speaking ----------------------------------------------------------------------------------------------------
 
 

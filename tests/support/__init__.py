@@ -53,6 +53,7 @@ from ._jobs import (
     video_success,
 )
 from ._leaks import Hygiene, connector_of
+from ._liveavatar import open_liveavatar_session
 from ._liveavatar_raw import (
     HANG_GUARD,
     LiveCaller,
@@ -68,7 +69,7 @@ from ._liveavatar_raw import (
 )
 from ._paths import DATA, EXAMPLES, README, ROOT
 from ._readme import code_blocks, section
-from ._secrets import error_text, library_locals
+from ._secrets import assert_clean, echo, error_text, library_locals
 from ._state import MakeState, crash
 from ._streaming import (
     SESSION_PARAMS,
@@ -130,6 +131,8 @@ __all__ = [
     # secrets
     "library_locals",
     "error_text",
+    "assert_clean",
+    "echo",
     # audio
     "pcm_tone",
     "zero_crossings",
@@ -168,6 +171,7 @@ __all__ = [
     "LiveCaller",
     "LiveReply",
     "live_emulator",
+    "open_liveavatar_session",
     "pcm",
     "speak",
     "round_trip",
