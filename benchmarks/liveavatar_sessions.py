@@ -57,6 +57,8 @@ LEAD: Final = 1.0
 WARM_UP_SECONDS: Final = 0.5
 TICK: Final = 0.02
 JITTER_GOAL: Final = 0.050
+SPREADS: Final = (0.0, 2.0)
+"""Seconds over which the sessions' starts are spread: all at once, and over two seconds (250 a second)."""
 APPROACHES: Final = {
     "session": "session layer: live.manager(max_sessions=N) + speak_audio()",
     "raw": "bare aiohttp: REST + WebSocket, json + base64, one sleep a frame",
@@ -229,7 +231,7 @@ async def _bare(http: aiohttp.ClientSession, sockets: aiohttp.ClientSession, bas
     }
 
 
-def _client(base: str, approach: str, sessions: int, seconds: float, results: Any) -> None:
+def _client(base: str, approach: str, sessions: int, seconds: float, spread: float, results: Any) -> None:
     async def main() -> dict[str, Any]:
         pcm, warm = tone(seconds), tone(WARM_UP_SECONDS)
         async with (
@@ -259,8 +261,13 @@ def _client(base: str, approach: str, sessions: int, seconds: float, results: An
 
             sampler = asyncio.create_task(sample())
             await asyncio.sleep(0)
+
+            async def later(index: int) -> dict[str, Any]:
+                await asyncio.sleep(index * spread / sessions)
+                return await one(pcm)
+
             since, cpu, started = time.monotonic(), time.process_time(), time.perf_counter()
-            outcomes = await asyncio.gather(*(one(pcm) for _ in range(sessions)), return_exceptions=True)
+            outcomes = await asyncio.gather(*(later(index) for index in range(sessions)), return_exceptions=True)
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu
             peak = max(peak, rss_bytes())
@@ -292,12 +299,14 @@ def _client(base: str, approach: str, sessions: int, seconds: float, results: An
 # -- measuring --------------------------------------------------------------------------------------------------
 
 
-def _measure(root: str, asks: Any, answers: Any, approach: str, sessions: int, seconds: float) -> dict[str, Any]:
+def _measure(
+    root: str, asks: Any, answers: Any, approach: str, sessions: int, seconds: float, spread: float
+) -> dict[str, Any]:
     asyncio.run(emulator_post(root, "/_emulator/reset"))
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
     process = ctx.Process(
-        target=_client, args=(root + "/liveavatar", approach, sessions, seconds, results), daemon=True
+        target=_client, args=(root + "/liveavatar", approach, sessions, seconds, spread, results), daemon=True
     )
     process.start()
     outcome = client_outcome(process, results, limit=600)
@@ -308,12 +317,11 @@ def _measure(root: str, asks: Any, answers: Any, approach: str, sessions: int, s
     utterances = json.loads(answers.get(timeout=60))
     sizes = frame_sizes(len(tone(seconds)))
     due = schedule(sizes)
-    arrived = [
-        late
-        for u in utterances
-        if u["frames"] == len(sizes) and len(u["arrivals"]) == len(sizes)
-        for late in arrival_lateness(u["arrivals"], due)
-    ]
+    whole = [u["arrivals"] for u in utterances if u["frames"] == len(sizes) and len(u["arrivals"]) == len(sizes)]
+    all_started = max((arrivals[0] for arrivals in whole), default=0.0)
+    timed = [pair for arrivals in whole for pair in zip(arrivals, arrival_lateness(arrivals, due), strict=True)]
+    arrived = [late for _, late in timed]
+    steady = [late for when, late in timed if when > all_started]
     late_max = outcome["late_max"]
     audio = sessions * seconds
     return {
@@ -330,6 +338,7 @@ def _measure(root: str, asks: Any, answers: Any, approach: str, sessions: int, s
         "client_max": max(late_max, default=0.0),
         "arrival_p99": percentile(arrived, 0.99),
         "arrival_max": max(arrived, default=0.0),
+        "steady_p99": percentile(steady, 0.99),
         "lag_p99": outcome["lag_p99"],
         "rss_kb_per_session": outcome["rss_per_session"] / 1024,
         "left_open": stats["sessions_open"],
@@ -345,6 +354,7 @@ _MEDIANS: Final = (
     "client_max",
     "arrival_p99",
     "arrival_max",
+    "steady_p99",
     "lag_p99",
     "rss_kb_per_session",
 )
@@ -362,73 +372,86 @@ def _combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     return row
 
 
-def measure(sessions: int = 500, seconds: float = 10.0, rounds: int = 2) -> dict[str, dict[str, Any]]:
-    """Both approaches against one emulator process, alternating, ``rounds`` times; each approach's row
-    (:func:`_combine`), plus ``"ratios"``: session layer / bare loop, per round, for client CPU per audio second."""
-    measured: dict[str, list[dict[str, Any]]] = {approach: [] for approach in APPROACHES}
+def measure(
+    sessions: int = 500, seconds: float = 10.0, rounds: int = 1, spreads: Sequence[float] = SPREADS
+) -> dict[tuple[str, float], dict[str, Any]]:
+    """Both approaches against one emulator process, for each of ``spreads`` (seconds over which the sessions'
+    starts are spread; 0: all at once), alternating, ``rounds`` times; each (approach, spread)'s row
+    (:func:`_combine`), with ``cpu_ratios``: session layer / bare loop, per round, client CPU per audio second."""
+    cases = [(approach, spread) for spread in spreads for approach in APPROACHES]
+    measured: dict[tuple[str, float], list[dict[str, Any]]] = {case: [] for case in cases}
     ctx = multiprocessing.get_context("spawn")
     asks, answers = ctx.Queue(), ctx.Queue()
     serve = functools.partial(_serve, asks=asks, answers=answers, max_sessions=max(20, 2 * sessions))
     with server_process(serve) as (port, _):
         root = f"http://127.0.0.1:{port}"
         for index in range(rounds):
-            order = list(APPROACHES) if index % 2 == 0 else list(reversed(APPROACHES))
-            for approach in order:
-                measured[approach].append(_measure(root, asks, answers, approach, sessions, seconds))
-    rows = {approach: _combine(results) for approach, results in measured.items()}
-    rows["ratios"] = {
-        "cpu": [
-            ours["cpu_ms_per_audio_s"] / max(1e-9, bare["cpu_ms_per_audio_s"])
-            for ours, bare in zip(measured["session"], measured["raw"], strict=True)
+            for case in cases if index % 2 == 0 else list(reversed(cases)):
+                measured[case].append(_measure(root, asks, answers, case[0], sessions, seconds, case[1]))
+    rows = {case: _combine(results) for case, results in measured.items()}
+    for spread in spreads:
+        ours, bare = measured["session", spread], measured["raw", spread]
+        rows["session", spread]["cpu_ratios"] = [
+            a["cpu_ms_per_audio_s"] / max(1e-9, b["cpu_ms_per_audio_s"]) for a, b in zip(ours, bare, strict=True)
         ]
-    }
     return rows
 
 
-def run(sessions: int = 500, seconds: float = 10.0, rounds: int = 2) -> str:
+def run(sessions: int = 500, seconds: float = 10.0, rounds: int = 1, spreads: Sequence[float] = SPREADS) -> str:
     """:func:`measure`, as a Markdown report."""
-    rows = measure(sessions, seconds, rounds)
-    ratios = rows["ratios"]["cpu"]
+    rows = measure(sessions, seconds, rounds, spreads)
 
-    def line(approach: str) -> str:
-        row = rows[approach]
+    def opening(spread: float) -> str:
+        return "all at once" if spread == 0 else f"over {spread:g} s"
+
+    def line(approach: str, spread: float) -> str:
+        row = rows[approach, spread]
         return (
-            f"| {APPROACHES[approach]} | {row['completed']:,} / {sessions:,} | {row['played']:,} | "
+            f"| {APPROACHES[approach]} | {opening(spread)} | {row['completed']:,} / {sessions:,} | {row['played']:,} | "
             f"{row['frames_received']:,} / {row['frames_expected']:,} | {row['cpu_ms_per_audio_s']:.3f} | "
             f"{row['client_p99'] * 1e3:.1f} / {row['client_max'] * 1e3:.1f} | "
-            f"{row['arrival_p99'] * 1e3:.1f} / {row['arrival_max'] * 1e3:.1f} | {row['lag_p99'] * 1e3:.1f} | "
-            f"{row['rss_kb_per_session']:.1f} | {row['left_open']:,} / {row['ws_open']:,} |"
+            f"{row['arrival_p99'] * 1e3:.1f} / {row['arrival_max'] * 1e3:.1f} | {row['steady_p99'] * 1e3:.1f} | "
+            f"{row['lag_p99'] * 1e3:.1f} | {row['rss_kb_per_session']:.1f} | "
+            f"{row['left_open']:,} / {row['ws_open']:,} |"
         )
 
-    ours = rows["session"]
-    jitter = max(ours["client_p99"], ours["arrival_p99"])
+    def verdict(spread: float) -> str:
+        ours = rows["session", spread]
+        ratios = ours["cpu_ratios"]
+        jitter = max(ours["client_p99"], ours["arrival_p99"])
+        closed = ours["left_open"] == 0 and ours["ws_open"] == 0
+        return (
+            f"Session layer, sessions started {opening(spread)}: client CPU per audio second "
+            f"{statistics.median(ratios):.2f}x the bare loop's (per round: {', '.join(f'{r:.2f}' for r in ratios)}); "
+            f"sessions left open {ours['left_open']:,} (goal 0: **{'met' if closed else 'not met'}**); pacing "
+            f"jitter p99 {jitter * 1e3:.1f} ms (goal under {JITTER_GOAL * 1e3:.0f} ms: "
+            f"**{'met' if jitter < JITTER_GOAL else 'not met'}**)."
+        )
+
     errors = [
-        f"First failure ({APPROACHES[approach]}): {rows[approach]['first_error']}"
-        for approach in APPROACHES
-        if rows[approach]["first_error"]
+        f"First failure ({APPROACHES[approach]}, {opening(spread)}): {row['first_error']}"
+        for (approach, spread), row in rows.items()
+        if row["first_error"]
     ]
     return "\n".join(
         [
             f"{sessions:,} concurrent LITE sessions, each: mint + start, WebSocket to `connected`, "
             f"{seconds:g} s of PCM s16le 24 kHz mono in frames of {FIRST_FRAME:g} s then {FRAME:g} s, "
             f"{LEAD:g} s ahead of real time, `agent.speak_end`, wait for `agent.speak_ended`, stop. Emulator in its "
-            "own process on real time; each approach in a fresh client process; median of "
-            f"{rounds} round(s), approaches alternating. Pacing: ms late against the schedule, p99 / max; the "
-            "client's p99 is over sessions of each one's latest frame (the pacer's `late_max`: a bound on the "
-            "frames' p99), the emulator's over every frame's arrival.",
+            f"own process on real time; each approach in a fresh client process; median of {rounds} round(s), "
+            "cases alternating. Pacing: ms late against the schedule, p99 / max. Client: over sessions, each "
+            "one's latest frame (the pacer's `late_max`; a bound on the frames' p99). Emulator: every frame's "
+            "arrival (the emulator's own event loop lag included), and the p99 of frames that arrived once every "
+            "session had started.",
             "",
-            "| approach | sessions completed | utterances played to the end | frames received / expected | "
-            "client CPU ms per audio s | client pacing ms p99 / max | arrival at the emulator ms p99 / max | "
-            "event loop lag ms p99 | peak RSS KB per session | sessions / WebSockets left open |",
-            "|---|---|---|---|---|---|---|---|---|---|",
-            line("session"),
-            line("raw"),
+            "| approach | sessions started | sessions completed | utterances played to the end | "
+            "frames received / expected | client CPU ms per audio s | client pacing ms p99 / max | "
+            "arrival at the emulator ms p99 / max | arrival p99 once all started, ms | event loop lag ms p99 | "
+            "peak RSS KB per session | sessions / WebSockets left open |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            *(line(approach, spread) for spread in spreads for approach in APPROACHES),
             "",
-            f"Client CPU per audio second, session layer / bare loop: {statistics.median(ratios):.2f} (per round: "
-            f"{', '.join(f'{r:.2f}' for r in ratios)}). Sessions left open: {ours['left_open']:,} (goal 0: "
-            f"**{'met' if ours['left_open'] == 0 and ours['ws_open'] == 0 else 'not met'}**). Pacing jitter p99 "
-            f"{jitter * 1e3:.1f} ms (goal under {JITTER_GOAL * 1e3:.0f} ms: "
-            f"**{'met' if jitter < JITTER_GOAL else 'not met'}**).",
+            *(verdict(spread) for spread in spreads),
             *errors,
         ]
     )
