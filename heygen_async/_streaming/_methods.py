@@ -22,7 +22,7 @@ class StreamingSessions(Resource):
     __slots__ = ()
 
     @property
-    def backend(self) -> StreamingBackend:
+    def backend(self) -> RestStreamingBackend:
         """The REST backend sessions of this client use (HeyGen's v1 streaming API)."""
         return RestStreamingBackend(self, self._runtime.live())
 

@@ -118,7 +118,7 @@ class CheckpointBackend:
     :meth:`point`). Methods are ``new``, ``start``, ``task``, ``interrupt``, ``stop``.
     """
 
-    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator, trips: Sequence[str] = ()) -> None:
+    def __init__(self, inner: hg.TaskBackend, emulator: Emulator, trips: Sequence[str] = ()) -> None:
         self.inner = inner
         self.emulator = emulator
         self.trips = frozenset(trips)
@@ -203,7 +203,7 @@ class CheckpointBackend:
 class FailingStop(CheckpointBackend):
     """A backend whose ``stop`` raises ``error`` (after counting the call), or hangs when ``error`` is None."""
 
-    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator, error: BaseException | None) -> None:
+    def __init__(self, inner: hg.TaskBackend, emulator: Emulator, error: BaseException | None) -> None:
         super().__init__(inner, emulator)
         self.error = error
 
@@ -226,7 +226,7 @@ async def hold_session(manager: SessionManager, entered: asyncio.Event, leave: a
 class Gated:
     """A backend around a real one whose calls the test can hold before or after they reach the emulator."""
 
-    def __init__(self, inner: hg.StreamingBackend) -> None:
+    def __init__(self, inner: hg.TaskBackend) -> None:
         self.inner = inner
         self.calls: collections.Counter[str] = collections.Counter()
         self.hold_after: dict[str, tuple[asyncio.Event, asyncio.Event]] = {}
