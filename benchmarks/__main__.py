@@ -16,6 +16,7 @@ from . import (
     idle_memory,
     import_time,
     job_polling,
+    liveavatar_sessions,
     multi_worker,
     per_call,
     streaming_sessions,
@@ -78,6 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     print("## Streaming sessions: many live sessions at once, the session layer against raw calls")
     print()
     print(streaming_sessions.run(sessions=50, rounds=1) if args.quick else streaming_sessions.run())
+    print()
+    print("## LiveAvatar LITE sessions: many at once, each speaking PCM, the session layer against a bare loop")
+    print()
+    if args.quick:
+        print(liveavatar_sessions.run(sessions=20, seconds=2.0, spreads=(0.0,)))
+    else:
+        print(liveavatar_sessions.run())
     print()
     print("## Many worker processes on one account: shared state on Redis, one worker killed")
     print()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import queue
 import socket
 import time
@@ -90,6 +91,27 @@ def rss_bytes() -> int:
     except OSError:
         pass
     return 0
+
+
+def busy_cpu_seconds() -> float:
+    """CPU seconds every process on the machine has used since boot (Linux ``/proc/stat``); 0.0 where unknown."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = handle.readline().split()
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds process ``pid`` has used (Linux ``/proc``); 0.0 where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def client_outcome(process: BaseProcess, results: Any, limit: float) -> dict[str, Any]:

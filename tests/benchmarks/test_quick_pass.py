@@ -124,6 +124,21 @@ def test_benchmarks_quick_pass_produces_every_table() -> None:
     assert re.search(
         r"^Ratios, session layer / raw calls: requests per session 1\.00, sessions/s [0-9.]+, ", result.stdout, re.M
     )
+    live = re.findall(
+        r"^\| (session layer: live\.manager\(max_sessions=N\) \+ speak_audio\(\)|bare aiohttp: [^|]+) \| all at once "
+        r"\| 20 / 20 \| 20 \| 60 / 60 \| [0-9.]+ \| [0-9.]+ / [0-9.]+ \| [0-9.]+ / [0-9.]+ \| [0-9.]+ \| -?[0-9.]+ \| "
+        r"[0-9.]+ \| -?[0-9.]+ \| 0 / 0 \|$",
+        result.stdout,
+        re.M,
+    )  # every session spoke its 2 s (3 frames) to the end, and none is left open at the emulator
+    assert [row.split(":")[0] for row in live] == ["session layer", "bare aiohttp"]
+    assert re.search(
+        r"^Session layer, sessions started all at once: client CPU per audio second [0-9.]+x the bare loop's .*; "
+        r"sessions left open 0 \(goal 0: \*\*met\*\*\); pacing jitter p99 [0-9.]+ ms, [^(]+\(goal under 50 ms: "
+        r"\*\*(met|not met)\*\*\)\.$",
+        result.stdout,
+        re.M,
+    )
     assert "First failure" not in result.stdout  # every session ran, every manager slot came back
     workers = re.findall(r"^\| ([^|]+) \| [^|]+ \| [^|]+ \| (yes|\*\*no\*\*) \|$", result.stdout, re.M)
     assert len(workers) == 6, "the multi-worker table has its six rows"
