@@ -52,6 +52,7 @@ from ._jobs import (
     video_success,
 )
 from ._leaks import Hygiene, connector_of
+from ._liveavatar import LIVE_NO_RETRY, live_client, live_requests
 from ._liveavatar_raw import (
     HANG_GUARD,
     LiveCaller,
@@ -64,6 +65,7 @@ from ._liveavatar_raw import (
     pcm,
     speak,
 )
+from ._operations import expected_path, fields_match, shown
 from ._paths import DATA, EXAMPLES, README, ROOT
 from ._readme import code_blocks, section
 from ._secrets import error_text, library_locals
@@ -165,6 +167,10 @@ __all__ = [
     "frames_until",
     "connected",
     "closed_after",
+    # LiveAvatar through its client
+    "LIVE_NO_RETRY",
+    "live_client",
+    "live_requests",
     # jobs
     "FAST_POLL",
     "SLOW_POLL",
@@ -222,6 +228,10 @@ __all__ = [
     # leaks
     "Hygiene",
     "connector_of",
+    # one operation's round trip
+    "expected_path",
+    "shown",
+    "fields_match",
     # HeyGen v3
     "openapi_from_table",
     "sample_arguments",
