@@ -69,7 +69,7 @@ from ._operations import expected_path, fields_match, shown
 from ._paths import DATA, EXAMPLES, README, ROOT
 from ._readme import code_blocks, section
 from ._secrets import error_text, library_locals
-from ._state import MakeState, crash
+from ._state import MakeState, crash, crash_with_lease, eventually
 from ._streaming import (
     SESSION_PARAMS,
     SLOW_ANSWER,
@@ -212,6 +212,8 @@ __all__ = [
     # shared state
     "MakeState",
     "crash",
+    "crash_with_lease",
+    "eventually",
     # webhooks
     "WAYS",
     "Start",
