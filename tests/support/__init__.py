@@ -55,6 +55,7 @@ from ._leaks import Hygiene, connector_of
 from ._liveavatar import LIVE_NO_RETRY, live_client, live_requests
 from ._liveavatar_raw import (
     HANG_GUARD,
+    PERSONA,
     LiveCaller,
     LiveReply,
     closed_after,
@@ -158,6 +159,7 @@ __all__ = [
     "v3_emulator",
     # the emulator's LiveAvatar, raw
     "HANG_GUARD",
+    "PERSONA",
     "LiveCaller",
     "LiveReply",
     "live_emulator",
