@@ -69,7 +69,17 @@ from ._liveavatar_raw import (
 from ._operations import expected_path, fields_match, shown
 from ._paths import DATA, EXAMPLES, README, ROOT
 from ._readme import code_blocks, section
-from ._secrets import error_text, library_locals
+from ._secrets import (
+    assert_clean,
+    base64_leak,
+    echo,
+    encodings,
+    error_text,
+    library_locals,
+    record_text,
+    unescaped,
+    windows,
+)
 from ._state import MakeState, crash, crash_with_lease, eventually
 from ._streaming import (
     SESSION_PARAMS,
@@ -131,6 +141,13 @@ __all__ = [
     # secrets
     "library_locals",
     "error_text",
+    "encodings",
+    "windows",
+    "base64_leak",
+    "unescaped",
+    "assert_clean",
+    "record_text",
+    "echo",
     # the emulator
     "NO_WAIT_RETRY",
     "ONE_TRY",
