@@ -102,13 +102,6 @@ _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
         "VideoInput",
         "VoiceVariable",
     ),
-    "._liveavatar._backend": ("LiveAvatarBackend",),
-    "._liveavatar._client": ("LiveAvatarClient",),
-    "._liveavatar._full": ("FullChannel",),
-    "._liveavatar._session": (
-        "LiveAvatarSession",
-        "Viewer",
-    ),
     "._jobs._batch": (
         "BatchItem",
         "BatchSummary",
@@ -122,6 +115,13 @@ _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
         "PacingStats",
         "decode_audio",
         "pcm_frames",
+    ),
+    "._liveavatar._backend": ("LiveAvatarBackend",),
+    "._liveavatar._client": ("LiveAvatarClient",),
+    "._liveavatar._full": ("FullChannel",),
+    "._liveavatar._session": (
+        "LiveAvatarSession",
+        "Viewer",
     ),
     "._liveavatar._tts": (
         "HeyGenSpeech",
@@ -225,7 +225,7 @@ webhooks load with the code that needs them. The ``TYPE_CHECKING`` block below i
 
 # BEGIN generated from _LAZY by tools/codegen.py (make generate): what type checkers see of the lazy names.
 if _typing.TYPE_CHECKING:
-    from . import v3 as v3, webhooks as webhooks
+    from . import liveavatar as liveavatar, v3 as v3, webhooks as webhooks
     from ._inputs import (
         AudioVoice as AudioVoice,
         AvatarCharacter as AvatarCharacter,
@@ -267,6 +267,19 @@ if _typing.TYPE_CHECKING:
         PacingStats as PacingStats,
         decode_audio as decode_audio,
         pcm_frames as pcm_frames,
+    )
+    from ._liveavatar._backend import (
+        LiveAvatarBackend as LiveAvatarBackend,
+    )
+    from ._liveavatar._client import (
+        LiveAvatarClient as LiveAvatarClient,
+    )
+    from ._liveavatar._full import (
+        FullChannel as FullChannel,
+    )
+    from ._liveavatar._session import (
+        LiveAvatarSession as LiveAvatarSession,
+        Viewer as Viewer,
     )
     from ._liveavatar._tts import (
         HeyGenSpeech as HeyGenSpeech,
@@ -346,12 +359,15 @@ if _typing.TYPE_CHECKING:
     from ._streaming._backend import (
         RestStreamingBackend as RestStreamingBackend,
         StreamingBackend as StreamingBackend,
+        TaskBackend as TaskBackend,
     )
     from ._streaming._events import (
         ExpiryWarning as ExpiryWarning,
         IdleWarning as IdleWarning,
         KeepAliveFailed as KeepAliveFailed,
         KeepAliveSent as KeepAliveSent,
+        Reconnected as Reconnected,
+        ServerEvent as ServerEvent,
         SessionEvent as SessionEvent,
         SessionState as SessionState,
         StateChanged as StateChanged,
@@ -369,8 +385,9 @@ if _typing.TYPE_CHECKING:
 # END generated
 
 _MODULE_OF: _typing.Final = {name: module for module, names in _LAZY.items() for name in names}
-_SUBPACKAGES: _typing.Final = ("webhooks", "v3")
-"""Public subpackages, imported on first access: ``hg.webhooks``, ``hg.v3`` (HeyGen v3's result models)."""
+_SUBPACKAGES: _typing.Final = ("webhooks", "v3", "liveavatar")
+"""Public subpackages, imported on first access: ``hg.webhooks``, ``hg.v3`` (HeyGen v3's result models),
+``hg.liveavatar`` (LiveAvatar's)."""
 __all__ = sorted([*_EAGER, *(name for name in _MODULE_OF if name not in _SUBPACKAGES)])  # subpackages are no names
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 from heygen_async._exceptions import ConfigurationError, SessionClosedError
 
 if TYPE_CHECKING:
-    from ._session import LiveAvatarSession
+    from heygen_async.liveavatar._models import LiveSessionInfo
 
 __all__ = ["COMMAND_TOPIC", "EVENT_TOPIC", "FullChannel", "LiveKitChannel", "as_session_event", "open_full_channel"]
 
@@ -98,35 +98,42 @@ class LiveKitChannel:
             await room.disconnect()
 
 
-def as_session_event(session: LiveAvatarSession) -> Callable[[Mapping[str, Any]], None]:
-    """What the session makes of a FULL event: its ``event_type`` is the :class:`ServerEvent`'s ``type`` (the
-    LITE WebSocket's key); ``session.stopped`` (LiveAvatar ended it) closes the session, as a LITE session's
-    ``session.state_updated`` closed does. Events without a name are not LiveAvatar's, and are ignored."""
+def as_session_event(
+    received: Callable[[Mapping[str, Any]], None], close: Callable[[str], None]
+) -> Callable[[Mapping[str, Any]], None]:
+    """What a session makes of a FULL event (``received`` takes it, as a LITE session's WebSocket messages):
+    its ``event_type`` is the :class:`ServerEvent`'s ``type`` (the LITE WebSocket's key); ``session.stopped``
+    (LiveAvatar ended it) calls ``close``, as a LITE session's ``session.state_updated`` closed does. Events
+    without a name are not LiveAvatar's, and are ignored."""
 
     def on_event(event: Mapping[str, Any]) -> None:
         kind = event.get("event_type")
         if not isinstance(kind, str) or not kind:
             return
-        session._received({**event, "type": kind})
+        received({**event, "type": kind})
         if kind == "session.stopped":
-            session._begin_close(f"LiveAvatar ended the session ({event.get('end_reason') or 'session.stopped'})")
+            close(f"LiveAvatar ended the session ({event.get('end_reason') or 'session.stopped'})")
 
     return on_event
 
 
-async def open_full_channel(session: LiveAvatarSession, factory: Callable[[], FullChannel] | None) -> FullChannel:
-    """Join ``session``'s room with its agent token (``factory`` makes the channel; default LiveKit's)."""
-    info = session.info
+async def open_full_channel(
+    info: LiveSessionInfo,
+    factory: Callable[[], FullChannel] | None,
+    on_event: Callable[[Mapping[str, Any]], None],
+) -> FullChannel:
+    """Join the room of the session ``info`` describes with its agent token (``factory`` makes the channel;
+    default LiveKit's); ``on_event`` gets each of LiveAvatar's events."""
     if not info.url:
         raise SessionClosedError(
-            "LiveAvatar did not give this session a LiveKit room to send commands to", session_id=session.id
+            "LiveAvatar did not give this session a LiveKit room to send commands to", session_id=info.session_id
         )
     if not info.livekit_agent_token:
         raise SessionClosedError(
             "LiveAvatar gave this session no livekit_agent_token to send commands with (the client token is the "
             "front end's: joining with it would push the viewer out of the room)",
-            session_id=session.id,
+            session_id=info.session_id,
         )
     channel = factory() if factory is not None else LiveKitChannel()
-    await channel.connect(info.url, info.livekit_agent_token, as_session_event(session))
+    await channel.connect(info.url, info.livekit_agent_token, on_event)
     return channel

@@ -8,8 +8,8 @@ from typing import Any
 from heygen_async._resources._base import Resource
 
 from ._backend import RestStreamingBackend, StreamingBackend
-from ._ledger import open_session
 from ._manager import SessionManager
+from ._open import open_session
 from ._session import StreamingSession
 
 __all__ = ["StreamingSessions"]
@@ -34,7 +34,8 @@ class StreamingSessions(Resource):
         session is in its session ledger until it is stopped (marked as needing a stop if its stop failed, so
         any process's ``reap_orphans()`` stops it).
         """
-        return open_session(StreamingSession, self.backend, self._runtime, params)
+        ledger = self._runtime.session_ledger(getattr(self.backend, "ledger_prefix", ""))
+        return open_session(StreamingSession, self.backend, ledger, params)
 
     def manager(self, *, max_sessions: int, acquire_timeout: float | None = 60.0, **defaults: Any) -> SessionManager:
         """A :class:`SessionManager` for this client's account: at most ``max_sessions`` open at once (across

@@ -6,12 +6,14 @@ stopping what is still open."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Final
 
 import aiohttp
 import pytest
 
 import heygen_async as hg
+from heygen_async._liveavatar._session import LiveAvatarSession
 from heygen_async.emulator import Emulator
 from heygen_async.emulator._liveavatar_fixtures import LITE_AVATAR_ID
 from tests.support import NO_WAIT_RETRY, ONE_TRY, LiveCaller, live_client, live_requests, needs_stop, pcm, wait_until
@@ -52,6 +54,10 @@ async def test_the_cap_refuses_past_acquire_timeout_and_mints_nothing() -> None:
         assert open_ids(emulator) == set()
 
 
+def queued(manager: hg.SessionManager, count: int) -> bool:
+    return len(manager._slots._waiters) == count
+
+
 async def test_slots_go_to_waiters_first_come_first_served() -> None:
     async with live_client() as (emulator, live):
         manager = live.manager(max_sessions=1, acquire_timeout=None)
@@ -65,7 +71,7 @@ async def test_slots_go_to_waiters_first_come_first_served() -> None:
             waiters = []
             for n in range(4):
                 waiters.append(asyncio.create_task(wait_turn(n)))
-                await wait_until(lambda n=n: len(manager._slots._waiters) == n + 1, what=f"waiter {n} in line")
+                await wait_until(functools.partial(queued, manager, n + 1), what=f"waiter {n} in line")
         await asyncio.gather(*waiters)
         assert entered == [0, 1, 2, 3]
         assert manager.high_water == 1
@@ -94,6 +100,7 @@ async def test_reap_orphans_stops_sessions_nobody_owns_and_keeps_its_own() -> No
             assert (set(report.stopped), report.kept, dict(report.failed)) == (orphans, (own.id,), {})
             assert open_ids(emulator) == {own.id}
             assert {end_reason(emulator, orphan) for orphan in orphans} == {"USER_CLOSED"}
+            assert isinstance(own, LiveAvatarSession)
             task = await own.speak_audio(pcm(2400))
             assert task.duration_ms == 100
         assert [entry["query"]["type"] for entry in live_requests(emulator, "GET /v1/sessions")] == ["active"]

@@ -169,7 +169,7 @@ async def test_iter_all_of_sessions_lists_every_active_one() -> None:
             await live.with_session_token(one.session_token).start()
         listed = [summary.id async for summary in live.sessions.iter_all(type="active", page_size=2)]
         assert len(live_requests(emulator, "GET /v1/sessions")) == 2
-    assert sorted(listed) == sorted(one.session_id for one in minted)
+    assert sorted(map(str, listed)) == sorted(str(one.session_id) for one in minted)
 
 
 # -- errors -------------------------------------------------------------------------------------------------------
