@@ -17,6 +17,7 @@ from aioresponses import aioresponses
 from yarl import URL
 
 import heygen_async as hg
+from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async._transport import _call as _http
 from tests.support import BASE, FAST, TOKEN, ServerFactory
 
@@ -91,3 +92,16 @@ async def serve() -> AsyncIterator[ServerFactory]:
     yield start
     for server in servers:
         await server.close()
+
+
+@pytest.fixture
+def restop_soon(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A manager tries a failed stop again after 10 ms (not 1 s), backing off to 50 ms at most."""
+    monkeypatch.setattr(_streaming_manager, "RESTOP_FIRST", 0.01)
+    monkeypatch.setattr(_streaming_manager, "RESTOP_MAX", 0.05)
+
+
+@pytest.fixture
+def restop_never(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A manager's background retry of failed stops waits an hour: the test sees what else stops them."""
+    monkeypatch.setattr(_streaming_manager, "RESTOP_FIRST", 3600.0)

@@ -17,7 +17,7 @@ from heygen_async._models import SessionStatus, StreamingSessionSummary
 from heygen_async._redact import Secret
 from heygen_async._spec._liveavatar_table import LIVEAVATAR_ENDPOINTS_BY_NAME
 from heygen_async._streaming._backend import ClientBackend
-from heygen_async._streaming._methods import open_session
+from heygen_async._streaming._open import open_session
 from heygen_async.liveavatar._models import LiveMode, LiveSessionInfo, LiveSessionToken
 
 from ._resources import SessionsResource
@@ -36,7 +36,9 @@ S = TypeVar("S", bound="StreamingSession")
 
 
 class LiveAvatarBackend(ClientBackend):
-    """Sessions on LiveAvatar, through ``client``'s pool; live in its registry (its ``aclose()`` stops them)."""
+    """Sessions on LiveAvatar through ``sessions`` (the client's handle with its API key) and ``runtime`` (its
+    pool's services: live sessions stop when the client closes); ``bearer`` makes a handle on the same pool that
+    authenticates with a session token (``LiveAvatarClient.bearer_transport``)."""
 
     __slots__ = ("_bearer", "_minted", "_runtime")
 
@@ -46,7 +48,6 @@ class LiveAvatarBackend(ClientBackend):
     """Its sessions' record ids in a shared session ledger (see ``LEDGER_PREFIXES``)."""
 
     def __init__(self, sessions: SessionsResource, runtime: Runtime, bearer: Callable[[Secret], Transport]) -> None:
-        """``bearer`` makes a handle on the client's pool sending a session token as ``Bearer``."""
         super().__init__(sessions, runtime.live())
         self._runtime = runtime
         self._bearer = bearer
@@ -61,8 +62,7 @@ class LiveAvatarBackend(ClientBackend):
 
     def make_session(self, session_type: type[S], params: Mapping[str, Any]) -> S:
         """A session of ``session_type`` on this backend (with the client's shared ledger, if any)."""
-        ledger = self._runtime.session_ledger(self.ledger_prefix)
-        return open_session(session_type, self, ledger, params)
+        return open_session(session_type, self, self._runtime.session_ledger(self.ledger_prefix), params)
 
     async def new(self, params: Mapping[str, Any]) -> LiveSessionInfo:
         """Mint a session from checked ``sessions.token`` arguments."""

@@ -2,25 +2,35 @@
 
 In FULL mode LiveAvatar runs speech itself; the session only sends commands (``avatar.speak_text``,
 ``avatar.speak_response``, ``avatar.interrupt``, ``avatar.start_listening``/``stop_listening``) as JSON on
-the room's data channel, topic ``agent-control``, and LiveAvatar answers on ``agent-response``. The seam is
-:class:`FullChannel`, three coroutines; :class:`LiveKitChannel` is the one over ``livekit.rtc`` (``pip install
-'heygen-async[livekit]'``), which joins the room with the session's agent token. No LiveKit server runs here,
-so the suite tests the session through a stand-in channel and this class only as far as it can without one.
+the room's data channel, topic ``agent-control``, and LiveAvatar answers on ``agent-response`` (events named
+by ``event_type``, which become the session's :class:`ServerEvent` of that ``type``; ``session.stopped`` closes
+the session). The seam is :class:`FullChannel`, three coroutines; :class:`LiveKitChannel` is the one over
+``livekit.rtc`` (``pip install 'heygen-async[livekit]'``): ``Room()``, ``room.on("data_received", ...)`` (a
+``DataPacket`` with ``data`` and ``topic``), ``await room.connect(url, token)``,
+``await room.local_participant.publish_data(payload, reliable=True, topic=...)``, ``await room.disconnect()``.
+
+It joins with the session's *agent* token (``livekit_agent_token``), as pipecat's LiveAvatar service does by
+default and Vision-Agents' plugin always does: the client token (``s.viewer.token``) is your front end's, and a
+second participant joining with it would take the viewer's identity and push it out of the room. A session
+LiveAvatar gave no agent token cannot send commands (a clear error; the session stays open). No LiveKit server
+runs here, so the suite tests the session through a stand-in channel, and this class against a stand-in of
+``livekit.rtc`` with the shape above (checked against livekit/python-sdks).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import logging
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from heygen_async._exceptions import ConfigurationError, SessionClosedError
-from heygen_async.liveavatar._models import LiveSessionInfo
 
-__all__ = ["COMMAND_TOPIC", "EVENT_TOPIC", "FullChannel", "LiveKitChannel", "open_full_channel"]
+if TYPE_CHECKING:
+    from heygen_async.liveavatar._models import LiveSessionInfo
 
-logger = logging.getLogger("heygen_async")
+__all__ = ["COMMAND_TOPIC", "EVENT_TOPIC", "FullChannel", "LiveKitChannel", "as_session_event", "open_full_channel"]
+
 COMMAND_TOPIC: Final = "agent-control"
 EVENT_TOPIC: Final = "agent-response"
 
@@ -62,13 +72,18 @@ class LiveKitChannel:
                 return
             try:
                 event = json.loads(bytes(packet.data))
-            except ValueError:
+            except (ValueError, TypeError):  # not JSON (UnicodeDecodeError is a ValueError): not LiveAvatar's
                 return
             if isinstance(event, dict):
                 on_event(event)
 
         room.on("data_received", received)
-        await room.connect(url, token)
+        try:
+            await room.connect(url, token)
+        except BaseException:
+            with contextlib.suppress(Exception):  # a room that never connected has nothing to leave
+                await room.disconnect()
+            raise
         self._room = room
 
     async def publish(self, payload: Mapping[str, Any]) -> None:
@@ -83,18 +98,42 @@ class LiveKitChannel:
             await room.disconnect()
 
 
+def as_session_event(
+    received: Callable[[Mapping[str, Any]], None], close: Callable[[str], None]
+) -> Callable[[Mapping[str, Any]], None]:
+    """What a session makes of a FULL event (``received`` takes it, as a LITE session's WebSocket messages):
+    its ``event_type`` is the :class:`ServerEvent`'s ``type`` (the LITE WebSocket's key); ``session.stopped``
+    (LiveAvatar ended it) calls ``close``, as a LITE session's ``session.state_updated`` closed does. Events
+    without a name are not LiveAvatar's, and are ignored."""
+
+    def on_event(event: Mapping[str, Any]) -> None:
+        kind = event.get("event_type")
+        if not isinstance(kind, str) or not kind:
+            return
+        received({**event, "type": kind})
+        if kind == "session.stopped":
+            close(f"LiveAvatar ended the session ({event.get('end_reason') or 'session.stopped'})")
+
+    return on_event
+
+
 async def open_full_channel(
     info: LiveSessionInfo,
-    on_event: Callable[[Mapping[str, Any]], None],
     factory: Callable[[], FullChannel] | None,
+    on_event: Callable[[Mapping[str, Any]], None],
 ) -> FullChannel:
     """Join the room of the session ``info`` describes with its agent token (``factory`` makes the channel;
-    default LiveKit's); ``on_event`` gets LiveAvatar's events."""
-    token = info.livekit_agent_token or info.access_token
-    if not info.url or not token:
+    default LiveKit's); ``on_event`` gets each of LiveAvatar's events."""
+    if not info.url:
         raise SessionClosedError(
             "LiveAvatar did not give this session a LiveKit room to send commands to", session_id=info.session_id
         )
+    if not info.livekit_agent_token:
+        raise SessionClosedError(
+            "LiveAvatar gave this session no livekit_agent_token to send commands with (the client token is the "
+            "front end's: joining with it would push the viewer out of the room)",
+            session_id=info.session_id,
+        )
     channel = factory() if factory is not None else LiveKitChannel()
-    await channel.connect(info.url, token, on_event)
+    await channel.connect(info.url, info.livekit_agent_token, on_event)
     return channel

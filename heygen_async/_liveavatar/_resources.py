@@ -215,6 +215,14 @@ class AvatarsResource(Resource):
         arguments = {"page": page, "page_size": page_size}
         return await self._call(_ROWS["avatars.list_public"], LiveAvatarPage, arguments, **options)
 
+    async def iter_public(
+        self, *, page_size: int | None = None, **options: Unpack[ListKwargs]
+    ) -> AsyncIterator[LiveAvatarDetails]:
+        """Every avatar of ``list_public()``, page after page."""
+        row = _ROWS["avatars.list_public"]
+        async for item in self._iterate(row, LiveAvatarPage, {"page_size": page_size}, **options):
+            yield item
+
     async def get(self, avatar_id: str, **options: Unpack[CallKwargs]) -> LiveAvatarDetails:
         """``GET /v1/avatars/{avatar_id}``."""
         return await self._call(_ROWS["avatars.get"], LiveAvatarDetails, {"avatar_id": avatar_id}, **options)

@@ -401,9 +401,10 @@ class LiveAvatarSession(StreamingSession):
         """A FULL command on LiveKit's data channel (joined on first use)."""
         self._check_open(event_type)
         if self._full is None:
-            from ._full import open_full_channel
+            from ._full import as_session_event, open_full_channel
 
-            self._full = await open_full_channel(self.info, self._received, self._full_factory)
+            on_event = as_session_event(self._received, self._begin_close)
+            self._full = await open_full_channel(self.info, self._full_factory, on_event)
         event_id = uuid.uuid4().hex
         payload: dict[str, Any] = {"event_type": event_type, "event_id": event_id, "session_id": self.id}
         if text is not None:

@@ -20,7 +20,7 @@ import math
 import time
 import warnings
 from collections.abc import AsyncGenerator, Callable, Mapping
-from typing import Any, ClassVar, Final, Literal, cast
+from typing import Any, ClassVar, Final, Literal, TypeVar, cast
 
 from heygen_async._exceptions import (
     APIError,
@@ -51,6 +51,7 @@ from ._events import (
 )
 
 __all__ = ["SESSION_OPTIONS", "StreamingSession"]
+_S = TypeVar("_S", bound="StreamingSession")
 
 logger = logging.getLogger("heygen_async")
 
@@ -293,7 +294,7 @@ class StreamingSession:
 
     # -- entering -----------------------------------------------------------------------------------------------
 
-    async def __aenter__(self) -> StreamingSession:
+    async def __aenter__(self: _S) -> _S:  # a subclass's block gets its own type (LiveAvatarSession's viewer)
         await self.open()
         return self
 

@@ -6,7 +6,8 @@ gateway's ``{"message", "provider", "result": <HeyGen body>, "response_headers"}
 
 Error bodies arrive as the seed's ``{"data": {"error": {"message", "code"}}}``, the gateway's
 ``{"message", "provider", "error": <HeyGen body>, "headers"}``, HeyGen v1 ``{"code", "message"}`` or v2
-``{"data": null, "error": {"code", "message"}}``; a body that is not JSON at all (an HTML 502 page, an empty
+``{"data": null, "error": {"code", "message"}}``, LiveAvatar's 422 ``{"detail": [{"loc", "msg", ...}]}`` (the
+first offending parameter becomes the error's ``param``); a body that is not JSON at all (an HTML 502 page, an empty
 or truncated body) becomes a typed error with a short excerpt, never a ``JSONDecodeError``.
 """
 
@@ -36,6 +37,9 @@ __all__ = ["DEFAULT_SUCCESS_CODES", "LIVEAVATAR_SUCCESS_CODES", "decode_envelope
 
 _NOT_JSON: Final = object()
 _EXCERPT: Final = 200
+_DETAIL_SHOWN: Final = 5
+"""A 422's problems said in the error's text; the rest are counted (all of them stay in ``body``)."""
+_LOCATIONS: Final = frozenset({"body", "query", "path", "header"})
 _SCRUBBED_BODY_MAX: Final = 1 << 20
 """An error body larger than this (bytes) is kept as an excerpt, so scrubbing it stays cheap."""
 DEFAULT_SUCCESS_CODES: Final = frozenset({100, "100", "success", "SUCCESS", "Success"})
@@ -165,6 +169,38 @@ def _v3_details(body: Any) -> tuple[str | None, str | None]:
     return (param if isinstance(param, str) else None), (doc_url if isinstance(doc_url, str) else None)
 
 
+def _validation_details(body: Any) -> tuple[str | None, str | None]:
+    """``(param, message)`` of a FastAPI 422 (LiveAvatar's): ``{"detail": [{"loc": ["body", "avatar_id"], "msg":
+    "Field required"}, ...]}`` names its first parameter (dotted, ``video_settings.quality``, ``links[0].url``)
+    and says every problem, each after its parameter; ``(None, None)`` for any other shape."""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if not isinstance(detail, list):
+        return None, None
+    params: list[str | None] = []
+    problems: list[str] = []
+    for problem in detail[:_DETAIL_SHOWN]:
+        if not isinstance(problem, dict):
+            continue
+        loc = problem.get("loc")
+        parts = (
+            [part for part in loc if isinstance(part, (str, int)) and not isinstance(part, bool)]
+            if isinstance(loc, list)
+            else []
+        )
+        if parts and parts[0] in _LOCATIONS:
+            parts = parts[1:]
+        name = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts).lstrip(".") or None
+        msg = problem.get("msg")
+        text = msg if isinstance(msg, str) and msg else "invalid"
+        params.append(name)
+        problems.append(f"{name}: {text}" if name else text)
+    if not problems:
+        return None, None
+    more = len(detail) - _DETAIL_SHOWN
+    message = "; ".join(problems) + (f"; and {more} more" if more > 0 else "")
+    return next((name for name in params if name), None), message
+
+
 def _error_details(body: Any) -> tuple[Any, str | None, Any]:
     """``(code, message, forwarded_headers)`` from any known error shape."""
     code: Any = None
@@ -292,6 +328,8 @@ def _status_error(
     else:
         code, message, forwarded = _error_details(body)
         param, doc_url = _v3_details(body)
+        if param is None and message is None:
+            param, message = _validation_details(body)
         if isinstance(code, str):
             code = redactor.text(code)
         try:

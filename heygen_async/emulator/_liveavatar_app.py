@@ -11,7 +11,9 @@ problem), run the handler, and answer ``{"code": 1000, "data": ..., "message": "
 A started LITE session's ``ws_url`` leads to ``GET /liveavatar/ws/{session_id}?token=<secret>`` (see
 ``_liveavatar_ws``). Faults of the WebSocket are methods of :class:`LiveAvatarService`: ``drop_websocket``,
 ``refuse_websocket``, ``delay_connected`` and ``end_session``. ``GET /_emulator/liveavatar/sessions`` lists every
-session of every account. Session tokens, WebSocket secrets and LiveKit tokens never reach the request log.
+session of every account. Each request log entry also has ``auth`` (the credentials sent: ``["key"]``,
+``["bearer"]``) and the JSON ``body`` (tokens a caller passes in it masked); session tokens, WebSocket secrets and
+LiveKit tokens never reach the request log.
 """
 
 from __future__ import annotations
@@ -65,6 +67,21 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
 
 def _redacted(query: Mapping[str, str]) -> dict[str, str]:
     return {k: (REDACTED if k.lower() in _SECRET_QUERY else v) for k, v in query.items()}
+
+
+def _scrubbed(value: Any) -> Any:
+    """A request body for the log: credentials a caller may pass (``livekit_config``'s client token, an Agora
+    token, a secret's value) masked, at any depth."""
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED
+            if isinstance(k, str) and ("token" in k.lower() or "secret_value" in k.lower())
+            else _scrubbed(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    return value
 
 
 def _bearer(request: web.Request) -> str:
@@ -187,6 +204,9 @@ class LiveAvatarService:
             "format": "liveavatar",
             "path": request.path,
             "query": _redacted(request.query),
+            "auth": sorted(
+                kind for kind, sent in (("bearer", _bearer(request)), ("key", request.headers.get("X-API-KEY"))) if sent
+            ),
         }
         self.host.log.append(entry)
         return entry
@@ -207,7 +227,7 @@ class LiveAvatarService:
                 await asyncio.sleep(host.faults.latency())
             elif fault not in AFTER_PROCESSING:
                 return host.finish(entry, self._fault_answer(request, fault))
-        response = await self._answer(request, key, owner, session)
+        response = await self._answer(request, key, owner, session, entry)
         if fault in AFTER_PROCESSING:
             host.finish(entry, response)
             return await host.lose_response(request, response, fault, entry)
@@ -232,7 +252,7 @@ class LiveAvatarService:
         return None, session
 
     async def _answer(
-        self, request: web.Request, key: str, owner: str | None, session: LiveSession | None
+        self, request: web.Request, key: str, owner: str | None, session: LiveSession | None, entry: dict[str, Any]
     ) -> web.Response:
         endpoint, handler = LIVEAVATAR_HANDLERS[key]
         try:
@@ -244,6 +264,8 @@ class LiveAvatarService:
                 body=await self._read_body(request),
                 url=request.url,
             )
+            if call.body:
+                entry["body"] = _scrubbed(call.body)
             check_row(endpoint, call)
             answer = handler(self.state, call)
         except Unprocessable as exc:

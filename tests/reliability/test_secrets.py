@@ -32,6 +32,7 @@ from tests.support import (
     echo,
     error_text,
     library_locals,
+    record_text,
 )
 
 T = TypeVar("T")
@@ -45,16 +46,6 @@ POLL: Final = hg.PollPolicy(first_poll=0.01, max_interval=0.03, jitter=0.1, retr
 CONFIG: Final = EmulatorConfig(pending_seconds=0.5, render_seconds=2.0, translation_seconds=2.0)
 AVATAR: Final[dict[str, Any]] = {"type": "avatar", "avatar_id": "Angela-inTshirt-20220820"}
 VOICE_ID: Final = "1bd001e7e50f421d891986aad5158bc8"
-
-
-def record_text(record: logging.LogRecord) -> str:
-    """A record as any handler could render it: the formatted message, the raw msg and args, the traceback."""
-    parts = [logging.Formatter("%(name)s %(levelname)s %(message)s").format(record), str(record.msg)]
-    parts.append(repr(record.args))
-    if record.exc_info and record.exc_info[1] is not None:
-        parts.append(error_text(record.exc_info[1]))
-    parts += [f"{k}={v!r}" for k, v in vars(record).items() if k not in ("msg", "args", "exc_info")]
-    return "\n".join(parts)
 
 
 def scene(text: str) -> dict[str, Any]:

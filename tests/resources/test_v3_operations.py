@@ -8,7 +8,6 @@ the arguments, the result and the emulator's log entry of the request; then one 
 from __future__ import annotations
 
 import asyncio
-import enum
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -22,7 +21,7 @@ from heygen_async._spec._types import Endpoint
 from heygen_async._spec._v3_table import V3_ENDPOINTS, V3_ENDPOINTS_BY_NAME
 from heygen_async.emulator import Emulator, ManualClock
 from heygen_async.v3 import _models
-from tests.support import AUDIO_URL, LOOK_ID, SARA, VIDEO_URL, v3_method
+from tests.support import AUDIO_URL, LOOK_ID, SARA, VIDEO_URL, expected_path, fields_match, shown, v3_method
 
 LONG: Final = 120.0
 PNG: Final = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -189,38 +188,6 @@ def walked() -> dict[str, Seen]:
 
 def test_the_walk_calls_every_operation(walked: dict[str, Seen]) -> None:
     assert set(walked) == {e.qualname for e in V3_ENDPOINTS}
-
-
-def expected_path(endpoint: Endpoint, positional: tuple[Any, ...]) -> str:
-    """The path with the call's ids in place (path parameters are the methods' positional arguments)."""
-    path = endpoint.path
-    names = [p for p in endpoint.params if p.location == "path"]
-    for param, value in zip(names, positional[: len(names)], strict=True):
-        path = path.replace("{" + param.name + "}", str(value))
-    return path
-
-
-def shown(value: Any) -> Any:
-    """A query value as it reads in the URL."""
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
-
-
-def fields_match(model: Any, raw: Any) -> None:
-    """Every scalar field HeyGen answered is the model's value (an enum's value, in any case), and nested objects
-    recurse."""
-    if not isinstance(raw, Mapping):
-        return
-    for field in attrs.fields(type(model)):
-        if field.name == "raw" or field.name not in raw:
-            continue
-        value, answered = getattr(model, field.name), raw[field.name]
-        if isinstance(answered, (str, int, float, bool)):
-            if isinstance(value, enum.Enum):  # statuses match in any case
-                assert str(value.value).lower() == str(answered).lower(), (type(model).__name__, field.name)
-            else:
-                assert value == answered, (type(model).__name__, field.name)
-        elif isinstance(answered, Mapping) and attrs.has(type(value)):
-            fields_match(value, answered)
 
 
 @pytest.mark.parametrize("endpoint", V3_ENDPOINTS, ids=lambda e: e.qualname)

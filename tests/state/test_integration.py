@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -24,7 +24,8 @@ from tests.support import (
     SARA,
     SESSION_PARAMS,
     MakeState,
-    crash,
+    crash_with_lease,
+    eventually,
     fast_client,
     scene,
     ticking,
@@ -51,23 +52,6 @@ def _max_in(times: list[float], width: float) -> int:
 def _arrivals(emulator: Emulator, endpoint: str) -> list[float]:
     """Wall-clock times at which the emulator received requests to ``endpoint``."""
     return [entry["time"] for entry in emulator.request_log if entry["endpoint"] == endpoint]
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], *, within: float = 3.0, what: str) -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-async def _crash(state: hg.RedisState) -> float:
-    """SIGKILL just after a heartbeat: the lease is renewed one last time (so its end is known), then nothing
-    renews it. Returns the earliest wall-clock time at which it can have run out."""
-    crash(state)
-    renewed = time.time()
-    await state._redis.set(state._lease, "1", px=state._ttl_ms())  # as a heartbeat does, even after a lapse
-    return renewed + state.lease_ttl
 
 
 async def _leases_out(client: hg.HeyGenClient, count: int) -> bool:
@@ -204,7 +188,7 @@ async def test_every_sharer_sees_the_job_ledger(
         async def settled() -> bool:
             return all(record.done for record in await watcher.jobs.recorded())
 
-        await _eventually(settled, what="the ledger to show every job done")
+        await eventually(settled, what="the ledger to show every job done")
         final = {record.id: record for record in await watcher.jobs.recorded()}
         assert {i: r.status for i, r in final.items()} == {
             fine[0]: "completed",
@@ -239,14 +223,14 @@ async def test_a_survivor_adopts_a_crashed_clients_renders(heygen_emulator: Emul
     ):
         async with fast_client(heygen_emulator, state=dying) as crashed:
             ids = await _submit(crashed, 5, "orphan")
-            lease_ends = await _crash(dying)
+            lease_ends = await crash_with_lease(dying)
             early = await survivor.jobs.adopt_orphans()
             assert time.time() < lease_ends, "the adoption above must have run while the lease lived"
         # The crashed client is closed without having waited for anything (its process is gone).
         assert early == []
         assert {r.owner for r in await survivor.jobs.recorded(open_only=True)} == {dying.owner}
 
-        await _eventually(lambda: _leases_out(survivor, 5), what="the crashed client's lease to run out")
+        await eventually(lambda: _leases_out(survivor, 5), what="the crashed client's lease to run out")
         handles = await survivor.jobs.adopt_orphans()
         assert sorted(h.id for h in handles) == sorted(ids)
         assert await survivor.jobs.adopt_orphans() == []
@@ -262,7 +246,7 @@ async def test_a_survivor_adopts_a_crashed_clients_renders(heygen_emulator: Emul
         async def settled() -> bool:
             return all(record.done for record in await bystander.jobs.recorded())
 
-        await _eventually(settled, what="the ledger to show the adopted jobs done")
+        await eventually(settled, what="the ledger to show the adopted jobs done")
         final = await bystander.jobs.recorded()
         assert sorted(r.id for r in final) == sorted(ids)
         assert {(r.status, r.done, r.updated_by) for r in final} == {("completed", True, survivor_state.owner)}
@@ -283,8 +267,8 @@ async def test_a_survivor_adopts_a_crashed_clients_v3_renders_and_sees_them_thro
                 ).video_id
                 for i in range(3)
             ]
-            await _crash(dying)
-        await _eventually(lambda: _leases_out(survivor, 3), what="the crashed client's lease to run out")
+            await crash_with_lease(dying)
+        await eventually(lambda: _leases_out(survivor, 3), what="the crashed client's lease to run out")
         handles = await survivor.jobs.adopt_orphans()
         assert sorted(h.id for h in handles) == sorted(str(i) for i in ids)
         assert {h.kind.name for h in handles} == {"v3_video"}
@@ -311,11 +295,11 @@ async def test_a_tenant_neither_lists_nor_adopts_another_tenants_jobs(
         tenants = [survivor.with_options(api_token=REJECTED), survivor.with_options(api_token="at_another-tenant")]
         async with fast_client(heygen_emulator, state=dying) as crashed:
             ids = await _submit(crashed, 3, "orphan")
-            await _crash(dying)
+            await crash_with_lease(dying)
         assert sorted(record.id for record in await survivor.jobs.recorded()) == sorted(ids)
         for tenant in tenants:
             assert await tenant.jobs.recorded() == []
-        await _eventually(lambda: _leases_out(survivor, 3), what="the crashed client's lease to run out")
+        await eventually(lambda: _leases_out(survivor, 3), what="the crashed client's lease to run out")
         for tenant in tenants:
             assert await tenant.jobs.adopt_orphans() == []
         handles = await survivor.jobs.adopt_orphans()
@@ -340,7 +324,7 @@ async def test_another_tenants_polls_never_write_into_a_tenants_records(
         async def written() -> bool:
             return not scheduler._updates and (scheduler._flusher is None or scheduler._flusher.done())
 
-        await _eventually(written, what="the tenants' status updates to be sent")
+        await eventually(written, what="the tenants' status updates to be sent")
         (record,) = await owner.jobs.recorded()
         assert (record.status, record.done, record.updated_by) == (None, False, None)
         await owner.videos.wait(video_id, timeout=10)
@@ -348,7 +332,7 @@ async def test_another_tenants_polls_never_write_into_a_tenants_records(
         async def closed() -> bool:
             return [(r.status, r.done) for r in await owner.jobs.recorded()] == [("completed", True)]
 
-        await _eventually(closed, what="the owner's poll to close its record")
+        await eventually(closed, what="the owner's poll to close its record")
 
 
 # -- D: the account-wide render cap ----------------------------------------------------------------------------------
@@ -430,7 +414,7 @@ async def test_a_crashed_holders_render_slot_is_freed_when_its_lease_runs_out(
     assert await dying.acquire_slot("renders", limit=1, tag=f"{dying.owner}:batch")
     state = await make_state()
     async with fast_client(heygen_emulator, state=state) as client:
-        lease_ends = await _crash(dying)
+        lease_ends = await crash_with_lease(dying)
         requests = [{"video_inputs": [scene("after the crash")]}]
         async with ticking(heygen_emulator, step=8):
             items = [item async for item in client.videos.generate_many(requests, concurrency=1, timeout=10)]
@@ -461,7 +445,7 @@ async def test_the_session_cap_is_account_wide(heygen_emulator: Emulator, make_s
             async def ledgered() -> bool:
                 return [(r.id, r.owner) for r in await second_state.sessions()] == [(held.id, first_state.owner)]
 
-            await _eventually(ledgered, what="the session ledger to list the first client's session")
+            await eventually(ledgered, what="the session ledger to list the first client's session")
             started = time.monotonic()
             with pytest.raises(hg.SessionLimitError, match="on the account"):
                 async with second_manager.session(**SESSION_PARAMS):
@@ -505,8 +489,8 @@ async def test_reap_orphans_stops_a_crashed_owners_session_once_its_lease_runs_o
             async def ledgered() -> bool:
                 return [(r.id, r.owner) for r in await reaper_state.sessions()] == [(orphan, dying.owner)]
 
-            await _eventually(ledgered, what="the session ledger to list the session")
-            lease_ends = await _crash(dying)
+            await eventually(ledgered, what="the session ledger to list the session")
+            lease_ends = await crash_with_lease(dying)
             manager = reaper.streaming.manager(max_sessions=1)
             report = await manager.reap_orphans(min_age=0)
             assert time.time() < lease_ends, "the reap above must have run while the lease lived"
@@ -516,7 +500,7 @@ async def test_reap_orphans_stops_a_crashed_owners_session_once_its_lease_runs_o
             async def lease_out() -> bool:
                 return [r.owner_alive for r in await reaper_state.sessions()] == [False]
 
-            await _eventually(lease_out, what="the crashed client's lease to run out")
+            await eventually(lease_out, what="the crashed client's lease to run out")
             report = await manager.reap_orphans()  # the default min_age (60 s) does not protect it
             assert (report.stopped, report.kept, dict(report.failed)) == ((orphan,), (), {})
             assert account.sessions[orphan].status == "closed"
@@ -560,7 +544,7 @@ async def test_a_session_whose_stop_failed_is_reaped_by_another_process_while_it
                 (session.id, owner_state.owner, True, True)
             ]
 
-        await _eventually(marked, what="the ledger to mark the session as needing a stop")
+        await eventually(marked, what="the ledger to mark the session as needing a stop")
         report = await reaper.streaming.manager(max_sessions=1).reap_orphans()  # the default min_age: 60 s
         assert (report.stopped, report.kept, dict(report.failed)) == ((session.id,), (), {})
         assert emulator.account.open_sessions() == []

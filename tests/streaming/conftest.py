@@ -1,5 +1,6 @@
-"""Fixtures for the streaming-session tests: gateway and direct clients of the manual-clock emulator, and how
-soon a manager tries a failed stop again."""
+"""Fixtures for the streaming-session tests: gateway and direct clients of the manual-clock emulator (how soon a
+manager tries a failed stop again, ``restop_soon`` and ``restop_never``, is in tests/conftest.py: LiveAvatar's
+tests use it too)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 import heygen_async as hg
-from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async.emulator import Emulator
 from tests.support import NO_WAIT_RETRY, SLOW_ANSWER
 
@@ -32,16 +32,3 @@ def fixed_latency(heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) ->
     """An injected ``slow`` answer takes exactly ``SLOW_ANSWER`` real seconds."""
     monkeypatch.setattr(heygen_emulator.app.faults, "latency", lambda: SLOW_ANSWER)
     return SLOW_ANSWER
-
-
-@pytest.fixture
-def restop_soon(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A manager tries a failed stop again after 10 ms (not 1 s), backing off to 50 ms at most."""
-    monkeypatch.setattr(_streaming_manager, "RESTOP_FIRST", 0.01)
-    monkeypatch.setattr(_streaming_manager, "RESTOP_MAX", 0.05)
-
-
-@pytest.fixture
-def restop_never(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A manager's background retry of failed stops waits an hour: the test sees what else stops them."""
-    monkeypatch.setattr(_streaming_manager, "RESTOP_FIRST", 3600.0)

@@ -53,9 +53,10 @@ from ._jobs import (
     video_success,
 )
 from ._leaks import Hygiene, connector_of
-from ._liveavatar import open_liveavatar_session
+from ._liveavatar import LIVE_NO_RETRY, live_client, live_requests, open_liveavatar_session
 from ._liveavatar_raw import (
     HANG_GUARD,
+    PERSONA,
     LiveCaller,
     LiveReply,
     closed_after,
@@ -67,10 +68,21 @@ from ._liveavatar_raw import (
     round_trip,
     speak,
 )
+from ._operations import expected_path, fields_match, shown
 from ._paths import DATA, EXAMPLES, README, ROOT
 from ._readme import code_blocks, section
-from ._secrets import assert_clean, echo, error_text, library_locals
-from ._state import MakeState, crash
+from ._secrets import (
+    assert_clean,
+    base64_leak,
+    echo,
+    encodings,
+    error_text,
+    library_locals,
+    record_text,
+    unescaped,
+    windows,
+)
+from ._state import MakeState, crash, crash_with_lease, eventually
 from ._streaming import (
     SESSION_PARAMS,
     SLOW_ANSWER,
@@ -131,7 +143,12 @@ __all__ = [
     # secrets
     "library_locals",
     "error_text",
+    "encodings",
+    "windows",
+    "base64_leak",
+    "unescaped",
     "assert_clean",
+    "record_text",
     "echo",
     # audio
     "pcm_tone",
@@ -168,6 +185,7 @@ __all__ = [
     "v3_emulator",
     # the emulator's LiveAvatar, raw
     "HANG_GUARD",
+    "PERSONA",
     "LiveCaller",
     "LiveReply",
     "live_emulator",
@@ -179,6 +197,10 @@ __all__ = [
     "frames_until",
     "connected",
     "closed_after",
+    # LiveAvatar through its client
+    "LIVE_NO_RETRY",
+    "live_client",
+    "live_requests",
     # jobs
     "FAST_POLL",
     "SLOW_POLL",
@@ -220,6 +242,8 @@ __all__ = [
     # shared state
     "MakeState",
     "crash",
+    "crash_with_lease",
+    "eventually",
     # webhooks
     "WAYS",
     "Start",
@@ -236,6 +260,10 @@ __all__ = [
     # leaks
     "Hygiene",
     "connector_of",
+    # one operation's round trip
+    "expected_path",
+    "shown",
+    "fields_match",
     # HeyGen v3
     "openapi_from_table",
     "sample_arguments",

@@ -1,13 +1,14 @@
 """Where a leaked credential would show: every piece of text an error exposes to a user, a log or an error
-tracker, down to the local variables of the library's frames in its traceback; and whether a text shows one, in
-any encoding: any run of 8 characters of any encoding of the secret (percent-escapes in either hex case),
-escaped or base64-encoded at any alignment."""
+tracker, down to the local variables of the library's frames in its traceback; the forms a server may echo a secret
+in, and the check that none of them shows. "Shows" means any run of 8 characters of any encoding of the secret
+(percent-escapes in either hex case), escaped or not, or base64 of it at any alignment."""
 
 from __future__ import annotations
 
 import base64
 import html
 import json
+import logging
 import os
 import re
 import traceback
@@ -105,6 +106,16 @@ def assert_clean(what: str, text: str, secret: str) -> None:
         assert secret[i : i + 8] not in plain, f"the secret leaked into {what}, escaped ({secret[i : i + 8]!r})"
     leak = base64_leak(text, secret)
     assert leak is None, f"the secret leaked into {what}, base64-encoded ({leak!r})"
+
+
+def record_text(record: logging.LogRecord) -> str:
+    """A record as any handler could render it: the formatted message, the raw msg and args, the traceback."""
+    parts = [logging.Formatter("%(name)s %(levelname)s %(message)s").format(record), str(record.msg)]
+    parts.append(repr(record.args))
+    if record.exc_info and record.exc_info[1] is not None:
+        parts.append(error_text(record.exc_info[1]))
+    parts += [f"{k}={v!r}" for k, v in vars(record).items() if k not in ("msg", "args", "exc_info")]
+    return "\n".join(parts)
 
 
 def echo(secret: str) -> str:

@@ -52,3 +52,19 @@ async def v3_misuse(client: hg.HeyGenClient) -> None:
     late: hg.v3.UserInfoResponse = await client.v3.videos.wait("v")  # noqa: F841  # E: assignment
     await client.v3.videos.submit(type="avatar", script="hi", voice_id="v")  # E: call-overload
     await client.v3.lipsyncs.submit(video={"type": "url", "url": "u"})  # E: call-arg
+
+
+async def liveavatar_misuse(live: hg.LiveAvatarClient) -> None:
+    await live.sessions.token(mode="LITE")  # E: call-arg
+    await live.sessions.token(avatar_id="a", mode="MEDIUM")  # E: arg-type
+    await live.sessions.token(avatar_id="a", is_sandbox="yes")  # E: arg-type
+    await live.sessions.list()  # E: call-arg
+    await live.sessions.list(type="all")  # E: arg-type
+    await live.sessions.stop()  # E: call-arg
+    await live.avatars.list(page="2")  # E: arg-type
+    await live.voices.list(voice_type="shared")  # E: arg-type
+    await live.contexts.create(name="n", prompt="p")  # E: call-arg
+    await live.users.credits(idempotency_key="k")  # E: call-arg
+    await live.sessions.frobnicate()  # E: attr-defined
+    gone: hg.liveavatar.LiveSessionToken = await live.sessions.start()  # noqa: F841  # E: assignment
+    live.avatars.iter_all(page=2)  # E: call-arg

@@ -37,7 +37,10 @@ def test_mypy_rejects_each_wrong_call() -> None:
 
 
 def test_mypy_accepts_the_correct_usage_files() -> None:
-    files = [str(ROOT / "tests" / "typing" / name) for name in ("endpoints_usage.py", "client_usage.py", "v3_usage.py")]
+    files = [
+        str(ROOT / "tests" / "typing" / name)
+        for name in ("endpoints_usage.py", "client_usage.py", "v3_usage.py", "liveavatar_usage.py")
+    ]
     result = subprocess.run(
         [sys.executable, "-m", "mypy", *files], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
     )
