@@ -1,5 +1,5 @@
-"""Shared fixtures: a private runtime directory, instant retry waits, clients, aioresponses, and real local
-servers (the constants and helpers they use are in tests/support)."""
+"""Shared fixtures: a private runtime directory, instant retry waits, clients, aioresponses, real local servers,
+and emulator answers of a fixed latency (the constants and helpers they use are in tests/support)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from yarl import URL
 
 import heygen_async as hg
 from heygen_async._transport import _call as _http
-from tests.support import BASE, FAST, TOKEN, ServerFactory
+from heygen_async.emulator import Emulator
+from tests.support import BASE, FAST, SLOW_ANSWER, TOKEN, ServerFactory
 
 
 def _teach_aioresponses_aiohttp_314() -> None:
@@ -91,3 +92,10 @@ async def serve() -> AsyncIterator[ServerFactory]:
     yield start
     for server in servers:
         await server.close()
+
+
+@pytest.fixture
+def fixed_latency(heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> float:
+    """An injected ``slow`` answer takes exactly ``SLOW_ANSWER`` real seconds."""
+    monkeypatch.setattr(heygen_emulator.app.faults, "latency", lambda: SLOW_ANSWER)
+    return SLOW_ANSWER

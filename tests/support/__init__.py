@@ -52,6 +52,15 @@ from ._jobs import (
     video_success,
 )
 from ._leaks import Hygiene, connector_of
+from ._liveavatar import (
+    LIVE_ENDPOINTS,
+    QUICK_SPEECH,
+    LiveCheckpointBackend,
+    checkpoint_session,
+    live_registry,
+    not_ended,
+    tone,
+)
 from ._liveavatar_raw import (
     HANG_GUARD,
     LiveCaller,
@@ -165,6 +174,14 @@ __all__ = [
     "frames_until",
     "connected",
     "closed_after",
+    # LiveAvatar sessions
+    "LIVE_ENDPOINTS",
+    "QUICK_SPEECH",
+    "LiveCheckpointBackend",
+    "checkpoint_session",
+    "live_registry",
+    "not_ended",
+    "tone",
     # jobs
     "FAST_POLL",
     "SLOW_POLL",
