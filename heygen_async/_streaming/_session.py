@@ -20,7 +20,7 @@ import math
 import time
 import warnings
 from collections.abc import AsyncGenerator, Callable, Mapping
-from typing import Any, ClassVar, Final, Literal, cast
+from typing import Any, ClassVar, Final, Literal, TypeVar, cast
 
 from heygen_async._exceptions import (
     APIError,
@@ -72,6 +72,7 @@ SESSION_OPTIONS: Final = (
     "start_grace",
 )
 """The keyword arguments of a session that are the session's own, not ``streaming.new``'s."""
+_Session = TypeVar("_Session", bound="StreamingSession")
 
 
 def _seconds(name: str, value: Any, *, optional: bool = False, positive: bool = True) -> float | None:
@@ -290,7 +291,7 @@ class StreamingSession:
 
     # -- entering -----------------------------------------------------------------------------------------------
 
-    async def __aenter__(self) -> StreamingSession:
+    async def __aenter__(self: _Session) -> _Session:  # a LiveAvatarSession enters as one, with speak_audio()
         await self.open()
         return self
 
