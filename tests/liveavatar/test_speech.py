@@ -22,10 +22,6 @@ def _utterance(emulator: Emulator, event_id: str) -> Utterance:
     return found
 
 
-def _finished(recorder: Recorder, task_id: str | None) -> bool:
-    return any(event.task_id == task_id for event in recorder.of(hg.TaskFinished))
-
-
 def _commands(emulator: Emulator) -> list[str]:
     (session,) = emulator.liveavatar.sessions.values()
     return [command.type for command in session.commands]

@@ -14,7 +14,7 @@ from heygen_async._liveavatar._resources import SessionsResource
 from heygen_async.emulator import Emulator
 
 from ._liveavatar_raw import pcm
-from ._streaming import CheckpointBackend
+from ._streaming import CheckpointBackend, Recorder
 
 LIVE_ENDPOINTS: Final = {
     "new": "POST /v1/sessions/token",
@@ -31,6 +31,11 @@ and a pacing sleep or two, not seconds."""
 def tone(seconds: float, value: int = 1000) -> bytes:
     """``seconds`` of 24 kHz mono s16le PCM (a constant ``value``)."""
     return pcm(round(24_000 * seconds), value)
+
+
+def finished(recorder: Recorder, task_id: str | None) -> bool:
+    """Whether ``recorder`` saw the utterance ``task_id`` finish (played out or interrupted)."""
+    return any(event.task_id == task_id for event in recorder.of(hg.TaskFinished))
 
 
 def not_ended(emulator: Emulator) -> list[str]:
