@@ -59,9 +59,10 @@ POINTS: tuple[tuple[str, ...], ...] = (
 
 
 def _trip_the_channel(backend: LiveCheckpointBackend, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Points ``ws.before`` / ``ws.during`` (the handshake started, not answered) / ``ws.after`` around each
-    opening of the LITE WebSocket, and ``pacing`` at the third frame's pacing wait (two frames are out)."""
-    connect = _lite.LiteChannel._connect
+    """Points ``ws.before`` / ``ws.during`` (the handshake started, not answered) around each handshake of the
+    LITE WebSocket and ``ws.after`` once the channel is open, and ``pacing`` at the third frame's pacing wait
+    (two frames are out)."""
+    connect, open_ = _lite.LiteChannel._connect, _lite.LiteChannel.open
 
     async def checked_connect(channel: _lite.LiteChannel) -> object:
         await backend.point("ws.before")
@@ -70,10 +71,14 @@ def _trip_the_channel(backend: LiveCheckpointBackend, monkeypatch: pytest.Monkey
         during = asyncio.create_task(backend.point("ws.during"))
         opened = await handshake
         await during
-        await backend.point("ws.after")
         return opened
 
+    async def checked_open(channel: _lite.LiteChannel) -> None:
+        await open_(channel)
+        await backend.point("ws.after")  # the channel holds its socket: no await comes between the two
+
     monkeypatch.setattr(_lite.LiteChannel, "_connect", checked_connect)
+    monkeypatch.setattr(_lite.LiteChannel, "open", checked_open)
     wait = Pacer.wait
     waits = 0
 
