@@ -9,7 +9,7 @@ stopped. ``list_active`` walks ``GET /v1/sessions?type=active`` page by page for
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from heygen_async._exceptions import NotFoundError, SessionClosedError
@@ -17,15 +17,15 @@ from heygen_async._models import SessionStatus, StreamingSessionSummary
 from heygen_async._redact import Secret
 from heygen_async._spec._liveavatar_table import LIVEAVATAR_ENDPOINTS_BY_NAME
 from heygen_async._streaming._backend import ClientBackend
-from heygen_async._streaming._ledger import open_session
+from heygen_async._streaming._methods import open_session
 from heygen_async.liveavatar._models import LiveMode, LiveSessionInfo, LiveSessionToken
 
 from ._resources import SessionsResource
 
 if TYPE_CHECKING:
+    from heygen_async._runtime import Runtime
     from heygen_async._streaming._session import StreamingSession
-
-    from ._client import LiveAvatarClient
+    from heygen_async._transport._call import Transport
 
 __all__ = ["LiveAvatarBackend"]
 
@@ -38,16 +38,18 @@ S = TypeVar("S", bound="StreamingSession")
 class LiveAvatarBackend(ClientBackend):
     """Sessions on LiveAvatar, through ``client``'s pool; live in its registry (its ``aclose()`` stops them)."""
 
-    __slots__ = ("_client", "_minted")
+    __slots__ = ("_bearer", "_minted", "_runtime")
 
     supports_keep_alive = True
     """``POST /v1/sessions/keep-alive`` takes the API key: every session can be kept alive."""
     ledger_prefix = "liveavatar:"
     """Its sessions' record ids in a shared session ledger (see ``LEDGER_PREFIXES``)."""
 
-    def __init__(self, client: LiveAvatarClient) -> None:
-        super().__init__(client.sessions, client._runtime.live())
-        self._client = client
+    def __init__(self, sessions: SessionsResource, runtime: Runtime, bearer: Callable[[Secret], Transport]) -> None:
+        """``bearer`` makes a handle on the client's pool sending a session token as ``Bearer``."""
+        super().__init__(sessions, runtime.live())
+        self._runtime = runtime
+        self._bearer = bearer
         # Minted, not started yet: the session token (a credential, kept only until start), mode, sandbox.
         self._minted: dict[str, tuple[Secret, LiveMode, bool]] = {}
 
@@ -59,7 +61,8 @@ class LiveAvatarBackend(ClientBackend):
 
     def make_session(self, session_type: type[S], params: Mapping[str, Any]) -> S:
         """A session of ``session_type`` on this backend (with the client's shared ledger, if any)."""
-        return open_session(session_type, self, self._client._runtime, params)
+        ledger = self._runtime.session_ledger(self.ledger_prefix)
+        return open_session(session_type, self, ledger, params)
 
     async def new(self, params: Mapping[str, Any]) -> LiveSessionInfo:
         """Mint a session from checked ``sessions.token`` arguments."""
@@ -82,7 +85,7 @@ class LiveAvatarBackend(ClientBackend):
                 "no session token for this session: it was started or stopped already", session_id=session_id
             )
         token, mode, sandbox = minted
-        handle = SessionsResource(self._client.bearer_transport(token), self._client._runtime)
+        handle = SessionsResource(self._bearer(token), self._runtime)
         started = await handle.start()
         return LiveSessionInfo.started(started, mode=mode, is_sandbox=sandbox)
 

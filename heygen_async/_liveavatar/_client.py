@@ -169,7 +169,7 @@ class LiveAvatarClient(PoolClient):
         """The :class:`~heygen_async.StreamingBackend` this client's sessions and managers use."""
         from ._backend import LiveAvatarBackend
 
-        return LiveAvatarBackend(self)
+        return LiveAvatarBackend(self.sessions, self._runtime, self.bearer_transport)
 
     def session(self, **params: Any) -> LiveAvatarSession:
         """A live session: ``async with live.session(avatar_id=..., mode="LITE", sandbox=True) as s``.

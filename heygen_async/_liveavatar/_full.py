@@ -13,12 +13,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from heygen_async._exceptions import ConfigurationError, SessionClosedError
-
-if TYPE_CHECKING:
-    from ._session import LiveAvatarSession
+from heygen_async.liveavatar._models import LiveSessionInfo
 
 __all__ = ["COMMAND_TOPIC", "EVENT_TOPIC", "FullChannel", "LiveKitChannel", "open_full_channel"]
 
@@ -85,14 +83,18 @@ class LiveKitChannel:
             await room.disconnect()
 
 
-async def open_full_channel(session: LiveAvatarSession, factory: Callable[[], FullChannel] | None) -> FullChannel:
-    """Join ``session``'s room with its agent token (``factory`` makes the channel; default LiveKit's)."""
-    info = session.info
+async def open_full_channel(
+    info: LiveSessionInfo,
+    on_event: Callable[[Mapping[str, Any]], None],
+    factory: Callable[[], FullChannel] | None,
+) -> FullChannel:
+    """Join the room of the session ``info`` describes with its agent token (``factory`` makes the channel;
+    default LiveKit's); ``on_event`` gets LiveAvatar's events."""
     token = info.livekit_agent_token or info.access_token
     if not info.url or not token:
         raise SessionClosedError(
-            "LiveAvatar did not give this session a LiveKit room to send commands to", session_id=session.id
+            "LiveAvatar did not give this session a LiveKit room to send commands to", session_id=info.session_id
         )
     channel = factory() if factory is not None else LiveKitChannel()
-    await channel.connect(info.url, token, session._received)
+    await channel.connect(info.url, token, on_event)
     return channel

@@ -18,20 +18,34 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import aiohttp
+from yarl import URL
 
 from heygen_async._exceptions import APIConnectionError, APIError, APITimeoutError
-from heygen_async._redact import Redactor, Secret
+from heygen_async._redact import Redactor, Secret, url_credentials
 from heygen_async._transport._pool import ConnectionPool
 
-__all__ = ["ENDPOINT", "LiteChannel"]
+__all__ = ["ENDPOINT", "LiteChannel", "url_redactor"]
 
 logger = logging.getLogger("heygen_async")
 ENDPOINT: Final = "LiveAvatar WebSocket"
 """How errors name the channel (never by its URL: ``ws_url`` carries a credential)."""
 SPEECH: Final = frozenset({"agent.speak", "agent.speak_end"})
 MAX_MESSAGE: Final = 4 * 1024 * 1024
+_MIN_SECRET: Final = 8
+"""A query value this long or longer in ``ws_url`` is taken for a credential and scrubbed."""
 RECONNECT_PAUSE: Final = 0.2
 RECONNECT_PAUSE_MAX: Final = 2.0
+
+
+def url_redactor(url: str, *more: str) -> Redactor:
+    """A redactor for one session's WebSocket URL: the URL, its userinfo and each of its query values (the
+    credential it carries), and ``more`` (the API key). Its own, per session: the client's redactor keeps a
+    bounded number of learnt secrets, and a client runs hundreds of sessions."""
+    try:
+        values = [value for value in URL(url).query.values() if len(value) >= _MIN_SECRET]
+    except ValueError:
+        values = []
+    return Redactor(url, *url_credentials(url), *values, *more)
 
 
 class LiteChannel:

@@ -41,7 +41,7 @@ from heygen_async._streaming._session import SESSION_OPTIONS, StreamingSession, 
 from heygen_async.liveavatar._models import LiveMode, LiveSessionInfo
 
 from ._audio import BYTES_PER_SECOND, Pacer, pcm_frames
-from ._lite import LiteChannel
+from ._lite import LiteChannel, url_redactor
 
 if TYPE_CHECKING:
     from ._backend import LiveAvatarBackend
@@ -211,11 +211,10 @@ class LiveAvatarSession(StreamingSession):
         if not info.ws_url:
             raise SessionClosedError("LiveAvatar started a LITE session without a ws_url", session_id=self.id)
         transport = self._live_backend.sessions._transport
-        transport.redactor.learn(info.ws_url)
         self._lite = LiteChannel(
             transport.pool,
             Secret(info.ws_url),
-            transport.redactor,
+            url_redactor(info.ws_url, transport.options.token.reveal()),
             on_message=self._received,
             on_lost=self._lost,
             on_reconnected=self._reconnected,
@@ -414,7 +413,7 @@ class LiveAvatarSession(StreamingSession):
         if self._full is None:
             from ._full import open_full_channel
 
-            self._full = await open_full_channel(self, self._full_factory)
+            self._full = await open_full_channel(self.info, self._received, self._full_factory)
         event_id = uuid.uuid4().hex
         payload: dict[str, Any] = {"event_type": event_type, "event_id": event_id, "session_id": self.id}
         if text is not None:

@@ -12,24 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine, Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from collections.abc import Coroutine
+from typing import Any, Final
 
 import attrs
 
 from heygen_async._shield import finish
 from heygen_async._state._protocol import SessionRecord, StateBackend
 
-if TYPE_CHECKING:
-    from heygen_async._runtime import Runtime
-
-    from ._backend import StreamingBackend
-    from ._session import StreamingSession
-
-__all__ = ["SessionLedger", "open_session"]
+__all__ = ["LEDGER_PREFIXES", "SessionLedger"]
 
 logger = logging.getLogger("heygen_async")
-S = TypeVar("S", bound="StreamingSession")
 LEDGER_PREFIXES: Final = ("liveavatar:",)
 """How the shared session ledger tells another API's sessions apart: a LiveAvatar session's record id is
 ``liveavatar:<id>``, a HeyGen v1 session's is its bare id. Each manager reads and reaps only its own API's."""
@@ -151,28 +144,3 @@ class SessionLedger:
         await asyncio.gather(*pending, return_exceptions=True)
         if cancelled:
             raise asyncio.CancelledError
-
-
-def open_session(session_type: type[S], backend: StreamingBackend, runtime: Runtime, params: Mapping[str, Any]) -> S:
-    """A session of ``session_type`` on ``backend`` from one mapping of arguments (the create call's and the
-    session's own ``OPTIONS``), written to the runtime's shared session ledger (when the client has a state)
-    from the moment it has an id until it is stopped (marked as needing a stop while its stop fails)."""
-    arguments = dict(params)
-    options: dict[str, Any] = {name: arguments.pop(name) for name in session_type.OPTIONS if name in arguments}
-    ledger = runtime.session_ledger(getattr(backend, "ledger_prefix", ""))
-    if ledger is None:
-        return session_type(backend, arguments, **options)
-
-    def created(session: StreamingSession) -> None:
-        if session.id is not None:
-            ledger.record(session.id)
-
-    def stop_failed(session: StreamingSession) -> None:
-        if session.id is not None:
-            ledger.mark_unstopped(session.id)
-
-    def closed(session: StreamingSession) -> None:
-        if session.id is not None:
-            ledger.forget(session.id)
-
-    return session_type(backend, arguments, **options, on_created=created, on_stop_failed=stop_failed, on_closed=closed)

@@ -238,7 +238,7 @@ class _StopsOnTheThirdTry(CheckpointBackend):
     """The first stop fails at once, the second once ``gate`` opens, the third goes through; ``listed`` is set
     when a listing has been answered."""
 
-    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator) -> None:
+    def __init__(self, inner: hg.TaskBackend, emulator: Emulator) -> None:
         super().__init__(inner, emulator)
         self.gate = asyncio.Event()
         self.listed = asyncio.Event()

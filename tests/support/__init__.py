@@ -1,6 +1,7 @@
 """The one import surface for what tests share (``from tests.support import ...``); fixtures stay in the
 conftest.py files, which use these too. One module per subject, all re-exported here."""
 
+from ._audio import chunked, hide_miniaudio, pcm_tone, streamed, wav_file, zero_crossings
 from ._background import Background, open_streaming_session
 from ._cli import CLI_TOKEN, ProgressLine, progress_lines
 from ._emulated import (
@@ -72,6 +73,7 @@ from ._liveavatar_raw import (
     frames_until,
     live_emulator,
     pcm,
+    round_trip,
     speak,
 )
 from ._paths import DATA, EXAMPLES, README, ROOT
@@ -138,6 +140,13 @@ __all__ = [
     # secrets
     "library_locals",
     "error_text",
+    # audio
+    "pcm_tone",
+    "zero_crossings",
+    "wav_file",
+    "chunked",
+    "streamed",
+    "hide_miniaudio",
     # the emulator
     "NO_WAIT_RETRY",
     "ONE_TRY",
@@ -171,6 +180,7 @@ __all__ = [
     "live_emulator",
     "pcm",
     "speak",
+    "round_trip",
     "frame",
     "frames_until",
     "connected",

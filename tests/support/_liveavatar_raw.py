@@ -99,7 +99,7 @@ class LiveCaller:
         return await self.open(avatar_id=SANDBOX_AVATAR_ID, is_sandbox=True)
 
 
-async def frame(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+async def frame(ws: aiohttp.ClientWebSocketResponse[Any]) -> dict[str, Any]:
     """The next JSON frame (fails on a close)."""
     message = await ws.receive(timeout=HANG_GUARD)
     assert message.type == aiohttp.WSMsgType.TEXT, (message.type, message.data, message.extra)
@@ -107,7 +107,7 @@ async def frame(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     return parsed
 
 
-async def frames_until(ws: aiohttp.ClientWebSocketResponse, kind: str, **match: Any) -> list[dict[str, Any]]:
+async def frames_until(ws: aiohttp.ClientWebSocketResponse[Any], kind: str, **match: Any) -> list[dict[str, Any]]:
     """Frames received up to and including the first of type ``kind`` whose fields equal ``match``."""
     seen: list[dict[str, Any]] = []
     while True:
@@ -117,23 +117,35 @@ async def frames_until(ws: aiohttp.ClientWebSocketResponse, kind: str, **match: 
             return seen
 
 
-async def connected(ws: aiohttp.ClientWebSocketResponse) -> None:
+async def connected(ws: aiohttp.ClientWebSocketResponse[Any]) -> None:
     """Wait for ``connected`` (after ``connecting``)."""
     states = [f.get("state") for f in await frames_until(ws, "session.state_updated", state="connected")]
     assert states == ["connecting", "connected"], states
 
 
-async def closed_after(ws: aiohttp.ClientWebSocketResponse) -> tuple[list[dict[str, Any]], int | None]:
-    """Every frame until the server closes the socket, and its close code."""
+async def closed_after(ws: aiohttp.ClientWebSocketResponse[Any]) -> tuple[list[dict[str, Any]], int | None]:
+    """Every frame until the server closes the socket, and the code its close frame carried (the socket's close
+    code when no close frame came)."""
     seen: list[dict[str, Any]] = []
     while True:
         message = await ws.receive(timeout=HANG_GUARD)
         if message.type == aiohttp.WSMsgType.TEXT:
             seen.append(json.loads(message.data))
-        elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+        elif message.type == aiohttp.WSMsgType.CLOSE:
+            code: int = message.data
+            return seen, code
+        elif message.type in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
             return seen, ws.close_code
         else:
             raise AssertionError(f"unexpected {message.type}: {message.data!r}")
+
+
+async def round_trip(ws: aiohttp.ClientWebSocketResponse[Any]) -> None:
+    """Speak a tiny utterance and wait until it ended: every command sent before it has been taken."""
+    event_id = "sync-" + secrets.token_hex(4)
+    await ws.send_json(speak(event_id, pcm(2)))
+    await ws.send_json({"type": "agent.speak_end", "event_id": event_id})
+    await frames_until(ws, "agent.speak_ended", event_id=event_id)
 
 
 @contextlib.asynccontextmanager

@@ -119,7 +119,7 @@ class CheckpointBackend:
     names each ``endpoint(method)`` (``streaming.<method>`` here; a subclass for another API maps its own).
     """
 
-    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator, trips: Sequence[str] = ()) -> None:
+    def __init__(self, inner: hg.TaskBackend, emulator: Emulator, trips: Sequence[str] = ()) -> None:
         self.inner = inner
         self.emulator = emulator
         self.trips = frozenset(trips)
@@ -213,7 +213,7 @@ class CheckpointBackend:
 class FailingStop(CheckpointBackend):
     """A backend whose ``stop`` raises ``error`` (after counting the call), or hangs when ``error`` is None."""
 
-    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator, error: BaseException | None) -> None:
+    def __init__(self, inner: hg.TaskBackend, emulator: Emulator, error: BaseException | None) -> None:
         super().__init__(inner, emulator)
         self.error = error
 
@@ -236,7 +236,7 @@ async def hold_session(manager: SessionManager, entered: asyncio.Event, leave: a
 class Gated:
     """A backend around a real one whose calls the test can hold before or after they reach the emulator."""
 
-    def __init__(self, inner: hg.StreamingBackend) -> None:
+    def __init__(self, inner: hg.TaskBackend) -> None:
         self.inner = inner
         self.calls: collections.Counter[str] = collections.Counter()
         self.hold_after: dict[str, tuple[asyncio.Event, asyncio.Event]] = {}
