@@ -119,7 +119,7 @@ class CheckpointBackend:
     names each ``endpoint(method)`` (``streaming.<method>`` here; a subclass for another API maps its own).
     """
 
-    def __init__(self, inner: hg.TaskBackend, emulator: Emulator, trips: Sequence[str] = ()) -> None:
+    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator, trips: Sequence[str] = ()) -> None:
         self.inner = inner
         self.emulator = emulator
         self.trips = frozenset(trips)
@@ -256,9 +256,6 @@ class Gated:
     def supports_keep_alive(self) -> bool:
         return self.inner.supports_keep_alive
 
-    def _tasks(self) -> hg.TaskBackend:
-        return cast("hg.TaskBackend", self.inner)
-
     async def _run(self, method: str, call: Callable[[], Any]) -> Any:
         self.calls[method] += 1
         if method in self.hold_before:
@@ -281,12 +278,12 @@ class Gated:
 
     async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> hg.StreamingTask:
         task: hg.StreamingTask = await self._run(
-            "task", lambda: self._tasks().task(session_id, text, task_type, task_mode)
+            "task", lambda: self.inner.task(session_id, text, task_type, task_mode)
         )
         return task
 
     async def interrupt(self, session_id: str) -> None:
-        await self._run("interrupt", lambda: self._tasks().interrupt(session_id))
+        await self._run("interrupt", lambda: self.inner.interrupt(session_id))
 
     async def keep_alive(self, session_id: str) -> None:
         await self._run("keep_alive", lambda: self.inner.keep_alive(session_id))
