@@ -1,5 +1,5 @@
-"""Shared fixtures: a private runtime directory, instant retry waits, clients, aioresponses, and real local
-servers (the constants and helpers they use are in tests/support)."""
+"""Shared fixtures: a private runtime directory, instant retry waits, clients, aioresponses, real local servers,
+and emulator answers of a fixed latency (the constants and helpers they use are in tests/support)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from yarl import URL
 import heygen_async as hg
 from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async._transport import _call as _http
-from tests.support import BASE, FAST, TOKEN, ServerFactory
+from heygen_async.emulator import Emulator
+from tests.support import BASE, FAST, SLOW_ANSWER, TOKEN, ServerFactory
 
 
 def _teach_aioresponses_aiohttp_314() -> None:
@@ -105,3 +106,10 @@ def restop_soon(monkeypatch: pytest.MonkeyPatch) -> None:
 def restop_never(monkeypatch: pytest.MonkeyPatch) -> None:
     """A manager's background retry of failed stops waits an hour: the test sees what else stops them."""
     monkeypatch.setattr(_streaming_manager, "RESTOP_FIRST", 3600.0)
+
+
+@pytest.fixture
+def fixed_latency(heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> float:
+    """An injected ``slow`` answer takes exactly ``SLOW_ANSWER`` real seconds."""
+    monkeypatch.setattr(heygen_emulator.app.faults, "latency", lambda: SLOW_ANSWER)
+    return SLOW_ANSWER

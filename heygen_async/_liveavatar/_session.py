@@ -17,16 +17,16 @@ start is ``POST /v1/sessions/start``. What differs is how it speaks:
 from __future__ import annotations
 
 import base64
+import contextlib
 import math
 import time
 import uuid
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
 from heygen_async._exceptions import (
-    AudioFormatError,
     ConfigurationError,
     SessionClosedError,
     TaskInterrupted,
@@ -36,7 +36,7 @@ from heygen_async._models import StreamingTask
 from heygen_async._redact import Secret
 from heygen_async._spec._liveavatar_table import LIVEAVATAR_ENDPOINTS_BY_NAME, MODES, SANDBOX_AVATAR_ID
 from heygen_async._spec._validation import build_request
-from heygen_async._streaming._events import Reconnected, ServerEvent, TaskFinished, TaskSent
+from heygen_async._streaming._events import Reconnected, ServerEvent, SessionState, TaskFinished, TaskSent
 from heygen_async._streaming._session import SESSION_OPTIONS, StreamingSession, TaskMode, TaskType, _seconds
 from heygen_async.liveavatar._models import LiveMode, LiveSessionInfo
 
@@ -291,7 +291,7 @@ class LiveAvatarSession(StreamingSession):
             self._check_open("speak_audio")
             return await self._stream(frames, epoch)
 
-    async def _stream(self, frames: AsyncIterable[bytes], epoch: int) -> StreamingTask:
+    async def _stream(self, frames: AsyncGenerator[bytes, None], epoch: int) -> StreamingTask:
         channel = self._lite
         assert channel is not None
         event_id = uuid.uuid4().hex
@@ -299,28 +299,34 @@ class LiveAvatarSession(StreamingSession):
         seconds = 0.0
         sent = 0
         try:
-            async for frame in frames:
-                duration = len(frame) / BYTES_PER_SECOND
-                await pacer.wait(duration)
-                if epoch != self._epoch:
-                    raise TaskInterrupted("interrupt() cut this speech short", session_id=self.id)
-                self._check_open("speak_audio")
-                channel.send({"type": "agent.speak", "audio": base64.b64encode(frame).decode(), "event_id": event_id})
-                if not sent:
-                    self._utterances[event_id] = 0.0
-                    self._emit(TaskSent(session_id=self.id, task_id=event_id, task_type="audio", duration=None))
-                sent += 1
-                seconds += duration
-                self._utterances[event_id] = seconds
-                self._touch(time.monotonic())
-        except AudioFormatError:
-            if sent:  # frames of it went out: LiveAvatar must not keep playing half an utterance
-                channel.drop_speech()
-                channel.send({"type": "agent.interrupt", "event_id": event_id}, first=True)
-                self._finished(event_id, interrupted=True)
-            raise
+            async with contextlib.aclosing(frames):  # the caller's source is closed now, however this ends
+                async for frame in frames:
+                    duration = len(frame) / BYTES_PER_SECOND
+                    await pacer.wait(duration)
+                    if epoch != self._epoch:
+                        raise TaskInterrupted("interrupt() cut this speech short", session_id=self.id)
+                    self._check_open("speak_audio")
+                    channel.send(
+                        {"type": "agent.speak", "audio": base64.b64encode(frame).decode(), "event_id": event_id}
+                    )
+                    if not sent:
+                        self._utterances[event_id] = 0.0
+                        self._emit(TaskSent(session_id=self.id, task_id=event_id, task_type="audio", duration=None))
+                    sent += 1
+                    seconds += duration
+                    self._utterances[event_id] = seconds
+                    self._touch(time.monotonic())
+            if epoch != self._epoch:  # interrupted while the source was read: no agent.speak_end for it
+                raise TaskInterrupted("interrupt() cut this speech short", session_id=self.id)
+            self._check_open("speak_audio")
         except TaskInterrupted:
             self._finished(event_id, interrupted=True)
+            raise
+        except BaseException:
+            # A bad chunk, or the caller gave up (cancelled): LiveAvatar must not wait, holding every later
+            # utterance behind this one, for an end that never comes, nor play half of it.
+            if sent and self.state is SessionState.CONNECTED:
+                self._silence(channel)
             raise
         if not sent:
             raise ValidationError("the audio was empty: nothing to say", parameter="audio")
@@ -364,8 +370,12 @@ class LiveAvatarSession(StreamingSession):
         if self._mode is LiveMode.FULL:
             await self._command("avatar.interrupt")
             return
-        channel = self._lite
-        assert channel is not None
+        assert self._lite is not None
+        self._silence(self._lite)
+
+    def _silence(self, channel: LiteChannel) -> None:
+        """Drop the speech not written yet and send ``agent.interrupt`` ahead of everything: every utterance
+        sent so far has finished, interrupted."""
         channel.drop_speech()
         channel.send({"type": "agent.interrupt", "event_id": uuid.uuid4().hex}, first=True)
         self._touch(time.monotonic())

@@ -1,6 +1,6 @@
 """Fixtures for the streaming-session tests: gateway and direct clients of the manual-clock emulator (how soon a
-manager tries a failed stop again, ``restop_soon`` and ``restop_never``, is in tests/conftest.py: LiveAvatar's
-tests use it too)."""
+manager tries a failed stop again, ``restop_soon`` and ``restop_never``, and ``fixed_latency`` are in
+tests/conftest.py: LiveAvatar's tests use them too)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator
-from tests.support import NO_WAIT_RETRY, SLOW_ANSWER
+from tests.support import NO_WAIT_RETRY
 
 
 @pytest.fixture
@@ -25,10 +25,3 @@ async def direct(heygen_emulator: Emulator) -> AsyncIterator[hg.HeyGenClient]:
     """A direct-mode client (keep-alive available) that retries at once."""
     async with heygen_emulator.direct_client(retry=NO_WAIT_RETRY) as client:
         yield client
-
-
-@pytest.fixture
-def fixed_latency(heygen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> float:
-    """An injected ``slow`` answer takes exactly ``SLOW_ANSWER`` real seconds."""
-    monkeypatch.setattr(heygen_emulator.app.faults, "latency", lambda: SLOW_ANSWER)
-    return SLOW_ANSWER

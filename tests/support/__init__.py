@@ -53,7 +53,20 @@ from ._jobs import (
     video_success,
 )
 from ._leaks import Hygiene, connector_of
-from ._liveavatar import LIVE_NO_RETRY, live_client, live_requests, open_liveavatar_session
+from ._liveavatar import (
+    LIVE_ENDPOINTS,
+    LIVE_NO_RETRY,
+    QUICK_SPEECH,
+    LiveCheckpointBackend,
+    checkpoint_session,
+    finished,
+    live_client,
+    live_registry,
+    live_requests,
+    not_ended,
+    open_liveavatar_session,
+    tone,
+)
 from ._liveavatar_raw import (
     HANG_GUARD,
     PERSONA,
@@ -201,6 +214,15 @@ __all__ = [
     "LIVE_NO_RETRY",
     "live_client",
     "live_requests",
+    # LiveAvatar sessions
+    "LIVE_ENDPOINTS",
+    "QUICK_SPEECH",
+    "LiveCheckpointBackend",
+    "checkpoint_session",
+    "finished",
+    "live_registry",
+    "not_ended",
+    "tone",
     # jobs
     "FAST_POLL",
     "SLOW_POLL",

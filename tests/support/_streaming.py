@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import heygen_async as hg
 from heygen_async._streaming._manager import SessionManager
@@ -115,10 +115,11 @@ class CheckpointBackend:
     Points are ``"<method>.before"`` (before the call is made), ``"<method>.during"`` (once the request has
     reached the emulator, held there ``SLOW_ANSWER`` seconds by an injected ``slow`` answer), ``"<method>.after"``
     (once the call returned), and ``"body"`` (the test's own await inside the ``async with`` block, see
-    :meth:`point`). Methods are ``new``, ``start``, ``task``, ``interrupt``, ``stop``.
+    :meth:`point`). Methods are ``new``, ``start``, ``task``, ``interrupt``, ``keep_alive``, ``stop``; the emulator
+    names each ``endpoint(method)`` (``streaming.<method>`` here; a subclass for another API maps its own).
     """
 
-    def __init__(self, inner: hg.TaskBackend, emulator: Emulator, trips: Sequence[str] = ()) -> None:
+    def __init__(self, inner: hg.StreamingBackend, emulator: Emulator, trips: Sequence[str] = ()) -> None:
         self.inner = inner
         self.emulator = emulator
         self.trips = frozenset(trips)
@@ -150,8 +151,13 @@ class CheckpointBackend:
         self.tripped.append(name)
         self.victim.cancel()
 
+    def endpoint(self, method: str) -> str:
+        """What the emulator's request log and faults call ``method``'s endpoint."""
+        return f"streaming.{method}"
+
     async def _when_in_flight(self, method: str) -> None:
-        await wait_until(lambda: in_flight(self.emulator, f"streaming.{method}"), what=f"streaming.{method}")
+        endpoint = self.endpoint(method)
+        await wait_until(lambda: in_flight(self.emulator, endpoint), what=endpoint)
         hook = self.hooks.get(f"{method}.during")
         if hook is not None:
             hook()
@@ -162,7 +168,7 @@ class CheckpointBackend:
         self.calls[method] += 1
         await self.point(f"{method}.before")
         if f"{method}.during" in self.trips or f"{method}.during" in self.hooks:
-            self.emulator.inject("slow", endpoint=f"streaming.{method}")
+            self.emulator.inject("slow", endpoint=self.endpoint(method))
             self._watchers.append(asyncio.create_task(self._when_in_flight(method)))
         self.in_flight[method] += 1
         self.most_in_flight[method] = max(self.most_in_flight[method], self.in_flight[method])
@@ -173,6 +179,10 @@ class CheckpointBackend:
         await self.point(f"{method}.after")
         return result
 
+    def _tasks(self) -> hg.TaskBackend:
+        """The inner backend's task calls (HeyGen v1's: a LiveAvatar backend speaks over its WebSocket)."""
+        return cast("hg.TaskBackend", self.inner)
+
     async def settle(self) -> None:
         """Wait for the watchers of calls in flight (they must all have fired)."""
         await asyncio.wait_for(asyncio.gather(*self._watchers), 3)
@@ -180,14 +190,14 @@ class CheckpointBackend:
     async def new(self, params: Mapping[str, Any]) -> hg.StreamingSessionInfo:
         return await self._through("new", lambda: self.inner.new(params))
 
-    async def start(self, session_id: str) -> None:
-        await self._through("start", lambda: self.inner.start(session_id))
+    async def start(self, session_id: str) -> hg.StreamingSessionInfo | None:
+        return await self._through("start", lambda: self.inner.start(session_id))
 
     async def task(self, session_id: str, text: str, task_type: str, task_mode: str) -> hg.StreamingTask:
-        return await self._through("task", lambda: self.inner.task(session_id, text, task_type, task_mode))
+        return await self._through("task", lambda: self._tasks().task(session_id, text, task_type, task_mode))
 
     async def interrupt(self, session_id: str) -> None:
-        await self._through("interrupt", lambda: self.inner.interrupt(session_id))
+        await self._through("interrupt", lambda: self._tasks().interrupt(session_id))
 
     async def keep_alive(self, session_id: str) -> None:
         await self._through("keep_alive", lambda: self.inner.keep_alive(session_id))

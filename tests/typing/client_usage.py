@@ -37,3 +37,11 @@ async def direct() -> None:
         del maybe
     finally:
         await client.aclose()
+
+
+async def live_avatar() -> None:
+    async with hg.LiveAvatarClient("la_key") as live, live.session(sandbox=True, lead=0.5) as session:
+        task: hg.StreamingTask = await session.speak_audio(b"\0\0" * 2400, sample_rate=24000)
+        viewer: hg.Viewer = session.viewer
+        await session.interrupt()
+        del task, viewer

@@ -1,0 +1,163 @@
+"""A LITE session's WebSocket against the emulator: what is sent before ``connected`` arrives after it, in order
+(LiveAvatar itself drops it), and a socket dropped mid-session is opened again with nothing lost, or, when it
+cannot be, the session is closed and stopped, never leaked."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+import heygen_async as hg
+from heygen_async._liveavatar._client import LiveAvatarClient
+from heygen_async.emulator import Emulator
+from heygen_async.emulator._liveavatar_state import LiveSession
+from heygen_async.emulator._liveavatar_ws import LiteSocket
+from tests.support import (
+    HANG_GUARD,
+    QUICK_SPEECH,
+    Recorder,
+    finished,
+    live_emulator,
+    live_registry,
+    not_ended,
+    tone,
+    wait_until,
+)
+
+
+class ConnectedGate:
+    """The emulator's WebSockets say ``connected`` only once the test opens the gate (no timing involved)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.open = asyncio.Event()
+        announce = LiteSocket._announce
+
+        async def held(socket: LiteSocket) -> None:
+            await self.open.wait()
+            await announce(socket)
+
+        monkeypatch.setattr(LiteSocket, "_announce", held)
+
+
+def _recorded(emulator: Emulator) -> LiveSession:
+    (session,) = emulator.liveavatar.sessions.values()
+    return session
+
+
+async def test_the_emulator_drops_commands_sent_before_connected_as_liveavatar_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The control for the next test: over a raw socket, a command sent before ``connected`` is dropped without
+    a word and counted; only the one sent after it is taken."""
+    gate = ConnectedGate(monkeypatch)
+    async with live_emulator() as caller:
+        started = await caller.open()
+        emulator = caller.emulator
+        async with caller.session.ws_connect(started["ws_url"]) as ws:
+            await wait_until(lambda: len(_recorded(emulator).connections) == 1)
+            await ws.send_str(json.dumps({"type": "agent.start_listening", "event_id": "early"}))
+            await wait_until(lambda: emulator.liveavatar.stats()["dropped_before_connected"] == 1)
+            gate.open.set()
+            await wait_until(lambda: _recorded(emulator).connections[0].connected)
+            await ws.send_str(json.dumps({"type": "agent.stop_listening", "event_id": "late"}))
+            await wait_until(lambda: len(_recorded(emulator).commands) == 1)
+        assert [(c.type, c.event_id) for c in _recorded(caller.emulator).commands] == [("agent.stop_listening", "late")]
+
+
+async def test_commands_sent_before_connected_are_delivered_after_it_in_order(
+    heygen_emulator: Emulator, live: LiveAvatarClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entered while LiveAvatar has not said ``connected`` yet, a session takes a pose, an utterance and another
+    pose at once: they wait on the channel, and once ``connected`` comes LiveAvatar gets every one, in order,
+    none dropped, and the utterance plays."""
+    gate = ConnectedGate(monkeypatch)
+    async with live.session(sandbox=True, **QUICK_SPEECH) as session:
+        recorder = await Recorder.subscribe(session)
+        channel = session.channel
+        assert channel is not None
+        await session.start_listening()
+        task = await session.speak_audio(tone(0.3))
+        await session.stop_listening()
+        assert not channel.ready
+        assert channel.queued == 6  # a pose, three frames, speak_end, a pose
+        assert _recorded(heygen_emulator).commands == []
+        gate.open.set()
+        await wait_until(lambda: finished(recorder, task.task_id), within=HANG_GUARD)
+    commands = [(command.type, command.event_id) for command in _recorded(heygen_emulator).commands]
+    assert [kind for kind, _ in commands] == [
+        "agent.start_listening",
+        "agent.speak",
+        "agent.speak",
+        "agent.speak",
+        "agent.speak_end",
+        "agent.stop_listening",
+    ]
+    assert {event_id for kind, event_id in commands if kind.startswith("agent.speak")} == {task.task_id}
+    assert heygen_emulator.liveavatar.stats()["dropped_before_connected"] == 0
+
+
+@pytest.mark.parametrize("abort", [False, True], ids=["closed", "aborted"])
+async def test_a_dropped_websocket_is_opened_again_and_nothing_sent_meanwhile_is_lost(
+    abort: bool, heygen_emulator: Emulator, live: LiveAvatarClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LiveAvatar's socket closes (1011) or the connection breaks mid-session: the channel opens it again (a
+    Reconnected event), what the session sent while it was down goes out after the new ``connected``, and
+    speech after it plays to its end."""
+    gate = ConnectedGate(monkeypatch)
+    gate.open.set()
+    async with live.session(sandbox=True, **QUICK_SPEECH) as session:
+        recorder = await Recorder.subscribe(session)
+        channel = session.channel
+        assert channel is not None
+        await asyncio.wait_for(channel.wait_ready(), HANG_GUARD)
+        assert session.id is not None
+        gate.open.clear()  # the next connection waits for the test
+        await heygen_emulator.liveavatar.drop_websocket(session.id, abort=abort)
+        await wait_until(lambda: heygen_emulator.liveavatar.stats()["ws_connections"] == 2, within=HANG_GUARD)
+        await session.start_listening()
+        task = await session.speak_audio(tone(0.2))
+        gate.open.set()
+        await wait_until(lambda: finished(recorder, task.task_id), within=HANG_GUARD)
+        assert session.state is hg.SessionState.CONNECTED
+    assert [event.attempt for event in recorder.of(hg.Reconnected)] == [1]
+    first, second = _recorded(heygen_emulator).connections
+    assert first.close_code is not None
+    assert second.dropped_before_connected == 0
+    assert [command.type for command in _recorded(heygen_emulator).commands] == [
+        "agent.start_listening",
+        "agent.speak",
+        "agent.speak",
+        "agent.speak_end",
+    ]
+    assert heygen_emulator.liveavatar.stats()["sessions_open"] == 0
+
+
+async def test_a_websocket_that_cannot_be_opened_again_closes_and_stops_the_session(
+    heygen_emulator: Emulator, live: LiveAvatarClient
+) -> None:
+    """The socket drops and every try to open it again is refused: the session closes, saying why, and is
+    stopped (nothing open or minted at LiveAvatar, nothing in the client's registry); speech in flight gets
+    SessionClosedError, and so does speech after it."""
+    async with live.session(sandbox=True, reconnects=2, **QUICK_SPEECH) as session:
+        recorder = await Recorder.subscribe(session)
+        assert session.channel is not None
+        await asyncio.wait_for(session.channel.wait_ready(), HANG_GUARD)
+        speaking = asyncio.create_task(session.speak_audio(tone(30.0)))
+        await wait_until(lambda: heygen_emulator.liveavatar.stats()["speak_frames"] >= 2, within=HANG_GUARD)
+        heygen_emulator.liveavatar.refuse_websocket(times=2)
+        assert session.id is not None
+        await heygen_emulator.liveavatar.drop_websocket(session.id)
+        with pytest.raises(hg.SessionClosedError):
+            await asyncio.wait_for(speaking, HANG_GUARD)
+        await recorder.ended(within=HANG_GUARD)
+        assert session.state is hg.SessionState.CLOSED
+        with pytest.raises(hg.SessionClosedError, match="could not be opened again"):
+            await session.speak_audio(tone(0.1))
+    assert heygen_emulator.liveavatar.stats()["ws_refused"] == 2
+    assert not_ended(heygen_emulator) == []
+    assert _recorded(heygen_emulator).end_reason == "USER_CLOSED"
+    assert not session.needs_stop
+    assert live_registry(live) == 0
+    assert [event.interrupted for event in recorder.of(hg.TaskFinished)] == [True]
