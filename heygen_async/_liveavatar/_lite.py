@@ -37,6 +37,19 @@ RECONNECT_PAUSE: Final = 0.2
 RECONNECT_PAUSE_MAX: Final = 2.0
 
 
+_CLOSING: set[asyncio.Future[bool]] = set()
+"""Closes of sockets opened for a caller that was cancelled meanwhile, kept until done."""
+
+
+def _close_opened(opening: asyncio.Future[aiohttp.ClientWebSocketResponse[bool]]) -> None:
+    """A handshake given up on by a cancelled caller: close the socket it opened anyway, if it did."""
+    if opening.cancelled() or opening.exception() is not None:
+        return
+    closing = asyncio.ensure_future(opening.result().close())
+    _CLOSING.add(closing)
+    closing.add_done_callback(_CLOSING.discard)
+
+
 def url_redactor(url: str, *more: str) -> Redactor:
     """A redactor for one session's WebSocket URL: the URL, its userinfo and each of its query values (the
     credential it carries), and ``more`` (the API key). Its own, per session: the client's redactor keeps a
@@ -149,8 +162,21 @@ class LiteChannel:
         async def handshake() -> aiohttp.ClientWebSocketResponse[bool]:
             return await sockets.ws_connect(self._url.reveal(), heartbeat=None, autoping=True, max_msg_size=MAX_MESSAGE)
 
+        opening = asyncio.ensure_future(handshake())
         try:
-            return await asyncio.wait_for(handshake(), self._connect_timeout)
+            # Not asyncio.wait_for: on 3.10/3.11 a cancellation arriving as the handshake completes loses the
+            # socket it opened. Here a socket opened by then is closed, and the cancellation goes on.
+            done, _ = await asyncio.wait({opening}, timeout=self._connect_timeout)
+        except asyncio.CancelledError:
+            opening.cancel()
+            opening.add_done_callback(_close_opened)
+            raise
+        try:
+            if not done:
+                opening.cancel()
+                await asyncio.gather(opening, return_exceptions=True)
+                raise asyncio.TimeoutError
+            return opening.result()
         except asyncio.TimeoutError:
             raise APITimeoutError(
                 f"the LITE WebSocket did not open within {self._connect_timeout:g} s",

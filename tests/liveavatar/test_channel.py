@@ -161,3 +161,48 @@ async def test_a_websocket_that_cannot_be_opened_again_closes_and_stops_the_sess
     assert not session.needs_stop
     assert live_registry(live) == 0
     assert [event.interrupted for event in recorder.of(hg.TaskFinished)] == [True]
+
+
+class _OpensOnSignal:
+    """A stand-in pool whose WebSocket handshake completes when ``done`` is set, with a socket that notes its close."""
+
+    def __init__(self) -> None:
+        self.done = asyncio.Event()
+        self.closed = False
+
+    def websockets(self) -> _OpensOnSignal:
+        return self
+
+    async def ws_connect(self, *args: object, **kwargs: object) -> _OpensOnSignal:
+        await self.done.wait()
+        return self
+
+    async def close(self) -> bool:
+        self.closed = True
+        return True
+
+
+async def test_a_handshake_finishing_as_its_caller_is_cancelled_closes_its_socket_and_stays_cancelled() -> None:
+    from heygen_async._liveavatar._lite import LiteChannel, url_redactor
+    from heygen_async._redact import Secret
+
+    pool = _OpensOnSignal()
+    url = "ws://127.0.0.1:9/liveavatar/ws/s1?token=0123456789abcdef"
+    channel = LiteChannel(
+        pool,  # type: ignore[arg-type]
+        Secret(url),
+        url_redactor(url),
+        on_message=lambda message: None,
+        on_lost=lambda why: None,
+        on_reconnected=lambda attempt: None,
+        connect_timeout=5.0,
+        reconnects=0,
+    )
+    opening = asyncio.ensure_future(channel.open())
+    await asyncio.sleep(0.01)
+    pool.done.set()  # the handshake completes in the same loop step as the cancellation arrives
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    await wait_until(lambda: pool.closed)
+    assert channel._ws is None  # nothing kept: the socket opened for a cancelled caller was closed
