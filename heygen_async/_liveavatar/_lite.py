@@ -63,8 +63,10 @@ def url_redactor(url: str, *more: str) -> Redactor:
 
 class LiteChannel:
     """The WebSocket of one LITE session. ``on_message`` gets every server message (a JSON object with a
-    ``type``); ``on_reconnected`` the attempt that reopened it; ``on_lost`` why it is gone for good (not called
-    once :meth:`close` began, nor after the server said the session is closing or closed)."""
+    ``type``); ``on_reconnected`` the attempt that reopened it and the utterances (``event_id``) whose audio had
+    reached the socket that dropped (LiveAvatar drops the speech of a closed socket); ``on_lost`` why it is
+    gone for good (not called once :meth:`close` began, nor after the server said the session is closing or
+    closed)."""
 
     def __init__(
         self,
@@ -74,7 +76,7 @@ class LiteChannel:
         *,
         on_message: Callable[[Mapping[str, Any]], None],
         on_lost: Callable[[str], None],
-        on_reconnected: Callable[[int], None],
+        on_reconnected: Callable[[int, frozenset[str]], None],
         connect_timeout: float,
         reconnects: int,
     ) -> None:
@@ -86,7 +88,8 @@ class LiteChannel:
         self._on_reconnected = on_reconnected
         self._connect_timeout = connect_timeout
         self._reconnects = reconnects
-        self._outbox: collections.deque[tuple[str, str]] = collections.deque()  # (type, JSON text)
+        self._outbox: collections.deque[tuple[str, str | None, str]] = collections.deque()  # (type, event_id, JSON)
+        self._heard: set[str] = set()  # utterances with audio written on the socket open now
         self._ready = asyncio.Event()  # the server said connected (and has not said otherwise since)
         self._wake = asyncio.Event()
         self._ws: aiohttp.ClientWebSocketResponse[bool] | None = None
@@ -125,7 +128,12 @@ class LiteChannel:
 
     def send(self, message: Mapping[str, Any], *, first: bool = False) -> None:
         """Queue ``message`` (``first``: ahead of everything queued, as an interrupt must be)."""
-        item = (str(message.get("type")), json.dumps(message, separators=(",", ":")))
+        event_id = message.get("event_id")
+        item = (
+            str(message.get("type")),
+            event_id if isinstance(event_id, str) else None,
+            json.dumps(message, separators=(",", ":")),
+        )
         if first:
             self._outbox.appendleft(item)
         else:
@@ -218,6 +226,8 @@ class LiteChannel:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             logger.warning("LiveAvatar sent a WebSocket message without a type; ignored")
             return
+        if message["type"] == "agent.speak_ended" and isinstance(message.get("event_id"), str):
+            self._heard.discard(message["event_id"])
         if message["type"] == "session.state_updated":
             state = str(message.get("state", "")).lower()
             if state == "connected":
@@ -243,7 +253,8 @@ class LiteChannel:
                 logger.info("reopening the LITE WebSocket failed (attempt %d): %s", attempt, exc)
                 continue
             self.reconnected += 1
-            self._on_reconnected(attempt)
+            lost, self._heard = self._heard, set()
+            self._on_reconnected(attempt, frozenset(lost))
             return True
         return False
 
@@ -257,7 +268,7 @@ class LiteChannel:
             item = self._outbox[0]
             try:
                 assert ws is not None
-                await ws.send_str(item[1])
+                await ws.send_str(item[2])
             except (ConnectionError, aiohttp.ClientError, RuntimeError):
                 # The socket is going: the reader opens it again; the message stays first in line.
                 self._ready.clear()
@@ -267,3 +278,7 @@ class LiteChannel:
             elif item in self._outbox:  # an interrupt went ahead of it meanwhile
                 self._outbox.remove(item)
             self.sent += 1
+            if item[0] in SPEECH and item[1] is not None:
+                self._heard.add(item[1])
+            elif item[0] == "agent.interrupt":
+                self._heard.clear()  # LiveAvatar drops all speech: none of it is lost to a drop any more

@@ -255,8 +255,12 @@ class LiveAvatarSession(StreamingSession):
     def _lost(self, why: str) -> None:
         self._begin_close(why)
 
-    def _reconnected(self, attempt: int) -> None:
+    def _reconnected(self, attempt: int, lost: frozenset[str]) -> None:
+        """The socket reopened: speech whose audio had reached the dropped one was dropped with it by LiveAvatar
+        (no ``agent.speak_ended`` will come for it), so it is reported finished, interrupted."""
         self._emit(Reconnected(session_id=self.id, attempt=attempt))
+        for event_id in lost:
+            self._finished(event_id, interrupted=True)
 
     def _finished(self, event_id: str, *, interrupted: bool) -> None:
         if self._utterances.pop(event_id, None) is not None:

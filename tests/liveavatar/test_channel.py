@@ -134,6 +134,28 @@ async def test_a_dropped_websocket_is_opened_again_and_nothing_sent_meanwhile_is
     assert heygen_emulator.liveavatar.stats()["sessions_open"] == 0
 
 
+async def test_speech_that_had_reached_a_dropped_websocket_is_reported_interrupted_once_it_reopens(
+    heygen_emulator: Emulator, live: LiveAvatarClient
+) -> None:
+    """An utterance sent whole (its last frame and speak_end written) and still playing when the socket drops
+    is dropped with the socket by LiveAvatar, which never says speak_ended for it: once the socket reopens it is
+    reported finished, interrupted, instead of waiting for an end that never comes; speech after it plays."""
+    async with live.session(sandbox=True, first_frame=0.1, frame=0.1, lead=10.0) as session:  # sent at once
+        recorder = await Recorder.subscribe(session)
+        assert session.channel is not None
+        assert session.id is not None
+        await asyncio.wait_for(session.channel.wait_ready(), HANG_GUARD)
+        cut = await session.speak_audio(tone(5.0))  # sent whole at once; plays for 5 s
+        await wait_until(lambda: session.channel is not None and session.channel.queued == 0, within=HANG_GUARD)
+        await heygen_emulator.liveavatar.drop_websocket(session.id)
+        await wait_until(lambda: finished(recorder, cut.task_id), within=HANG_GUARD)
+        after = await session.speak_audio(tone(0.2))
+        await wait_until(lambda: finished(recorder, after.task_id), within=HANG_GUARD)
+    ends = {event.task_id: event.interrupted for event in recorder.of(hg.TaskFinished)}
+    assert ends == {cut.task_id: True, after.task_id: False}
+    assert [event.attempt for event in recorder.of(hg.Reconnected)] == [1]
+
+
 async def test_a_websocket_that_cannot_be_opened_again_closes_and_stops_the_session(
     heygen_emulator: Emulator, live: LiveAvatarClient
 ) -> None:
@@ -194,7 +216,7 @@ async def test_a_handshake_finishing_as_its_caller_is_cancelled_closes_its_socke
         url_redactor(url),
         on_message=lambda message: None,
         on_lost=lambda why: None,
-        on_reconnected=lambda attempt: None,
+        on_reconnected=lambda attempt, lost: None,
         connect_timeout=5.0,
         reconnects=0,
     )
