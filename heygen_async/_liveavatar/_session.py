@@ -90,6 +90,9 @@ class LiveAvatarSession(StreamingSession):
     """
 
     OPTIONS: ClassVar[tuple[str, ...]] = LIVE_OPTIONS
+    API: ClassVar[str] = "LiveAvatar"
+    CREATE: ClassVar[str] = "POST /v1/sessions/token"
+    STOP: ClassVar[str] = "POST /v1/sessions/stop"
 
     def __init__(
         self,
@@ -183,8 +186,10 @@ class LiveAvatarSession(StreamingSession):
         """What LiveAvatar said: the session id, mode and sandbox once minted; the LiveKit room (``url``,
         ``access_token``), ``session_duration_limit`` and (LITE) ``ws_url`` once started."""
         info = super().info
-        assert isinstance(info, LiveSessionInfo)
-        return info
+        if isinstance(info, LiveSessionInfo):
+            return info
+        # Only the id is known (the mint's answer could not be read whole, yet named the session it made).
+        return LiveSessionInfo(session_id=info.session_id, mode=self._mode, raw=info.raw)
 
     @property
     def viewer(self) -> Viewer:

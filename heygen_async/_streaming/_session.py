@@ -126,6 +126,11 @@ class StreamingSession:
 
     OPTIONS: ClassVar[tuple[str, ...]] = SESSION_OPTIONS
     """The keyword arguments that are the session's own, not the create call's (a manager's defaults)."""
+    API: ClassVar[str] = "HeyGen"
+    """Whose session it is, in warnings and logs (where it "may still be open and billed")."""
+    CREATE: ClassVar[str] = "streaming.new"
+    STOP: ClassVar[str] = "streaming.stop"
+    """The create and stop calls, as warnings and logs name them."""
 
     def __init__(
         self,
@@ -318,8 +323,9 @@ class StreamingSession:
                 await self._created(task.result())
             elif cancelled or not task.done() or task.cancelled():
                 logger.warning(
-                    "streaming.new did not answer before cancellation: a session may have been created; "
-                    "SessionManager.reap_orphans() stops sessions nobody owns"
+                    "%s did not answer before cancellation: a session may have been created; "
+                    "SessionManager.reap_orphans() stops sessions nobody owns",
+                    self.CREATE,
                 )
             if cancelled:
                 raise asyncio.CancelledError
@@ -537,8 +543,8 @@ class StreamingSession:
         except APIStatusError as exc:
             self._emit(KeepAliveFailed(session_id=self._id, error=exc))
             if exc.status_code in (400, 404):  # HeyGen closed it (idle, duration): stop is still harmless
-                logger.warning("streaming session %s is gone at HeyGen (%s); closing it", self._id, exc)
-                self._begin_close("closed by HeyGen")
+                logger.warning("live session %s is gone at %s (%s); closing it", self._id, self.API, exc)
+                self._begin_close(f"closed by {self.API}")
                 return
             self._last_activity = time.monotonic() - self._keep_alive_interval / 2  # try again soon
         except Exception as exc:
@@ -657,14 +663,17 @@ class StreamingSession:
                 self._adopt(StreamingSessionInfo(session_id=error.created_id, raw=error.raw))
             elif may_have_been_processed(error):  # its answer was lost or cut short: no id to stop
                 logger.warning(
-                    "streaming.new failed after HeyGen may have done it (%s): a session may have been created; "
+                    "%s failed after %s may have done it (%s): a session may have been created; "
                     "SessionManager.reap_orphans() stops sessions nobody owns",
+                    self.CREATE,
+                    self.API,
                     type(error).__name__,
                 )
         elif not creating.done():
             logger.warning(
-                "streaming.new had not answered when the session closed: a session may have been created; "
-                "SessionManager.reap_orphans() stops sessions nobody owns"
+                "%s had not answered when the session closed: a session may have been created; "
+                "SessionManager.reap_orphans() stops sessions nobody owns",
+                self.CREATE,
             )
 
     async def _stop(self) -> None:
@@ -675,12 +684,12 @@ class StreamingSession:
         try:
             await asyncio.wait_for(self._backend.stop(self._id), self._stop_timeout)
         except asyncio.CancelledError:
-            self._stop_failed(TimeoutError("streaming.stop was abandoned before it answered"), warn=False)
+            self._stop_failed(TimeoutError(f"{self.STOP} was abandoned before it answered"), warn=False)
             raise
         except Exception as exc:
             error: BaseException = exc
             if isinstance(exc, asyncio.TimeoutError):
-                error = TimeoutError(f"streaming.stop did not answer within {self._stop_timeout:g} s")
+                error = TimeoutError(f"{self.STOP} did not answer within {self._stop_timeout:g} s")
             self._stop_failed(error)
         else:
             self._stopped = True
@@ -694,8 +703,8 @@ class StreamingSession:
         self.stop_error = error
         self._stop_failures += 1
         message = (
-            f"streaming.stop failed for session {self._id}: {type(error).__name__}: {error}; it may still be "
-            f"open and billed at HeyGen ({self._retried_by or self._default_retry()})"
+            f"{self.STOP} failed for session {self._id}: {type(error).__name__}: {error}; it may still be "
+            f"open and billed at {self.API} ({self._retried_by or self._default_retry()})"
         )
         if self._stop_failures > 1:
             logger.warning("%s [stop attempt %d]", message, self._stop_failures)

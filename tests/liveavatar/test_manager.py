@@ -130,9 +130,12 @@ async def test_a_failed_stop_keeps_its_slot_is_marked_and_its_managers_reap_stop
     async with live_client(retry=ONE_TRY) as (emulator, live):
         manager = live.manager(max_sessions=1, acquire_timeout=0)
         emulator.inject("500", endpoint=STOP)
-        with pytest.warns(RuntimeWarning, match="stop failed"):
+        with pytest.warns(RuntimeWarning, match="stop failed") as warned:
             async with manager.session(avatar_id=LITE_AVATAR_ID) as session:
                 pass
+        message = str(warned[0].message)  # LiveAvatar's call and LiveAvatar's bill, not HeyGen's streaming.stop
+        assert message.startswith("POST /v1/sessions/stop failed for session")
+        assert "billed at LiveAvatar" in message
         assert session.needs_stop
         assert isinstance(session.stop_error, hg.ServerError)
         assert open_ids(emulator) == {session.id}
