@@ -96,6 +96,9 @@ class LiteChannel:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self._ended = False  # the server said closing or closed: the session is over
+        self._lost = False  # on_lost was called
+        self._gone = asyncio.Event()  # closed, lost or ended: wait_ready() stops waiting
+        self._watchdog: asyncio.TimerHandle | None = None
         self.sent = 0
         """Messages written to the socket."""
         self.reconnected = 0
@@ -114,12 +117,31 @@ class LiteChannel:
         """Commands waiting for ``connected`` (or for the socket to reopen)."""
         return len(self._outbox)
 
-    async def wait_ready(self) -> None:
-        await self._ready.wait()
+    async def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until LiveAvatar says connected (True), or the channel is closed or lost, or ``timeout`` seconds
+        pass (False)."""
+        if self._ready.is_set():
+            return True
+        if self._closing or self._lost or self._ended:
+            return False
+        waits = {asyncio.ensure_future(self._ready.wait()), asyncio.ensure_future(self._gone.wait())}
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        return self._ready.is_set()
 
     async def open(self) -> None:
-        """Open the socket (bounded by ``connect_timeout``); does not wait for ``connected``."""
-        self._ws = await self._connect()
+        """Open the socket (bounded by ``connect_timeout``); does not wait for ``connected``, but a socket on
+        which LiveAvatar has not said it within ``connect_timeout`` is lost (``on_lost``). A channel closed while
+        its socket was opening closes that socket and starts nothing."""
+        ws = await self._connect()
+        if self._closing:
+            await self._shut(ws)
+            return
+        self._ws = ws
+        self._watch(ws)
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._read(), name="heygen-lite-read"),
@@ -150,17 +172,41 @@ class LiteChannel:
     async def close(self, timeout: float = 1.0) -> None:
         """Stop reading and writing, and close the socket (bounded by ``timeout``); never raises."""
         self._closing = True
+        self._gone.set()
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         ws, self._ws = self._ws, None
-        if ws is not None and not ws.closed:
-            try:
-                await asyncio.wait_for(ws.close(), timeout)
-            except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
-                logger.debug("the LITE WebSocket did not close cleanly within %.1f s", timeout)
+        if ws is not None:
+            await self._shut(ws, timeout)
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+
+    @staticmethod
+    async def _shut(ws: aiohttp.ClientWebSocketResponse[bool], timeout: float = 1.0) -> None:
+        if ws.closed:
+            return
+        try:
+            await asyncio.wait_for(ws.close(), timeout)
+        except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
+            logger.debug("the LITE WebSocket did not close cleanly within %.1f s", timeout)
+
+    def _watch(self, ws: aiohttp.ClientWebSocketResponse[bool]) -> None:
+        """LiveAvatar must say ``connected`` on ``ws`` within ``connect_timeout``: else the channel is lost (a
+        session that cannot speak is closed and stopped, not kept alive and billed)."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        self._watchdog = asyncio.get_running_loop().call_later(self._connect_timeout, self._never_connected, ws)
+
+    def _never_connected(self, ws: aiohttp.ClientWebSocketResponse[bool]) -> None:
+        self._watchdog = None
+        if ws is not self._ws or self._ready.is_set() or self._closing or self._ended or self._lost:
+            return
+        self._lost = True
+        self._gone.set()
+        self._on_lost(f"LiveAvatar did not say connected within {self._connect_timeout:g} s of the WebSocket opening")
 
     # -- the socket --------------------------------------------------------------------------------------------
 
@@ -179,27 +225,34 @@ class LiteChannel:
             opening.cancel()
             opening.add_done_callback(_close_opened)
             raise
-        try:
-            if not done:
-                opening.cancel()
-                await asyncio.gather(opening, return_exceptions=True)
-                raise asyncio.TimeoutError
-            return opening.result()
-        except asyncio.TimeoutError:
-            raise APITimeoutError(
+        # Nothing of a failed handshake outlives this frame: aiohttp's error (its request_info holds the URL and
+        # its credential) is read for its kind and status only, and the error raised has no context or cause.
+        if not done:
+            opening.cancel()
+            await asyncio.gather(opening, return_exceptions=True)
+            failure: APIConnectionError = APITimeoutError(
                 f"the LITE WebSocket did not open within {self._connect_timeout:g} s",
                 endpoint=ENDPOINT,
                 maybe_processed=False,
-            ) from None
-        except aiohttp.WSServerHandshakeError as exc:
-            raise APIConnectionError(
-                f"LiveAvatar refused the LITE WebSocket (HTTP {exc.status})", endpoint=ENDPOINT, maybe_processed=False
-            ) from None
-        except (aiohttp.ClientError, OSError) as exc:
-            detail = self._redactor.text(f"{type(exc).__name__}: {exc}")
-            raise APIConnectionError(
-                f"the LITE WebSocket could not be opened: {detail}", endpoint=ENDPOINT, maybe_processed=False
-            ) from None
+            )
+        else:
+            error = opening.exception()
+            if error is None:
+                return opening.result()
+            failure = self._failure(error)
+            del error
+        del opening, done
+        raise failure
+
+    def _failure(self, error: BaseException) -> APIConnectionError:
+        """What a failed handshake's ``error`` says, scrubbed, as a new error with no link to it."""
+        if isinstance(error, aiohttp.WSServerHandshakeError):
+            text = f"LiveAvatar refused the LITE WebSocket (HTTP {error.status})"
+        elif isinstance(error, (aiohttp.ClientError, OSError)):
+            text = f"the LITE WebSocket could not be opened: {self._redactor.text(f'{type(error).__name__}: {error}')}"
+        else:
+            text = f"the LITE WebSocket could not be opened: {type(error).__name__}"
+        return APIConnectionError(text, endpoint=ENDPOINT, maybe_processed=False)
 
     async def _read(self) -> None:
         while True:
@@ -214,7 +267,10 @@ class LiteChannel:
             if self._closing or self._ended:
                 return
             if not await self._reopen():
-                self._on_lost(f"the LITE WebSocket closed (code {ws.close_code}) and could not be opened again")
+                if not self._lost:
+                    self._lost = True
+                    self._gone.set()
+                    self._on_lost(f"the LITE WebSocket closed (code {ws.close_code}) and could not be opened again")
                 return
 
     def _receive(self, text: str) -> None:
@@ -236,6 +292,7 @@ class LiteChannel:
             elif state in ("closing", "closed"):
                 self._ended = True
                 self._ready.clear()
+                self._gone.set()
             else:
                 self._ready.clear()
         self._on_message(message)
@@ -249,6 +306,7 @@ class LiteChannel:
                 return False
             try:
                 self._ws = await self._connect()
+                self._watch(self._ws)
             except APIError as exc:
                 logger.info("reopening the LITE WebSocket failed (attempt %d): %s", attempt, exc)
                 continue

@@ -311,6 +311,9 @@ class LiveAvatarSession(StreamingSession):
             async with contextlib.aclosing(frames):  # the caller's source is closed now, however this ends
                 async for frame in frames:
                     duration = len(frame) / BYTES_PER_SECOND
+                    if not channel.ready:  # audio waits for LiveAvatar's connected, not in the channel's outbox
+                        await self._until_ready(channel)
+                        pacer.reset()
                     await pacer.wait(duration)
                     if epoch != self._epoch:
                         raise TaskInterrupted("interrupt() cut this speech short", session_id=self.id)
@@ -343,6 +346,16 @@ class LiveAvatarSession(StreamingSession):
         now = time.monotonic()
         self._speaking_until = max(self._speaking_until, now) + max(0.0, seconds - self._lead)
         return StreamingTask(task_id=event_id, duration_ms=math.floor(seconds * 1000))
+
+    async def _until_ready(self, channel: LiteChannel) -> None:
+        """Wait (at most ``connect_timeout``) for LiveAvatar to say connected, so audio is not piled up while it
+        cannot be sent; a session that cannot speak that long is closed (and stopped), and says so."""
+        if await channel.wait_ready(self._connect_timeout):
+            return
+        self._check_open("speak_audio")  # closed meanwhile: SessionClosedError with its reason
+        why = f"LiveAvatar did not say connected within {self._connect_timeout:g} s"
+        self._begin_close(why)
+        raise SessionClosedError(f"cannot speak_audio: {why}", session_id=self.id)
 
     async def speak(self, text: str, *, task_type: TaskType = "repeat", task_mode: TaskMode = "sync") -> StreamingTask:
         """Say ``text``. LITE: through the session's ``tts`` (text -> PCM), then as :meth:`speak_audio`

@@ -69,21 +69,24 @@ async def test_the_emulator_drops_commands_sent_before_connected_as_liveavatar_d
 async def test_commands_sent_before_connected_are_delivered_after_it_in_order(
     heygen_emulator: Emulator, live: LiveAvatarClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Entered while LiveAvatar has not said ``connected`` yet, a session takes a pose, an utterance and another
-    pose at once: they wait on the channel, and once ``connected`` comes LiveAvatar gets every one, in order,
-    none dropped, and the utterance plays."""
+    """Entered while LiveAvatar has not said ``connected`` yet, a session takes a pose and starts an utterance:
+    the pose waits on the channel, the audio waits for ``connected`` (it is not piled up meanwhile), and once
+    ``connected`` comes LiveAvatar gets every one, in order, none dropped, and the utterance plays."""
     gate = ConnectedGate(monkeypatch)
     async with live.session(sandbox=True, **QUICK_SPEECH) as session:
         recorder = await Recorder.subscribe(session)
         channel = session.channel
         assert channel is not None
         await session.start_listening()
-        task = await session.speak_audio(tone(0.3))
-        await session.stop_listening()
+        speaking = asyncio.create_task(session.speak_audio(tone(0.3)))
+        await asyncio.sleep(0.05)  # the speaker is waiting for connected, not queueing audio
+        assert not speaking.done()
         assert not channel.ready
-        assert channel.queued == 6  # a pose, three frames, speak_end, a pose
+        assert channel.queued == 1  # the pose; the audio waits with its speaker
         assert _recorded(heygen_emulator).commands == []
         gate.open.set()
+        task = await asyncio.wait_for(speaking, HANG_GUARD)
+        await session.stop_listening()
         await wait_until(lambda: finished(recorder, task.task_id), within=HANG_GUARD)
     commands = [(command.type, command.event_id) for command in _recorded(heygen_emulator).commands]
     assert [kind for kind, _ in commands] == [
@@ -117,8 +120,9 @@ async def test_a_dropped_websocket_is_opened_again_and_nothing_sent_meanwhile_is
         await heygen_emulator.liveavatar.drop_websocket(session.id, abort=abort)
         await wait_until(lambda: heygen_emulator.liveavatar.stats()["ws_connections"] == 2, within=HANG_GUARD)
         await session.start_listening()
-        task = await session.speak_audio(tone(0.2))
+        speaking = asyncio.create_task(session.speak_audio(tone(0.2)))  # waits for the new connected
         gate.open.set()
+        task = await asyncio.wait_for(speaking, HANG_GUARD)
         await wait_until(lambda: finished(recorder, task.task_id), within=HANG_GUARD)
         assert session.state is hg.SessionState.CONNECTED
     assert [event.attempt for event in recorder.of(hg.Reconnected)] == [1]
@@ -228,3 +232,76 @@ async def test_a_handshake_finishing_as_its_caller_is_cancelled_closes_its_socke
         await opening
     await wait_until(lambda: pool.closed)
     assert channel._ws is None  # nothing kept: the socket opened for a cancelled caller was closed
+
+
+async def test_a_refused_websocket_leaves_its_url_in_no_error_chain_or_library_frame(
+    heygen_emulator: Emulator, live: LiveAvatarClient
+) -> None:
+    """aiohttp's handshake error carries the URL (and the credential in its query) in its ``request_info``: the
+    error a session raises when LiveAvatar refuses its WebSocket holds no link to it (no context, no cause), and
+    no library frame of its traceback keeps it in a local, for an error tracker that records them to show."""
+    from tests.support import assert_clean, error_text
+
+    heygen_emulator.liveavatar.refuse_websocket(times=1)
+    session = live.session(sandbox=True, **QUICK_SPEECH)
+    with pytest.raises(hg.APIConnectionError, match="refused the LITE WebSocket") as caught:
+        async with session:
+            pytest.fail("the WebSocket was refused")
+    ws_url = session.info.ws_url
+    assert ws_url is not None
+    secret = ws_url.rsplit("token=", 1)[1]
+    assert len(secret) >= 8
+    assert_clean("the refused handshake's error", error_text(caught.value), secret)
+    assert not_ended(heygen_emulator) == []
+
+
+async def test_a_websocket_on_which_liveavatar_never_says_connected_closes_and_stops_the_session(
+    heygen_emulator: Emulator, live: LiveAvatarClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LiveAvatar opens the socket but never says ``connected``: audio is not piled up meanwhile (the speaker
+    waits), and after ``connect_timeout`` the session is closed and stopped, saying why, instead of being kept
+    alive and billed while it cannot speak."""
+    ConnectedGate(monkeypatch)  # never opened
+    async with live.session(sandbox=True, connect_timeout=0.3, **QUICK_SPEECH) as session:
+        channel = session.channel
+        assert channel is not None
+        with pytest.raises(hg.SessionClosedError, match="did not say connected"):
+            await asyncio.wait_for(session.speak_audio(tone(1.0)), HANG_GUARD)
+        assert channel.queued == 0  # no audio waited in the outbox
+        await wait_until(lambda: session.state is hg.SessionState.CLOSED, within=HANG_GUARD)
+    assert _recorded(heygen_emulator).commands == []
+    assert not_ended(heygen_emulator) == []
+    assert live_registry(live) == 0
+
+
+async def test_a_session_closed_while_its_websocket_opens_leaves_no_socket_reader_or_writer(
+    heygen_emulator: Emulator, live: LiveAvatarClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``close()`` (or the client's or a manager's ``aclose()``) while the WebSocket handshake is in flight:
+    the socket opened after it is closed by the client, and no reader or writer task is left running."""
+    from heygen_async._liveavatar import _lite
+
+    handshake_done = asyncio.Event()
+    release = asyncio.Event()
+    connect = _lite.LiteChannel._connect
+
+    async def held(channel: _lite.LiteChannel) -> object:
+        ws = await connect(channel)
+        handshake_done.set()
+        await release.wait()
+        return ws
+
+    monkeypatch.setattr(_lite.LiteChannel, "_connect", held)
+    session = live.session(sandbox=True, **QUICK_SPEECH)
+    entering = asyncio.create_task(session.__aenter__())
+    await asyncio.wait_for(handshake_done.wait(), HANG_GUARD)
+    closing = asyncio.create_task(session.close())
+    await asyncio.sleep(0.05)
+    release.set()
+    await asyncio.wait_for(closing, HANG_GUARD)
+    with pytest.raises(hg.SessionClosedError):
+        await asyncio.wait_for(entering, HANG_GUARD)
+    lite_tasks = [task for task in asyncio.all_tasks() if task.get_name().startswith("heygen-lite")]
+    assert lite_tasks == []
+    await wait_until(lambda: heygen_emulator.liveavatar.stats()["ws_open"] == 0, within=HANG_GUARD)
+    assert not_ended(heygen_emulator) == []
