@@ -16,6 +16,7 @@ start is ``POST /v1/sessions/start``. What differs is how it speaks:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import math
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from heygen_async._exceptions import (
+    AudioFormatError,
     ConfigurationError,
     SessionClosedError,
     TaskInterrupted,
@@ -65,6 +67,14 @@ LIVE_OPTIONS: Final = (
 """A LiveAvatar session's own keyword arguments (the legacy session's, and those of its speech)."""
 _TOKEN: Final = LIVEAVATAR_ENDPOINTS_BY_NAME["sessions.token"]
 _TOKEN_PARAMS: Final = frozenset(param.name for param in _TOKEN.params)
+_FULL_ONLY: Final = frozenset(
+    {"avatar_persona", "voice_agent", "interactivity_type", "llm_configuration_id", "dynamic_variables", "memory"}
+)
+_LITE_ONLY: Final = frozenset(
+    {"livekit_config", "agora_config", "elevenlabs_agent_config", "openai_realtime_config", "gemini_realtime_config"}
+)
+"""The token's fields that only one mode takes (notes C.2): sent to the other, they would be ignored."""
+_MAX_VARIABLES: Final = 50
 
 
 @attrs.frozen(kw_only=True)
@@ -132,6 +142,9 @@ class LiveAvatarSession(StreamingSession):
         self._full: FullChannel | None = None
         self._utterances: dict[str, float] = {}  # event_id -> seconds of audio, sent and not reported ended
         self._pacing: Pacer | None = None
+        self._cut: asyncio.Event | None = None  # set when the utterance streaming now must stop (see _cut_short)
+        self._cut_why = ""
+        self._streaming: str | None = None  # the event_id of the utterance streaming now
         super().__init__(backend, params, **options)
         self._live_backend = backend
         self._mode = LiveMode(str(self._params.get("mode", "LITE")))
@@ -149,6 +162,31 @@ class LiveAvatarSession(StreamingSession):
             arguments["mode"] = arguments["mode"].upper()
         if arguments["mode"] not in MODES:
             raise ValidationError(f"mode must be one of {MODES}, got {arguments['mode']!r}", parameter="mode")
+        if not isinstance(arguments.get("is_sandbox", False), bool):
+            raise ValidationError(
+                f"sandbox must be True or False, got {arguments['is_sandbox']!r}", parameter="sandbox"
+            )
+        wrong = sorted(set(arguments) & (_LITE_ONLY if arguments["mode"] == "FULL" else _FULL_ONLY))
+        if wrong:
+            raise ValidationError(
+                f"{wrong} {'are' if len(wrong) > 1 else 'is'} not for a {arguments['mode']} session "
+                f"(FULL takes {sorted(_FULL_ONLY)}, LITE {sorted(_LITE_ONLY)})",
+                parameter=wrong[0],
+            )
+        if arguments["mode"] == "FULL":
+            given = [name for name in ("avatar_persona", "voice_agent") if name in arguments]
+            if len(given) != 1:
+                raise ValidationError(
+                    "a FULL session needs exactly one of avatar_persona (voice_id, context_id, ...) and voice_agent: "
+                    + ("they are mutually exclusive" if given else "without one the avatar has nothing to say"),
+                    parameter="avatar_persona",
+                )
+        variables = arguments.get("dynamic_variables")
+        if isinstance(variables, Mapping) and len(variables) > _MAX_VARIABLES:
+            raise ValidationError(
+                f"dynamic_variables holds {len(variables)} entries; LiveAvatar takes at most {_MAX_VARIABLES}",
+                parameter="dynamic_variables",
+            )
         if arguments.get("is_sandbox") is True:
             arguments.setdefault("avatar_id", SANDBOX_AVATAR_ID)
             if arguments["avatar_id"] != SANDBOX_AVATAR_ID:
@@ -229,6 +267,7 @@ class LiveAvatarSession(StreamingSession):
         await self._lite.open()
 
     async def _close_channel(self) -> None:
+        self._cut_short("the session closed")
         lite, self._lite = self._lite, None
         if lite is not None:
             await lite.close()
@@ -264,8 +303,14 @@ class LiveAvatarSession(StreamingSession):
         """The socket reopened: speech whose audio had reached the dropped one was dropped with it by LiveAvatar
         (no ``agent.speak_ended`` will come for it), so it is reported finished, interrupted."""
         self._emit(Reconnected(session_id=self.id, attempt=attempt))
+        if self._streaming is not None and self._streaming in lost:  # its start is gone: the rest must not play
+            self._cut_short("the WebSocket dropped mid-utterance, and LiveAvatar dropped its audio with it")
+            if self._lite is not None:
+                self._lite.drop_speech()
         for event_id in lost:
             self._finished(event_id, interrupted=True)
+        if self._pacing is not None:
+            self._pacing.reset()
 
     def _finished(self, event_id: str, *, interrupted: bool) -> None:
         if self._utterances.pop(event_id, None) is not None:
@@ -292,6 +337,13 @@ class LiveAvatarSession(StreamingSession):
         frames = pcm_frames(
             audio, sample_rate=sample_rate, channels=channels, first_frame=self._first_frame, frame=self._frame
         )
+        if isinstance(audio, (bytes, bytearray, memoryview)) and memoryview(audio).nbytes % (2 * channels):
+            await frames.aclose()
+            raise AudioFormatError(
+                f"the audio is {memoryview(audio).nbytes} bytes: not a whole number of {channels}-channel 16-bit "
+                "samples (a partial sample at its end); nothing was sent",
+                parameter="audio",
+            )
         self._check_open("speak_audio")
         epoch = self._epoch
         async with self._send_lock:
@@ -304,19 +356,24 @@ class LiveAvatarSession(StreamingSession):
         channel = self._lite
         assert channel is not None
         event_id = uuid.uuid4().hex
-        pacer = self._pacing = Pacer(lead=self._lead)
+        if self._pacing is None:  # one schedule for the session: back-to-back utterances keep one lead, not one each
+            self._pacing = Pacer(lead=self._lead)
+        pacer = self._pacing
+        cut = self._cut = asyncio.Event()
+        self._streaming = event_id
         seconds = 0.0
         sent = 0
         try:
             async with contextlib.aclosing(frames):  # the caller's source is closed now, however this ends
-                async for frame in frames:
+                while (frame := await self._next_frame(frames, cut)) is not None:
                     duration = len(frame) / BYTES_PER_SECOND
                     if not channel.ready:  # audio waits for LiveAvatar's connected, not in the channel's outbox
                         await self._until_ready(channel)
                         pacer.reset()
                     await pacer.wait(duration)
-                    if epoch != self._epoch:
-                        raise TaskInterrupted("interrupt() cut this speech short", session_id=self.id)
+                    if cut.is_set() or epoch != self._epoch:
+                        self._check_open("speak_audio")
+                        raise TaskInterrupted(self._cut_why or "interrupt() cut this speech short", session_id=self.id)
                     self._check_open("speak_audio")
                     channel.send(
                         {"type": "agent.speak", "audio": base64.b64encode(frame).decode(), "event_id": event_id}
@@ -326,10 +383,13 @@ class LiveAvatarSession(StreamingSession):
                         self._emit(TaskSent(session_id=self.id, task_id=event_id, task_type="audio", duration=None))
                     sent += 1
                     seconds += duration
-                    self._utterances[event_id] = seconds
-                    self._touch(time.monotonic())
-            if epoch != self._epoch:  # interrupted while the source was read: no agent.speak_end for it
-                raise TaskInterrupted("interrupt() cut this speech short", session_id=self.id)
+                    if event_id in self._utterances:
+                        self._utterances[event_id] = seconds
+                    if not self._keep_alive:  # else keep-alives go on schedule, whatever LiveAvatar counts as activity
+                        self._touch(time.monotonic())
+            if cut.is_set() or epoch != self._epoch:  # interrupted while the source was read: no speak_end for it
+                self._check_open("speak_audio")
+                raise TaskInterrupted(self._cut_why or "interrupt() cut this speech short", session_id=self.id)
             self._check_open("speak_audio")
         except TaskInterrupted:
             self._finished(event_id, interrupted=True)
@@ -340,12 +400,42 @@ class LiveAvatarSession(StreamingSession):
             if sent and self.state is SessionState.CONNECTED:
                 self._silence(channel)
             raise
+        finally:
+            self._streaming = None
+            self._cut = None
         if not sent:
             raise ValidationError("the audio was empty: nothing to say", parameter="audio")
         channel.send({"type": "agent.speak_end", "event_id": event_id})
         now = time.monotonic()
         self._speaking_until = max(self._speaking_until, now) + max(0.0, seconds - self._lead)
         return StreamingTask(task_id=event_id, duration_ms=math.floor(seconds * 1000))
+
+    async def _next_frame(self, frames: AsyncGenerator[bytes, None], cut: asyncio.Event) -> bytes | None:
+        """The next frame (None at the end), read so that an interrupt, a close or a reconnect that lost the
+        utterance stops the wait for a slow source at once (the source is cancelled), not at its next chunk."""
+        reading = asyncio.ensure_future(frames.__anext__())
+        if not reading.done():
+            stopping = asyncio.ensure_future(cut.wait())
+            try:
+                await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+                if not reading.done():
+                    reading.cancel()
+                    await asyncio.gather(reading, return_exceptions=True)
+        if reading.cancelled():
+            self._check_open("speak_audio")
+            raise TaskInterrupted(self._cut_why or "interrupt() cut this speech short", session_id=self.id)
+        try:
+            return reading.result()
+        except StopAsyncIteration:
+            return None
+
+    def _cut_short(self, why: str) -> None:
+        """Stop the utterance streaming now (its speaker gets TaskInterrupted, or SessionClosedError once closing)."""
+        if self._cut is not None and not self._cut.is_set():
+            self._cut_why = why
+            self._cut.set()
 
     async def _until_ready(self, channel: LiteChannel) -> None:
         """Wait (at most ``connect_timeout``) for LiveAvatar to say connected, so audio is not piled up while it
@@ -365,6 +455,8 @@ class LiveAvatarSession(StreamingSession):
             raise ValidationError(f"text must be a non-empty string, got {text!r}", parameter="text")
         if task_type not in ("repeat", "talk", "chat"):
             raise ValidationError(f"task_type must be repeat, talk or chat, got {task_type!r}", parameter="task_type")
+        if task_mode not in ("sync", "async"):
+            raise ValidationError(f"task_mode must be sync or async, got {task_mode!r}", parameter="task_mode")
         if self._mode is LiveMode.FULL:
             return await self._command("avatar.speak_text" if task_type == "repeat" else "avatar.speak_response", text)
         if task_type != "repeat":
@@ -393,7 +485,10 @@ class LiveAvatarSession(StreamingSession):
             await self._command("avatar.interrupt")
             return
         assert self._lite is not None
+        self._cut_short("interrupt() cut this speech short")
         self._silence(self._lite)
+        if self._pacing is not None:
+            self._pacing.reset()
 
     def _silence(self, channel: LiteChannel) -> None:
         """Drop the speech not written yet and send ``agent.interrupt`` ahead of everything: every utterance

@@ -77,6 +77,7 @@ VIDEO_SETTINGS: Final = _schema(
             "quality": {"type": "string", "enum": list(QUALITIES)},
             "encoding": {"type": "string", "enum": list(ENCODINGS)},
         },
+        "additionalProperties": False,
     },
 )
 AVATAR_PERSONA: Final = _schema(
@@ -92,6 +93,7 @@ AVATAR_PERSONA: Final = _schema(
             "voice_settings": _OBJECT,
             "stt_config": _OBJECT,
         },
+        "additionalProperties": False,  # a misspelt context_id would leave the avatar silent, and no error
     },
 )
 LINKS: Final = _schema(

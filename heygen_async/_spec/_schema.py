@@ -247,6 +247,6 @@ def _check_object(
                 check_schema(fail, prefix + key, item, sub, schemas)
         elif extra is False:
             allowed = ", ".join(properties) or "nothing"
-            raise fail(prefix + key, f"is not a field HeyGen accepts here (it takes {allowed})")
+            raise fail(prefix + key, f"is not a field the API accepts here (it takes {allowed})")
         else:  # a free-form field: still nothing JSON cannot carry
             check_schema(fail, prefix + key, item, extra if isinstance(extra, Mapping) else ANY_VALUE, schemas)

@@ -511,7 +511,7 @@ class StreamingSession:
                     return
                 due.append(ends_at)
                 if not self._expiry_warned:
-                    warn_at = ends_at - self._expiry_warning
+                    warn_at = ends_at - min(self._expiry_warning, limit / 2)  # a short session: warn halfway
                     if warn_at <= now:
                         self._expiry_warned = True
                         self._emit(ExpiryWarning(session_id=self._id, expires_in=max(0.0, ends_at - now)))

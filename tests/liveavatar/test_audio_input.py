@@ -155,6 +155,54 @@ async def test_a_full_session_takes_no_audio_and_a_lite_one_no_llm(live: LiveAva
             await lite.chat("What is new?")
         with pytest.raises(hg.ConfigurationError, match="needs a text-to-speech"):
             await lite.speak("Hello")
-    full = live.session(sandbox=True, mode="FULL")
+    full = live.session(sandbox=True, mode="FULL", avatar_persona={"context_id": "ctx"})
     with pytest.raises(hg.ValidationError, match="speak_audio is for LITE sessions"):
         await full.speak_audio(tone(0.1))
+
+
+async def test_pcm_given_whole_with_a_partial_sample_is_refused_before_anything_is_sent(
+    heygen_emulator: Emulator, live: LiveAvatarClient
+) -> None:
+    """Audio given as one bytes object is checked whole: an odd length (not whole 16-bit samples) is refused at
+    once, before a frame goes out, and the utterance speaking before it is not cut."""
+    async with live.session(sandbox=True, **QUICK_SPEECH) as session:
+        recorder = await Recorder.subscribe(session)
+        first = await session.speak_audio(tone(0.2))
+        frames = heygen_emulator.liveavatar.stats()["speak_frames"]
+        with pytest.raises(hg.AudioFormatError, match="partial sample"):
+            await session.speak_audio(tone(0.3) + b"\x01")
+        assert heygen_emulator.liveavatar.stats()["speak_frames"] == frames
+        await wait_until(lambda: finished(recorder, first.task_id), within=HANG_GUARD)
+    assert [e.interrupted for e in recorder.of(hg.TaskFinished) if e.task_id == first.task_id] == [False]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        ({"mode": "FULL", "avatar_id": "a"}, "avatar_persona"),
+        ({"mode": "FULL", "avatar_id": "a", "avatar_persona": {}, "voice_agent": {}}, "avatar_persona"),
+        ({"mode": "FULL", "avatar_id": "a", "avatar_persona": {"contextid": "x"}}, "avatar_persona.contextid"),
+        ({"avatar_id": "a", "interactivity_type": "PUSH_TO_TALK"}, "interactivity_type"),
+        ({"avatar_id": "a", "video_settings": {"fps": 60}}, "video_settings.fps"),
+        ({"sandbox": "yes"}, "sandbox"),
+        (
+            {"avatar_id": "a", "mode": "FULL", "voice_agent": {}, "dynamic_variables": {str(i): i for i in range(51)}},
+            "dynamic_variables",
+        ),
+    ],
+    ids=[
+        "full-without-persona",
+        "persona-and-agent",
+        "misspelt-persona",
+        "full-only-on-lite",
+        "unknown-setting",
+        "sandbox-not-bool",
+        "too-many-variables",
+    ],
+)
+async def test_session_arguments_liveavatar_would_ignore_or_refuse_are_refused_before_anything_is_sent(
+    arguments: dict[str, object], named: str, heygen_emulator: Emulator, live: LiveAvatarClient
+) -> None:
+    with pytest.raises(hg.ValidationError, match=named.replace(".", r"\.")):
+        live.session(**arguments)
+    assert heygen_emulator.liveavatar.stats()["requests"] == 0

@@ -102,10 +102,11 @@ async def _life(session: hg.LiveAvatarSession, backend: LiveCheckpointBackend) -
         assert session.channel is not None
         await asyncio.wait_for(session.channel.wait_ready(), HANG_GUARD)
         await session.speak_audio(tone(0.4))
-        first = session.pacing
+        pacing = session.pacing  # one schedule for the whole session
+        assert pacing is not None
+        before = pacing.stats().frames
         cut = asyncio.create_task(session.speak_audio(tone(0.4)))
-        await wait_until(lambda: session.pacing is not first and session.pacing is not None)
-        await wait_until(lambda: session.pacing is not None and session.pacing.stats().frames >= 2)
+        await wait_until(lambda: pacing.stats().frames >= before + 2)
         await session.interrupt()
         await asyncio.gather(cut, return_exceptions=True)
         await backend.point("interrupt")

@@ -305,3 +305,28 @@ async def test_a_session_closed_while_its_websocket_opens_leaves_no_socket_reade
     assert lite_tasks == []
     await wait_until(lambda: heygen_emulator.liveavatar.stats()["ws_open"] == 0, within=HANG_GUARD)
     assert not_ended(heygen_emulator) == []
+
+
+async def test_an_utterance_cut_by_a_websocket_drop_is_interrupted_once_and_its_rest_never_plays(
+    heygen_emulator: Emulator, live: LiveAvatarClient
+) -> None:
+    """The socket drops while an utterance streams: LiveAvatar dropped its start with the socket, so the rest
+    must not play on the new one as a new utterance; its speaker gets TaskInterrupted, and it finishes once
+    (interrupted), not twice."""
+    async with live.session(sandbox=True, **QUICK_SPEECH) as session:
+        recorder = await Recorder.subscribe(session)
+        assert session.channel is not None
+        assert session.id is not None
+        await asyncio.wait_for(session.channel.wait_ready(), HANG_GUARD)
+        speaking = asyncio.create_task(session.speak_audio(tone(3.0)))
+        await wait_until(lambda: heygen_emulator.liveavatar.stats()["speak_frames"] >= 3, within=HANG_GUARD)
+        await heygen_emulator.liveavatar.drop_websocket(session.id)
+        with pytest.raises(hg.TaskInterrupted, match="dropped"):
+            await asyncio.wait_for(speaking, HANG_GUARD)
+        after = await session.speak_audio(tone(0.2))
+        await wait_until(lambda: finished(recorder, after.task_id), within=HANG_GUARD)
+    cut_ids = {event.task_id for event in recorder.of(hg.TaskSent)} - {after.task_id}
+    (cut_id,) = cut_ids
+    assert cut_id is not None
+    assert [(e.task_id, e.interrupted) for e in recorder.of(hg.TaskFinished) if e.task_id == cut_id] == [(cut_id, True)]
+    assert [u.event_id for u in _recorded(heygen_emulator).utterances].count(cut_id) == 1

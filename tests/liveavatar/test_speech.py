@@ -127,3 +127,72 @@ async def test_a_speaker_that_gives_up_mid_utterance_cuts_it_and_closes_its_sour
     assert finished == {cut_sent.task_id: True, after.task_id: False}
     assert _utterance(heygen_emulator, after.task_id or "").ended_by_speak_end
     assert heygen_emulator.liveavatar.stats()["frames_after_interrupt"] == 0
+
+
+async def test_an_interrupt_frees_the_next_utterance_while_the_current_one_waits_on_its_source(
+    heygen_emulator: Emulator, live: LiveAvatarClient
+) -> None:
+    """The utterance speaking now waits on a slow source (a TTS still thinking) when the user barges in:
+    ``interrupt()`` stops that wait at once (its caller gets TaskInterrupted, its source is closed), so the
+    reply after it goes out instead of queueing behind a source that may never yield again."""
+    source_closed = asyncio.Event()
+    never = asyncio.Event()
+
+    async def thinking() -> AsyncIterator[bytes]:
+        try:
+            yield tone(0.2)
+            await never.wait()
+            yield tone(0.2)
+        finally:
+            source_closed.set()
+
+    async with live.session(sandbox=True, **QUICK_SPEECH) as session:
+        recorder = await Recorder.subscribe(session)
+        speaking = asyncio.create_task(session.speak_audio(thinking()))
+        await wait_until(lambda: heygen_emulator.liveavatar.stats()["speak_frames"] >= 1, within=HANG_GUARD)
+        await session.interrupt()
+        with pytest.raises(hg.TaskInterrupted):
+            await asyncio.wait_for(speaking, HANG_GUARD)
+        assert source_closed.is_set()
+        reply = await asyncio.wait_for(session.speak_audio(tone(0.2)), HANG_GUARD)
+        await wait_until(
+            lambda: any(e.task_id == reply.task_id for e in recorder.of(hg.TaskFinished)), within=HANG_GUARD
+        )
+    assert [e.interrupted for e in recorder.of(hg.TaskFinished) if e.task_id == reply.task_id] == [False]
+
+
+async def test_a_speaker_waiting_on_its_source_gets_session_closed_when_the_session_closes(
+    live: LiveAvatarClient,
+) -> None:
+    """Leaving the block while an utterance waits on its source: the speaker is not left pending for ever; it
+    gets SessionClosedError once the session closes, and its source is closed."""
+    source_closed = asyncio.Event()
+    never = asyncio.Event()
+
+    async def stalled() -> AsyncIterator[bytes]:
+        try:
+            yield tone(0.1)
+            await never.wait()
+            yield tone(0.1)
+        finally:
+            source_closed.set()
+
+    async with live.session(sandbox=True, **QUICK_SPEECH) as session:
+        speaking = asyncio.create_task(session.speak_audio(stalled()))
+        await asyncio.sleep(0.3)
+    with pytest.raises(hg.SessionClosedError):
+        await asyncio.wait_for(speaking, HANG_GUARD)
+    assert source_closed.is_set()
+
+
+async def test_back_to_back_utterances_share_one_schedule_so_the_lead_does_not_grow(live: LiveAvatarClient) -> None:
+    """Each utterance paced on a schedule of its own would start a lead ahead of playback again, so a run of
+    them drifts further and further ahead of what LiveAvatar has played; one schedule for the session keeps one
+    lead (its pacing stats count every frame of every utterance)."""
+    async with live.session(sandbox=True, first_frame=0.1, frame=0.1, lead=0.2) as session:
+        await session.speak_audio(tone(0.3))
+        pacing = session.pacing
+        assert pacing is not None
+        await session.speak_audio(tone(0.3))
+        assert session.pacing is pacing
+        assert pacing.stats().audio_seconds == pytest.approx(0.6)
