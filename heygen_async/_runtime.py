@@ -11,7 +11,7 @@ sessions first (each stop still needs the pool), then the scheduler and ledgers,
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Protocol
 
 from ._exceptions import ClientClosedError
@@ -41,7 +41,7 @@ class ClientHandle(Protocol):
 class Runtime:
     """The services of one connection pool (see the module's docstring)."""
 
-    __slots__ = ("_live", "_scheduler", "_session_ledger", "bulk_status", "poll_budget", "pool", "state")
+    __slots__ = ("_live", "_scheduler", "_session_ledgers", "bulk_status", "poll_budget", "pool", "state")
 
     def __init__(
         self, pool: ConnectionPool, *, poll_budget: float, bulk_status: bool, state: StateBackend | None
@@ -53,7 +53,7 @@ class Runtime:
         self.state = state
         """The state backend the user gave (shared budget, caps, ledgers), or None: all in this process."""
         self._scheduler: PollScheduler | None = None
-        self._session_ledger: SessionLedger | None = None
+        self._session_ledgers: dict[tuple[str, Callable[[bytes], str] | None], SessionLedger] = {}
         self._live: LiveSessions | None = None
 
     @property
@@ -75,16 +75,18 @@ class Runtime:
             )
         return self._scheduler
 
-    def session_ledger(self, prefix: str = "") -> SessionLedger | None:
+    def session_ledger(self, prefix: str = "", tenant: Callable[[bytes], str] | None = None) -> SessionLedger | None:
         """Where sessions opened without a manager are recorded, with a shared state (None without one);
-        ``prefix`` names the API (see ``LEDGER_PREFIXES``): a pool serves one."""
+        ``prefix`` names the API and ``tenant`` fingerprints the handle's credentials where each key is an account
+        of its own (see :class:`~heygen_async._streaming._ledger.SessionLedger`): one ledger for each."""
         if self.state is None or self.pool.closed:
             return None
-        if self._session_ledger is None:
+        ledger = self._session_ledgers.get((prefix, tenant))
+        if ledger is None:
             from ._streaming._ledger import SessionLedger
 
-            self._session_ledger = SessionLedger(self.state, prefix)
-        return self._session_ledger
+            ledger = self._session_ledgers[prefix, tenant] = SessionLedger(self.state, prefix, tenant=tenant)
+        return ledger
 
     def live(self) -> LiveSessions:
         """The live sessions opened through this pool, which closing the client stops (made on first use)."""
@@ -108,8 +110,8 @@ class Runtime:
             scheduler, self._scheduler = self._scheduler, None
             if scheduler is not None:
                 await scheduler.aclose()
-            ledger, self._session_ledger = self._session_ledger, None
-            if ledger is not None:
+            ledgers, self._session_ledgers = self._session_ledgers, {}
+            for ledger in ledgers.values():
                 await ledger.aclose()
         finally:
             await self.pool.aclose()

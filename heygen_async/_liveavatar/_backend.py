@@ -60,9 +60,16 @@ class LiveAvatarBackend(ClientBackend):
         assert isinstance(api, SessionsResource)
         return api
 
+    @property
+    def ledger_tenant(self) -> Callable[[bytes], str]:
+        """Which LiveAvatar account its sessions are in a shared ledger: each API key is an account of its own,
+        so its records and cap follow ``ledger_prefix`` with the key's fingerprint under the state's salt."""
+        return self.sessions._transport.ledger_credential
+
     def make_session(self, session_type: type[S], params: Mapping[str, Any]) -> S:
         """A session of ``session_type`` on this backend (with the client's shared ledger, if any)."""
-        return open_session(session_type, self, self._runtime.session_ledger(self.ledger_prefix), params)
+        ledger = self._runtime.session_ledger(self.ledger_prefix, self.ledger_tenant)
+        return open_session(session_type, self, ledger, params)
 
     async def new(self, params: Mapping[str, Any]) -> LiveSessionInfo:
         """Mint a session from checked ``sessions.token`` arguments."""

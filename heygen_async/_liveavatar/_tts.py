@@ -17,11 +17,13 @@ from yarl import URL
 
 from heygen_async._exceptions import (
     APIConnectionError,
+    APIError,
     APIResponseError,
     APIStatusError,
     ConfigurationError,
     ValidationError,
 )
+from heygen_async._redact import Secret
 
 from ._audio import BYTES_PER_SECOND, decode_audio
 
@@ -112,57 +114,71 @@ class HeyGenSpeech:
         answer = await self._client.v3.voices.speech.create(
             text=text, voice_id=self.voice_id, speed=self.speed, language=self.language
         )
-        if not answer.audio_url:
+        # The audio URL is signed (a credential while it lasts): only a Secret of it stays in this frame, which an
+        # error tracker capturing locals would record (the answer's repr shows the URL).
+        url = Secret(answer.audio_url) if answer.audio_url else None
+        del answer
+        if url is None:
             raise APIResponseError(
                 "POST /v3/voices/speech answered without an audio_url",
                 endpoint="POST /v3/voices/speech",
                 status_code=200,
                 body="",
             )
-        data = await self._download(answer.audio_url)
+        data = await self._download(url)
         pcm = await anyio.to_thread.run_sync(decode_audio, data)
         del data
         for start in range(0, len(pcm), BYTES_PER_SECOND):
             yield pcm[start : start + BYTES_PER_SECOND]
 
-    async def _download(self, url: str) -> bytes:
+    async def _download(self, url: Secret) -> bytes:
         """The file at ``url``, at most ``max_bytes``; errors never show the URL (it is signed)."""
-        target = URL(url, encoded=True)
-        if target.scheme not in ("http", "https") or not target.host:
+        if not _is_web_url(url):
             raise APIResponseError(
                 "POST /v3/voices/speech answered with an audio_url that is not an http(s) URL",
                 endpoint="POST /v3/voices/speech",
                 status_code=200,
                 body="",
             )
+        outcome = await self._fetch(url)
+        if isinstance(outcome, APIError):
+            raise outcome  # raised here, where no response and no aiohttp error is in scope or in its chain
+        return outcome
+
+    async def _fetch(self, url: Secret) -> bytes | APIError:
+        """The file at ``url``, or the error to raise for it (returned, not raised: the frame holding the response,
+        whose repr shows the URL, and aiohttp's errors, which carry it, stay out of the raised error's traceback
+        and chain)."""
         transport = self._client._transport
         timeout = transport.options.timeout
         limits = transport._aiohttp_timeout(timeout.attempt, timeout.connect)
+        chunks: list[bytes] = []
         try:
             # No credentials on a media host: a plain GET with this request's own headers only.
-            async with transport.pool.session().get(target, headers={"Accept": "*/*"}, timeout=limits) as response:
+            async with transport.pool.session().get(
+                URL(url.reveal(), encoded=True), headers={"Accept": "*/*"}, timeout=limits
+            ) as response:
                 if response.status != 200:
-                    raise APIStatusError(
+                    return APIStatusError(
                         f"downloading the speech audio failed with HTTP {response.status}",
                         endpoint=_AUDIO_ENDPOINT,
                         status_code=response.status,
                     )
                 declared = response.content_length
                 if declared is not None and declared > self.max_bytes:
-                    raise self._too_large()
-                chunks: list[bytes] = []
+                    return self._too_large()
                 size = 0
                 async for chunk in response.content.iter_any():
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise self._too_large()
+                        return self._too_large()
                     chunks.append(chunk)
         except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise APIConnectionError(
+            return APIConnectionError(
                 f"downloading the speech audio failed: {type(exc).__name__}",
                 endpoint=_AUDIO_ENDPOINT,
                 maybe_processed=True,
-            ) from None
+            )
         return b"".join(chunks)
 
     def _too_large(self) -> APIResponseError:
@@ -173,3 +189,12 @@ class HeyGenSpeech:
             status_code=200,
             body="",
         )
+
+
+def _is_web_url(url: Secret) -> bool:
+    """Whether ``url`` is an http(s) URL with a host (checked in a frame of its own, gone once it returns)."""
+    try:
+        target = URL(url.reveal(), encoded=True)
+    except ValueError:
+        return False
+    return target.scheme in ("http", "https") and bool(target.host)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
 import attrs
@@ -25,43 +25,60 @@ __all__ = ["LEDGER_PREFIXES", "SessionLedger"]
 logger = logging.getLogger("heygen_async")
 LEDGER_PREFIXES: Final = ("liveavatar:",)
 """How the shared session ledger tells another API's sessions apart: a LiveAvatar session's record id is
-``liveavatar:<id>``, a HeyGen v1 session's is its bare id. Each manager reads and reaps only its own API's."""
+``liveavatar:<key fingerprint>:<id>``, a HeyGen v1 session's is its bare id. Each manager reads and reaps only its
+own API's (and, on LiveAvatar, its own key's)."""
 RETRY_CAP: Final = 5.0
 """The longest pause between two attempts at a write that keeps failing."""
 
 
 class SessionLedger:
-    """Records and forgets live sessions in ``state``'s session ledger."""
+    """Records and forgets live sessions in ``state``'s session ledger, as ``<prefix><session id>``.
 
-    def __init__(self, state: StateBackend, prefix: str = "") -> None:
+    ``prefix`` names the API (see ``LEDGER_PREFIXES``). ``tenant``, for an API whose accounts may share one state
+    (LiveAvatar: each API key is an account), is the handle's credential fingerprint under the state's salt
+    (``Transport.ledger_credential``): it follows the API's prefix, so each key has its own records and cap, and a
+    process restarted with the same key finds its own records. Internally sessions are known by their bare ids.
+    """
+
+    def __init__(self, state: StateBackend, prefix: str = "", *, tenant: Callable[[bytes], str] | None = None) -> None:
         self.state = state
-        self.prefix = prefix
-        self._live: dict[str, SessionRecord] = {}  # the record each live session should have
+        self._api_prefix = prefix
+        self._tenant = tenant
+        self._prefix: str | None = prefix if tenant is None else None  # worked out on first use (reads the salt)
+        self._live: dict[str, SessionRecord] = {}  # the record each live session should have, by session id
         self._recording: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
     def recording(self, session_id: str) -> bool:
         """Whether ``session_id``'s record is still being written (it is this process's, but not listed yet)."""
-        task = self._recording.get(self.key(session_id))
+        task = self._recording.get(session_id)
         return task is not None and not task.done()
 
-    def key(self, session_id: str) -> str:
-        """``session_id``'s record id in the shared ledger."""
-        return self.prefix + session_id
+    async def prefix(self) -> str:
+        """The start of this ledger's record ids and of its cap's slot name (the API's, then the tenant's)."""
+        if self._prefix is None:
+            assert self._tenant is not None
+            self._prefix = f"{self._api_prefix}{self._tenant(await self.state.credential_salt())}:"
+        return self._prefix
 
-    def owns(self, record_id: str) -> bool:
-        """Whether a record of the shared ledger is one of this API's sessions."""
-        if self.prefix:
-            return record_id.startswith(self.prefix)
-        return not record_id.startswith(LEDGER_PREFIXES)
+    async def key(self, name: str) -> str:
+        """``name``'s id in the shared state: a session's record id, or (``"sessions"``) the cap's slot name."""
+        return await self.prefix() + name
+
+    async def records(self) -> dict[str, SessionRecord]:
+        """The shared ledger's records of this ledger's API (and tenant), by session id."""
+        prefix = await self.prefix()
+        listed = await self.state.sessions()
+        if prefix:
+            return {record.id[len(prefix) :]: record for record in listed if record.id.startswith(prefix)}
+        return {record.id: record for record in listed if not record.id.startswith(LEDGER_PREFIXES)}
 
     def record(self, session_id: str) -> None:
-        self._put(SessionRecord(id=self.key(session_id), owner=self.state.owner, created_at=time.time()))
+        self._put(SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time()))
 
     def mark_unstopped(self, session_id: str) -> None:
         """The session's stop failed: its record says so, and any process's ``reap_orphans`` stops it."""
-        session_id = self.key(session_id)
         known = self._live.get(session_id)
         if known is None:
             known = SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time())
@@ -75,7 +92,6 @@ class SessionLedger:
         self._recording[record.id] = self._spawn(self._write(record, self._recording.get(record.id)))
 
     def forget(self, session_id: str) -> None:
-        session_id = self.key(session_id)
         self._live.pop(session_id, None)
         self._spawn(self._unwrite(session_id, self._recording.pop(session_id, None)))
 
@@ -100,8 +116,8 @@ class SessionLedger:
             await asyncio.wait([before])
         pause = 0.5
         while True:  # once at least (a mark written while the ledger closes must still reach the state)
-            try:
-                await self.state.record_session(record)
+            try:  # the record as stored: its id prefixed (working the prefix out may fail like the write)
+                await self.state.record_session(attrs.evolve(record, id=await self.key(record.id)))
                 return
             except Exception as exc:
                 if self._live.get(record.id) is not record:  # a newer record, or the session's end, took over
@@ -116,7 +132,7 @@ class SessionLedger:
             await asyncio.wait([recording])
         for attempt in range(3):
             try:
-                await self.state.forget_session(session_id)
+                await self.state.forget_session(await self.key(session_id))
                 return
             except Exception as exc:
                 if attempt == 2:

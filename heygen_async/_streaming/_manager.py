@@ -137,17 +137,17 @@ class _ManagedSession:
     def __init__(self, manager: SessionManager) -> None:
         self._manager = manager
         self._holding = False
-        self._shared_tag: str | None = None
+        self._shared_slot: tuple[str, str] | None = None  # the shared cap's slot name, and our tag in it
         self.session: StreamingSession | None = None
 
     def _release(self) -> None:
         if self._holding:
             self._holding = False
             self._manager._slots.release()
-        tag, self._shared_tag = self._shared_tag, None
+        slot, self._shared_slot = self._shared_slot, None
         shared = self._manager._shared
-        if tag is not None and shared is not None:
-            shared.release_slot(shared.key("sessions"), tag)
+        if slot is not None and shared is not None:
+            shared.release_slot(*slot)
 
     def _limit_error(self) -> SessionLimitError:
         manager = self._manager
@@ -178,10 +178,11 @@ class _ManagedSession:
         state = manager._state
         if state is not None:
             tag = f"{state.owner}:{secrets.token_hex(6)}"
-            self._shared_tag = tag  # before asking: a cancelled ask may still have taken it, and must give it back
             try:
                 assert manager._shared is not None  # made with the state
-                slots = manager._shared.key("sessions")  # one cap per API: LiveAvatar's is not HeyGen's
+                # One cap per API (LiveAvatar's is not HeyGen's), and on LiveAvatar per key (its fingerprint).
+                slots = await manager._shared.key("sessions")
+                self._shared_slot = (slots, tag)  # before asking: a cancelled ask may still have taken it
                 taken = await wait_for_slot(state, slots, limit=manager.max_sessions, tag=tag, deadline=deadline)
             except BaseException:
                 self._release()
@@ -265,7 +266,11 @@ class SessionManager:
         self._closed = False
         self._client_closed = False  # the backend's client closed: nothing more goes out through it
         self._state = state
-        self._shared = SessionLedger(state, getattr(backend, "ledger_prefix", "")) if state is not None else None
+        self._shared = (
+            SessionLedger(state, getattr(backend, "ledger_prefix", ""), tenant=getattr(backend, "ledger_tenant", None))
+            if state is not None
+            else None
+        )
         attach = getattr(backend, "attach", None)  # a client's backend: its aclose() ends our retries
         if attach is not None:
             attach(self)
@@ -506,22 +511,19 @@ class SessionManager:
 
     async def _shared_records(self) -> dict[str, SessionRecord]:
         """The shared ledger's records of this manager's API, by session id (none without a state)."""
-        if self._state is None or self._shared is None:
+        if self._shared is None:
             return {}
-        ledger = self._shared
-        return {
-            record.id[len(ledger.prefix) :]: record for record in await self._state.sessions() if ledger.owns(record.id)
-        }
+        return await self._shared.records()
 
-    def _key(self, session_id: str) -> str:
-        return session_id if self._shared is None else self._shared.key(session_id)
+    async def _key(self, session_id: str) -> str:
+        return session_id if self._shared is None else await self._shared.key(session_id)
 
     async def _claim(self, session_id: str, ttl: float) -> bool:
         """Whether this reaper stops ``session_id``: of several reapers only the one whose claim holds does, and
         the claim outlives the stop, so a listing that still shows the stopped session stops nothing twice."""
         assert self._state is not None
         try:
-            return await self._state.claim_session(self._key(session_id), ttl=ttl)
+            return await self._state.claim_session(await self._key(session_id), ttl=ttl)
         except Exception as exc:
             logger.warning("reap_orphans: could not claim session %s (%s); leaving it", session_id, exc)
             return False
@@ -529,7 +531,7 @@ class SessionManager:
     async def _unlist(self, session_id: str) -> None:
         assert self._state is not None
         try:
-            await self._state.forget_session(self._key(session_id))
+            await self._state.forget_session(await self._key(session_id))
         except Exception as exc:
             logger.warning("session ledger: could not remove reaped session %s (%s)", session_id, exc)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -10,7 +12,16 @@ from aiohttp import web
 
 import heygen_async as hg
 from heygen_async.emulator import Emulator, EmulatorConfig, ManualClock
-from tests.support import NO_WAIT_RETRY, SARA, ServerFactory, hide_miniaudio, zero_crossings
+from tests.support import (
+    NO_WAIT_RETRY,
+    SARA,
+    ServerFactory,
+    assert_clean,
+    error_text,
+    hide_miniaudio,
+    library_locals,
+    zero_crossings,
+)
 
 TEXT = "Hello there, this is the emulated voice speaking"
 
@@ -91,23 +102,45 @@ async def test_a_bad_text_is_refused_by_the_call_with_nothing_sent(heygen_emulat
     assert heygen_emulator.stats()["v3"]["requests"] == 0
 
 
-SIGNED = "Signature=sig-SECRET-123&Expires=1"
+SIGNATURE = "sig-SECRET-123-do-not-show"
+SIGNED = f"Signature={SIGNATURE}&Expires=1"
+Media = web.Response | Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def speech_server(media: web.Response) -> web.Application:
-    """HeyGen's speech route answering with a signed audio URL on the same server, whose GET answers ``media``."""
+def speech_server(media: Media) -> web.Application:
+    """HeyGen's speech route answering with a signed audio URL on the same server, whose GET answers ``media``
+    (a response, or a handler)."""
 
     async def speech(request: web.Request) -> web.Response:
         url = request.url.with_path("/media/speech.mp3").with_query(SIGNED)
         return web.json_response({"data": {"audio_url": str(url), "duration": 1.0}})
 
-    async def audio(request: web.Request) -> web.Response:
-        return media
+    async def audio(request: web.Request) -> web.StreamResponse:
+        return media if isinstance(media, web.StreamResponse) else await media(request)
 
     app = web.Application()
     app.router.add_post("/v3/voices/speech", speech)
     app.router.add_get("/media/speech.mp3", audio)
     return app
+
+
+async def cut_off(request: web.Request) -> web.StreamResponse:
+    """Promises 10,000 bytes, sends 100 and hangs up: the client's read fails inside aiohttp."""
+    response = web.StreamResponse(headers={"Content-Length": "10000"})
+    await response.prepare(request)
+    await response.write(bytes(100))
+    assert request.transport is not None
+    request.transport.close()
+    return response
+
+
+def chain(error: BaseException | None) -> list[BaseException]:
+    """``error`` and every error linked to it (``__cause__`` and ``__context__``, shown or not)."""
+    linked: list[BaseException] = []
+    while error is not None and error not in linked:
+        linked.append(error)
+        error = error.__cause__ or error.__context__
+    return linked
 
 
 @pytest.mark.parametrize(
@@ -116,17 +149,28 @@ def speech_server(media: web.Response) -> web.Application:
         (web.Response(status=403, text="denied"), 10_000, hg.APIStatusError, "failed with HTTP 403"),
         (web.Response(body=bytes(5000)), 1000, hg.APIResponseError, "over max_bytes (1000 bytes)"),
         (web.Response(body=b"garbage, not audio " * 100), 10_000, hg.AudioFormatError, "could not be decoded"),
+        (cut_off, 10_000, hg.APIConnectionError, "downloading the speech audio failed: "),
     ],
 )
 async def test_a_failed_download_is_a_typed_error_that_never_shows_the_signed_url(
-    serve: ServerFactory, media: web.Response, max_bytes: int, error: type[Exception], said: str
+    serve: ServerFactory, media: Media, max_bytes: int, error: type[Exception], said: str
 ) -> None:
+    """Not in the error's text, nor in any error chained to it (aiohttp's carry the request's URL), nor in the
+    local variables of the library's frames in their tracebacks, as an error tracker capturing locals records
+    them (the speech answer's repr and aiohttp's response's both show the URL)."""
     base = (await serve(speech_server(media))).removesuffix("/heygen")
     async with hg.HeyGenClient.direct("key-1", base_url=base, retry=NO_WAIT_RETRY) as client:
         tts = hg.HeyGenSpeech(client, voice_id=SARA, max_bytes=max_bytes)
         with pytest.raises(error) as caught:
             await spoken(tts)
-    text = f"{caught.value} {caught.value!r} {vars(caught.value)}"
-    assert said in text
-    assert "SECRET" not in text
-    assert "/media/" not in text
+    assert said in str(caught.value)
+    linked = chain(caught.value)
+    seen = [error_text(each) for each in linked]
+    captured = [
+        "".join(traceback.TracebackException.from_exception(each, capture_locals=True).format()) for each in linked
+    ]
+    assert library_locals(caught.value), "the library's frames are in the traceback, their locals looked at"
+    for what, texts in (("the errors' text", seen), ("the tracebacks' locals", captured)):
+        for text in texts:
+            assert_clean(what, text, SIGNATURE)
+            assert "/media/" not in text, what

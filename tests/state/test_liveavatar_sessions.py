@@ -1,4 +1,5 @@
-"""LiveAvatar sessions in a shared state (a real redis-server): records are ``liveavatar:<id>``; the account-wide cap
+"""LiveAvatar sessions in a shared state (a real redis-server): records are ``liveavatar:<key fingerprint>:<id>``; the
+account-wide cap
 is per API (LiveAvatar's full does not stop a HeyGen session, nor the other way round); a reaper of one API never
 touches the other's records or sessions; a crashed LiveAvatar owner's session is stopped by another process once
 its lease runs out, and one whose stop failed is stopped while its owner lives."""
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Any, Final
 
 import pytest
 
@@ -15,9 +16,15 @@ import heygen_async as hg
 from heygen_async._streaming import _manager as _streaming_manager
 from heygen_async.emulator import Emulator, ManualClock
 from heygen_async.emulator._liveavatar_fixtures import LITE_AVATAR_ID
-from tests.support import NO_WAIT_RETRY, ONE_TRY, SESSION_PARAMS, MakeState, crash_with_lease, eventually
-
-PREFIX: Final = "liveavatar:"
+from tests.support import (
+    NO_WAIT_RETRY,
+    ONE_TRY,
+    SESSION_PARAMS,
+    MakeState,
+    crash_with_lease,
+    eventually,
+    live_ledger_prefix,
+)
 
 
 @pytest.fixture
@@ -44,10 +51,11 @@ async def test_a_liveavatar_session_is_recorded_under_its_prefix_while_open(
 ) -> None:
     state = await make_state()
     async with emulator.liveavatar_client(state=state) as live:
+        prefix = await live_ledger_prefix(live, state)
         async with live.session(avatar_id=LITE_AVATAR_ID) as session:
 
             async def listed() -> bool:
-                return await records(state) == [(PREFIX + str(session.id), state.owner, True)]
+                return await records(state) == [(prefix + str(session.id), state.owner, True)]
 
             await eventually(listed, what="the ledger to list the session")
         await eventually(lambda: _empty(state), what="the ledger to forget the stopped session")
@@ -104,7 +112,8 @@ async def test_a_reaper_of_one_api_never_touches_the_others_records_or_sessions(
         live_orphan = (await live_managed.__aenter__()).id  # never left: the process dies inside the blocks
         heygen_orphan = (await heygen_managed.__aenter__()).id
         try:
-            both = sorted([(PREFIX + str(live_orphan), dying.owner, False), (str(heygen_orphan), dying.owner, False)])
+            prefix = await live_ledger_prefix(live, reaper_state)  # the same key's: a restart finds its records
+            both = sorted([(prefix + str(live_orphan), dying.owner, False), (str(heygen_orphan), dying.owner, False)])
 
             async def lease_out() -> bool:
                 return await records(reaper_state) == both
@@ -116,7 +125,7 @@ async def test_a_reaper_of_one_api_never_touches_the_others_records_or_sessions(
             assert (report.stopped, report.kept, dict(report.failed)) == ((heygen_orphan,), (), {})
             assert heygen_open(emulator) == set()
             assert live_open(emulator) == {live_orphan}
-            assert await records(reaper_state) == [(PREFIX + str(live_orphan), dying.owner, False)]
+            assert await records(reaper_state) == [(prefix + str(live_orphan), dying.owner, False)]
 
             report = await live.manager(max_sessions=1).reap_orphans()
             assert (report.stopped, report.kept, dict(report.failed)) == ((live_orphan,), (), {})
@@ -138,9 +147,10 @@ async def test_a_live_owners_liveavatar_session_is_kept_by_another_processs_reap
         emulator.liveavatar_client(state=reaper_state) as reaper,
         owner.session(avatar_id=LITE_AVATAR_ID) as session,
     ):
+        prefix = await live_ledger_prefix(reaper, reaper_state)
 
         async def listed() -> bool:
-            return [r.id for r in await reaper_state.sessions()] == [PREFIX + str(session.id)]
+            return [r.id for r in await reaper_state.sessions()] == [prefix + str(session.id)]
 
         await eventually(listed, what="the ledger to list the session")
         report = await reaper.manager(max_sessions=1).reap_orphans(min_age=0)
@@ -160,6 +170,7 @@ async def test_a_liveavatar_session_whose_stop_failed_is_reaped_by_another_proce
         emulator.liveavatar_client(state=reaper_state) as reaper,
     ):
         manager = owner.manager(max_sessions=1)
+        prefix = await live_ledger_prefix(reaper, reaper_state)
         emulator.inject("500", endpoint="POST /v1/sessions/stop")
         with pytest.warns(RuntimeWarning, match="stop failed"):
             async with manager.session(avatar_id=LITE_AVATAR_ID) as session:
@@ -168,7 +179,7 @@ async def test_a_liveavatar_session_whose_stop_failed_is_reaped_by_another_proce
 
         async def marked() -> bool:
             return [(r.id, r.owner_alive, r.stop_failed) for r in await reaper_state.sessions()] == [
-                (PREFIX + str(session.id), True, True)
+                (prefix + str(session.id), True, True)
             ]
 
         await eventually(marked, what="the ledger to mark the session as needing a stop")
@@ -180,3 +191,81 @@ async def test_a_liveavatar_session_whose_stop_failed_is_reaped_by_another_proce
         report = await manager.reap_orphans()
         assert (report.stopped, dict(manager.unstopped), manager.active) == ((), {}, 0)
         await manager.aclose()
+
+
+OTHER_KEY: Final = "liveavatar-key-of-tenant-b"
+"""A second API key: on LiveAvatar (and its emulator) each key is an account of its own."""
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def one_state(request: pytest.FixtureRequest, make_state: MakeState) -> hg.StateBackend:
+    """One state two tenants share: a MemoryState, or a RedisState on a real redis-server."""
+    return hg.MemoryState() if request.param == "memory" else await make_state()
+
+
+def other_tenant(emulator: Emulator, **options: Any) -> hg.LiveAvatarClient:
+    return hg.LiveAvatarClient(OTHER_KEY, base_url=emulator.liveavatar_url, **options)
+
+
+async def test_each_liveavatar_key_sharing_a_state_has_its_own_session_cap(
+    emulator: Emulator, one_state: hg.StateBackend
+) -> None:
+    """Two tenants (API keys) on one state, each manager with max_sessions=1: while A holds its one session, B
+    still opens one (A's full cap is not B's), and A's next is refused with nothing minted."""
+    async with (
+        emulator.liveavatar_client(state=one_state) as tenant_a,
+        other_tenant(emulator, state=one_state) as tenant_b,
+    ):
+        a_manager = tenant_a.manager(max_sessions=1, acquire_timeout=0)
+        b_manager = tenant_b.manager(max_sessions=1, acquire_timeout=0)
+        async with a_manager.session(avatar_id=LITE_AVATAR_ID) as held:
+            async with b_manager.session(avatar_id=LITE_AVATAR_ID) as other:
+                assert live_open(emulator) == {held.id, other.id}
+                assert emulator.liveavatar.sessions[str(other.id)].account != (
+                    emulator.liveavatar.sessions[str(held.id)].account
+                )
+            with pytest.raises(hg.SessionLimitError):
+                async with a_manager.session(avatar_id=LITE_AVATAR_ID):
+                    pytest.fail("tenant A's only slot is taken")
+            assert emulator.liveavatar.stats()["sessions_minted"] == 2
+        for manager in (a_manager, b_manager):
+            await manager.aclose()
+        prefixes = {await live_ledger_prefix(tenant, one_state) for tenant in (tenant_a, tenant_b)}
+        assert len(prefixes) == 2, "each key's records and cap have a prefix of their own"
+    assert live_open(emulator) == set()
+
+
+async def test_a_reaper_never_unlists_or_stops_another_keys_sessions(emulator: Emulator, make_state: MakeState) -> None:
+    """Tenant B's process crashed with a session open (in the shared ledger, its lease run out). Tenant A's reaper,
+    on the same state, neither stops it (LiveAvatar does not list it to A) nor drops its record (as one A's account
+    no longer lists); B's restarted process (same key, a new state owner) finds the record and stops the orphan."""
+    dying, shared = await make_state(lease_ttl=0.3), await make_state()
+    async with (
+        other_tenant(emulator, state=dying) as crashed_b,
+        emulator.liveavatar_client(state=shared) as tenant_a,
+        other_tenant(emulator, state=shared) as restarted_b,
+    ):
+        managed = crashed_b.manager(max_sessions=1).session(avatar_id=LITE_AVATAR_ID)
+        orphan = (await managed.__aenter__()).id  # never left: the process dies inside the block
+        try:
+            lapsed = [(dying.owner, False)]
+
+            async def lease_out() -> bool:
+                return [(record.owner, record.owner_alive) for record in await shared.sessions()] == lapsed
+
+            await crash_with_lease(dying)
+            await eventually(lease_out, what="B's record, its owner's lease run out")
+
+            report = await tenant_a.manager(max_sessions=1).reap_orphans()
+            assert (report.stopped, report.kept, dict(report.failed)) == ((), (), {})
+            assert live_open(emulator) == {orphan}
+            assert await lease_out(), "A's reaper dropped B's record"
+            b_prefix = await live_ledger_prefix(restarted_b, shared)  # B's key, whichever process
+            assert await records(shared) == [(b_prefix + str(orphan), dying.owner, False)]
+
+            report = await restarted_b.manager(max_sessions=1).reap_orphans()
+            assert (report.stopped, report.kept, dict(report.failed)) == ((orphan,), (), {})
+            assert live_open(emulator) == set()
+            assert await shared.sessions() == []
+        finally:
+            await managed.__aexit__(None, None, None)

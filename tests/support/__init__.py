@@ -61,6 +61,7 @@ from ._liveavatar import (
     checkpoint_session,
     finished,
     live_client,
+    live_ledger_prefix,
     live_registry,
     live_requests,
     not_ended,
@@ -213,6 +214,7 @@ __all__ = [
     # LiveAvatar through its client
     "LIVE_NO_RETRY",
     "live_client",
+    "live_ledger_prefix",
     "live_requests",
     # LiveAvatar sessions
     "LIVE_ENDPOINTS",

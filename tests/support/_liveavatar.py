@@ -114,3 +114,11 @@ def checkpoint_session(backend: LiveCheckpointBackend, **options: Any) -> hg.Liv
     """A LITE sandbox session on ``backend`` with ``options`` (:data:`QUICK_SPEECH` unless told otherwise), as
     ``live.session(sandbox=True)`` makes one, but through the checkpoints."""
     return hg.LiveAvatarSession(cast("LiveAvatarBackend", backend), {"sandbox": True}, **{**QUICK_SPEECH, **options})
+
+
+async def live_ledger_prefix(live: hg.LiveAvatarClient, state: hg.StateBackend) -> str:
+    """How ``live``'s sessions' record ids (and its cap's slot name) start in ``state``'s shared ledger:
+    ``liveavatar:`` and the fingerprint of its API key under the state's salt (one per key, the same in every
+    process sharing the state)."""
+    fingerprint = live._transport.ledger_credential(await state.credential_salt())
+    return f"liveavatar:{fingerprint}:"
