@@ -1,7 +1,9 @@
 """A FULL LiveAvatar session: the viewer a front end joins with; speak, chat, interrupt and the listening pose
 published as LiveAvatar's data-channel commands (``avatar.speak_text``, ``avatar.speak_response``, ...), joined
 with the agent token; ``agent-response`` events as ServerEvents, ``session.stopped`` closing (and stopping) the
-session; without the livekit package a ConfigurationError naming the extra, and the session still stopped.
+session; without the livekit package a ConfigurationError naming the extra, and the session still stopped; the
+room joined once however many first commands come at once, and left again by a join that failed, was cancelled or
+completed after the session closed.
 
 No LiveKit server runs here: the session is tested through a stand-in ``FullChannel``, and ``LiveKitChannel``
 through a stand-in of ``livekit.rtc`` with the shape of livekit/python-sdks' (``Room()``, ``on``, ``connect``,
