@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from heygen_async._exceptions import NotFoundError, SessionClosedError
+from heygen_async._exceptions import APIResponseError, NotFoundError, SessionClosedError
 from heygen_async._models import SessionStatus, StreamingSessionSummary
 from heygen_async._redact import Secret
 from heygen_async._spec._liveavatar_table import LIVEAVATAR_ENDPOINTS_BY_NAME
+from heygen_async._spec._results import created_elsewhere, scrubbed
 from heygen_async._streaming._backend import ClientBackend
 from heygen_async._streaming._open import open_session
 from heygen_async.liveavatar._models import LiveMode, LiveSessionInfo, LiveSessionToken
@@ -75,14 +76,34 @@ class LiveAvatarBackend(ClientBackend):
         """Mint a session from checked ``sessions.token`` arguments."""
         minted = await self.sessions._call_kwargs(_TOKEN, LiveSessionToken, params)
         session_id = minted.session_id
-        if not session_id:
-            raise SessionClosedError("POST /v1/sessions/token answered without a session_id")
-        if not minted.session_token:
-            raise SessionClosedError("POST /v1/sessions/token answered without a session_token", session_id=session_id)
+        if not session_id or not minted.session_token:
+            raise self._unstartable(minted)
         mode = LiveMode(str(params.get("mode") or "FULL"))
         sandbox = bool(params.get("is_sandbox"))
         self._minted[session_id] = (Secret(minted.session_token), mode, sandbox)
         return LiveSessionInfo(session_id=session_id, mode=mode, is_sandbox=sandbox)
+
+    def _unstartable(self, minted: LiveSessionToken) -> APIResponseError:
+        """The error for a mint answer the session cannot be started from. One naming the session it minted is a
+        :class:`CreatedResponseError` carrying that id, so the session adopts it and stops it (LiveAvatar bills
+        a minted session until it is stopped or times out); one without an id leaves nothing to stop, and the
+        session's close warns that one may have been minted (``reap_orphans()`` stops it)."""
+        redactor = self.sessions._transport.redactor
+        if minted.session_id:
+            return created_elsewhere(
+                _TOKEN,
+                minted.raw,
+                minted.session_id,
+                redactor,
+                f"{_TOKEN.key} answered without a session_token, so the session cannot be started",
+            )
+        return APIResponseError(
+            f"{_TOKEN.key} answered without a session_id: a session may have been minted that nothing can stop; "
+            "SessionManager.reap_orphans() stops sessions nobody owns",
+            endpoint=_TOKEN.key,
+            status_code=200,
+            body=scrubbed(minted.raw, redactor)[1],
+        )
 
     async def start(self, session_id: str) -> LiveSessionInfo:
         """Start a minted session with its session token (used once, then forgotten)."""

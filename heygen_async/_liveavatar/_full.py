@@ -123,7 +123,8 @@ async def open_full_channel(
     on_event: Callable[[Mapping[str, Any]], None],
 ) -> FullChannel:
     """Join the room of the session ``info`` describes with its agent token (``factory`` makes the channel;
-    default LiveKit's); ``on_event`` gets each of LiveAvatar's events."""
+    default LiveKit's); ``on_event`` gets each of LiveAvatar's events. A channel whose ``connect`` failed (or
+    was cancelled) is closed before the error propagates, so nothing it joined stays in the room."""
     if not info.url:
         raise SessionClosedError(
             "LiveAvatar did not give this session a LiveKit room to send commands to", session_id=info.session_id
@@ -135,5 +136,12 @@ async def open_full_channel(
             session_id=info.session_id,
         )
     channel = factory() if factory is not None else LiveKitChannel()
-    await channel.connect(info.url, info.livekit_agent_token, on_event)
+    try:
+        await channel.connect(info.url, info.livekit_agent_token, on_event)
+    except BaseException:
+        # Whatever the connect got to (a room joined before a later step failed, or it was cancelled) is left;
+        # the connect's own error is the one that matters.
+        with contextlib.suppress(Exception):
+            await channel.close()
+        raise
     return channel

@@ -140,6 +140,7 @@ class LiveAvatarSession(StreamingSession):
         self._full_factory = full_channel
         self._lite: LiteChannel | None = None
         self._full: FullChannel | None = None
+        self._joining = asyncio.Lock()  # one join of the FULL data channel at a time (see _joined)
         self._utterances: dict[str, float] = {}  # event_id -> seconds of audio, sent and not reported ended
         self._pacing: Pacer | None = None
         self._cut: asyncio.Event | None = None  # set when the utterance streaming now must stop (see _cut_short)
@@ -527,15 +528,37 @@ class LiveAvatarSession(StreamingSession):
     async def _command(self, event_type: str, text: str | None = None) -> StreamingTask:
         """A FULL command on LiveKit's data channel (joined on first use)."""
         self._check_open(event_type)
-        if self._full is None:
-            from ._full import as_session_event, open_full_channel
-
-            on_event = as_session_event(self._received, self._begin_close)
-            self._full = await open_full_channel(self.info, self._full_factory, on_event)
+        channel = await self._joined(event_type)
         event_id = uuid.uuid4().hex
         payload: dict[str, Any] = {"event_type": event_type, "event_id": event_id, "session_id": self.id}
         if text is not None:
             payload["text"] = text
-        await self._full.publish(payload)
+        await channel.publish(payload)
         self._touch(time.monotonic())
         return StreamingTask(task_id=event_id, duration_ms=None)
+
+    async def _joined(self, what: str) -> FullChannel:
+        """The FULL data channel, joined once however many commands come at once (each room connection holds
+        the agent's identity). A join that completes once the session is closing is left at once: the close
+        has closed the channel it knew of (none) or will not see this one, and the agent token must not stay
+        in the room of a stopped session."""
+        async with self._joining:
+            if self._full is not None:
+                return self._full
+            self._check_open(what)
+            from ._full import as_session_event, open_full_channel
+
+            on_event = as_session_event(self._received, self._begin_close)
+            channel = await open_full_channel(self.info, self._full_factory, on_event)
+            if self._closing is not None or self.state is not SessionState.CONNECTED:
+                try:
+                    await channel.close()
+                except Exception as exc:  # left anyway: the session is closed, its stop is what counts
+                    self._log_close_failure(exc)
+                raise SessionClosedError(
+                    f"cannot {what}: the session closed while its data channel was being joined"
+                    + (f" ({self._close_reason})" if self._close_reason else ""),
+                    session_id=self.id,
+                )
+            self._full = channel
+            return channel

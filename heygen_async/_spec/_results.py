@@ -24,7 +24,7 @@ from heygen_async._redact import Redactor
 
 from ._types import Creates, Endpoint
 
-__all__ = ["created_ids", "structure"]
+__all__ = ["created_elsewhere", "created_ids", "scrubbed", "structure"]
 
 logger = logging.getLogger("heygen_async")
 _SEARCH_DEPTH: Final = 3
@@ -62,7 +62,7 @@ def structure(
             if _another_shape(data, result)
             else f"{endpoint.key} answered without {creates.id}"
         )
-        raise _created_elsewhere(endpoint, data, created, redactor, problem)
+        raise created_elsewhere(endpoint, data, created, redactor, problem)
     if endpoint.api == "v3" and creates is None and isinstance(data, Mapping) and not _another_shape(data, result):
         # v3's models are generated from a document that may lag HeyGen: a field whose type changed is left
         # unset (``raw`` keeps it) rather than failing the whole answer.
@@ -79,7 +79,7 @@ def structure(
         f"{(redactor.text(detail) if redactor is not None else detail)[:300]}",
         endpoint=endpoint.key,
         status_code=200,
-        body=_scrubbed(data, redactor)[1] if redactor is not None else _shape(data),
+        body=scrubbed(data, redactor)[1] if redactor is not None else _shape(data),
     )
     if creates is None or redactor is None:
         raise error
@@ -144,21 +144,21 @@ def _keep_created(
     created = created or searched or _top_level_id(data)
     if created is None:
         raise error
-    raise _created_elsewhere(endpoint, data, created, redactor, str(error))
+    raise created_elsewhere(endpoint, data, created, redactor, str(error))
 
 
-def _created_elsewhere(
+def created_elsewhere(
     endpoint: Endpoint, data: Any, created: str, redactor: Redactor, problem: str
 ) -> CreatedResponseError:
     """The error (also logged as a warning) for a create whose answer, as ``problem`` says, is not the object
     it documents, but holds the id ``created``: what the caller needs to follow, or stop, what was created."""
     message = f"{problem}; it created {redactor.text(created)} (see created_id)"
     logger.warning("%s", message)
-    raw, body = _scrubbed(data, redactor)
+    raw, body = scrubbed(data, redactor)
     return CreatedResponseError(message, endpoint=endpoint.key, body=body, created_id=created, raw=raw)
 
 
-def _scrubbed(data: Any, redactor: Redactor) -> tuple[Any, str]:
+def scrubbed(data: Any, redactor: Redactor) -> tuple[Any, str]:
     """``data`` for an error: a copy with every string scrubbed and credential fields (a live session's access
     token) masked, and a short excerpt of it; None and its shape if it is nested too deep to walk."""
     try:

@@ -1,7 +1,9 @@
 """A FULL LiveAvatar session: the viewer a front end joins with; speak, chat, interrupt and the listening pose
 published as LiveAvatar's data-channel commands (``avatar.speak_text``, ``avatar.speak_response``, ...), joined
 with the agent token; ``agent-response`` events as ServerEvents, ``session.stopped`` closing (and stopping) the
-session; without the livekit package a ConfigurationError naming the extra, and the session still stopped.
+session; without the livekit package a ConfigurationError naming the extra, and the session still stopped; the
+room joined once however many first commands come at once, and left again by a join that failed, was cancelled or
+completed after the session closed.
 
 No LiveKit server runs here: the session is tested through a stand-in ``FullChannel``, and ``LiveKitChannel``
 through a stand-in of ``livekit.rtc`` with the shape of livekit/python-sdks' (``Room()``, ``on``, ``connect``,
@@ -313,3 +315,117 @@ async def test_livekit_channel_leaves_a_room_whose_connect_failed(
         assert room.disconnected == 1
         assert room.local_participant.published == []
     assert open_ids(emulator) == set()
+
+
+# -- joining the room: once, and never past the session's close -------------------------------------------------
+
+
+class GatedChannel(RecordingChannel):
+    """A :class:`RecordingChannel` whose ``connect`` waits for ``release`` (set by the test) after joining, so a
+    test can act while the join is in flight; ``connecting`` is set once it is."""
+
+    def __init__(self, release: asyncio.Event, *, refuse: bool = False) -> None:
+        super().__init__()
+        self.release = release
+        self.refuse = refuse
+        self.connecting = asyncio.Event()
+
+    async def connect(self, url: str, token: str, on_event: Callable[[Mapping[str, Any]], None]) -> None:
+        await super().connect(url, token, on_event)
+        self.connecting.set()
+        await self.release.wait()
+        if self.refuse:
+            raise ConnectionError("the room went away as it was joined")
+
+
+class GatedChannels:
+    """A ``full_channel`` factory of :class:`GatedChannel` sharing one ``release``; keeps each channel made."""
+
+    def __init__(self, *, refuse: bool = False) -> None:
+        self.release = asyncio.Event()
+        self.refuse = refuse
+        self.made: list[GatedChannel] = []
+
+    def __call__(self) -> GatedChannel:
+        self.made.append(GatedChannel(self.release, refuse=self.refuse))
+        return self.made[-1]
+
+    async def first_join_in_flight(self) -> GatedChannel:
+        await wait_until(lambda: bool(self.made) and self.made[0].connecting.is_set(), what="the first join")
+        return self.made[0]
+
+
+async def test_two_first_commands_at_once_join_the_room_once_and_that_channel_is_closed(
+    live: tuple[Emulator, hg.LiveAvatarClient],
+) -> None:
+    """Both see no channel yet; the second waits for the first's join instead of joining a second time (a second
+    room connection, with the agent's identity, that nothing would ever close)."""
+    _, client = live
+    channels = GatedChannels()
+    async with full_session(client, full_channel=channels) as session:
+        both = asyncio.gather(session.speak("Hi"), session.interrupt())
+        await channels.first_join_in_flight()
+        for _ in range(5):  # loop steps, no time: the other command runs as far as it can (without the fix: a join)
+            await asyncio.sleep(0)
+        channels.release.set()
+        spoken, _ = await both
+    (channel,) = channels.made
+    assert len(channel.joined) == 1
+    assert [command["event_type"] for command in channel.published] == ["avatar.speak_text", "avatar.interrupt"]
+    assert channel.published[0]["event_id"] == spoken.task_id
+    assert channel.closed == 1
+
+
+async def test_a_join_that_completes_after_the_session_closed_is_left_and_nothing_is_published(
+    live: tuple[Emulator, hg.LiveAvatarClient],
+) -> None:
+    """The close runs while the join is in flight (finding no channel to close); the join then completes: the
+    channel is closed at once, the command raises SessionClosedError and publishes nothing."""
+    emulator, client = live
+    channels = GatedChannels()
+    async with full_session(client, full_channel=channels) as session:
+        speaking = asyncio.ensure_future(session.speak("Hi"))
+        channel = await channels.first_join_in_flight()
+    assert session.state is hg.SessionState.CLOSED
+    assert open_ids(emulator) == set()
+    channels.release.set()
+    with pytest.raises(hg.SessionClosedError, match="closed while its data channel was being joined"):
+        await speaking
+    assert channel.published == []
+    assert channel.closed == 1
+    assert channels.made == [channel]
+
+
+async def test_a_channel_whose_connect_failed_is_closed_and_the_next_command_joins_afresh(
+    live: tuple[Emulator, hg.LiveAvatarClient],
+) -> None:
+    _, client = live
+    channels = GatedChannels(refuse=True)
+    channels.release.set()
+    async with full_session(client, full_channel=channels) as session:
+        with pytest.raises(ConnectionError, match="went away"):
+            await session.speak("Hi")
+        (refused,) = channels.made
+        assert (refused.closed, refused.published) == (1, [])
+        assert session.state is hg.SessionState.CONNECTED
+        channels.refuse = False
+        await session.speak("Hi again")
+        _, joined = channels.made
+        assert [command.get("text") for command in joined.published] == ["Hi again"]
+    assert (refused.closed, joined.closed) == (1, 1)
+
+
+async def test_a_command_cancelled_while_joining_leaves_the_room(
+    live: tuple[Emulator, hg.LiveAvatarClient],
+) -> None:
+    _, client = live
+    channels = GatedChannels()
+    async with full_session(client, full_channel=channels) as session:
+        speaking = asyncio.ensure_future(session.speak("Hi"))
+        channel = await channels.first_join_in_flight()
+        speaking.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await speaking
+        assert (channel.closed, channel.published) == (1, [])
+        assert session.state is hg.SessionState.CONNECTED
+    assert channel.closed == 1
