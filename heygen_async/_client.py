@@ -172,6 +172,19 @@ class PoolClient:
             )
 
     @property
+    def base_url(self) -> str:
+        """The base URL, as it may be shown: a password in it (``https://user:***@host``) and the token masked."""
+        return self._transport.shown_base_url
+
+    @property
+    def timeout(self) -> Timeout:
+        return self._transport.options.timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._transport.options.retry
+
+    @property
     def stats(self) -> ClientStats:
         """Requests sent (every attempt) and retries, counted for the pool this client shares with its
         ``with_options`` handles."""
@@ -449,19 +462,6 @@ class HeyGenClient(Namespaces, PoolClient):
     @property
     def mode(self) -> Literal["gateway", "direct"]:
         return self._transport.options.mode
-
-    @property
-    def base_url(self) -> str:
-        """The base URL, as it may be shown: a password in it (``https://user:***@host``) and the token masked."""
-        return self._transport.shown_base_url
-
-    @property
-    def timeout(self) -> Timeout:
-        return self._transport.options.timeout
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return self._transport.options.retry
 
     @property
     def path_style(self) -> PathStyle:

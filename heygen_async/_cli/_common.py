@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from heygen_async._jobs._handle import Job
     from heygen_async._liveavatar._client import LiveAvatarClient
     from heygen_async._redact import Redactor
+    from heygen_async.emulator._discovery import Registration
 
 __all__ = [
     "BASE_URL_ENV",
@@ -173,6 +174,19 @@ def _check_backend(args: argparse.Namespace) -> None:
         raise UsageError("--liveavatar-key must be a non-empty key without surrounding whitespace")
 
 
+async def _running_emulator(args: argparse.Namespace, out: Output) -> Registration | None:
+    """The running emulator ``--emulator`` names (its state file's, checked), or None (said on ``out``)."""
+    if args.base_url is not None:
+        raise UsageError("give --emulator or --base-url, not both")
+    from heygen_async.emulator._discovery import DiscoveryError, find
+
+    try:
+        return await find()
+    except DiscoveryError as exc:
+        out.note(f"{PROG}: not looking for a running emulator: {exc}")
+        return None
+
+
 @contextlib.asynccontextmanager
 async def open_client(args: argparse.Namespace, out: Output) -> AsyncIterator[HeyGenClient]:
     """The client the options ask for. With ``--emulator``: the running emulator its state file names (checked
@@ -180,15 +194,7 @@ async def open_client(args: argparse.Namespace, out: Output) -> AsyncIterator[He
     from heygen_async._client import HeyGenClient
 
     if getattr(args, "emulator", False):
-        if args.base_url is not None:
-            raise UsageError("give --emulator or --base-url, not both")
-        from heygen_async.emulator._discovery import DiscoveryError, find
-
-        try:
-            found = await find()
-        except DiscoveryError as exc:
-            out.note(f"{PROG}: not looking for a running emulator: {exc}")
-            found = None
+        found = await _running_emulator(args, out)
         if found is not None:
             out.note(f"{PROG}: using the emulator at {found.url} (pid {found.pid})")
             if args.direct:
@@ -226,16 +232,9 @@ async def open_liveavatar_client(args: argparse.Namespace, out: Output) -> Async
     from heygen_async._liveavatar._client import KEY_ENV, LIVEAVATAR_BASE_URL, LiveAvatarClient
 
     if getattr(args, "emulator", False):
-        if args.base_url is not None:
-            raise UsageError("give --emulator or --base-url, not both")
-        from heygen_async.emulator._discovery import DiscoveryError, find
         from heygen_async.emulator._liveavatar_app import PREFIX
 
-        try:
-            found = await find()
-        except DiscoveryError as exc:
-            out.note(f"{PROG}: not looking for a running emulator: {exc}")
-            found = None
+        found = await _running_emulator(args, out)
         if found is not None:
             out.note(f"{PROG}: using the emulator's LiveAvatar at {found.url}{PREFIX} (pid {found.pid})")
             async with LiveAvatarClient(EMULATOR_LIVEAVATAR_KEY, base_url=found.url + PREFIX) as live:

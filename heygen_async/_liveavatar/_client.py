@@ -108,18 +108,6 @@ class LiveAvatarClient(PoolClient):
 
     __str__ = __repr__
 
-    @property
-    def base_url(self) -> str:
-        return self._transport.shown_base_url
-
-    @property
-    def timeout(self) -> Timeout:
-        return self._transport.options.timeout
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return self._transport.options.retry
-
     # -- the REST API ----------------------------------------------------------------------------------------
 
     @functools.cached_property

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ._types import Creates, Endpoint, Param
+from ._types import Creates, Endpoint, Param, body, path, query
 
 __all__ = [
     "END_REASONS",
@@ -46,27 +46,13 @@ SANDBOX_AVATAR_ID: Final = "dd73ea75-1218-4ef3-92ce-606d5f7fbc0a"
 _OBJECT: Final[dict[str, Any]] = {"type": "object"}
 
 
-def _path(name: str, doc: str) -> Param:
-    return Param(name=name, location="path", type="str", required=True, doc=doc)
-
-
-def _query(name: str, type: str, doc: str, **more: Any) -> Param:
-    return Param(name=name, location="query", type=type, doc=doc, **more)
-
-
-def _body(name: str, type: str, doc: str, **more: Any) -> Param:
-    return Param(name=name, location="body", type=type, doc=doc, **more)
-
-
 def _schema(name: str, doc: str, schema: dict[str, Any]) -> Param:
     return Param(name=name, location="body", type="schema", doc=doc, schema=schema)
 
 
-PAGE: Final = _query("page", "int", "The page, from 1.", minimum=1)
-PAGE_SIZE: Final = _query(
-    "page_size", "int", "Items per page (1-100; LiveAvatar's default 20).", minimum=1, maximum=100
-)
-SESSION_ID: Final = _path("session_id", "The session's id, from `sessions.token`.")
+PAGE: Final = query("page", "int", "The page, from 1.", minimum=1)
+PAGE_SIZE: Final = query("page_size", "int", "Items per page (1-100; LiveAvatar's default 20).", minimum=1, maximum=100)
+SESSION_ID: Final = path("session_id", "The session's id, from `sessions.token`.")
 VIDEO_SETTINGS: Final = _schema(
     "video_settings",
     "The stream's `quality` (very_high 1080p, high 720p: the default, medium 480p, low 360p) and `encoding` "
@@ -112,22 +98,22 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="POST",
         path="/v1/sessions/token",
         params=(
-            _body("mode", "str", "FULL (LiveAvatar runs speech) or LITE (you send the audio).", enum=MODES),
-            _body("avatar_id", "str", "The avatar.", required=True, max_length=64),
-            _body("is_sandbox", "bool", "A free sandbox session: the sandbox avatar only, about a minute long."),
+            body("mode", "str", "FULL (LiveAvatar runs speech) or LITE (you send the audio).", enum=MODES),
+            body("avatar_id", "str", "The avatar.", required=True, max_length=64),
+            body("is_sandbox", "bool", "A free sandbox session: the sandbox avatar only, about a minute long."),
             VIDEO_SETTINGS,
-            _body("max_session_duration", "int", "Seconds the session may last (at most your tier's).", minimum=1),
+            body("max_session_duration", "int", "Seconds the session may last (at most your tier's).", minimum=1),
             AVATAR_PERSONA,
-            _body("voice_agent", "object", "FULL mode: a voice agent (`id`, `language`, ...), instead of a persona."),
-            _body("interactivity_type", "str", "FULL mode: CONVERSATIONAL or PUSH_TO_TALK.", enum=INTERACTIVITY),
-            _body("llm_configuration_id", "str", "FULL mode: your own LLM configuration."),
-            _body("dynamic_variables", "object", "FULL mode: values for the context's variables (50 at most)."),
-            _body("memory", "object", "FULL mode: `prev_session_id` or `session_memory_id`."),
-            _body("livekit_config", "object", "LITE mode: your own LiveKit room (`livekit_url`, `livekit_room`, ...)."),
-            _body("agora_config", "object", "LITE mode: an Agora channel instead of LiveKit."),
-            _body("elevenlabs_agent_config", "object", "LITE mode: an ElevenLabs agent drives the avatar."),
-            _body("openai_realtime_config", "object", "LITE mode: an OpenAI realtime model drives the avatar."),
-            _body("gemini_realtime_config", "object", "LITE mode: a Gemini realtime model drives the avatar."),
+            body("voice_agent", "object", "FULL mode: a voice agent (`id`, `language`, ...), instead of a persona."),
+            body("interactivity_type", "str", "FULL mode: CONVERSATIONAL or PUSH_TO_TALK.", enum=INTERACTIVITY),
+            body("llm_configuration_id", "str", "FULL mode: your own LLM configuration."),
+            body("dynamic_variables", "object", "FULL mode: values for the context's variables (50 at most)."),
+            body("memory", "object", "FULL mode: `prev_session_id` or `session_memory_id`."),
+            body("livekit_config", "object", "LITE mode: your own LiveKit room (`livekit_url`, `livekit_room`, ...)."),
+            body("agora_config", "object", "LITE mode: an Agora channel instead of LiveKit."),
+            body("elevenlabs_agent_config", "object", "LITE mode: an ElevenLabs agent drives the avatar."),
+            body("openai_realtime_config", "object", "LITE mode: an OpenAI realtime model drives the avatar."),
+            body("gemini_realtime_config", "object", "LITE mode: a Gemini realtime model drives the avatar."),
         ),
         idempotent=False,
         result="LiveSessionToken",
@@ -154,8 +140,8 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="POST",
         path="/v1/sessions/stop",
         params=(
-            _body("session_id", "str", "The session to stop.", required=True, max_length=64),
-            _body("reason", "str", "Why it ends (default USER_CLOSED).", enum=END_REASONS),
+            body("session_id", "str", "The session to stop.", required=True, max_length=64),
+            body("reason", "str", "Why it ends (default USER_CLOSED).", enum=END_REASONS),
         ),
         idempotent=True,
         result="LiveAck",
@@ -168,7 +154,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         seed_name="Keep session alive",
         http_method="POST",
         path="/v1/sessions/keep-alive",
-        params=(_body("session_id", "str", "The session.", required=True, max_length=64),),
+        params=(body("session_id", "str", "The session.", required=True, max_length=64),),
         idempotent=True,
         result="LiveAck",
         summary="Reset the session's idle timer (LiveAvatar ends a session idle for 5 minutes).",
@@ -181,12 +167,12 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="GET",
         path="/v1/sessions",
         params=(
-            _query("type", "str", "active (open now) or historic.", required=True, enum=("active", "historic")),
+            query("type", "str", "active (open now) or historic.", required=True, enum=("active", "historic")),
             PAGE,
             PAGE_SIZE,
-            _query("avatar_id", "str", "Only this avatar's sessions."),
-            _query("embed_id", "str", "Only this embed's sessions."),
-            _query("context_id", "str", "Only this context's sessions."),
+            query("avatar_id", "str", "Only this avatar's sessions."),
+            query("embed_id", "str", "Only this embed's sessions."),
+            query("context_id", "str", "Only this context's sessions."),
         ),
         idempotent=True,
         result="LiveSessionPage",
@@ -214,8 +200,8 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         path="/v1/sessions/{session_id}/transcript",
         params=(
             SESSION_ID,
-            _query("start_timestamp", "number", "From this time (seconds since the epoch)."),
-            _query("end_timestamp", "number", "Up to this time (seconds since the epoch)."),
+            query("start_timestamp", "number", "From this time (seconds since the epoch)."),
+            query("end_timestamp", "number", "Up to this time (seconds since the epoch)."),
         ),
         idempotent=True,
         result="LiveTranscript",
@@ -255,7 +241,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         seed_name="Get avatar",
         http_method="GET",
         path="/v1/avatars/{avatar_id}",
-        params=(_path("avatar_id", "The avatar."),),
+        params=(path("avatar_id", "The avatar."),),
         idempotent=True,
         result="LiveAvatarDetails",
         summary="One avatar.",
@@ -268,9 +254,9 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="PATCH",
         path="/v1/avatars/{avatar_id}",
         params=(
-            _path("avatar_id", "The avatar."),
-            _body("name", "str", "A new name.", max_length=255),
-            _body("default_voice_id", "str", "The voice it speaks with by default."),
+            path("avatar_id", "The avatar."),
+            body("name", "str", "A new name.", max_length=255),
+            body("default_voice_id", "str", "The voice it speaks with by default."),
         ),
         idempotent=True,
         result="LiveAvatarDetails",
@@ -283,7 +269,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         seed_name="Delete avatar",
         http_method="DELETE",
         path="/v1/avatars/{avatar_id}",
-        params=(_path("avatar_id", "The avatar."),),
+        params=(path("avatar_id", "The avatar."),),
         idempotent=True,
         result="LiveAck",
         summary="Delete an avatar (LiveAvatar keeps it, soft-deleted).",
@@ -297,7 +283,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="GET",
         path="/v1/voices",
         params=(
-            _query("voice_type", "str", "public (the default) or private.", enum=("public", "private")),
+            query("voice_type", "str", "public (the default) or private.", enum=("public", "private")),
             PAGE,
             PAGE_SIZE,
         ),
@@ -313,7 +299,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         seed_name="Get voice",
         http_method="GET",
         path="/v1/voices/{voice_id}",
-        params=(_path("voice_id", "The voice."),),
+        params=(path("voice_id", "The voice."),),
         idempotent=True,
         result="LiveVoice",
         summary="One voice.",
@@ -325,7 +311,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         seed_name="Update voice",
         http_method="PATCH",
         path="/v1/voices/{voice_id}",
-        params=(_path("voice_id", "The voice."), _body("name", "str", "A new name (1-64).", max_length=64)),
+        params=(path("voice_id", "The voice."), body("name", "str", "A new name (1-64).", max_length=64)),
         idempotent=True,
         result="LiveVoice",
         summary="Rename a voice.",
@@ -337,7 +323,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         seed_name="Delete voice",
         http_method="DELETE",
         path="/v1/voices/{voice_id}",
-        params=(_path("voice_id", "The voice."),),
+        params=(path("voice_id", "The voice."),),
         idempotent=True,
         result="LiveAck",
         summary="Delete a voice.",
@@ -349,7 +335,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         seed_name="Preview voice",
         http_method="GET",
         path="/v1/voices/{voice_id}/preview",
-        params=(_path("voice_id", "The voice."),),
+        params=(path("voice_id", "The voice."),),
         idempotent=True,
         result="LiveVoicePreview",
         summary="A sample of the voice (base64 audio).",
@@ -376,9 +362,9 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="POST",
         path="/v1/contexts",
         params=(
-            _body("name", "str", "Its name.", required=True),
-            _body("prompt", "str", "The system prompt.", required=True),
-            _body("opening_text", "str", "What the avatar says first.", required=True),
+            body("name", "str", "Its name.", required=True),
+            body("prompt", "str", "The system prompt.", required=True),
+            body("opening_text", "str", "What the avatar says first.", required=True),
             LINKS,
         ),
         idempotent=False,
@@ -392,7 +378,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         seed_name="Get context",
         http_method="GET",
         path="/v1/contexts/{context_id}",
-        params=(_path("context_id", "The context."),),
+        params=(path("context_id", "The context."),),
         idempotent=True,
         result="LiveContext",
         summary="One context.",
@@ -405,10 +391,10 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         http_method="PATCH",
         path="/v1/contexts/{context_id}",
         params=(
-            _path("context_id", "The context."),
-            _body("name", "str", "Its name."),
-            _body("prompt", "str", "The system prompt."),
-            _body("opening_text", "str", "What the avatar says first."),
+            path("context_id", "The context."),
+            body("name", "str", "Its name."),
+            body("prompt", "str", "The system prompt."),
+            body("opening_text", "str", "What the avatar says first."),
             LINKS,
         ),
         idempotent=True,
@@ -422,7 +408,7 @@ LIVEAVATAR_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
         seed_name="Delete context",
         http_method="DELETE",
         path="/v1/contexts/{context_id}",
-        params=(_path("context_id", "The context."),),
+        params=(path("context_id", "The context."),),
         idempotent=True,
         result="LiveAck",
         summary="Delete a context.",

@@ -12,9 +12,9 @@ it creates, which job's status it reports, which hand-written helpers extend it.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
-from ._types import AtLeastOneOf, Creates, Endpoint, Param, Requires
+from ._types import AtLeastOneOf, Creates, Endpoint, Param, Requires, body, path, query
 
 __all__ = ["ENDPOINTS", "ENDPOINTS_BY_NAME", "NAMESPACE_HELPERS", "STATUS_ENDPOINTS"]
 
@@ -44,18 +44,6 @@ TRANSLATE_MODES: Final = ("fast", "quality")
 FOLDER_PROJECT_TYPES: Final = ("video_translate", "instant_avatar", "video", "asset", "brand_kit", "mixed")
 
 DOCS: Final = "https://docs.heygen.com/reference/"
-
-
-def path(name: str, doc: str) -> Param:
-    return Param(name=name, location="path", type="str", required=True, doc=doc)
-
-
-def query(name: str, type: str, doc: str, **more: Any) -> Param:
-    return Param(name=name, location="query", type=type, doc=doc, **more)
-
-
-def body(name: str, type: str, doc: str, **more: Any) -> Param:
-    return Param(name=name, location="body", type=type, doc=doc, **more)
 
 
 SESSION_ID: Final = body("session_id", "str", "The streaming session's id, from `streaming.new`.", required=True)

@@ -12,7 +12,7 @@ import attrs
 
 from heygen_async._transport._urls import Route
 
-__all__ = ["PARAM_TYPES", "AtLeastOneOf", "Creates", "Endpoint", "Param", "Requires", "Rule"]
+__all__ = ["PARAM_TYPES", "AtLeastOneOf", "Creates", "Endpoint", "Param", "Requires", "Rule", "body", "path", "query"]
 
 Location = Literal["path", "query", "body"]
 
@@ -211,3 +211,16 @@ class Endpoint:
             if param.name == name:
                 return param
         raise KeyError(name)
+
+
+def path(name: str, doc: str) -> Param:
+    """A path parameter (always required, always text)."""
+    return Param(name=name, location="path", type="str", required=True, doc=doc)
+
+
+def query(name: str, type: str, doc: str, **more: Any) -> Param:
+    return Param(name=name, location="query", type=type, doc=doc, **more)
+
+
+def body(name: str, type: str, doc: str, **more: Any) -> Param:
+    return Param(name=name, location="body", type=type, doc=doc, **more)
