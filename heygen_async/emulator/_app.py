@@ -47,7 +47,7 @@ from heygen_async._spec._types import Endpoint
 from heygen_async._transport._pool import TIME_SCALE_HEADER
 
 from ._config import EmulatorConfig
-from ._faults import AFTER_PROCESSING, FaultPlan, Faults
+from ._faults import AFTER_PROCESSING, FaultPlan, Faults, broken_answer
 from ._handlers import HANDLERS, Call, keep_alive
 from ._liveavatar_app import LiveAvatarService
 from ._state import Account, Refusal
@@ -413,13 +413,7 @@ class EmulatorApp:
                 return self._json(429, wrapped)
             value = email.utils.formatdate(time.time() + wait, usegmt=True) if fault == "429-date" else seconds
             return self._error(mode, 429, heygen, "rate_limit_exceeded", "Too many requests", {"Retry-After": value})
-        if fault == "html":
-            page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
-            return web.Response(status=502, text=page, content_type="text/html")
-        # "drop": close the connection without answering
-        if request.transport is not None:
-            request.transport.abort()
-        return web.Response(status=499)
+        return broken_answer(request, fault)
 
     async def lose_response(
         self, request: web.Request, response: web.StreamResponse, fault: str, entry: dict[str, Any]

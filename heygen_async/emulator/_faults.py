@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
+from aiohttp import web
 
 from heygen_async._spec._liveavatar_table import LIVEAVATAR_ENDPOINTS
 from heygen_async._spec._table import ENDPOINTS
@@ -148,3 +149,14 @@ class FaultPlan:
 
     def latency(self) -> float:
         return self._random.uniform(0.0, self.faults.max_latency)
+
+
+def broken_answer(request: web.Request, fault: str) -> web.StreamResponse:
+    """The answer of a fault that breaks the exchange itself: an HTML 502 page (``html``), or the connection
+    closed without an answer (``drop``)."""
+    if fault == "html":
+        page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+        return web.Response(status=502, text=page, content_type="text/html")
+    if request.transport is not None:  # "drop": close the connection without answering
+        request.transport.abort()
+    return web.Response(status=499)

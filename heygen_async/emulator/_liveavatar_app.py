@@ -32,7 +32,7 @@ from aiohttp import web
 
 from heygen_async._redact import REDACTED
 
-from ._faults import AFTER_PROCESSING
+from ._faults import AFTER_PROCESSING, broken_answer
 from ._liveavatar_handlers import LIVEAVATAR_HANDLERS, LiveCall, Unprocessable, check_row
 from ._liveavatar_state import LiveAvatarState, LiveRefusal, LiveSession
 from ._liveavatar_ws import LiteSocket
@@ -318,12 +318,7 @@ class LiveAvatarService:
                 else str(max(0, round(wait)))
             )
             return _error(429, "Too many requests", {"Retry-After": value})
-        if fault == "html":
-            page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
-            return web.Response(status=502, text=page, content_type="text/html")
-        if request.transport is not None:  # "drop": close the connection without answering
-            request.transport.abort()
-        return web.Response(status=499)
+        return broken_answer(request, fault)
 
     # -- the WebSocket ----------------------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ import aiohttp
 from aiohttp import web
 
 from ._config import EmulatorConfig
-from ._faults import AFTER_PROCESSING, FaultPlan
+from ._faults import AFTER_PROCESSING, FaultPlan, broken_answer
 from ._state import Account
 from ._timeline import Timeline
 from ._v3_checks import Body, V3Refusal
@@ -329,12 +329,7 @@ class V3Service:
                 headers={"Retry-After": value},
             )
             return self._refusal(refusal)
-        if fault == "html":
-            page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
-            return web.Response(status=502, text=page, content_type="text/html")
-        if request.transport is not None:  # "drop": close the connection without answering
-            request.transport.abort()
-        return web.Response(status=499)
+        return broken_answer(request, fault)
 
     # -- other routes -------------------------------------------------------------------------------------------
 
