@@ -9,6 +9,7 @@ stopped. ``list_active`` walks ``GET /v1/sessions?type=active`` page by page for
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -65,7 +66,12 @@ class LiveAvatarBackend(ClientBackend):
     def ledger_tenant(self) -> Callable[[bytes], str]:
         """Which LiveAvatar account its sessions are in a shared ledger: each API key is an account of its own,
         so its records and cap follow ``ledger_prefix`` with the key's fingerprint under the state's salt."""
-        return self.sessions._transport.ledger_credential
+        key = self.sessions._transport.options.token
+
+        def fingerprint(salt: bytes) -> str:  # the key alone: the same account through another base URL is one tenant
+            return hmac.new(salt, b"liveavatar-key\0" + key.reveal().encode(), "sha256").hexdigest()[:32]
+
+        return fingerprint
 
     def make_session(self, session_type: type[S], params: Mapping[str, Any]) -> S:
         """A session of ``session_type`` on this backend (with the client's shared ledger, if any)."""

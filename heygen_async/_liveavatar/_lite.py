@@ -181,8 +181,7 @@ class LiteChannel:
         ws, self._ws = self._ws, None
         if ws is not None:
             await self._shut(ws, timeout)
-        if self._watchdog is not None:
-            self._watchdog.cancel()
+        self._unwatch()
 
     @staticmethod
     async def _shut(ws: aiohttp.ClientWebSocketResponse[bool], timeout: float = 1.0) -> None:
@@ -199,6 +198,11 @@ class LiteChannel:
         if self._watchdog is not None:
             self._watchdog.cancel()
         self._watchdog = asyncio.get_running_loop().call_later(self._connect_timeout, self._never_connected, ws)
+
+    def _unwatch(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
 
     def _never_connected(self, ws: aiohttp.ClientWebSocketResponse[bool]) -> None:
         self._watchdog = None
@@ -264,6 +268,7 @@ class LiteChannel:
                 elif message.type is aiohttp.WSMsgType.ERROR:
                     break
             self._ready.clear()
+            self._unwatch()  # that socket is gone: the reopened one gets a watchdog of its own
             if self._closing or self._ended:
                 return
             if not await self._reopen():
@@ -289,12 +294,15 @@ class LiteChannel:
             if state == "connected":
                 self._ready.set()
                 self._wake.set()
+                self._unwatch()
             elif state in ("closing", "closed"):
                 self._ended = True
                 self._ready.clear()
                 self._gone.set()
-            else:
+            else:  # connecting (again): LiveAvatar must say connected within connect_timeout, as after an open
                 self._ready.clear()
+                if self._ws is not None and self._watchdog is None:
+                    self._watch(self._ws)
         self._on_message(message)
 
     async def _reopen(self) -> bool:

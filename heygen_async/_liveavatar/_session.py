@@ -369,7 +369,7 @@ class LiveAvatarSession(StreamingSession):
                 while (frame := await self._next_frame(frames, cut)) is not None:
                     duration = len(frame) / BYTES_PER_SECOND
                     if not channel.ready:  # audio waits for LiveAvatar's connected, not in the channel's outbox
-                        await self._until_ready(channel)
+                        await self._until_ready(channel, cut)
                         pacer.reset()
                     await pacer.wait(duration)
                     if cut.is_set() or epoch != self._epoch:
@@ -438,15 +438,23 @@ class LiveAvatarSession(StreamingSession):
             self._cut_why = why
             self._cut.set()
 
-    async def _until_ready(self, channel: LiteChannel) -> None:
-        """Wait (at most ``connect_timeout``) for LiveAvatar to say connected, so audio is not piled up while it
-        cannot be sent; a session that cannot speak that long is closed (and stopped), and says so."""
-        if await channel.wait_ready(self._connect_timeout):
+    async def _until_ready(self, channel: LiteChannel, cut: asyncio.Event) -> None:
+        """Wait for LiveAvatar to say connected, so audio is not piled up while it cannot be sent: for as long as
+        the channel itself waits (its watchdog and its reconnects decide; a channel given up closes the session),
+        or until ``interrupt()`` or a close cuts this utterance."""
+        ready = asyncio.ensure_future(channel.wait_ready())
+        stopping = asyncio.ensure_future(cut.wait())
+        try:
+            await asyncio.wait({ready, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            ready.cancel()
+        if channel.ready and not cut.is_set():
             return
-        self._check_open("speak_audio")  # closed meanwhile: SessionClosedError with its reason
-        why = f"LiveAvatar did not say connected within {self._connect_timeout:g} s"
-        self._begin_close(why)
-        raise SessionClosedError(f"cannot speak_audio: {why}", session_id=self.id)
+        self._check_open("speak_audio")  # closed meanwhile (or the channel lost): SessionClosedError with why
+        if cut.is_set():
+            raise TaskInterrupted(self._cut_why or "interrupt() cut this speech short", session_id=self.id)
+        raise SessionClosedError("cannot speak_audio: the session's WebSocket is gone", session_id=self.id)
 
     async def speak(self, text: str, *, task_type: TaskType = "repeat", task_mode: TaskMode = "sync") -> StreamingTask:
         """Say ``text``. LITE: through the session's ``tts`` (text -> PCM), then as :meth:`speak_audio`
@@ -549,7 +557,16 @@ class LiveAvatarSession(StreamingSession):
             from ._full import as_session_event, open_full_channel
 
             on_event = as_session_event(self._received, self._begin_close)
-            channel = await open_full_channel(self.info, self._full_factory, on_event)
+            try:  # bounded: a join that never completes must not hold every later command (open_full_channel
+                # closes a channel whose connect was cut short)
+                channel = await asyncio.wait_for(
+                    open_full_channel(self.info, self._full_factory, on_event), self._connect_timeout
+                )
+            except asyncio.TimeoutError:
+                raise SessionClosedError(
+                    f"cannot {what}: the data channel was not joined within {self._connect_timeout:g} s",
+                    session_id=self.id,
+                ) from None
             if self._closing is not None or self.state is not SessionState.CONNECTED:
                 try:
                     await channel.close()

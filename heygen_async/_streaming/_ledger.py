@@ -36,7 +36,7 @@ class SessionLedger:
 
     ``prefix`` names the API (see ``LEDGER_PREFIXES``). ``tenant``, for an API whose accounts may share one state
     (LiveAvatar: each API key is an account), is the handle's credential fingerprint under the state's salt
-    (``Transport.ledger_credential``): it follows the API's prefix, so each key has its own records and cap, and a
+    (the API key alone, hashed): it follows the API's prefix, so each key has its own records and cap, and a
     process restarted with the same key finds its own records. Internally sessions are known by their bare ids.
     """
 
@@ -73,6 +73,22 @@ class SessionLedger:
         if prefix:
             return {record.id[len(prefix) :]: record for record in listed if record.id.startswith(prefix)}
         return {record.id: record for record in listed if not record.id.startswith(LEDGER_PREFIXES)}
+
+    async def held_elsewhere(self) -> frozenset[str]:
+        """The sessions other tenants (API keys) of this API hold in the shared ledger, owner alive and not
+        marked as needing a stop: a reaper keeps them, since it cannot tell whether another key reaches the
+        same account (a key rotated during a rolling deploy). None for an API without tenants."""
+        prefix = await self.prefix()
+        if not self._api_prefix or prefix == self._api_prefix:
+            return frozenset()
+        return frozenset(
+            record.id.rpartition(":")[2]
+            for record in await self.state.sessions()
+            if record.id.startswith(self._api_prefix)
+            and not record.id.startswith(prefix)
+            and record.owner_alive
+            and not record.stop_failed
+        )
 
     def record(self, session_id: str) -> None:
         self._put(SessionRecord(id=session_id, owner=self.state.owner, created_at=time.time()))

@@ -449,6 +449,7 @@ class SessionManager:
         unstopped = set(self._unstopped)  # before the listing: each was created before it
         summaries = await self._backend.list_active()
         shared = await self._shared_records()
+        elsewhere = await self._shared.held_elsewhere() if self._shared is not None else frozenset()
         # A session HeyGen listed may belong to an open() still in flight (its new answered after the list
         # did): wait for the opens in flight now, and only those (later ones cannot be in the list), bounded.
         in_flight = list(self._opening.values())
@@ -473,6 +474,8 @@ class SessionManager:
             if record is not None and not owned:
                 # The ledger knows its owner: alive keeps it, unless its stop failed; a lapsed lease does not.
                 young = record.owner_alive and not record.stop_failed
+            elif session_id in elsewhere:  # another key of this API holds it, alive: it may be the same account
+                young = True
             if owned or young or unsettled or (keep is not None and keep(summary)):
                 kept.append(session_id)
             else:

@@ -330,3 +330,40 @@ async def test_an_utterance_cut_by_a_websocket_drop_is_interrupted_once_and_its_
     assert cut_id is not None
     assert [(e.task_id, e.interrupted) for e in recorder.of(hg.TaskFinished) if e.task_id == cut_id] == [(cut_id, True)]
     assert [u.event_id for u in _recorded(heygen_emulator).utterances].count(cut_id) == 1
+
+
+async def test_a_socket_that_said_connected_and_dropped_reconnects_however_long_its_reopening_takes(
+    heygen_emulator: Emulator, live: LiveAvatarClient
+) -> None:
+    """The watchdog for ``connected`` belongs to one socket until it says connected: a socket that did, and
+    drops long after, is opened again through every try ``reconnects`` allows, not given up on because the old
+    socket's watchdog ran out meanwhile; a speaker waiting through it speaks once it is back."""
+    async with live.session(sandbox=True, connect_timeout=0.3, reconnects=3, **QUICK_SPEECH) as session:
+        recorder = await Recorder.subscribe(session)
+        assert session.channel is not None
+        assert session.id is not None
+        await asyncio.wait_for(session.channel.wait_ready(), HANG_GUARD)
+        await asyncio.sleep(0.5)  # past the first socket's watchdog
+        heygen_emulator.liveavatar.refuse_websocket(times=2)
+        await heygen_emulator.liveavatar.drop_websocket(session.id)
+        task = await asyncio.wait_for(session.speak_audio(tone(0.2)), HANG_GUARD)
+        await wait_until(lambda: finished(recorder, task.task_id), within=HANG_GUARD)
+        assert session.state is hg.SessionState.CONNECTED
+    assert [event.attempt for event in recorder.of(hg.Reconnected)] == [3]
+
+
+async def test_an_interrupt_wakes_a_speaker_waiting_for_connected(
+    heygen_emulator: Emulator, live: LiveAvatarClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A speaker waiting for LiveAvatar's ``connected`` is cut by ``interrupt()`` at once (TaskInterrupted),
+    not when ``connected`` finally comes; nothing of it is sent."""
+    gate = ConnectedGate(monkeypatch)
+    async with live.session(sandbox=True, **QUICK_SPEECH) as session:
+        speaking = asyncio.create_task(session.speak_audio(tone(0.5)))
+        await asyncio.sleep(0.05)
+        await session.interrupt()
+        with pytest.raises(hg.TaskInterrupted):
+            await asyncio.wait_for(speaking, HANG_GUARD)
+        assert not gate.open.is_set()
+        gate.open.set()
+    assert "agent.speak" not in [command.type for command in _recorded(heygen_emulator).commands]

@@ -429,3 +429,30 @@ async def test_a_command_cancelled_while_joining_leaves_the_room(
         assert (channel.closed, channel.published) == (1, [])
         assert session.state is hg.SessionState.CONNECTED
     assert channel.closed == 1
+
+
+class NeverJoins(RecordingChannel):
+    """A data channel whose join never completes (a LiveKit server that never answers)."""
+
+    async def connect(self, url: str, token: str, on_event: Callable[[Mapping[str, Any]], None]) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_join_that_never_completes_fails_the_command_in_time_and_is_left() -> None:
+    """A LiveKit join that hangs must not hang the command (nor, holding the join, every command after it): it
+    fails within ``connect_timeout`` with a clear error, the half-joined channel is closed, and the session is
+    still closed and stopped on exit."""
+    channels: list[NeverJoins] = []
+
+    def make() -> FullChannel:
+        channels.append(NeverJoins())
+        return channels[-1]
+
+    async with live_client() as (emulator, live):
+        async with full_session(live, full_channel=make, connect_timeout=0.2) as session:
+            with pytest.raises(hg.SessionClosedError, match="not joined within"):
+                await asyncio.wait_for(session.speak("Hello"), 5.0)
+            with pytest.raises(hg.SessionClosedError, match="not joined within"):
+                await asyncio.wait_for(session.interrupt(), 5.0)
+        assert [channel.closed for channel in channels] == [1, 1]
+        assert open_ids(emulator) == set()

@@ -269,3 +269,28 @@ async def test_a_reaper_never_unlists_or_stops_another_keys_sessions(emulator: E
             assert await shared.sessions() == []
         finally:
             await managed.__aexit__(None, None, None)
+
+
+async def test_the_same_key_through_another_base_url_is_one_tenant_whose_reaper_keeps_the_owners_session(
+    emulator: Emulator, one_state: hg.StateBackend
+) -> None:
+    """A tenant is its API key: the same key reaching LiveAvatar through another address (``localhost`` for
+    ``127.0.0.1``, a proxy) finds the same records, so its reaper keeps the owner's open session instead of
+    taking it for an orphan and stopping it."""
+    other_address = emulator.liveavatar_url.replace("127.0.0.1", "localhost")
+    async with (
+        emulator.liveavatar_client(state=one_state) as owner,
+        hg.LiveAvatarClient(emulator.liveavatar_key, base_url=other_address, state=one_state) as reaper,
+    ):
+        assert await live_ledger_prefix(owner, one_state) == await live_ledger_prefix(reaper, one_state)
+        async with owner.manager(max_sessions=1).session(avatar_id=LITE_AVATAR_ID) as held:
+
+            async def recorded() -> bool:
+                return len(await one_state.sessions()) == 1
+
+            await eventually(recorded, what="the ledger to list the owner's session")
+            report = await reaper.manager(max_sessions=1).reap_orphans(min_age=0)
+            assert report.stopped == ()
+            assert held.id in report.kept
+            assert live_open(emulator) == {held.id}
+    assert live_open(emulator) == set()

@@ -120,5 +120,5 @@ async def live_ledger_prefix(live: hg.LiveAvatarClient, state: hg.StateBackend) 
     """How ``live``'s sessions' record ids (and its cap's slot name) start in ``state``'s shared ledger:
     ``liveavatar:`` and the fingerprint of its API key under the state's salt (one per key, the same in every
     process sharing the state)."""
-    fingerprint = live._transport.ledger_credential(await state.credential_salt())
+    fingerprint = live.backend.ledger_tenant(await state.credential_salt())
     return f"liveavatar:{fingerprint}:"
