@@ -186,3 +186,18 @@ def test_a_keep_alive_interval_not_shorter_than_the_idle_timeout_is_refused() ->
     with pytest.raises(hg.ValidationError) as caught:
         StreamingSession(StubBackend(), {"avatar_id": "a", "activity_idle_timeout": 60}, keep_alive_interval=60)
     assert caught.value.parameter == "keep_alive_interval"
+
+
+async def test_a_session_shorter_than_its_expiry_warning_is_warned_halfway_not_at_once() -> None:
+    """The default 60 s warning on a session that lasts about a minute (LiveAvatar's sandbox) or less would fire
+    the moment it starts, saying nothing: it comes halfway through instead."""
+    async with (
+        running(EmulatorConfig(session_duration_limit=1)) as emulator,
+        emulator.client(retry=NO_WAIT_RETRY) as client,
+    ):
+        session = client.streaming.session(**PARAMS, expiry_warning=60)
+        recorder = await Recorder.subscribe(session)
+        async with session:
+            await recorder.ended()
+        (warning,) = recorder.of(hg.ExpiryWarning)
+        assert warning.expires_in <= 0.6  # halfway (later under load, never sooner); at once it would be ~1 s
