@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar
 
 import anyio
 
-__all__ = ["finish"]
+__all__ = ["finish", "first_of"]
 
 T = TypeVar("T")
 _ABANDONED: set[asyncio.Future[Any]] = set()
@@ -71,3 +71,16 @@ async def _wait(task: asyncio.Future[T], seconds: float) -> tuple[bool, bool]:
         except asyncio.CancelledError:
             cancelled = True
     return task.done(), cancelled
+
+
+async def first_of(*waits: asyncio.Future[Any], timeout: float | None = None) -> None:
+    """Wait until one of ``waits`` is done (or ``timeout`` seconds pass), then cancel the others and let them
+    end, also when the caller is cancelled meanwhile: nothing started here outlives the call."""
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        pending = [wait for wait in waits if not wait.done()]
+        for wait in pending:
+            wait.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)

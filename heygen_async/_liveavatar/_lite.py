@@ -22,6 +22,7 @@ from yarl import URL
 
 from heygen_async._exceptions import APIConnectionError, APIError, APITimeoutError
 from heygen_async._redact import Redactor, Secret, url_credentials
+from heygen_async._shield import first_of
 from heygen_async._transport._pool import ConnectionPool
 
 __all__ = ["ENDPOINT", "LiteChannel", "url_redactor"]
@@ -124,12 +125,9 @@ class LiteChannel:
             return True
         if self._closing or self._lost or self._ended:
             return False
-        waits = {asyncio.ensure_future(self._ready.wait()), asyncio.ensure_future(self._gone.wait())}
-        try:
-            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for wait in waits:
-                wait.cancel()
+        await first_of(
+            asyncio.ensure_future(self._ready.wait()), asyncio.ensure_future(self._gone.wait()), timeout=timeout
+        )
         return self._ready.is_set()
 
     async def open(self) -> None:

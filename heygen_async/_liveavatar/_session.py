@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import logging
 import math
 import time
 import uuid
@@ -36,6 +37,7 @@ from heygen_async._exceptions import (
 )
 from heygen_async._models import StreamingTask
 from heygen_async._redact import Secret
+from heygen_async._shield import first_of
 from heygen_async._spec._liveavatar_table import LIVEAVATAR_ENDPOINTS_BY_NAME, MODES, SANDBOX_AVATAR_ID
 from heygen_async._spec._validation import build_request
 from heygen_async._streaming._events import Reconnected, ServerEvent, SessionState, TaskFinished, TaskSent
@@ -51,6 +53,8 @@ if TYPE_CHECKING:
     from ._tts import TextToSpeech
 
 __all__ = ["IDLE_TIMEOUT", "LIVE_OPTIONS", "LiveAvatarSession", "Viewer"]
+
+logger = logging.getLogger("heygen_async")
 
 IDLE_TIMEOUT: Final = 300.0
 """LiveAvatar ends a session after 5 minutes without activity."""
@@ -283,9 +287,7 @@ class LiveAvatarSession(StreamingSession):
 
     @staticmethod
     def _log_close_failure(exc: Exception) -> None:
-        import logging
-
-        logging.getLogger("heygen_async").info("the FULL session's data channel closed badly: %s", type(exc).__name__)
+        logger.info("the FULL session's data channel closed badly: %s", type(exc).__name__)
 
     def _received(self, message: Mapping[str, Any]) -> None:
         kind = str(message["type"])
@@ -415,15 +417,7 @@ class LiveAvatarSession(StreamingSession):
         """The next frame (None at the end), read so that an interrupt, a close or a reconnect that lost the
         utterance stops the wait for a slow source at once (the source is cancelled), not at its next chunk."""
         reading = asyncio.ensure_future(frames.__anext__())
-        if not reading.done():
-            stopping = asyncio.ensure_future(cut.wait())
-            try:
-                await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                stopping.cancel()
-                if not reading.done():
-                    reading.cancel()
-                    await asyncio.gather(reading, return_exceptions=True)
+        await first_of(reading, asyncio.ensure_future(cut.wait()))
         if reading.cancelled():
             self._check_open("speak_audio")
             raise TaskInterrupted(self._cut_why or "interrupt() cut this speech short", session_id=self.id)
@@ -442,13 +436,7 @@ class LiveAvatarSession(StreamingSession):
         """Wait for LiveAvatar to say connected, so audio is not piled up while it cannot be sent: for as long as
         the channel itself waits (its watchdog and its reconnects decide; a channel given up closes the session),
         or until ``interrupt()`` or a close cuts this utterance."""
-        ready = asyncio.ensure_future(channel.wait_ready())
-        stopping = asyncio.ensure_future(cut.wait())
-        try:
-            await asyncio.wait({ready, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopping.cancel()
-            ready.cancel()
+        await first_of(asyncio.ensure_future(channel.wait_ready()), asyncio.ensure_future(cut.wait()))
         if channel.ready and not cut.is_set():
             return
         self._check_open("speak_audio")  # closed meanwhile (or the channel lost): SessionClosedError with why
